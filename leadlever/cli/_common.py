@@ -1,0 +1,124 @@
+"""Shared plumbing of the CLI: error mapping, JSON output, progress, tables.
+
+The library raises :class:`engine.exceptions.LeadLeverError` subclasses for
+anything a user can fix; :func:`handle_errors` turns those into a one-paragraph
+message on stderr and exit code 2, and any other exception into exit code 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+import typer
+
+from engine.exceptions import LeadLeverError
+
+__all__ = ["handle_errors", "emit_json", "to_jsonable", "progress", "print_table", "echo_err", "fail"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_USER_ERROR = 2
+EXIT_INTERNAL = 1
+
+
+def echo_err(message: str) -> None:
+    """Print to stderr."""
+    typer.echo(message, err=True)
+
+
+def fail(message: str) -> None:
+    """Stop with a user error (exit code 2)."""
+    echo_err(f"Error: {message}")
+    raise typer.Exit(EXIT_USER_ERROR)
+
+
+def handle_errors(func: F) -> F:
+    """Decorate a command: user errors exit 2 with a message, internal ones exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except LeadLeverError as exc:
+            echo_err(f"Error: {exc}")
+            raise typer.Exit(EXIT_USER_ERROR) from None
+        except KeyboardInterrupt:
+            echo_err("Interrupted; no output was written.")
+            raise typer.Exit(130) from None
+        except Exception as exc:  # internal failure: say so, keep it short
+            echo_err(
+                f"Internal error ({type(exc).__name__}: {exc}). This is a bug in LeadLever; "
+                "please report it with the command you ran."
+            )
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Convert numpy/pandas scalars and containers to JSON-safe Python objects.
+
+    Non-finite floats become ``null`` so the output is strict JSON.
+    """
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | set):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [to_jsonable(v) for v in obj.tolist()]
+    if isinstance(obj, pd.DataFrame):
+        return [to_jsonable(r) for r in obj.to_dict(orient="records")]
+    if isinstance(obj, pd.Series):
+        return to_jsonable(obj.to_dict())
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating | float):
+        value = float(obj)
+        return value if math.isfinite(value) else None
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, datetime | date | pd.Timestamp):
+        return obj.isoformat()
+    if isinstance(obj, Path):
+        return str(obj)
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    return obj
+
+
+def emit_json(payload: dict[str, Any]) -> None:
+    """Print exactly one JSON object on stdout."""
+    sys.stdout.write(json.dumps(to_jsonable(payload), allow_nan=False) + "\n")
+    sys.stdout.flush()
+
+
+T = TypeVar("T")
+
+
+def progress(items: Iterable[T], label: str, *, length: int | None = None) -> Iterator[T]:
+    """Iterate with a progress bar on stderr (hidden when stderr is not a terminal)."""
+    with typer.progressbar(items, label=label, length=length, file=sys.stderr) as bar:
+        yield from bar
+
+
+def print_table(frame: pd.DataFrame, *, title: str | None = None, float_format: str = "{:,.2f}") -> None:
+    """Print a DataFrame as a readable text table on stdout."""
+    if title:
+        typer.echo(title)
+    with pd.option_context("display.max_columns", 50, "display.width", 160):
+        formatted = frame.copy()
+        for col in formatted.columns:
+            if pd.api.types.is_float_dtype(formatted[col]):
+                formatted[col] = formatted[col].map(lambda v: "" if pd.isna(v) else float_format.format(v))
+        typer.echo(formatted.to_string(index=False))

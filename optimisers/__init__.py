@@ -1,0 +1,4 @@
+"""optimisers: response curves, budget allocation, the closed-loop learner,
+consultant planning and the PuLP lead packager."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""pricing: expected-profit formulas, solving for a lever, per-lead prices."""
+
+__all__: list[str] = []
