@@ -16,6 +16,7 @@ from engine.exceptions import (
     ParameterError,
 )
 from engine.io import append_table, atomic_write_text, read_table, write_table
+from engine import poisson_binomial
 from engine.lead_schema import LEAD_SCHEMA, OUTCOME_SCHEMA, load_leads
 from engine.schema import ColumnSpec, TableSchema, coerce_binary, validate_table
 
@@ -40,4 +41,5 @@ __all__ = [
     "LEAD_SCHEMA",
     "OUTCOME_SCHEMA",
     "load_leads",
+    "poisson_binomial",
 ]
