@@ -64,6 +64,8 @@ __all__ = [
     "assign_grades",
     "price_leads",
     "price_lead_table",
+    "load_scored_leads",
+    "SCORED_SCHEMA",
     "ProfitDistribution",
     "ConfidencePrice",
     "high_quality_pmf",

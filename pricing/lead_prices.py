@@ -33,6 +33,7 @@ goes up).
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,13 +42,47 @@ import numpy as np
 import pandas as pd
 
 from engine import poisson_binomial
+from engine.io import read_table
+from engine.schema import ColumnSpec, TableSchema, validate_table
 from pricing.exceptions import PricingError, UnreachableTargetError
 from pricing.uncertainty import guaranteed_count
 
-__all__ = ["LeadPricing", "assign_grades", "price_leads", "price_lead_table", "DEFAULT_GRADES"]
+__all__ = [
+    "LeadPricing",
+    "assign_grades",
+    "price_leads",
+    "price_lead_table",
+    "load_scored_leads",
+    "SCORED_SCHEMA",
+    "DEFAULT_GRADES",
+]
 
 #: the case's two grades: "high" when p_convert >= 0.5 (a predicted hit)
 DEFAULT_GRADES: tuple[tuple[float, ...], tuple[str, ...]] = ((0.5,), ("low", "high"))
+
+
+#: what pricing needs of a scored lead table
+SCORED_SCHEMA = TableSchema(
+    "scored lead",
+    (
+        ColumnSpec("lead_id", "id", required=False, description="Unique id of the lead."),
+        ColumnSpec("p_convert", "probability", description="Calibrated probability of conversion."),
+        ColumnSpec(
+            "willingness_to_pay",
+            "numeric",
+            required=False,
+            allow_missing=True,
+            min=0,
+            description="Optional price cap per lead (empty = no cap).",
+        ),
+    ),
+)
+
+
+def load_scored_leads(source: str | os.PathLike | pd.DataFrame) -> pd.DataFrame:
+    """Read a scored lead table (CSV/Parquet or DataFrame) and check ``p_convert``."""
+    name = None if isinstance(source, pd.DataFrame) else str(source)
+    return validate_table(read_table(source), SCORED_SCHEMA, source=name)
 
 
 def assign_grades(
@@ -140,8 +175,10 @@ def _smallest_root(
         j = int(hit[0])
         c0, s0 = (base, -penalty) if j == 0 else (const[j - 1], slope[j - 1])
         return float(-c0 / s0) if s0 > 0 else float(t[j])
-    c_end, s_end = (base, -penalty) if t.size == 0 else (const[-1], slope[-1])
-    if s_end > 0:
+    # beyond the last breakpoint only uncapped leads still grow: sum their v exactly (no round-off)
+    c_end = base if t.size == 0 else float(const[-1])
+    s_end = -penalty + float(vp[~finite_cap].sum())
+    if s_end > 1e-12 * max(float(vp.sum()), 1.0):
         return float(-c_end / s_end)
     return None
 

@@ -185,25 +185,28 @@ def solve_lever(
 
     x, reason = _root(levers, lever, margin, profit)
     if x is None:
+        needed = _needed(levers, lever, margin, profit)
+        base, at = levers, "with the other levers as given"
+        if needed is not None:
+            bound = min(max(needed, 0.0), 1.0) if lever == "p" else max(needed, 0.0)
+            base = levers.with_value(lever, bound)
+            at = f"with {lever} at its limit {bound:g} and the other levers as given"
         alternatives = []
         for other in LEVERS:
             if other == lever:
                 continue
-            y, _ = _root(levers, other, margin, profit)
+            y, _ = _root(base, other, margin, profit)
             if y is not None:
                 alternatives.append(f"{other} = {y:.6g}")
-        hint = (
-            "With the other levers as given it would be reached by "
-            + ", or ".join(alternatives)
-            + "."
-            if alternatives
-            else "No single other lever reaches it either; lower the target."
-        )
+        if alternatives:
+            hint = f"It would be reached, {at}, by " + ", or ".join(alternatives) + "."
+        else:
+            hint = "No single other lever reaches it either; lower the target."
         raise UnreachableTargetError(
             f"No admissible value of {_LABEL[lever]} reaches "
             f"{_target_text(target_margin, profit, target_total)}: {reason}. {hint}",
             lever=lever,
-            needed=_needed(levers, lever, margin, profit),
+            needed=needed,
         )
     solved = levers.with_value(lever, x)
     res = evaluate(solved)

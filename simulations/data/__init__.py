@@ -1,0 +1,3 @@
+"""Packaged example inputs (e.g. ``example_deals.toml``)."""
+
+__all__: list[str] = []
