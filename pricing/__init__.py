@@ -18,8 +18,10 @@ from pricing.formulas import (
 )
 from pricing.lead_prices import (
     DEFAULT_GRADES,
+    SCORED_SCHEMA,
     LeadPricing,
     assign_grades,
+    load_scored_leads,
     price_lead_table,
     price_leads,
 )

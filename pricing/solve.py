@@ -104,14 +104,25 @@ def _root(
 ) -> tuple[float | None, str]:
     """The admissible root, or None and the reason."""
     a, b = lever_coefficients(levers, lever, margin=margin, profit=profit)
-    scale = max(1.0, abs(a))
-    if abs(b) <= 1e-12 * scale:
-        if abs(a) <= 1e-9 * scale:
+    lv = levers
+    # magnitude of the terms summed into a and b: the scale of their round-off
+    mag = (
+        abs((1 - margin) * lv.multiplier) * (lv.r_high + lv.r_low)
+        + lv.c_high
+        + lv.c_low
+        + abs(profit)
+        + 1.0
+    )
+    if abs(b) <= 1e-12 * mag:
+        if abs(a) <= 1e-9 * mag:
             return getattr(levers, lever), "any value reaches the target"
         return None, f"the target does not depend on {_LABEL[lever]} here (its coefficient is 0)"
     x = -a / b
-    if abs(x) < 1e-12:
+    tol = 1e-9 * mag / abs(b)
+    if -tol < x < 0:
         x = 0.0
+    if lever == "p" and 1 < x < 1 + tol:
+        x = 1.0
     if x < 0:
         return None, f"it would need {lever} = {x:.6g}, below 0"
     if lever == "p" and x > 1:

@@ -4,7 +4,40 @@ May use every other package; nothing in the library imports it except the
 demo and the tests.
 """
 
-from simulations.exceptions import SimulationError
+from simulations.deal_compare import (
+    DealComparison,
+    DecisionOdds,
+    compare_deals,
+    exact_odds,
+    monte_carlo_odds,
+    p_star_sensitivity,
+)
+from simulations.deal_file import (
+    DealsFile,
+    compare_deals_file,
+    example_deals_path,
+    load_deals,
+    parse_deals,
+)
+from simulations.deal_forecast import (
+    PoolForecast,
+    forecast_from_probabilities,
+    forecast_pool_p,
+    season_of,
+)
+from simulations.deals import (
+    ClientContractTerms,
+    Crossing,
+    Deal,
+    EnvelopeSegment,
+    LeadSaleTerms,
+    crossing,
+    deal_from_terms,
+    line_deal,
+    p_star,
+    upper_envelope,
+)
+from simulations.exceptions import DealError, IdenticalDealsError, NoCrossingError, SimulationError
 from simulations.history import HISTORY_COLUMNS, channel_economics, simulate_channels
 from simulations.leads import LEAD_COLUMNS, TRUE_COLUMNS, sample_leads, simulate_leads
 from simulations.world import Channel, ValiantWorld, default_world
@@ -21,4 +54,32 @@ __all__ = [
     "LEAD_COLUMNS",
     "TRUE_COLUMNS",
     "HISTORY_COLUMNS",
+    "DealError",
+    "NoCrossingError",
+    "IdenticalDealsError",
+    "Deal",
+    "ClientContractTerms",
+    "LeadSaleTerms",
+    "Crossing",
+    "EnvelopeSegment",
+    "crossing",
+    "p_star",
+    "line_deal",
+    "deal_from_terms",
+    "upper_envelope",
+    "PoolForecast",
+    "forecast_pool_p",
+    "forecast_from_probabilities",
+    "season_of",
+    "DealComparison",
+    "DecisionOdds",
+    "compare_deals",
+    "exact_odds",
+    "monte_carlo_odds",
+    "p_star_sensitivity",
+    "DealsFile",
+    "load_deals",
+    "parse_deals",
+    "example_deals_path",
+    "compare_deals_file",
 ]
