@@ -150,6 +150,50 @@ class LeadPricing:
         }
 
 
+def _smallest_root_monotone(
+    v: np.ndarray, lo: np.ndarray, hi: np.ndarray, t: np.ndarray, rest: float
+) -> float | None:
+    r"""Smallest root of the nondecreasing :math:`f(m) = \sum_i \mathrm{clip}(m v_i, lo_i, hi_i) + rest`.
+
+    ``t`` are the sorted breakpoints; a binary search finds the first with
+    :math:`f \ge 0` (O(n) per probe, no argsort), and ``f`` is linear between
+    consecutive breakpoints, so interpolation there is exact.
+    """
+
+    buf = np.empty_like(v)
+    capped = bool(np.isfinite(hi).any())
+
+    def f(m: float) -> float:
+        np.multiply(v, m, out=buf)
+        np.maximum(buf, lo, out=buf)
+        if capped:
+            np.minimum(buf, hi, out=buf)
+        return float(buf.sum()) + rest
+
+    f0 = f(0.0)
+    if f0 >= 0:
+        return 0.0
+    if t.size == 0 or f(float(t[-1])) < 0:
+        end = 0.0 if t.size == 0 else float(t[-1])
+        slope = float(v[~np.isfinite(hi)].sum())
+        if slope > 1e-12 * max(float(v.sum()), 1.0):
+            return end - f(end) / slope
+        return None
+    lo_i, hi_i = 0, t.size - 1  # invariant: f(t[hi_i]) >= 0
+    while lo_i < hi_i:
+        mid = (lo_i + hi_i) // 2
+        if f(float(t[mid])) >= 0:
+            hi_i = mid
+        else:
+            lo_i = mid + 1
+    right = float(t[hi_i])
+    left = float(t[hi_i - 1]) if hi_i > 0 else 0.0
+    f_left, f_right = (f(left), f(right))
+    if f_left >= 0 or f_right == f_left:
+        return left if f_left >= 0 else right
+    return left + (-f_left) * (right - left) / (f_right - f_left)
+
+
 def _smallest_root(
     v: np.ndarray, lo: np.ndarray, hi: np.ndarray, penalty: float, need: float
 ) -> float | None:
@@ -163,9 +207,11 @@ def _smallest_root(
     finite_cap = np.isfinite(hp)
     b = hp[finite_cap] / vp[finite_cap]
     t = np.concatenate([a, b])
+    if penalty == 0.0:
+        return _smallest_root_monotone(vp, lp, hp, np.sort(t), float(lo[~pos].sum()) - need)
     dslope = np.concatenate([vp, -vp[finite_cap]])
     dconst = np.concatenate([-lp, hp[finite_cap]])
-    order = np.argsort(t, kind="stable")
+    order = np.argsort(t)  # ties do not matter: f is continuous
     t, dslope, dconst = t[order], dslope[order], dconst[order]
     slope = -penalty + np.cumsum(dslope)
     const = base + np.cumsum(dconst)
