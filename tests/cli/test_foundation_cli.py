@@ -45,10 +45,12 @@ def test_bad_parameters_exit_2_and_write_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_demo_runs_and_writes_tables(tmp_path):
-    result = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo"), "--seed", "3", "--json"])
-    assert result.exit_code == 0, result.output
-    payload = json.loads(result.stdout)
+def test_demo_runs_and_writes_tables(demo_run):
+    out, payload, result = demo_run
     assert payload["sections"][0]["key"] == "world"
+    assert payload["files"], "the demo wrote no files"
     for f in payload["files"]:
-        assert (tmp_path / "demo").joinpath(f.split("/")[-1]).exists()
+        assert out.joinpath(f.split("/")[-1]).exists()
+    assert (out / "report.html").exists()
+    # progress goes to stderr, the JSON object alone to stdout
+    assert "[1/" in result.stderr
