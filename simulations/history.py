@@ -30,7 +30,9 @@ HISTORY_COLUMNS = (
 )
 
 
-def channel_economics(world: ValiantWorld, *, n_per_channel: int = 20000, seed: int = 12345) -> pd.DataFrame:
+def channel_economics(
+    world: ValiantWorld, *, n_per_channel: int = 20000, seed: int = 12345
+) -> pd.DataFrame:
     """Mean conversion probability and commission per channel (ground truth).
 
     Estimated from ``n_per_channel`` simulated leads per channel with a fixed
@@ -71,7 +73,9 @@ def simulate_channels(
         are the noiseless expectations (simulator only).
     """
     if isinstance(weeks, bool) or not isinstance(weeks, int | np.integer) or weeks < 1:
-        raise SimulationError(f"The 'weeks' parameter of simulate_channels must be an int >= 1. Got {weeks!r} instead.")
+        raise SimulationError(
+            f"The 'weeks' parameter of simulate_channels must be an int >= 1. Got {weeks!r} instead."
+        )
     world = world or default_world()
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     econ = channel_economics(world)
@@ -81,7 +85,9 @@ def simulate_channels(
     push = np.where(rng.random((weeks, k)) < 0.08, rng.uniform(1.5, 3.0, (weeks, k)), 1.0)
     pause = rng.random((weeks, k)) < 0.03
     spend = np.where(pause, 0.0, (base * wiggle * push).round(0))
-    expected = np.column_stack([c.expected_leads(spend[:, j]) for j, c in enumerate(world.channels)])
+    expected = np.column_stack(
+        [c.expected_leads(spend[:, j]) for j, c in enumerate(world.channels)]
+    )
     leads = rng.poisson(expected)
     conversions = rng.binomial(leads, econ["p_convert"].to_numpy())
     commission = econ["commission"].to_numpy()

@@ -197,7 +197,9 @@ def sample_leads(
     skills = np.clip(rng.beta(2.2, 2.2, n) + 0.08 * quality, 0.0, 1.0).round(3)
     city_factor = np.array([c[2] for c in CITIES])[city]
     current_salary = (
-        ROLE_SALARY[role] * (1 + 0.045 * np.minimum(years, 15)) * city_factor
+        ROLE_SALARY[role]
+        * (1 + 0.045 * np.minimum(years, 15))
+        * city_factor
         * np.exp(rng.normal(0, 0.18, n))
     ).round(-2)
     expected_salary = (current_salary * (1.03 + rng.gamma(2.0, 0.08, n))).round(-2)
@@ -247,12 +249,18 @@ def sample_leads(
     placed = closed & will_convert
     placement_salary = np.where(placed, true_salary, np.nan)
     commission = np.where(placed, (world.commission_rate * true_salary).round(2), np.nan)
-    mu_n = np.exp(1.6 + 1.0 * (0.5 - skills) + 0.25 * (expected_salary / current_salary > 1.25)
-                  + 0.2 * (role == 5))
+    mu_n = np.exp(
+        1.6
+        + 1.0 * (0.5 - skills)
+        + 0.25 * (expected_salary / current_salary > 1.25)
+        + 0.2 * (role == 5)
+    )
     true_effort = mu_n * 1.4
     n_inter = rng.negative_binomial(5, 5 / (5 + mu_n))
     effort_hours = (n_inter * rng.gamma(4.0, 0.35, n)).round(2)
-    true_p_fit = _sigmoid(-0.4 + ROLE_FIT[role] + 2.5 * (skills - 0.5) + 0.08 * np.minimum(years, 10) - 0.4)
+    true_p_fit = _sigmoid(
+        -0.4 + ROLE_FIT[role] + 2.5 * (skills - 0.5) + 0.08 * np.minimum(years, 10) - 0.4
+    )
     fit_feedback = np.where(closed, (rng.random(n) < true_p_fit).astype(float), np.nan)
     true_resale = (25.0 + 420.0 * p_convert * (0.6 + 0.8 * true_p_fit)).round(2)
     offered = closed & ~placed & (rng.random(n) < 0.3)
@@ -260,7 +268,9 @@ def sample_leads(
 
     obs = np.datetime64(world.observation_date, "D")
     created_at = obs - created_day.astype("timedelta64[D]")
-    ids = np.char.add(id_prefix, np.char.zfill(np.arange(id_offset + 1, id_offset + n + 1).astype(str), 7))
+    ids = np.char.add(
+        id_prefix, np.char.zfill(np.arange(id_offset + 1, id_offset + n + 1).astype(str), 7)
+    )
 
     frame = pd.DataFrame(
         {
@@ -333,7 +343,9 @@ def simulate_leads(
     from simulations.exceptions import SimulationError
 
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-        raise SimulationError(f"The 'n' parameter of simulate_leads must be an int >= 1. Got {n!r} instead.")
+        raise SimulationError(
+            f"The 'n' parameter of simulate_leads must be an int >= 1. Got {n!r} instead."
+        )
     world = world or default_world()
     days = int(history_days if history_days is not None else world.history_days)
     if days < 1:

@@ -22,7 +22,15 @@ import typer
 
 from engine.exceptions import LeadLeverError
 
-__all__ = ["handle_errors", "emit_json", "to_jsonable", "progress", "print_table", "echo_err", "fail"]
+__all__ = [
+    "handle_errors",
+    "emit_json",
+    "to_jsonable",
+    "progress",
+    "print_table",
+    "echo_err",
+    "fail",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -112,7 +120,9 @@ def progress(items: Iterable[T], label: str, *, length: int | None = None) -> It
         yield from bar
 
 
-def print_table(frame: pd.DataFrame, *, title: str | None = None, float_format: str = "{:,.2f}") -> None:
+def print_table(
+    frame: pd.DataFrame, *, title: str | None = None, float_format: str = "{:,.2f}"
+) -> None:
     """Print a DataFrame as a readable text table on stdout."""
     if title:
         typer.echo(title)
@@ -120,5 +130,7 @@ def print_table(frame: pd.DataFrame, *, title: str | None = None, float_format: 
         formatted = frame.copy()
         for col in formatted.columns:
             if pd.api.types.is_float_dtype(formatted[col]):
-                formatted[col] = formatted[col].map(lambda v: "" if pd.isna(v) else float_format.format(v))
+                formatted[col] = formatted[col].map(
+                    lambda v: "" if pd.isna(v) else float_format.format(v)
+                )
         typer.echo(formatted.to_string(index=False))

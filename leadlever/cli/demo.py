@@ -14,10 +14,12 @@ from simulations.demo import run_demo
 @handle_errors
 def demo(
     seed: Annotated[int, typer.Option("--seed", help="Seed for every random draw.")] = 7,
-    out: Annotated[Path, typer.Option("--out", help="Folder for tables, plots and the report.")] = Path(
-        "leadlever-demo"
-    ),
-    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON summary object on stdout.")] = False,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for tables, plots and the report.")
+    ] = Path("leadlever-demo"),
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON summary object on stdout.")
+    ] = False,
 ) -> None:
     """Run the Valiant case end to end on the simulated world (no input files needed)."""
     from simulations.demo import STEPS

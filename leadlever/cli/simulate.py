@@ -12,11 +12,16 @@ from leadlever.cli._common import emit_json, handle_errors
 from simulations.history import simulate_channels
 from simulations.leads import simulate_leads
 
-app = typer.Typer(help="Generate simulated leads and channel histories (ground truth included).", no_args_is_help=True)
+app = typer.Typer(
+    help="Generate simulated leads and channel histories (ground truth included).",
+    no_args_is_help=True,
+)
 
 OutOption = Annotated[Path, typer.Option("--out", help="Output file (.csv, .csv.gz or .parquet).")]
 SeedOption = Annotated[int, typer.Option("--seed", help="Random seed: same seed, same bytes.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON summary object on stdout.")]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON summary object on stdout.")
+]
 
 
 @app.command("leads")
@@ -62,8 +67,14 @@ def channels(
     write_table(frame, out)
     totals = frame.groupby("channel", sort=False)[["spend", "leads", "conversions", "value"]].sum()
     if json_out:
-        emit_json({"out": str(out), "weeks": weeks, "n_rows": len(frame),
-                   "by_channel": totals.reset_index().to_dict(orient="records")})
+        emit_json(
+            {
+                "out": str(out),
+                "weeks": weeks,
+                "n_rows": len(frame),
+                "by_channel": totals.reset_index().to_dict(orient="records"),
+            }
+        )
     else:
         typer.echo(f"Wrote {weeks} weeks x {totals.shape[0]} channels to {out}.")
         typer.echo(totals.round(0).to_string())

@@ -31,6 +31,7 @@ class DemoContext:
     ----------
     seed : int
     out_dir : pathlib.Path
+        Where steps save plots (``out_dir / "<name>.png"``).
     data : dict
         Tables and objects produced by earlier steps, by name.
     """
@@ -42,7 +43,22 @@ class DemoContext:
 
 @dataclass(frozen=True)
 class Section:
-    """What one demo step reports."""
+    """What one demo step reports.
+
+    Attributes
+    ----------
+    key, title : str
+    lines : tuple of str
+        Text printed by the CLI and shown in the report.
+    tables : dict
+        Tables written as ``<name>.csv`` into the output folder.
+    plots : tuple of Path
+        PNG files the step saved (embedded in ``report.html``).
+    explanation : str
+        Two lines for a manager: what the section shows and what to do with it.
+    highlights : dict
+        The numbers that matter most (label -> formatted value), shown first in the report.
+    """
 
     key: str
     title: str
@@ -50,6 +66,7 @@ class Section:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     plots: tuple[Path, ...] = ()
     explanation: str = ""
+    highlights: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +75,7 @@ class Section:
             "lines": list(self.lines),
             "tables": sorted(self.tables),
             "plots": [str(p) for p in self.plots],
+            "highlights": dict(self.highlights),
         }
 
 
@@ -118,4 +136,10 @@ def run_demo(
             files.append(write_table(table, out / f"{name}.csv"))
         files.extend(section.plots)
         sections.append(section)
-    return DemoResult(seed=seed, out_dir=out, sections=tuple(sections), files=tuple(files))
+    from simulations.demo.report import write_report
+
+    result = DemoResult(seed=seed, out_dir=out, sections=tuple(sections), files=tuple(files))
+    report = write_report(result, out / "report.html")
+    return DemoResult(
+        seed=seed, out_dir=out, sections=result.sections, files=(*result.files, report)
+    )

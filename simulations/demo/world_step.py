@@ -8,6 +8,7 @@ import numpy as np
 
 from simulations.history import simulate_channels
 from simulations.leads import simulate_leads
+from simulations.plots import plot_channel_history
 from simulations.world import default_world
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,10 +42,20 @@ def world_step(ctx: DemoContext) -> Section:
         f"{len(closed):,} closed (conversion rate {rate:.1%}), {len(open_leads):,} still open.",
         f"{DEMO_WEEKS} weeks of channel history; total spend {history['spend'].sum():,.0f} EUR.",
     )
+    plot = plot_channel_history(history, ctx.out_dir / "channel_history.png")
     return Section(
         key="world",
         title="The simulated Valiant world",
         lines=lines,
         tables={"leads": leads, "channel_history": history, "channels": per_channel},
-        explanation="Simulated data with known ground truth (true_* columns are not available in real life).",
+        plots=(plot,),
+        explanation=(
+            "Simulated Valiant data with known ground truth (true_* columns are not available in real "
+            "life). Replace it with your CRM export and ad-spend history to run the same steps on your data."
+        ),
+        highlights={
+            "Leads simulated": f"{len(leads):,}",
+            "Conversion rate of closed leads": f"{rate:.1%}",
+            "Open leads to qualify": f"{len(open_leads):,}",
+        },
     )

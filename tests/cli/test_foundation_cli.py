@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from leadlever.cli import app
+
+runner = CliRunner()
+
+
+def test_simulate_leads_json_and_file(tmp_path):
+    out = tmp_path / "leads.csv"
+    result = runner.invoke(
+        app, ["simulate", "leads", "--n", "500", "--seed", "3", "--out", str(out), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    frame = pd.read_csv(out)
+    assert payload["n_leads"] == len(frame) == 500
+    assert payload["n_open"] == int(frame["converted"].isna().sum())
+
+
+def test_simulate_channels_parquet(tmp_path):
+    out = tmp_path / "h.parquet"
+    result = runner.invoke(
+        app, ["simulate", "channels", "--weeks", "10", "--out", str(out), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_parquet(out)) == json.loads(result.stdout)["n_rows"] == 60
+
+
+def test_bad_parameters_exit_2_and_write_nothing(tmp_path):
+    out = tmp_path / "leads.csv"
+    result = runner.invoke(app, ["simulate", "leads", "--n", "0", "--out", str(out)])
+    assert result.exit_code == 2
+    assert not out.exists()
+    result = runner.invoke(
+        app, ["simulate", "leads", "--n", "10", "--out", str(tmp_path / "x.xlsx")]
+    )
+    assert result.exit_code == 2
+    assert "unsupported extension" in result.stderr
+    assert "Traceback" not in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_runs_and_writes_tables(demo_run):
+    out, payload, result = demo_run
+    assert payload["sections"][0]["key"] == "world"
+    assert payload["files"], "the demo wrote no files"
+    for f in payload["files"]:
+        assert out.joinpath(f.split("/")[-1]).exists()
+    assert (out / "report.html").exists()
+    # progress goes to stderr, the JSON object alone to stdout
+    assert "[1/" in result.stderr
