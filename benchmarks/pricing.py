@@ -60,6 +60,11 @@ def main() -> None:
         ),
         ("exact Poisson-binomial pmf, 100,000 leads", 1.0, best_of(lambda: high_quality_pmf(p_pb))),
         (
+            "per-lead prices with 90% confidence, 100,000 leads",
+            None,
+            best_of(lambda: price_leads(p_pb, 20.0, target_margin=0.3, confidence=0.9)),
+        ),
+        (
             "Monte Carlo, 100,000 draws x 20 deals",
             1.0,
             best_of(lambda: monte_carlo_odds(deals, forecast, n_draws=100_000, seed=1)),
