@@ -16,15 +16,8 @@ from pricing.formulas import (
     expected_profit_per_lead,
     profit_sensitivity,
 )
-from pricing.lead_prices import (
-    DEFAULT_GRADES,
-    SCORED_SCHEMA,
-    LeadPricing,
-    assign_grades,
-    load_scored_leads,
-    price_lead_table,
-    price_leads,
-)
+from pricing.grades import DEFAULT_GRADES, SCORED_SCHEMA, assign_grades, load_scored_leads
+from pricing.lead_prices import LeadPricing, price_lead_table, price_leads
 from pricing.marketplace import (
     MarketTerms,
     SellDecision,

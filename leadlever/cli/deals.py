@@ -11,7 +11,7 @@ import typer
 
 from engine.io import table_format, write_table
 from leadlever.cli._common import emit_json, handle_errors
-from pricing.lead_prices import load_scored_leads
+from pricing.grades import load_scored_leads
 from simulations.deal_compare import p_star_sensitivity
 from simulations.deal_file import compare_deals_file
 

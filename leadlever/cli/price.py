@@ -16,7 +16,8 @@ import typer
 from engine.io import table_format, write_table
 from leadlever.cli._common import emit_json, fail, handle_errors
 from pricing.formulas import TwoGradeLevers, evaluate
-from pricing.lead_prices import load_scored_leads, price_lead_table
+from pricing.grades import load_scored_leads
+from pricing.lead_prices import price_lead_table
 from pricing.solve import solve_lever
 
 __all__ = ["app"]
