@@ -31,6 +31,14 @@ SCORED_SCHEMA = TableSchema(
         ColumnSpec("lead_id", "id", required=False, description="Unique id of the lead."),
         ColumnSpec("p_convert", "probability", description="Calibrated probability of conversion."),
         ColumnSpec(
+            "generation_cost",
+            "numeric",
+            required=False,
+            allow_missing=True,
+            min=0,
+            description="Optional cost of generating the lead (its price floor; empty = the grade's cost).",
+        ),
+        ColumnSpec(
             "willingness_to_pay",
             "numeric",
             required=False,

@@ -298,7 +298,7 @@ def price_leads(
 def price_lead_table(
     leads: pd.DataFrame,
     *,
-    costs: Mapping[str, float],
+    costs: Mapping[str, float] | None = None,
     target_margin: float | None = None,
     target_profit: float | None = None,
     thresholds: Sequence[float] = DEFAULT_GRADES[0],
@@ -307,24 +307,33 @@ def price_lead_table(
     r_low: float = 0.0,
     cap: float | None = None,
     cap_column: str = "willingness_to_pay",
+    cost_column: str = "generation_cost",
     confidence: float | None = None,
 ) -> tuple[pd.DataFrame, LeadPricing]:
     """Grade and price a lead table (needs ``p_convert``); adds ``grade`` and ``price``.
 
-    ``costs`` maps each grade label to its generation cost; a ``cap_column``
-    in the table (if present) or ``cap`` gives the willingness to pay.
+    Each lead's generation cost (its price floor) is its ``cost_column`` value
+    when the table has one (empty cells fall back to the grade's cost), else
+    ``costs[grade]``. A ``cap_column`` in the table (if present) or ``cap``
+    gives the willingness to pay.
     """
     if "p_convert" not in leads.columns:
         raise PricingError(
             "The lead table has no 'p_convert' column: score the leads first (or add a column "
             "'p_convert' with each lead's probability)."
         )
-    missing = [g for g in labels if g not in costs]
-    if missing:
-        raise PricingError(f"A generation cost is needed for every grade; missing for {missing}.")
     p = leads["p_convert"].to_numpy(dtype=float)
     grades = assign_grades(p, thresholds, labels)
-    lead_costs = pd.Series(grades).map(dict(costs)).to_numpy(dtype=float)
+    lead_costs = pd.Series(grades).map(dict(costs or {})).to_numpy(dtype=float)
+    if cost_column in leads.columns:
+        own = leads[cost_column].to_numpy(dtype=float)
+        lead_costs = np.where(np.isnan(own), lead_costs, own)
+    if np.isnan(lead_costs).any():
+        missing = sorted(set(grades[np.isnan(lead_costs)]))
+        raise PricingError(
+            f"A generation cost is needed for every lead; none is given for grade(s) {missing}. "
+            f"Give the cost per grade (--c-high/--c-low) or a '{cost_column}' column."
+        )
     caps: Any = cap
     if cap_column in leads.columns:
         caps = leads[cap_column].to_numpy(dtype=float)

@@ -166,17 +166,21 @@ def leads(
         Path, typer.Option("--out", help="Output table: the input plus 'grade' and 'price'.")
     ],
     c_high: Annotated[
-        float,
+        float | None,
         typer.Option(
-            "--c-high", min=0.0, help="Generation cost of a high-grade lead (its price floor)."
+            "--c-high",
+            min=0.0,
+            help="Generation cost of a high-grade lead (its price floor; a 'generation_cost' column overrides it).",
         ),
-    ],
+    ] = None,
     c_low: Annotated[
-        float,
+        float | None,
         typer.Option(
-            "--c-low", min=0.0, help="Generation cost of a low-grade lead (its price floor)."
+            "--c-low",
+            min=0.0,
+            help="Generation cost of a low-grade lead (its price floor; a 'generation_cost' column overrides it).",
         ),
-    ],
+    ] = None,
     target_margin: Annotated[
         float | None,
         typer.Option("--target-margin", help="Target batch margin (profit / revenue), < 1."),
@@ -220,7 +224,7 @@ def leads(
     table = load_scored_leads(scored)
     priced, result = price_lead_table(
         table,
-        costs={"low": c_low, "high": c_high},
+        costs={k: v for k, v in (("low", c_low), ("high", c_high)) if v is not None},
         target_margin=target_margin,
         target_profit=target_profit,
         thresholds=(threshold,),

@@ -226,3 +226,24 @@ def test_price_leads_missing_file_exit_2(tmp_path):
         ]
     )
     assert res.exit_code == 2 and "does not exist" in res.stderr
+
+
+def test_price_leads_cost_column_replaces_grade_costs(tmp_path):
+    src = tmp_path / "s.csv"
+    pd.DataFrame(
+        {"lead_id": ["a", "b"], "p_convert": [0.2, 0.6], "generation_cost": [10.0, 30.0]}
+    ).to_csv(src, index=False)
+    out = tmp_path / "o.csv"
+    res = _run(["price", "leads", str(src), "--target-margin", "0.2", "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    # revenue = (10 + 30) / 0.8 = 50 = m * (0.2 + 0.6): m = 62.5, prices 12.5 and 37.5 (above both floors)
+    table = pd.read_csv(out)
+    assert table["price"].tolist() == pytest.approx([12.5, 37.5], abs=0.01)
+    assert (table["price"] >= table["generation_cost"] - 0.01).all()
+
+
+def test_price_leads_without_any_cost_exit_2(scored, tmp_path):
+    out = tmp_path / "o.csv"
+    res = _run(["price", "leads", str(scored), "--target-margin", "0.3", "--out", str(out)])
+    assert res.exit_code == 2 and "--c-high" in res.stderr
+    assert not out.exists()
