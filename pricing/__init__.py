@@ -16,7 +16,13 @@ from pricing.formulas import (
     expected_profit_per_lead,
     profit_sensitivity,
 )
-from pricing.grades import DEFAULT_GRADES, SCORED_SCHEMA, assign_grades, load_scored_leads
+from pricing.grades import (
+    DEFAULT_GRADES,
+    SCORED_SCHEMA,
+    assign_grades,
+    grade_shares,
+    load_scored_leads,
+)
 from pricing.lead_prices import LeadPricing, price_lead_table, price_leads
 from pricing.marketplace import (
     MarketTerms,
@@ -57,6 +63,7 @@ __all__ = [
     "DEFAULT_GRADES",
     "LeadPricing",
     "assign_grades",
+    "grade_shares",
     "price_leads",
     "price_lead_table",
     "load_scored_leads",

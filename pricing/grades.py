@@ -18,7 +18,7 @@ from engine.io import read_table
 from engine.schema import ColumnSpec, TableSchema, validate_table
 from pricing.exceptions import PricingError
 
-__all__ = ["DEFAULT_GRADES", "SCORED_SCHEMA", "assign_grades", "load_scored_leads"]
+__all__ = ["DEFAULT_GRADES", "SCORED_SCHEMA", "assign_grades", "grade_shares", "load_scored_leads"]
 
 #: the case's two grades: "high" when p_convert >= 0.5 (a predicted hit)
 DEFAULT_GRADES: tuple[tuple[float, ...], tuple[str, ...]] = ((0.5,), ("low", "high"))
@@ -74,3 +74,15 @@ def assign_grades(
         )
     idx = np.searchsorted(t, np.asarray(p_convert, dtype=float), side="right")
     return np.asarray(labels, dtype=object)[idx]
+
+
+def grade_shares(
+    p_convert: np.ndarray | Sequence[float],
+    thresholds: Sequence[float] = DEFAULT_GRADES[0],
+    labels: Sequence[str] = DEFAULT_GRADES[1],
+) -> dict[str, float]:
+    """Share of leads in each grade (the :math:`s_k` of :func:`pricing.formulas.expected_profit_k`)."""
+    grades = assign_grades(p_convert, thresholds, labels)
+    if grades.size == 0:
+        raise PricingError("No leads: grade shares need at least one lead.")
+    return {str(g): float(np.mean(grades == g)) for g in labels}

@@ -127,3 +127,14 @@ def test_sensitivity_plot_written(tmp_path):
 
     out = plot_pricing_sensitivity(profit_sensitivity(CASE), tmp_path / "s.png")
     assert out.exists() and out.stat().st_size > 1000
+
+
+def test_k_grades_from_scoring_tiers():
+    from pricing import grade_shares
+
+    p = [0.05, 0.2, 0.35, 0.5, 0.7, 0.9, 0.1, 0.65]
+    shares = grade_shares(p, (0.3, 0.6), ("C", "B", "A"))
+    assert shares == pytest.approx({"C": 3 / 8, "B": 2 / 8, "A": 3 / 8})
+    k = expected_profit_k(shares, {"A": 300, "B": 120, "C": 40}, {"A": 60, "B": 40, "C": 30})
+    # 3/8*240 + 2/8*80 + 3/8*10 = 90 + 20 + 3.75
+    assert k.expected_profit_per_lead == pytest.approx(113.75)
