@@ -47,6 +47,7 @@ __all__ = [
     "monte_carlo_odds",
     "compare_deals",
     "p_star_sensitivity",
+    "envelope_sensitivity",
 ]
 
 
@@ -229,3 +230,20 @@ def p_star_sensitivity(
     order = {k: i for i, k in enumerate(key.sort_values(ascending=False, kind="stable").index)}
     frame["_o"] = [order[(d, t)] for d, t in zip(frame["deal"], frame["term"], strict=True)]
     return frame.sort_values(["_o", "change"]).drop(columns="_o").reset_index(drop=True)
+
+
+def envelope_sensitivity(
+    comparison: DealComparison, changes: Sequence[float] = (-0.2, -0.1, 0.1, 0.2)
+) -> pd.DataFrame:
+    """:func:`p_star_sensitivity` for every switch point of the envelope (column ``pair``)."""
+    by_name = {d.name: d for d in comparison.deals}
+    env = comparison.envelope
+    frames = [
+        p_star_sensitivity(by_name[a.deal], by_name[b.deal], changes).assign(
+            pair=f"{a.deal}|{b.deal}"
+        )
+        for a, b in zip(env[:-1], env[1:], strict=True)
+    ]
+    if not frames:
+        return pd.DataFrame(columns=["deal", "term", "change", "p_star", "delta", "pair"])
+    return pd.concat(frames, ignore_index=True)

@@ -23,7 +23,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from simulations.deal_forecast import METHODS, SEASONS
+import pandas as pd
+
+from simulations.deal_compare import DealComparison, compare_deals
+from simulations.deal_forecast import METHODS, SEASONS, forecast_pool_p
 from simulations.deals import Deal, deal_from_terms
 from simulations.exceptions import DealError
 
@@ -108,22 +111,18 @@ def load_deals(path: str | os.PathLike) -> DealsFile:
 
 def compare_deals_file(
     path: str | os.PathLike,
-    leads: Any = None,
+    leads: pd.DataFrame | None = None,
     *,
     city: str | None = None,
     season: str | None = None,
     method: str | None = None,
     n_draws: int = 100_000,
     seed: int = 0,
-) -> Any:
+) -> DealComparison:
     """Load DEALS.toml, forecast p from scored ``leads`` (if given) and compare.
 
     ``city``, ``season`` and ``method`` override the file's ``[pool]``.
-    Returns a :class:`simulations.deal_compare.DealComparison`.
     """
-    from simulations.deal_compare import compare_deals
-    from simulations.deal_forecast import forecast_pool_p
-
     spec = load_deals(path)
     forecast = None
     if leads is not None:

@@ -6,13 +6,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from engine.io import table_format, write_table
 from leadlever.cli._common import emit_json, handle_errors
 from pricing.grades import load_scored_leads
-from simulations.deal_compare import p_star_sensitivity
+from simulations.deal_compare import envelope_sensitivity
 from simulations.deal_file import compare_deals_file
 
 __all__ = ["app"]
@@ -82,14 +81,7 @@ def compare(
         seed=seed,
     )
     if tornado is not None:
-        by_name = {d.name: d for d in result.deals}
-        env = result.envelope
-        frames = [
-            p_star_sensitivity(by_name[a.deal], by_name[b.deal]).assign(pair=f"{a.deal}|{b.deal}")
-            for a, b in zip(env[:-1], env[1:], strict=True)
-        ]
-        if frames:
-            write_table(pd.concat(frames, ignore_index=True), tornado)
+        write_table(envelope_sensitivity(result), tornado)
     if plot is not None:
         from simulations.deal_plots import plot_deals
 

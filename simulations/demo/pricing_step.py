@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -57,6 +58,44 @@ def _scored(ctx: DemoContext, rng: np.random.Generator) -> tuple[pd.DataFrame, s
     )
 
 
+def _price_sale(sale: pd.DataFrame, ctx: DemoContext) -> tuple[pd.DataFrame, str, Path | None]:
+    """Price the leads for sale; the summary line; the pricing sensitivity chart."""
+    if sale.empty:
+        return (
+            sale.assign(grade=pd.Series(dtype=str), price=pd.Series(dtype=float)),
+            "No leads to sell.",
+            None,
+        )
+    if "true_resale_value" in sale.columns:  # simulator: the partners' willingness to pay
+        sale = sale.assign(willingness_to_pay=sale["true_resale_value"])
+    priced, pricing = price_lead_table(
+        sale, costs=GENERATION_COST, target_margin=TARGET_MARGIN, confidence=CONFIDENCE
+    )
+    mean_price = {
+        g: float(priced.loc[priced["grade"] == g, "price"].mean()) for g in ("high", "low")
+    }
+    share_high = float((priced["grade"] == "high").mean())
+    levers = TwoGradeLevers(
+        p=share_high,
+        r_high=mean_price["high"] if share_high > 0 else 0.0,
+        c_high=GENERATION_COST["high"],
+        r_low=mean_price["low"] if share_high < 1 else 0.0,
+        c_low=GENERATION_COST["low"],
+        n=len(priced),
+    )
+    sens = plot_pricing_sensitivity(
+        profit_sensitivity(levers), ctx.out_dir / "pricing_sensitivity.png"
+    )
+    margin = "n/a" if pricing.margin is None else f"{pricing.margin:.1%}"
+    line = (
+        f"Priced {len(priced):,} leads for a {TARGET_MARGIN:.0%} margin with {CONFIDENCE:.0%} confidence: "
+        f"mean price {pricing.to_dict()['mean_price']:,.2f} EUR, expected profit {pricing.expected_profit:,.0f} EUR "
+        f"(margin {margin}), P(target met) = {pricing.prob_target_met:.3f}; "
+        f"{pricing.n_floored:,} at the cost floor, {pricing.n_capped:,} at the partners' willingness to pay."
+    )
+    return priced, line, sens
+
+
 def pricing_step(ctx: DemoContext) -> Section:
     """Price the leads for sale (target margin with a confidence) and compare two deals for one pool."""
     from simulations.demo import Section
@@ -78,13 +117,9 @@ def pricing_step(ctx: DemoContext) -> Section:
         ]
         chosen = f"open leads with p_convert < {SALE_P_MAX} ({len(sale):,} leads; no plan step ran)"
     sale = sale.reset_index(drop=True)
-    if "true_resale_value" in sale.columns:  # simulator: the partners' willingness to pay
-        sale = sale.assign(willingness_to_pay=sale["true_resale_value"])
-    priced, pricing = price_lead_table(
-        sale, costs=GENERATION_COST, target_margin=TARGET_MARGIN, confidence=CONFIDENCE
-    )
+    priced, price_line, sens = _price_sale(sale, ctx)
 
-    # deals: the example's client contract vs lead sale, for the largest city in autumn
+    # deals: the example's client contract vs lead sale, for the largest city in its busiest season
     deals = load_deals(example_deals_path()).deals[:2]
     city = str(scored["city"].value_counts().idxmax())
     season = str(season_of(scored["created_at"]).value_counts().idxmax())
@@ -99,25 +134,10 @@ def pricing_step(ctx: DemoContext) -> Section:
         ctx.out_dir / "deals_figure3.png",
         title=f"Deals for {city}, {season}: expected profit against p",
     )
-    share_high = float((priced["grade"] == "high").mean()) if len(priced) else 0.0
-    levers = TwoGradeLevers(
-        p=share_high,
-        r_high=float(priced.loc[priced.grade == "high", "price"].mean() if share_high > 0 else 0.0),
-        c_high=GENERATION_COST["high"],
-        r_low=float(priced.loc[priced.grade == "low", "price"].mean()) if share_high < 1 else 0.0,
-        c_low=GENERATION_COST["low"],
-        n=max(len(priced), 1),
-    )
-    sens = plot_pricing_sensitivity(
-        profit_sensitivity(levers), ctx.out_dir / "pricing_sensitivity.png"
-    )
     best = comparison.best_expected
     lines = (
         f"Leads for sale: {chosen}; {source}.",
-        f"Priced {len(priced):,} leads for a {TARGET_MARGIN:.0%} margin with {CONFIDENCE:.0%} confidence: "
-        f"mean price {pricing.to_dict()['mean_price']:,.2f} EUR, expected profit {pricing.expected_profit:,.0f} EUR "
-        f"(margin {pricing.margin:.1%}), P(target met) = {pricing.prob_target_met:.3f}; "
-        f"{pricing.n_floored:,} at the cost floor, {pricing.n_capped:,} at the partners' willingness to pay.",
+        price_line,
         f"Deals for the {city} / {season} pool: p* = {p_star:.3f} "
         f"({comparison.crossings[0].better_below} better below, {comparison.crossings[0].better_above} above).",
         f"Forecast p = {forecast.mean:.3f} (sd {forecast.std:.3f}, {forecast.n_leads} leads, Poisson-binomial); "
@@ -134,7 +154,7 @@ def pricing_step(ctx: DemoContext) -> Section:
         title="Pricing leads for sale and the deal break-even p*",
         lines=lines,
         tables={"priced_leads": priced[cols], "deal_p_star_sensitivity": tornado},
-        plots=(figure, sens),
+        plots=(figure,) + ((sens,) if sens is not None else ()),
         explanation=(
             "Prices are weighted by each lead's probability, floored at generation cost and capped at "
             "the partners' willingness to pay (simulator ground truth). Deals are lines in p; p* is "

@@ -105,3 +105,12 @@ def test_degenerate_deals_exit_2(tmp_path, body, match):
 def test_missing_deals_file_exit_2(tmp_path):
     res = runner.invoke(app, ["deals", "compare", str(tmp_path / "x.toml")])
     assert res.exit_code == 2 and "does not exist" in res.stderr
+
+
+def test_tornado_table_covers_each_switch_point(tmp_path):
+    from simulations import compare_deals, load_deals
+    from simulations.deal_compare import envelope_sensitivity
+
+    res = compare_deals(load_deals(example_deals_path()).deals)
+    table = envelope_sensitivity(res)
+    assert set(table["pair"]) == {"retainer|lead_sale", "lead_sale|client_contract"}

@@ -48,3 +48,12 @@ def test_pricing_step_uses_plan_and_scores(tmp_path, leads):
     section = pricing_step(ctx)
     assert sorted(ctx.data["priced"]["lead_id"]) == sorted(chosen)
     assert "plan's sell list" in section.lines[0] and "scoring step" in section.lines[0]
+
+
+def test_pricing_step_with_empty_sell_list(tmp_path, leads):
+    plan = pd.DataFrame({"lead_id": leads["lead_id"], "action": "assign"})
+    ctx = _ctx(tmp_path, leads, plan=plan)
+    section = pricing_step(ctx)
+    assert len(ctx.data["priced"]) == 0
+    assert section.lines[1] == "No leads to sell."
+    assert "p* =" in section.lines[2]
