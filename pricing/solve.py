@@ -51,7 +51,11 @@ _LABEL = {
 
 @dataclass(frozen=True)
 class SolveResult:
-    """The lever value that reaches a target, and the economics it gives."""
+    """The lever value that reaches a target, and the economics it gives.
+
+    ``any_value`` is True when the target does not depend on the lever and
+    already holds: every value reaches it, and ``value`` is the current one.
+    """
 
     lever: str
     value: float
@@ -61,11 +65,13 @@ class SolveResult:
     expected_profit_total: float
     margin: float | None
     levers: TwoGradeLevers
+    any_value: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "lever": self.lever,
             "value": self.value,
+            "any_value": self.any_value,
             "target": self.target,
             "target_value": self.target_value,
             "expected_profit_per_lead": self.expected_profit_per_lead,
@@ -230,4 +236,5 @@ def solve_lever(
         expected_profit_total=res.expected_profit_total,
         margin=res.margin,
         levers=solved,
+        any_value=reason == "any value reaches the target",
     )

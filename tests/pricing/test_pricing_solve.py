@@ -12,6 +12,7 @@ from pricing import (
     TwoGradeLevers,
     UnreachableTargetError,
     evaluate,
+    lever_coefficients,
     solve_lever,
 )
 
@@ -70,6 +71,11 @@ def test_margin_round_trip(levers, lever, u):
         return
     res = solve_lever(levers, lever, target_margin=at.margin)
     back = evaluate(res.levers)
+    if res.any_value and back.margin is None:
+        # the condition holds for every value of the lever; at the kept value revenue is 0
+        a, b = lever_coefficients(levers, lever, margin=at.margin)
+        assert abs(b) < 1e-9 and abs(a) < 1e-6
+        return
     assert back.margin == pytest.approx(at.margin, rel=1e-6, abs=1e-7)
 
 
@@ -111,3 +117,12 @@ def test_bad_targets(kwargs):
 def test_unknown_lever():
     with pytest.raises(PricingError, match="lever"):
         solve_lever(CASE, "price", target_profit=1)
+
+
+def test_any_value_flag():
+    # profit does not depend on p when both grades earn the same: 0.5 * (100 - 20) = 40 everywhere
+    lv = TwoGradeLevers(p=0.4, r_high=100, c_high=20, r_low=100, c_low=20)
+    res = solve_lever(lv, "p", target_profit=80)
+    assert res.any_value and res.value == pytest.approx(0.4)
+    with pytest.raises(UnreachableTargetError, match="does not depend"):
+        solve_lever(lv, "p", target_profit=90)
