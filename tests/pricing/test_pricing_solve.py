@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pricing import (
@@ -53,6 +53,13 @@ def test_total_target_divides_by_n():
 
 @settings(max_examples=150, deadline=None)
 @given(levers=levers_st, lever=st.sampled_from(LEVERS), u=st.floats(min_value=0.0, max_value=1.0))
+@example(
+    levers=TwoGradeLevers(
+        p=0.03125, r_high=0.0, c_high=0.0, r_low=513.0, c_low=0.0, multiplier=1.9
+    ),
+    lever="r_high",
+    u=0.0,
+)  # round-off once made the needed r_high -2e-12
 def test_profit_round_trip(levers, lever, u):
     # a reachable target: the profit at an admissible value of the lever
     value = u if lever == "p" else u * 2000 if lever != "multiplier" else 3 * u
@@ -64,6 +71,9 @@ def test_profit_round_trip(levers, lever, u):
 
 @settings(max_examples=150, deadline=None)
 @given(levers=levers_st, lever=st.sampled_from(LEVERS), u=st.floats(min_value=0.0, max_value=1.0))
+@example(
+    levers=TwoGradeLevers(p=0.0, r_high=1.0, c_high=1.0, r_low=0.0, c_low=0.0), lever="p", u=1.0
+)  # margin 0 at every p: any value reaches it
 def test_margin_round_trip(levers, lever, u):
     value = u if lever == "p" else u * 2000 if lever != "multiplier" else 0.1 + 3 * u
     at = evaluate(levers.with_value(lever, value))

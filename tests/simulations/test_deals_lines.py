@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pricing import expected_profit_per_lead
@@ -26,6 +26,7 @@ coef = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
 
 @settings(max_examples=200, deadline=None)
 @given(a1=coef, b1=coef, a2=coef, b2=coef)
+@example(a1=0.0, b1=0.0, a2=415609.0, b2=-2.8194134701351223e-11)  # p* near 1e16
 def test_p_star_is_where_both_lines_are_equal(a1, b1, a2, b2):
     d1, d2 = line_deal("one", a1, b1), line_deal("two", a2, b2)
     c = crossing(d1, d2)
