@@ -41,7 +41,16 @@ logger = logging.getLogger(__name__)
 FALLBACK_ALPHA = 1e-3
 
 
-class _RidgeLogit(PenalizedMixin, Logit):
+class _FastLogit(Logit):
+    r"""statsmodels Logit with a cache-friendly Hessian :math:`-X^T \operatorname{diag}(p(1-p)) X`."""
+
+    def hessian(self, params: np.ndarray) -> np.ndarray:
+        X = self.exog
+        p = self.cdf(X @ params)
+        return -((X * (p * (1 - p))[:, None]).T @ X)
+
+
+class _RidgeLogit(PenalizedMixin, _FastLogit):
     """statsmodels Logit maximising the L2-penalised log-likelihood (Newton steps)."""
 
 
@@ -237,19 +246,31 @@ class ConversionModel:
     def _diagnose(self, Z: np.ndarray, y: np.ndarray) -> float:
         """Detect collinearity and (quasi-)separation; return the penalty to use."""
         problems = []
-        sv = np.linalg.svd(Z, compute_uv=False)
-        rank = int((sv > sv[0] * 1e-8).sum()) if sv.size else 0
+        eig, vec = np.linalg.eigh(Z.T @ Z)
+        null = eig <= eig.max() * 1e-10
+        rank = int((~null).sum())
         if rank < Z.shape[1]:
-            problems.append(f"collinear features (design rank {rank} < {Z.shape[1]} columns)")
+            involved = sorted(
+                {
+                    self.feature_names_[j]
+                    for j in np.flatnonzero((np.abs(vec[:, null]) > 0.3).any(axis=1))
+                }
+            )
+            problems.append(
+                f"collinear features {involved[:6]} (design rank {rank} < {Z.shape[1]} columns)"
+            )
         separated = []
+        kinds = {p["name"]: p["kind"] for p in self.preprocessor_.plans_}
         for j, name in enumerate(self.feature_names_):
-            col = Z[:, j]
-            hi = col > col.mean()
-            nonconst = np.ptp(col) > 0
-            if nonconst and len(np.unique(col)) == 2 and hi.any():
-                rate = y[hi].mean()
-                if rate in (0.0, 1.0):
-                    separated.append(name)
+            indicator = kinds[self.feature_source_[j]] in (
+                "categorical",
+                "binary",
+            ) or name.endswith("__missing")
+            if not indicator:
+                continue
+            hi = Z[:, j] > 0  # standardised 0/1 column: the "1" rows
+            if hi.any() and y[hi].min() == y[hi].max():
+                separated.append(name)
         if separated:
             problems.append(
                 "outcome constant within "
@@ -289,7 +310,11 @@ class ConversionModel:
                 weights = np.ones(exog.shape[1])
                 weights[0] = 0.0
                 model = _RidgeLogit(
-                    y, exog, penal=L2(weights=weights), pen_weight=len(y) * alpha / 2
+                    y,
+                    exog,
+                    penal=L2(weights=weights),
+                    pen_weight=len(y) * alpha / 2,
+                    check_rank=False,
                 )
                 params = model.fit(method="newton", maxiter=50, disp=0, start_params=start).params
             else:
@@ -324,11 +349,13 @@ class ConversionModel:
 
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
         """Uncalibrated log-odds :math:`\\eta` of the base model."""
-        return self.intercept_ + self._standardised(X) @ self.coef_
+        Z = self._standardised(X)
+        return self.intercept_ + Z @ self.coef_
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated probabilities, shape ``(n, 2)``: columns P(not converted), P(converted)."""
-        p = self.calibrator_.predict(self.decision_function(X))
+        eta = self.decision_function(X)
+        p = self.calibrator_.predict(eta)
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X: pd.DataFrame, threshold: float = 0.5) -> np.ndarray:

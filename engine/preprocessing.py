@@ -331,7 +331,7 @@ class Preprocessor:
         lookup = {lv: i for i, lv in enumerate(levels)}
         fallback = lookup.get("other", 0)
         text = _to_text(series)
-        codes = pd.Categorical(text, categories=levels).codes.astype(np.int64)
+        codes = pd.Index(levels).get_indexer(text).astype(np.int64)
         codes[codes < 0] = fallback
         return codes
 
