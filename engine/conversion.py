@@ -306,7 +306,8 @@ class ConversionModel:
                     .params
                 )
             elif self.l1_ratio == 0:
-                # statsmodels' L2 penalty is sum(w b^2); pen_weight n*alpha/2 gives alpha/2 |b|^2 per row
+                # statsmodels' L2 penalty is sum(w b^2); pen_weight n*alpha/2 gives alpha/2 |b|^2 per row.
+                # Warm starts (the calibration folds, close to the full-data fit) need few Newton steps.
                 weights = np.ones(exog.shape[1])
                 weights[0] = 0.0
                 model = _RidgeLogit(
@@ -316,7 +317,9 @@ class ConversionModel:
                     pen_weight=len(y) * alpha / 2,
                     check_rank=False,
                 )
-                params = model.fit(method="newton", maxiter=50, disp=0, start_params=start).params
+                params = model.fit(
+                    method="newton", maxiter=50 if start is None else 4, disp=0, start_params=start
+                ).params
             else:
                 pen = np.full(exog.shape[1], float(alpha))
                 pen[0] = 0.0
