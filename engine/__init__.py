@@ -7,6 +7,9 @@ or the CLI.
 from engine import poisson_binomial
 from engine.calibration import Calibrator
 from engine.conversion import ConversionModel, DataQualityWarning
+from engine.metrics import EvaluationResult, evaluate
+from engine.rules import RuleSet, apply_rules, load_rules
+from engine.scoring import FitReport, fit_and_evaluate
 from engine.exceptions import (
     DataError,
     EmptyDataError,
@@ -49,4 +52,11 @@ __all__ = [
     "DataQualityWarning",
     "Calibrator",
     "Preprocessor",
+    "evaluate",
+    "EvaluationResult",
+    "fit_and_evaluate",
+    "FitReport",
+    "load_rules",
+    "apply_rules",
+    "RuleSet",
 ]

@@ -21,37 +21,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from statsmodels.base._penalized import PenalizedMixin
-from statsmodels.base._penalties import L2
-from statsmodels.discrete.discrete_model import Logit
-from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
 
 from engine.calibration import CALIBRATION_METHODS, Calibrator
 from engine.exceptions import DataError, NotFittedError, ParameterError
+from engine.glm_fit import FALLBACK_ALPHA, diagnose_design, fit_logistic
 from engine.preprocessing import Preprocessor
+from engine.reasons import group_importance
 from engine.schema import coerce_binary
 from engine.validation_cv import stratified_kfold
 
 __all__ = ["ConversionModel", "DataQualityWarning", "FALLBACK_ALPHA"]
 
 logger = logging.getLogger(__name__)
-
-#: ridge strength used when an unpenalised fit is requested on collinear/separable data
-FALLBACK_ALPHA = 1e-3
-
-
-class _FastLogit(Logit):
-    r"""statsmodels Logit with a cache-friendly Hessian :math:`-X^T \operatorname{diag}(p(1-p)) X`."""
-
-    def hessian(self, params: np.ndarray) -> np.ndarray:
-        X = self.exog
-        p = self.cdf(X @ params)
-        return -((X * (p * (1 - p))[:, None]).T @ X)
-
-
-class _RidgeLogit(PenalizedMixin, _FastLogit):
-    """statsmodels Logit maximising the L2-penalised log-likelihood (Newton steps)."""
 
 
 class DataQualityWarning(UserWarning):
@@ -223,8 +204,6 @@ class ConversionModel:
         alpha = self._diagnose(Z, yv)
         self.alpha_ = alpha
         self.coef_, self.intercept_ = self._fit_glm(Z, yv, alpha)
-        from engine.reasons import group_importance
-
         self.importance_ = group_importance(Z, self.coef_, self.feature_source_)
         # out-of-fold predictor values for the calibration map
         calib = Calibrator(method=self.calibration, cv=self.cv, random_state=self.random_state)
@@ -234,7 +213,7 @@ class ConversionModel:
             oof = np.empty(len(yv))
             for train, test in stratified_kfold(yv, self.cv, seed=self.random_state):
                 start = np.concatenate([[self.intercept_], self.coef_])
-                coef, icpt = self._fit_glm(Z[train], yv[train], alpha, start)
+                coef, icpt = self._fit_glm(Z[train], yv[train], self.alpha_, start)
                 oof[test] = icpt + Z[test] @ coef
             calib.fit(oof, yv)
         self.calibrator_ = calib
@@ -245,38 +224,14 @@ class ConversionModel:
 
     def _diagnose(self, Z: np.ndarray, y: np.ndarray) -> float:
         """Detect collinearity and (quasi-)separation; return the penalty to use."""
-        problems = []
-        eig, vec = np.linalg.eigh(Z.T @ Z)
-        null = eig <= eig.max() * 1e-10
-        rank = int((~null).sum())
-        if rank < Z.shape[1]:
-            involved = sorted(
-                {
-                    self.feature_names_[j]
-                    for j in np.flatnonzero((np.abs(vec[:, null]) > 0.3).any(axis=1))
-                }
-            )
-            problems.append(
-                f"collinear features {involved[:6]} (design rank {rank} < {Z.shape[1]} columns)"
-            )
-        separated = []
         kinds = {p["name"]: p["kind"] for p in self.preprocessor_.plans_}
-        for j, name in enumerate(self.feature_names_):
-            indicator = kinds[self.feature_source_[j]] in (
-                "categorical",
-                "binary",
-            ) or name.endswith("__missing")
-            if not indicator:
-                continue
-            hi = Z[:, j] > 0  # standardised 0/1 column: the "1" rows
-            if hi.any() and y[hi].min() == y[hi].max():
-                separated.append(name)
-        if separated:
-            problems.append(
-                "outcome constant within "
-                + ", ".join(separated[:5])
-                + (f" and {len(separated) - 5} more" if len(separated) > 5 else "")
-            )
+        indicator = np.array(
+            [
+                kinds[src] in ("categorical", "binary") or name.endswith("__missing")
+                for name, src in zip(self.feature_names_, self.feature_source_, strict=True)
+            ]
+        )
+        problems = diagnose_design(Z, y, self.feature_names_, indicator)
         self.data_warnings_ = problems
         if not problems:
             return float(self.alpha)
@@ -294,45 +249,15 @@ class ConversionModel:
     def _fit_glm(
         self, Z: np.ndarray, y: np.ndarray, alpha: float, start: np.ndarray | None = None
     ) -> tuple[np.ndarray, float]:
-        exog = np.column_stack([np.ones(len(y)), Z])
-        with warnings.catch_warnings():
-            # convergence is checked through the coefficients below, not by warnings
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            warnings.simplefilter("ignore", HessianInversionWarning)
-            if alpha == 0:
-                params = (
-                    sm.GLM(y, exog, family=sm.families.Binomial())
-                    .fit(method="IRLS", maxiter=100)
-                    .params
-                )
-            elif self.l1_ratio == 0:
-                # statsmodels' L2 penalty is sum(w b^2); pen_weight n*alpha/2 gives alpha/2 |b|^2 per row.
-                # Warm starts (the calibration folds, close to the full-data fit) need few Newton steps.
-                weights = np.ones(exog.shape[1])
-                weights[0] = 0.0
-                model = _RidgeLogit(
-                    y,
-                    exog,
-                    penal=L2(weights=weights),
-                    pen_weight=len(y) * alpha / 2,
-                    check_rank=False,
-                )
-                params = model.fit(
-                    method="newton", maxiter=50 if start is None else 4, disp=0, start_params=start
-                ).params
-            else:
-                pen = np.full(exog.shape[1], float(alpha))
-                pen[0] = 0.0
-                model = sm.GLM(y, exog, family=sm.families.Binomial())
-                params = model.fit_regularized(
-                    method="elastic_net",
-                    alpha=pen,
-                    L1_wt=float(self.l1_ratio),
-                    maxiter=200,
-                    start_params=start,
-                ).params
-        params = np.asarray(params, dtype=float)
-        return params[1:], float(params[0])
+        coef, intercept, used = fit_logistic(
+            Z, y, alpha=alpha, l1_ratio=float(self.l1_ratio), start=start
+        )
+        if used != alpha:
+            msg = f"The unpenalised fit diverged (separation); refitted with ridge alpha={used:g}."
+            logger.info(msg)
+            warnings.warn(msg, DataQualityWarning, stacklevel=3)
+            self.alpha_ = used
+        return coef, intercept
 
     # ----------------------------------------------------------- predict
     def _check_fitted(self) -> None:

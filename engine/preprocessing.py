@@ -39,8 +39,9 @@ import pandas as pd
 
 from engine.exceptions import DataError, MissingColumnsError, ParameterError
 from engine.schema import _FALSE, _TRUE, closest_names
+from engine.splines import rcs_basis, rcs_combination
 
-__all__ = ["Preprocessor", "infer_kind", "ID_NAME_PATTERN", "rcs_basis", "rcs_combination"]
+__all__ = ["Preprocessor", "infer_kind", "ID_NAME_PATTERN"]
 
 logger = logging.getLogger(__name__)
 
@@ -75,42 +76,6 @@ def infer_kind(series: pd.Series, name: str) -> str:
     if text.str.match(r"^\d{4}-\d{2}-\d{2}").mean() > 0.95:
         return "date"
     return "categorical"
-
-
-def rcs_basis(x: np.ndarray, knots: list[float] | np.ndarray) -> np.ndarray:
-    """Restricted cubic spline basis (non-linear part, ``K-2`` columns) at ``knots``."""
-    k = np.asarray(knots, dtype=float)
-    K = len(k)
-    scale = (k[-1] - k[0]) ** 2 or 1.0
-    last, prev = k[-1], k[-2]
-    denom = (last - prev) or 1.0
-    cols = []
-    for j in range(K - 2):
-        term = (
-            np.maximum(x - k[j], 0) ** 3
-            - np.maximum(x - prev, 0) ** 3 * (last - k[j]) / denom
-            + np.maximum(x - last, 0) ** 3 * (prev - k[j]) / denom
-        )
-        cols.append(term / scale)
-    return np.column_stack(cols) if cols else np.empty((len(x), 0))
-
-
-def rcs_combination(x: np.ndarray, knots: list[float] | np.ndarray, a: np.ndarray) -> np.ndarray:
-    """:math:`\\sum_j a_j s_j(x)` for the basis of :func:`rcs_basis`, as one sum over knots."""
-    k = np.asarray(knots, dtype=float)
-    K = len(k)
-    scale = (k[-1] - k[0]) ** 2 or 1.0
-    denom = (k[-1] - k[-2]) or 1.0
-    a = np.asarray(a, dtype=float) / scale
-    c = np.zeros(K)
-    c[: K - 2] = a
-    c[K - 2] -= np.sum(a * (k[-1] - k[: K - 2])) / denom
-    c[K - 1] += np.sum(a * (k[-2] - k[: K - 2])) / denom
-    out = np.zeros(len(x))
-    for kk, ck in zip(k, c, strict=True):
-        t = np.maximum(x - kk, 0.0)
-        out += ck * (t * t * t)
-    return out
 
 
 def _to_binary(series: pd.Series) -> np.ndarray:

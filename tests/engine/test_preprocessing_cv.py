@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.exceptions import DataError
-from engine.preprocessing import infer_kind, rcs_basis, rcs_combination
+from engine.preprocessing import infer_kind
 from engine.scoring import fit_and_evaluate
+from engine.splines import rcs_basis, rcs_combination
 from engine.validation_cv import stratified_kfold, time_split
 from tests.engine.conftest import OUTCOME_COLUMNS
 
@@ -41,6 +42,7 @@ def test_infer_kind():
 @settings(max_examples=30, deadline=None)
 @given(st.integers(10, 200), st.integers(2, 6), st.integers(0, 10_000))
 def test_stratified_folds_partition_and_balance(n, k, seed):
+    n = max(n, 2 * k)
     rng = np.random.default_rng(seed)
     y = (rng.random(n) < 0.3).astype(int)
     y[:k] = 1
