@@ -8,7 +8,7 @@
 3. ``score apply`` throughput on ~1,000,000 leads once loaded, and peak extra memory
    while scoring relative to the input table's size.
 
-Usage: ``OPENBLAS_NUM_THREADS=1 python benchmarks/scoring.py``
+Usage: ``OPENBLAS_NUM_THREADS=1 python benchmarks/scoring.py [--ablation]``
 """
 
 from __future__ import annotations
@@ -68,6 +68,16 @@ def accuracy_section() -> None:
             f"calibration={model.calibrator_.method_} slope={d['calibration']['slope']:.3f} "
             f"intercept={d['calibration']['intercept']:.3f} [{time.perf_counter() - start:.1f} s for 5 folds + final]"
         )
+
+
+def ablation_section() -> None:
+    """Do the splines earn their keep? The same 5 folds with linear terms only."""
+    print("\n## Ablation: splines=0 (linear terms only), same folds")
+    for name in FILES:
+        table, sentinel = load(name)
+        _, report = fit_and_evaluate(table, "y", cv=5, sentinels={"pdays": [sentinel]}, splines=0)
+        d = report.to_dict()
+        print(f"{name}: AUC={d['auc']:.4f} ECE={d['ece']:.4f} lift10={d['lift_top_decile']:.2f}")
 
 
 def sklearn_pipeline():
@@ -172,5 +182,7 @@ if __name__ == "__main__":
     )
     warnings.simplefilter("ignore")
     accuracy_section()
+    if "--ablation" in sys.argv:
+        ablation_section()
     timing_section()
     apply_section()
