@@ -61,6 +61,14 @@ class FitReport:
         return self.oof.copy()
 
 
+def _known(table: pd.DataFrame, target: str) -> np.ndarray:
+    """Rows whose outcome is filled in (closed leads)."""
+    col = table[target]
+    return (
+        (col.notna() & (col.astype("string").str.strip() != "")).fillna(False).to_numpy(dtype=bool)
+    )
+
+
 def split_target(
     table: pd.DataFrame, target: str, source: str | None = None
 ) -> tuple[pd.DataFrame, np.ndarray]:
@@ -74,16 +82,16 @@ def split_target(
             [target],
             {target: close[0]} if close else {},
         )
-    known = table[target].notna() & (table[target].astype("string").str.strip() != "")
-    sub = table.loc[known.to_numpy()].reset_index(drop=True)
+    sub = table.loc[_known(table, target)].reset_index(drop=True)
     y = _as_binary(sub[target].rename(target), len(sub))
     return sub.drop(columns=[target]), y
 
 
-def _row_ids(X: pd.DataFrame) -> pd.Series:
+def _row_ids(X: pd.DataFrame, rows: np.ndarray) -> pd.Series:
+    """``lead_id`` when present, else the 1-based data row number in the input table."""
     if "lead_id" in X.columns:
         return X["lead_id"].reset_index(drop=True)
-    return pd.Series(np.arange(1, len(X) + 1), name="row")
+    return pd.Series(rows, name="row")
 
 
 def _out_of_sample(X, y, oof, params, cv, date_col, random_state) -> tuple[int, str]:
@@ -150,7 +158,8 @@ def fit_and_evaluate(
     scored = ~np.isnan(oof)
     evaluation = evaluate(y[scored], oof[scored], threshold)
     final = ConversionModel(**params).fit(X, y)
-    frame = pd.DataFrame({_row_ids(X).name: _row_ids(X), "p_convert": oof, target: y})[scored]
+    ids = _row_ids(X, np.flatnonzero(_known(table, target)) + 1)
+    frame = pd.DataFrame({ids.name: ids, "p_convert": oof, target: y})[scored]
     report = FitReport(
         n_rows=len(y),
         n_features=len(final.preprocessor_.plans_),

@@ -79,3 +79,16 @@ def test_fit_with_date_column_evaluates_latest_rows(sim_closed):
     assert report.split == "time" and report.folds == 1
     assert report.evaluation.n == len(table) - int(round(len(table) * 0.8))
     assert "created_at" not in [p["name"] for p in model.preprocessor_.plans_]
+
+
+def test_oof_rows_are_input_row_numbers():
+    rng = np.random.default_rng(5)
+    n = 120
+    x = rng.normal(size=n)
+    y = np.where(rng.random(n) < 1 / (1 + np.exp(-x)), "yes", "no").astype(object)
+    y[[0, 5, 7]] = None  # open leads: left out, and row numbers must skip them
+    table = pd.DataFrame({"x": x, "y": y})
+    _, report = fit_and_evaluate(table, "y", cv=3)
+    rows = report.oof["row"].to_numpy()
+    assert len(rows) == n - 3 and 1 not in rows and 6 not in rows and 8 not in rows
+    assert rows[0] == 2 and rows[-1] == n
