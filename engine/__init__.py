@@ -4,7 +4,6 @@
 or the CLI.
 """
 
-from engine import poisson_binomial
 from engine.calibration import Calibrator
 from engine.conversion import ConversionModel, DataQualityWarning
 from engine.exceptions import (
@@ -19,6 +18,7 @@ from engine.exceptions import (
     ParameterError,
 )
 from engine.io import append_table, atomic_write_text, read_table, write_table
+from engine import poisson_binomial
 from engine.lead_schema import LEAD_SCHEMA, OUTCOME_SCHEMA, load_leads
 from engine.metrics import EvaluationResult, evaluate
 from engine.preprocessing import Preprocessor
