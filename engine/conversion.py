@@ -5,9 +5,9 @@ r"""The conversion model: penalised logistic regression on statsmodels, calibrat
     \hat\beta = \arg\max_\beta \frac{1}{n}\ell(\beta)
         - \alpha\Big(\frac{1-\lambda}{2}\lVert\beta_{1:}\rVert_2^2 + \lambda\lVert\beta_{1:}\rVert_1\Big)
 
-fitted with :meth:`statsmodels.genmod.generalized_linear_model.GLM.fit_regularized`
-(binomial family; ridge when :math:`\lambda = 0`, elastic net otherwise; the
-intercept is never penalised). With ``alpha=0`` a plain GLM is fitted, unless the
+fitted on statsmodels (:mod:`engine.glm_fit`): ridge (:math:`\lambda = 0`) by Newton
+steps on a penalised ``Logit``, elastic net through ``GLM.fit_regularized``; the
+intercept is never penalised. With ``alpha=0`` a plain GLM is fitted, unless the
 design is collinear or separable, in which case the model falls back to ridge with
 a warning. The calibrated probability is :math:`p_i = g(\eta_i)` with the
 :class:`engine.calibration.Calibrator` ``g`` fitted on out-of-fold :math:`\eta`.
@@ -26,8 +26,9 @@ from engine.calibration import CALIBRATION_METHODS, Calibrator
 from engine.exceptions import DataError, NotFittedError, ParameterError
 from engine.glm_fit import FALLBACK_ALPHA, diagnose_design, fit_logistic
 from engine.preprocessing import Preprocessor
-from engine.reasons import group_importance
+from engine.reasons import group_contributions, group_importance, reason_texts
 from engine.schema import coerce_binary
+from engine.tiers import check_cutoffs, funnel_tiers, score_from_p
 from engine.validation_cv import stratified_kfold
 
 __all__ = ["ConversionModel", "DataQualityWarning", "FALLBACK_ALPHA"]
@@ -161,8 +162,6 @@ class ConversionModel:
             isinstance(self.min_level_count, int) and self.min_level_count >= 1,
             "an int >= 1",
         )
-        from engine.tiers import check_cutoffs
-
         check_cutoffs(self.tiers, self.tier_labels)
 
     # --------------------------------------------------------------- fit
@@ -307,8 +306,6 @@ class ConversionModel:
 
     def contributions(self, X: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
         """Per original column, :math:`\\sum_{k \\in col}\\beta_k z_{ik}` (log-odds vs the average lead)."""
-        from engine.reasons import group_contributions
-
         out, cols = group_contributions(
             self._standardised(X, source), self.coef_, self.feature_source_
         )
@@ -325,9 +322,6 @@ class ConversionModel:
         self, X: pd.DataFrame, *, reasons: bool = True, source: str | None = None
     ) -> pd.DataFrame:
         """``X`` with ``p_convert``, ``score``, ``tier`` (and ``reasons``) appended."""
-        from engine.reasons import reason_texts
-        from engine.tiers import funnel_tiers, score_from_p
-
         p = self.calibrator_.predict(self.decision_function(X, source))
         out = X.copy()
         out["p_convert"] = p
