@@ -5,6 +5,8 @@ or the CLI.
 """
 
 from engine import poisson_binomial
+from engine.calibration import Calibrator
+from engine.conversion import ConversionModel, DataQualityWarning
 from engine.exceptions import (
     DataError,
     EmptyDataError,
@@ -18,7 +20,11 @@ from engine.exceptions import (
 )
 from engine.io import append_table, atomic_write_text, read_table, write_table
 from engine.lead_schema import LEAD_SCHEMA, OUTCOME_SCHEMA, load_leads
+from engine.metrics import EvaluationResult, evaluate
+from engine.preprocessing import Preprocessor
+from engine.rules import RuleSet, apply_rules, load_rules
 from engine.schema import ColumnSpec, TableSchema, coerce_binary, validate_table
+from engine.scoring import FitReport, fit_and_evaluate
 
 __all__ = [
     "LeadLeverError",
@@ -42,4 +48,15 @@ __all__ = [
     "OUTCOME_SCHEMA",
     "load_leads",
     "poisson_binomial",
+    "ConversionModel",
+    "DataQualityWarning",
+    "Calibrator",
+    "Preprocessor",
+    "evaluate",
+    "EvaluationResult",
+    "fit_and_evaluate",
+    "FitReport",
+    "load_rules",
+    "apply_rules",
+    "RuleSet",
 ]

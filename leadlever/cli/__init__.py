@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from leadlever.cli import deals, price, simulate
+from leadlever.cli import deals, price, score, simulate
 from leadlever.cli.demo import demo
 
 __all__ = ["app", "main"]
@@ -20,6 +20,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(simulate.app, name="simulate")
+app.add_typer(score.app, name="score")
 app.add_typer(price.app, name="price")
 app.add_typer(deals.app, name="deals")
 app.command("demo")(demo)
