@@ -4,6 +4,7 @@
 or the CLI.
 """
 
+from engine import poisson_binomial
 from engine.exceptions import (
     DataError,
     EmptyDataError,
@@ -16,7 +17,6 @@ from engine.exceptions import (
     ParameterError,
 )
 from engine.io import append_table, atomic_write_text, read_table, write_table
-from engine import poisson_binomial
 from engine.lead_schema import LEAD_SCHEMA, OUTCOME_SCHEMA, load_leads
 from engine.schema import ColumnSpec, TableSchema, coerce_binary, validate_table
 

@@ -70,6 +70,18 @@ def _raw(frame: pd.DataFrame, term: str) -> np.ndarray:
     )
 
 
+def _level_codes(series: pd.Series, levels: list[str]) -> np.ndarray:
+    """Index of each value in ``levels`` (-1 when unseen); fast for categoricals."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        cats = [str(c) for c in series.cat.categories]
+        lookup = {lvl: i for i, lvl in enumerate(levels)}
+        mapping = np.array([lookup.get(c, -1) for c in cats] + [lookup.get("missing", -1)])
+        codes = series.cat.codes.to_numpy()
+        return mapping[np.where(codes < 0, len(cats), codes)]
+    values = series.astype("string").fillna("missing")
+    return pd.Categorical(values, categories=levels).codes
+
+
 @dataclass
 class Design:
     """Feature terms -> design matrix, with the learned state kept as JSON.
@@ -150,10 +162,8 @@ class Design:
         for term in self.terms:
             st = self.state_[term]
             if term.startswith("cat:"):
-                levels = st["levels"]
-                values = frame[term[4:]].astype("string").fillna("missing")
-                codes = pd.Categorical(values, categories=levels).codes
-                k = len(levels) - 1
+                codes = _level_codes(frame[term[4:]], st["levels"])
+                k = len(st["levels"]) - 1
                 block = out[:, j : j + k]
                 block[:] = 0.0
                 rows = np.flatnonzero(codes >= 1)
