@@ -4,7 +4,6 @@
 or the CLI.
 """
 
-from engine import poisson_binomial
 from engine.exceptions import (
     DataError,
     EmptyDataError,
@@ -17,6 +16,7 @@ from engine.exceptions import (
     ParameterError,
 )
 from engine.io import append_table, atomic_write_text, read_table, write_table
+from engine import poisson_binomial
 from engine.lead_schema import LEAD_SCHEMA, OUTCOME_SCHEMA, load_leads
 from engine.schema import ColumnSpec, TableSchema, coerce_binary, validate_table
 

@@ -107,16 +107,12 @@ def read_table(source: str | os.PathLike | pd.DataFrame) -> pd.DataFrame:
         return source.copy()
     path = Path(source)
     if not path.exists():
-        raise InputFileError(
-            f"File '{path}' does not exist. Check the path and the current folder."
-        )
+        raise InputFileError(f"File '{path}' does not exist. Check the path and the current folder.")
     if path.is_dir():
         raise InputFileError(f"'{path}' is a folder, not a file. Name a .csv or .parquet file.")
     kind = table_format(path)
     if path.stat().st_size == 0:
-        raise EmptyDataError(
-            f"File '{path}' is empty. It needs a header row and at least one data row."
-        )
+        raise EmptyDataError(f"File '{path}' is empty. It needs a header row and at least one data row.")
     if kind == "parquet":
         _require_pyarrow(path)
         try:

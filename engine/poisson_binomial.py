@@ -91,9 +91,7 @@ def sf(k: int | np.ndarray, p: np.ndarray | list[float]) -> np.ndarray | float:
     """P(S >= k), the guarantee that at least ``k`` trials succeed."""
     tail = np.cumsum(pmf(p)[::-1])[::-1]  # tail[j] = P(S >= j)
     idx = np.asarray(k)
-    res = np.where(
-        idx <= 0, 1.0, np.where(idx >= tail.size, 0.0, tail[np.clip(idx, 0, tail.size - 1)])
-    )
+    res = np.where(idx <= 0, 1.0, np.where(idx >= tail.size, 0.0, tail[np.clip(idx, 0, tail.size - 1)]))
     return float(res) if res.ndim == 0 else res
 
 

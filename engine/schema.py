@@ -297,11 +297,7 @@ def validate_table(
                         spec.name,
                         rows,
                     )
-            out[spec.name] = (
-                series.astype(object).where(series.notna(), None)
-                if spec.allow_missing
-                else series.astype(str)
-            )
+            out[spec.name] = series.astype(object).where(series.notna(), None) if spec.allow_missing else series.astype(str)
         else:  # pragma: no cover - guarded by ColumnSpec authors
             raise ValueError(f"unknown column kind {spec.kind!r}")
     return out
