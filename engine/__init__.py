@@ -4,6 +4,9 @@
 or the CLI.
 """
 
+from engine import poisson_binomial
+from engine.calibration import Calibrator
+from engine.conversion import ConversionModel, DataQualityWarning
 from engine.exceptions import (
     DataError,
     EmptyDataError,
@@ -16,8 +19,8 @@ from engine.exceptions import (
     ParameterError,
 )
 from engine.io import append_table, atomic_write_text, read_table, write_table
-from engine import poisson_binomial
 from engine.lead_schema import LEAD_SCHEMA, OUTCOME_SCHEMA, load_leads
+from engine.preprocessing import Preprocessor
 from engine.schema import ColumnSpec, TableSchema, coerce_binary, validate_table
 
 __all__ = [
@@ -42,4 +45,8 @@ __all__ = [
     "OUTCOME_SCHEMA",
     "load_leads",
     "poisson_binomial",
+    "ConversionModel",
+    "DataQualityWarning",
+    "Calibrator",
+    "Preprocessor",
 ]
