@@ -17,22 +17,10 @@ import pandas as pd
 from engine.design import Design, available_terms
 from engine.exceptions import DataError, ModelFileError, NotFittedError, ParameterError
 
-__all__ = ["GLMModel", "FAMILIES", "auc_score"]
+__all__ = ["GLMModel", "FAMILIES"]
 
 FAMILIES = ("poisson", "negbin", "gamma", "binomial", "gaussian")
 _LOG_LINK = ("poisson", "negbin", "gamma")
-
-
-def auc_score(y, p) -> float:
-    """ROC AUC by the Mann-Whitney rank statistic (ties count 1/2)."""
-    from scipy.stats import rankdata
-
-    y = np.asarray(y).astype(bool)
-    n1, n0 = int(y.sum()), int((~y).sum())
-    if n1 == 0 or n0 == 0:
-        return float("nan")
-    ranks = rankdata(np.asarray(p, dtype=float))
-    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
 class GLMModel:

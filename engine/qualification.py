@@ -46,6 +46,7 @@ from engine.qualification_conversion import (
     conversion_from_json,
     conversion_to_json,
 )
+from engine.tiers import FUNNEL_CUTOFFS, funnel_tiers, score_from_p
 from engine.timing import TimingModel
 
 __all__ = [
@@ -53,7 +54,6 @@ __all__ = [
     "QualificationBundle",
     "FitReport",
     "load_bundle",
-    "funnel_tier",
     "letter_grades",
     "CRITERIA",
     "FEATURE_EXCLUDE",
@@ -103,7 +103,8 @@ class QualificationSettings:
         If set, ``p_fit`` is the probability of being in one of these role
         categories (multinomial model) instead of the feedback logit.
     tier_cuts : tuple of int
-        Upper bounds of the funnel tiers on the 0-100 score (30, 65).
+        Upper bounds of the funnel tiers on the 0-100 score (30, 65, 100; see
+        :mod:`engine.tiers`).
     lost : {"competing", "censor"}
         How lost leads enter the timing model (see :mod:`engine.timing`).
     """
@@ -112,7 +113,7 @@ class QualificationSettings:
     hourly_rate: float = 60.0
     horizons: tuple[int, ...] = (30, 180)
     target_roles: tuple[str, ...] | None = None
-    tier_cuts: tuple[int, int] = (30, 65)
+    tier_cuts: tuple[int, ...] = FUNNEL_CUTOFFS
     lost: str = "competing"
 
     def __post_init__(self) -> None:
@@ -128,10 +129,10 @@ class QualificationSettings:
             raise ParameterError(
                 f"The 'horizons' setting must be positive days. Got {self.horizons!r} instead."
             )
-        a, b = self.tier_cuts
-        if not 0 <= a < b <= 100:
+        cuts = list(self.tier_cuts)
+        if len(cuts) != 3 or cuts != sorted(cuts) or cuts[-1] != 100 or cuts[0] < 0:
             raise ParameterError(
-                f"The 'tier_cuts' setting must be 0 <= a < b <= 100. Got {self.tier_cuts!r} instead."
+                f"The 'tier_cuts' setting must be three increasing bounds ending at 100. Got {self.tier_cuts!r} instead."
             )
 
     def to_dict(self) -> dict[str, Any]:
@@ -145,16 +146,10 @@ class QualificationSettings:
     def from_dict(cls, data: dict[str, Any]) -> QualificationSettings:
         data = dict(data)
         data["horizons"] = tuple(int(h) for h in data.get("horizons", (30, 180)))
-        data["tier_cuts"] = tuple(data.get("tier_cuts", (30, 65)))
+        data["tier_cuts"] = tuple(data.get("tier_cuts", FUNNEL_CUTOFFS))
         if data.get("target_roles") is not None:
             data["target_roles"] = tuple(data["target_roles"])
         return cls(**data)
-
-
-def funnel_tier(score, cuts: tuple[int, int] = (30, 65)) -> np.ndarray:
-    """Funnel tier of a 0-100 score: ``top`` (<= a), ``middle`` (<= b), ``bottom``."""
-    s = np.asarray(score)
-    return np.where(s <= cuts[0], "top", np.where(s <= cuts[1], "middle", "bottom"))
 
 
 def letter_grades(values, cuts, higher_is_better: bool = True) -> np.ndarray:
@@ -222,8 +217,8 @@ class QualificationBundle:
         if "lead_id" in leads.columns:
             out["lead_id"] = leads["lead_id"].to_numpy()
         out["p_convert"] = p
-        out["score"] = np.round(100 * p).astype(np.int64)
-        out["tier"] = funnel_tier(out["score"].to_numpy(), s.tier_cuts)
+        out["score"] = score_from_p(p)
+        out["tier"] = np.asarray(funnel_tiers(out["score"].to_numpy(), s.tier_cuts), dtype=object)
         for h, ph in self.timing.predict_within(X, s.horizons).items():
             out[f"p_convert_{h}d"] = ph
         cache: dict[str, np.ndarray] = {}

@@ -13,7 +13,7 @@ import pandas as pd
 from engine.effort import EffortModel
 from engine.exceptions import DataError, ParameterError
 from engine.fit import FitModel
-from engine.glm import auc_score
+from engine.metrics import brier, roc_auc
 from engine.profit import ResaleModel, SalaryModel
 from engine.qualification import (
     CRITERIA,
@@ -66,8 +66,8 @@ def _metrics(
     out: dict[str, dict] = {}
     p = np.asarray(models["conversion"].predict_proba(X.loc[closed]), dtype=float)[:, 1]
     out["conversion"] = {
-        "auc": auc_score(conv[closed], p),
-        "brier": float(np.mean((p - conv[closed]) ** 2)),
+        "auc": roc_auc(conv[closed], p),
+        "brier": brier(conv[closed], p),
         "n_test": int(closed.sum()),
     }
     duration, event = survival_target(test, lost=s.lost)
@@ -98,8 +98,8 @@ def _metrics(
     ok = np.isfinite(fb)
     pf = models["fit"].predict_feedback(X.loc[ok])
     out["fit"] = {
-        "auc": auc_score(fb[ok], pf),
-        "brier": float(np.mean((pf - fb[ok]) ** 2)),
+        "auc": roc_auc(fb[ok], pf),
+        "brier": brier(fb[ok], pf),
         "n_test": int(ok.sum()),
     }
     if "resale_value" in test.columns and models["resale"].coef_ is not None:
