@@ -110,7 +110,7 @@ def solve_assignment(
     if rows.size == 0:
         return AssignmentResult(np.full(n, -1), 0.0, "Optimal", "Optimal Solution Found", 0.0)
     prob = _problem()
-    x = _variables(rows, cols)
+    x = _variables(prob, rows, cols)
     _objective(prob, data, rows, cols, x)
     _constraints(prob, data, rows, cols, x)
     status = prob.solve(_solver(solver, time_limit, gap_rel))
