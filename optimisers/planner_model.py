@@ -61,10 +61,8 @@ def _problem() -> pulp.LpProblem:
     return pulp.LpProblem("consultant_assignment", pulp.LpMaximize)
 
 
-def _variables(rows: np.ndarray, cols: np.ndarray) -> list[pulp.LpVariable]:
-    return [
-        pulp.LpVariable(f"x_{i}_{g}", cat=pulp.LpBinary) for i, g in zip(rows, cols, strict=True)
-    ]
+def _variables(prob: pulp.LpProblem, rows: np.ndarray, cols: np.ndarray) -> list[pulp.LpVariable]:
+    return [prob.add_variable(f"x_{i}_{g}", cat=pulp.LpBinary) for i, g in zip(rows, cols, strict=True)]
 
 
 def _objective(prob: pulp.LpProblem, data: AssignmentData, rows, cols, x) -> None:
