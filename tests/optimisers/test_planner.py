@@ -8,20 +8,27 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimisers.exceptions import ConsultantsFileError, NoConsultantsError, PlannerError, ZeroCapacityError
+from optimisers.exceptions import (
+    ConsultantsFileError,
+    NoConsultantsError,
+    PlannerError,
+    ZeroCapacityError,
+)
 from optimisers.planner import PlannerSettings, load_consultants, plan_actions
 
 
 def profile(n, rng, resale=0.0):
-    return pd.DataFrame({
-        "lead_id": [f"L{i}" for i in range(n)],
-        "p_convert": rng.uniform(0.05, 0.9, n),
-        "expected_commission": rng.uniform(2000, 20000, n),
-        "expected_effort_hours": rng.uniform(2, 12, n),
-        "p_fit": np.ones(n),
-        "p_convert_180d": np.ones(n),
-        "expected_resale_value": np.full(n, resale),
-    })
+    return pd.DataFrame(
+        {
+            "lead_id": [f"L{i}" for i in range(n)],
+            "p_convert": rng.uniform(0.05, 0.9, n),
+            "expected_commission": rng.uniform(2000, 20000, n),
+            "expected_effort_hours": rng.uniform(2, 12, n),
+            "p_fit": np.ones(n),
+            "p_convert_180d": np.ones(n),
+            "expected_resale_value": np.full(n, resale),
+        }
+    )
 
 
 def brute_force(prof, cons, s):
@@ -49,7 +56,9 @@ def brute_force(prof, cons, s):
 def test_exact_plan_equals_brute_force(seed):
     rng = np.random.default_rng(seed)
     prof = profile(6, rng)
-    cons = pd.DataFrame({"name": ["a", "b"], "weekly_hours": rng.uniform(8, 20, 2), "seniority": [0, 2]})
+    cons = pd.DataFrame(
+        {"name": ["a", "b"], "weekly_hours": rng.uniform(8, 20, 2), "seniority": [0, 2]}
+    )
     s = PlannerSettings(seniority_odds_factor=1.5, gap_rel=0.0)
     plan = plan_actions(prof, cons, s)
     assert plan.method == "exact"
@@ -64,8 +73,13 @@ def test_exact_plan_equals_brute_force(seed):
 def test_class_mode_is_feasible_and_close_to_the_bound():
     rng = np.random.default_rng(7)
     prof = profile(3000, rng)
-    cons = pd.DataFrame({"name": [f"c{j}" for j in range(12)], "weekly_hours": 40.0,
-                         "seniority": ["junior", "mid", "senior"] * 4})
+    cons = pd.DataFrame(
+        {
+            "name": [f"c{j}" for j in range(12)],
+            "weekly_hours": 40.0,
+            "seniority": ["junior", "mid", "senior"] * 4,
+        }
+    )
     plan = plan_actions(prof, cons, PlannerSettings(horizon_weeks=4))
     assert plan.method == "seniority_classes"
     used = plan.consultants["hours_assigned"].to_numpy()
@@ -95,7 +109,9 @@ def test_sell_rules_and_reasons():
 def test_seniority_raises_conversion_odds():
     rng = np.random.default_rng(2)
     prof = profile(1, rng)
-    cons = pd.DataFrame({"name": ["junior", "senior"], "weekly_hours": [50.0, 50.0], "seniority": [0, 1]})
+    cons = pd.DataFrame(
+        {"name": ["junior", "senior"], "weekly_hours": [50.0, 50.0], "seniority": [0, 1]}
+    )
     q = plan_actions(prof, cons, PlannerSettings(seniority_odds_factor=2.0)).queue
     assert q["consultant"].iat[0] == "senior"
 
@@ -112,16 +128,20 @@ def test_degenerate_inputs_raise_clear_errors(tmp_path):
     with pytest.raises(ConsultantsFileError, match="weekly_hours"):
         load_consultants(pd.DataFrame({"name": ["a"], "weekly_hours": [-1], "seniority": [1]}))
     with pytest.raises(PlannerError, match="expected_commission"):
-        plan_actions(prof.drop(columns="expected_commission"),
-                     pd.DataFrame({"name": ["a"], "weekly_hours": [10.0], "seniority": [1]}))
+        plan_actions(
+            prof.drop(columns="expected_commission"),
+            pd.DataFrame({"name": ["a"], "weekly_hours": [10.0], "seniority": [1]}),
+        )
     with pytest.raises(PlannerError):
         PlannerSettings(horizon_weeks=0)
 
 
 def test_consultants_from_toml(tmp_path):
     path = tmp_path / "team.toml"
-    path.write_text('[[consultant]]\nname = "ann"\nweekly_hours = 40\nseniority = "senior"\n\n'
-                    '[[consultant]]\nname = "bob"\nweekly_hours = 20\nseniority = 0\n')
+    path.write_text(
+        '[[consultant]]\nname = "ann"\nweekly_hours = 40\nseniority = "senior"\n\n'
+        '[[consultant]]\nname = "bob"\nweekly_hours = 20\nseniority = 0\n'
+    )
     cons = load_consultants(path)
     assert list(cons["name"]) == ["ann", "bob"]
     assert list(cons["seniority"]) == [2.0, 0.0]
@@ -132,7 +152,9 @@ def test_consultants_from_toml(tmp_path):
 
 def test_plan_to_dict_and_frame():
     rng = np.random.default_rng(4)
-    plan = plan_actions(profile(20, rng), pd.DataFrame({"name": ["a"], "weekly_hours": [30.0], "seniority": [1]}))
+    plan = plan_actions(
+        profile(20, rng), pd.DataFrame({"name": ["a"], "weekly_hours": [30.0], "seniority": [1]})
+    )
     d = plan.to_dict()
     assert {"n_in_house", "n_nurture", "n_sell", "expected_profit", "status", "gap"} <= set(d)
     assert d["n_in_house"] + d["n_nurture"] + d["n_sell"] == 20
