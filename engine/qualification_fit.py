@@ -123,6 +123,7 @@ def fit_bundle(
     test_fraction: float = 0.25,
     seed: int | np.random.Generator = 0,
     conversion_factory=None,
+    refit: bool = True,
 ) -> QualificationBundle:
     """Fit every qualification model on a lead history and report held-out metrics.
 
@@ -143,6 +144,9 @@ def fit_bundle(
     seed : int or Generator
     conversion_factory : callable, optional
         Returns an unfitted conversion model (default ``engine.ConversionModel()``).
+    refit : bool
+        Refit on the whole history after the held-out evaluation (default); ``False``
+        keeps the models fitted on the training part (half the time).
     """
     s = settings or QualificationSettings()
     if not 0 < test_fraction <= 0.9:
@@ -167,7 +171,7 @@ def fit_bundle(
         frame.loc[~is_test].reset_index(drop=True), closed[~is_test], s, factory
     )
     metrics = _metrics(train_models, frame.loc[is_test].reset_index(drop=True), s)
-    models = _fit_models(frame, closed, s, factory)
+    models = _fit_models(frame, closed, s, factory) if refit else train_models
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     bundle = QualificationBundle(**models, settings=s)
     digest = hashlib.sha256(
