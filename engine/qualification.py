@@ -84,7 +84,6 @@ CRITERIA = {
     "profit": ("expected_commission", True),
     "fit": ("p_fit", True),
 }
-GRADES = np.array(list("EDCBA"))
 
 
 @dataclass(frozen=True)
@@ -152,12 +151,13 @@ class QualificationSettings:
         return cls(**data)
 
 
-def letter_grades(values, cuts, higher_is_better: bool = True) -> np.ndarray:
+def letter_grades(values, cuts, higher_is_better: bool = True) -> pd.Categorical:
     """Grades A-E from four ascending quintile cut points (A = best fifth)."""
     idx = np.searchsorted(
         np.asarray(cuts, dtype=float), np.asarray(values, dtype=float), side="right"
     )
-    return GRADES[idx] if higher_is_better else GRADES[::-1][idx]
+    codes = idx if higher_is_better else 4 - idx
+    return pd.Categorical.from_codes(4 - codes, categories=["A", "B", "C", "D", "E"])
 
 
 def _features(frame: pd.DataFrame) -> pd.DataFrame:
@@ -215,10 +215,10 @@ class QualificationBundle:
         p = np.asarray(self.conversion.predict_proba(X), dtype=float)[:, 1]
         out = pd.DataFrame(index=leads.index)
         if "lead_id" in leads.columns:
-            out["lead_id"] = leads["lead_id"].to_numpy()
+            out["lead_id"] = leads["lead_id"].to_numpy(copy=False)
         out["p_convert"] = p
         out["score"] = score_from_p(p)
-        out["tier"] = np.asarray(funnel_tiers(out["score"].to_numpy(), s.tier_cuts), dtype=object)
+        out["tier"] = funnel_tiers(out["score"].to_numpy(), s.tier_cuts)
         for h, ph in self.timing.predict_within(X, s.horizons).items():
             out[f"p_convert_{h}d"] = ph
         cache: dict[str, np.ndarray] = {}
