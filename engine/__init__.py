@@ -19,8 +19,8 @@ from engine.exceptions import (
     NotFittedError,
     ParameterError,
 )
-from engine.io import append_table, atomic_write_text, read_table, write_table
 from engine.fit import FitModel
+from engine.io import append_table, atomic_write_text, read_table, write_table
 from engine.lead_schema import LEAD_SCHEMA, OUTCOME_SCHEMA, load_leads
 from engine.preprocessing import Preprocessor
 from engine.profit import ResaleModel, SalaryModel
