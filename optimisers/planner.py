@@ -27,7 +27,7 @@ Rules, in order (the reason is written per lead):
 
 Large instances (more than ``exact_max_pairs`` lead-consultant pairs) are
 solved over seniority classes (capacities summed), then the class's leads are
-packed into its consultants (largest first, most free hours first); leads that
+packed into its consultants (best-fit decreasing: largest first, tightest fit); leads that
 do not fit are nurtured. The gap is measured against the LP relaxation of the
 per-consultant problem's class aggregate, an upper bound on any plan's value.
 """
@@ -100,7 +100,7 @@ class PlannerSettings:
     time_limit: float = 5.0
     gap_rel: float = 1e-3
     exact_max_pairs: int = 400
-    core_extra: int = 200
+    core_extra: int = 50
 
     def __post_init__(self) -> None:
         checks = {
@@ -258,14 +258,17 @@ def _values(a: dict[str, np.ndarray], levels: np.ndarray, s: PlannerSettings) ->
 
 
 def _pack(leads: np.ndarray, hours: np.ndarray, capacity: np.ndarray) -> np.ndarray:
-    """First-fit decreasing of leads into consultants (most free hours first); -1 = no room."""
+    """Best-fit decreasing: largest lead first, into the consultant whose free hours it
+    fills most tightly; -1 = no room."""
     out = np.full(leads.size, -1)
     free = capacity.astype(float).copy()
     for k in np.argsort(-hours[leads], kind="stable"):
-        j = int(np.argmax(free))
-        if free[j] + 1e-9 >= hours[leads[k]]:
+        h = hours[leads[k]]
+        slack = np.where(free + 1e-9 >= h, free - h, np.inf)
+        j = int(np.argmin(slack))
+        if np.isfinite(slack[j]):
             out[k] = j
-            free[j] -= hours[leads[k]]
+            free[j] -= h
     return out
 
 
