@@ -306,7 +306,8 @@ class ConversionModel:
                     .params
                 )
             elif self.l1_ratio == 0:
-                # statsmodels' L2 penalty is sum(w b^2); pen_weight n*alpha/2 gives alpha/2 |b|^2 per row
+                # statsmodels' L2 penalty is sum(w b^2); pen_weight n*alpha/2 gives alpha/2 |b|^2 per row.
+                # Warm starts (the calibration folds, close to the full-data fit) need few Newton steps.
                 weights = np.ones(exog.shape[1])
                 weights[0] = 0.0
                 model = _RidgeLogit(
@@ -316,7 +317,9 @@ class ConversionModel:
                     pen_weight=len(y) * alpha / 2,
                     check_rank=False,
                 )
-                params = model.fit(method="newton", maxiter=50, disp=0, start_params=start).params
+                params = model.fit(
+                    method="newton", maxiter=50 if start is None else 4, disp=0, start_params=start
+                ).params
             else:
                 pen = np.full(exog.shape[1], float(alpha))
                 pen[0] = 0.0
@@ -347,10 +350,25 @@ class ConversionModel:
         design /= self.scale_
         return design
 
-    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
-        """Uncalibrated log-odds :math:`\\eta` of the base model."""
-        Z = self._standardised(X)
-        return self.intercept_ + Z @ self.coef_
+    def decision_function(self, X: pd.DataFrame, source: str | None = None) -> np.ndarray:
+        """Uncalibrated log-odds :math:`\\eta` of the base model.
+
+        Computed column by column with folded weights :math:`w_k = \\beta_k / s_k`
+        (category levels by table lookup), never building the design matrix.
+        """
+        self._check_fitted()
+        if not isinstance(X, pd.DataFrame):
+            raise DataError("ConversionModel needs a pandas DataFrame of features.")
+        pre = self.preprocessor_
+        pre.check_columns(X, source)
+        w = self.coef_ / self.scale_
+        eta = np.full(len(X), self.intercept_ - float(w @ self.center_))
+        pos = 0
+        for plan in pre.plans_:
+            width = pre.plan_width(plan)
+            eta += pre.plan_contribution(plan, X[plan["name"]], w[pos : pos + width])
+            pos += width
+        return eta
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated probabilities, shape ``(n, 2)``: columns P(not converted), P(converted)."""
@@ -385,14 +403,13 @@ class ConversionModel:
         from engine.reasons import reason_texts
         from engine.tiers import funnel_tiers, score_from_p
 
-        Z = self._standardised(X, source)
-        p = self.calibrator_.predict(self.intercept_ + Z @ self.coef_)
+        p = self.calibrator_.predict(self.decision_function(X, source))
         out = X.copy()
         out["p_convert"] = p
         out["score"] = score_from_p(p)
         out["tier"] = funnel_tiers(out["score"].to_numpy(), self.tiers, self.tier_labels)
         if reasons:
-            out["reasons"] = reason_texts(self, X, Z)
+            out["reasons"] = reason_texts(self, X, self._standardised(X, source))
         return out
 
     # ------------------------------------------------------------ persist

@@ -40,7 +40,7 @@ import pandas as pd
 from engine.exceptions import DataError, MissingColumnsError, ParameterError
 from engine.schema import _FALSE, _TRUE, closest_names
 
-__all__ = ["Preprocessor", "infer_kind", "ID_NAME_PATTERN", "rcs_basis"]
+__all__ = ["Preprocessor", "infer_kind", "ID_NAME_PATTERN", "rcs_basis", "rcs_combination"]
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +93,24 @@ def rcs_basis(x: np.ndarray, knots: list[float] | np.ndarray) -> np.ndarray:
         )
         cols.append(term / scale)
     return np.column_stack(cols) if cols else np.empty((len(x), 0))
+
+
+def rcs_combination(x: np.ndarray, knots: list[float] | np.ndarray, a: np.ndarray) -> np.ndarray:
+    """:math:`\\sum_j a_j s_j(x)` for the basis of :func:`rcs_basis`, as one sum over knots."""
+    k = np.asarray(knots, dtype=float)
+    K = len(k)
+    scale = (k[-1] - k[0]) ** 2 or 1.0
+    denom = (k[-1] - k[-2]) or 1.0
+    a = np.asarray(a, dtype=float) / scale
+    c = np.zeros(K)
+    c[: K - 2] = a
+    c[K - 2] -= np.sum(a * (k[-1] - k[: K - 2])) / denom
+    c[K - 1] += np.sum(a * (k[-2] - k[: K - 2])) / denom
+    out = np.zeros(len(x))
+    for kk, ck in zip(k, c, strict=True):
+        t = np.maximum(x - kk, 0.0)
+        out += ck * (t * t * t)
+    return out
 
 
 def _to_binary(series: pd.Series) -> np.ndarray:
@@ -327,13 +345,54 @@ class Preprocessor:
 
     def category_codes(self, plan: dict[str, Any], series: pd.Series) -> np.ndarray:
         """Index into ``plan['levels']``; unseen levels -> ``other`` (or the reference level)."""
-        levels = plan["levels"]
-        lookup = {lv: i for i, lv in enumerate(levels)}
-        fallback = lookup.get("other", 0)
-        text = _to_text(series)
-        codes = pd.Index(levels).get_indexer(text).astype(np.int64)
-        codes[codes < 0] = fallback
-        return codes
+        levels = pd.Index(plan["levels"])
+        fallback = levels.get_loc("other") if "other" in levels else 0
+        missing = levels.get_loc("missing") if "missing" in levels else fallback
+        # factorise once, then map the few distinct values (fast on millions of rows)
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        lookup = levels.get_indexer(_to_text(pd.Series(np.asarray(uniques, dtype=object))))
+        lookup = np.where(lookup < 0, fallback, lookup).astype(np.int64)
+        return np.where(
+            codes < 0, missing, lookup[np.maximum(codes, 0)] if len(lookup) else fallback
+        )
+
+    def plan_width(self, plan: dict[str, Any]) -> int:
+        """Number of design columns a plan produces."""
+        if plan["kind"] == "categorical":
+            return len(plan["levels"]) - 1
+        extra = max(len(plan.get("knots", [])) - 2, 0)
+        return 1 + extra + int(plan["missing_indicator"])
+
+    def plan_contribution(
+        self, plan: dict[str, Any], series: pd.Series, w: np.ndarray
+    ) -> np.ndarray:
+        """:math:`\\sum_k w_k x_k` over the plan's design columns, without building them.
+
+        Each distinct value is encoded once and the result gathered back
+        (:func:`pandas.factorize`), which is what makes scoring millions of rows fast.
+        """
+        codes, uniques = pd.factorize(series, use_na_sentinel=False)
+        return self._unique_contribution(plan, pd.Series(uniques, name=series.name), w)[codes]
+
+    def _unique_contribution(
+        self, plan: dict[str, Any], series: pd.Series, w: np.ndarray
+    ) -> np.ndarray:
+        kind = plan["kind"]
+        values = self.raw_values(plan, series)
+        if kind == "categorical":
+            return np.r_[0.0, w][values]
+        missing = np.isnan(values)
+        if kind == "binary":
+            out = w[0] * np.where(missing, plan["mode"], values)
+        else:
+            lo, hi = plan["clip"]
+            filled = np.clip(np.where(missing, plan["median"], values), lo, hi)
+            out = (w[0] / plan["scale"]) * (filled - plan["mean"])
+            if plan["knots"]:
+                out += rcs_combination(filled, plan["knots"], w[1 : len(plan["knots"]) - 1])
+        if plan["missing_indicator"]:
+            out += w[-1] * missing
+        return out
 
     def _transform_one(self, plan: dict[str, Any], series: pd.Series) -> np.ndarray:
         kind = plan["kind"]

@@ -93,6 +93,13 @@ def _value_texts(model: ConversionModel, column: str, series: pd.Series) -> pd.S
     return text
 
 
+def _column_texts(model: ConversionModel, column: str, series: pd.Series) -> np.ndarray:
+    """Value text of every row, computed once per distinct value (:func:`pandas.factorize`)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)
+    texts = _value_texts(model, column, pd.Series(uniques, name=series.name)).to_numpy(dtype=object)
+    return texts[codes]
+
+
 def reason_texts(model: ConversionModel, X: pd.DataFrame, Z: np.ndarray) -> pd.Series:
     """One text per lead: up to 3 positive then up to 3 negative reasons, ``"; "``-separated."""
     contrib, cols = group_contributions(Z, model.coef_, model.feature_source_)
@@ -100,24 +107,25 @@ def reason_texts(model: ConversionModel, X: pd.DataFrame, Z: np.ndarray) -> pd.S
     k = min(N_REASONS, c)
     order = np.argsort(contrib, axis=1, kind="stable")
     picks = [(order[:, c - 1 - j], 1) for j in range(k)] + [(order[:, j], -1) for j in range(k)]
-    parts: list[pd.Series] = []
     rows = np.arange(n)
-    names = [humanise(col) for col in cols]
+    labels = np.array([humanise(col) + ": " for col in cols], dtype=object)
+    cache: dict[int, np.ndarray] = {}
+    joined = np.full(n, "", dtype=object)
     for chosen, sign in picks:
         value = contrib[rows, chosen]
         keep = value * sign > 0.005
-        text = pd.Series("", index=X.index, dtype=object)
-        for g in np.unique(chosen[keep]):
-            mask = keep & (chosen == g)
-            sub = X.loc[mask, cols[g]] if mask.any() else None
-            if sub is None:
-                continue
-            vt = _value_texts(model, cols[g], sub)
-            amount = pd.Series(value[mask], index=sub.index).map("{:+.2f}".format)
-            text.loc[mask] = names[g] + ": " + vt + ", " + amount + " log-odds"
-        parts.append(text)
-    joined = parts[0] if parts else pd.Series("", index=X.index, dtype=object)
-    for part in parts[1:]:
-        both = (joined != "") & (part != "")
-        joined = joined + np.where(both, "; ", "") + part
-    return joined.astype(object)
+        if not keep.any():
+            continue
+        cents, inverse = np.unique(np.rint(value[keep] * 100).astype(np.int64), return_inverse=True)
+        amounts = np.array([f", {v / 100:+.2f} log-odds" for v in cents], dtype=object)[inverse]
+        values = np.empty(int(keep.sum()), dtype=object)
+        kept_cols = chosen[keep]
+        for g in np.unique(kept_cols):
+            if g not in cache:
+                cache[g] = _column_texts(model, cols[g], X[cols[g]])
+            here = kept_cols == g
+            values[here] = cache[g][keep][here]
+        text = labels[kept_cols] + values + amounts
+        sep = np.where(joined[keep] == "", "", "; ").astype(object)
+        joined[keep] = joined[keep] + sep + text
+    return pd.Series(joined, index=X.index, dtype=object)

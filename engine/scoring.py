@@ -123,7 +123,8 @@ def fit_and_evaluate(
         Evaluate on the latest 20 % of rows by this date, training on the rest; the
         column is not used as a feature.
     model_params
-        Passed to :class:`ConversionModel` (``drop``, ``sentinels``, ``alpha`` ...).
+        Passed to :class:`ConversionModel` (``drop``, ``sentinels``, ``alpha`` ...);
+        ``cv_calibration`` sets the model's own ``cv`` (folds of its calibration map).
     """
     if not isinstance(cv, int) or cv < 2:
         raise ParameterError(
@@ -131,6 +132,8 @@ def fit_and_evaluate(
         )
     X, y = split_target(table, target, source)
     drop = list(model_params.pop("drop", ()))
+    if "cv_calibration" in model_params:  # the model's own folds for its calibration map
+        model_params["cv"] = model_params.pop("cv_calibration")
     if date_col is not None:
         if date_col not in X.columns:
             raise MissingColumnsError(

@@ -18,6 +18,7 @@ import pandas as pd
 
 from engine.io import write_table
 from simulations.demo.qualification_step import qualification_step
+from simulations.demo.scoring_step import scoring_step
 from simulations.demo.world_step import world_step
 
 __all__ = ["DemoContext", "Section", "DemoResult", "run_demo", "STEPS"]
@@ -84,6 +85,7 @@ Step = Callable[[DemoContext], Section]
 #: the demo's steps, in order (each capability appends its own)
 STEPS: list[tuple[str, Step]] = [
     ("simulate the Valiant world", world_step),
+    ("score conversion", scoring_step),
     ("qualify leads and plan actions", qualification_step),
 ]
 

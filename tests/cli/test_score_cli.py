@@ -1,0 +1,174 @@
+"""``leadlever score`` through CliRunner: JSON keys, files, bad inputs exit 2."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from engine.io import read_table, write_table
+from engine.rules import EXAMPLE_RULES
+from leadlever.cli import app
+from simulations.leads import TRUE_COLUMNS, simulate_leads
+
+runner = CliRunner()
+OUTCOMES = [
+    "days_to_convert",
+    "placement_salary",
+    "commission",
+    "n_interactions",
+    "effort_hours",
+    "fit_feedback",
+    "resale_value",
+    "created_at",
+]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("score")
+    leads = simulate_leads(1500, seed=5).drop(columns=[*TRUE_COLUMNS, *OUTCOMES])
+    closed = leads[leads["converted"].notna()]
+    write_table(closed.iloc[:800], d / "train.csv")
+    write_table(closed.iloc[800:], d / "test.csv")
+    write_table(leads[leads["converted"].isna()].drop(columns=["converted"]), d / "open.csv")
+    res = runner.invoke(
+        app,
+        [
+            "score",
+            "fit",
+            str(d / "train.csv"),
+            "--target",
+            "converted",
+            "--cv",
+            "3",
+            "--model-out",
+            str(d / "m.json"),
+            "--oof-out",
+            str(d / "oof.csv"),
+            "--plots",
+            str(d / "plots"),
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    return d, res
+
+
+def test_fit_json(files):
+    d, res = files
+    out = json.loads(res.stdout)
+    for key in (
+        "n_rows",
+        "n_features",
+        "base_rate",
+        "auc",
+        "pr_auc",
+        "brier",
+        "ece",
+        "log_loss",
+        "lift_top_decile",
+        "calibration",
+        "importance",
+        "folds",
+    ):
+        assert key in out
+    assert out["folds"] == 3 and {"column", "importance"} <= set(out["importance"][0])
+    oof = read_table(d / "oof.csv")
+    assert list(oof.columns) == ["lead_id", "p_convert", "converted"] and len(oof) == out["n_rows"]
+    assert sorted(p.name for p in (d / "plots").iterdir()) == [
+        "calibration.png",
+        "gains.png",
+        "roc.png",
+    ]
+
+
+def test_apply_evaluate_rules_compare(files):
+    d, _ = files
+    res = runner.invoke(
+        app, ["score", "apply", str(d / "m.json"), str(d / "open.csv"), "--out", str(d / "s.csv")]
+    )
+    assert res.exit_code == 0, res.output
+    scored = read_table(d / "s.csv")
+    assert {"p_convert", "score", "tier", "reasons"} <= set(scored.columns)
+    res = runner.invoke(
+        app, ["score", "evaluate", str(d / "oof.csv"), "--target", "converted", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    ev = json.loads(res.stdout)
+    for key in (
+        "tp",
+        "fp",
+        "fn",
+        "tn",
+        "accuracy",
+        "precision",
+        "recall",
+        "f1",
+        "specificity",
+        "auc",
+        "brier",
+        "ece",
+        "lift",
+        "gains",
+    ):
+        assert key in ev
+    assert ev["tp"] + ev["fp"] + ev["fn"] + ev["tn"] == len(read_table(d / "oof.csv"))
+    res = runner.invoke(
+        app,
+        [
+            "score",
+            "rules",
+            str(EXAMPLE_RULES),
+            str(d / "open.csv"),
+            "--out",
+            str(d / "r.csv"),
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["n_rows"] == len(scored)
+    res = runner.invoke(
+        app,
+        [
+            "score",
+            "compare",
+            str(d / "m.json"),
+            str(EXAMPLE_RULES),
+            str(d / "test.csv"),
+            "--target",
+            "converted",
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    names = [r["score"] for r in json.loads(res.stdout)["scores"]]
+    assert names == ["manual", "predictive", "blend"]
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["score", "fit", "{d}/nope.csv", "--target", "converted"], "does not exist"),
+        (["score", "fit", "{d}/train.csv", "--target", "convertd"], "did you mean 'converted'"),
+        (["score", "fit", "{d}/train.csv", "--target", "converted", "--drop", "nosuch"], "nosuch"),
+        (
+            ["score", "fit", "{d}/train.csv", "--target", "converted", "--sentinel", "age"],
+            "COLUMN=VALUE",
+        ),
+        (["score", "apply", "{d}/oof.csv", "{d}/open.csv", "--out", "{d}/x.csv"], "not valid JSON"),
+        (["score", "apply", "{d}/m.json", "{d}/oof.csv", "--out", "{d}/x.csv"], "lacks column"),
+        (
+            ["score", "evaluate", "{d}/oof.csv", "--target", "converted", "--prob-col", "p"],
+            "--prob-col",
+        ),
+        (["score", "evaluate", "{d}/oof.csv", "--target", "lead_id"], "yes/no"),
+    ],
+)
+def test_bad_inputs_exit_2(files, args, needle):
+    d, _ = files
+    res = runner.invoke(app, [a.format(d=d) for a in args])
+    assert res.exit_code == 2, res.output
+    assert needle in res.stderr and "Traceback" not in res.output
+    assert not (d / "x.csv").exists()

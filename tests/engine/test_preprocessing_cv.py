@@ -1,0 +1,79 @@
+"""Spline algebra, id detection, folds and the time split."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine.exceptions import DataError
+from engine.preprocessing import infer_kind, rcs_basis, rcs_combination
+from engine.scoring import fit_and_evaluate
+from engine.validation_cv import stratified_kfold, time_split
+from tests.engine.conftest import OUTCOME_COLUMNS
+
+
+def test_rcs_combination_matches_basis_and_is_linear_in_the_tails():
+    rng = np.random.default_rng(0)
+    knots = [1.0, 2.5, 4.0, 7.0, 9.0]
+    x = rng.uniform(-5, 15, 200)
+    a = rng.normal(size=3)
+    np.testing.assert_allclose(rcs_combination(x, knots, a), rcs_basis(x, knots) @ a, atol=1e-12)
+    tail = np.array([10.0, 11.0, 12.0])  # beyond the last knot the basis is linear
+    second_diff = np.diff(rcs_basis(tail, knots), n=2, axis=0)
+    np.testing.assert_allclose(second_diff, 0.0, atol=1e-9)
+
+
+def test_infer_kind():
+    n = 50
+    assert infer_kind(pd.Series([f"x{i}" for i in range(n)]), "token") == "id"
+    assert infer_kind(pd.Series(range(n)), "customer_id") == "id"
+    assert infer_kind(pd.Series(["yes", "no"] * 25), "newsletter") == "binary"
+    assert infer_kind(pd.Series(["2025-01-02"] * n), "signup") == "date"
+    assert infer_kind(pd.Series(["a", "b"] * 25 + [None] * 0), "x") == "categorical"
+    assert infer_kind(pd.Series(np.arange(n) * 1.5), "amount") == "numeric"
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(10, 200), st.integers(2, 6), st.integers(0, 10_000))
+def test_stratified_folds_partition_and_balance(n, k, seed):
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < 0.3).astype(int)
+    y[:k] = 1
+    y[k : 2 * k] = 0
+    folds = stratified_kfold(y, k, seed=seed)
+    tests = np.concatenate([t for _, t in folds])
+    assert sorted(tests.tolist()) == list(range(n))
+    for train, test in folds:
+        assert not set(train) & set(test)
+        assert abs(y[test].sum() - y.sum() / k) <= 1
+    assert [t.tolist() for _, t in stratified_kfold(y, k, seed=seed)] == [
+        t.tolist() for _, t in folds
+    ]
+
+
+def test_too_few_positives_for_folds():
+    with pytest.raises(DataError, match="fewer folds"):
+        stratified_kfold(np.array([1, 0, 0, 0, 0, 0]), 3)
+
+
+def test_time_split_is_chronological():
+    dates = pd.Series(pd.date_range("2025-01-01", periods=100)).sample(frac=1, random_state=1)
+    train, test = time_split(dates.reset_index(drop=True), 0.2)
+    d = dates.reset_index(drop=True)
+    assert len(test) == 20 and d.iloc[train].max() < d.iloc[test].min()
+
+
+def test_fit_with_date_column_evaluates_latest_rows(sim_closed):
+    table = sim_closed.drop(columns=[c for c in sim_closed.columns if c.startswith("true_")])
+    table = table.drop(columns=[c for c in OUTCOME_COLUMNS if c != "converted"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model, report = fit_and_evaluate(table, "converted", date_col="created_at")
+    assert report.split == "time" and report.folds == 1
+    assert report.evaluation.n == len(table) - int(round(len(table) * 0.8))
+    assert "created_at" not in [p["name"] for p in model.preprocessor_.plans_]
