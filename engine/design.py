@@ -154,7 +154,7 @@ class Design:
         names = self.names
         self._check(frame)
         n = len(frame)
-        out = np.empty((n, len(names)), dtype=float)
+        out = np.empty((n, len(names)), dtype=float, order="F")  # column writes stay contiguous
         j = 0
         if self.intercept:
             out[:, 0] = 1.0
@@ -164,10 +164,8 @@ class Design:
             if term.startswith("cat:"):
                 codes = _level_codes(frame[term[4:]], st["levels"])
                 k = len(st["levels"]) - 1
-                block = out[:, j : j + k]
-                block[:] = 0.0
-                rows = np.flatnonzero(codes >= 1)
-                block[rows, codes[rows] - 1] = 1.0
+                for level in range(1, k + 1):
+                    np.equal(codes, level, out=out[:, j + level - 1], casting="unsafe")
                 j += k
             else:
                 x = _raw(frame, term)
