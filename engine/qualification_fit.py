@@ -28,13 +28,20 @@ from engine.timing import TimingModel, survival_target
 __all__ = ["fit_bundle"]
 
 
+class _Prefitted:
+    """Marks a conversion model fitted elsewhere (used as is, never refitted)."""
+
+    def __init__(self, model):
+        self.model = model
+
+
 def _fit_models(
     frame: pd.DataFrame, closed: np.ndarray, s: QualificationSettings, factory
 ) -> dict[str, Any]:
     X = _features(frame)
     Xc = X.loc[closed]
     y = pd.to_numeric(frame.loc[closed, "converted"]).to_numpy(dtype=float)
-    conversion = factory().fit(Xc, y)
+    conversion = factory.model if isinstance(factory, _Prefitted) else factory().fit(Xc, y)
     duration, event = survival_target(frame, lost=s.lost)
     timing = TimingModel(horizons=s.horizons).fit(X, duration, event)
     effort = EffortModel().fit(Xc, frame.loc[closed])
@@ -58,18 +65,22 @@ def _fit_models(
 
 
 def _metrics(
-    models: dict[str, Any], test: pd.DataFrame, s: QualificationSettings
+    models: dict[str, Any], test: pd.DataFrame, s: QualificationSettings, prefitted: bool = False
 ) -> dict[str, dict]:
     X = _features(test)
     conv = pd.to_numeric(test["converted"], errors="coerce").to_numpy(dtype=float)
     closed = np.isfinite(conv)
     out: dict[str, dict] = {}
     p = np.asarray(models["conversion"].predict_proba(X.loc[closed]), dtype=float)[:, 1]
-    out["conversion"] = {
-        "auc": roc_auc(conv[closed], p),
-        "brier": brier(conv[closed], p),
-        "n_test": int(closed.sum()),
-    }
+    out["conversion"] = (
+        {"prefitted": True}
+        if prefitted
+        else {
+            "auc": roc_auc(conv[closed], p),
+            "brier": brier(conv[closed], p),
+            "n_test": int(closed.sum()),
+        }
+    )
     duration, event = survival_target(test, lost=s.lost)
     out["timing"] = {
         "concordance": models["timing"].score(X, duration, event),
@@ -124,6 +135,7 @@ def fit_bundle(
     seed: int | np.random.Generator = 0,
     conversion_factory=None,
     refit: bool = True,
+    conversion_model=None,
 ) -> QualificationBundle:
     """Fit every qualification model on a lead history and report held-out metrics.
 
@@ -144,6 +156,10 @@ def fit_bundle(
     seed : int or Generator
     conversion_factory : callable, optional
         Returns an unfitted conversion model (default ``engine.ConversionModel()``).
+    conversion_model : fitted conversion model, optional
+        Use this model as is (e.g. one fitted by ``leadlever score fit``) instead of
+        fitting one; its held-out metrics are then not reported here (it may have
+        seen the held-out leads), only ``{"prefitted": true}``.
     refit : bool
         Refit on the whole history after the held-out evaluation (default); ``False``
         keeps the models fitted on the training part (half the time).
@@ -157,7 +173,11 @@ def fit_bundle(
         raise DataError(
             "The history lacks the 'converted' column (1 placed, 0 lost, empty while open)."
         )
-    factory = conversion_factory or make_conversion
+    factory = (
+        _Prefitted(conversion_model)
+        if conversion_model is not None
+        else (conversion_factory or make_conversion)
+    )
     frame = history.reset_index(drop=True)
     conv = pd.to_numeric(frame["converted"], errors="coerce").to_numpy(dtype=float)
     closed = np.isfinite(conv)
@@ -170,7 +190,12 @@ def fit_bundle(
     train_models = _fit_models(
         frame.loc[~is_test].reset_index(drop=True), closed[~is_test], s, factory
     )
-    metrics = _metrics(train_models, frame.loc[is_test].reset_index(drop=True), s)
+    metrics = _metrics(
+        train_models,
+        frame.loc[is_test].reset_index(drop=True),
+        s,
+        prefitted=conversion_model is not None,
+    )
     models = _fit_models(frame, closed, s, factory) if refit else train_models
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     bundle = QualificationBundle(**models, settings=s)

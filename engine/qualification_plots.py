@@ -12,7 +12,12 @@ __all__ = ["plot_survival_by_tier"]
 
 
 def plot_survival_by_tier(
-    bundle, leads: pd.DataFrame, path: str | os.PathLike, *, days: int = 330
+    bundle,
+    leads: pd.DataFrame,
+    path: str | os.PathLike,
+    *,
+    days: int = 330,
+    profile: pd.DataFrame | None = None,
 ) -> Path:
     r"""Mean probability of not yet being placed, :math:`1 - F(t \mid x)`, by funnel tier.
 
@@ -23,6 +28,8 @@ def plot_survival_by_tier(
         Leads to average over (their tier comes from the bundle's profile).
     path : path
         PNG file to write.
+    profile : DataFrame, optional
+        ``bundle.profile(leads)`` if already computed (same row order).
     """
     import matplotlib
 
@@ -31,7 +38,7 @@ def plot_survival_by_tier(
 
     from engine.qualification import _features
 
-    profile = bundle.profile(leads)
+    profile = bundle.profile(leads) if profile is None else profile
     X = _features(leads.reset_index(drop=True))
     t = np.arange(0, days + 1)
     fig, ax = plt.subplots(figsize=(7, 4.5))

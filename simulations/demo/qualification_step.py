@@ -32,9 +32,12 @@ def qualification_step(ctx: DemoContext) -> Section:
 
     leads = ctx.data["leads"]
     open_leads = ctx.data["open"]
-    bundle = fit_bundle(leads, seed=ctx.seed, refit=False)
+    # reuse the scoring step's conversion model when it ran (no second CV-calibrated fit)
+    bundle = fit_bundle(
+        leads, seed=ctx.seed, refit=False, conversion_model=ctx.data.get("conversion_model")
+    )
     profile = bundle.profile(open_leads)
-    plan = plan_actions(profile, DEMO_TEAM, PlannerSettings(time_limit=2.0))
+    plan = plan_actions(profile, DEMO_TEAM, PlannerSettings(time_limit=1.0))
     actions = plan.queue[["lead_id", "action", "consultant", "priority", "reason"]]
     profile = profile.merge(actions, on="lead_id", how="left")
     ctx.data["profile"] = profile
@@ -55,8 +58,14 @@ def qualification_step(ctx: DemoContext) -> Section:
         "action",
         "consultant",
     ]
+    conv = m["conversion"]
+    conv_text = (
+        "conversion model from the scoring step"
+        if conv.get("prefitted")
+        else f"conversion AUC {conv['auc']:.3f}"
+    )
     lines = (
-        f"Held-out: conversion AUC {m['conversion']['auc']:.3f}, timing concordance "
+        f"Held-out: {conv_text}, timing concordance "
         f"{m['timing']['concordance']:.3f}, salary MAPE {m['salary']['mape']:.1%}, fit AUC {m['fit']['auc']:.3f}.",
         f"Plan for {len(profile):,} open leads and {len(DEMO_TEAM)} consultants: {d['n_in_house']} in-house, "
         f"{d['n_nurture']:,} nurture, {d['n_sell']:,} sell; expected profit {d['expected_profit']:,.0f} EUR "
@@ -65,7 +74,9 @@ def qualification_step(ctx: DemoContext) -> Section:
         top[cols].round(3).to_string(index=False),
     )
     plots = (
-        plot_survival_by_tier(bundle, open_leads, ctx.out_dir / "survival_by_tier.png"),
+        plot_survival_by_tier(
+            bundle, open_leads, ctx.out_dir / "survival_by_tier.png", profile=profile
+        ),
         plot_effort_vs_value(plan, ctx.out_dir / "effort_vs_value.png"),
     )
     return Section(

@@ -117,3 +117,12 @@ def test_settings_change_without_refit(fitted, open_leads):
         QualificationSettings(commission_rate=1.5)
     with pytest.raises(ParameterError):
         QualificationSettings(tier_cuts=(50, 20, 100))
+
+
+def test_prefitted_conversion_model_is_used_as_is(fitted):
+    from engine.qualification_fit import fit_bundle
+
+    small = fit_bundle(leads(3_000, 9), conversion_model=fitted.conversion, refit=False)
+    assert small.conversion is fitted.conversion
+    assert small.report.metrics["conversion"] == {"prefitted": True}
+    assert "concordance" in small.report.metrics["timing"]
