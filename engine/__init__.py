@@ -7,6 +7,7 @@ or the CLI.
 from engine import poisson_binomial
 from engine.calibration import Calibrator
 from engine.conversion import ConversionModel, DataQualityWarning
+from engine.effort import EffortModel
 from engine.exceptions import (
     DataError,
     EmptyDataError,
@@ -18,13 +19,19 @@ from engine.exceptions import (
     NotFittedError,
     ParameterError,
 )
+from engine.fit import FitModel
 from engine.io import append_table, atomic_write_text, read_table, write_table
 from engine.lead_schema import LEAD_SCHEMA, OUTCOME_SCHEMA, load_leads
 from engine.metrics import EvaluationResult, evaluate
 from engine.preprocessing import Preprocessor
+from engine.profit import ResaleModel, SalaryModel
+from engine.qualification import QualificationBundle, QualificationSettings, load_bundle
+from engine.qualification_fit import fit_bundle
+from engine.rescore import RescoreResult, rescore
 from engine.rules import RuleSet, apply_rules, load_rules
 from engine.schema import ColumnSpec, TableSchema, coerce_binary, validate_table
 from engine.scoring import FitReport, fit_and_evaluate
+from engine.timing import TimingModel, concordance_index, survival_target
 
 __all__ = [
     "LeadLeverError",
@@ -59,4 +66,17 @@ __all__ = [
     "load_rules",
     "apply_rules",
     "RuleSet",
+    "TimingModel",
+    "survival_target",
+    "concordance_index",
+    "EffortModel",
+    "SalaryModel",
+    "ResaleModel",
+    "FitModel",
+    "QualificationSettings",
+    "QualificationBundle",
+    "load_bundle",
+    "fit_bundle",
+    "rescore",
+    "RescoreResult",
 ]

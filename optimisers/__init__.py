@@ -1,4 +1,6 @@
 """optimisers: response curves, budget allocation, the closed-loop learner,
 consultant planning and the PuLP lead packager."""
 
-__all__: list[str] = []
+from optimisers.planner import Plan, PlannerSettings, load_consultants, plan_actions
+
+__all__ = ["Plan", "PlannerSettings", "plan_actions", "load_consultants"]

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import typer
 
-from leadlever.cli import deals, price, score, simulate
+from leadlever.cli import deals, price, qualify, score, simulate
 from leadlever.cli.demo import demo
+from leadlever.cli.plan import plan
+from leadlever.cli.rescore import rescore
 
 __all__ = ["app", "main"]
 
@@ -20,7 +22,10 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(simulate.app, name="simulate")
+score.app.command("rescore")(rescore)
 app.add_typer(score.app, name="score")
+app.add_typer(qualify.app, name="qualify")
+app.command("plan")(plan)
 app.add_typer(price.app, name="price")
 app.add_typer(deals.app, name="deals")
 app.command("demo")(demo)

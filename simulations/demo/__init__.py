@@ -18,6 +18,7 @@ import pandas as pd
 
 from engine.io import write_table
 from simulations.demo.pricing_step import pricing_step
+from simulations.demo.qualification_step import qualification_step
 from simulations.demo.scoring_step import scoring_step
 from simulations.demo.world_step import world_step
 
@@ -104,6 +105,7 @@ Step = Callable[[DemoContext], Section]
 STEPS: list[tuple[str, Step]] = [
     ("simulate the Valiant world", world_step),
     ("score conversion", scoring_step),
+    ("qualify leads and plan actions", qualification_step),
     ("price leads for sale and compare deals", pricing_step),
 ]
 

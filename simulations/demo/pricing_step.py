@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from pricing.exceptions import UnreachableTargetError
 from pricing.formulas import TwoGradeLevers, profit_sensitivity
 from pricing.lead_prices import price_lead_table
 from pricing.plots import plot_pricing_sensitivity
@@ -23,8 +24,8 @@ __all__ = ["pricing_step", "SALE_P_MAX", "GENERATION_COST", "TARGET_MARGIN", "CO
 
 #: without a plan, open leads below this p_convert are the ones offered for sale
 SALE_P_MAX = 0.2
-#: generation cost per lead by grade (EUR): the price floor
-GENERATION_COST = {"low": 25.0, "high": 40.0}
+#: cost of selling a lead by grade (EUR: vetting, data transfer; acquisition spend is sunk): the price floor
+GENERATION_COST = {"low": 10.0, "high": 15.0}
 TARGET_MARGIN = 0.3
 CONFIDENCE = 0.9
 DEMO_DRAWS = 20_000
@@ -68,9 +69,16 @@ def _price_sale(sale: pd.DataFrame, ctx: DemoContext) -> tuple[pd.DataFrame, str
         )
     if "true_resale_value" in sale.columns:  # simulator: the partners' willingness to pay
         sale = sale.assign(willingness_to_pay=sale["true_resale_value"])
-    priced, pricing = price_lead_table(
-        sale, costs=GENERATION_COST, target_margin=TARGET_MARGIN, confidence=CONFIDENCE
-    )
+    # the partners' willingness to pay may cap the margin: step the target down until reachable
+    for target in (TARGET_MARGIN, 0.2, 0.1, 0.0):
+        try:
+            priced, pricing = price_lead_table(
+                sale, costs=GENERATION_COST, target_margin=target, confidence=CONFIDENCE
+            )
+            break
+        except UnreachableTargetError:
+            if target == 0.0:
+                raise
     mean_price = {
         g: float(priced.loc[priced["grade"] == g, "price"].mean()) for g in ("high", "low")
     }
@@ -88,7 +96,8 @@ def _price_sale(sale: pd.DataFrame, ctx: DemoContext) -> tuple[pd.DataFrame, str
     )
     margin = "n/a" if pricing.margin is None else f"{pricing.margin:.1%}"
     line = (
-        f"Priced {len(priced):,} leads for a {TARGET_MARGIN:.0%} margin with {CONFIDENCE:.0%} confidence: "
+        f"Priced {len(priced):,} leads for a {target:.0%} margin with {CONFIDENCE:.0%} confidence"
+        f"{'' if target == TARGET_MARGIN else f' (the partners caps rule out {TARGET_MARGIN:.0%})'}: "
         f"mean price {pricing.to_dict()['mean_price']:,.2f} EUR, expected profit {pricing.expected_profit:,.0f} EUR "
         f"(margin {margin}), P(target met) = {pricing.prob_target_met:.3f}; "
         f"{pricing.n_floored:,} at the cost floor, {pricing.n_capped:,} at the partners' willingness to pay."

@@ -1,0 +1,81 @@
+"""``leadlever plan``: in-house / nurture / sell per lead, with consultant assignment."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.io import read_table, table_format, write_table
+from leadlever.cli._common import emit_json, handle_errors, print_table
+from optimisers.planner import PlannerSettings, plan_actions
+
+__all__ = ["plan", "Solver"]
+
+
+class Solver(StrEnum):
+    cbc = "cbc"
+    highs = "highs"
+
+
+@handle_errors
+def plan(
+    leads: Annotated[
+        Path, typer.Argument(help="Qualification profile of the active leads ('qualify apply').")
+    ],
+    consultants: Annotated[
+        Path,
+        typer.Option(
+            "--consultants", help="Consultants CSV or TOML (name, weekly_hours, seniority)."
+        ),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Work queue to write (.csv or .parquet).")],
+    odds_factor: Annotated[
+        float, typer.Option("--odds-factor", help="Conversion-odds multiplier per seniority level.")
+    ] = 1.3,
+    hourly_rate: Annotated[
+        float, typer.Option("--hourly-rate", help="Cost of a consultant hour, EUR.")
+    ] = 60.0,
+    horizon_weeks: Annotated[
+        float, typer.Option("--horizon-weeks", help="Weeks of capacity the plan books.")
+    ] = 1.0,
+    fit_threshold: Annotated[
+        float, typer.Option("--fit-threshold", help="Sell if p_fit is below this and ...")
+    ] = 0.3,
+    timing_threshold: Annotated[
+        float, typer.Option("--timing-threshold", help="... p_convert_180d below this.")
+    ] = 0.05,
+    solver: Annotated[Solver, typer.Option("--solver", help="MILP solver.")] = Solver.cbc,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Solver seconds.")] = 5.0,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object on stdout.")
+    ] = False,
+) -> None:
+    """Plan every active lead: work in-house now (ranked, with a consultant), nurture, or sell."""
+    table_format(out)
+    settings = PlannerSettings(
+        seniority_odds_factor=odds_factor,
+        hourly_rate=hourly_rate,
+        horizon_weeks=horizon_weeks,
+        fit_threshold=fit_threshold,
+        timing_threshold=timing_threshold,
+        solver=solver.value,
+        time_limit=time_limit,
+    )
+    result = plan_actions(read_table(leads), consultants, settings)
+    write_table(result.queue, out)
+    if json_out:
+        emit_json(result.to_dict() | {"out": str(out)})
+        return
+    d = result.to_dict()
+    typer.echo(
+        f"{d['n_in_house']:,} in-house, {d['n_nurture']:,} nurture, {d['n_sell']:,} sell; expected profit "
+        f"{d['expected_profit']:,.0f} EUR ({d['status']}, gap {d['gap']:.2%} vs the LP bound). Queue: {out}."
+    )
+    print_table(
+        result.queue.head(10)[
+            ["priority", "lead_id", "action", "consultant", "expected_value", "reason"]
+        ]
+    )

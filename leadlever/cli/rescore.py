@@ -1,0 +1,65 @@
+"""``leadlever score rescore``: re-score active leads, append to the score history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.io import read_table, table_format
+from engine.qualification import load_bundle
+from engine.rescore import rescore as run_rescore
+from leadlever.cli._common import emit_json, handle_errors, print_table
+
+__all__ = ["rescore"]
+
+
+@handle_errors
+def rescore(
+    bundle: Annotated[Path, typer.Argument(help="JSON bundle from 'qualify fit'.")],
+    leads: Annotated[
+        Path, typer.Argument(help="Lead table; open leads (empty 'converted') are active.")
+    ],
+    history: Annotated[
+        Path,
+        typer.Option("--history", help="Score-history table to append to (created if absent)."),
+    ],
+    events: Annotated[
+        Path | None,
+        typer.Option(
+            "--events",
+            help="Events file (event: call/new_client/okr_change, lead_id). Omit for a batch.",
+        ),
+    ] = None,
+    scored_at: Annotated[
+        str | None, typer.Option("--scored-at", help="Timestamp for the rows (default now, UTC).")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Movers to list each way.")] = 5,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object on stdout.")
+    ] = False,
+) -> None:
+    """Re-score active leads (batch or on events) and report the movers."""
+    table_format(history)
+    result = run_rescore(
+        read_table(leads),
+        load_bundle(bundle),
+        history,
+        events=None if events is None else read_table(events),
+        scored_at=scored_at,
+    )
+    summary = result.to_dict(top=top)
+    if json_out:
+        emit_json(summary)
+        return
+    typer.echo(
+        f"Re-scored {summary['n_scored']:,} leads at {summary['scored_at']} ({summary['n_tier_changes']} tier "
+        f"changes); history {history} now has {summary['n_history_rows']:,} rows."
+    )
+    movers = result.movers.dropna(subset=["score_change"])
+    if len(movers):
+        print_table(movers.sort_values("score_change").head(top), title="Largest falls:")
+        print_table(
+            movers.sort_values("score_change", ascending=False).head(top), title="Largest rises:"
+        )

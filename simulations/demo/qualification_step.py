@@ -1,0 +1,89 @@
+"""Demo step: qualify the open leads on four criteria and plan what to do with each."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from engine.qualification_fit import fit_bundle
+from engine.qualification_plots import plot_survival_by_tier
+from optimisers.planner import PlannerSettings, plan_actions
+from optimisers.planner_plots import plot_effort_vs_value
+
+if TYPE_CHECKING:  # pragma: no cover
+    from simulations.demo import DemoContext, Section
+
+__all__ = ["qualification_step", "DEMO_TEAM"]
+
+#: the demo's consultants (name, weekly hours, seniority)
+DEMO_TEAM = pd.DataFrame(
+    {
+        "name": ["Ana", "Ben", "Chloe", "Dev", "Eva", "Femi", "Gus", "Hana"],
+        "weekly_hours": [40, 40, 32, 40, 40, 32, 40, 24],
+        "seniority": ["senior", "senior", "senior", "mid", "mid", "mid", "junior", "junior"],
+    }
+)
+
+
+def qualification_step(ctx: DemoContext) -> Section:
+    """Fit the qualification bundle, profile the open leads, plan the week."""
+    from simulations.demo import Section
+
+    leads = ctx.data["leads"]
+    open_leads = ctx.data["open"]
+    # reuse the scoring step's conversion model when it ran (no second CV-calibrated fit)
+    bundle = fit_bundle(
+        leads, seed=ctx.seed, refit=False, conversion_model=ctx.data.get("conversion_model")
+    )
+    profile = bundle.profile(open_leads)
+    plan = plan_actions(profile, DEMO_TEAM, PlannerSettings(time_limit=1.0))
+    actions = plan.queue[["lead_id", "action", "consultant", "priority", "reason"]]
+    profile = profile.merge(actions, on="lead_id", how="left")
+    ctx.data["profile"] = profile
+    ctx.data["plan"] = plan
+    ctx.data["qualification_bundle"] = bundle
+    d = plan.to_dict()
+    m = bundle.report.metrics
+    top = profile.sort_values("expected_value", ascending=False).head(10)
+    cols = [
+        "lead_id",
+        "p_convert",
+        "p_convert_30d",
+        "p_convert_180d",
+        "expected_effort_hours",
+        "expected_commission",
+        "p_fit",
+        "expected_value",
+        "action",
+        "consultant",
+    ]
+    conv = m["conversion"]
+    conv_text = (
+        "conversion model from the scoring step"
+        if conv.get("prefitted")
+        else f"conversion AUC {conv['auc']:.3f}"
+    )
+    lines = (
+        f"Held-out: {conv_text}, timing concordance "
+        f"{m['timing']['concordance']:.3f}, salary MAPE {m['salary']['mape']:.1%}, fit AUC {m['fit']['auc']:.3f}.",
+        f"Plan for {len(profile):,} open leads and {len(DEMO_TEAM)} consultants: {d['n_in_house']} in-house, "
+        f"{d['n_nurture']:,} nurture, {d['n_sell']:,} sell; expected profit {d['expected_profit']:,.0f} EUR "
+        f"({d['status']}, gap {d['gap']:.2%} vs the LP bound).",
+        "Top open leads by expected in-house value:",
+        top[cols].round(3).to_string(index=False),
+    )
+    plots = (
+        plot_survival_by_tier(
+            bundle, open_leads, ctx.out_dir / "survival_by_tier.png", profile=profile
+        ),
+        plot_effort_vs_value(plan, ctx.out_dir / "effort_vs_value.png"),
+    )
+    return Section(
+        key="qualification",
+        title="Qualification on four criteria and the action plan",
+        lines=lines,
+        tables={"qualification_profile": profile, "work_queue": plan.queue},
+        plots=plots,
+        explanation="p_convert x commission - delivery cost; sell when resale beats it or fit and timing are low.",
+    )

@@ -1,0 +1,156 @@
+"""CLI: qualify fit/apply, plan, score rescore — JSON keys, exit code 2 on bad input, no partial files."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from leadlever.cli import app
+from tests.qualify_fixtures import bundle, leads
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("q")
+    df = leads(6_000, 8)
+    df.to_csv(d / "leads.csv", index=False)
+    bundle().save(d / "models.json")
+    prof = bundle().profile(df[df["converted"].isna()])
+    prof.to_csv(d / "profile.csv", index=False)
+    pd.DataFrame(
+        {"name": ["ann", "bob"], "weekly_hours": [40, 30], "seniority": ["senior", "junior"]}
+    ).to_csv(d / "team.csv", index=False)
+    return d
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_qualify_fit_json(tmp_path):
+    leads(3_000, 9).to_csv(tmp_path / "h.csv", index=False)
+    res = run("qualify", "fit", tmp_path / "h.csv", "--bundle-out", tmp_path / "m.json", "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert {"model_version", "metrics", "n_history", "n_closed", "bundle"} <= set(out)
+    assert (tmp_path / "m.json").exists()
+
+
+def test_qualify_apply_json(files, tmp_path):
+    res = run(
+        "qualify",
+        "apply",
+        files / "models.json",
+        files / "leads.csv",
+        "--out",
+        tmp_path / "p.csv",
+        "--target-roles",
+        "data_scientist,data_engineer",
+        "--json",
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["n_leads"] == 6_000
+    prof = pd.read_csv(tmp_path / "p.csv")
+    assert {
+        "p_convert",
+        "p_convert_30d",
+        "p_convert_180d",
+        "expected_effort_hours",
+        "expected_commission",
+        "p_fit",
+        "expected_value",
+        "grade_fit",
+    } <= set(prof.columns)
+
+
+def test_plan_json(files, tmp_path):
+    res = run(
+        "plan",
+        files / "profile.csv",
+        "--consultants",
+        files / "team.csv",
+        "--out",
+        tmp_path / "q.csv",
+        "--json",
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert {"n_in_house", "n_nurture", "n_sell", "expected_profit", "status", "gap"} <= set(out)
+    queue = pd.read_csv(tmp_path / "q.csv")
+    assert out["n_in_house"] + out["n_nurture"] + out["n_sell"] == len(queue)
+    assert {"priority", "action", "consultant", "expected_value", "reason"} <= set(queue.columns)
+
+
+def test_rescore_json(files, tmp_path):
+    hist = tmp_path / "hist.csv"
+    res = run(
+        "score", "rescore", files / "models.json", files / "leads.csv", "--history", hist, "--json"
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert {"n_scored", "n_tier_changes", "top_rises", "top_falls", "n_history_rows"} <= set(out)
+    assert len(pd.read_csv(hist)) == out["n_scored"]
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (
+            ["qualify", "apply", "{d}/missing.json", "{d}/leads.csv", "--out", "{t}/o.csv"],
+            "does not exist",
+        ),
+        (
+            ["qualify", "apply", "{d}/team.csv", "{d}/leads.csv", "--out", "{t}/o.csv"],
+            "not valid JSON",
+        ),
+        (["qualify", "fit", "{d}/team.csv", "--bundle-out", "{t}/o.json"], "converted"),
+        (
+            ["plan", "{d}/profile.csv", "--consultants", "{d}/leads.csv", "--out", "{t}/o.csv"],
+            "weekly_hours",
+        ),
+        (
+            ["plan", "{d}/leads.csv", "--consultants", "{d}/team.csv", "--out", "{t}/o.csv"],
+            "qualify apply",
+        ),
+        (
+            [
+                "score",
+                "rescore",
+                "{d}/models.json",
+                "{d}/leads.csv",
+                "--history",
+                "{t}/o.csv",
+                "--events",
+                "{d}/team.csv",
+            ],
+            "event",
+        ),
+    ],
+)
+def test_bad_inputs_exit_2_and_write_nothing(files, tmp_path, args, needle):
+    res = run(*[a.format(d=files, t=tmp_path) for a in args])
+    assert res.exit_code == 2, res.output
+    assert needle in res.output
+    assert "Traceback" not in res.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_zero_capacity_exit_2(files, tmp_path):
+    (tmp_path / "z.csv").write_text("name,weekly_hours,seniority\nann,0,senior\n")
+    res = run(
+        "plan",
+        files / "profile.csv",
+        "--consultants",
+        tmp_path / "z.csv",
+        "--out",
+        tmp_path / "o.csv",
+    )
+    assert res.exit_code == 2
+    assert "0 weekly hours" in res.output
+    assert not (tmp_path / "o.csv").exists()

@@ -1,0 +1,128 @@
+"""Qualification bundle: profile identities, grades, JSON round trip, settings without refit."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from engine.exceptions import InputFileError, ModelFileError, ParameterError
+from engine.qualification import (
+    QualificationBundle,
+    QualificationSettings,
+    letter_grades,
+    load_bundle,
+)
+from tests.qualify_fixtures import bundle, leads
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return bundle()
+
+
+@pytest.fixture(scope="module")
+def open_leads():
+    df = leads(6_000, 8)
+    return df[df["converted"].isna()].reset_index(drop=True)
+
+
+def test_profile_columns_and_identities(fitted, open_leads):
+    prof = fitted.profile(open_leads)
+    assert len(prof) == len(open_leads)
+    assert (prof["lead_id"].to_numpy() == open_leads["lead_id"].to_numpy()).all()
+    s = fitted.settings
+    np.testing.assert_allclose(
+        prof["expected_commission"], s.commission_rate * prof["expected_starting_salary"]
+    )
+    np.testing.assert_allclose(
+        prof["expected_delivery_cost"], s.hourly_rate * prof["expected_effort_hours"]
+    )
+    np.testing.assert_allclose(
+        prof["expected_value"],
+        prof["p_convert"] * prof["expected_commission"] - prof["expected_delivery_cost"],
+    )
+    assert (prof["p_convert_30d"] <= prof["p_convert_180d"] + 1e-12).all()
+    assert (prof["score"] == np.rint(100 * prof["p_convert"])).all()
+    for name in ("conversion", "timing", "delivery", "profit", "fit"):
+        assert set(prof[f"grade_{name}"]) <= set("ABCDE")
+    # p_convert tracks the simulator's truth
+    assert np.corrcoef(prof["p_convert"], open_leads["true_p_convert"])[0, 1] > 0.85
+
+
+def test_grades_are_quintiles_of_the_history(fitted):
+    df = leads(6_000, 8)
+    prof = fitted.profile(df[df["converted"].notna()])
+    shares = prof["grade_conversion"].value_counts(normalize=True)
+    for g in "ABCDE":
+        assert shares[g] == pytest.approx(0.2, abs=0.02)
+    # effort: A = least effort
+    a = prof.loc[prof["grade_delivery"] == "A", "expected_effort_hours"].max()
+    e = prof.loc[prof["grade_delivery"] == "E", "expected_effort_hours"].min()
+    assert a < e
+    assert list(letter_grades([0, 1, 2, 3, 4], [0.5, 1.5, 2.5, 3.5])) == list("EDCBA")
+
+
+def test_report_has_held_out_metrics_per_model(fitted):
+    m = fitted.report.metrics
+    assert set(m) >= {"conversion", "timing", "effort", "salary", "fit", "resale"}
+    assert m["conversion"]["auc"] > 0.7
+    assert m["timing"]["concordance"] > 0.65
+    assert m["salary"]["mape"] < 0.1
+    assert m["fit"]["auc"] > 0.65
+
+
+def test_json_round_trip(fitted, open_leads, tmp_path):
+    path = fitted.save(tmp_path / "models.json")
+    text = path.read_text()
+    assert json.loads(text)["version"] == 1
+    again = load_bundle(path)
+    assert again.model_version == fitted.model_version
+    a, b = fitted.profile(open_leads), again.profile(open_leads)
+    num = a.select_dtypes("number").columns
+    np.testing.assert_allclose(a[num].to_numpy(float), b[num].to_numpy(float), rtol=1e-12)
+
+
+def test_bad_bundle_files(tmp_path, fitted):
+    with pytest.raises(InputFileError):
+        load_bundle(tmp_path / "nope.json")
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(ModelFileError):
+        load_bundle(tmp_path / "bad.json")
+    data = fitted.to_dict()
+    data["version"] = 99
+    with pytest.raises(ModelFileError, match="version"):
+        QualificationBundle.from_dict(data)
+    (tmp_path / "other.json").write_text(json.dumps({"format": "something"}))
+    with pytest.raises(ModelFileError):
+        load_bundle(tmp_path / "other.json")
+
+
+def test_settings_change_without_refit(fitted, open_leads):
+    base = fitted.profile(open_leads)
+    cheaper = fitted.profile(
+        open_leads, dataclasses.replace(fitted.settings, hourly_rate=0.0, commission_rate=0.1)
+    )
+    np.testing.assert_allclose(
+        cheaper["expected_value"], base["p_convert"] * base["expected_commission"] / 2
+    )
+    roles = fitted.profile(
+        open_leads, dataclasses.replace(fitted.settings, target_roles=("bi_engineer",))
+    )
+    assert not np.allclose(roles["p_fit"], base["p_fit"])
+    np.testing.assert_array_equal(roles["p_convert"], base["p_convert"])
+    with pytest.raises(ParameterError):
+        QualificationSettings(commission_rate=1.5)
+    with pytest.raises(ParameterError):
+        QualificationSettings(tier_cuts=(50, 20, 100))
+
+
+def test_prefitted_conversion_model_is_used_as_is(fitted):
+    from engine.qualification_fit import fit_bundle
+
+    small = fit_bundle(leads(3_000, 9), conversion_model=fitted.conversion, refit=False)
+    assert small.conversion is fitted.conversion
+    assert small.report.metrics["conversion"] == {"prefitted": True}
+    assert "concordance" in small.report.metrics["timing"]
