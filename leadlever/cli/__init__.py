@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from leadlever.cli import simulate
+from leadlever.cli import allocate, roi, simulate
 from leadlever.cli.demo import demo
 
 __all__ = ["app", "main"]
@@ -20,6 +20,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(simulate.app, name="simulate")
+app.add_typer(roi.app, name="roi")
+app.add_typer(allocate.app, name="allocate")
 app.command("demo")(demo)
 
 
