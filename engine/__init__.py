@@ -4,6 +4,8 @@
 or the CLI.
 """
 
+from engine import poisson_binomial
+from engine.costs import CostModel, load_costs
 from engine.exceptions import (
     DataError,
     EmptyDataError,
@@ -16,9 +18,7 @@ from engine.exceptions import (
     ParameterError,
 )
 from engine.io import append_table, atomic_write_text, read_table, write_table
-from engine import poisson_binomial
 from engine.lead_schema import LEAD_SCHEMA, OUTCOME_SCHEMA, load_leads
-from engine.costs import CostModel, load_costs
 from engine.roi import RoiReport, Threshold, evaluate_leads, parse_threshold
 from engine.roi_stream import LeadVerdict, RoiStream
 from engine.schema import ColumnSpec, TableSchema, coerce_binary, validate_table

@@ -85,10 +85,22 @@ class CostModel:
                 "The 'legal_fees_per' parameter of CostModel must be 'placement' or 'lead'. "
                 f"Got {self.legal_fees_per!r} instead."
             )
-        for name in ("hourly_rate", "legal_fees", "admin_overhead", "acquisition_cost_per_lead",
-                     "default_effort_hours", "commission_rate", "default_commission"):
+        for name in (
+            "hourly_rate",
+            "legal_fees",
+            "admin_overhead",
+            "acquisition_cost_per_lead",
+            "default_effort_hours",
+            "commission_rate",
+            "default_commission",
+        ):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int | float) or not v >= 0 or v == float("inf"):
+            if (
+                isinstance(v, bool)
+                or not isinstance(v, int | float)
+                or not v >= 0
+                or v == float("inf")
+            ):
                 raise ParameterError(
                     f"The '{name}' parameter of CostModel must be a finite number >= 0. Got {v!r} instead."
                 )
@@ -122,7 +134,9 @@ def load_costs(path: str | os.PathLike, **overrides: Any) -> CostModel:
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputFileError(f"Costs file '{p}' is not valid TOML ({exc}). Fix the line it names.") from None
+        raise InputFileError(
+            f"Costs file '{p}' is not valid TOML ({exc}). Fix the line it names."
+        ) from None
     known = [f.name for f in fields(CostModel)]
     for key in data:
         if key not in known:

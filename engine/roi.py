@@ -110,7 +110,9 @@ class Threshold:
         return float(np.quantile(ref, 1.0 - self.top_share))
 
 
-_TOP = re.compile(r"^top\s*[:=]?\s*(\d+(?:\.\d+)?)\s*(%?)(?:\s*(?:of\s*)?(?:last\s*)?(\d+)\s*d(?:ays)?)?$")
+_TOP = re.compile(
+    r"^top\s*[:=]?\s*(\d+(?:\.\d+)?)\s*(%?)(?:\s*(?:of\s*)?(?:last\s*)?(\d+)\s*d(?:ays)?)?$"
+)
 
 
 def parse_threshold(text: str | float | Threshold) -> Threshold:
@@ -134,10 +136,16 @@ def parse_threshold(text: str | float | Threshold) -> Threshold:
     return Threshold(top_share=share, window_days=int(m.group(3) or 30))
 
 
-def lead_economics(p, commission, effort_hours, acquisition, costs: CostModel) -> dict[str, np.ndarray]:
+def lead_economics(
+    p, commission, effort_hours, acquisition, costs: CostModel
+) -> dict[str, np.ndarray]:
     """Per-lead expected revenue, cost, ROI, value and margin (elementwise, see module formulas)."""
     p = np.asarray(p, dtype=float)
-    legal = costs.legal_fees * p if costs.legal_fees_per == "placement" else np.full(p.shape, costs.legal_fees)
+    legal = (
+        costs.legal_fees * p
+        if costs.legal_fees_per == "placement"
+        else np.full(p.shape, costs.legal_fees)
+    )
     cost = effort_hours * costs.hourly_rate + legal + costs.admin_overhead + acquisition
     revenue = p * commission
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -153,8 +161,9 @@ def lead_economics(p, commission, effort_hours, acquisition, costs: CostModel) -
     }
 
 
-def resolve_inputs(get: Callable[[str], np.ndarray | None], channel: np.ndarray | None, n: int,
-                   costs: CostModel) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+def resolve_inputs(
+    get: Callable[[str], np.ndarray | None], channel: np.ndarray | None, n: int, costs: CostModel
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """Commission, effort and acquisition per lead, from columns or the cost model.
 
     ``get(name)`` returns the column as a float array or None when absent; a
@@ -163,13 +172,22 @@ def resolve_inputs(get: Callable[[str], np.ndarray | None], channel: np.ndarray 
     sources: dict[str, str] = {}
     default_c = np.full(n, costs.default_commission)
     salary = get(costs.salary_column)
-    fallback_c = default_c if salary is None else np.where(np.isnan(salary), default_c, costs.commission_rate * salary)
+    fallback_c = (
+        default_c
+        if salary is None
+        else np.where(np.isnan(salary), default_c, costs.commission_rate * salary)
+    )
     commission = get("expected_commission")
     sources["commission"] = (
-        "expected_commission" if commission is not None
-        else f"{costs.commission_rate:g} x {costs.salary_column}" if salary is not None else "default_commission"
+        "expected_commission"
+        if commission is not None
+        else f"{costs.commission_rate:g} x {costs.salary_column}"
+        if salary is not None
+        else "default_commission"
     )
-    commission = fallback_c if commission is None else np.where(np.isnan(commission), fallback_c, commission)
+    commission = (
+        fallback_c if commission is None else np.where(np.isnan(commission), fallback_c, commission)
+    )
     effort = get("expected_effort_hours")
     sources["effort"] = "expected_effort_hours" if effort is not None else "default_effort_hours"
     default_h = np.full(n, costs.default_effort_hours)
@@ -191,7 +209,9 @@ def resolve_inputs(get: Callable[[str], np.ndarray | None], channel: np.ndarray 
 SUM_KEYS = ("n", "above", "sum_roi", "sum_metric", "sum_gap", "sum_value", "sum_acquisition")
 
 
-def aggregate_sums(keys: np.ndarray, roi, metric, above, value, acquisition, threshold: float) -> dict:
+def aggregate_sums(
+    keys: np.ndarray, roi, metric, above, value, acquisition, threshold: float
+) -> dict:
     """Per-group sums in row order (sequential, so they equal the streaming sums bit for bit)."""
     out: dict[str, dict[str, float]] = {}
     keys = np.asarray(keys, dtype=object)
@@ -212,14 +232,17 @@ def aggregate_sums(keys: np.ndarray, roi, metric, above, value, acquisition, thr
     return out
 
 
-def feedback_frame(sums: dict, threshold: float, key_name: str, *, gain: float = 0.5,
-                   max_step: float = 0.3) -> pd.DataFrame:
+def feedback_frame(
+    sums: dict, threshold: float, key_name: str, *, gain: float = 0.5, max_step: float = 0.3
+) -> pd.DataFrame:
     """Per-group report from the running sums (see the module docstring)."""
     rows = []
     for k, s in sums.items():
         n = s["n"]
         mean_metric = s["sum_metric"] / n
-        strength = (s["sum_gap"] / n) / abs(threshold) if threshold != 0 else float(np.sign(s["sum_gap"]))
+        strength = (
+            (s["sum_gap"] / n) / abs(threshold) if threshold != 0 else float(np.sign(s["sum_gap"]))
+        )
         rows.append(
             {
                 key_name: k,
@@ -229,7 +252,9 @@ def feedback_frame(sums: dict, threshold: float, key_name: str, *, gain: float =
                 "share_above": s["above"] / n,
                 "expected_profit": s["sum_value"],
                 "acquisition_spend": s["sum_acquisition"],
-                "expected_profit_per_spend": s["sum_value"] / s["sum_acquisition"] if s["sum_acquisition"] > 0 else float("nan"),
+                "expected_profit_per_spend": s["sum_value"] / s["sum_acquisition"]
+                if s["sum_acquisition"] > 0
+                else float("nan"),
                 "feedback": "reinforce" if mean_metric >= threshold else "correct",
                 "feedback_strength": strength,
                 "suggested_spend_change": float(np.clip(gain * strength, -max_step, max_step)),
@@ -262,7 +287,9 @@ class RoiReport:
             "share_above": self.share_above,
             "mean_expected_roi": self.mean_expected_roi,
             "by_channel": self.by_channel.to_dict(orient="records"),
-            "by_campaign": None if self.by_campaign is None else self.by_campaign.to_dict(orient="records"),
+            "by_campaign": None
+            if self.by_campaign is None
+            else self.by_campaign.to_dict(orient="records"),
             "sources": dict(self.sources),
         }
 
@@ -297,7 +324,8 @@ def evaluate_leads(
         raise MissingColumnsError(
             f"{'File ' + repr(source) if source else 'The table'} lacks the column 'channel', needed for the "
             "per-channel feedback. Add it (one channel name per lead).",
-            ["channel"], {},
+            ["channel"],
+            {},
         )
     n = len(frame)
 
@@ -308,8 +336,13 @@ def evaluate_leads(
 
     channel = frame["channel"].astype(str).to_numpy(dtype=object)
     inputs, sources = resolve_inputs(get, channel, n, costs)
-    econ = lead_economics(frame["p_convert"].to_numpy(dtype=float), inputs["commission"], inputs["effort"],
-                          inputs["acquisition"], costs)
+    econ = lead_economics(
+        frame["p_convert"].to_numpy(dtype=float),
+        inputs["commission"],
+        inputs["effort"],
+        inputs["acquisition"],
+        costs,
+    )
     metric = econ[METRIC_COLUMNS[costs.metric]]
     rule = parse_threshold(threshold)
     tau = rule.resolve(metric, frame["created_at"] if "created_at" in frame.columns else None)
@@ -322,11 +355,15 @@ def evaluate_leads(
     leads["verdict"] = np.where(above, "positive", "negative")
     leads["magnitude"] = metric - tau
     args = (econ["expected_roi"], metric, above, econ["expected_value"], inputs["acquisition"], tau)
-    by_channel = feedback_frame(aggregate_sums(channel, *args), tau, "channel", gain=feedback_gain, max_step=max_step)
+    by_channel = feedback_frame(
+        aggregate_sums(channel, *args), tau, "channel", gain=feedback_gain, max_step=max_step
+    )
     by_campaign = None
     if "campaign" in frame.columns:
         camp = frame["campaign"].astype(str).to_numpy(dtype=object)
-        by_campaign = feedback_frame(aggregate_sums(camp, *args), tau, "campaign", gain=feedback_gain, max_step=max_step)
+        by_campaign = feedback_frame(
+            aggregate_sums(camp, *args), tau, "campaign", gain=feedback_gain, max_step=max_step
+        )
     total = aggregate_sums(np.zeros(n, dtype=object), *args)[0]
     return RoiReport(
         metric=costs.metric,

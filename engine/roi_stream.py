@@ -52,7 +52,9 @@ def _num(lead: Mapping[str, Any], name: str) -> np.ndarray | None:
     try:
         x = float("nan") if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
     except (TypeError, ValueError):
-        raise InvalidValueError(f"Lead field '{name}' holds {v!r}, which is not a number.", name, []) from None
+        raise InvalidValueError(
+            f"Lead field '{name}' holds {v!r}, which is not a number.", name, []
+        ) from None
     return np.array([x])
 
 
@@ -69,9 +71,19 @@ class RoiStream:
         As in :func:`engine.roi.evaluate_leads`.
     """
 
-    def __init__(self, *, threshold: float, costs: CostModel | None = None, feedback_gain: float = 0.5,
-                 max_step: float = 0.3):
-        if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not math.isfinite(threshold):
+    def __init__(
+        self,
+        *,
+        threshold: float,
+        costs: CostModel | None = None,
+        feedback_gain: float = 0.5,
+        max_step: float = 0.3,
+    ):
+        if (
+            isinstance(threshold, bool)
+            or not isinstance(threshold, int | float)
+            or not math.isfinite(threshold)
+        ):
             raise ParameterError(
                 f"The 'threshold' parameter of RoiStream must be a finite number. Got {threshold!r} instead."
             )
@@ -86,8 +98,15 @@ class RoiStream:
 
     @staticmethod
     def _empty() -> dict[str, float]:
-        return {"n": 0, "above": 0, "sum_roi": 0.0, "sum_metric": 0.0, "sum_gap": 0.0, "sum_value": 0.0,
-                "sum_acquisition": 0.0}
+        return {
+            "n": 0,
+            "above": 0,
+            "sum_roi": 0.0,
+            "sum_metric": 0.0,
+            "sum_gap": 0.0,
+            "sum_value": 0.0,
+            "sum_acquisition": 0.0,
+        }
 
     def update(self, lead: Mapping[str, Any]) -> LeadVerdict:
         """Evaluate one lead (a mapping with ``p_convert``, ``channel`` and optional fields)."""
@@ -95,11 +114,17 @@ class RoiStream:
             raise InvalidValueError("Each lead needs 'p_convert' and 'channel'.", "p_convert", [])
         p = _num(lead, "p_convert")
         if not 0.0 <= p[0] <= 1.0:
-            raise InvalidValueError(f"Lead field 'p_convert' must be in [0, 1]. Got {p[0]!r}.", "p_convert", [])
+            raise InvalidValueError(
+                f"Lead field 'p_convert' must be in [0, 1]. Got {p[0]!r}.", "p_convert", []
+            )
         channel = str(lead["channel"])
-        inputs, sources = resolve_inputs(lambda n: _num(lead, n), np.array([channel], dtype=object), 1, self.costs)
+        inputs, sources = resolve_inputs(
+            lambda n: _num(lead, n), np.array([channel], dtype=object), 1, self.costs
+        )
         self._sources = sources
-        econ = lead_economics(p, inputs["commission"], inputs["effort"], inputs["acquisition"], self.costs)
+        econ = lead_economics(
+            p, inputs["commission"], inputs["effort"], inputs["acquisition"], self.costs
+        )
         roi = float(econ["expected_roi"][0])
         metric = float(econ[METRIC_COLUMNS[self.costs.metric]][0])
         value = float(econ["expected_value"][0])
@@ -116,8 +141,14 @@ class RoiStream:
             s["sum_gap"] += metric - self.threshold
             s["sum_value"] += value
             s["sum_acquisition"] += acq
-        return LeadVerdict(lead.get("lead_id"), channel, roi, metric, "positive" if above else "negative",
-                           metric - self.threshold)
+        return LeadVerdict(
+            lead.get("lead_id"),
+            channel,
+            roi,
+            metric,
+            "positive" if above else "negative",
+            metric - self.threshold,
+        )
 
     @property
     def n(self) -> int:
@@ -136,6 +167,8 @@ class RoiStream:
             share_above=self._total["above"] / self.n,
             mean_expected_roi=self._total["sum_roi"] / self.n,
             by_channel=feedback_frame(self._channels, self.threshold, "channel", **kw),
-            by_campaign=feedback_frame(self._campaigns, self.threshold, "campaign", **kw) if self._campaigns else None,
+            by_campaign=feedback_frame(self._campaigns, self.threshold, "campaign", **kw)
+            if self._campaigns
+            else None,
             sources=dict(self._sources),
         )

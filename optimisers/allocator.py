@@ -178,7 +178,11 @@ def unpack_curves(curves: Any, names: Sequence[str] | None = None):
         items = [curves[n] for n in names]
     else:
         items = list(curves)
-        names = [f"channel_{i}" for i in range(len(items))] if names is None else [str(n) for n in names]
+        names = (
+            [f"channel_{i}" for i in range(len(items))]
+            if names is None
+            else [str(n) for n in names]
+        )
     if len(names) != len(items):
         raise OptimiserError(f"Got {len(items)} curves but {len(names)} names.")
     if not items:
@@ -271,8 +275,15 @@ def allocate(
     obj = parse_objective(objective)
     names, plain, trusted = unpack_curves(curves, names)
     budget = float(budget)
-    lo, hi = resolve_bounds(names, min_spend=min_spend, max_spend=max_spend, current_spend=current_spend,
-                            min_relative=min_relative, max_relative=max_relative, locked=locked)
+    lo, hi = resolve_bounds(
+        names,
+        min_spend=min_spend,
+        max_spend=max_spend,
+        current_spend=current_spend,
+        min_relative=min_relative,
+        max_relative=max_relative,
+        locked=locked,
+    )
     hi, capped = _bounds_with_trust(lo, hi, trusted, names, settings)
     try:
         check_feasible(names, lo, hi, budget, groups=groups, exact_budget=obj is Objective.VALUE)
@@ -288,7 +299,11 @@ def allocate(
     a = budget if budget > 0 else max(float(np.sum(hi[np.isfinite(hi)])), 1.0)
     base_stack = CurveStack(plain)
     probe = np.clip(np.full(len(plain), budget / len(plain)), lo, hi)
-    b = float(base_stack.value(probe).sum()) or float(base_stack.value(np.maximum(hi, a)).sum()) or 1.0
+    b = (
+        float(base_stack.value(probe).sum())
+        or float(base_stack.value(np.maximum(hi, a)).sum())
+        or 1.0
+    )
     stack = base_stack.rescaled(a, b)
     lo_n, hi_n, bud_n = lo / a, hi / a, budget / a
     price = a / b if obj is Objective.PROFIT else None
@@ -297,8 +312,17 @@ def allocate(
         cur_n = np.asarray(current_spend, dtype=float) / a
     if groups:
         rows, glo, ghi = group_matrix(names, groups, budget)
-        sol = pwl_allocate(stack, lo_n, hi_n, bud_n, rows, glo / a, ghi / a,
-                           segments=settings.pwl_segments, spend_price=price)
+        sol = pwl_allocate(
+            stack,
+            lo_n,
+            hi_n,
+            bud_n,
+            rows,
+            glo / a,
+            ghi / a,
+            segments=settings.pwl_segments,
+            spend_price=price,
+        )
         x_n, lam, method, iters = sol.x, sol.multiplier, sol.method, sol.iterations
     elif stack.is_concave.all():
         x_n, lam, method, iters = _concave(stack, lo_n, hi_n, bud_n, price, settings)
@@ -318,8 +342,19 @@ def allocate(
         cur = np.asarray(current_spend, dtype=float)
         cur_values = base_stack.value(cur)
         baseline = objective_value(cur_values, cur, obj)
-    cert = _certificate(base_stack, x, lo, hi, budget, names, set(locked), lam * b / a, method, iters,
-                        max(budget, 1e-300))
+    cert = _certificate(
+        base_stack,
+        x,
+        lo,
+        hi,
+        budget,
+        names,
+        set(locked),
+        lam * b / a,
+        method,
+        iters,
+        max(budget, 1e-300),
+    )
     return Allocation(
         channels=tuple(names),
         spend=tuple(float(v) for v in x),
@@ -329,7 +364,9 @@ def allocate(
         objective_name=obj.value,
         objective=total,
         certificate=cert,
-        current_spend=None if current_spend is None else tuple(float(v) for v in np.asarray(current_spend, float)),
+        current_spend=None
+        if current_spend is None
+        else tuple(float(v) for v in np.asarray(current_spend, float)),
         current_values=None if cur_values is None else tuple(float(v) for v in cur_values),
         baseline_objective=baseline,
     )
@@ -342,7 +379,11 @@ def _score(stack: CurveStack, x: np.ndarray, price: float | None) -> float:
 def _feasible(x, lo, hi, budget, price) -> bool:
     if x.shape != lo.shape or np.any(x < lo - 1e-12) or np.any(x > hi + 1e-12):
         return False
-    return x.sum() <= budget * (1 + 1e-12) if price is not None else abs(x.sum() - budget) <= 1e-9 * budget
+    return (
+        x.sum() <= budget * (1 + 1e-12)
+        if price is not None
+        else abs(x.sum() - budget) <= 1e-9 * budget
+    )
 
 
 def _concave(stack, lo, hi, budget, price, settings):

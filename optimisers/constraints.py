@@ -211,8 +211,13 @@ def check_feasible(
     b_ub = np.concatenate([ghi, -glo] + ([] if exact_budget else [[budget]]))
     finite = np.isfinite(b_ub)
     res = linprog(
-        np.zeros(len(names)), A_ub=a_ub[finite], b_ub=b_ub[finite], A_eq=a_eq, b_eq=b_eq,
-        bounds=list(zip(lo, np.where(np.isfinite(hi), hi, None), strict=True)), method="highs",
+        np.zeros(len(names)),
+        A_ub=a_ub[finite],
+        b_ub=b_ub[finite],
+        A_eq=a_eq,
+        b_eq=b_eq,
+        bounds=list(zip(lo, np.where(np.isfinite(hi), hi, None), strict=True)),
+        method="highs",
     )
     if res.status == 2:
         raise InfeasibleRequirementError(

@@ -26,7 +26,14 @@ from engine.schema import ColumnSpec, TableSchema, validate_table
 from optimisers.curves import CURVE_KINDS, Curve
 from optimisers.exceptions import CurveFitError, ExtrapolationError
 
-__all__ = ["FittedCurve", "CurveFitResult", "fit_curve", "fit_curves", "HISTORY_SCHEMA", "to_params"]
+__all__ = [
+    "FittedCurve",
+    "CurveFitResult",
+    "fit_curve",
+    "fit_curves",
+    "HISTORY_SCHEMA",
+    "to_params",
+]
 
 HISTORY_SCHEMA = TableSchema(
     "history",
@@ -60,11 +67,16 @@ _STARTS = {
 
 def to_params(cls: type[Curve], theta: np.ndarray) -> tuple[float, ...]:
     """Curve parameters from the optimiser's (partly log) parameter vector."""
-    return tuple(float(np.exp(t)) if n in _LOG_PARAMS else float(t) for n, t in zip(cls.param_names, theta, strict=True))
+    return tuple(
+        float(np.exp(t)) if n in _LOG_PARAMS else float(t)
+        for n, t in zip(cls.param_names, theta, strict=True)
+    )
 
 
 def from_params(cls: type[Curve], params) -> np.ndarray:
-    return np.array([np.log(p) if n in _LOG_PARAMS else p for n, p in zip(cls.param_names, params, strict=True)])
+    return np.array(
+        [np.log(p) if n in _LOG_PARAMS else p for n, p in zip(cls.param_names, params, strict=True)]
+    )
 
 
 def theta_bounds(cls: type[Curve]) -> tuple[np.ndarray, np.ndarray]:
@@ -100,7 +112,9 @@ class FittedCurve:
     max_observed_spend: float
     current_spend: float = float("nan")
 
-    def value(self, x: Any, *, allow_extrapolation: bool = False, max_extrapolation: float = 2.0) -> np.ndarray:
+    def value(
+        self, x: Any, *, allow_extrapolation: bool = False, max_extrapolation: float = 2.0
+    ) -> np.ndarray:
         """Curve value; raises if ``x`` goes beyond ``max_extrapolation`` x the largest observed spend."""
         arr = np.asarray(x, dtype=float)
         limit = max_extrapolation * self.max_observed_spend
@@ -141,7 +155,11 @@ class CurveFitResult:
         return pd.DataFrame([c.to_dict() for c in self.curves])
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "channels": [c.to_dict() for c in self.curves], "notes": list(self.notes)}
+        return {
+            "kind": self.kind,
+            "channels": [c.to_dict() for c in self.curves],
+            "notes": list(self.notes),
+        }
 
 
 def _residuals(cls: type[Curve], x: np.ndarray, y: np.ndarray):
@@ -189,12 +207,20 @@ def fit_curve(
     best = None
     for start in _STARTS[kind]:
         theta0 = np.clip(from_params(cls, start), lo + 1e-9, hi - 1e-9)
-        res = least_squares(_residuals(cls, xs, ys), theta0, bounds=(lo, hi), method="trf",
-                            x_scale="jac", max_nfev=2000)
+        res = least_squares(
+            _residuals(cls, xs, ys),
+            theta0,
+            bounds=(lo, hi),
+            method="trf",
+            x_scale="jac",
+            max_nfev=2000,
+        )
         if res.status > 0 and (best is None or res.cost < best.cost):
             best = res
     if best is None:
-        raise CurveFitError(f"Channel '{channel}': the least-squares fit did not converge from any start.")
+        raise CurveFitError(
+            f"Channel '{channel}': the least-squares fit did not converge from any start."
+        )
     norm_params = to_params(cls, best.x)
     curve_n = cls(*norm_params)
     curve = curve_n.rescaled(1.0 / xmax, 1.0 / ymax)
@@ -255,5 +281,7 @@ def fit_curves(
     fitted = []
     for name, grp in frame.groupby("channel", sort=False, observed=True):
         cur = float(grp["spend"].to_numpy()[-current_periods:].mean())
-        fitted.append(fit_curve(grp["spend"], grp["value"], kind=kind, channel=str(name), current_spend=cur))
+        fitted.append(
+            fit_curve(grp["spend"], grp["value"], kind=kind, channel=str(name), current_spend=cur)
+        )
     return CurveFitResult(tuple(fitted), kind)

@@ -97,7 +97,9 @@ def read_curves(source: str | os.PathLike | pd.DataFrame) -> CurveTable:
         try:
             curve = curve_from_params(kind, params)
         except CurveError as exc:
-            raise InvalidValueError(f"{where}, data row {row_no} (channel '{row['channel']}'): {exc}", kind, [row_no]) from None
+            raise InvalidValueError(
+                f"{where}, data row {row_no} (channel '{row['channel']}'): {exc}", kind, [row_no]
+            ) from None
         explicit_max = "max_spend" in frame.columns and pd.notna(row["max_spend"])
         observed = row.get("max_observed_spend", np.nan)
         if not explicit_max and observed is not None and pd.notna(observed) and observed > 0:

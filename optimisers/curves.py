@@ -283,7 +283,9 @@ class Power(Curve):
     @staticmethod
     def _d(x, s, a):
         with np.errstate(divide="ignore"):
-            return np.where(x > 0, s * a * x ** (a - 1.0), np.where(a < 1, np.inf, np.where(a == 1, s, 0.0)))
+            return np.where(
+                x > 0, s * a * x ** (a - 1.0), np.where(a < 1, np.inf, np.where(a == 1, s, 0.0))
+            )
 
     @staticmethod
     def _infl(s, a):
@@ -348,9 +350,7 @@ def curve_from_params(kind: str, params: dict[str, float]) -> Curve:
     """
     cls = CURVE_KINDS.get(str(kind).strip().lower())
     if cls is None:
-        raise CurveError(
-            f"Unknown curve kind {kind!r}. Use one of: {', '.join(CURVE_KINDS)}."
-        )
+        raise CurveError(f"Unknown curve kind {kind!r}. Use one of: {', '.join(CURVE_KINDS)}.")
     missing = [n for n in cls.param_names if n not in params or params[n] is None]
     if missing:
         raise CurveError(
@@ -425,7 +425,14 @@ class CurveStack:
     def rescaled(self, spend_factor: float, value_factor: float) -> CurveStack:
         """All curves rescaled as :meth:`Curve.rescaled` (vectorised, no per-curve objects)."""
         groups = [
-            (cls, ix, tuple(np.asarray(p, dtype=float) * np.ones(ix.size) for p in cls._rescale(params, spend_factor, value_factor)))
+            (
+                cls,
+                ix,
+                tuple(
+                    np.asarray(p, dtype=float) * np.ones(ix.size)
+                    for p in cls._rescale(params, spend_factor, value_factor)
+                ),
+            )
             for cls, ix, params in self._groups
         ]
         out = CurveStack.__new__(CurveStack)

@@ -88,7 +88,9 @@ def dp_allocate(
         best, choice[i] = new, arg
     t = int(np.argmax(best)) if spend_price is not None else grid
     if not np.isfinite(best[t]):
-        raise ConvergenceError("Dynamic programme found no feasible grid point (bounds too tight for the grid).")
+        raise ConvergenceError(
+            "Dynamic programme found no feasible grid point (bounds too tight for the grid)."
+        )
     units = np.zeros(n, dtype=int)
     for i in range(n - 1, -1, -1):
         units[i] = choice[i, t]
@@ -100,9 +102,24 @@ def _objective(stack: CurveStack, x: np.ndarray, spend_price: float | None) -> f
     return float(stack.value(x).sum() - (spend_price * x.sum() if spend_price is not None else 0.0))
 
 
-def _polish_candidate(stack, x, free, lo, hi, infl, budget, spend_price, tol):
-    """KKT on the channels in ``free`` (restricted to their concave branch), others fixed at ``x``."""
+def _polish_candidate(stack, x, free, lo, hi, infl, budget, spend_price, tol, absorb=()):
+    """KKT on the channels in ``free`` (restricted to their concave branch), others fixed at ``x``.
+
+    When the free channels cannot take exactly the budget left, the first channel of
+    ``absorb`` that can takes the difference (the one "fractional" channel of a
+    non-concave optimum).
+    """
     x = x.copy()
+    if spend_price is None:
+        f_lo = np.maximum(lo[free], np.minimum(infl[free], hi[free])).sum() if free.size else 0.0
+        f_hi = hi[free].sum() if free.size else 0.0
+        left = budget - x.sum() + (x[free].sum() if free.size else 0.0)
+        need = left - np.clip(left, f_lo, f_hi)
+        if abs(need) > tol:
+            for r in absorb:
+                if lo[r] - tol <= x[r] + need <= hi[r] + tol:
+                    x[r] = np.clip(x[r] + need, lo[r], hi[r])
+                    break
     if free.size == 0:
         ok = abs(x.sum() - budget) <= tol if spend_price is None else x.sum() <= budget + tol
         return (x, float("nan"), 0) if ok else None
@@ -140,8 +157,9 @@ def polish_on_concave_branch(
     """Re-optimise exactly from a grid point: KKT over the channels on their concave branch.
 
     A channel the grid left in its convex region (below the inflection point)
-    is, at an optimum, at its minimum, at the top of its convex region, or on
-    its concave branch; for up to ``max_enumerated`` such channels every
+    is, at an optimum, at its minimum, at the top of its convex region, on its
+    concave branch, or the one channel absorbing the budget left over (kept
+    near the grid point); for up to ``max_enumerated`` such channels every
     combination is polished (otherwise they are kept, or moved to their
     minimum). The best candidate by objective, ``x0`` included, is returned.
     """
@@ -156,7 +174,8 @@ def polish_on_concave_branch(
     if 0 < convex.size <= max_enumerated:
         choices = []
         for i in convex:
-            opts = [("fix", lo[i]), ("fix", min(hi[i], infl[i]) if np.isfinite(infl[i]) else hi[i])]
+            top = min(hi[i], infl[i]) if np.isfinite(infl[i]) else hi[i]
+            opts = [("fix", v) for v in dict.fromkeys([lo[i], top, x0[i]])]
             if np.isfinite(infl[i]) and infl[i] < hi[i]:
                 opts.append(("branch", 0.0))
             choices.append(opts)
@@ -168,13 +187,28 @@ def polish_on_concave_branch(
                     x[i] = val
                 else:
                     free[i] = True
-            cand = _polish_candidate(stack, x, np.flatnonzero(free), lo, hi, infl, budget, spend_price, tol)
-            if cand is not None:
-                candidates.append(cand)
+            fixed = [i for i, (how, _) in zip(convex, combo, strict=True) if how == "fix"]
+            for absorb in [[], *([r] for r in fixed)]:
+                cand = _polish_candidate(
+                    stack,
+                    x,
+                    np.flatnonzero(free),
+                    lo,
+                    hi,
+                    infl,
+                    budget,
+                    spend_price,
+                    tol,
+                    absorb=absorb,
+                )
+                if cand is not None:
+                    candidates.append(cand)
     else:
         for drop_convex in (False, True):
             x = np.where(on_branch, x0, lo) if drop_convex else x0
-            cand = _polish_candidate(stack, x, np.flatnonzero(on_branch), lo, hi, infl, budget, spend_price, tol)
+            cand = _polish_candidate(
+                stack, x, np.flatnonzero(on_branch), lo, hi, infl, budget, spend_price, tol
+            )
             if cand is not None:
                 candidates.append(cand)
     candidates.append((x0.copy(), float("nan"), 0))  # last: polished points win ties
@@ -222,11 +256,15 @@ def pwl_allocate(
     c[:m] = -(np.concatenate(seg_gain) - (spend_price * lens if spend_price is not None else 0.0))
     total = np.zeros(nv)
     total[:m] = lens
-    rows, lbs, ubs = [total], [budget - lo.sum() if spend_price is None else -np.inf], [budget - lo.sum()]
+    rows, lbs, ubs = (
+        [total],
+        [budget - lo.sum() if spend_price is None else -np.inf],
+        [budget - lo.sum()],
+    )
     for row, gl, gh in zip(group_rows, group_lo, group_hi, strict=True):
         r = np.zeros(nv)
         for i in np.flatnonzero(row):
-            r[offs[i]:offs[i + 1]] = seg_len[i]
+            r[offs[i] : offs[i + 1]] = seg_len[i]
         base = float(lo[row.astype(bool)].sum())
         rows.append(r)
         lbs.append(gl - base)
@@ -244,12 +282,18 @@ def pwl_allocate(
             ubs += [0.0, 0.0]
             integrality[b] = 1
             b += 1
-    res = milp(c, constraints=LinearConstraint(np.array(rows), lbs, ubs), integrality=integrality,
-               bounds=Bounds(np.zeros(nv), np.ones(nv)))
+    res = milp(
+        c,
+        constraints=LinearConstraint(np.array(rows), lbs, ubs),
+        integrality=integrality,
+        bounds=Bounds(np.zeros(nv), np.ones(nv)),
+    )
     if res.status != 0 or res.x is None:
-        raise ConvergenceError(f"Piecewise-linear allocation: HiGHS did not reach optimality ({res.message}).")
+        raise ConvergenceError(
+            f"Piecewise-linear allocation: HiGHS did not reach optimality ({res.message})."
+        )
     d = res.x[:m]
-    x0 = lo + np.array([float(seg_len[i] @ d[offs[i]:offs[i + 1]]) for i in range(n)])
+    x0 = lo + np.array([float(seg_len[i] @ d[offs[i] : offs[i + 1]]) for i in range(n)])
     scale = max(budget, 1e-300)
 
     def neg(xs: np.ndarray) -> float:
@@ -262,13 +306,26 @@ def pwl_allocate(
     cons = [LinearConstraint(np.ones((1, n)), budget if spend_price is None else -np.inf, budget)]
     if len(group_rows):
         cons.append(LinearConstraint(group_rows, group_lo, group_hi))
-    pol = minimize(neg, x0, jac=neg_grad, method="SLSQP", bounds=Bounds(lo, hi), constraints=cons,
-                   options={"ftol": 1e-12, "maxiter": 500})
+    pol = minimize(
+        neg,
+        x0,
+        jac=neg_grad,
+        method="SLSQP",
+        bounds=Bounds(lo, hi),
+        constraints=cons,
+        options={"ftol": 1e-12, "maxiter": 500},
+    )
     x1 = np.clip(pol.x, lo, hi)
-    feasible = abs(x1.sum() - budget) <= 1e-9 * scale if spend_price is None else x1.sum() <= budget * (1 + 1e-9)
+    feasible = (
+        abs(x1.sum() - budget) <= 1e-9 * scale
+        if spend_price is None
+        else x1.sum() <= budget * (1 + 1e-9)
+    )
     if len(group_rows):
         gs = group_rows @ x1
-        feasible &= bool(np.all(gs <= group_hi + 1e-9 * scale) & np.all(gs >= group_lo - 1e-9 * scale))
+        feasible &= bool(
+            np.all(gs <= group_hi + 1e-9 * scale) & np.all(gs >= group_lo - 1e-9 * scale)
+        )
     method = "pwl-milp" if nonconcave.any() else "pwl-lp"
     if pol.success and feasible and neg(x1) <= neg(x0):
         return GlobalSolution(x1, float("nan"), method + "+slsqp", int(pol.nit))

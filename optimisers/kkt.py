@@ -33,7 +33,9 @@ class KKTSolution:
     iterations: int
 
 
-def spend_at_multiplier(stack: CurveStack, lam: float, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+def spend_at_multiplier(
+    stack: CurveStack, lam: float, lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
     r""":math:`x_i(\lambda) = \operatorname{clip}(v_i'^{-1}(\lambda), l_i, u_i)`."""
     return np.clip(stack.inverse_derivative(lam), lo, hi)
 
@@ -116,8 +118,16 @@ def solve_kkt(
     if lo_u == hi_u:
         u, iters = lo_u, 0
     else:
-        u, info = brentq(gap, lo_u, hi_u, xtol=xtol, rtol=4 * np.finfo(float).eps,
-                         maxiter=max_iter, full_output=True, disp=False)
+        u, info = brentq(
+            gap,
+            lo_u,
+            hi_u,
+            xtol=xtol,
+            rtol=4 * np.finfo(float).eps,
+            maxiter=max_iter,
+            full_output=True,
+            disp=False,
+        )
         if not info.converged:
             raise ConvergenceError(
                 f"KKT allocator: the bisection on the multiplier did not converge in {max_iter} "

@@ -42,8 +42,14 @@ class AdditiveFit:
     n: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"intercept": self.intercept, "controls": dict(self.controls), "r2": self.r2,
-                "rmse": self.rmse, "n": self.n, **self.curves.to_dict()}
+        return {
+            "intercept": self.intercept,
+            "controls": dict(self.controls),
+            "r2": self.r2,
+            "rmse": self.rmse,
+            "n": self.n,
+            **self.curves.to_dict(),
+        }
 
 
 def fit_additive(
@@ -55,8 +61,9 @@ def fit_additive(
     kind: str = "hill",
     channel_names: Sequence[str] | None = None,
     current_periods: int = 52,
+    shape_bounds: tuple[float, float] = (0.5, 3.0),
     n_random_starts: int = 3,
-    max_nfev: int = 400,
+    max_nfev: int = 3000,
     seed: int | np.random.Generator = 0,
 ) -> AdditiveFit:
     """Fit one curve per spend column and a linear baseline to a total outcome.
@@ -70,6 +77,9 @@ def fit_additive(
         The total outcome column.
     controls : sequence of str
         Numeric control columns entering linearly.
+    shape_bounds : (float, float)
+        Range of the Hill shape (the usual marketing-mix range; a free shape on
+        weekly totals tends to run to step functions).
     current_periods : int
         The current spend of a channel is its mean over the last this-many rows.
     """
@@ -79,7 +89,9 @@ def fit_additive(
     missing = [c for c in cols if c not in frame.columns]
     if missing:
         sugg = {m: s[0] for m in missing if (s := closest_names(m, list(map(str, frame.columns))))}
-        raise MissingColumnsError(f"The table lacks the column(s) {', '.join(missing)}.", missing, sugg)
+        raise MissingColumnsError(
+            f"The table lacks the column(s) {', '.join(missing)}.", missing, sugg
+        )
     cls = CURVE_KINDS[kind]
     names = list(channel_names) if channel_names is not None else list(spend_columns)
     x = frame[list(spend_columns)].to_numpy(dtype=float)
@@ -96,6 +108,9 @@ def fit_additive(
     zm, zs = z.mean(axis=0), np.where(z.std(axis=0) > 0, z.std(axis=0), 1.0)
     xs, ys, zz = x / xmax, y / ymax, (z - zm) / zs
     tlo, thi = theta_bounds(cls)
+    if kind == "hill":
+        j = cls.param_names.index("shape")
+        tlo[j], thi[j] = np.log(shape_bounds[0]), np.log(shape_bounds[1])
     lo = np.concatenate([[-10.0], np.full(z.shape[1], -10.0), np.tile(tlo, k)])
     hi = np.concatenate([[10.0], np.full(z.shape[1], 10.0), np.tile(thi, k)])
 
@@ -104,7 +119,9 @@ def fit_additive(
     def fun(theta: np.ndarray) -> np.ndarray:
         pred = theta[0] + zz @ theta[1:base]
         for c in range(k):
-            pred = pred + cls._v(xs[:, c], *to_params(cls, theta[base + c * p : base + (c + 1) * p]))
+            pred = pred + cls._v(
+                xs[:, c], *to_params(cls, theta[base + c * p : base + (c + 1) * p])
+            )
         return pred - ys
 
     def jac(theta: np.ndarray) -> np.ndarray:
@@ -124,15 +141,35 @@ def fit_additive(
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     starts = []
     for half, shape in ((0.3, 1.0), (1.0, 1.0), (0.5, 2.0)):
-        cur = np.array([np.log(0.2), np.log(half), np.log(shape)])[:p] if kind == "hill" else (tlo + thi) / 2
+        cur = (
+            np.array([np.log(0.2), np.log(half), np.log(shape)])[:p]
+            if kind == "hill"
+            else (tlo + thi) / 2
+        )
         starts.append(np.concatenate([[ys.mean() * 0.5], np.zeros(z.shape[1]), np.tile(cur, k)]))
     for _ in range(n_random_starts):
-        starts.append(np.concatenate([[ys.mean() * rng.uniform(0.2, 0.9)], np.zeros(z.shape[1]),
-                                      rng.uniform(np.tile(tlo + 0.3 * (thi - tlo), k), np.tile(thi - 0.3 * (thi - tlo), k))]))
+        starts.append(
+            np.concatenate(
+                [
+                    [ys.mean() * rng.uniform(0.2, 0.9)],
+                    np.zeros(z.shape[1]),
+                    rng.uniform(
+                        np.tile(tlo + 0.3 * (thi - tlo), k), np.tile(thi - 0.3 * (thi - tlo), k)
+                    ),
+                ]
+            )
+        )
     best = None
     for s in starts:
-        res = least_squares(fun, np.clip(s, lo + 1e-9, hi - 1e-9), jac=jac, bounds=(lo, hi), method="trf",
-                            x_scale="jac", max_nfev=max_nfev)
+        res = least_squares(
+            fun,
+            np.clip(s, lo + 1e-9, hi - 1e-9),
+            jac=jac,
+            bounds=(lo, hi),
+            method="trf",
+            x_scale="jac",
+            max_nfev=max_nfev,
+        )
         if res.status > 0 and (best is None or res.cost < best.cost):
             best = res
     if best is None:
@@ -151,10 +188,18 @@ def fit_additive(
             nm: float((abs(v) if nm in _LOG_PARAMS else xmax[c]) * se[base + c * p + j])
             for j, (nm, v) in enumerate(curve.params().items())
         }
-        fitted.append(FittedCurve(
-            channel=names[c], curve=curve, stderr=stderr, r2=float("nan"), rmse=float("nan"), n=n,
-            max_observed_spend=float(x[:, c].max()), current_spend=float(x[-current_periods:, c].mean()),
-        ))
+        fitted.append(
+            FittedCurve(
+                channel=names[c],
+                curve=curve,
+                stderr=stderr,
+                r2=float("nan"),
+                rmse=float("nan"),
+                n=n,
+                max_observed_spend=float(x[:, c].max()),
+                current_spend=float(x[-current_periods:, c].mean()),
+            )
+        )
     coefs = best.x[1:base] * ymax / zs
     intercept = float(best.x[0] * ymax - np.sum(coefs * zm))
     return AdditiveFit(

@@ -7,7 +7,7 @@ r"""Allocation objectives.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 
@@ -16,7 +16,7 @@ from optimisers.exceptions import OptimiserError
 __all__ = ["Objective", "objective_value", "parse_objective"]
 
 
-class Objective(str, Enum):
+class Objective(StrEnum):
     """What the allocator maximises."""
 
     VALUE = "value"
@@ -26,7 +26,9 @@ class Objective(str, Enum):
 def parse_objective(objective: str | Objective) -> Objective:
     """The :class:`Objective` for a name, or a clear error."""
     try:
-        return Objective(objective.value if isinstance(objective, Objective) else str(objective).lower())
+        return Objective(
+            objective.value if isinstance(objective, Objective) else str(objective).lower()
+        )
     except ValueError:
         raise OptimiserError(
             f"The 'objective' parameter must be one of {', '.join(o.value for o in Objective)}. "

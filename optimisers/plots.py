@@ -26,10 +26,14 @@ def _pyplot():
     return plt
 
 
-def plot_curves(curves: Any, allocation: Allocation, path: str | os.PathLike, *, names=None) -> Path:
+def plot_curves(
+    curves: Any, allocation: Allocation, path: str | os.PathLike, *, names=None
+) -> Path:
     """Each channel's curve with the optimum (and the current spend, if known) marked."""
     plt = _pyplot()
-    names, plain, _ = unpack_curves(curves, names if names is not None else list(allocation.channels))
+    names, plain, _ = unpack_curves(
+        curves, names if names is not None else list(allocation.channels)
+    )
     n = len(plain)
     cols = min(3, n)
     rows = int(np.ceil(n / cols))
@@ -78,7 +82,9 @@ def plot_allocation(allocation: Allocation, path: str | os.PathLike) -> Path:
     return out
 
 
-def plot_frontier(frontier: Frontier, path: str | os.PathLike, *, mark: Allocation | None = None) -> Path:
+def plot_frontier(
+    frontier: Frontier, path: str | os.PathLike, *, mark: Allocation | None = None
+) -> Path:
     """Best value against budget, with an allocation marked."""
     plt = _pyplot()
     frame = frontier.to_frame()

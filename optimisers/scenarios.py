@@ -55,13 +55,17 @@ def max_profit(curves: Any, budget_cap: float, **kwargs: Any) -> Allocation:
 def _max_budget(curves: Any, max_budget: float | None, kwargs: dict) -> float:
     if max_budget is not None:
         if not np.isfinite(max_budget) or max_budget <= 0:
-            raise OptimiserError(f"The 'max_budget' parameter must be a finite number > 0. Got {max_budget!r} instead.")
+            raise OptimiserError(
+                f"The 'max_budget' parameter must be a finite number > 0. Got {max_budget!r} instead."
+            )
         return float(max_budget)
     hi = kwargs.get("max_spend")
     if hi is not None and np.all(np.isfinite(np.asarray(hi, dtype=float))):
         names, _, _ = unpack_curves(curves, kwargs.get("names"))
         return float(np.sum(np.broadcast_to(np.asarray(hi, dtype=float), (len(names),))))
-    raise OptimiserError("Give 'max_budget' (the largest budget to consider) or finite max_spend bounds.")
+    raise OptimiserError(
+        "Give 'max_budget' (the largest budget to consider) or finite max_spend bounds."
+    )
 
 
 def _bisect(pred, lo: float, hi: float, rtol: float = 1e-10, max_iter: int = 200) -> float:
@@ -77,8 +81,14 @@ def _bisect(pred, lo: float, hi: float, rtol: float = 1e-10, max_iter: int = 200
     return lo
 
 
-def spend_for_average_roi(curves: Any, target_roi: float, *, max_budget: float | None = None,
-                          grid: int = 64, **kwargs: Any) -> Allocation:
+def spend_for_average_roi(
+    curves: Any,
+    target_roi: float,
+    *,
+    max_budget: float | None = None,
+    grid: int = 64,
+    **kwargs: Any,
+) -> Allocation:
     """Largest budget whose optimal allocation returns at least ``target_roi`` per unit spent.
 
     Raises
@@ -101,13 +111,17 @@ def spend_for_average_roi(curves: Any, target_roi: float, *, max_budget: float |
     if last == grid - 1:
         best = top
     else:
-        best = _bisect(lambda b: allocate(curves, b, **kwargs).total_value / b >= target_roi,
-                       budgets[last], budgets[last + 1])
+        best = _bisect(
+            lambda b: allocate(curves, b, **kwargs).total_value / b >= target_roi,
+            budgets[last],
+            budgets[last + 1],
+        )
     return _tag(allocate(curves, best, **kwargs), "average_roi", target=target_roi)
 
 
-def spend_for_marginal_roi(curves: Any, target_roi: float, *, max_budget: float | None = None,
-                           **kwargs: Any) -> Allocation:
+def spend_for_marginal_roi(
+    curves: Any, target_roi: float, *, max_budget: float | None = None, **kwargs: Any
+) -> Allocation:
     r"""Budget at which the marginal return of the optimal allocation falls to ``target_roi``.
 
     For concave curves without groups this is exact in one step:
@@ -122,6 +136,7 @@ def spend_for_marginal_roi(curves: Any, target_roi: float, *, max_budget: float 
         x = np.clip(stack.inverse_derivative(target_roi), 0.0, hi)
         budget = min(float(x.sum()), top)
     else:
+
         def lam(b: float) -> float:
             return allocate(curves, b, **kwargs).certificate.multiplier
 
@@ -140,8 +155,9 @@ def spend_for_marginal_roi(curves: Any, target_roi: float, *, max_budget: float 
     return _tag(allocate(curves, budget, **kwargs), "marginal_roi", target=target_roi)
 
 
-def min_spend_for_value(curves: Any, target_value: float, *, max_budget: float | None = None,
-                        **kwargs: Any) -> Allocation:
+def min_spend_for_value(
+    curves: Any, target_value: float, *, max_budget: float | None = None, **kwargs: Any
+) -> Allocation:
     """Smallest budget whose optimal allocation reaches ``target_value``."""
     top = _max_budget(curves, max_budget, kwargs)
     best_top = allocate(curves, top, **kwargs).total_value
@@ -151,8 +167,9 @@ def min_spend_for_value(curves: Any, target_value: float, *, max_budget: float |
             "raise max_budget or lower the target.",
             "target_unreachable",
         )
-    budget = top - _bisect(lambda d: allocate(curves, top - d, **kwargs).total_value >= target_value,
-                           0.0, top)
+    budget = top - _bisect(
+        lambda d: allocate(curves, top - d, **kwargs).total_value >= target_value, 0.0, top
+    )
     return _tag(allocate(curves, budget, **kwargs), "min_spend_for_value", target=target_value)
 
 

@@ -21,8 +21,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["roi_step", "stand_in_scores"]
 
-_FEATURES = ("skills_match", "years_experience", "site_visits", "downloads", "email_clicks",
-             "days_since_last_activity")
+_FEATURES = (
+    "skills_match",
+    "years_experience",
+    "site_visits",
+    "downloads",
+    "email_clicks",
+    "days_since_last_activity",
+)
 
 
 def _design(frame: pd.DataFrame, channels: list[str]) -> np.ndarray:
@@ -60,8 +66,10 @@ def roi_step(ctx: DemoContext) -> Section:
     else:
         scored = ctx.data["open"].copy()
         scored["p_convert"] = stand_in_scores(ctx.data["closed"], scored)
-        lines.append("No scoring model output yet: p_convert of the open leads comes from a quick "
-                     "statsmodels logit on the closed leads (a stand-in).")
+        lines.append(
+            "No scoring model output yet: p_convert of the open leads comes from a quick "
+            "statsmodels logit on the closed leads (a stand-in)."
+        )
     totals = history.groupby("channel", sort=False)[["spend", "leads"]].sum()
     acquisition = (totals["spend"] / totals["leads"].clip(lower=1)).round(2).to_dict()
     costs = CostModel(acquisition_cost_by_channel=acquisition)
@@ -82,8 +90,10 @@ def roi_step(ctx: DemoContext) -> Section:
     current = np.array([curves[n].current_spend for n in names])
     alloc = allocate(curves, float(current.sum()), names=names, current_spend=current)
     econ = channel_economics(world)
-    truth = {c.name: Hill(c.scale * econ.loc[c.name, "value_per_lead"], c.half_saturation, c.shape)
-             for c in world.channels}
+    truth = {
+        c.name: Hill(c.scale * econ.loc[c.name, "value_per_lead"], c.half_saturation, c.shape)
+        for c in world.channels
+    }
     true_before = sum(float(truth[n].value(x)) for n, x in zip(names, current, strict=True))
     true_after = sum(float(truth[n].value(x)) for n, x in zip(names, alloc.spend, strict=True))
     lines.append(
@@ -102,14 +112,20 @@ def roi_step(ctx: DemoContext) -> Section:
     plots = (
         plot_curves(curves, alloc, ctx.out_dir / "roi_curves.png"),
         plot_allocation(alloc, ctx.out_dir / "roi_allocation.png"),
-        plot_frontier(frontier(curves, budgets, names=names), ctx.out_dir / "roi_frontier.png", mark=alloc),
+        plot_frontier(
+            frontier(curves, budgets, names=names), ctx.out_dir / "roi_frontier.png", mark=alloc
+        ),
     )
     ctx.data.update(roi_report=report, curves=fit, allocation=alloc)
     return Section(
         key="roi",
         title="Expected ROI, channel feedback and budget reallocation",
         lines=tuple(lines),
-        tables={"roi_by_channel": report.by_channel, "curves": fit.to_frame(), "allocation": alloc.to_frame()},
+        tables={
+            "roi_by_channel": report.by_channel,
+            "curves": fit.to_frame(),
+            "allocation": alloc.to_frame(),
+        },
         plots=plots,
         explanation="Simulated data; the true-curve uplift uses ground truth unavailable in real life.",
     )

@@ -25,8 +25,19 @@ def files(tmp_path_factory):
 
 def test_roi_evaluate_json_keys_and_out_file(files):
     out = files / "verdicts.csv"
-    res = runner.invoke(app, ["roi", "evaluate", str(files / "scored.csv"), "--threshold", "top40%",
-                              "--out", str(out), "--json"])
+    res = runner.invoke(
+        app,
+        [
+            "roi",
+            "evaluate",
+            str(files / "scored.csv"),
+            "--threshold",
+            "top40%",
+            "--out",
+            str(out),
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     payload = json.loads(res.stdout)
     assert {"n", "threshold", "share_above", "mean_expected_roi", "by_channel"} <= set(payload)
@@ -41,10 +52,26 @@ def test_roi_evaluate_json_keys_and_out_file(files):
 def test_roi_evaluate_with_costs_file(files):
     costs = files / "costs.toml"
     costs.write_text("hourly_rate = 1000\n")
-    cheap = json.loads(runner.invoke(app, ["roi", "evaluate", str(files / "scored.csv"), "--threshold", "1",
-                                           "--json"]).stdout)
-    dear = json.loads(runner.invoke(app, ["roi", "evaluate", str(files / "scored.csv"), "--threshold", "1",
-                                          "--costs", str(costs), "--json"]).stdout)
+    cheap = json.loads(
+        runner.invoke(
+            app, ["roi", "evaluate", str(files / "scored.csv"), "--threshold", "1", "--json"]
+        ).stdout
+    )
+    dear = json.loads(
+        runner.invoke(
+            app,
+            [
+                "roi",
+                "evaluate",
+                str(files / "scored.csv"),
+                "--threshold",
+                "1",
+                "--costs",
+                str(costs),
+                "--json",
+            ],
+        ).stdout
+    )
     assert dear["mean_expected_roi"] < cheap["mean_expected_roi"]
 
 
@@ -63,20 +90,37 @@ def test_roi_evaluate_bad_input_exit_2_and_no_output(files):
 
 def test_allocate_fit_then_solve(files):
     curves = files / "curves.csv"
-    res = runner.invoke(app, ["allocate", "fit", str(files / "history.csv"), "--out", str(curves), "--json"])
+    res = runner.invoke(
+        app, ["allocate", "fit", str(files / "history.csv"), "--out", str(curves), "--json"]
+    )
     assert res.exit_code == 0, res.output
     frame = pd.read_csv(curves)
-    assert {"channel", "curve", "scale", "half_saturation", "shape", "current_spend"} <= set(frame.columns)
+    assert {"channel", "curve", "scale", "half_saturation", "shape", "current_spend"} <= set(
+        frame.columns
+    )
     budget = float(frame["current_spend"].sum())
     res = runner.invoke(app, ["allocate", "solve", str(curves), "--budget", str(budget), "--json"])
     assert res.exit_code == 0, res.output
     payload = json.loads(res.stdout)
-    assert {"allocation", "objective", "certificate", "baseline_objective", "uplift"} <= set(payload)
+    assert {"allocation", "objective", "certificate", "baseline_objective", "uplift"} <= set(
+        payload
+    )
     assert {"budget_residual", "mroi_spread", "active_bounds"} <= set(payload["certificate"])
     assert sum(payload["allocation"].values()) == pytest.approx(budget)
     assert payload["uplift"] >= -1e-9 * abs(payload["baseline_objective"])
-    res = runner.invoke(app, ["allocate", "solve", str(curves), "--budget", str(budget), "--objective", "profit",
-                              "--json"])
+    res = runner.invoke(
+        app,
+        [
+            "allocate",
+            "solve",
+            str(curves),
+            "--budget",
+            str(budget),
+            "--objective",
+            "profit",
+            "--json",
+        ],
+    )
     assert res.exit_code == 0
     assert sum(json.loads(res.stdout)["allocation"].values()) <= budget * (1 + 1e-12)
 

@@ -10,8 +10,15 @@ from engine.roi import Threshold, evaluate_leads, parse_threshold
 from engine.roi_stream import RoiStream
 from simulations import simulate_leads
 
-COSTS = CostModel(hourly_rate=50.0, legal_fees=200.0, admin_overhead=30.0, acquisition_cost_per_lead=20.0,
-                  default_effort_hours=8.0, commission_rate=0.2, default_commission=9000.0)
+COSTS = CostModel(
+    hourly_rate=50.0,
+    legal_fees=200.0,
+    admin_overhead=30.0,
+    acquisition_cost_per_lead=20.0,
+    default_effort_hours=8.0,
+    commission_rate=0.2,
+    default_commission=9000.0,
+)
 
 
 def small_table():
@@ -50,14 +57,20 @@ def test_per_lead_formulas_by_hand():
 
 def test_expected_commission_column_wins_and_metric_is_selectable():
     t = small_table().assign(expected_commission=[1000.0, 2000.0, 3000.0, 4000.0])
-    report = evaluate_leads(t, threshold=0.0, costs=CostModel(metric="profit", hourly_rate=0, legal_fees=0,
-                                                              admin_overhead=100.0))
+    report = evaluate_leads(
+        t,
+        threshold=0.0,
+        costs=CostModel(metric="profit", hourly_rate=0, legal_fees=0, admin_overhead=100.0),
+    )
     leads = report.leads.set_index("lead_id")
     assert leads.loc["a", "expected_value"] == pytest.approx(0.5 * 1000 - 100)
     assert leads.loc["a", "magnitude"] == pytest.approx(400.0)
     assert report.sources["commission"] == "expected_commission"
-    margin = evaluate_leads(t, threshold=0.5, costs=CostModel(metric="margin", hourly_rate=0, legal_fees=0,
-                                                              admin_overhead=100.0))
+    margin = evaluate_leads(
+        t,
+        threshold=0.5,
+        costs=CostModel(metric="margin", hourly_rate=0, legal_fees=0, admin_overhead=100.0),
+    )
     assert margin.leads.set_index("lead_id").loc["a", "expected_margin"] == pytest.approx(400 / 500)
 
 
@@ -106,12 +119,16 @@ def test_threshold_parsing():
 
 def test_costs_toml(tmp_path):
     p = tmp_path / "costs.toml"
-    p.write_text('hourly_rate = 80\nmetric = "profit"\n[acquisition_cost_by_channel]\nsocial = 25.0\n')
+    p.write_text(
+        'hourly_rate = 80\nmetric = "profit"\n[acquisition_cost_by_channel]\nsocial = 25.0\n'
+    )
     costs = load_costs(p)
     assert costs.hourly_rate == 80.0 and costs.metric == "profit"
     assert costs.acquisition_cost_by_channel == {"social": 25.0}
     p.write_text("hourly_rat = 80\n")
-    with pytest.raises(ParameterError, match="unknown key 'hourly_rat'. Did you mean 'hourly_rate'"):
+    with pytest.raises(
+        ParameterError, match="unknown key 'hourly_rat'. Did you mean 'hourly_rate'"
+    ):
         load_costs(p)
     p.write_text("hourly_rate = -1\n")
     with pytest.raises(ParameterError, match="hourly_rate"):

@@ -32,7 +32,7 @@ def brute_force(curves, budget, n_grid=4001, objective="value", group=None):
         x = np.maximum(np.array(x), 0)
         if group is not None and x[list(group[0])].sum() > group[1] + 1e-9:
             continue
-        v = sum(float(c.value(xi)) for c, xi in zip(curves, x))
+        v = sum(float(c.value(xi)) for c, xi in zip(curves, x, strict=False))
         if v > best:
             best, best_x = v, x
     return best, best_x
@@ -65,7 +65,7 @@ def test_michaelis_menten_closed_form():
     lam = (np.sum(np.sqrt(s * K)) / (budget + K.sum())) ** 2
     x_star = np.sqrt(s * K / lam) - K
     assert np.all(x_star > 0)
-    alloc = allocate([MichaelisMenten(a, b) for a, b in zip(s, K)], budget)
+    alloc = allocate([MichaelisMenten(a, b) for a, b in zip(s, K, strict=False)], budget)
     np.testing.assert_allclose(alloc.spend, x_star, rtol=1e-9)
     assert alloc.certificate.multiplier == pytest.approx(lam, rel=1e-9)
     assert alloc.certificate.mroi_spread < 1e-9
@@ -77,8 +77,15 @@ def test_bounds_locks_and_relative_limits_are_respected_and_reported():
     curves = [MichaelisMenten(4.0, 1.0), MichaelisMenten(9.0, 3.0), MichaelisMenten(2.0, 0.5)]
     names = ["a", "b", "c"]
     cur = np.array([3.0, 3.0, 3.0])
-    alloc = allocate(curves, 9.0, names=names, current_spend=cur, max_relative=1.3, min_relative=0.5,
-                     locked=["c"])
+    alloc = allocate(
+        curves,
+        9.0,
+        names=names,
+        current_spend=cur,
+        max_relative=1.3,
+        min_relative=0.5,
+        locked=["c"],
+    )
     x = np.array(alloc.spend)
     assert x[2] == pytest.approx(3.0)
     assert np.all(x >= 0.5 * cur - 1e-12) and np.all(x <= 1.3 * cur + 1e-12)
@@ -115,7 +122,12 @@ def test_profit_objective_matches_brute_force_with_slack():
     budget = 10.0
     alloc = allocate(curves, budget, objective="profit")
     g = np.linspace(0, budget, 801)
-    best = max(float(curves[0].value(a) + curves[1].value(b) - a - b) for a in g for b in g if a + b <= budget)
+    best = max(
+        float(curves[0].value(a) + curves[1].value(b) - a - b)
+        for a in g
+        for b in g
+        if a + b <= budget
+    )
     assert alloc.objective >= best - 1e-9
     assert alloc.objective <= best + 1e-2
     assert alloc.total_spend <= budget + 1e-9
@@ -131,11 +143,18 @@ def test_infeasible_bounds_name_the_conflict():
     with pytest.raises(InfeasibleRequirementError, match="maximum spends add up to 4") as e:
         allocate(curves, 10.0, max_spend=2.0)
     assert e.value.conflict == "budget_above_max"
-    with pytest.raises(InfeasibleRequirementError, match="Channel 'b' has minimum spend 5 above its maximum 3"):
+    with pytest.raises(
+        InfeasibleRequirementError, match="Channel 'b' has minimum spend 5 above its maximum 3"
+    ):
         allocate(curves, 10.0, names=["a", "b"], min_spend=[0, 5], max_spend=[10, 3])
     with pytest.raises(InfeasibleRequirementError, match="Group 'g' may spend at most 2"):
-        allocate(curves, 10.0, names=["a", "b"], min_spend=[3, 0],
-                 groups=[GroupConstraint(("a",), max_spend=2.0, name="g")])
+        allocate(
+            curves,
+            10.0,
+            names=["a", "b"],
+            min_spend=[3, 0],
+            groups=[GroupConstraint(("a",), max_spend=2.0, name="g")],
+        )
     with pytest.raises(InfeasibleRequirementError, match="not among the channels"):
         allocate(curves, 10.0, names=["a", "b"], current_spend=[5, 5], locked=["zz"])
 
@@ -152,8 +171,14 @@ def test_fitted_curves_refuse_far_extrapolation_unless_allowed():
     fitted = []
     for ch in range(2):
         x = rng.uniform(10, 100, 60)
-        fitted.append(fit_curve(x, truth.value(x) * np.exp(rng.normal(0, 0.02, 60)), kind="michaelis_menten",
-                                channel=f"c{ch}"))
+        fitted.append(
+            fit_curve(
+                x,
+                truth.value(x) * np.exp(rng.normal(0, 0.02, 60)),
+                kind="michaelis_menten",
+                channel=f"c{ch}",
+            )
+        )
     with pytest.raises(ExtrapolationError, match="trusted range"):
         allocate(fitted, 1000.0)
     ok = allocate(fitted, 1000.0, settings=AllocatorSettings(allow_extrapolation=True))
@@ -179,7 +204,12 @@ def test_allocation_dict_and_frame():
 def test_ten_thousand_channels_concave_certificate():
     rng = np.random.default_rng(3)
     n = 10_000
-    curves = [Hill(s, k, a) for s, k, a in zip(rng.uniform(1, 10, n), rng.uniform(1, 5, n), rng.uniform(0.4, 1.0, n))]
+    curves = [
+        Hill(s, k, a)
+        for s, k, a in zip(
+            rng.uniform(1, 10, n), rng.uniform(1, 5, n), rng.uniform(0.4, 1.0, n), strict=False
+        )
+    ]
     alloc = allocate(curves, 2.0 * n)
     assert abs(alloc.certificate.budget_residual) <= 1e-9 * 2.0 * n
     assert alloc.certificate.mroi_spread <= 1e-9

@@ -12,7 +12,10 @@ from simulations import channel_economics, default_world, simulate_channels
 def truth():
     world = default_world()
     econ = channel_economics(world)
-    return {c.name: (c.scale * econ.loc[c.name, "value_per_lead"], c.half_saturation, c.shape) for c in world.channels}
+    return {
+        c.name: (c.scale * econ.loc[c.name, "value_per_lead"], c.half_saturation, c.shape)
+        for c in world.channels
+    }
 
 
 def test_recovers_true_hill_parameters_from_true_expected_value(truth):
@@ -46,8 +49,12 @@ def test_noisy_fit_is_close_and_uncertainty_covers_truth(truth):
 def test_other_kinds_recover_their_own_noiseless_curves(kind):
     from optimisers.curves import CURVE_KINDS
 
-    params = {"michaelis_menten": (50.0, 20.0), "exp_saturation": (40.0, 0.05),
-              "power": (3.0, 0.6), "logistic": (30.0, 0.1, 25.0)}[kind]
+    params = {
+        "michaelis_menten": (50.0, 20.0),
+        "exp_saturation": (40.0, 0.05),
+        "power": (3.0, 0.6),
+        "logistic": (30.0, 0.1, 25.0),
+    }[kind]
     curve = CURVE_KINDS[kind](*params)
     x = np.linspace(1, 80, 40)
     fc = fit_curve(x, curve.value(x), kind=kind)

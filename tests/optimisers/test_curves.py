@@ -35,7 +35,9 @@ def test_derivative_matches_central_difference(curve):
     np.testing.assert_allclose(curve.derivative(x), fd, rtol=1e-6, atol=1e-9)
 
 
-@pytest.mark.parametrize("curve", [c for c in CURVES if np.isfinite(c.inflection)], ids=lambda c: c.kind)
+@pytest.mark.parametrize(
+    "curve", [c for c in CURVES if np.isfinite(c.inflection)], ids=lambda c: c.kind
+)
 def test_inverse_derivative_round_trip_on_concave_branch(curve):
     x = np.linspace(curve.inflection + 0.05, 30.0, 25)
     np.testing.assert_allclose(curve.inverse_derivative(curve.derivative(x)), x, rtol=1e-9)
@@ -67,8 +69,12 @@ def test_rescaled_curve_is_the_scaled_original(curve):
 def test_stack_matches_individual_curves():
     x = np.linspace(0.5, 9.0, len(CURVES))
     stack = CurveStack(CURVES)
-    np.testing.assert_allclose(stack.value(x), [c.value(v) for c, v in zip(CURVES, x)], rtol=1e-14)
-    np.testing.assert_allclose(stack.derivative(x), [c.derivative(v) for c, v in zip(CURVES, x)], rtol=1e-14)
+    np.testing.assert_allclose(
+        stack.value(x), [c.value(v) for c, v in zip(CURVES, x, strict=False)], rtol=1e-14
+    )
+    np.testing.assert_allclose(
+        stack.derivative(x), [c.derivative(v) for c, v in zip(CURVES, x, strict=False)], rtol=1e-14
+    )
     assert list(stack.is_concave) == [c.is_concave for c in CURVES]
 
 
@@ -79,4 +85,6 @@ def test_invalid_parameters_raise_curve_error():
         curve_from_params("sigmoidish", {})
     with pytest.raises(CurveError, match="missing shape"):
         curve_from_params("hill", {"scale": 1.0, "half_saturation": 2.0})
-    assert curve_from_params("HILL", {"scale": 1, "half_saturation": 2, "shape": 3}) == Hill(1.0, 2.0, 3.0)
+    assert curve_from_params("HILL", {"scale": 1, "half_saturation": 2, "shape": 3}) == Hill(
+        1.0, 2.0, 3.0
+    )

@@ -20,7 +20,7 @@ def instances(draw, shape_lo=0.3, shape_hi=3.5):
     shape = rng.uniform(shape_lo, shape_hi, n)
     budget = float(rng.uniform(0.5, 3.0) * half.sum())
     share = rng.dirichlet(np.ones(n))
-    return [Hill(*p) for p in zip(scale, half, shape)], budget, share * budget
+    return [Hill(*p) for p in zip(scale, half, shape, strict=False)], budget, share * budget
 
 
 @given(instances())
@@ -40,7 +40,9 @@ def test_scaling_spend_and_value_scales_the_answer_only(inst, log_a, log_b):
     base = allocate(curves, budget)
     scaled = allocate([c.rescaled(1.0 / a, 1.0 / b) for c in curves], budget * a)
     # w(y) = b v(y / a): spend scales by a, value by b
-    np.testing.assert_allclose(np.array(scaled.spend) / a, base.spend, rtol=1e-6, atol=1e-9 * budget)
+    np.testing.assert_allclose(
+        np.array(scaled.spend) / a, base.spend, rtol=1e-6, atol=1e-9 * budget
+    )
     assert scaled.objective / b == pytest.approx(base.objective, rel=1e-9)
     assert scaled.certificate.active_bounds == base.certificate.active_bounds
 

@@ -10,7 +10,14 @@ from optimisers import allocate
 from optimisers.mmm_fit import fit_additive
 from simulations import channel_economics, default_world, simulate_channels
 
-ROBYN = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "robyn-simulated-weekly" / "dt_simulated_weekly.csv"
+ROBYN = (
+    Path(__file__).resolve().parents[2]
+    / ".."
+    / "shared"
+    / "data"
+    / "robyn-simulated-weekly"
+    / "dt_simulated_weekly.csv"
+)
 
 
 def _fit_and_allocate(frame, spend, target, controls):
@@ -36,9 +43,14 @@ def test_same_code_path_on_simulated_channels():
         assert got.half_saturation == pytest.approx(c.half_saturation, rel=1e-3)
         assert got.shape == pytest.approx(c.shape, rel=1e-3)
     assert abs(alloc.certificate.budget_residual) <= 1e-9 * alloc.budget
+
     # the fitted uplift is the true uplift
-    true = lambda x: sum(c.expected_leads(v) * econ.loc[c.name, "value_per_lead"]  # noqa: E731
-                         for c, v in zip(world.channels, x))
+    def true(x):
+        return sum(
+            c.expected_leads(v) * econ.loc[c.name, "value_per_lead"]
+            for c, v in zip(world.channels, x, strict=True)
+        )
+
     assert true(alloc.spend) / true(alloc.current_spend) - 1 == pytest.approx(
         alloc.uplift / alloc.baseline_objective, abs=1e-3
     )
@@ -46,14 +58,20 @@ def test_same_code_path_on_simulated_channels():
 
 
 @pytest.mark.shared_data
-@pytest.mark.skipif(not ROBYN.exists(), reason="../shared/data not present: Robyn's simulated demo data is needed")
+@pytest.mark.skipif(
+    not ROBYN.exists(), reason="../shared/data not present: Robyn's simulated demo data is needed"
+)
 def test_robyn_simulated_weekly():
     d = pd.read_csv(ROBYN)
     d["event"] = (d["events"] != "na").astype(float)
     spend = ["tv_S", "ooh_S", "print_S", "facebook_S", "search_S"]
-    fit, alloc = _fit_and_allocate(d, spend, "revenue", ["competitor_sales_B", "newsletter", "event"])
+    fit, alloc = _fit_and_allocate(
+        d, spend, "revenue", ["competitor_sales_B", "newsletter", "event"]
+    )
     assert fit.r2 > 0.8
     assert alloc.total_spend == pytest.approx(alloc.budget)
     assert alloc.objective >= alloc.baseline_objective
-    for c, x in zip(spend, alloc.spend):  # never beyond the trusted range of the fitted curves
+    for c, x in zip(
+        spend, alloc.spend, strict=False
+    ):  # never beyond the trusted range of the fitted curves
         assert x <= 2 * d[c].max() + 1e-6

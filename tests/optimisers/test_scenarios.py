@@ -63,7 +63,7 @@ def test_frontier_is_increasing_and_matches_allocate():
     budgets = [1.0, 2.0, 5.0, 10.0]
     frame = frontier(SSHAPED, budgets).to_frame()
     assert np.all(np.diff(frame["value"]) > 0)
-    for b, v in zip(budgets, frame["value"]):
+    for b, v in zip(budgets, frame["value"], strict=False):
         assert v == pytest.approx(allocate(SSHAPED, b).objective)
 
 
@@ -71,6 +71,8 @@ def test_max_profit_equals_value_minus_spend_and_max_value_spends_all():
     p = max_profit(CONCAVE, 100.0)
     assert p.objective == pytest.approx(p.total_value - p.total_spend)
     # interior channels stop where the marginal return is 1 (the price of spend)
-    np.testing.assert_allclose(p.spend, np.maximum(np.sqrt([4.0, 27.0, 1.0]) - [1.0, 3.0, 0.5], 0), rtol=1e-9)
+    np.testing.assert_allclose(
+        p.spend, np.maximum(np.sqrt([4.0, 27.0, 1.0]) - [1.0, 3.0, 0.5], 0), rtol=1e-9
+    )
     v = max_value(CONCAVE, 7.0)
     assert v.total_spend == pytest.approx(7.0)

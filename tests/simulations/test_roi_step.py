@@ -16,9 +16,13 @@ def test_roi_step(tmp_path):
     leads = simulate_leads(4000, seed=rng, world=world)
     history = simulate_channels(104, seed=rng, world=world)
     ctx = DemoContext(seed=3, out_dir=tmp_path)
-    ctx.data.update(world=world, leads=leads, history=history,
-                    closed=leads[leads["converted"].notna()].reset_index(drop=True),
-                    open=leads[leads["converted"].isna()].reset_index(drop=True))
+    ctx.data.update(
+        world=world,
+        leads=leads,
+        history=history,
+        closed=leads[leads["converted"].notna()].reset_index(drop=True),
+        open=leads[leads["converted"].isna()].reset_index(drop=True),
+    )
     section = roi_step(ctx)
     alloc = ctx.data["allocation"]
     assert isinstance(alloc, Allocation)
@@ -29,6 +33,7 @@ def test_roi_step(tmp_path):
     econ = channel_economics(world)
     truth = {c.name: c.expected_leads for c in world.channels}
     true_value = lambda spend: sum(  # noqa: E731
-        float(truth[n](x)) * econ.loc[n, "value_per_lead"] for n, x in zip(alloc.channels, spend)
+        float(truth[n](x)) * econ.loc[n, "value_per_lead"]
+        for n, x in zip(alloc.channels, spend, strict=False)
     )
     assert true_value(alloc.spend) > true_value(alloc.current_spend)
