@@ -152,7 +152,7 @@ def polish_on_concave_branch(
     budget: float,
     *,
     spend_price: float | None = None,
-    max_enumerated: int = 4,
+    max_enumerated: int = 3,
 ) -> GlobalSolution:
     """Re-optimise exactly from a grid point: KKT over the channels on their concave branch.
 

@@ -108,7 +108,7 @@ def roi_step(ctx: DemoContext) -> Section:
         f"({alloc.uplift / alloc.baseline_objective:+.1%}); by the simulator's true curves: "
         f"{true_before:,.0f} -> {true_after:,.0f} ({true_after / true_before - 1:+.1%})."
     )
-    budgets = np.linspace(0.1, 2.0, 20) * current.sum()
+    budgets = np.linspace(0.2, 2.0, 10) * current.sum()
     plots = (
         plot_curves(curves, alloc, ctx.out_dir / "roi_curves.png"),
         plot_allocation(alloc, ctx.out_dir / "roi_allocation.png"),
