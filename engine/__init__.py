@@ -7,6 +7,7 @@ or the CLI.
 from engine import poisson_binomial
 from engine.calibration import Calibrator
 from engine.conversion import ConversionModel, DataQualityWarning
+from engine.costs import CostModel, load_costs
 from engine.effort import EffortModel
 from engine.exceptions import (
     DataError,
@@ -28,6 +29,8 @@ from engine.profit import ResaleModel, SalaryModel
 from engine.qualification import QualificationBundle, QualificationSettings, load_bundle
 from engine.qualification_fit import fit_bundle
 from engine.rescore import RescoreResult, rescore
+from engine.roi import RoiReport, Threshold, evaluate_leads, parse_threshold
+from engine.roi_stream import LeadVerdict, RoiStream
 from engine.rules import RuleSet, apply_rules, load_rules
 from engine.schema import ColumnSpec, TableSchema, coerce_binary, validate_table
 from engine.scoring import FitReport, fit_and_evaluate
@@ -79,4 +82,12 @@ __all__ = [
     "fit_bundle",
     "rescore",
     "RescoreResult",
+    "CostModel",
+    "load_costs",
+    "RoiReport",
+    "Threshold",
+    "evaluate_leads",
+    "parse_threshold",
+    "RoiStream",
+    "LeadVerdict",
 ]

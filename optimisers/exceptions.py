@@ -1,8 +1,8 @@
-"""Domain errors of the optimisers.
+"""Domain errors of the optimisers (curves, allocation, planning, packaging).
 
-All derive from :class:`engine.exceptions.LeadLeverError`, so the CLI maps them
-to exit code 2 with their message. Each optimiser keeps its errors in its own
-clearly marked section (planner below; packager and allocator add theirs).
+All derive from :class:`OptimiserError`, itself a
+:class:`engine.exceptions.LeadLeverError`, so the CLI maps them to exit code 2
+with their message.
 """
 
 from __future__ import annotations
@@ -10,6 +10,12 @@ from __future__ import annotations
 from engine.exceptions import InputFileError, LeadLeverError
 
 __all__ = [
+    "OptimiserError",
+    "CurveError",
+    "CurveFitError",
+    "ExtrapolationError",
+    "InfeasibleRequirementError",
+    "ConvergenceError",
     "PlannerError",
     "NoConsultantsError",
     "ZeroCapacityError",
@@ -18,10 +24,47 @@ __all__ = [
 ]
 
 
-# --- planner (action planning and consultant assignment, issue 4) ---------------------
+class OptimiserError(LeadLeverError):
+    """Base class of the optimisers' errors."""
 
 
-class PlannerError(LeadLeverError, ValueError):
+# --- curves and allocation ---------------------------------------------------------------
+
+
+class CurveError(OptimiserError, ValueError):
+    """A response curve has invalid parameters or an unknown kind."""
+
+
+class CurveFitError(OptimiserError, ValueError):
+    """A curve could not be fitted to a history (too few points, no variation, failure)."""
+
+
+class ExtrapolationError(OptimiserError, ValueError):
+    """A fitted curve was asked for spend far beyond the spend it was fitted on."""
+
+
+class InfeasibleRequirementError(OptimiserError, ValueError):
+    """Requirements cannot all hold; the message names the conflict.
+
+    Attributes
+    ----------
+    conflict : str
+        Short machine-readable name of the conflict (e.g. ``"budget_above_max"``).
+    """
+
+    def __init__(self, message: str, conflict: str = "infeasible"):
+        super().__init__(message)
+        self.conflict = conflict
+
+
+class ConvergenceError(OptimiserError, RuntimeError):
+    """A solver did not converge; no result is returned in that case."""
+
+
+# --- planner (action planning and consultant assignment) ---------------------------------
+
+
+class PlannerError(OptimiserError, ValueError):
     """Base class of the action planner's errors."""
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 from engine.io import write_table
 from simulations.demo.pricing_step import pricing_step
 from simulations.demo.qualification_step import qualification_step
+from simulations.demo.roi_step import roi_step
 from simulations.demo.scoring_step import scoring_step
 from simulations.demo.world_step import world_step
 
@@ -106,6 +107,7 @@ STEPS: list[tuple[str, Step]] = [
     ("simulate the Valiant world", world_step),
     ("score conversion", scoring_step),
     ("qualify leads and plan actions", qualification_step),
+    ("evaluate expected ROI and reallocate the budget", roi_step),
     ("price leads for sale and compare deals", pricing_step),
 ]
 
