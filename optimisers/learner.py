@@ -1,0 +1,396 @@
+r"""The closed-loop campaign learner: Thompson sampling over Bayesian response curves.
+
+Each period the campaign tool reports, per channel, the spend and the
+*evaluated value* of the leads it brought (lead volume times the evaluator's
+expected value of those leads). The learner
+
+1. keeps a Bayesian Hill curve per channel (:mod:`optimisers.bayes_curves`),
+   with forgetting: an observation of age :math:`d` periods counts
+   :math:`\lambda^d`;
+2. detects change points with a two-sided CUSUM on standardised one-step
+   prediction errors :math:`z_t = (y_t - \hat y_t)/\hat s_t`,
+   :math:`C^\pm_t = \max(0, C^\pm_{t-1} \pm z_t - \delta)`; when either exceeds
+   :math:`h` the channel's older observations are down-weighted by
+   ``reset_weight``, so a quality shift or a new OKR threshold is followed
+   within a few periods;
+3. accepts revisions of past periods' values (delayed outcomes: the value at
+   arrival is the predicted expected value, corrected as conversions close);
+4. proposes the next split: one Thompson draw of every channel's curve, then
+   the exact allocator on the drawn curves, above a per-channel exploration
+   floor :math:`m_j = \phi B`.
+
+The whole state is JSON (:meth:`CampaignLearner.to_json`); the random draw of
+period :math:`t` uses the generator seeded with ``(seed, t)``, so a state
+saved and reloaded proposes exactly the same next split.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from engine.exceptions import ModelFileError, ParameterError
+from optimisers._allocate import allocate_curves
+from optimisers.bayes_curves import (
+    DEFAULT_SHAPES,
+    CurveDraw,
+    HillGrid,
+    draw_curves,
+    grid_log_posterior,
+    hill,
+    make_grid,
+)
+
+__all__ = ["LearnerSettings", "LearnerStep", "CampaignLearner", "STATE_FORMAT", "STATE_VERSION"]
+
+STATE_FORMAT = "leadlever.campaign_learner"
+STATE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class LearnerSettings:
+    """Settings of :class:`CampaignLearner`.
+
+    Parameters
+    ----------
+    forgetting : float
+        :math:`\\lambda` in (0, 1]: weight of an observation one period older.
+    floor_share : float
+        Exploration floor per channel as a share of the budget (:math:`\\phi`).
+    cusum_drift, cusum_threshold : float
+        :math:`\\delta` and :math:`h` of the change-point CUSUM.
+    reset_weight : float
+        Factor applied to a channel's older observations at a detected change.
+    min_obs_detect : float
+        Effective observations needed before change detection starts.
+    grid_half_saturation : int
+        Number of half-saturation values on the curve grid.
+    grid_low, grid_high : float
+        Half-saturation range as multiples of the reference spend.
+    shapes : tuple of float
+        Hill shapes on the grid.
+    allocator_grid : int
+        Grid points of the allocator's dynamic programme.
+    trust_factor : float
+        Trust region: a channel's spend is capped at this multiple of the
+        largest spend it has been observed at (curves are not extrapolated
+        far beyond the data); ``inf`` switches it off.
+    """
+
+    forgetting: float = 0.99
+    floor_share: float = 0.02
+    cusum_drift: float = 0.5
+    cusum_threshold: float = 5.0
+    reset_weight: float = 0.05
+    min_obs_detect: float = 6.0
+    grid_half_saturation: int = 24
+    grid_low: float = 0.02
+    grid_high: float = 4.0
+    shapes: tuple[float, ...] = DEFAULT_SHAPES
+    allocator_grid: int = 400
+    trust_factor: float = 2.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.forgetting <= 1.0:
+            raise ParameterError(
+                f"The 'forgetting' parameter of LearnerSettings must be in (0, 1]. Got {self.forgetting!r} instead."
+            )
+        if not 0.0 <= self.floor_share < 1.0:
+            raise ParameterError(
+                f"The 'floor_share' parameter of LearnerSettings must be in [0, 1). Got {self.floor_share!r} instead."
+            )
+        if not self.trust_factor > 1.0:
+            raise ParameterError(
+                f"The 'trust_factor' parameter of LearnerSettings must be > 1. Got {self.trust_factor!r} instead."
+            )
+        if self.cusum_threshold <= 0 or not 0.0 <= self.reset_weight <= 1.0:
+            raise ParameterError("LearnerSettings needs cusum_threshold > 0 and reset_weight in [0, 1].")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["shapes"] = list(self.shapes)
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LearnerSettings:
+        data = dict(data)
+        if "shapes" in data:
+            data["shapes"] = tuple(float(s) for s in data["shapes"])
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class LearnerStep:
+    """The learner's proposal for one period."""
+
+    period: int
+    channels: tuple[str, ...]
+    spend: np.ndarray
+    budget: float
+    explored: bool
+    draws: tuple[CurveDraw, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period,
+            "budget": self.budget,
+            "explored": self.explored,
+            "allocation": {c: float(s) for c, s in zip(self.channels, self.spend, strict=True)},
+            "draws": {c: d.to_dict() for c, d in zip(self.channels, self.draws, strict=False)},
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "channel": list(self.channels),
+                "spend": self.spend.round(2),
+                "share": (self.spend / max(self.spend.sum(), 1e-300)).round(6),
+            }
+        )
+
+
+@dataclass
+class _ChannelLog:
+    period: list[int] = field(default_factory=list)
+    spend: list[float] = field(default_factory=list)
+    value: list[float] = field(default_factory=list)
+    value_at_arrival: list[float] = field(default_factory=list)
+    cusum: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    reset_period: int = -1
+    changes: list[int] = field(default_factory=list)
+
+
+class CampaignLearner:
+    """Thompson-sampling budget learner over Bayesian Hill curves (see the module docstring).
+
+    Parameters
+    ----------
+    channels : sequence of str
+        Channel names (fixed for the life of the state).
+    reference_spend : float
+        Spend scale of the curve grid (e.g. the weekly budget).
+    settings : LearnerSettings, optional
+    seed : int
+        Seed of every Thompson draw.
+    """
+
+    def __init__(
+        self,
+        *,
+        channels: list[str] | tuple[str, ...],
+        reference_spend: float,
+        settings: LearnerSettings | None = None,
+        seed: int = 0,
+    ) -> None:
+        names = [str(c) for c in channels]
+        if not names or len(set(names)) != len(names):
+            raise ParameterError(
+                f"The 'channels' parameter of CampaignLearner must be distinct names. Got {names!r} instead."
+            )
+        self.channels = tuple(names)
+        self.settings = settings or LearnerSettings()
+        self.seed = int(seed)
+        self.reference_spend = float(reference_spend)
+        self.grid: HillGrid = make_grid(
+            self.reference_spend,
+            n_half_saturation=self.settings.grid_half_saturation,
+            low=self.settings.grid_low,
+            high=self.settings.grid_high,
+            shapes=self.settings.shapes,
+        )
+        self.period = 0
+        self._logs = {c: _ChannelLog() for c in self.channels}
+
+    # ------------------------------------------------------------------ data
+    def _weights(self, log: _ChannelLog) -> np.ndarray:
+        age = (self.period - 1) - np.asarray(log.period, float)
+        w = self.settings.forgetting ** np.maximum(age, 0.0)
+        return np.where(np.asarray(log.period) < log.reset_period, w * self.settings.reset_weight, w)
+
+    def _arrays(self, channel: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        log = self._logs[channel]
+        return np.asarray(log.spend, float), np.asarray(log.value, float), self._weights(log)
+
+    def _max_spend(self, channel: str) -> float:
+        """Largest spend among the channel's observations that still carry weight."""
+        log = self._logs[channel]
+        w = self._weights(log)
+        x = np.asarray(log.spend, float)[w >= 0.05]
+        return float(x.max()) if x.size else 0.0
+
+    def effective_observations(self) -> np.ndarray:
+        """:math:`\\nu_j = \\sum_t w_t` per channel."""
+        return np.array([self._weights(self._logs[c]).sum() for c in self.channels])
+
+    def _check_vector(self, name: str, values: Any) -> np.ndarray:
+        arr = np.asarray(values, dtype=float).ravel()
+        if arr.shape != (len(self.channels),):
+            raise ParameterError(
+                f"The '{name}' argument must have one value per channel ({len(self.channels)}). "
+                f"Got {arr.shape[0]} values instead."
+            )
+        return arr
+
+    def _detect(self, channel: str, spend: float, value: float) -> None:
+        """Update the channel's CUSUM with the new observation; reset on an alarm."""
+        log = self._logs[channel]
+        x, y, w = self._arrays(channel)
+        nu = w.sum()
+        if nu < self.settings.min_obs_detect:
+            return
+        log_post, a_hat, s_hh, resid, nu = grid_log_posterior(self.grid, x, y, w)
+        g = int(np.argmax(log_post))
+        h = float(hill(spend, self.grid.half_saturation[g], self.grid.shape[g]))
+        mean = a_hat[g] * h
+        rho = nu / (1.0 + nu)
+        sd = math.sqrt(resid[g] / nu * (1.0 + rho * h * h / max(s_hh[g], 1e-300)))
+        z = (value - mean) / max(sd, 1e-12)
+        pos = max(0.0, log.cusum[0] + z - self.settings.cusum_drift)
+        neg = max(0.0, log.cusum[1] - z - self.settings.cusum_drift)
+        if max(pos, neg) > self.settings.cusum_threshold:
+            # the change started around when the CUSUM last sat at zero; keep the current period
+            log.reset_period = self.period
+            log.changes.append(self.period)
+            pos = neg = 0.0
+        log.cusum = [pos, neg]
+
+    def update(self, spend: Any, value: Any) -> CampaignLearner:
+        """Record the period just run: spend and evaluated value per channel.
+
+        Parameters
+        ----------
+        spend, value : array-like, one entry per channel
+            Value is the evaluator's expected value of the leads the channel
+            brought (predicted at arrival). NaN value = channel not observed.
+        """
+        spend = self._check_vector("spend", spend)
+        value = self._check_vector("value", value)
+        if np.any(~np.isfinite(spend)) or np.any(spend < 0):
+            raise ParameterError("Spend must be finite and >= 0 for every channel.")
+        for j, c in enumerate(self.channels):
+            if not np.isfinite(value[j]):
+                continue
+            self._detect(c, float(spend[j]), float(value[j]))
+            log = self._logs[c]
+            log.period.append(self.period)
+            log.spend.append(float(spend[j]))
+            log.value.append(float(value[j]))
+            log.value_at_arrival.append(float(value[j]))
+        self.period += 1
+        return self
+
+    def revise(self, period: int, value: Any) -> CampaignLearner:
+        """Replace the value of an earlier ``period`` (realised outcomes closing); NaN = unchanged."""
+        value = self._check_vector("value", value)
+        for j, c in enumerate(self.channels):
+            if not np.isfinite(value[j]):
+                continue
+            log = self._logs[c]
+            try:
+                i = log.period.index(int(period))
+            except ValueError:
+                raise ParameterError(
+                    f"Cannot revise period {period} of channel {c!r}: that period was never recorded."
+                ) from None
+            log.value[i] = float(value[j])
+        return self
+
+    # -------------------------------------------------------------- decision
+    def floors(self, budget: float) -> np.ndarray:
+        """Exploration floor per channel, :math:`m_j = \\phi B`."""
+        return np.full(len(self.channels), self.settings.floor_share * budget)
+
+    def propose(self, budget: float, *, floors: np.ndarray | None = None) -> LearnerStep:
+        """Next period's spend: Thompson draws, then the exact allocator on them.
+
+        Channels with fewer than two effective observations make the period
+        an exploration period (a random Dirichlet split above the floors).
+        Each channel's spend is capped at ``trust_factor`` times the largest
+        spend it has been observed at.
+        """
+        if not np.isfinite(budget) or budget <= 0:
+            raise ParameterError(f"The 'budget' must be a positive number. Got {budget!r} instead.")
+        rng = np.random.default_rng([self.seed, self.period])
+        fl = self.floors(budget) if floors is None else self._check_vector("floors", floors)
+        nu = self.effective_observations()
+        if np.any(nu < 2.0 - 1e-9):
+            free = budget - fl.sum()
+            spend = fl + free * rng.dirichlet(np.ones(len(self.channels)))
+            return LearnerStep(self.period, self.channels, spend, float(budget), True, ())
+        draws = []
+        for c in self.channels:
+            x, y, w = self._arrays(c)
+            draws.append(draw_curves(self.grid, x, y, w, rng, 1)[0])
+        caps = np.array(
+            [max(self.settings.trust_factor * self._max_spend(c), fl[j]) for j, c in enumerate(self.channels)]
+        )
+        spend = allocate_curves(draws, budget, fl, caps=caps, grid_points=self.settings.allocator_grid)
+        return LearnerStep(self.period, self.channels, spend, float(budget), False, tuple(draws))
+
+    def change_points(self) -> dict[str, list[int]]:
+        """Periods at which a change was detected, per channel."""
+        return {c: list(self._logs[c].changes) for c in self.channels}
+
+    # ----------------------------------------------------------------- state
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": STATE_FORMAT,
+            "version": STATE_VERSION,
+            "channels": list(self.channels),
+            "seed": self.seed,
+            "period": self.period,
+            "reference_spend": self.reference_spend,
+            "settings": self.settings.to_dict(),
+            "logs": {c: asdict(self._logs[c]) for c in self.channels},
+        }
+
+    def to_json(self) -> str:
+        """The state as JSON text (floats round-trip exactly)."""
+        return json.dumps(self.to_dict(), indent=1, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str = "state") -> CampaignLearner:
+        if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
+            raise ModelFileError(
+                f"{source} is not a LeadLever campaign learner state (expected format {STATE_FORMAT!r})."
+            )
+        if data.get("version") != STATE_VERSION:
+            raise ModelFileError(
+                f"{source} has state version {data.get('version')!r}; this LeadLever reads version "
+                f"{STATE_VERSION}. Start a new state or use the matching LeadLever version."
+            )
+        try:
+            learner = cls(
+                channels=data["channels"],
+                reference_spend=float(data["reference_spend"]),
+                settings=LearnerSettings.from_dict(data["settings"]),
+                seed=int(data["seed"]),
+            )
+            learner.period = int(data["period"])
+            for c in learner.channels:
+                raw = data["logs"][c]
+                learner._logs[c] = _ChannelLog(
+                    period=[int(p) for p in raw["period"]],
+                    spend=[float(v) for v in raw["spend"]],
+                    value=[float(v) for v in raw["value"]],
+                    value_at_arrival=[float(v) for v in raw["value_at_arrival"]],
+                    cusum=[float(v) for v in raw["cusum"]],
+                    reset_period=int(raw["reset_period"]),
+                    changes=[int(p) for p in raw["changes"]],
+                )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(f"{source} is a damaged campaign learner state ({exc}).") from None
+        return learner
+
+    @classmethod
+    def from_json(cls, text: str, *, source: str = "state") -> CampaignLearner:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ModelFileError(f"{source} is not valid JSON ({exc}).") from None
+        return cls.from_dict(data, source=source)

@@ -1,0 +1,376 @@
+r"""Period-by-period closed-loop campaign runs on the simulated Valiant world.
+
+Each week :math:`t` a policy sets the spend :math:`x_{tj}` per channel, the
+world generates leads (:mod:`simulations.campaign_env`), the evaluator scores
+them (predicted expected value at arrival), the policy receives the value per
+channel, and past weeks' values are revised as outcomes close.
+
+Policies are scored on the **true expected profit** of their spend,
+
+.. math:: \pi_t(x) = \sum_j n_j(x_{tj})\,(v_{tj} - c_0) - \sum_j x_{tj},
+
+with the true Hill curve :math:`n_j`, the true mean value per lead
+:math:`v_{tj}` (which moves at a quality shift) and the handling cost
+:math:`c_0`. Cumulative regret against the oracle is
+:math:`R_T = \sum_{t < T} (\pi_t(x^*_t) - \pi_t(x_t))`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from optimisers.bayes_curves import CurveDraw
+from optimisers.learner import LearnerSettings
+from simulations.campaign_env import LeadPool, lead_pool, open_lead_probability
+from simulations.exceptions import SimulationError
+from simulations.policies import (
+    POLICY_NAMES,
+    ArmThompsonPolicy,
+    EpsilonGreedyPolicy,
+    EqualPolicy,
+    FitOncePolicy,
+    HistoricalPolicy,
+    LearnerPolicy,
+    OraclePolicy,
+    Policy,
+)
+from simulations.world import ValiantWorld, default_world
+
+__all__ = [
+    "CampaignSetup",
+    "PolicyRun",
+    "PolicySummary",
+    "CampaignComparison",
+    "run_campaign",
+    "compare_policies",
+]
+
+
+@dataclass(frozen=True)
+class CampaignSetup:
+    """What a closed-loop run looks like.
+
+    Parameters
+    ----------
+    weeks : int
+    budget : float, optional
+        Weekly budget (a cap); defaults to the world's historical weekly spend.
+    shift_week : int, optional
+        Week at which ``shift_channel``'s quality moves by ``shift_delta`` log-odds.
+    handling_cost : float
+        :math:`c_0`, cost of handling one lead.
+    warmup : int
+        Randomised periods of the fit-once policy.
+    learner : LearnerSettings
+    pool_size : int
+        Leads per channel in the environment's pool.
+    """
+
+    weeks: int = 52
+    budget: float | None = None
+    shift_week: int | None = None
+    shift_channel: str = "social"
+    shift_delta: float = 1.2
+    handling_cost: float = 0.0
+    warmup: int = 8
+    learner: LearnerSettings = field(default_factory=LearnerSettings)
+    pool_size: int = 3000
+
+    def __post_init__(self) -> None:
+        if isinstance(self.weeks, bool) or int(self.weeks) != self.weeks or self.weeks < 2:
+            raise SimulationError(f"The 'weeks' parameter of CampaignSetup must be an int >= 2. Got {self.weeks!r} instead.")
+        if self.budget is not None and not self.budget > 0:
+            raise SimulationError(f"The 'budget' parameter of CampaignSetup must be > 0. Got {self.budget!r} instead.")
+        if self.shift_week is not None and not 0 < self.shift_week < self.weeks:
+            raise SimulationError(
+                f"The 'shift_week' parameter must be between 1 and weeks - 1 ({self.weeks - 1}). "
+                f"Got {self.shift_week!r} instead."
+            )
+
+
+@dataclass(frozen=True)
+class PolicyRun:
+    """One policy's run: spend per week and channel, true expected profit per week."""
+
+    name: str
+    spend: np.ndarray
+    profit: np.ndarray
+
+
+class _Regimes:
+    """The world before and after the shift, with pools and true curves."""
+
+    def __init__(self, world: ValiantWorld, setup: CampaignSetup) -> None:
+        self.setup = setup
+        self.worlds = [world]
+        if setup.shift_week is not None:
+            if setup.shift_channel not in world.channel_names:
+                raise SimulationError(
+                    f"Unknown shift channel {setup.shift_channel!r}; choose one of {world.channel_names}."
+                )
+            self.worlds.append(world.with_quality_shift(setup.shift_channel, setup.shift_delta))
+        self.pools: list[LeadPool] = [lead_pool(w, pool_size=setup.pool_size) for w in self.worlds]
+        self.curves = [
+            [
+                CurveDraw(c.scale * (pool.true_value[j] - setup.handling_cost), c.half_saturation, c.shape)
+                for j, c in enumerate(w.channels)
+            ]
+            for w, pool in zip(self.worlds, self.pools, strict=True)
+        ]
+
+    def index(self, week: int) -> int:
+        s = self.setup.shift_week
+        return 1 if s is not None and week >= s else 0
+
+    def curves_at(self, week: int) -> list[CurveDraw]:
+        return self.curves[self.index(week)]
+
+    def true_profit(self, week: int, spend: np.ndarray) -> float:
+        return float(sum(c.value(spend[j]) for j, c in enumerate(self.curves_at(week))) - spend.sum())
+
+
+def _make_policy(name: str, world: ValiantWorld, budget: float, seed: int, setup: CampaignSetup, regimes: _Regimes) -> Policy:
+    chans = world.channel_names
+    if name == "learner":
+        return LearnerPolicy(channels=chans, budget=budget, seed=seed, settings=setup.learner)
+    if name == "equal":
+        return EqualPolicy(channels=chans, budget=budget, seed=seed)
+    if name == "historical":
+        return HistoricalPolicy(channels=chans, budget=budget, historical=world.current_spend, seed=seed)
+    if name == "epsilon_greedy":
+        return EpsilonGreedyPolicy(channels=chans, budget=budget, seed=seed)
+    if name == "arm_thompson":
+        return ArmThompsonPolicy(channels=chans, budget=budget, seed=seed)
+    if name == "fit_once":
+        return FitOncePolicy(channels=chans, budget=budget, seed=seed, warmup=setup.warmup)
+    if name == "oracle":
+        return OraclePolicy(channels=chans, budget=budget, curves_at=regimes.curves_at, seed=seed)
+    raise SimulationError(f"Unknown policy {name!r}; choose from {', '.join(POLICY_NAMES)}.")
+
+
+def _run_one(policy: Policy, world: ValiantWorld, regimes: _Regimes, setup: CampaignSetup, seed: int) -> PolicyRun:
+    rng = np.random.default_rng([seed, 11])  # the same world stream for every policy
+    k = len(world.channels)
+    c0 = setup.handling_cost
+    weeks = int(setup.weeks)
+    spend_log = np.zeros((weeks, k))
+    profit = np.zeros(weeks)
+    per, chan, p_hat, c_hat, real, close = ([] for _ in range(6))
+    for t in range(weeks):
+        pool = regimes.pools[regimes.index(t)]
+        x = np.maximum(np.asarray(policy.propose(t), float), 0.0)
+        spend_log[t] = x
+        profit[t] = regimes.true_profit(t, x)
+        counts = rng.poisson(world.expected_leads(x))
+        value = np.zeros(k)
+        for j in range(k):
+            idx = rng.integers(0, pool.predicted[j].shape[0], counts[j])
+            ph, ch = pool.predicted[j][idx], pool.commission_est[j][idx]
+            value[j] = float(np.sum(ph * ch - c0))
+            per.append(np.full(counts[j], t))
+            chan.append(np.full(counts[j], j))
+            p_hat.append(ph)
+            c_hat.append(ch)
+            real.append(pool.realised[j][idx])
+            close.append(pool.close_day[j][idx])
+        policy.observe(t, x, value)
+        if t == 0:
+            continue
+        a_per, a_chan = np.concatenate(per), np.concatenate(chan)
+        age = (t - a_per) * 7.0 + 3.5
+        a_close = np.concatenate(close)
+        closed = a_close <= age
+        lead_value = np.where(
+            closed,
+            np.concatenate(real),
+            np.concatenate(c_hat) * open_lead_probability(np.concatenate(p_hat), age),
+        ) - c0
+        old = a_per < t
+        agg = np.bincount(a_per[old] * k + a_chan[old], weights=lead_value[old], minlength=t * k).reshape(t, k)
+        for u in range(t):
+            policy.revise(u, agg[u])
+    return PolicyRun(policy.name, spend_log, profit)
+
+
+def run_campaign(
+    policies: Sequence[str] = POLICY_NAMES,
+    *,
+    seed: int = 0,
+    setup: CampaignSetup | None = None,
+    world: ValiantWorld | None = None,
+) -> dict[str, PolicyRun]:
+    """Run every policy for ``setup.weeks`` weeks with the same seed."""
+    setup = setup or CampaignSetup()
+    world = world or default_world()
+    budget = float(setup.budget if setup.budget is not None else world.current_spend.sum())
+    regimes = _Regimes(world, setup)
+    out = {}
+    for name in policies:
+        policy = _make_policy(name, world, budget, seed, setup, regimes)
+        out[name] = _run_one(policy, world, regimes, setup, seed)
+    return out
+
+
+@dataclass(frozen=True)
+class PolicySummary:
+    """Results of one policy over the seeds."""
+
+    name: str
+    profit_mean: float
+    profit_ci: tuple[float, float]
+    regret: float
+    pct_of_oracle: float
+    pct_of_oracle_last_quarter: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "profit_mean": self.profit_mean,
+            "profit_ci": list(self.profit_ci),
+            "regret": self.regret,
+            "pct_of_oracle": self.pct_of_oracle,
+            "pct_of_oracle_last_quarter": self.pct_of_oracle_last_quarter,
+        }
+
+
+@dataclass(frozen=True)
+class CampaignComparison:
+    """Policies compared over seeds.
+
+    Attributes
+    ----------
+    policies : tuple of PolicySummary
+    names : tuple of str
+    channels : tuple of str
+    profit : ndarray (policies, seeds, weeks)
+        True expected profit per week.
+    spend : ndarray (policies, seeds, weeks, channels)
+    """
+
+    weeks: int
+    seeds: tuple[int, ...]
+    shift_week: int | None
+    shift_channel: str
+    names: tuple[str, ...]
+    channels: tuple[str, ...]
+    policies: tuple[PolicySummary, ...]
+    profit: np.ndarray
+    spend: np.ndarray
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "weeks": self.weeks,
+            "seeds": len(self.seeds),
+            "shift_week": self.shift_week,
+            "shift_channel": self.shift_channel if self.shift_week is not None else None,
+            "policies": [p.to_dict() for p in self.policies],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = []
+        for p in self.policies:
+            d = p.to_dict()
+            lo, hi = d.pop("profit_ci")
+            rows.append({**d, "profit_ci_low": lo, "profit_ci_high": hi})
+        return pd.DataFrame(rows)
+
+    def regret_curves(self) -> pd.DataFrame:
+        """Mean cumulative regret against the oracle per week and policy (needs ``oracle``)."""
+        o = self.names.index("oracle")
+        reg = np.cumsum(self.profit[o][None] - self.profit, axis=2).mean(axis=1)
+        return pd.DataFrame(reg.T, columns=list(self.names)).rename_axis("week").reset_index()
+
+    def allocation(self) -> pd.DataFrame:
+        """Mean spend share per week, channel and policy (long format)."""
+        share = self.spend / np.maximum(self.spend.sum(axis=3, keepdims=True), 1e-300)
+        mean = share.mean(axis=1)  # (policies, weeks, channels)
+        p, w, c = np.meshgrid(np.arange(len(self.names)), np.arange(self.weeks), np.arange(len(self.channels)), indexing="ij")
+        return pd.DataFrame(
+            {
+                "policy": np.array(self.names, dtype=object)[p.ravel()],
+                "week": w.ravel(),
+                "channel": np.array(self.channels, dtype=object)[c.ravel()],
+                "share": mean.ravel(),
+            }
+        )
+
+
+def _mean_ci(x: np.ndarray) -> tuple[float, tuple[float, float]]:
+    m = float(np.mean(x))
+    if x.size < 2:
+        return m, (m, m)
+    half = float(stats.t.ppf(0.975, x.size - 1) * np.std(x, ddof=1) / np.sqrt(x.size))
+    return m, (m - half, m + half)
+
+
+def compare_policies(
+    policies: Sequence[str] = POLICY_NAMES,
+    *,
+    seeds: int | Sequence[int] = 20,
+    setup: CampaignSetup | None = None,
+    world: ValiantWorld | None = None,
+    on_seed: Callable[[int], None] | None = None,
+) -> CampaignComparison:
+    """Run all ``policies`` on every seed and summarise (the oracle is always run).
+
+    Profit intervals are 95% t-intervals of the mean total profit over seeds;
+    ``regret`` is the mean cumulative regret at the last week;
+    ``pct_of_oracle`` is 100 x mean total profit / the oracle's, and
+    ``pct_of_oracle_last_quarter`` the same over the last quarter of the weeks.
+    """
+    setup = setup or CampaignSetup()
+    world = world or default_world()
+    names = list(dict.fromkeys(policies))
+    for n in names:
+        if n not in POLICY_NAMES:
+            raise SimulationError(f"Unknown policy {n!r}; choose from {', '.join(POLICY_NAMES)}.")
+    if "oracle" not in names:
+        names.append("oracle")
+    seed_list = list(range(seeds)) if isinstance(seeds, int | np.integer) else [int(s) for s in seeds]
+    if not seed_list:
+        raise SimulationError("compare_policies needs at least one seed.")
+    weeks = int(setup.weeks)
+    profit = np.zeros((len(names), len(seed_list), weeks))
+    spend = np.zeros((len(names), len(seed_list), weeks, len(world.channels)))
+    for s_i, seed in enumerate(seed_list):
+        runs = run_campaign(names, seed=seed, setup=setup, world=world)
+        for p_i, n in enumerate(names):
+            profit[p_i, s_i] = runs[n].profit
+            spend[p_i, s_i] = runs[n].spend
+        if on_seed is not None:
+            on_seed(seed)
+    o = names.index("oracle")
+    tail = slice(weeks - max(1, weeks // 4), weeks)
+    oracle_total = profit[o].sum(axis=1).mean()
+    oracle_tail = profit[o][:, tail].sum(axis=1).mean()
+    summaries = []
+    for p_i, n in enumerate(names):
+        total = profit[p_i].sum(axis=1)
+        m, ci = _mean_ci(total)
+        summaries.append(
+            PolicySummary(
+                name=n,
+                profit_mean=m,
+                profit_ci=ci,
+                regret=float((profit[o] - profit[p_i]).sum(axis=1).mean()),
+                pct_of_oracle=100.0 * m / oracle_total,
+                pct_of_oracle_last_quarter=100.0 * profit[p_i][:, tail].sum(axis=1).mean() / oracle_tail,
+            )
+        )
+    return CampaignComparison(
+        weeks=weeks,
+        seeds=tuple(seed_list),
+        shift_week=setup.shift_week,
+        shift_channel=setup.shift_channel,
+        names=tuple(names),
+        channels=tuple(world.channel_names),
+        policies=tuple(summaries),
+        profit=profit,
+        spend=spend,
+    )
