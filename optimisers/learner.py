@@ -80,10 +80,15 @@ class LearnerSettings:
         Trust region: a channel's spend is capped at this multiple of the
         largest spend it has been observed at (curves are not extrapolated
         far beyond the data); ``inf`` switches it off.
+    n_draws : int
+        Curves drawn per channel and period; the allocator sees their mean
+        (1 = plain Thompson sampling; more = less exploration).
+    explore_spread : float
+        Log-normal spread of the exploration periods' split.
     """
 
-    forgetting: float = 0.99
-    floor_share: float = 0.02
+    forgetting: float = 0.995
+    floor_share: float = 0.01
     cusum_drift: float = 0.5
     cusum_threshold: float = 5.0
     reset_weight: float = 0.05
@@ -93,7 +98,9 @@ class LearnerSettings:
     grid_high: float = 4.0
     shapes: tuple[float, ...] = DEFAULT_SHAPES
     allocator_grid: int = 400
-    trust_factor: float = 2.0
+    trust_factor: float = 1.5
+    n_draws: int = 2
+    explore_spread: float = 0.5
 
     def __post_init__(self) -> None:
         if not 0.0 < self.forgetting <= 1.0:
@@ -133,7 +140,7 @@ class LearnerStep:
     spend: np.ndarray
     budget: float
     explored: bool
-    draws: tuple[CurveDraw, ...] = ()
+    draws: tuple[Any, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -152,6 +159,21 @@ class LearnerStep:
                 "share": (self.spend / max(self.spend.sum(), 1e-300)).round(6),
             }
         )
+
+
+@dataclass(frozen=True)
+class _MeanCurve:
+    """The mean of a few drawn curves (what the allocator optimises)."""
+
+    draws: tuple[CurveDraw, ...]
+
+    def value(self, spend: np.ndarray | float) -> np.ndarray:
+        return np.mean([d.value(spend) for d in self.draws], axis=0)
+
+    def to_dict(self) -> dict[str, Any]:
+        if len(self.draws) == 1:
+            return self.draws[0].to_dict()
+        return {"draws": [d.to_dict() for d in self.draws]}
 
 
 @dataclass
@@ -309,7 +331,8 @@ class CampaignLearner:
         """Next period's spend: Thompson draws, then the exact allocator on them.
 
         Channels with fewer than two effective observations make the period
-        an exploration period (a random Dirichlet split above the floors).
+        an exploration period: an equal split above the floors, each share
+        multiplied by a log-normal factor :math:`e^{N(0, s^2)}` (``explore_spread``).
         Each channel's spend is capped at ``trust_factor`` times the largest
         spend it has been observed at.
         """
@@ -320,12 +343,13 @@ class CampaignLearner:
         nu = self.effective_observations()
         if np.any(nu < 2.0 - 1e-9):
             free = budget - fl.sum()
-            spend = fl + free * rng.dirichlet(np.ones(len(self.channels)))
+            wiggle = np.exp(rng.normal(0.0, self.settings.explore_spread, len(self.channels)))
+            spend = fl + free * wiggle / wiggle.sum()
             return LearnerStep(self.period, self.channels, spend, float(budget), True, ())
         draws = []
         for c in self.channels:
             x, y, w = self._arrays(c)
-            draws.append(draw_curves(self.grid, x, y, w, rng, 1)[0])
+            draws.append(_MeanCurve(tuple(draw_curves(self.grid, x, y, w, rng, self.settings.n_draws))))
         caps = np.array(
             [max(self.settings.trust_factor * self._max_spend(c), fl[j]) for j, c in enumerate(self.channels)]
         )
