@@ -18,6 +18,9 @@ from engine.exceptions import (
 from engine.io import append_table, atomic_write_text, read_table, write_table
 from engine import poisson_binomial
 from engine.lead_schema import LEAD_SCHEMA, OUTCOME_SCHEMA, load_leads
+from engine.costs import CostModel, load_costs
+from engine.roi import RoiReport, Threshold, evaluate_leads, parse_threshold
+from engine.roi_stream import LeadVerdict, RoiStream
 from engine.schema import ColumnSpec, TableSchema, coerce_binary, validate_table
 
 __all__ = [
@@ -42,4 +45,12 @@ __all__ = [
     "OUTCOME_SCHEMA",
     "load_leads",
     "poisson_binomial",
+    "CostModel",
+    "load_costs",
+    "RoiReport",
+    "Threshold",
+    "evaluate_leads",
+    "parse_threshold",
+    "RoiStream",
+    "LeadVerdict",
 ]

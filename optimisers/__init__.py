@@ -1,4 +1,77 @@
 """optimisers: response curves, budget allocation, the closed-loop learner,
 consultant planning and the PuLP lead packager."""
 
-__all__: list[str] = []
+from optimisers.allocator import Allocation, AllocatorSettings, Certificate, allocate
+from optimisers.constraints import GroupConstraint, check_feasible, resolve_bounds
+from optimisers.curve_fit import CurveFitResult, FittedCurve, fit_curve, fit_curves
+from optimisers.curve_io import CurveTable, TrustedCurve, read_curves, solve_curves
+from optimisers.curves import (
+    CURVE_KINDS,
+    Curve,
+    CurveStack,
+    ExpSaturation,
+    Hill,
+    Logistic,
+    MichaelisMenten,
+    Power,
+    curve_from_params,
+)
+from optimisers.exceptions import (
+    ConvergenceError,
+    CurveError,
+    CurveFitError,
+    ExtrapolationError,
+    InfeasibleRequirementError,
+    OptimiserError,
+)
+from optimisers.objectives import Objective
+from optimisers.scenarios import (
+    Frontier,
+    frontier,
+    max_profit,
+    max_value,
+    min_spend_for_value,
+    spend_for_average_roi,
+    spend_for_marginal_roi,
+)
+
+__all__ = [
+    "Allocation",
+    "AllocatorSettings",
+    "Certificate",
+    "allocate",
+    "GroupConstraint",
+    "check_feasible",
+    "resolve_bounds",
+    "CurveFitResult",
+    "FittedCurve",
+    "fit_curve",
+    "fit_curves",
+    "CurveTable",
+    "TrustedCurve",
+    "read_curves",
+    "solve_curves",
+    "CURVE_KINDS",
+    "Curve",
+    "CurveStack",
+    "Hill",
+    "Logistic",
+    "MichaelisMenten",
+    "Power",
+    "ExpSaturation",
+    "curve_from_params",
+    "OptimiserError",
+    "CurveError",
+    "CurveFitError",
+    "ExtrapolationError",
+    "InfeasibleRequirementError",
+    "ConvergenceError",
+    "Objective",
+    "Frontier",
+    "frontier",
+    "max_value",
+    "max_profit",
+    "spend_for_average_roi",
+    "spend_for_marginal_roi",
+    "min_spend_for_value",
+]
