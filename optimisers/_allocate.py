@@ -1,12 +1,12 @@
-"""The learner's bridge to the budget allocator (one call site, swapped when issue 5 lands).
+"""The learner's single call site of the budget allocator (:func:`optimisers.allocator.allocate`).
 
 Solves, for drawn Hill curves :math:`f_j(x) = a_j h(x; K_j, k_j)`,
 
 .. math:: \\max_x \\sum_j \\big(f_j(x_j) - x_j\\big) \\quad
           \\text{s.t.} \\quad \\sum_j x_j \\le B, \\quad m_j \\le x_j \\le M_j,
 
-globally (curves may be S-shaped) by dynamic programming on a grid of the
-spend above the floors.
+with the exact allocator of issue 5 (KKT for concave curves, dynamic
+programming plus KKT polish for S-shaped ones).
 """
 
 from __future__ import annotations
@@ -16,9 +16,17 @@ from collections.abc import Sequence
 import numpy as np
 
 from engine.exceptions import ParameterError
+from optimisers.allocator import AllocatorSettings, allocate
 from optimisers.bayes_curves import CurveDraw
+from optimisers.curves import Hill
 
-__all__ = ["allocate_curves"]
+__all__ = ["allocate_curves", "to_hill"]
+
+
+def to_hill(curve: CurveDraw, *, floor_scale: float = 1e-9) -> Hill:
+    """The allocator's :class:`~optimisers.curves.Hill` for a drawn curve (scale 0 -> tiny)."""
+    return Hill(scale=max(float(curve.scale), floor_scale), half_saturation=float(curve.half_saturation),
+                shape=float(curve.shape))
 
 
 def allocate_curves(
@@ -31,32 +39,20 @@ def allocate_curves(
 ) -> np.ndarray:
     """Spend per channel maximising profit of ``curves`` under the budget cap, floors and caps."""
     floors = np.asarray(floors, float)
-    caps = np.full(floors.shape, np.inf) if caps is None else np.maximum(np.asarray(caps, float), floors)
-    free = budget - floors.sum()
-    if free < -1e-9 * max(budget, 1.0):
+    if floors.sum() > budget * (1 + 1e-9):
         raise ParameterError(
             f"The channel floors sum to {floors.sum():,.2f}, more than the budget {budget:,.2f}. "
             "Lower the exploration floor or raise the budget."
         )
-    free = max(free, 0.0)
-    z = np.linspace(0.0, free, grid_points + 1)
-    vals = np.array([c.value(floors[j] + z) - (floors[j] + z) for j, c in enumerate(curves)])
-    vals = np.where(floors[:, None] + z[None, :] <= caps[:, None] + 1e-9, vals, -np.inf)
-    n = z.size
-    b_idx = np.arange(n)[:, None] - np.arange(n)[None, :]  # b - s
-    valid = b_idx >= 0
-    b_idx = np.where(valid, b_idx, 0)
-    best = vals[0].copy()
-    choices = []
-    for j in range(1, len(curves)):
-        cand = np.where(valid, best[b_idx] + vals[j][None, :], -np.inf)
-        arg = np.argmax(cand, axis=1)
-        best = cand[np.arange(n), arg]
-        choices.append(arg)
-    b = int(np.argmax(best))  # profit: the whole budget need not be spent
-    steps = np.zeros(len(curves), dtype=int)
-    for j in range(len(curves) - 1, 0, -1):
-        steps[j] = choices[j - 1][b]
-        b -= steps[j]
-    steps[0] = b
-    return floors + z[steps]
+    caps = None if caps is None else np.maximum(np.asarray(caps, float), floors)
+    names = [f"c{j}" for j in range(len(curves))]
+    result = allocate(
+        [to_hill(c) for c in curves],
+        budget,
+        names=names,
+        objective="profit",
+        min_spend=floors,
+        max_spend=caps,
+        settings=AllocatorSettings(grid_points=grid_points),
+    )
+    return np.asarray(result.spend, float)

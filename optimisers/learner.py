@@ -15,7 +15,8 @@ expected value of those leads). The learner
    within a few periods;
 3. accepts revisions of past periods' values (delayed outcomes: the value at
    arrival is the predicted expected value, corrected as conversions close);
-4. proposes the next split: one Thompson draw of every channel's curve, then
+4. proposes the next split: one Thompson draw of every channel's curve (from
+   the posterior tempered by ``temper``), then
    the exact allocator on the drawn curves, above a per-channel exploration
    floor :math:`m_j = \phi B`.
 
@@ -80,9 +81,11 @@ class LearnerSettings:
         Trust region: a channel's spend is capped at this multiple of the
         largest spend it has been observed at (curves are not extrapolated
         far beyond the data); ``inf`` switches it off.
-    n_draws : int
-        Curves drawn per channel and period; the allocator sees their mean
-        (1 = plain Thompson sampling; more = less exploration).
+    temper : float
+        Thompson draws come from the posterior tempered as if every
+        observation counted ``temper`` times (1 = plain Thompson sampling;
+        more = less exploration, posterior spread shrunk by about
+        :math:`1/\\sqrt{\\tau}`).
     explore_spread : float
         Log-normal spread of the exploration periods' split.
     """
@@ -99,7 +102,7 @@ class LearnerSettings:
     shapes: tuple[float, ...] = DEFAULT_SHAPES
     allocator_grid: int = 400
     trust_factor: float = 1.5
-    n_draws: int = 2
+    temper: float = 3.0
     explore_spread: float = 0.5
 
     def __post_init__(self) -> None:
@@ -140,7 +143,7 @@ class LearnerStep:
     spend: np.ndarray
     budget: float
     explored: bool
-    draws: tuple[Any, ...] = ()
+    draws: tuple[CurveDraw, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -159,21 +162,6 @@ class LearnerStep:
                 "share": (self.spend / max(self.spend.sum(), 1e-300)).round(6),
             }
         )
-
-
-@dataclass(frozen=True)
-class _MeanCurve:
-    """The mean of a few drawn curves (what the allocator optimises)."""
-
-    draws: tuple[CurveDraw, ...]
-
-    def value(self, spend: np.ndarray | float) -> np.ndarray:
-        return np.mean([d.value(spend) for d in self.draws], axis=0)
-
-    def to_dict(self) -> dict[str, Any]:
-        if len(self.draws) == 1:
-            return self.draws[0].to_dict()
-        return {"draws": [d.to_dict() for d in self.draws]}
 
 
 @dataclass
@@ -349,7 +337,7 @@ class CampaignLearner:
         draws = []
         for c in self.channels:
             x, y, w = self._arrays(c)
-            draws.append(_MeanCurve(tuple(draw_curves(self.grid, x, y, w, rng, self.settings.n_draws))))
+            draws.append(draw_curves(self.grid, x, y, w * self.settings.temper, rng, 1)[0])
         caps = np.array(
             [max(self.settings.trust_factor * self._max_spend(c), fl[j]) for j, c in enumerate(self.channels)]
         )
