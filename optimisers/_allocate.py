@@ -25,8 +25,11 @@ __all__ = ["allocate_curves", "to_hill"]
 
 def to_hill(curve: CurveDraw, *, floor_scale: float = 1e-9) -> Hill:
     """The allocator's :class:`~optimisers.curves.Hill` for a drawn curve (scale 0 -> tiny)."""
-    return Hill(scale=max(float(curve.scale), floor_scale), half_saturation=float(curve.half_saturation),
-                shape=float(curve.shape))
+    return Hill(
+        scale=max(float(curve.scale), floor_scale),
+        half_saturation=float(curve.half_saturation),
+        shape=float(curve.shape),
+    )
 
 
 def allocate_curves(

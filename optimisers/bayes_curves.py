@@ -61,7 +61,9 @@ __all__ = [
 DEFAULT_SHAPES = (0.7, 0.85, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.3, 2.6, 3.0)
 
 
-def hill(x: np.ndarray | float, half_saturation: np.ndarray | float, shape: np.ndarray | float) -> np.ndarray:
+def hill(
+    x: np.ndarray | float, half_saturation: np.ndarray | float, shape: np.ndarray | float
+) -> np.ndarray:
     r"""Hill basis :math:`h(x) = x^k / (K^k + x^k)` (0 at :math:`x \le 0`), broadcast."""
     x = np.maximum(np.asarray(x, dtype=float), 0.0)
     rk = np.power(x / np.asarray(half_saturation, dtype=float), shape)
@@ -201,7 +203,9 @@ def draw_curves(
         sigma2 = 0.5 * resid[g] / rng.gamma(0.5 * nu)
         sd = np.sqrt(rho * sigma2 / max(s_hh[g], 1e-300))
         a = a_mean[g] + sd * rng.standard_normal()
-        out.append(CurveDraw(max(float(a), 0.0), float(grid.half_saturation[g]), float(grid.shape[g])))
+        out.append(
+            CurveDraw(max(float(a), 0.0), float(grid.half_saturation[g]), float(grid.shape[g]))
+        )
     return out
 
 
@@ -211,4 +215,6 @@ def posterior_summary(
     """The posterior-mode grid point with its posterior mean scale (a plug-in curve)."""
     log_post, a_mean, *_ = grid_log_posterior(grid, spend, value, weight)
     g = int(np.argmax(log_post))
-    return CurveDraw(max(float(a_mean[g]), 0.0), float(grid.half_saturation[g]), float(grid.shape[g]))
+    return CurveDraw(
+        max(float(a_mean[g]), 0.0), float(grid.half_saturation[g]), float(grid.shape[g])
+    )

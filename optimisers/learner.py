@@ -119,7 +119,9 @@ class LearnerSettings:
                 f"The 'trust_factor' parameter of LearnerSettings must be > 1. Got {self.trust_factor!r} instead."
             )
         if self.cusum_threshold <= 0 or not 0.0 <= self.reset_weight <= 1.0:
-            raise ParameterError("LearnerSettings needs cusum_threshold > 0 and reset_weight in [0, 1].")
+            raise ParameterError(
+                "LearnerSettings needs cusum_threshold > 0 and reset_weight in [0, 1]."
+            )
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -214,13 +216,16 @@ class CampaignLearner:
             shapes=self.settings.shapes,
         )
         self.period = 0
+        self.last_proposal: list[float] | None = None
         self._logs = {c: _ChannelLog() for c in self.channels}
 
     # ------------------------------------------------------------------ data
     def _weights(self, log: _ChannelLog) -> np.ndarray:
         age = (self.period - 1) - np.asarray(log.period, float)
         w = self.settings.forgetting ** np.maximum(age, 0.0)
-        return np.where(np.asarray(log.period) < log.reset_period, w * self.settings.reset_weight, w)
+        return np.where(
+            np.asarray(log.period) < log.reset_period, w * self.settings.reset_weight, w
+        )
 
     def _arrays(self, channel: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         log = self._logs[channel]
@@ -339,9 +344,14 @@ class CampaignLearner:
             x, y, w = self._arrays(c)
             draws.append(draw_curves(self.grid, x, y, w * self.settings.temper, rng, 1)[0])
         caps = np.array(
-            [max(self.settings.trust_factor * self._max_spend(c), fl[j]) for j, c in enumerate(self.channels)]
+            [
+                max(self.settings.trust_factor * self._max_spend(c), fl[j])
+                for j, c in enumerate(self.channels)
+            ]
         )
-        spend = allocate_curves(draws, budget, fl, caps=caps, grid_points=self.settings.allocator_grid)
+        spend = allocate_curves(
+            draws, budget, fl, caps=caps, grid_points=self.settings.allocator_grid
+        )
         return LearnerStep(self.period, self.channels, spend, float(budget), False, tuple(draws))
 
     def change_points(self) -> dict[str, list[int]]:
@@ -358,6 +368,7 @@ class CampaignLearner:
             "period": self.period,
             "reference_spend": self.reference_spend,
             "settings": self.settings.to_dict(),
+            "last_proposal": self.last_proposal,
             "logs": {c: asdict(self._logs[c]) for c in self.channels},
         }
 
@@ -384,6 +395,8 @@ class CampaignLearner:
                 seed=int(data["seed"]),
             )
             learner.period = int(data["period"])
+            last = data.get("last_proposal")
+            learner.last_proposal = None if last is None else [float(v) for v in last]
             for c in learner.channels:
                 raw = data["logs"][c]
                 learner._logs[c] = _ChannelLog(

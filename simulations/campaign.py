@@ -84,9 +84,13 @@ class CampaignSetup:
 
     def __post_init__(self) -> None:
         if isinstance(self.weeks, bool) or int(self.weeks) != self.weeks or self.weeks < 2:
-            raise SimulationError(f"The 'weeks' parameter of CampaignSetup must be an int >= 2. Got {self.weeks!r} instead.")
+            raise SimulationError(
+                f"The 'weeks' parameter of CampaignSetup must be an int >= 2. Got {self.weeks!r} instead."
+            )
         if self.budget is not None and not self.budget > 0:
-            raise SimulationError(f"The 'budget' parameter of CampaignSetup must be > 0. Got {self.budget!r} instead.")
+            raise SimulationError(
+                f"The 'budget' parameter of CampaignSetup must be > 0. Got {self.budget!r} instead."
+            )
         if self.shift_week is not None and not 0 < self.shift_week < self.weeks:
             raise SimulationError(
                 f"The 'shift_week' parameter must be between 1 and weeks - 1 ({self.weeks - 1}). "
@@ -118,7 +122,9 @@ class _Regimes:
         self.pools: list[LeadPool] = [lead_pool(w, pool_size=setup.pool_size) for w in self.worlds]
         self.curves = [
             [
-                CurveDraw(c.scale * (pool.true_value[j] - setup.handling_cost), c.half_saturation, c.shape)
+                CurveDraw(
+                    c.scale * (pool.true_value[j] - setup.handling_cost), c.half_saturation, c.shape
+                )
                 for j, c in enumerate(w.channels)
             ]
             for w, pool in zip(self.worlds, self.pools, strict=True)
@@ -132,17 +138,28 @@ class _Regimes:
         return self.curves[self.index(week)]
 
     def true_profit(self, week: int, spend: np.ndarray) -> float:
-        return float(sum(c.value(spend[j]) for j, c in enumerate(self.curves_at(week))) - spend.sum())
+        return float(
+            sum(c.value(spend[j]) for j, c in enumerate(self.curves_at(week))) - spend.sum()
+        )
 
 
-def _make_policy(name: str, world: ValiantWorld, budget: float, seed: int, setup: CampaignSetup, regimes: _Regimes) -> Policy:
+def _make_policy(
+    name: str,
+    world: ValiantWorld,
+    budget: float,
+    seed: int,
+    setup: CampaignSetup,
+    regimes: _Regimes,
+) -> Policy:
     chans = world.channel_names
     if name == "learner":
         return LearnerPolicy(channels=chans, budget=budget, seed=seed, settings=setup.learner)
     if name == "equal":
         return EqualPolicy(channels=chans, budget=budget, seed=seed)
     if name == "historical":
-        return HistoricalPolicy(channels=chans, budget=budget, historical=world.current_spend, seed=seed)
+        return HistoricalPolicy(
+            channels=chans, budget=budget, historical=world.current_spend, seed=seed
+        )
     if name == "epsilon_greedy":
         return EpsilonGreedyPolicy(channels=chans, budget=budget, seed=seed)
     if name == "arm_thompson":
@@ -154,7 +171,9 @@ def _make_policy(name: str, world: ValiantWorld, budget: float, seed: int, setup
     raise SimulationError(f"Unknown policy {name!r}; choose from {', '.join(POLICY_NAMES)}.")
 
 
-def _run_one(policy: Policy, world: ValiantWorld, regimes: _Regimes, setup: CampaignSetup, seed: int) -> PolicyRun:
+def _run_one(
+    policy: Policy, world: ValiantWorld, regimes: _Regimes, setup: CampaignSetup, seed: int
+) -> PolicyRun:
     rng = np.random.default_rng([seed, 11])  # the same world stream for every policy
     k = len(world.channels)
     c0 = setup.handling_cost
@@ -186,13 +205,18 @@ def _run_one(policy: Policy, world: ValiantWorld, regimes: _Regimes, setup: Camp
         age = (t - a_per) * 7.0 + 3.5
         a_close = np.concatenate(close)
         closed = a_close <= age
-        lead_value = np.where(
-            closed,
-            np.concatenate(real),
-            np.concatenate(c_hat) * open_lead_probability(np.concatenate(p_hat), age),
-        ) - c0
+        lead_value = (
+            np.where(
+                closed,
+                np.concatenate(real),
+                np.concatenate(c_hat) * open_lead_probability(np.concatenate(p_hat), age),
+            )
+            - c0
+        )
         old = a_per < t
-        agg = np.bincount(a_per[old] * k + a_chan[old], weights=lead_value[old], minlength=t * k).reshape(t, k)
+        agg = np.bincount(
+            a_per[old] * k + a_chan[old], weights=lead_value[old], minlength=t * k
+        ).reshape(t, k)
         for u in range(t):
             policy.revise(u, agg[u])
     return PolicyRun(policy.name, spend_log, profit)
@@ -290,7 +314,12 @@ class CampaignComparison:
         """Mean spend share per week, channel and policy (long format)."""
         share = self.spend / np.maximum(self.spend.sum(axis=3, keepdims=True), 1e-300)
         mean = share.mean(axis=1)  # (policies, weeks, channels)
-        p, w, c = np.meshgrid(np.arange(len(self.names)), np.arange(self.weeks), np.arange(len(self.channels)), indexing="ij")
+        p, w, c = np.meshgrid(
+            np.arange(len(self.names)),
+            np.arange(self.weeks),
+            np.arange(len(self.channels)),
+            indexing="ij",
+        )
         return pd.DataFrame(
             {
                 "policy": np.array(self.names, dtype=object)[p.ravel()],
@@ -332,7 +361,9 @@ def compare_policies(
             raise SimulationError(f"Unknown policy {n!r}; choose from {', '.join(POLICY_NAMES)}.")
     if "oracle" not in names:
         names.append("oracle")
-    seed_list = list(range(seeds)) if isinstance(seeds, int | np.integer) else [int(s) for s in seeds]
+    seed_list = (
+        list(range(seeds)) if isinstance(seeds, int | np.integer) else [int(s) for s in seeds]
+    )
     if not seed_list:
         raise SimulationError("compare_policies needs at least one seed.")
     weeks = int(setup.weeks)
@@ -360,7 +391,9 @@ def compare_policies(
                 profit_ci=ci,
                 regret=float((profit[o] - profit[p_i]).sum(axis=1).mean()),
                 pct_of_oracle=100.0 * m / oracle_total,
-                pct_of_oracle_last_quarter=100.0 * profit[p_i][:, tail].sum(axis=1).mean() / oracle_tail,
+                pct_of_oracle_last_quarter=100.0
+                * profit[p_i][:, tail].sum(axis=1).mean()
+                / oracle_tail,
             )
         )
     return CampaignComparison(

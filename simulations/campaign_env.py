@@ -40,8 +40,15 @@ from simulations.world import ROLES, ValiantWorld, default_world
 
 __all__ = ["LeadPool", "ConversionPredictor", "fit_predictor", "lead_pool", "open_lead_probability"]
 
-_FEATURES = ("skills_match", "years_experience", "log_visits", "log_downloads", "log_clicks",
-             "days_since_last_activity", "served")
+_FEATURES = (
+    "skills_match",
+    "years_experience",
+    "log_visits",
+    "log_downloads",
+    "log_clicks",
+    "days_since_last_activity",
+    "served",
+)
 
 
 def _design(leads: pd.DataFrame, channels: list[str]) -> np.ndarray:
@@ -83,7 +90,9 @@ def fit_predictor(seed: int = 2026, n: int = 12_000) -> ConversionPredictor:
     """
     world = default_world()
     leads = simulate_leads(n, seed=seed, world=world, history_days=MAX_DAYS_TO_CLOSE + 400)
-    age = (np.datetime64(world.observation_date, "D") - leads["created_at"].to_numpy().astype("datetime64[D]"))
+    age = np.datetime64(world.observation_date, "D") - leads["created_at"].to_numpy().astype(
+        "datetime64[D]"
+    )
     matured = leads[age.astype(int) > MAX_DAYS_TO_CLOSE]
     y = matured["converted"].astype(float).to_numpy()
     x = _design(matured, world.channel_names)
@@ -135,9 +144,17 @@ def lead_pool(world: ValiantWorld, *, pool_size: int = 3000, seed: int = 99) -> 
     leads = sample_leads(world, idx, np.full(idx.shape, 10_000), rng)
     p_hat = predictor.predict(leads)
     c_hat = world.commission_rate * leads["expected_salary"].to_numpy(float)
-    realised = leads["true_will_convert"].to_numpy(float) * world.commission_rate * leads["true_salary"].to_numpy(float)
+    realised = (
+        leads["true_will_convert"].to_numpy(float)
+        * world.commission_rate
+        * leads["true_salary"].to_numpy(float)
+    )
     close = leads["days_to_convert"].to_numpy(float)
-    true_ev = leads["true_p_convert"].to_numpy(float) * world.commission_rate * leads["true_salary"].to_numpy(float)
+    true_ev = (
+        leads["true_p_convert"].to_numpy(float)
+        * world.commission_rate
+        * leads["true_salary"].to_numpy(float)
+    )
     split = [slice(j * pool_size, (j + 1) * pool_size) for j in range(k)]
     pool = LeadPool(
         predicted=[p_hat[s] for s in split],
@@ -154,7 +171,9 @@ def open_lead_probability(p_hat: np.ndarray, age_days: np.ndarray) -> np.ndarray
     """:math:`\\tilde p(s)`: conversion probability of a lead still open at age ``s`` days."""
     s = np.asarray(age_days, float)
     s_conv = np.exp(-((s / 60.0) ** 1.3))
-    s_lost = np.clip((MAX_DAYS_TO_CLOSE - np.maximum(s, 20.0)) / (MAX_DAYS_TO_CLOSE - 20.0), 0.0, 1.0)
+    s_lost = np.clip(
+        (MAX_DAYS_TO_CLOSE - np.maximum(s, 20.0)) / (MAX_DAYS_TO_CLOSE - 20.0), 0.0, 1.0
+    )
     num = p_hat * s_conv
     den = num + (1.0 - p_hat) * s_lost
     return np.divide(num, den, out=np.zeros_like(num), where=den > 0)

@@ -42,7 +42,15 @@ __all__ = [
     "POLICY_NAMES",
 ]
 
-POLICY_NAMES = ("learner", "equal", "historical", "epsilon_greedy", "arm_thompson", "fit_once", "oracle")
+POLICY_NAMES = (
+    "learner",
+    "equal",
+    "historical",
+    "epsilon_greedy",
+    "arm_thompson",
+    "fit_once",
+    "oracle",
+)
 
 
 class Policy:
@@ -75,7 +83,9 @@ class EqualPolicy(Policy):
 class HistoricalPolicy(Policy):
     name = "historical"
 
-    def __init__(self, *, channels: list[str], budget: float, historical: np.ndarray, seed: int = 0) -> None:
+    def __init__(
+        self, *, channels: list[str], budget: float, historical: np.ndarray, seed: int = 0
+    ) -> None:
         super().__init__(channels=channels, budget=budget, seed=seed)
         h = np.asarray(historical, float)
         self.split = self.budget * h / h.sum()
@@ -152,7 +162,9 @@ class ArmThompsonPolicy(_ChunkBandit):
 class FitOncePolicy(_LogPolicy):
     name = "fit_once"
 
-    def __init__(self, *, channels: list[str], budget: float, seed: int = 0, warmup: int = 8) -> None:
+    def __init__(
+        self, *, channels: list[str], budget: float, seed: int = 0, warmup: int = 8
+    ) -> None:
         super().__init__(channels=channels, budget=budget, seed=seed)
         self.warmup = int(warmup)
         self.plan: np.ndarray | None = None
@@ -177,10 +189,17 @@ class LearnerPolicy(Policy):
     name = "learner"
 
     def __init__(
-        self, *, channels: list[str], budget: float, seed: int = 0, settings: LearnerSettings | None = None
+        self,
+        *,
+        channels: list[str],
+        budget: float,
+        seed: int = 0,
+        settings: LearnerSettings | None = None,
     ) -> None:
         super().__init__(channels=channels, budget=budget, seed=seed)
-        self.learner = CampaignLearner(channels=channels, reference_spend=budget, settings=settings, seed=seed)
+        self.learner = CampaignLearner(
+            channels=channels, reference_spend=budget, settings=settings, seed=seed
+        )
 
     def propose(self, period: int) -> np.ndarray:
         return self.learner.propose(self.budget).spend
@@ -206,6 +225,7 @@ class OraclePolicy(Policy):
         curves = self.curves_at(period)
         key = id(curves)
         if key not in self._cache:
-            self._cache[key] = allocate_curves(curves, self.budget, np.zeros(len(self.channels)), grid_points=800)
+            self._cache[key] = allocate_curves(
+                curves, self.budget, np.zeros(len(self.channels)), grid_points=800
+            )
         return self._cache[key].copy()
-

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from leadlever.cli import simulate
+from leadlever.cli import campaign, simulate
 from leadlever.cli.demo import demo
 
 __all__ = ["app", "main"]
@@ -20,6 +20,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(simulate.app, name="simulate")
+app.add_typer(campaign.app, name="campaign")
 app.command("demo")(demo)
 
 
