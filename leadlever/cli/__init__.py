@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from leadlever.cli import campaign, simulate
+from leadlever.cli import campaign, simulate, simulate_campaign  # noqa: F401 (registers simulate campaign)
 from leadlever.cli.demo import demo
 
 __all__ = ["app", "main"]
