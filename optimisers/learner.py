@@ -7,12 +7,14 @@ expected value of those leads). The learner
 1. keeps a Bayesian Hill curve per channel (:mod:`optimisers.bayes_curves`),
    with forgetting: an observation of age :math:`d` periods counts
    :math:`\lambda^d`;
-2. detects change points with a two-sided CUSUM on standardised one-step
-   prediction errors :math:`z_t = (y_t - \hat y_t)/\hat s_t`,
-   :math:`C^\pm_t = \max(0, C^\pm_{t-1} \pm z_t - \delta)`; when either exceeds
-   :math:`h` the channel's older observations are down-weighted by
-   ``reset_weight``, so a quality shift or a new OKR threshold is followed
-   within a few periods;
+2. detects change points two ways: a two-sided CUSUM on standardised
+   one-step prediction errors at arrival :math:`z_t = (y_t - \hat y_t)/\hat s_t`,
+   :math:`C^\pm_t = \max(0, C^\pm_{t-1} \pm z_t - \delta)` (alarm above
+   :math:`h`), and, before each proposal, a window test of the last :math:`m`
+   periods' *revised* values against the curve fitted on the older ones
+   (alarm when :math:`|\sum z_t|/\sqrt{m}` exceeds a threshold). On an alarm
+   the channel's older observations are down-weighted by ``reset_weight``, so
+   a quality shift or a new OKR threshold is followed within a few periods;
 3. accepts revisions of past periods' values (delayed outcomes: the value at
    arrival is the predicted expected value, corrected as conversions close);
 4. proposes the next split: one Thompson draw of every channel's curve (from
@@ -69,6 +71,10 @@ class LearnerSettings:
         Factor applied to a channel's older observations at a detected change.
     min_obs_detect : float
         Effective observations needed before change detection starts.
+    window, window_threshold : int, float
+        Window test on the latest (revised) values: the last ``window``
+        periods against the curve fitted on the older ones; a change when
+        :math:`|\\sum z_t| / \\sqrt{m}` exceeds ``window_threshold``.
     grid_half_saturation : int
         Number of half-saturation values on the curve grid.
     grid_low, grid_high : float
@@ -93,9 +99,11 @@ class LearnerSettings:
     forgetting: float = 0.995
     floor_share: float = 0.01
     cusum_drift: float = 0.5
-    cusum_threshold: float = 5.0
+    cusum_threshold: float = 4.0
     reset_weight: float = 0.05
     min_obs_detect: float = 6.0
+    window: int = 4
+    window_threshold: float = 3.0
     grid_half_saturation: int = 24
     grid_low: float = 0.02
     grid_high: float = 4.0
@@ -274,6 +282,29 @@ class CampaignLearner:
             pos = neg = 0.0
         log.cusum = [pos, neg]
 
+    def _window_test(self, channel: str) -> None:
+        """Test the last ``window`` periods' current values against the older fit; reset on a change."""
+        log = self._logs[channel]
+        m = self.settings.window
+        per = np.asarray(log.period)
+        live = np.flatnonzero(per >= log.reset_period)
+        if m < 1 or live.size <= m:
+            return
+        recent = live[np.argsort(per[live])][-m:]
+        old = np.setdiff1d(np.arange(per.size), recent)
+        x, y, w = self._arrays(channel)
+        if w[old].sum() < self.settings.min_obs_detect:
+            return
+        log_post, a_mean, _, resid, nu = grid_log_posterior(self.grid, x[old], y[old], w[old])
+        g = int(np.argmax(log_post))
+        sd = math.sqrt(resid[g] / nu)
+        pred = a_mean[g] * hill(x[recent], self.grid.half_saturation[g], self.grid.shape[g])
+        stat = float(np.sum((y[recent] - pred) / max(sd, 1e-12)) / math.sqrt(m))
+        if abs(stat) > self.settings.window_threshold:
+            log.reset_period = int(per[recent].min())
+            log.changes.append(self.period)
+            log.cusum = [0.0, 0.0]
+
     def update(self, spend: Any, value: Any) -> CampaignLearner:
         """Record the period just run: spend and evaluated value per channel.
 
@@ -331,6 +362,8 @@ class CampaignLearner:
         """
         if not np.isfinite(budget) or budget <= 0:
             raise ParameterError(f"The 'budget' must be a positive number. Got {budget!r} instead.")
+        for c in self.channels:
+            self._window_test(c)
         rng = np.random.default_rng([self.seed, self.period])
         fl = self.floors(budget) if floors is None else self._check_vector("floors", floors)
         nu = self.effective_observations()

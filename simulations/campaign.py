@@ -70,6 +70,9 @@ class CampaignSetup:
     learner : LearnerSettings
     pool_size : int
         Leads per channel in the environment's pool.
+    recalibration_decay, recalibration_prior : float
+        :math:`\\gamma` and :math:`\\alpha` of the evaluator's per-channel
+        recalibration from early conversions (see ``_recalibration``).
     """
 
     weeks: int = 52
@@ -81,6 +84,8 @@ class CampaignSetup:
     warmup: int = 8
     learner: LearnerSettings = field(default_factory=LearnerSettings)
     pool_size: int = 3000
+    recalibration_decay: float = 0.85
+    recalibration_prior: float = 3.0
 
     def __post_init__(self) -> None:
         if isinstance(self.weeks, bool) or int(self.weeks) != self.weeks or self.weeks < 2:
@@ -187,39 +192,55 @@ def _run_one(
         spend_log[t] = x
         profit[t] = regimes.true_profit(t, x)
         counts = rng.poisson(world.expected_leads(x))
-        value = np.zeros(k)
         for j in range(k):
             idx = rng.integers(0, pool.predicted[j].shape[0], counts[j])
-            ph, ch = pool.predicted[j][idx], pool.commission_est[j][idx]
-            value[j] = float(np.sum(ph * ch - c0))
             per.append(np.full(counts[j], t))
             chan.append(np.full(counts[j], j))
-            p_hat.append(ph)
-            c_hat.append(ch)
+            p_hat.append(pool.predicted[j][idx])
+            c_hat.append(pool.commission_est[j][idx])
             real.append(pool.realised[j][idx])
             close.append(pool.close_day[j][idx])
-        policy.observe(t, x, value)
-        if t == 0:
-            continue
         a_per, a_chan = np.concatenate(per), np.concatenate(chan)
+        a_p, a_c = np.concatenate(p_hat), np.concatenate(c_hat)
         age = (t - a_per) * 7.0 + 3.5
-        a_close = np.concatenate(close)
-        closed = a_close <= age
-        lead_value = (
-            np.where(
-                closed,
-                np.concatenate(real),
-                np.concatenate(c_hat) * open_lead_probability(np.concatenate(p_hat), age),
-            )
-            - c0
-        )
-        old = a_per < t
-        agg = np.bincount(
-            a_per[old] * k + a_chan[old], weights=lead_value[old], minlength=t * k
-        ).reshape(t, k)
+        closed = np.concatenate(close) <= age
+        a_real = np.concatenate(real)
+        rho = _recalibration(a_p, a_chan, a_per, age, closed & (a_real > 0), t, k, setup)
+        p_cal = np.minimum(a_p * rho[a_chan], 0.999)
+        lead_value = np.where(closed, a_real, a_c * open_lead_probability(p_cal, age)) - c0
+        agg = np.bincount(a_per * k + a_chan, weights=lead_value, minlength=(t + 1) * k).reshape(t + 1, k)
+        policy.observe(t, x, agg[t])
         for u in range(t):
             policy.revise(u, agg[u])
     return PolicyRun(policy.name, spend_log, profit)
+
+
+def _recalibration(
+    p_hat: np.ndarray,
+    chan: np.ndarray,
+    period: np.ndarray,
+    age: np.ndarray,
+    converted: np.ndarray,
+    t: int,
+    k: int,
+    setup: CampaignSetup,
+) -> np.ndarray:
+    r"""Per-channel calibration factor of the predictor from early conversions.
+
+    .. math:: \rho_j = \frac{\sum_i \omega_i [\text{converted}_i] + \alpha}
+                            {\sum_i \omega_i \hat p_i F_c(s_i) + \alpha},
+              \qquad \omega_i = \gamma^{t - t_i},
+
+    over channel :math:`j`'s leads, with :math:`F_c(s) = 1 - e^{-(s/60)^{1.3}}`
+    the evaluator's probability of a placement by age :math:`s` and a prior of
+    :math:`\alpha` conversions (shrinks :math:`\rho` to 1).
+    """
+    omega = setup.recalibration_decay ** (t - period)
+    expected = omega * p_hat * (1.0 - np.exp(-((age / 60.0) ** 1.3)))
+    obs = np.bincount(chan, weights=omega * converted, minlength=k)
+    exp_ = np.bincount(chan, weights=expected, minlength=k)
+    a = setup.recalibration_prior
+    return (obs + a) / (exp_ + a)
 
 
 def run_campaign(
