@@ -44,6 +44,7 @@ __all__ = [
     "lead_economics",
     "resolve_inputs",
     "evaluate_leads",
+    "evaluate_file",
     "aggregate_sums",
     "feedback_frame",
     "METRIC_COLUMNS",
@@ -339,3 +340,17 @@ def evaluate_leads(
         leads=leads,
         sources=sources,
     )
+
+
+def evaluate_file(
+    path: str,
+    *,
+    threshold: str | float | Threshold,
+    costs_path: str | None = None,
+) -> RoiReport:
+    """Read a scored lead table (CSV/Parquet) and evaluate it; costs from an optional TOML file."""
+    from engine.costs import load_costs
+    from engine.io import read_table
+
+    costs = load_costs(costs_path) if costs_path is not None else CostModel()
+    return evaluate_leads(read_table(path), threshold=threshold, costs=costs, source=str(path))

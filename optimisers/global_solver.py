@@ -118,7 +118,7 @@ def polish_on_concave_branch(
     infl = stack.inflection
     tol = 1e-9 * max(budget, 1e-300)
     on_branch = (x0 >= infl - tol) & (hi > lo) & np.isfinite(infl)
-    candidates: list[tuple[np.ndarray, float, int]] = [(x0.copy(), float("nan"), 0)]
+    candidates: list[tuple[np.ndarray, float, int]] = []
     for drop_convex in (False, True):
         x = x0.copy()
         if drop_convex:
@@ -146,6 +146,7 @@ def polish_on_concave_branch(
             x_free, lam = sol.x, sol.multiplier
         x[free] = x_free
         candidates.append((x, lam, 1))
+    candidates.append((x0.copy(), float("nan"), 0))  # last: polished points win ties
     scores = [_objective(stack, c[0], spend_price) for c in candidates]
     k = int(np.argmax(scores))
     x, lam, it = candidates[k]

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import typer
 
-from leadlever.cli import campaign, simulate, simulate_campaign  # noqa: F401 (registers simulate campaign)
+from leadlever.cli import allocate, campaign, roi, simulate
+from leadlever.cli import simulate_campaign  # noqa: F401 (registers `simulate campaign`)
 from leadlever.cli.demo import demo
 
 __all__ = ["app", "main"]
@@ -21,6 +22,8 @@ app = typer.Typer(
 )
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(campaign.app, name="campaign")
+app.add_typer(roi.app, name="roi")
+app.add_typer(allocate.app, name="allocate")
 app.command("demo")(demo)
 
 
