@@ -208,7 +208,9 @@ def _run_one(
         rho = _recalibration(a_p, a_chan, a_per, age, closed & (a_real > 0), t, k, setup)
         p_cal = np.minimum(a_p * rho[a_chan], 0.999)
         lead_value = np.where(closed, a_real, a_c * open_lead_probability(p_cal, age)) - c0
-        agg = np.bincount(a_per * k + a_chan, weights=lead_value, minlength=(t + 1) * k).reshape(t + 1, k)
+        agg = np.bincount(a_per * k + a_chan, weights=lead_value, minlength=(t + 1) * k).reshape(
+            t + 1, k
+        )
         policy.observe(t, x, agg[t])
         for u in range(t):
             policy.revise(u, agg[u])
