@@ -1,0 +1,71 @@
+"""Closed-loop simulation: the learner against equal split and the oracle."""
+
+import numpy as np
+import pytest
+
+from simulations.campaign import CampaignSetup, compare_policies, run_campaign
+from simulations.campaign_env import lead_pool, open_lead_probability
+from simulations.exceptions import SimulationError
+from simulations.world import default_world
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return run_campaign(["learner", "equal", "oracle"], seed=4, setup=CampaignSetup(weeks=40))
+
+
+def test_learner_beats_equal_split_and_stays_below_oracle(runs):
+    learner, equal, oracle = (runs[n].profit for n in ("learner", "equal", "oracle"))
+    # the oracle is optimal under the truth in every week
+    assert np.all(oracle >= learner - 1e-6 * oracle)
+    assert np.all(oracle >= equal - 1e-6 * oracle)
+    # equal split earns ~87% of the oracle here; the learner's last 10 weeks clear 92%
+    assert equal[-10:].sum() < 0.90 * oracle[-10:].sum()
+    assert learner[-10:].sum() > 0.92 * oracle[-10:].sum()
+    assert learner[-10:].sum() > equal[-10:].sum() * 1.03
+
+
+def test_spend_respects_budget(runs):
+    budget = default_world().current_spend.sum()
+    for r in runs.values():
+        assert np.all(r.spend.sum(axis=1) <= budget * (1 + 1e-9))
+        assert np.all(r.spend >= 0)
+
+
+def test_pool_truth_matches_channel_economics():
+    from simulations.history import channel_economics
+
+    world = default_world()
+    pool = lead_pool(world)
+    econ = channel_economics(world)["value_per_lead"].to_numpy()
+    np.testing.assert_allclose(pool.true_value, econ, rtol=0.08)
+
+
+def test_open_lead_probability_is_bayes_rule():
+    p = np.array([0.3, 0.3, 0.3])
+    s = np.array([0.0, 60.0, 340.0])
+    out = open_lead_probability(p, s)
+    assert out[0] == pytest.approx(0.3)
+    s_c = np.exp(-1.0)
+    s_l = (330 - 60) / 310
+    assert out[1] == pytest.approx(0.3 * s_c / (0.3 * s_c + 0.7 * s_l))
+    assert out[2] == pytest.approx(1.0)  # past the longest loss time an open lead can only convert
+
+
+def test_compare_policies_summary_keys_and_oracle_added():
+    comp = compare_policies(["equal"], seeds=2, setup=CampaignSetup(weeks=4))
+    d = comp.to_dict()
+    assert [p["name"] for p in d["policies"]] == ["equal", "oracle"]
+    for p in d["policies"]:
+        assert set(p) >= {"name", "profit_mean", "profit_ci", "regret", "pct_of_oracle"}
+    assert d["policies"][1]["pct_of_oracle"] == pytest.approx(100.0)
+    assert d["policies"][0]["regret"] > 0
+    alloc = comp.allocation()
+    assert np.allclose(alloc.groupby(["policy", "week"])["share"].sum(), 1.0)
+
+
+def test_bad_setup_is_rejected():
+    with pytest.raises(SimulationError):
+        CampaignSetup(weeks=10, shift_week=10)
+    with pytest.raises(SimulationError):
+        compare_policies(["nope"], seeds=1, setup=CampaignSetup(weeks=3))
