@@ -69,3 +69,15 @@ def test_bad_setup_is_rejected():
         CampaignSetup(weeks=10, shift_week=10)
     with pytest.raises(SimulationError):
         compare_policies(["nope"], seeds=1, setup=CampaignSetup(weeks=3))
+
+
+def test_demo_loop_step(tmp_path):
+    from simulations.demo import DemoContext
+    from simulations.demo.loop_step import loop_step
+
+    ctx = DemoContext(seed=3, out_dir=tmp_path)
+    section = loop_step(ctx)
+    comp = ctx.data["loop"]
+    assert [p.name for p in comp.policies] == ["learner", "equal", "oracle"]
+    assert any("learner" in line for line in section.lines)
+    assert all(p.exists() for p in section.plots)
