@@ -33,7 +33,6 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from simulations.leads import MAX_DAYS_TO_CLOSE, sample_leads, simulate_leads
 from simulations.world import ROLES, ValiantWorld, default_world
@@ -88,6 +87,8 @@ def fit_predictor(seed: int = 2026, n: int = 12_000) -> ConversionPredictor:
     Only leads older than the longest time to close are used, so the sample
     is not biased towards early converters.
     """
+    import statsmodels.api as sm  # imported here: it is slow to import
+
     world = default_world()
     leads = simulate_leads(n, seed=seed, world=world, history_days=MAX_DAYS_TO_CLOSE + 400)
     age = np.datetime64(world.observation_date, "D") - leads["created_at"].to_numpy().astype(
