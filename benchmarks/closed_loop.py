@@ -98,9 +98,11 @@ def _regret_slope(seeds: int) -> None:
     print(f"  log-log slope: {slope:.3f} (target < 0.8)")
 
 
-def _shift(seeds: int) -> None:
+def _shift(seeds: int, predictor: str = "logit") -> None:
     channel, delta, week = "professional_network", -1.0, 26
-    setup = CampaignSetup(weeks=52, shift_week=week, shift_channel=channel, shift_delta=delta)
+    setup = CampaignSetup(
+        weeks=52, shift_week=week, shift_channel=channel, shift_delta=delta, predictor=predictor
+    )
     t0 = time.perf_counter()
     comp = compare_policies(["learner", "equal"], seeds=seeds, setup=setup)
     j = comp.channels.index(channel)
@@ -109,8 +111,8 @@ def _shift(seeds: int) -> None:
     oracle = share[comp.names.index("oracle")]
     before = learner[:, week - 6 : week].mean()
     print(
-        f"\n[quality shift: {channel} {delta:+} log-odds at week {week}, {seeds} seeds] "
-        f"({time.perf_counter() - t0:.1f} s)"
+        f"\n[quality shift: {channel} {delta:+} log-odds at week {week}, {seeds} seeds, "
+        f"evaluator {predictor}] ({time.perf_counter() - t0:.1f} s)"
     )
     print(f"  oracle share before {oracle[0, week - 1]:.3f}, after {oracle[0, week]:.3f}")
     print(f"  learner mean share, weeks {week - 6}-{week - 1}: {before:.3f}")
@@ -150,6 +152,8 @@ def main() -> None:
         _regret_slope(args.seeds)
     if "shift" not in skip:
         _shift(args.seeds)
+    if "shift_truth" not in skip:
+        _shift(args.seeds, predictor="noisy_truth")
 
 
 if __name__ == "__main__":

@@ -70,6 +70,8 @@ class CampaignSetup:
     learner : LearnerSettings
     pool_size : int
         Leads per channel in the environment's pool.
+    predictor : {"logit", "noisy_truth"}
+        The evaluator's conversion model (see :func:`simulations.campaign_env.lead_pool`).
     recalibration_decay, recalibration_prior : float
         :math:`\\gamma` and :math:`\\alpha` of the evaluator's per-channel
         recalibration from early conversions (see ``_recalibration``).
@@ -85,6 +87,7 @@ class CampaignSetup:
     learner: LearnerSettings = field(default_factory=LearnerSettings)
     pool_size: int = 3000
     recalibration_decay: float = 0.85
+    predictor: str = "logit"
     recalibration_prior: float = 3.0
 
     def __post_init__(self) -> None:
@@ -124,7 +127,9 @@ class _Regimes:
                     f"Unknown shift channel {setup.shift_channel!r}; choose one of {world.channel_names}."
                 )
             self.worlds.append(world.with_quality_shift(setup.shift_channel, setup.shift_delta))
-        self.pools: list[LeadPool] = [lead_pool(w, pool_size=setup.pool_size) for w in self.worlds]
+        self.pools: list[LeadPool] = [
+            lead_pool(w, pool_size=setup.pool_size, predictor=setup.predictor) for w in self.worlds
+        ]
         self.curves = [
             [
                 CurveDraw(

@@ -37,7 +37,14 @@ import pandas as pd
 from simulations.leads import MAX_DAYS_TO_CLOSE, sample_leads, simulate_leads
 from simulations.world import ROLES, ValiantWorld, default_world
 
-__all__ = ["LeadPool", "ConversionPredictor", "fit_predictor", "lead_pool", "open_lead_probability"]
+__all__ = [
+    "LeadPool",
+    "ConversionPredictor",
+    "PREDICTORS",
+    "fit_predictor",
+    "lead_pool",
+    "open_lead_probability",
+]
 
 _FEATURES = (
     "skills_match",
@@ -133,17 +140,37 @@ def _world_key(world: ValiantWorld) -> tuple:
 _POOLS: dict[tuple, LeadPool] = {}
 
 
-def lead_pool(world: ValiantWorld, *, pool_size: int = 3000, seed: int = 99) -> LeadPool:
-    """The world's scored lead pool (cached per world quality and seed)."""
-    key = (_world_key(world), pool_size, seed)
+PREDICTORS = ("logit", "noisy_truth")
+
+
+def lead_pool(
+    world: ValiantWorld, *, pool_size: int = 3000, seed: int = 99, predictor: str = "logit"
+) -> LeadPool:
+    """The world's scored lead pool (cached per world quality, seed and predictor).
+
+    ``predictor="logit"`` scores with :func:`fit_predictor` (fitted before any
+    shift); ``"noisy_truth"`` uses the true probability with noise,
+    :math:`\\hat p = \\sigma(\\text{logit}(p) + N(0, 0.5^2))`, an evaluator that
+    sees a quality shift at arrival (to separate the learner's adaptation
+    from the evaluator's delay).
+    """
+    if predictor not in PREDICTORS:
+        from simulations.exceptions import SimulationError
+
+        raise SimulationError(f"Unknown predictor {predictor!r}; choose from {PREDICTORS}.")
+    key = (_world_key(world), pool_size, seed, predictor)
     if key in _POOLS:
         return _POOLS[key]
-    predictor = fit_predictor()
     rng = np.random.default_rng(seed)
     k = len(world.channels)
     idx = np.repeat(np.arange(k), pool_size)
     leads = sample_leads(world, idx, np.full(idx.shape, 10_000), rng)
-    p_hat = predictor.predict(leads)
+    if predictor == "logit":
+        p_hat = fit_predictor().predict(leads)
+    else:
+        p_true = np.clip(leads["true_p_convert"].to_numpy(float), 1e-6, 1 - 1e-6)
+        z = np.log(p_true / (1 - p_true)) + rng.normal(0.0, 0.5, p_true.size)
+        p_hat = 1.0 / (1.0 + np.exp(-z))
     c_hat = world.commission_rate * leads["expected_salary"].to_numpy(float)
     realised = (
         leads["true_will_convert"].to_numpy(float)
