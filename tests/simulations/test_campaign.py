@@ -81,3 +81,16 @@ def test_demo_loop_step(tmp_path):
     assert [p.name for p in comp.policies] == ["learner", "equal", "oracle"]
     assert any("learner" in line for line in section.lines)
     assert all(p.exists() for p in section.plots)
+
+
+def test_learner_follows_a_quality_drop_seen_by_the_evaluator():
+    # professional_network loses 1.5 log-odds at week 24; the oracle's share drops from 0.29 to 0.03
+    setup = CampaignSetup(
+        weeks=36, shift_week=24, shift_channel="professional_network", shift_delta=-1.5, predictor="noisy_truth"
+    )
+    r = run_campaign(["learner", "oracle"], seed=1, setup=setup)
+    share = r["learner"].spend[:, 0] / r["learner"].spend.sum(axis=1)
+    oracle = r["oracle"].spend[:, 0] / r["oracle"].spend.sum(axis=1)
+    assert oracle[24] < oracle[23] - 0.2
+    before, after = share[18:24].mean(), share[28:36].mean()
+    assert after < before - 0.08
