@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import typer
 
-from leadlever.cli import allocate, campaign, roi, simulate
-from leadlever.cli import simulate_campaign  # noqa: F401 (registers `simulate campaign`)
+from leadlever.cli import (
+    allocate,
+    campaign,
+    roi,
+    simulate,
+    simulate_campaign,  # noqa: F401 (registers `simulate campaign`)
+)
 from leadlever.cli.demo import demo
 
 __all__ = ["app", "main"]
