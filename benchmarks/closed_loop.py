@@ -8,7 +8,9 @@ Prints, for the record in BENCHMARKS.md:
    13, 26, 52, 104 weeks and the log-log slope.
 3. Adaptation: a quality shift (professional_network -1.0 log-odds at week 26),
    learner's mean share of that channel per week vs the oracle's new optimum.
-4. Speed: one 52-week run of all policies, one seed (wall clock; the first
+4. A new OKR threshold at week 26 (leads below 3,000 EUR of value at arrival are
+   not worked): learner's % of the new oracle and shares per channel.
+5. Speed: one 52-week run of all policies, one seed (wall clock; the first
    call also builds the evaluator's predictor and lead pools, timed apart).
 
 Run: ``python benchmarks/closed_loop.py [--seeds 20] [--out-dir benchmarks/out]``.
@@ -135,6 +137,36 @@ def _shift(seeds: int, predictor: str = "logit") -> None:
     )
 
 
+def _okr(seeds: int) -> None:
+    week, tau = 26, 3000.0
+    setup = CampaignSetup(weeks=52, okr_week=week, okr_threshold=tau)
+    t0 = time.perf_counter()
+    comp = compare_policies(["learner", "equal"], seeds=seeds, setup=setup)
+    o, i_l = comp.names.index("oracle"), comp.names.index("learner")
+    pct = comp.profit[i_l].mean(axis=0) / comp.profit[o].mean(axis=0) * 100
+    print(
+        f"\n[new OKR at week {week}: leads with value at arrival < {tau:,.0f} EUR count 0, "
+        f"{seeds} seeds] ({time.perf_counter() - t0:.1f} s)"
+    )
+    print(
+        f"  learner % of oracle, weeks {week - 6}-{week - 1}: {pct[week - 6 : week].mean():.1f}; "
+        f"weeks {week}-{week + 5}: {pct[week : week + 6].mean():.1f}; weeks {week + 6}-{week + 11}: "
+        f"{pct[week + 6 : week + 12].mean():.1f}"
+    )
+    share = comp.spend / comp.spend.sum(axis=-1, keepdims=True)
+    for ch in comp.channels:
+        j = comp.channels.index(ch)
+        print(
+            f"  {ch:22s} oracle {share[o, 0, week - 1, j]:.3f} -> {share[o, 0, week, j]:.3f}; learner "
+            f"{share[i_l, :, week - 6 : week, j].mean():.3f} -> {share[i_l, :, week : week + 6, j].mean():.3f} "
+            f"(+0..+5) -> {share[i_l, :, week + 6 : week + 12, j].mean():.3f} (+6..+11)"
+        )
+    s = {p.name: p for p in comp.policies}
+    print(
+        f"  % of oracle over the run: learner {s['learner'].pct_of_oracle:.1f}, equal {s['equal'].pct_of_oracle:.1f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
@@ -154,6 +186,8 @@ def main() -> None:
         _shift(args.seeds)
     if "shift_truth" not in skip:
         _shift(args.seeds, predictor="noisy_truth")
+    if "okr" not in skip:
+        _okr(args.seeds)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,10 @@ class CampaignSetup:
     learner : LearnerSettings
     pool_size : int
         Leads per channel in the environment's pool.
+    okr_week, okr_threshold : int, float
+        From ``okr_week`` on, a new OKR: leads whose value at arrival
+        :math:`\\hat p \\hat c` is below ``okr_threshold`` (EUR) are not worked and
+        count 0, in the evaluator's feedback and in the truth.
     predictor : {"logit", "noisy_truth"}
         The evaluator's conversion model (see :func:`simulations.campaign_env.lead_pool`).
     recalibration_decay, recalibration_prior : float
@@ -86,6 +90,8 @@ class CampaignSetup:
     pool_size: int = 3000
     recalibration_decay: float = 0.85
     predictor: str = "logit"
+    okr_week: int | None = None
+    okr_threshold: float = 0.0
     recalibration_prior: float = 3.0
 
     def __post_init__(self) -> None:
@@ -96,6 +102,11 @@ class CampaignSetup:
         if self.budget is not None and not self.budget > 0:
             raise SimulationError(
                 f"The 'budget' parameter of CampaignSetup must be > 0. Got {self.budget!r} instead."
+            )
+        if self.okr_week is not None and not 0 < self.okr_week < self.weeks:
+            raise SimulationError(
+                f"The 'okr_week' parameter must be between 1 and weeks - 1 ({self.weeks - 1}). "
+                f"Got {self.okr_week!r} instead."
             )
         if self.shift_week is not None and not 0 < self.shift_week < self.weeks:
             raise SimulationError(
@@ -114,7 +125,7 @@ class PolicyRun:
 
 
 class _Regimes:
-    """The world before and after the shift, with pools and true curves."""
+    """The world before and after the shift and the OKR change, with pools and true curves."""
 
     def __init__(self, world: ValiantWorld, setup: CampaignSetup) -> None:
         self.setup = setup
@@ -128,22 +139,28 @@ class _Regimes:
         self.pools: list[LeadPool] = [
             lead_pool(w, pool_size=setup.pool_size, predictor=setup.predictor) for w in self.worlds
         ]
-        self.curves = [
-            [
-                CurveDraw(
-                    c.scale * (pool.true_value[j] - setup.handling_cost), c.half_saturation, c.shape
-                )
-                for j, c in enumerate(w.channels)
-            ]
-            for w, pool in zip(self.worlds, self.pools, strict=True)
-        ]
+        self._curves: dict[tuple[int, float], list[CurveDraw]] = {}
 
     def index(self, week: int) -> int:
         s = self.setup.shift_week
         return 1 if s is not None and week >= s else 0
 
+    def threshold(self, week: int) -> float:
+        """OKR threshold on a lead's value at arrival in force at ``week`` (0 = none)."""
+        s = self.setup.okr_week
+        return float(self.setup.okr_threshold) if s is not None and week >= s else 0.0
+
     def curves_at(self, week: int) -> list[CurveDraw]:
-        return self.curves[self.index(week)]
+        key = (self.index(week), self.threshold(week))
+        if key not in self._curves:
+            w, pool = self.worlds[key[0]], self.pools[key[0]]
+            curves = []
+            for j, c in enumerate(w.channels):
+                worked = pool.predicted[j] * pool.commission_est[j] >= key[1]
+                v = float(np.mean(pool.true_ev[j] * worked)) - self.setup.handling_cost
+                curves.append(CurveDraw(c.scale * v, c.half_saturation, c.shape))
+            self._curves[key] = curves
+        return self._curves[key]
 
     def true_profit(self, week: int, spend: np.ndarray) -> float:
         return float(
@@ -188,13 +205,14 @@ def _run_one(
     weeks = int(setup.weeks)
     spend_log = np.zeros((weeks, k))
     profit = np.zeros(weeks)
-    per, chan, p_hat, c_hat, real, close = ([] for _ in range(6))
+    per, chan, p_hat, c_hat, real, close, worked = ([] for _ in range(7))
     for t in range(weeks):
         pool = regimes.pools[regimes.index(t)]
         x = np.maximum(np.asarray(policy.propose(t), float), 0.0)
         spend_log[t] = x
         profit[t] = regimes.true_profit(t, x)
         counts = rng.poisson(world.expected_leads(x))
+        tau = regimes.threshold(t)
         for j in range(k):
             idx = rng.integers(0, pool.predicted[j].shape[0], counts[j])
             per.append(np.full(counts[j], t))
@@ -203,6 +221,7 @@ def _run_one(
             c_hat.append(pool.commission_est[j][idx])
             real.append(pool.realised[j][idx])
             close.append(pool.close_day[j][idx])
+            worked.append(pool.predicted[j][idx] * pool.commission_est[j][idx] >= tau)
         a_per, a_chan = np.concatenate(per), np.concatenate(chan)
         a_p, a_c = np.concatenate(p_hat), np.concatenate(c_hat)
         age = (t - a_per) * 7.0 + 3.5
@@ -210,7 +229,11 @@ def _run_one(
         a_real = np.concatenate(real)
         rho = _recalibration(a_p, a_chan, a_per, age, closed & (a_real > 0), t, k, setup)
         p_cal = np.minimum(a_p * rho[a_chan], 0.999)
-        lead_value = np.where(closed, a_real, a_c * open_lead_probability(p_cal, age)) - c0
+        lead_value = (
+            np.where(closed, a_real, a_c * open_lead_probability(p_cal, age))
+            * np.concatenate(worked)
+            - c0
+        )
         agg = np.bincount(a_per * k + a_chan, weights=lead_value, minlength=(t + 1) * k).reshape(
             t + 1, k
         )

@@ -124,6 +124,8 @@ class LeadPool:
         Days from arrival to the lead's close (placement or loss).
     true_value : ndarray (K,)
         Ground truth: mean true expected commission per lead of each channel.
+    true_ev : list of ndarray
+        Ground truth per lead: true p x commission.
     """
 
     predicted: list[np.ndarray]
@@ -131,6 +133,7 @@ class LeadPool:
     realised: list[np.ndarray]
     close_day: list[np.ndarray]
     true_value: np.ndarray
+    true_ev: list[np.ndarray]
 
 
 def _world_key(world: ValiantWorld) -> tuple:
@@ -190,6 +193,7 @@ def lead_pool(
         realised=[realised[s] for s in split],
         close_day=[close[s] for s in split],
         true_value=np.array([true_ev[s].mean() for s in split]),
+        true_ev=[true_ev[s] for s in split],
     )
     _POOLS[key] = pool
     return pool

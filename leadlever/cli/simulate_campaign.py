@@ -38,6 +38,18 @@ def campaign(
     shift_delta: Annotated[
         float, typer.Option("--shift-delta", help="Quality shift in log-odds.")
     ] = 1.2,
+    okr_week: Annotated[
+        int | None,
+        typer.Option("--okr-week", min=1, help="Week at which a new OKR threshold starts."),
+    ] = None,
+    okr_threshold: Annotated[
+        float,
+        typer.Option(
+            "--okr-threshold",
+            min=0.0,
+            help="New OKR: leads whose expected value at arrival is below this (EUR) count 0.",
+        ),
+    ] = 3000.0,
     budget: Annotated[
         float | None,
         typer.Option("--budget", help="Weekly budget; default: the historical weekly spend."),
@@ -54,6 +66,8 @@ def campaign(
         shift_week=shift,
         shift_channel=shift_channel,
         shift_delta=shift_delta,
+        okr_week=okr_week,
+        okr_threshold=okr_threshold,
     )
     done = {"n": 0}
 

@@ -86,7 +86,11 @@ def test_demo_loop_step(tmp_path):
 def test_learner_follows_a_quality_drop_seen_by_the_evaluator():
     # professional_network loses 1.5 log-odds at week 24; the oracle's share drops from 0.29 to 0.03
     setup = CampaignSetup(
-        weeks=36, shift_week=24, shift_channel="professional_network", shift_delta=-1.5, predictor="noisy_truth"
+        weeks=36,
+        shift_week=24,
+        shift_channel="professional_network",
+        shift_delta=-1.5,
+        predictor="noisy_truth",
     )
     r = run_campaign(["learner", "oracle"], seed=1, setup=setup)
     share = r["learner"].spend[:, 0] / r["learner"].spend.sum(axis=1)
@@ -94,3 +98,30 @@ def test_learner_follows_a_quality_drop_seen_by_the_evaluator():
     assert oracle[24] < oracle[23] - 0.2
     before, after = share[18:24].mean(), share[28:36].mean()
     assert after < before - 0.08
+
+
+def test_new_okr_threshold_changes_truth_and_feedback():
+    # an OKR no lead can meet: from week 3 no lead is worked, so every euro spent is lost
+    setup = CampaignSetup(weeks=5, okr_week=3, okr_threshold=1e12)
+    runs = run_campaign(["equal", "oracle"], seed=0, setup=setup)
+    oracle, equal = runs["oracle"], runs["equal"]
+    assert np.all(oracle.spend[3:] < 1e-6 * oracle.spend[0].sum())
+    assert np.allclose(oracle.profit[3:], 0.0, atol=1e-6)
+    np.testing.assert_allclose(equal.profit[3:], -equal.spend[3:].sum(axis=1))
+    assert np.all(equal.profit[:3] > 0)
+    # the evaluator's feedback after the new OKR is 0 for every channel as well
+    from simulations.campaign import _Regimes, _run_one
+    from simulations.policies import EqualPolicy
+
+    class Recording(EqualPolicy):
+        seen: dict
+
+        def observe(self, period, spend, value):
+            self.seen[period] = np.asarray(value).copy()
+
+    world = default_world()
+    policy = Recording(channels=world.channel_names, budget=float(world.current_spend.sum()))
+    policy.seen = {}
+    _run_one(policy, world, _Regimes(world, setup), setup, 0)
+    assert np.all(policy.seen[2] > 0)
+    assert np.all(policy.seen[3] == 0) and np.all(policy.seen[4] == 0)
