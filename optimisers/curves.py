@@ -169,14 +169,17 @@ class Hill(Curve):
         t = c * k / (k + 1.0)
         t_inf = np.where(k > 1, np.log(np.abs((k - 1.0) / (k + 1.0)) + (k <= 1)), -np.inf)
         a = (k - 1.0) / k
-        for _ in range(100):
-            h = c + a * t - 2.0 * np.logaddexp(0.0, t)
-            with np.errstate(over="ignore"):
-                dh = a - 2.0 / (1.0 + np.exp(-t))
-            step = np.where(dh < 0, h / np.where(dh < 0, dh, -1.0), 0.0)
-            t = t - step
-            if np.all(np.abs(step) <= 1e-13 * (1.0 + np.abs(t))):
-                break
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            for _ in range(100):
+                e = np.exp(-np.abs(t))
+                softplus = np.maximum(t, 0.0) + np.log1p(e)
+                sig = np.where(t >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+                h = c + a * t - 2.0 * softplus
+                dh = a - 2.0 * sig
+                step = np.where(dh < 0, h / dh, 0.0)
+                t = t - step
+                if np.all(np.abs(step) <= 1e-13 * (1.0 + np.abs(t))):
+                    break
         t = np.maximum(t, t_inf)
         with np.errstate(over="ignore"):
             return K * np.exp(t / k)
@@ -366,20 +369,35 @@ class CurveStack:
     """
 
     def __init__(self, curves: list[Curve] | tuple[Curve, ...]):
-        self.curves = tuple(curves)
-        for c in self.curves:
+        curves = tuple(curves)
+        for c in curves:
             if not isinstance(c, Curve):
                 raise CurveError(f"Expected Curve objects; got {type(c).__name__}.")
-        self.n = len(self.curves)
-        self._groups: list[tuple[type[Curve], np.ndarray, tuple[np.ndarray, ...]]] = []
         kinds: dict[type[Curve], list[int]] = {}
-        for i, c in enumerate(self.curves):
+        for i, c in enumerate(curves):
             kinds.setdefault(type(c), []).append(i)
+        groups = []
         for cls, idx in kinds.items():
-            ix = np.array(idx)
-            params = tuple(np.array([getattr(self.curves[i], n) for i in idx]) for n in cls.param_names)
-            self._groups.append((cls, ix, params))
+            params = tuple(np.array([getattr(curves[i], n) for i in idx]) for n in cls.param_names)
+            groups.append((cls, np.array(idx), params))
+        self._init(len(curves), groups, curves)
+
+    def _init(self, n: int, groups, curves: tuple[Curve, ...] | None) -> None:
+        self.n = n
+        self._groups: list[tuple[type[Curve], np.ndarray, tuple[np.ndarray, ...]]] = groups
+        self._curves = curves
         self.inflection = self._apply("_infl", None)
+
+    @property
+    def curves(self) -> tuple[Curve, ...]:
+        """The individual curves (built on demand for stacks made from arrays)."""
+        if self._curves is None:
+            out: list[Curve | None] = [None] * self.n
+            for cls, ix, params in self._groups:
+                for j, i in enumerate(ix):
+                    out[i] = cls(*(float(p[j]) for p in params))
+            self._curves = tuple(out)  # type: ignore[arg-type]
+        return self._curves
 
     def _apply(self, method: str, x: np.ndarray | None) -> np.ndarray:
         out = np.empty(self.n)
@@ -405,4 +423,11 @@ class CurveStack:
         return self.inflection == 0.0
 
     def rescaled(self, spend_factor: float, value_factor: float) -> CurveStack:
-        return CurveStack([c.rescaled(spend_factor, value_factor) for c in self.curves])
+        """All curves rescaled as :meth:`Curve.rescaled` (vectorised, no per-curve objects)."""
+        groups = [
+            (cls, ix, tuple(np.asarray(p, dtype=float) * np.ones(ix.size) for p in cls._rescale(params, spend_factor, value_factor)))
+            for cls, ix, params in self._groups
+        ]
+        out = CurveStack.__new__(CurveStack)
+        out._init(self.n, groups, None)
+        return out

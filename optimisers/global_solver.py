@@ -100,6 +100,33 @@ def _objective(stack: CurveStack, x: np.ndarray, spend_price: float | None) -> f
     return float(stack.value(x).sum() - (spend_price * x.sum() if spend_price is not None else 0.0))
 
 
+def _polish_candidate(stack, x, free, lo, hi, infl, budget, spend_price, tol):
+    """KKT on the channels in ``free`` (restricted to their concave branch), others fixed at ``x``."""
+    x = x.copy()
+    if free.size == 0:
+        ok = abs(x.sum() - budget) <= tol if spend_price is None else x.sum() <= budget + tol
+        return (x, float("nan"), 0) if ok else None
+    sub = CurveStack([stack.curves[i] for i in free])
+    sub_lo = np.maximum(lo[free], np.minimum(infl[free], hi[free]))
+    sub_hi = hi[free]
+    sub_budget = budget - x.sum() + x[free].sum()
+    if sub_lo.sum() > sub_budget + tol:
+        return None
+    if spend_price is not None:
+        x_free = np.clip(sub.inverse_derivative(spend_price), sub_lo, sub_hi)
+        lam = spend_price
+        if x_free.sum() > sub_budget:
+            sol = solve_kkt(sub, sub_lo, sub_hi, sub_budget)
+            x_free, lam = sol.x, sol.multiplier
+    else:
+        if sub_hi.sum() < sub_budget - tol:
+            return None
+        sol = solve_kkt(sub, sub_lo, sub_hi, sub_budget)
+        x_free, lam = sol.x, sol.multiplier
+    x[free] = x_free
+    return x, lam, 1
+
+
 def polish_on_concave_branch(
     stack: CurveStack,
     x0: np.ndarray,
@@ -108,44 +135,48 @@ def polish_on_concave_branch(
     budget: float,
     *,
     spend_price: float | None = None,
+    max_enumerated: int = 4,
 ) -> GlobalSolution:
-    """Re-optimise exactly the channels that ``x0`` puts on their concave branch.
+    """Re-optimise exactly from a grid point: KKT over the channels on their concave branch.
 
-    Two candidates are polished: channels below their inflection kept where
-    they are, and moved down to their minimum; the best of them and ``x0``
-    (by objective) is returned.
+    A channel the grid left in its convex region (below the inflection point)
+    is, at an optimum, at its minimum, at the top of its convex region, or on
+    its concave branch; for up to ``max_enumerated`` such channels every
+    combination is polished (otherwise they are kept, or moved to their
+    minimum). The best candidate by objective, ``x0`` included, is returned.
     """
+    from itertools import product
+
     infl = stack.inflection
     tol = 1e-9 * max(budget, 1e-300)
-    on_branch = (x0 >= infl - tol) & (hi > lo) & np.isfinite(infl)
+    movable = hi > lo
+    on_branch = (x0 >= infl - tol) & movable & np.isfinite(infl)
+    convex = np.flatnonzero(~on_branch & movable)
     candidates: list[tuple[np.ndarray, float, int]] = []
-    for drop_convex in (False, True):
-        x = x0.copy()
-        if drop_convex:
-            x = np.where(on_branch, x, lo)
-        free = np.flatnonzero(on_branch)
-        if free.size == 0:
-            candidates.append((x, float("nan"), 0))
-            continue
-        sub = CurveStack([stack.curves[i] for i in free])
-        sub_lo = np.maximum(lo[free], np.minimum(infl[free], hi[free]))
-        sub_hi = hi[free]
-        sub_budget = budget - x.sum() + x[free].sum()
-        if spend_price is not None:
-            x_free = np.clip(sub.inverse_derivative(spend_price), sub_lo, sub_hi)
-            lam = spend_price
-            if x_free.sum() > sub_budget:
-                if sub_lo.sum() > sub_budget + tol:
-                    continue
-                sol = solve_kkt(sub, sub_lo, sub_hi, sub_budget)
-                x_free, lam = sol.x, sol.multiplier
-        else:
-            if sub_lo.sum() > sub_budget + tol or sub_hi.sum() < sub_budget - tol:
-                continue
-            sol = solve_kkt(sub, sub_lo, sub_hi, sub_budget)
-            x_free, lam = sol.x, sol.multiplier
-        x[free] = x_free
-        candidates.append((x, lam, 1))
+    if 0 < convex.size <= max_enumerated:
+        choices = []
+        for i in convex:
+            opts = [("fix", lo[i]), ("fix", min(hi[i], infl[i]) if np.isfinite(infl[i]) else hi[i])]
+            if np.isfinite(infl[i]) and infl[i] < hi[i]:
+                opts.append(("branch", 0.0))
+            choices.append(opts)
+        for combo in product(*choices):
+            x = x0.copy()
+            free = on_branch.copy()
+            for i, (how, val) in zip(convex, combo, strict=True):
+                if how == "fix":
+                    x[i] = val
+                else:
+                    free[i] = True
+            cand = _polish_candidate(stack, x, np.flatnonzero(free), lo, hi, infl, budget, spend_price, tol)
+            if cand is not None:
+                candidates.append(cand)
+    else:
+        for drop_convex in (False, True):
+            x = np.where(on_branch, x0, lo) if drop_convex else x0
+            cand = _polish_candidate(stack, x, np.flatnonzero(on_branch), lo, hi, infl, budget, spend_price, tol)
+            if cand is not None:
+                candidates.append(cand)
     candidates.append((x0.copy(), float("nan"), 0))  # last: polished points win ties
     scores = [_objective(stack, c[0], spend_price) for c in candidates]
     k = int(np.argmax(scores))

@@ -18,6 +18,7 @@ import pandas as pd
 
 from engine.io import write_table
 from simulations.demo.loop_step import loop_step
+from simulations.demo.roi_step import roi_step
 from simulations.demo.world_step import world_step
 
 __all__ = ["DemoContext", "Section", "DemoResult", "run_demo", "STEPS"]
@@ -84,6 +85,7 @@ Step = Callable[[DemoContext], Section]
 #: the demo's steps, in order (each capability appends its own)
 STEPS: list[tuple[str, Step]] = [
     ("simulate the Valiant world", world_step),
+    ("evaluate expected ROI and reallocate the budget", roi_step),
     ("closed-loop campaign learning", loop_step),
 ]
 
