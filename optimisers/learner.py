@@ -14,7 +14,9 @@ expected value of those leads). The learner
    periods' *revised* values against the curve fitted on the older ones
    (alarm when :math:`|\sum z_t|/\sqrt{m}` exceeds a threshold). On an alarm
    the channel's older observations are down-weighted by ``reset_weight``, so
-   a quality shift or a new OKR threshold is followed within a few periods;
+   a shift that shows clearly in the feedback (a channel's quality, a new OKR
+   threshold) is followed within a few periods; smaller or delayed shifts are
+   followed through forgetting, more slowly (see BENCHMARKS.md);
 3. accepts revisions of past periods' values (delayed outcomes: the value at
    arrival is the predicted expected value, corrected as conversions close);
 4. proposes the next split: one Thompson draw of every channel's curve (from
