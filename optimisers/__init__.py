@@ -2,6 +2,8 @@
 consultant planning and the PuLP lead packager."""
 
 from optimisers.allocator import Allocation, AllocatorSettings, Certificate, allocate
+from optimisers.bayes_curves import CurveDraw, HillGrid, draw_curves, grid_log_posterior, make_grid
+from optimisers.campaign_step import CampaignStepResult, campaign_step
 from optimisers.constraints import GroupConstraint, check_feasible, resolve_bounds
 from optimisers.curve_fit import CurveFitResult, FittedCurve, fit_curve, fit_curves
 from optimisers.curve_io import CurveTable, TrustedCurve, read_curves, solve_curves
@@ -25,6 +27,7 @@ from optimisers.exceptions import (
     OptimiserError,
     PlannerError,
 )
+from optimisers.learner import CampaignLearner, LearnerSettings, LearnerStep
 from optimisers.objectives import Objective
 from optimisers.planner import Plan, PlannerSettings, load_consultants, plan_actions
 from optimisers.scenarios import (
@@ -38,6 +41,16 @@ from optimisers.scenarios import (
 )
 
 __all__ = [
+    "CampaignLearner",
+    "LearnerSettings",
+    "LearnerStep",
+    "CampaignStepResult",
+    "campaign_step",
+    "CurveDraw",
+    "HillGrid",
+    "make_grid",
+    "grid_log_posterior",
+    "draw_curves",
     "Allocation",
     "AllocatorSettings",
     "Certificate",

@@ -4,6 +4,7 @@ May use every other package; nothing in the library imports it except the
 demo and the tests.
 """
 
+from simulations.campaign import CampaignComparison, CampaignSetup, compare_policies, run_campaign
 from simulations.deal_compare import (
     DealComparison,
     DecisionOdds,
@@ -38,6 +39,7 @@ from simulations.deals import (
     upper_envelope,
 )
 from simulations.exceptions import DealError, IdenticalDealsError, NoCrossingError, SimulationError
+from simulations.hillstrom import campaign_effects, load_hillstrom, replay
 from simulations.history import HISTORY_COLUMNS, channel_economics, simulate_channels
 from simulations.leads import LEAD_COLUMNS, TRUE_COLUMNS, sample_leads, simulate_leads
 from simulations.world import Channel, ValiantWorld, default_world
@@ -82,4 +84,11 @@ __all__ = [
     "parse_deals",
     "example_deals_path",
     "compare_deals_file",
+    "CampaignSetup",
+    "CampaignComparison",
+    "run_campaign",
+    "compare_policies",
+    "load_hillstrom",
+    "campaign_effects",
+    "replay",
 ]

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import typer
 
-from leadlever.cli import allocate, deals, price, qualify, roi, score, simulate
+from leadlever.cli import (
+    allocate,
+    campaign,
+    deals,
+    price,
+    qualify,
+    roi,
+    score,
+    simulate,
+    simulate_campaign,  # noqa: F401 (registers `simulate campaign`)
+)
 from leadlever.cli.demo import demo
 from leadlever.cli.plan import plan
 from leadlever.cli.rescore import rescore
@@ -28,6 +38,7 @@ app.add_typer(qualify.app, name="qualify")
 app.command("plan")(plan)
 app.add_typer(price.app, name="price")
 app.add_typer(deals.app, name="deals")
+app.add_typer(campaign.app, name="campaign")
 app.add_typer(roi.app, name="roi")
 app.add_typer(allocate.app, name="allocate")
 app.command("demo")(demo)

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from engine.io import write_table
+from simulations.demo.loop_step import loop_step
 from simulations.demo.pricing_step import pricing_step
 from simulations.demo.qualification_step import qualification_step
 from simulations.demo.roi_step import roi_step
@@ -108,6 +109,7 @@ STEPS: list[tuple[str, Step]] = [
     ("score conversion", scoring_step),
     ("qualify leads and plan actions", qualification_step),
     ("evaluate expected ROI and reallocate the budget", roi_step),
+    ("closed-loop campaign learning", loop_step),
     ("price leads for sale and compare deals", pricing_step),
 ]
 
