@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimisers.curves import CurveStack
+from optimisers.curve_stack import CurveStack
 from optimisers.exceptions import ConvergenceError
 from optimisers.kkt import solve_kkt
 

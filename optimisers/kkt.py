@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimisers.curves import CurveStack
+from optimisers.curve_stack import CurveStack
 from optimisers.exceptions import ConvergenceError
 
 __all__ = ["KKTSolution", "solve_kkt", "spend_at_multiplier"]
