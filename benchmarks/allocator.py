@@ -18,7 +18,7 @@ import time
 import numpy as np
 
 from optimisers import Hill, allocate
-from optimisers.curves import CurveStack
+from optimisers.curve_stack import CurveStack
 from optimisers.global_solver import dp_allocate
 
 

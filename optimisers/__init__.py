@@ -7,10 +7,10 @@ from optimisers.campaign_step import CampaignStepResult, campaign_step
 from optimisers.constraints import GroupConstraint, check_feasible, resolve_bounds
 from optimisers.curve_fit import CurveFitResult, FittedCurve, fit_curve, fit_curves
 from optimisers.curve_io import CurveTable, TrustedCurve, read_curves, solve_curves
+from optimisers.curve_stack import CurveStack
 from optimisers.curves import (
     CURVE_KINDS,
     Curve,
-    CurveStack,
     ExpSaturation,
     Hill,
     Logistic,

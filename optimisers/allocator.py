@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from optimisers.constraints import GroupConstraint, check_feasible, group_matrix, resolve_bounds
-from optimisers.curves import Curve, CurveStack
+from optimisers.curve_stack import CurveStack
+from optimisers.curves import Curve
 from optimisers.exceptions import ExtrapolationError, InfeasibleRequirementError, OptimiserError
 from optimisers.global_solver import dp_allocate, polish_on_concave_branch, pwl_allocate
 from optimisers.kkt import solve_kkt

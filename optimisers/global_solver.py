@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimisers.curves import CurveStack
+from optimisers.curve_stack import CurveStack
 from optimisers.exceptions import ConvergenceError
 from optimisers.kkt import solve_kkt
 
@@ -102,6 +102,14 @@ def _objective(stack: CurveStack, x: np.ndarray, spend_price: float | None) -> f
     return float(stack.value(x).sum() - (spend_price * x.sum() if spend_price is not None else 0.0))
 
 
+def _kkt_or_none(sub, lo, hi, budget):
+    """A polish candidate whose KKT solve fails is dropped (the grid optimum stands)."""
+    try:
+        return solve_kkt(sub, lo, hi, budget)
+    except ConvergenceError:
+        return None
+
+
 def _polish_candidate(stack, x, free, lo, hi, infl, budget, spend_price, tol, absorb=()):
     """KKT on the channels in ``free`` (restricted to their concave branch), others fixed at ``x``.
 
@@ -133,12 +141,16 @@ def _polish_candidate(stack, x, free, lo, hi, infl, budget, spend_price, tol, ab
         x_free = np.clip(sub.inverse_derivative(spend_price), sub_lo, sub_hi)
         lam = spend_price
         if x_free.sum() > sub_budget:
-            sol = solve_kkt(sub, sub_lo, sub_hi, sub_budget)
+            sol = _kkt_or_none(sub, sub_lo, sub_hi, sub_budget)
+            if sol is None:
+                return None
             x_free, lam = sol.x, sol.multiplier
     else:
         if sub_hi.sum() < sub_budget - tol:
             return None
-        sol = solve_kkt(sub, sub_lo, sub_hi, sub_budget)
+        sol = _kkt_or_none(sub, sub_lo, sub_hi, sub_budget)
+        if sol is None:
+            return None
         x_free, lam = sol.x, sol.multiplier
     x[free] = x_free
     return x, lam, 1

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimisers.curves import CurveStack
+from optimisers.curve_stack import CurveStack
 from optimisers.exceptions import ConvergenceError
 
 __all__ = ["KKTSolution", "solve_kkt", "spend_at_multiplier"]
@@ -86,9 +86,9 @@ def solve_kkt(
     hi = np.asarray(hi, dtype=float)
     if stack.n == 0:
         return KKTSolution(np.zeros(0), float("nan"), 0)
-    if np.isclose(lo.sum(), budget, rtol=1e-14, atol=0):
+    if lo.sum() >= budget * (1 - 1e-12):
         return KKTSolution(lo.copy(), float(np.max(stack.derivative(lo))), 0)
-    if np.isfinite(hi).all() and np.isclose(hi.sum(), budget, rtol=1e-14, atol=0):
+    if np.isfinite(hi).all() and hi.sum() <= budget * (1 + 1e-12):
         return KKTSolution(hi.copy(), float(np.min(stack.derivative(hi))), 0)
 
     def gap(u: float) -> float:
@@ -103,14 +103,14 @@ def solve_kkt(
         hi_u += step
         step *= 2
         tries += 1
-        if tries > 80:
+        if tries > 80 or hi_u > 700:
             raise ConvergenceError("KKT allocator: could not bracket the multiplier from above.")
     step, tries = 1.0, 0
     while gap(lo_u) < 0:  # spend too low: lower the multiplier
         lo_u -= step
         step *= 2
         tries += 1
-        if tries > 80:
+        if tries > 80 or lo_u < -700:
             raise ConvergenceError(
                 "KKT allocator: could not bracket the multiplier from below (the curves keep a "
                 "positive marginal return at every spend the bounds allow?)."

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from optimisers.allocator import Allocation, allocate, unpack_curves
-from optimisers.curves import CurveStack
+from optimisers.curve_stack import CurveStack
 from optimisers.exceptions import InfeasibleRequirementError, OptimiserError
 
 __all__ = [

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from optimisers.curve_stack import CurveStack
 from optimisers.curves import (
-    CurveStack,
     ExpSaturation,
     Hill,
     Logistic,
