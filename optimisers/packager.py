@@ -62,8 +62,9 @@ class PackagerSettings:
         with status ``"feasible"`` and its gap.
     formulation : {"class", "per_lead"}
         Lead classes with integer counts, or one binary per lead and bundle slot.
-    p_resolution : float
-        Width of the conversion-probability bands of the classes.
+    p_resolution : float or None
+        Width of the conversion-probability bands of the classes (``None``: one class
+        per lead, exact but only for small tables).
     cost_bands : int
         Quantile bands of the opportunity cost.
     gap_rel : float
@@ -76,8 +77,8 @@ class PackagerSettings:
     solver: str = "cbc"
     time_limit: float | None = None
     formulation: str = "class"
-    p_resolution: float = 0.005
-    cost_bands: int = 8
+    p_resolution: float | None = 0.05
+    cost_bands: int = 2
     gap_rel: float = 1e-6
     on_infeasible: str = "report"
 
@@ -102,7 +103,7 @@ class PackagerSettings:
                 f"The 'time_limit' parameter of PackagerSettings must be > 0. "
                 f"Got {self.time_limit!r} instead."
             )
-        if not 0 < self.p_resolution <= 0.5:
+        if self.p_resolution is not None and not 0 < self.p_resolution <= 0.5:
             raise ParameterError(
                 f"The 'p_resolution' parameter of PackagerSettings must be in (0, 0.5]. "
                 f"Got {self.p_resolution!r} instead."
@@ -219,7 +220,7 @@ def concretise(
             if n:
                 rows_of[s].append(shared_rows[(offset + np.arange(n)) % u])
                 offset += n
-    bundles: list[Bundle] = []
+    bundles: list[tuple[Bundle, float]] = []
     notes: list[str] = []
     made = {b: 0 for b in range(len(market.buyers))}
     for s in sorted(rows_of, key=lambda s: (slots[s].buyer, s)):
@@ -227,23 +228,25 @@ def concretise(
             continue
         slot = slots[s]
         buyer = market.buyers[slot.buyer]
-        rows = np.concatenate(rows_of[s])
-        problems = bundle_violations(rows, buyer, slot.buyer, pool, market, slot.grade)
-        if problems:
-            notes.append(
-                f"dropped a {buyer.name} bundle that failed the concrete re-check: {'; '.join(problems)}"
+        pooled = np.concatenate(rows_of[s])
+        for rows in _split_balanced(pooled, max(1, solution.bundles.get(s, 1)), pool.p):
+            problems = bundle_violations(rows, buyer, slot.buyer, pool, market, slot.grade)
+            if problems:
+                notes.append(
+                    f"dropped a {buyer.name} bundle that failed the concrete re-check: "
+                    f"{'; '.join(problems)}"
+                )
+                continue
+            made[slot.buyer] += 1
+            bundle = make_bundle(
+                rows,
+                slot.buyer,
+                pool,
+                market,
+                f"{buyer.name}-{made[slot.buyer]}",
+                shared=not buyer.exclusive,
             )
-            continue
-        made[slot.buyer] += 1
-        bundle = make_bundle(
-            rows,
-            slot.buyer,
-            pool,
-            market,
-            f"{buyer.name}-{made[slot.buyer]}",
-            shared=not buyer.exclusive,
-        )
-        bundles.append((bundle, slot.price))
+            bundles.append((bundle, slot.price))
     out = _respect_budgets(bundles, market)
     for b, buyer in enumerate(market.buyers):
         if made[b] == 0:
@@ -252,6 +255,29 @@ def concretise(
                 "more than its leads' opportunity cost (or the leads earn more elsewhere)."
             )
     return out, notes
+
+
+def _split_balanced(rows: np.ndarray, n_bundles: int, p: np.ndarray) -> list[np.ndarray]:
+    """Split pooled leads into ``n_bundles`` bundles of near-equal size and near-equal sum of p.
+
+    Sizes differ by at most one; leads in decreasing ``p`` go to the open bundle with
+    the smallest sum of p per target lead (so every bundle's mean is close to the pool's).
+    """
+    if n_bundles <= 1:
+        return [rows]
+    order = rows[np.argsort(-p[rows], kind="stable")]
+    base, extra = divmod(order.size, n_bundles)
+    target = np.array([base + (1 if j < extra else 0) for j in range(n_bundles)], dtype=float)
+    sums = np.zeros(n_bundles)
+    filled = np.zeros(n_bundles, dtype=int)
+    parts: list[list[int]] = [[] for _ in range(n_bundles)]
+    for r in order:
+        open_ = filled < target
+        j = int(np.argmin(np.where(open_, sums / np.maximum(target, 1), np.inf)))
+        parts[j].append(int(r))
+        sums[j] += p[r]
+        filled[j] += 1
+    return [np.array(part, dtype=int) for part in parts if part]
 
 
 def _respect_budgets(priced: list[tuple[Bundle, float]], market: Market) -> list[Bundle]:
@@ -345,7 +371,7 @@ def package(
     classes = build_classes(
         pool.p, pool.cost, pool.eligible, p_resolution=res, cost_bands=settings.cost_bands
     )
-    slots = build_slots(market)
+    slots = build_slots(market, aggregate=settings.formulation == "class")
     times["classes"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     solution = solve_model(

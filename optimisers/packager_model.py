@@ -79,7 +79,12 @@ class LeadClasses:
 
 @dataclass(frozen=True)
 class Slot:
-    """One possible bundle: buyer, tier (required grade, price per lead), copy number."""
+    """Bundles of one buyer and tier (required grade, price per lead).
+
+    With ``copies = K > 1`` the slot stands for up to ``K`` identical bundles whose
+    leads are pooled (``z`` = number of bundles, an integer); the repair step splits
+    the pool into ``z`` bundles. With ``copies = 1`` it is a single bundle.
+    """
 
     buyer: int
     tier: int
@@ -88,6 +93,7 @@ class Slot:
     price: float
     min_leads: int
     line: tuple[float, float] | None
+    copies: int = 1
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,7 @@ class ModelSolution:
     objective: float
     bound: float
     counts: dict[int, dict[int, int]]  # slot -> class -> leads
+    bundles: dict[int, int]  # slot -> number of bundles
     shared: np.ndarray  # leads of each class sold in shared mode
     seconds: float
     n_variables: int
@@ -132,18 +139,28 @@ def build_classes(
             (), empty, empty, empty.astype(int), np.zeros((0, eligible.shape[1]), bool)
         )
     if p_resolution is None:
-        keys = rows[:, None]
+        keys = rows
     else:
-        _, sig = np.unique(eligible[rows], axis=0, return_inverse=True)
+        packed = np.packbits(eligible[rows], axis=1)
+        if packed.shape[1] <= 8:
+            padded = np.zeros((rows.size, 8), dtype=np.uint8)
+            padded[:, : packed.shape[1]] = packed
+            _, sig = np.unique(padded.view(np.uint64).ravel(), return_inverse=True)
+        else:
+            _, sig = np.unique(packed, axis=0, return_inverse=True)
+        n_bands = int(np.ceil(1.0 / p_resolution)) + 1
         band = np.floor(p[rows] / p_resolution + 1e-9).astype(np.int64)
         c = cost[rows]
-        if np.ptp(c) > 0:
+        uniq = np.unique(c)
+        if uniq.size <= cost_bands:
+            cband = np.searchsorted(uniq, c).astype(np.int64)
+        elif cost_bands > 1:
             edges = np.unique(np.quantile(c, np.linspace(0, 1, cost_bands + 1))[1:-1])
-            cband = np.searchsorted(edges, c, side="right")
+            cband = np.searchsorted(edges, c, side="right").astype(np.int64)
         else:
             cband = np.zeros(rows.size, dtype=np.int64)
-        keys = np.column_stack([sig.ravel(), band, cband])
-    _, inverse = np.unique(keys, axis=0, return_inverse=True)
+        keys = (sig.ravel().astype(np.int64) * n_bands + band) * (cost_bands + 1) + cband
+    _, inverse = np.unique(keys, return_inverse=True)
     inverse = inverse.ravel()
     order = np.lexsort((-p[rows], cost[rows], inverse))
     sorted_cls = inverse[order]
@@ -156,8 +173,13 @@ def build_classes(
     return LeadClasses(members, cls_p, cls_cost, count, eligible[np.array([m[0] for m in members])])
 
 
-def build_slots(market: Market) -> list[Slot]:
-    """Every bundle slot of every buyer (tiers whose grade no size can certify are dropped)."""
+def build_slots(market: Market, *, aggregate: bool = True) -> list[Slot]:
+    """Bundle slots of every buyer (tiers whose grade no size can certify are dropped).
+
+    ``aggregate=True`` gives one slot per buyer and tier standing for all its identical
+    bundles (the strongest symmetry breaking: identical bundles are not told apart);
+    ``aggregate=False`` one slot per bundle, ordered by the symmetry-breaking constraints.
+    """
     slots = []
     for b, buyer in enumerate(market.buyers):
         for t, (grade, price) in enumerate(buyer.tiers(market.scale)):
@@ -169,6 +191,9 @@ def build_slots(market: Market) -> list[Slot]:
                     continue
                 line = (cert[0], cert[1])
                 min_leads = max(min_leads, cert[2])
+            if aggregate:
+                slots.append(Slot(b, t, 0, grade, price, min_leads, line, buyer.packages))
+                continue
             for j in range(buyer.packages):
                 slots.append(Slot(b, t, j, grade, price, min_leads, line))
     return slots
@@ -197,7 +222,7 @@ def _make_problem(classes: LeadClasses, slots: list[Slot], market: Market):
     u = {}
     if sharing.any():
         for c in np.flatnonzero(classes.eligible[:, sharing].any(axis=1)):
-            u[int(c)] = pulp.LpVariable(f"u_{c}", 0, int(classes.count[c]), cat="Integer")
+            u[int(c)] = prob.add_variable(f"u_{c}", 0, int(classes.count[c]), cat="Integer")
     exclusive_terms: list[list[tuple]] = [[] for _ in range(n_cls)]
     shared_terms: list[list[tuple]] = [[] for _ in range(n_cls)]
     objective: list[tuple] = []
@@ -206,11 +231,11 @@ def _make_problem(classes: LeadClasses, slots: list[Slot], market: Market):
         tag = _name(buyer.name, slot.grade or "any", slot.copy + 1)
         cls = np.flatnonzero(classes.eligible[:, slot.buyer])
         xs = {
-            int(c): pulp.LpVariable(f"x_{s}_{c}", 0, int(classes.count[c]), cat="Integer")
+            int(c): prob.add_variable(f"x_{s}_{c}", 0, int(classes.count[c]), cat="Integer")
             for c in cls
         }
         x[s] = xs
-        z[s] = pulp.LpVariable(f"z_{s}", cat="Binary")
+        z[s] = prob.add_variable(f"z_{s}", 0, slot.copies, cat="Integer")
         size[s] = pulp.LpAffineExpression([(v, 1) for v in xs.values()])
         for c, v in xs.items():
             if buyer.exclusive:
@@ -338,13 +363,11 @@ def solve_model(
             bound = _cbc_bound(log_path, objective) if log_path else objective
         else:
             info = prob.solverModel.getInfo()
-            bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else objective
+            dual = abs(float(info.mip_dual_bound))  # HiGHS minimises -objective
+            bound = dual if np.isfinite(dual) else objective
     seconds = time.perf_counter() - start
     if sol_status == pulp.LpSolutionOptimal and status == pulp.LpStatusOptimal:
-        state, bound = (
-            "optimal",
-            max(objective, min(bound, objective)) if solver == "cbc" else bound,
-        )
+        state = "optimal"
     elif sol_status == pulp.LpSolutionIntegerFeasible:
         state = "feasible"
     else:
@@ -353,17 +376,19 @@ def solve_model(
             f"{pulp.LpStatus.get(status, status)}, solution status {sol_status}) "
             f"within {time_limit} s. Increase --time-limit."
         )
-    if state == "optimal":
-        bound = (
-            objective
-            if abs(bound - objective) > 1e-6 * max(1, abs(objective)) and solver == "cbc"
-            else bound
-        )
-    gap = abs(bound - objective) / max(1e-9, abs(objective)) if objective else 0.0
+    bound = max(bound, objective)
+    if state == "optimal" and bound - objective > gap_rel * max(1.0, abs(objective)) + 1e-6:
+        bound = objective  # the log bound is stale; the solver proved optimality
+    gap = (
+        (bound - objective) / max(1e-9, abs(objective))
+        if objective
+        else (0.0 if bound <= 1e-9 else float("inf"))
+    )
     counts = {}
     for s, xs in x.items():
         got = {c: int(round(v.varValue or 0)) for c, v in xs.items()}
         counts[s] = {c: n for c, n in got.items() if n > 0}
+    n_bundles = {s: int(round(v.varValue or 0)) for s, v in z.items()}
     shared = np.zeros(classes.n_classes, dtype=int)
     for c, v in u.items():
         shared[c] = int(round(v.varValue or 0))
@@ -381,6 +406,7 @@ def solve_model(
         objective,
         bound,
         counts,
+        n_bundles,
         shared,
         seconds,
         prob.numVariables(),

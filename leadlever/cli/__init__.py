@@ -9,6 +9,7 @@ import typer
 
 from leadlever.cli import simulate
 from leadlever.cli.demo import demo
+from leadlever.cli.package import package_command
 
 __all__ = ["app", "main"]
 
@@ -21,6 +22,7 @@ app = typer.Typer(
 )
 app.add_typer(simulate.app, name="simulate")
 app.command("demo")(demo)
+app.command("package")(package_command)
 
 
 def main() -> None:
