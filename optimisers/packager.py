@@ -24,6 +24,7 @@ from engine.schema import ColumnSpec, TableSchema, closest_names, validate_table
 from optimisers.buyers import Market
 from optimisers.exceptions import InfeasibleRequirementError
 from optimisers.packager_feasibility import infeasible_by_buyer
+from optimisers.packager_greedy import greedy_packaging
 from optimisers.packager_model import (
     LeadClasses,
     ModelSolution,
@@ -72,6 +73,12 @@ class PackagerSettings:
     on_infeasible : {"report", "raise", "skip"}
         When a requirement cannot be met: return status ``"infeasible"`` with reasons,
         raise :class:`InfeasibleRequirementError`, or drop those buyers and package the rest.
+    greedy_fallback : bool
+        Also build the greedy plan (:mod:`optimisers.packager_greedy`) and keep it when it
+        earns more. The MILP enforces grade requirements through a sufficient (conservative)
+        linear condition, so on small bundles with grade requirements the greedy, which
+        checks the exact grade, can occasionally do better; without grade requirements the
+        exact-class MILP is never below the greedy.
     """
 
     solver: str = "cbc"
@@ -81,6 +88,7 @@ class PackagerSettings:
     cost_bands: int = 2
     gap_rel: float = 1e-6
     on_infeasible: str = "report"
+    greedy_fallback: bool = True
 
     def __post_init__(self) -> None:
         if self.solver not in ("cbc", "highs"):
@@ -387,6 +395,19 @@ def package(
     bundles, notes = concretise(solution, classes, slots, pool, market)
     times["repair"] = time.perf_counter() - t3
     revenue, cost, sold = plan_totals(bundles, pool)
+    method = "milp"
+    milp_profit = revenue - cost
+    if settings.greedy_fallback:
+        t4 = time.perf_counter()
+        greedy = greedy_packaging(pool, market)
+        g_rev, g_cost, g_sold = plan_totals(greedy, pool)
+        times["greedy"] = time.perf_counter() - t4
+        if g_rev - g_cost > milp_profit + 1e-9:
+            notes.append(
+                f"kept the greedy plan (profit {g_rev - g_cost:,.2f}) over the MILP plan "
+                f"({milp_profit:,.2f}): the MILP's grade condition is conservative."
+            )
+            bundles, revenue, cost, sold, method = greedy, g_rev, g_cost, g_sold, "greedy"
     times["total"] = time.perf_counter() - t0
     if reasons:
         notes = [f"skipped: {r}" for r in reasons] + notes
@@ -404,5 +425,7 @@ def package(
         formulation=settings.formulation,
         n_classes=classes.n_classes,
         model_objective=solution.objective,
+        method=method,
+        milp_profit=milp_profit,
         seconds=times,
     )

@@ -111,6 +111,10 @@ class PackagingResult:
         Why requirements cannot be met (status ``"infeasible"``).
     notes : tuple of str
         Other remarks (buyers left without a bundle, repairs).
+    method : str
+        ``"milp"``, or ``"greedy"`` when the greedy plan earned more and was kept.
+    milp_profit : float
+        Profit of the MILP plan (before any greedy fallback).
     """
 
     status: str
@@ -126,6 +130,8 @@ class PackagingResult:
     formulation: str = "class"
     n_classes: int = 0
     model_objective: float | None = None
+    method: str = "milp"
+    milp_profit: float | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -144,6 +150,8 @@ class PackagingResult:
             notes=list(self.notes),
             solver=self.solver,
             formulation=self.formulation,
+            method=self.method,
+            milp_profit=self.milp_profit,
             n_classes=self.n_classes,
             seconds=dict(self.seconds),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +16,7 @@ from optimisers.packager import PackagerSettings, package
 __all__ = ["package_command", "Solver"]
 
 
-class Solver(str, Enum):
+class Solver(StrEnum):
     cbc = "cbc"
     highs = "highs"
 
