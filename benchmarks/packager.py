@@ -137,13 +137,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--solver", default="cbc")
+    parser.add_argument("--time-limit", type=float, default=60.0)
     args = parser.parse_args()
     n_large = 20_000 if args.quick else 200_000
     report = {"large": [], "per_lead": []}
     for seed in (1, 2, 3):
         frame = make_leads(n_large, seed)
         doc = make_market(20, seed)
-        res = run_once(frame, doc, PackagerSettings(solver=args.solver, on_infeasible="skip"))
+        res = run_once(
+            frame,
+            doc,
+            PackagerSettings(solver=args.solver, on_infeasible="skip", time_limit=args.time_limit),
+        )
         res["seed"] = seed
         report["large"].append(res)
         print(json.dumps(res), flush=True)

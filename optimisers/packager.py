@@ -256,12 +256,6 @@ def concretise(
             )
             bundles.append((bundle, slot.price))
     out = _respect_budgets(bundles, market)
-    for b, buyer in enumerate(market.buyers):
-        if made[b] == 0:
-            notes.append(
-                f"{buyer.name} receives no bundle: no bundle meeting its requirements earns "
-                "more than its leads' opportunity cost (or the leads earn more elsewhere)."
-            )
     return out, notes
 
 
@@ -408,6 +402,13 @@ def package(
                 f"({milp_profit:,.2f}): the MILP's grade condition is conservative."
             )
             bundles, revenue, cost, sold, method = greedy, g_rev, g_cost, g_sold, "greedy"
+    served = {b.buyer for b in bundles}
+    notes += [
+        f"{buyer.name} receives no bundle: no bundle meeting its requirements earns more than "
+        "its leads' opportunity cost, or its leads earn more with other buyers."
+        for buyer in market.buyers
+        if buyer.name not in served
+    ]
     times["total"] = time.perf_counter() - t0
     if reasons:
         notes = [f"skipped: {r}" for r in reasons] + notes

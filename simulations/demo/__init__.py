@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from engine.io import write_table
+from simulations.demo.packaging_step import packaging_step
 from simulations.demo.world_step import world_step
 
 __all__ = ["DemoContext", "Section", "DemoResult", "run_demo", "STEPS"]
@@ -83,6 +84,7 @@ Step = Callable[[DemoContext], Section]
 #: the demo's steps, in order (each capability appends its own)
 STEPS: list[tuple[str, Step]] = [
     ("simulate the Valiant world", world_step),
+    ("package leads for partner agencies", packaging_step),
 ]
 
 
