@@ -138,10 +138,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--solver", default="cbc")
     parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     args = parser.parse_args()
     n_large = 20_000 if args.quick else 200_000
     report = {"large": [], "per_lead": []}
-    for seed in (1, 2, 3):
+    for seed in args.seeds:
         frame = make_leads(n_large, seed)
         doc = make_market(20, seed)
         res = run_once(

@@ -22,7 +22,7 @@ import pandas as pd
 from engine.exceptions import DataError, ParameterError
 from engine.schema import ColumnSpec, TableSchema, closest_names, validate_table
 from optimisers.buyers import Market
-from optimisers.exceptions import InfeasibleRequirementError
+from optimisers.exceptions import InfeasibleRequirementError, SolverError
 from optimisers.packager_feasibility import infeasible_by_buyer
 from optimisers.packager_greedy import greedy_packaging
 from optimisers.packager_model import (
@@ -175,6 +175,11 @@ def prepare_leads(
                 isinstance(a, int | float) and not isinstance(a, bool) for a in allowed
             ):
                 eligible[:, b] &= values.isin(allowed).to_numpy()
+            elif isinstance(values.dtype, pd.CategoricalDtype):
+                cats = np.asarray([str(c) for c in values.cat.categories])
+                ok_cat = np.isin(cats, [str(a) for a in allowed])
+                codes = values.cat.codes.to_numpy()
+                eligible[:, b] &= (codes >= 0) & ok_cat[np.clip(codes, 0, None)]
             else:
                 eligible[:, b] &= (
                     values.astype("string")
@@ -376,14 +381,32 @@ def package(
     slots = build_slots(market, aggregate=settings.formulation == "class")
     times["classes"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    solution = solve_model(
-        classes,
-        slots,
-        market,
-        solver=settings.solver,
-        time_limit=settings.time_limit,
-        gap_rel=settings.gap_rel,
-    )
+    try:
+        solution = solve_model(
+            classes,
+            slots,
+            market,
+            solver=settings.solver,
+            time_limit=settings.time_limit,
+            gap_rel=settings.gap_rel,
+        )
+    except SolverError:
+        if not settings.greedy_fallback:
+            raise
+        # no MILP plan within the time limit: the empty plan stands in; the greedy plan follows
+        logger.warning("the MILP found no plan within the time limit; falling back to greedy")
+        solution = ModelSolution(
+            "feasible",
+            float("inf"),
+            0.0,
+            float("inf"),
+            {},
+            {},
+            np.zeros(classes.n_classes, dtype=int),
+            0.0,
+            0,
+            0,
+        )
     times["solve"] = time.perf_counter() - t2
     t3 = time.perf_counter()
     bundles, notes = concretise(solution, classes, slots, pool, market)
@@ -402,6 +425,11 @@ def package(
                 f"({milp_profit:,.2f}): the MILP's grade condition is conservative."
             )
             bundles, revenue, cost, sold, method = greedy, g_rev, g_cost, g_sold, "greedy"
+    if not np.isfinite(solution.gap):
+        notes.append(
+            "the MILP solver found no plan within the time limit (gap unknown); "
+            "increase the time limit for an optimised plan."
+        )
     served = {b.buyer for b in bundles}
     notes += [
         f"{buyer.name} receives no bundle: no bundle meeting its requirements earns more than "

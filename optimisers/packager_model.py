@@ -318,7 +318,10 @@ def _solver(name: str, time_limit: float | None, gap_rel: float, log_path: str |
             )
         return solver
     if name == "cbc":
-        return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=gap_rel, logPath=log_path)
+        # warm start from the empty plan (always feasible) so a time limit never ends empty-handed
+        return pulp.PULP_CBC_CMD(
+            msg=False, timeLimit=time_limit, gapRel=gap_rel, logPath=log_path, warmStart=True
+        )
     raise SolverError(f"Unknown solver {name!r}; use 'cbc' or 'highs'.")
 
 
@@ -354,6 +357,8 @@ def solve_model(
     """
     start = time.perf_counter()
     prob, x, z, u = _make_problem(classes, slots, market)
+    for var in prob.variables():
+        var.setInitialValue(0)
     with tempfile.TemporaryDirectory() as tmp:
         log_path = str(Path(tmp) / "cbc.log") if solver == "cbc" else None
         status = prob.solve(_solver(solver, time_limit, gap_rel, log_path))
