@@ -26,23 +26,19 @@ from optimisers.exceptions import InfeasibleRequirementError, SolverError
 from optimisers.packager_feasibility import infeasible_by_buyer
 from optimisers.packager_greedy import greedy_packaging
 from optimisers.packager_model import (
-    LeadClasses,
     ModelSolution,
-    Slot,
     build_classes,
     build_slots,
     solve_model,
 )
+from optimisers.packager_repair import concretise
 from optimisers.packager_result import (
-    Bundle,
     LeadPool,
     PackagingResult,
-    bundle_violations,
-    make_bundle,
     plan_totals,
 )
 
-__all__ = ["PackagerSettings", "prepare_leads", "package", "concretise"]
+__all__ = ["PackagerSettings", "prepare_leads", "package"]
 
 logger = logging.getLogger(__name__)
 
@@ -197,109 +193,6 @@ def prepare_leads(
                     ok &= v <= hi
             eligible[:, b] &= ok
     return LeadPool(ids=ids, p=p, cost=cost, eligible=eligible)
-
-
-def concretise(
-    solution: ModelSolution,
-    classes: LeadClasses,
-    slots: list[Slot],
-    pool: LeadPool,
-    market: Market,
-) -> tuple[list[Bundle], list[str]]:
-    """Repair step: hand concrete leads to every bundle and re-check every requirement.
-
-    Each class hands out its leads cheapest first: exclusive bundles take disjoint
-    runs; leads sold in shared mode form a pool from which each non-exclusive buyer
-    takes a contiguous cyclic run (so no buyer gets a lead twice and no lead goes
-    to more than ``max_share`` buyers). A bundle that fails a re-check is dropped
-    and reported in the notes.
-    """
-    ptr = np.zeros(classes.n_classes, dtype=int)
-    rows_of: dict[int, list[np.ndarray]] = {s: [] for s in solution.counts}
-    shared_slots = [s for s in solution.counts if not market.buyers[slots[s].buyer].exclusive]
-    for s, counts in solution.counts.items():
-        if s in shared_slots:
-            continue
-        for c, n in counts.items():
-            rows_of[s].append(classes.members[c][ptr[c] : ptr[c] + n])
-            ptr[c] += n
-    for c in np.flatnonzero(solution.shared):
-        u = int(solution.shared[c])
-        shared_rows = classes.members[c][ptr[c] : ptr[c] + u]
-        ptr[c] += u
-        offset = 0
-        for s in sorted(shared_slots, key=lambda s: (slots[s].buyer, s)):
-            n = solution.counts[s].get(int(c), 0)
-            if n:
-                rows_of[s].append(shared_rows[(offset + np.arange(n)) % u])
-                offset += n
-    bundles: list[tuple[Bundle, float]] = []
-    notes: list[str] = []
-    made = {b: 0 for b in range(len(market.buyers))}
-    for s in sorted(rows_of, key=lambda s: (slots[s].buyer, s)):
-        if not rows_of[s]:
-            continue
-        slot = slots[s]
-        buyer = market.buyers[slot.buyer]
-        pooled = np.concatenate(rows_of[s])
-        for rows in _split_balanced(pooled, max(1, solution.bundles.get(s, 1)), pool.p):
-            problems = bundle_violations(rows, buyer, slot.buyer, pool, market, slot.grade)
-            if problems:
-                notes.append(
-                    f"dropped a {buyer.name} bundle that failed the concrete re-check: "
-                    f"{'; '.join(problems)}"
-                )
-                continue
-            made[slot.buyer] += 1
-            bundle = make_bundle(
-                rows,
-                slot.buyer,
-                pool,
-                market,
-                f"{buyer.name}-{made[slot.buyer]}",
-                shared=not buyer.exclusive,
-            )
-            bundles.append((bundle, slot.price))
-    out = _respect_budgets(bundles, market)
-    return out, notes
-
-
-def _split_balanced(rows: np.ndarray, n_bundles: int, p: np.ndarray) -> list[np.ndarray]:
-    """Split pooled leads into ``n_bundles`` bundles of near-equal size and near-equal sum of p.
-
-    Sizes differ by at most one; leads in decreasing ``p`` go to the open bundle with
-    the smallest sum of p per target lead (so every bundle's mean is close to the pool's).
-    """
-    if n_bundles <= 1:
-        return [rows]
-    order = rows[np.argsort(-p[rows], kind="stable")]
-    base, extra = divmod(order.size, n_bundles)
-    target = np.array([base + (1 if j < extra else 0) for j in range(n_bundles)], dtype=float)
-    sums = np.zeros(n_bundles)
-    filled = np.zeros(n_bundles, dtype=int)
-    parts: list[list[int]] = [[] for _ in range(n_bundles)]
-    for r in order:
-        open_ = filled < target
-        j = int(np.argmin(np.where(open_, sums / np.maximum(target, 1), np.inf)))
-        parts[j].append(int(r))
-        sums[j] += p[r]
-        filled[j] += 1
-    return [np.array(part, dtype=int) for part in parts if part]
-
-
-def _respect_budgets(priced: list[tuple[Bundle, float]], market: Market) -> list[Bundle]:
-    """Price each bundle at its exact grade unless that breaks the buyer's budget (then at its tier)."""
-    out = [b for b, _ in priced]
-    for buyer in market.buyers:
-        if buyer.budget is None:
-            continue
-        idx = [i for i, (b, _) in enumerate(priced) if b.buyer == buyer.name]
-        if sum(out[i].price for i in idx) > buyer.budget + 1e-9:
-            for i in idx:
-                out[i] = dataclasses.replace(
-                    out[i], price_per_lead=min(out[i].price_per_lead, priced[i][1])
-                )
-    return out
 
 
 def _infeasible(reasons: list[str], settings: PackagerSettings, pool: LeadPool) -> PackagingResult:
