@@ -62,7 +62,9 @@ def concretise(
         slot = slots[s]
         buyer = market.buyers[slot.buyer]
         pooled = np.concatenate(rows_of[s])
-        for rows in _split_balanced(pooled, max(1, solution.bundles.get(s, 1)), pool.p):
+        parts = _split_balanced(pooled, max(1, solution.bundles.get(s, 1)), pool.p)
+        parts = _swap_fix(parts, slot, pool, market)
+        for rows in parts:
             problems = bundle_violations(rows, buyer, slot.buyer, pool, market, slot.grade)
             if problems:
                 notes.append(
@@ -82,6 +84,50 @@ def concretise(
             bundles.append((bundle, slot.price))
     out = _respect_budgets(bundles, market)
     return out, notes
+
+
+def _swap_fix(
+    parts: list[np.ndarray], slot: Slot, pool: LeadPool, market: Market, max_rounds: int = 20
+) -> list[np.ndarray]:
+    """Swap leads between sibling bundles until each passes its re-check (if a swap can do it).
+
+    Splitting pooled leads keeps the pool's mean but a part can fall just short; moving a
+    low-p lead of a failing part against a higher-p lead of a sibling often fixes it.
+    """
+    if len(parts) < 2:
+        return parts
+    buyer = market.buyers[slot.buyer]
+
+    def fails(rows: np.ndarray) -> bool:
+        return bool(bundle_violations(rows, buyer, slot.buyer, pool, market, slot.grade))
+
+    parts = [np.array(r) for r in parts]
+    for _ in range(max_rounds):
+        bad = [i for i, r in enumerate(parts) if fails(r)]
+        if not bad:
+            break
+        i = bad[0]
+        fixed = False
+        for a in parts[i][np.argsort(pool.p[parts[i]])][:5]:
+            for j in range(len(parts)):
+                if j == i:
+                    continue
+                for b in parts[j][np.argsort(pool.p[parts[j]])]:
+                    if pool.p[b] <= pool.p[a]:
+                        continue
+                    new_i = np.where(parts[i] == a, b, parts[i])
+                    new_j = np.where(parts[j] == b, a, parts[j])
+                    if not fails(new_i) and (j in bad or not fails(new_j)):
+                        parts[i], parts[j] = new_i, new_j
+                        fixed = True
+                        break
+                if fixed:
+                    break
+            if fixed:
+                break
+        if not fixed:
+            break
+    return parts
 
 
 def _split_balanced(rows: np.ndarray, n_bundles: int, p: np.ndarray) -> list[np.ndarray]:
