@@ -138,11 +138,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--solver", default="cbc")
     parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--per-lead-only", action="store_true")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     args = parser.parse_args()
     n_large = 20_000 if args.quick else 200_000
     report = {"large": [], "per_lead": []}
-    for seed in args.seeds:
+    for seed in args.seeds if not args.per_lead_only else ():
         frame = make_leads(n_large, seed)
         doc = make_market(20, seed)
         res = run_once(
@@ -159,7 +160,7 @@ def main() -> None:
         cls = run_once(
             frame,
             doc,
-            PackagerSettings(solver=args.solver, on_infeasible="skip"),
+            PackagerSettings(solver=args.solver, on_infeasible="skip", time_limit=args.time_limit),
             with_greedy=False,
         )
         per = run_once(

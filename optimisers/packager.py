@@ -315,7 +315,8 @@ def package(
         if g_rev - g_cost > milp_profit + 1e-9:
             notes.append(
                 f"kept the greedy plan (profit {g_rev - g_cost:,.2f}) over the MILP plan "
-                f"({milp_profit:,.2f}): the MILP's grade condition is conservative."
+                f"({milp_profit:,.2f}); the MILP's grade condition is conservative and a time "
+                "limit may stop it early."
             )
             bundles, revenue, cost, sold, method = greedy, g_rev, g_cost, g_sold, "greedy"
     if not np.isfinite(solution.gap):
