@@ -61,7 +61,7 @@ def packaging_step(ctx: DemoContext) -> Section:
 
     leads, source = _sell_list(ctx)
     market = read_buyers(EXAMPLE_BUYERS)
-    result = package(leads, market, settings=PackagerSettings(on_infeasible="skip", time_limit=20))
+    result = package(leads, market, settings=PackagerSettings(on_infeasible="skip", time_limit=6))
     ctx.data["packages"] = result
     frame = result.packages_frame()
     lines = [
