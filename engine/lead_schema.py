@@ -15,7 +15,32 @@ import pandas as pd
 from engine.io import read_table
 from engine.schema import ColumnSpec, TableSchema, validate_table
 
-__all__ = ["LEAD_SCHEMA", "OUTCOME_SCHEMA", "load_leads", "data_dictionary"]
+__all__ = [
+    "LEAD_SCHEMA",
+    "OUTCOME_SCHEMA",
+    "OUTCOME_COLUMNS",
+    "is_outcome_column",
+    "load_leads",
+    "data_dictionary",
+]
+
+#: lead-table columns only known after a lead is worked (outcomes): never model inputs
+OUTCOME_COLUMNS = (
+    "converted",
+    "days_to_convert",
+    "placement_salary",
+    "commission",
+    "n_interactions",
+    "effort_hours",
+    "fit_feedback",
+    "resale_value",
+)
+
+
+def is_outcome_column(name: str) -> bool:
+    """Whether a column is an outcome or simulator ground truth (``true_*``) by the shared vocabulary."""
+    return name in OUTCOME_COLUMNS or name.startswith("true_")
+
 
 _C = ColumnSpec
 

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from engine.exceptions import DataError, MissingColumnsError, ParameterError
+from engine.lead_schema import is_outcome_column
 from engine.schema import _FALSE, _TRUE, closest_names
 from engine.splines import rcs_basis, rcs_combination
 
@@ -154,8 +155,19 @@ class Preprocessor:
             )
         plans: list[dict[str, Any]] = []
         excluded: list[str] = []
+        leaking = [
+            str(c) for c in frame.columns if c not in self.drop and is_outcome_column(str(c))
+        ]
+        if leaking:
+            msg = (
+                f"Excluded outcome and ground-truth column(s) {leaking} from the features: they are "
+                "only known after a lead is worked (shared lead vocabulary), so they would leak the "
+                "outcome. Rename a column if it really is known when a lead arrives."
+            )
+            logger.info(msg)
+            warnings.warn(msg, UserWarning, stacklevel=2)
         for name in frame.columns:
-            if name in self.drop:
+            if name in self.drop or str(name) in leaking:
                 continue
             kind = infer_kind(frame[name], name)
             if kind == "id":

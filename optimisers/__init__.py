@@ -3,6 +3,7 @@ consultant planning and the PuLP lead packager."""
 
 from optimisers.allocator import Allocation, AllocatorSettings, Certificate, allocate
 from optimisers.bayes_curves import CurveDraw, HillGrid, draw_curves, grid_log_posterior, make_grid
+from optimisers.buyers import Buyer, Market, parse_buyers, read_buyers
 from optimisers.campaign_step import CampaignStepResult, campaign_step
 from optimisers.constraints import GroupConstraint, check_feasible, resolve_bounds
 from optimisers.curve_fit import CurveFitResult, FittedCurve, fit_curve, fit_curves
@@ -19,6 +20,7 @@ from optimisers.curves import (
     curve_from_params,
 )
 from optimisers.exceptions import (
+    BuyersFileError,
     ConvergenceError,
     CurveError,
     CurveFitError,
@@ -26,9 +28,14 @@ from optimisers.exceptions import (
     InfeasibleRequirementError,
     OptimiserError,
     PlannerError,
+    SolverError,
 )
+from optimisers.grades import GradeScale, certified_line, grade_bundle
 from optimisers.learner import CampaignLearner, LearnerSettings, LearnerStep
 from optimisers.objectives import Objective
+from optimisers.packager import PackagerSettings, package, prepare_leads
+from optimisers.packager_greedy import greedy_packaging
+from optimisers.packager_result import Bundle, LeadPool, PackagingResult, plan_violations
 from optimisers.planner import Plan, PlannerSettings, load_consultants, plan_actions
 from optimisers.scenarios import (
     Frontier,
@@ -94,4 +101,21 @@ __all__ = [
     "plan_actions",
     "load_consultants",
     "PlannerError",
+    "Buyer",
+    "Market",
+    "parse_buyers",
+    "read_buyers",
+    "BuyersFileError",
+    "SolverError",
+    "GradeScale",
+    "grade_bundle",
+    "certified_line",
+    "PackagerSettings",
+    "package",
+    "prepare_leads",
+    "greedy_packaging",
+    "Bundle",
+    "LeadPool",
+    "PackagingResult",
+    "plan_violations",
 ]

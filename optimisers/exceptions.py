@@ -21,6 +21,8 @@ __all__ = [
     "ZeroCapacityError",
     "ConsultantsFileError",
     "PlanSolveError",
+    "BuyersFileError",
+    "SolverError",
 ]
 
 
@@ -50,11 +52,21 @@ class InfeasibleRequirementError(OptimiserError, ValueError):
     ----------
     conflict : str
         Short machine-readable name of the conflict (e.g. ``"budget_above_max"``).
+    reasons : list of str
+        One sentence per unmet requirement (the packager: which buyer, which
+        requirement, by how much).
     """
 
-    def __init__(self, message: str, conflict: str = "infeasible"):
+    def __init__(
+        self,
+        message: str,
+        conflict: str = "infeasible",
+        *,
+        reasons: list[str] | tuple[str, ...] = (),
+    ):
         super().__init__(message)
         self.conflict = conflict
+        self.reasons = list(reasons) if reasons else [message]
 
 
 class ConvergenceError(OptimiserError, RuntimeError):
@@ -82,3 +94,14 @@ class ConsultantsFileError(PlannerError, InputFileError):
 
 class PlanSolveError(PlannerError, RuntimeError):
     """The assignment MILP returned no usable solution (solver failure, not optimal)."""
+
+
+# --- packager --------------------------------------------------------------------------------
+
+
+class BuyersFileError(OptimiserError, InputFileError):
+    """A buyers file (TOML) is malformed: unknown key, wrong type, value out of range."""
+
+
+class SolverError(OptimiserError, RuntimeError):
+    """The MILP solver is unavailable or returned no usable solution."""

@@ -19,6 +19,7 @@ from leadlever.cli import (
     simulate_campaign,  # noqa: F401 (registers `simulate campaign`)
 )
 from leadlever.cli.demo import demo
+from leadlever.cli.package import package_command
 from leadlever.cli.plan import plan
 from leadlever.cli.rescore import rescore
 
@@ -42,6 +43,7 @@ app.add_typer(campaign.app, name="campaign")
 app.add_typer(roi.app, name="roi")
 app.add_typer(allocate.app, name="allocate")
 app.command("demo")(demo)
+app.command("package")(package_command)
 
 
 def main() -> None:

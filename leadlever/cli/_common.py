@@ -11,6 +11,7 @@ import functools
 import json
 import math
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -54,24 +55,47 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (typer.Exit, typer.Abort, SystemExit):
-            raise
-        except LeadLeverError as exc:
-            echo_err(f"Error: {exc}")
-            raise typer.Exit(EXIT_USER_ERROR) from None
-        except KeyboardInterrupt:
-            echo_err("Interrupted; no output was written.")
-            raise typer.Exit(130) from None
-        except Exception as exc:  # internal failure: say so, keep it short
-            echo_err(
-                f"Internal error ({type(exc).__name__}: {exc}). This is a bug in LeadLever; "
-                "please report it with the command you ran."
-            )
-            raise typer.Exit(EXIT_INTERNAL) from None
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                return _run(func, args, kwargs)
+            finally:
+                _print_notes(caught)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _print_notes(caught: list[warnings.WarningMessage]) -> None:
+    """Library warnings as one readable line each on stderr (no file paths), deduplicated."""
+    seen: set[str] = set()
+    for item in caught:
+        text = str(item.message)
+        if text in seen or issubclass(
+            item.category, DeprecationWarning | PendingDeprecationWarning
+        ):
+            continue
+        seen.add(text)
+        echo_err(f"Note: {text}")
+
+
+def _run(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """Call a command; user errors exit 2 with a message, internal ones exit 1."""
+    try:
+        return func(*args, **kwargs)
+    except (typer.Exit, typer.Abort, SystemExit):
+        raise
+    except LeadLeverError as exc:
+        echo_err(f"Error: {exc}")
+        raise typer.Exit(EXIT_USER_ERROR) from None
+    except KeyboardInterrupt:
+        echo_err("Interrupted; no output was written.")
+        raise typer.Exit(130) from None
+    except Exception as exc:  # internal failure: say so, keep it short
+        echo_err(
+            f"Internal error ({type(exc).__name__}: {exc}). This is a bug in LeadLever; "
+            "please report it with the command you ran."
+        )
+        raise typer.Exit(EXIT_INTERNAL) from None
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from engine.io import write_table
 from simulations.demo.loop_step import loop_step
+from simulations.demo.packaging_step import packaging_step
 from simulations.demo.pricing_step import pricing_step
 from simulations.demo.qualification_step import qualification_step
 from simulations.demo.roi_step import roi_step
@@ -111,6 +112,7 @@ STEPS: list[tuple[str, Step]] = [
     ("evaluate expected ROI and reallocate the budget", roi_step),
     ("closed-loop campaign learning", loop_step),
     ("price leads for sale and compare deals", pricing_step),
+    ("package leads for partner agencies", packaging_step),
 ]
 
 

@@ -167,6 +167,12 @@ def pricing_step(ctx: DemoContext) -> Section:
         explanation=(
             "Prices are weighted by each lead's probability, floored at generation cost and capped at "
             "the partners' willingness to pay (simulator ground truth). Deals are lines in p; p* is "
-            "where they cross; the forecast of p is the Poisson-binomial share of high-quality leads."
+            "where they cross; the forecast of p is the Poisson-binomial share of high-quality leads. "
+            "Take the deal that is best at the forecast p, and watch p against p*."
         ),
+        highlights={
+            "Leads priced for sale": f"{len(priced):,}",
+            "Break-even p* between the two deals": f"{p_star:.3f}",
+            "Forecast p for the pool": f"{forecast.mean:.3f}",
+        },
     )

@@ -85,5 +85,15 @@ def qualification_step(ctx: DemoContext) -> Section:
         lines=lines,
         tables={"qualification_profile": profile, "work_queue": plan.queue},
         plots=plots,
-        explanation="p_convert x commission - delivery cost; sell when resale beats it or fit and timing are low.",
+        explanation=(
+            "Each open lead's in-house value is p_convert x commission - delivery cost. Work the in-house "
+            "queue in priority order with the named consultant; nurture the rest; sell a lead when a "
+            "partner pays more than it is worth in-house, or when it is low on fit and timing."
+        ),
+        highlights={
+            "Leads to work in-house / nurture / sell": (
+                f"{d['n_in_house']:,} / {d['n_nurture']:,} / {d['n_sell']:,}"
+            ),
+            "Expected profit of the plan": f"{d['expected_profit']:,.0f} EUR",
+        },
     )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from engine.plots import plot_all
 from engine.scoring import fit_and_evaluate
 from simulations.leads import TRUE_COLUMNS
 
@@ -88,6 +89,15 @@ def scoring_step(ctx: DemoContext) -> Section:
             "conversion_confusion": confusion,
             "attribute_importance": model.importance(),
         },
-        explanation="Penalised logistic regression (statsmodels) with calibrated probabilities; "
-        "metrics are out-of-fold.",
+        plots=tuple(plot_all(report.oof["converted"], report.oof["p_convert"], ctx.out_dir)),
+        explanation=(
+            "A penalised logistic regression (statsmodels) with calibrated probabilities; every metric "
+            "is out-of-fold. Consultants work the bottom-of-funnel leads first, in descending p_convert; "
+            "the reasons say why each lead scores as it does."
+        ),
+        highlights={
+            "Conversion model AUC (out-of-fold)": f"{ev.auc:.3f}",
+            "Precision / recall at p > 0.5": f"{c.precision:.0%} / {c.recall:.0%}",
+            "Open leads at the bottom of the funnel": f"{int((scored['score'] > 65).sum()):,}",
+        },
     )

@@ -54,3 +54,15 @@ def test_demo_runs_and_writes_tables(demo_run):
     assert (out / "report.html").exists()
     # progress goes to stderr, the JSON object alone to stdout
     assert "[1/" in result.stderr
+
+
+def test_demo_covers_the_whole_case_and_report(demo_run):
+    out, payload, _ = demo_run
+    keys = [s["key"] for s in payload["sections"]]
+    for needed in ("world", "scoring", "qualification", "roi", "loop", "pricing"):
+        assert needed in keys
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for section in payload["sections"]:
+        assert section["highlights"], f"section {section['key']} has no key numbers"
+        assert section["plots"], f"section {section['key']} has no plot"
+        assert section["title"] in html.replace("&#x27;", "'").replace("&amp;", "&")

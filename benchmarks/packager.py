@@ -1,0 +1,186 @@
+"""Benchmark: the PuLP packager at marketplace scale.
+
+Run: python benchmarks/packager.py [--quick]
+
+1. 200,000 simulated leads (p = true_p_convert plus noise, opportunity cost =
+   a random fraction of the lead's expected in-house value), 20 buyers: end-to-end
+   time of the class formulation (target <= 5 s, proven optimal), every concrete
+   bundle re-checked; profit against the greedy baseline on the same instances.
+2. 2,000 leads: class vs per-lead formulation (per-lead capped at 120 s): time
+   ratio and profit difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from optimisers.buyers import parse_buyers  # noqa: E402
+from optimisers.packager import PackagerSettings, package, prepare_leads  # noqa: E402
+from optimisers.packager_greedy import greedy_packaging  # noqa: E402
+from optimisers.packager_result import plan_totals, plan_violations  # noqa: E402
+from simulations.leads import simulate_leads  # noqa: E402
+
+ROLES = [
+    "data_scientist",
+    "data_engineer",
+    "bi_engineer",
+    "software_engineer",
+    "analyst",
+    "product_manager",
+]
+CITIES = ["London", "Berlin", "Paris", "Warsaw", "Munich", "Amsterdam", "Lisbon", "Manchester"]
+GRADES = ["AAA", "AA", "A", "BBB", "BB", "B"]
+
+
+def make_leads(n: int, seed: int):
+    rng = np.random.default_rng(seed)
+    frame = simulate_leads(n, seed=seed)
+    noisy = frame["true_p_convert"].to_numpy() + rng.normal(0, 0.03, n)
+    frame["p_convert"] = np.clip(noisy, 0.001, 0.999)
+    frame["p_fit"] = frame["true_p_fit"]
+    frame["in_house_value"] = frame["p_convert"] * rng.uniform(20, 200, n)
+    return frame
+
+
+def make_market(n_buyers: int, seed: int, scale: float = 1.0) -> dict:
+    """Random buyers over the simulated lead columns (sizes scaled by ``scale``)."""
+    rng = np.random.default_rng(seed)
+    buyers = []
+    for i in range(n_buyers):
+        lo = int(rng.integers(20, 200) * scale) + 5
+        b = {
+            "name": f"agency-{i + 1:02d}",
+            "packages": int(rng.integers(1, 4)),
+            "min_leads": lo,
+            "max_leads": int(lo * rng.uniform(1.5, 4)),
+        }
+        kind = i % 4
+        if kind == 0:
+            b["price_per_lead"] = float(rng.integers(10, 40))
+        elif kind == 1:
+            top = float(rng.integers(60, 150))
+            b["price_per_lead"] = {"AAA": top, "AA": round(top * 0.85), "A": round(top * 0.7)}
+            b["min_grade"] = "A"
+        elif kind == 2:
+            b["price_per_lead"] = float(rng.integers(30, 90))
+            b["min_mean_p"] = round(float(rng.uniform(0.3, 0.5)), 2)
+        else:
+            b["price_per_lead"] = {
+                "AA": float(rng.integers(50, 100)),
+                "BBB": float(rng.integers(20, 50)),
+            }
+            b["min_grade"] = "BBB"
+            b["exclusive"] = bool(rng.random() < 0.5)
+            b["share_discount"] = 0.3
+        if rng.random() < 0.6:
+            b["filters"] = {
+                "role_category": sorted(
+                    rng.choice(ROLES, int(rng.integers(1, 4)), replace=False).tolist()
+                )
+            }
+        if rng.random() < 0.3:
+            b["filters"] = {
+                **b.get("filters", {}),
+                "city": sorted(rng.choice(CITIES, 3, replace=False).tolist()),
+            }
+        if rng.random() < 0.25:
+            b["min_p_fit"] = 0.3
+        if rng.random() < 0.2:
+            b["budget"] = float(rng.integers(5, 20) * 1000)
+        buyers.append(b)
+    return {"market": {"max_share": 2}, "buyer": buyers}
+
+
+def run_once(frame, doc, settings, with_greedy=True):
+    market = parse_buyers(doc, source="benchmark")
+    t = time.perf_counter()
+    result = package(
+        frame, market, prob_col="p_convert", cost_col="in_house_value", settings=settings
+    )
+    seconds = time.perf_counter() - t
+    pool = prepare_leads(frame, market, prob_col="p_convert", cost_col="in_house_value")
+    violations = plan_violations(result.bundles, pool, market)
+    out = {
+        "status": result.status,
+        "gap": result.gap,
+        "seconds": seconds,
+        "stages": result.seconds,
+        "profit": result.profit,
+        "revenue": result.revenue,
+        "n_bundles": len(result.bundles),
+        "n_classes": result.n_classes,
+        "violations": len(violations),
+        "notes": list(result.notes)[:3],
+    }
+    if with_greedy:
+        t = time.perf_counter()
+        greedy = greedy_packaging(pool, market)
+        rev, cost, _ = plan_totals(greedy, pool)
+        out.update(
+            greedy_profit=rev - cost,
+            greedy_seconds=time.perf_counter() - t,
+            greedy_violations=len(plan_violations(greedy, pool, market)),
+            profit_ratio=(result.profit / (rev - cost)) if rev - cost > 0 else None,
+        )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--solver", default="cbc")
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--per-lead-only", action="store_true")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    args = parser.parse_args()
+    n_large = 20_000 if args.quick else 200_000
+    report = {"large": [], "per_lead": []}
+    for seed in args.seeds if not args.per_lead_only else ():
+        frame = make_leads(n_large, seed)
+        doc = make_market(20, seed)
+        res = run_once(
+            frame,
+            doc,
+            PackagerSettings(solver=args.solver, on_infeasible="skip", time_limit=args.time_limit),
+        )
+        res["seed"] = seed
+        report["large"].append(res)
+        print(json.dumps(res), flush=True)
+    for seed in (1, 2):
+        frame = make_leads(2_000, 100 + seed)
+        doc = make_market(8, 100 + seed, scale=0.2)
+        cls = run_once(
+            frame,
+            doc,
+            PackagerSettings(solver=args.solver, on_infeasible="skip", time_limit=args.time_limit),
+            with_greedy=False,
+        )
+        per = run_once(
+            frame,
+            doc,
+            PackagerSettings(
+                solver=args.solver, formulation="per_lead", on_infeasible="skip", time_limit=120
+            ),
+            with_greedy=False,
+        )
+        row = {
+            "seed": seed,
+            "class": cls,
+            "per_lead": per,
+            "time_ratio_per_lead_over_class": per["seconds"] / cls["seconds"],
+            "profit_difference_per_lead_minus_class": per["profit"] - cls["profit"],
+        }
+        report["per_lead"].append(row)
+        print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""``leadlever package``: sell scored leads in quality-graded bundles to partner agencies."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from engine.io import read_table, table_format, write_table
+from leadlever.cli._common import EXIT_USER_ERROR, echo_err, emit_json, handle_errors, print_table
+from optimisers.buyers import read_buyers
+from optimisers.packager import PackagerSettings, package
+
+__all__ = ["package_command", "Solver"]
+
+
+class Solver(StrEnum):
+    cbc = "cbc"
+    highs = "highs"
+
+
+@handle_errors
+def package_command(
+    scored: Annotated[
+        Path, typer.Argument(help="Scored leads (CSV/Parquet) with a probability column.")
+    ],
+    buyers: Annotated[
+        Path, typer.Argument(help="Buyers file (TOML): one [[buyer]] table per partner.")
+    ],
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Output CSV: lead_id, package_id, buyer of every lead sold."),
+    ],
+    prob_col: Annotated[
+        str, typer.Option("--prob-col", help="Column with each lead's conversion probability.")
+    ] = "p_convert",
+    cost_col: Annotated[
+        str | None,
+        typer.Option(
+            "--cost-col",
+            help="Column with each lead's opportunity cost (e.g. expected in-house value); default 0.",
+        ),
+    ] = None,
+    id_col: Annotated[
+        str, typer.Option("--id-col", help="Column with lead ids (row numbers if absent).")
+    ] = "lead_id",
+    solver: Annotated[
+        Solver,
+        typer.Option("--solver", help="MILP solver: cbc (bundled) or highs (needs highspy)."),
+    ] = Solver.cbc,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(
+            "--time-limit",
+            min=0.01,
+            help="Seconds for the solver; at the limit the best plan is returned with its gap.",
+        ),
+    ] = None,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object on stdout.")
+    ] = False,
+) -> None:
+    """Package SCORED leads into graded bundles for the buyers in BUYERS.toml."""
+    table_format(out)
+    market = read_buyers(buyers)
+    frame = read_table(scored)
+    settings = PackagerSettings(solver=solver.value, time_limit=time_limit)
+    result = package(
+        frame,
+        market,
+        prob_col=prob_col,
+        cost_col=cost_col,
+        id_col=id_col,
+        settings=settings,
+        source=str(scored),
+    )
+    if result.status == "infeasible":
+        if json_out:
+            emit_json(result.to_dict())
+        echo_err("Error: no packaging meets every buyer's requirements; nothing was written.")
+        for reason in result.reasons:
+            echo_err(f"  - {reason}")
+        raise typer.Exit(EXIT_USER_ERROR)
+    write_table(result.to_frame(), out)
+    if json_out:
+        emit_json({**result.to_dict(), "out": str(out)})
+        return
+    gap = "" if result.status == "optimal" else f" (gap {result.gap:.2%})"
+    typer.echo(
+        f"Status: {result.status}{gap}. Revenue {result.revenue:,.2f}, opportunity cost "
+        f"{result.cost:,.2f}, profit {result.profit:,.2f}; {len(result.unsold):,} leads unsold."
+    )
+    print_table(result.packages_frame(), title="Bundles:")
+    for note in result.notes:
+        typer.echo(f"Note: {note}")
+    typer.echo(f"Wrote {out}.")

@@ -1,0 +1,354 @@
+"""Package scored leads into quality-graded bundles for partner agencies.
+
+Stages (one function each): :func:`prepare_leads` (validate the table, compute
+which buyer each lead qualifies for), :func:`~optimisers.packager_feasibility.explain_infeasibility`
+(requirements no bundle can meet), :func:`~optimisers.packager_model.build_classes`
+and :func:`~optimisers.packager_model.solve_model` (the class MILP),
+:func:`concretise` (the repair step: hand concrete lead ids to every bundle and
+re-check every requirement on it), then a :class:`PackagingResult`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from engine.exceptions import DataError, ParameterError
+from engine.schema import ColumnSpec, TableSchema, closest_names, validate_table
+from optimisers.buyers import Market
+from optimisers.exceptions import InfeasibleRequirementError, SolverError
+from optimisers.packager_feasibility import infeasible_by_buyer
+from optimisers.packager_greedy import greedy_packaging
+from optimisers.packager_model import (
+    ModelSolution,
+    build_classes,
+    build_slots,
+    solve_model,
+)
+from optimisers.packager_repair import concretise
+from optimisers.packager_result import (
+    LeadPool,
+    PackagingResult,
+    plan_totals,
+)
+
+__all__ = ["PackagerSettings", "prepare_leads", "package"]
+
+logger = logging.getLogger(__name__)
+
+_FORMULATIONS = ("class", "per_lead")
+_ON_INFEASIBLE = ("report", "raise", "skip")
+
+
+@dataclass(frozen=True)
+class PackagerSettings:
+    """Settings of :func:`package`.
+
+    Parameters
+    ----------
+    solver : {"cbc", "highs"}
+        CBC (bundled with PuLP) or HiGHS (needs ``highspy``).
+    time_limit : float, optional
+        Seconds for the MILP solver; at the limit the best plan found is returned
+        with status ``"feasible"`` and its gap.
+    formulation : {"class", "per_lead"}
+        Lead classes with integer counts, or one binary per lead and bundle slot.
+    p_resolution : float or None
+        Width of the conversion-probability bands of the classes (``None``: one class
+        per lead, exact but only for small tables).
+    cost_bands : int
+        Quantile bands of the opportunity cost.
+    gap_rel : float
+        Relative gap at which the solver may stop and call the plan optimal.
+    on_infeasible : {"report", "raise", "skip"}
+        When a requirement cannot be met: return status ``"infeasible"`` with reasons,
+        raise :class:`InfeasibleRequirementError`, or drop those buyers and package the rest.
+    greedy_fallback : bool
+        Also build the greedy plan (:mod:`optimisers.packager_greedy`) and keep it when it
+        earns more. The MILP enforces grade requirements through a sufficient (conservative)
+        linear condition, so on small bundles with grade requirements the greedy, which
+        checks the exact grade, can occasionally do better; without grade requirements the
+        exact-class MILP is never below the greedy.
+    """
+
+    solver: str = "cbc"
+    time_limit: float | None = None
+    formulation: str = "class"
+    p_resolution: float | None = 0.05
+    cost_bands: int = 2
+    gap_rel: float = 1e-6
+    on_infeasible: str = "report"
+    greedy_fallback: bool = True
+
+    def __post_init__(self) -> None:
+        if self.solver not in ("cbc", "highs"):
+            raise ParameterError(
+                f"The 'solver' parameter of PackagerSettings must be 'cbc' or 'highs'. "
+                f"Got {self.solver!r} instead."
+            )
+        if self.formulation not in _FORMULATIONS:
+            raise ParameterError(
+                f"The 'formulation' parameter of PackagerSettings must be one of "
+                f"{_FORMULATIONS}. Got {self.formulation!r} instead."
+            )
+        if self.on_infeasible not in _ON_INFEASIBLE:
+            raise ParameterError(
+                f"The 'on_infeasible' parameter of PackagerSettings must be one of "
+                f"{_ON_INFEASIBLE}. Got {self.on_infeasible!r} instead."
+            )
+        if self.time_limit is not None and not self.time_limit > 0:
+            raise ParameterError(
+                f"The 'time_limit' parameter of PackagerSettings must be > 0. "
+                f"Got {self.time_limit!r} instead."
+            )
+        if self.p_resolution is not None and not 0 < self.p_resolution <= 0.5:
+            raise ParameterError(
+                f"The 'p_resolution' parameter of PackagerSettings must be in (0, 0.5]. "
+                f"Got {self.p_resolution!r} instead."
+            )
+
+
+def _check_buyer_columns(frame: pd.DataFrame, market: Market, source: str | None) -> None:
+    cols = [str(c) for c in frame.columns]
+    where = f"File '{source}'" if source else "The leads table"
+    for buyer in market.buyers:
+        for col in list(buyer.filters) + list(buyer.bounds):
+            if col not in frame.columns:
+                close = closest_names(col, cols)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                raise DataError(
+                    f"Buyer '{buyer.name}' requires column '{col}'{hint}, which {where.lower()} "
+                    f"lacks. Add the column to the leads or change the buyer's requirement."
+                )
+
+
+def prepare_leads(
+    frame: pd.DataFrame,
+    market: Market,
+    *,
+    prob_col: str = "p_convert",
+    cost_col: str | None = None,
+    id_col: str = "lead_id",
+    source: str | None = None,
+) -> LeadPool:
+    """Validate the leads and compute each lead's eligibility for each buyer.
+
+    A lead qualifies for a buyer when every filter column holds an allowed value and
+    every bounded criterion lies within the buyer's bounds (a missing value fails).
+
+    Raises
+    ------
+    engine.exceptions.DataError
+        Missing probability / cost / filter column (with the closest name), values
+        out of range (a probability in percent is detected), duplicate ids.
+    """
+    specs = [ColumnSpec(prob_col, "probability")]
+    if cost_col is not None:
+        specs.append(ColumnSpec(cost_col, "numeric"))
+    if id_col in frame.columns:
+        specs.append(ColumnSpec(id_col, "id"))
+    crits = sorted({c for b in market.buyers for c in b.bounds})
+    _check_buyer_columns(frame, market, source)
+    specs += [
+        ColumnSpec(c, "numeric", allow_missing=True) for c in crits if c not in (prob_col, cost_col)
+    ]
+    data = validate_table(frame, TableSchema("packager_leads", tuple(specs)), source=source)
+    n = len(data)
+    ids = data[id_col].to_numpy(dtype=object) if id_col in data.columns else np.arange(1, n + 1)
+    p = data[prob_col].to_numpy(dtype=float)
+    cost = data[cost_col].to_numpy(dtype=float) if cost_col is not None else np.zeros(n)
+    eligible = np.ones((n, len(market.buyers)), dtype=bool)
+    for b, buyer in enumerate(market.buyers):
+        for col, allowed in buyer.filters.items():
+            values = data[col]
+            if pd.api.types.is_numeric_dtype(values) and all(
+                isinstance(a, int | float) and not isinstance(a, bool) for a in allowed
+            ):
+                eligible[:, b] &= values.isin(allowed).to_numpy()
+            elif isinstance(values.dtype, pd.CategoricalDtype):
+                cats = np.asarray([str(c) for c in values.cat.categories])
+                ok_cat = np.isin(cats, [str(a) for a in allowed])
+                codes = values.cat.codes.to_numpy()
+                eligible[:, b] &= (codes >= 0) & ok_cat[np.clip(codes, 0, None)]
+            else:
+                eligible[:, b] &= (
+                    values.astype("string")
+                    .isin([str(a) for a in allowed])
+                    .fillna(False)
+                    .to_numpy(dtype=bool)
+                )
+        for crit, (lo, hi) in buyer.bounds.items():
+            v = data[crit].to_numpy(dtype=float)
+            with np.errstate(invalid="ignore"):
+                ok = np.isfinite(v)
+                if lo is not None:
+                    ok &= v >= lo
+                if hi is not None:
+                    ok &= v <= hi
+            eligible[:, b] &= ok
+    return LeadPool(ids=ids, p=p, cost=cost, eligible=eligible)
+
+
+def _infeasible(reasons: list[str], settings: PackagerSettings, pool: LeadPool) -> PackagingResult:
+    if settings.on_infeasible == "raise":
+        raise InfeasibleRequirementError(" ".join(reasons), reasons=reasons)
+    return PackagingResult(
+        status="infeasible",
+        gap=None,
+        bundles=(),
+        unsold=tuple(pool.ids.tolist()),
+        revenue=0.0,
+        cost=0.0,
+        profit=0.0,
+        reasons=tuple(reasons),
+        solver=settings.solver,
+        formulation=settings.formulation,
+    )
+
+
+def package(
+    leads: pd.DataFrame | LeadPool,
+    market: Market,
+    *,
+    prob_col: str = "p_convert",
+    cost_col: str | None = None,
+    id_col: str = "lead_id",
+    settings: PackagerSettings | None = None,
+    source: str | os.PathLike | None = None,
+) -> PackagingResult:
+    r"""Sell leads in quality-graded bundles so that revenue minus opportunity cost is largest.
+
+    .. math:: \max \sum_{\text{bundles}} \pi \, n \;-\; \sum_{\text{leads sold}} \kappa_i
+
+    subject to every buyer's requirements (see :mod:`optimisers.packager_model`).
+
+    Parameters
+    ----------
+    leads : DataFrame or LeadPool
+        Any table with a probability column (``prob_col``), or a prepared pool.
+    market : Market
+        Buyers and grade scale (:func:`optimisers.buyers.read_buyers`).
+    prob_col, cost_col, id_col : str
+        Column names; without ``cost_col`` every lead costs 0; without ``id_col`` in the
+        table, leads are numbered from 1.
+    settings : PackagerSettings, optional
+    source : path, optional
+        File name for error messages.
+    """
+    settings = settings or PackagerSettings()
+    times: dict[str, float] = {}
+    t0 = time.perf_counter()
+    if isinstance(leads, LeadPool):
+        pool = leads
+    else:
+        pool = prepare_leads(
+            leads,
+            market,
+            prob_col=prob_col,
+            cost_col=cost_col,
+            id_col=id_col,
+            source=None if source is None else str(source),
+        )
+    times["prepare"] = time.perf_counter() - t0
+    by_buyer = infeasible_by_buyer(pool, market)
+    reasons = [r for rs in by_buyer.values() for r in rs]
+    if reasons:
+        if settings.on_infeasible != "skip":
+            return _infeasible(reasons, settings, pool)
+        keep = [i for i in range(len(market.buyers)) if i not in by_buyer]
+        market = dataclasses.replace(market, buyers=tuple(market.buyers[i] for i in keep))
+        pool = dataclasses.replace(pool, eligible=pool.eligible[:, keep])
+        if not keep:
+            return _infeasible(reasons, dataclasses.replace(settings, on_infeasible="report"), pool)
+    t1 = time.perf_counter()
+    res = None if settings.formulation == "per_lead" else settings.p_resolution
+    classes = build_classes(
+        pool.p, pool.cost, pool.eligible, p_resolution=res, cost_bands=settings.cost_bands
+    )
+    slots = build_slots(market, aggregate=settings.formulation == "class")
+    times["classes"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    try:
+        solution = solve_model(
+            classes,
+            slots,
+            market,
+            solver=settings.solver,
+            time_limit=settings.time_limit,
+            gap_rel=settings.gap_rel,
+        )
+    except SolverError:
+        if not settings.greedy_fallback:
+            raise
+        # no MILP plan within the time limit: the empty plan stands in; the greedy plan follows
+        logger.warning("the MILP found no plan within the time limit; falling back to greedy")
+        solution = ModelSolution(
+            "feasible",
+            float("inf"),
+            0.0,
+            float("inf"),
+            {},
+            {},
+            np.zeros(classes.n_classes, dtype=int),
+            0.0,
+            0,
+            0,
+        )
+    times["solve"] = time.perf_counter() - t2
+    t3 = time.perf_counter()
+    bundles, notes = concretise(solution, classes, slots, pool, market)
+    times["repair"] = time.perf_counter() - t3
+    revenue, cost, sold = plan_totals(bundles, pool)
+    method = "milp"
+    milp_profit = revenue - cost
+    if settings.greedy_fallback:
+        t4 = time.perf_counter()
+        greedy = greedy_packaging(pool, market)
+        g_rev, g_cost, g_sold = plan_totals(greedy, pool)
+        times["greedy"] = time.perf_counter() - t4
+        if g_rev - g_cost > milp_profit + 1e-9:
+            notes.append(
+                f"kept the greedy plan (profit {g_rev - g_cost:,.2f}) over the MILP plan "
+                f"({milp_profit:,.2f}); the MILP's grade condition is conservative and a time "
+                "limit may stop it early."
+            )
+            bundles, revenue, cost, sold, method = greedy, g_rev, g_cost, g_sold, "greedy"
+    if not np.isfinite(solution.gap):
+        notes.append(
+            "the MILP solver found no plan within the time limit (gap unknown); "
+            "increase the time limit for an optimised plan."
+        )
+    served = {b.buyer for b in bundles}
+    notes += [
+        f"{buyer.name} receives no bundle: no bundle meeting its requirements earns more than "
+        "its leads' opportunity cost, or its leads earn more with other buyers."
+        for buyer in market.buyers
+        if buyer.name not in served
+    ]
+    times["total"] = time.perf_counter() - t0
+    if reasons:
+        notes = [f"skipped: {r}" for r in reasons] + notes
+    return PackagingResult(
+        status=solution.status,
+        gap=solution.gap,
+        bundles=tuple(bundles),
+        unsold=tuple(pool.ids[~sold].tolist()),
+        revenue=revenue,
+        cost=cost,
+        profit=revenue - cost,
+        reasons=tuple(reasons),
+        notes=tuple(notes),
+        solver=settings.solver,
+        formulation=settings.formulation,
+        n_classes=classes.n_classes,
+        model_objective=solution.objective,
+        method=method,
+        milp_profit=milp_profit,
+        seconds=times,
+    )

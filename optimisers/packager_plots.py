@@ -1,0 +1,55 @@
+"""Plots of a packaging result: bundle composition by lead grade."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from optimisers.packager_result import PackagingResult
+
+__all__ = ["plot_bundle_composition", "LEAD_GRADE_EDGES", "LEAD_GRADE_NAMES"]
+
+#: per-lead grade bands of p_convert used in the plot (best first)
+LEAD_GRADE_EDGES = (0.6, 0.4, 0.25, 0.1, 0.0)
+LEAD_GRADE_NAMES = ("p>=0.6", "0.4-0.6", "0.25-0.4", "0.1-0.25", "<0.1")
+
+
+def plot_bundle_composition(result: PackagingResult, p: np.ndarray, path: str | Path) -> Path:
+    """Stacked bars: for each bundle, how many of its leads fall in each lead-grade band.
+
+    Parameters
+    ----------
+    result : PackagingResult
+    p : ndarray
+        Conversion probability of every lead (indexed by the bundles' ``rows``).
+    path : path
+        Where to write the PNG.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    p = np.asarray(p, dtype=float)
+    labels = [f"{b.package_id}\n{b.grade}" for b in result.bundles]
+    counts = np.zeros((len(result.bundles), len(LEAD_GRADE_EDGES)))
+    for i, bundle in enumerate(result.bundles):
+        vals = p[list(bundle.rows)]
+        band = np.array([next(j for j, e in enumerate(LEAD_GRADE_EDGES) if v >= e) for v in vals])
+        counts[i] = np.bincount(band, minlength=len(LEAD_GRADE_EDGES))
+    fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(labels)), 4))
+    bottom = np.zeros(len(labels))
+    colors = plt.cm.viridis(np.linspace(0.9, 0.1, len(LEAD_GRADE_EDGES)))
+    for j, name in enumerate(LEAD_GRADE_NAMES):
+        ax.bar(labels, counts[:, j], bottom=bottom, label=name, color=colors[j])
+        bottom += counts[:, j]
+    ax.set_ylabel("leads in bundle")
+    ax.set_title("Bundle composition by lead grade (bundle grade under its id)")
+    ax.legend(title="lead p_convert", fontsize=8)
+    ax.tick_params(axis="x", labelsize=7)
+    fig.tight_layout()
+    out = Path(path)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return out

@@ -1,0 +1,126 @@
+"""``leadlever package``: JSON contract, output file, bad inputs exit 2 with a message."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from leadlever.cli import app
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "optimisers" / "data" / "example_buyers.toml"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory):
+    from simulations.leads import simulate_leads
+
+    frame = simulate_leads(2000, seed=8)
+    frame["p_convert"] = frame["true_p_convert"].round(4)
+    path = tmp_path_factory.mktemp("pk") / "scored.csv"
+    frame[["lead_id", "p_convert", "role_category", "country"]].to_csv(path, index=False)
+    return path
+
+
+def run(*args):
+    return runner.invoke(app, ["package", *map(str, args)])
+
+
+def test_json_contract_and_csv(scored, tmp_path):
+    out = tmp_path / "packages.csv"
+    res = run(scored, EXAMPLE, "--out", out, "--json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["status"] in ("optimal", "feasible")
+    for key in ("gap", "revenue", "cost", "profit", "packages", "unsold"):
+        assert key in data
+    assert data["packages"]
+    table = pd.read_csv(out)
+    assert list(table.columns) == ["lead_id", "package_id", "buyer"]
+    assert len(table) == sum(p["n_leads"] for p in data["packages"])
+    assert data["unsold"] == 2000 - table["lead_id"].nunique()
+    revenue = sum(p["price"] for p in data["packages"])
+    assert data["revenue"] == pytest.approx(revenue)
+
+
+def test_highs_solver_option(scored, tmp_path):
+    res = run(
+        scored,
+        EXAMPLE,
+        "--out",
+        tmp_path / "o.csv",
+        "--json",
+        "--solver",
+        "highs",
+        "--time-limit",
+        "30",
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["status"] in ("optimal", "feasible")
+
+
+def test_typo_key_in_buyers_file(scored, tmp_path):
+    bad = tmp_path / "b.toml"
+    bad.write_text(EXAMPLE.read_text().replace("min_mean_p = 0.30", "min_mean_pp = 0.30"))
+    out = tmp_path / "o.csv"
+    res = run(scored, bad, "--out", out)
+    assert res.exit_code == 2
+    assert "min_mean_pp" in res.stderr and "Did you mean 'min_mean_p'" in res.stderr
+    assert "Traceback" not in res.output
+    assert not out.exists()
+
+
+def test_missing_prob_column(scored, tmp_path):
+    out = tmp_path / "o.csv"
+    res = run(scored, EXAMPLE, "--out", out, "--prob-col", "p_conv")
+    assert res.exit_code == 2
+    assert "p_conv" in res.stderr and "did you mean 'p_convert'" in res.stderr
+    assert not out.exists()
+
+
+def test_probability_in_percent(scored, tmp_path):
+    frame = pd.read_csv(scored)
+    frame["p_convert"] = frame["p_convert"] * 100
+    path = tmp_path / "pct.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "o.csv"
+    res = run(path, EXAMPLE, "--out", out)
+    assert res.exit_code == 2
+    assert "percentage" in res.stderr and "p_convert" in res.stderr
+    assert not out.exists()
+
+
+def test_infeasible_reports_reasons(tmp_path):
+    frame = pd.DataFrame({"lead_id": [f"L{i}" for i in range(15)], "p_convert": np.full(15, 0.5)})
+    path = tmp_path / "few.csv"
+    frame.to_csv(path, index=False)
+    buyers = tmp_path / "b.toml"
+    buyers.write_text(
+        '[[buyer]]\nname = "niche-partner"\nmin_leads = 20\nmax_leads = 50\nprice_per_lead = 80\n'
+    )
+    out = tmp_path / "o.csv"
+    res = run(path, buyers, "--out", out, "--json")
+    assert res.exit_code == 2
+    data = json.loads(res.stdout)
+    assert data["status"] == "infeasible"
+    assert (
+        "niche-partner needs at least 20 leads per bundle; only 15 such leads exist."
+        in data["reasons"]
+    )
+    assert not out.exists()
+
+
+def test_filter_column_missing(tmp_path):
+    frame = pd.DataFrame({"lead_id": ["a", "b"], "p_convert": [0.2, 0.3], "role": ["x", "y"]})
+    path = tmp_path / "s.csv"
+    frame.to_csv(path, index=False)
+    buyers = tmp_path / "b.toml"
+    buyers.write_text('[[buyer]]\nname = "n"\nprice_per_lead = 1\nfilters = { roles = ["x"] }\n')
+    res = run(path, buyers, "--out", tmp_path / "o.csv")
+    assert res.exit_code == 2
+    assert "Buyer 'n' requires column 'roles'" in res.stderr and "did you mean 'role'" in res.stderr

@@ -1,0 +1,72 @@
+"""Grades against an exact Poisson-binomial computed independently by enumeration."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from engine.exceptions import ParameterError
+from optimisers.grades import GradeScale, certified_line, grade_bundle, promised_conversions
+
+
+def enumerate_sf(k: int, p: np.ndarray) -> float:
+    """P(S >= k) by summing over all 2^n outcomes."""
+    total = 0.0
+    for outcome in itertools.product((0, 1), repeat=p.size):
+        o = np.array(outcome)
+        if o.sum() >= k:
+            total += float(np.prod(np.where(o == 1, p, 1 - p)))
+    return total
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_guarantee_matches_enumeration(seed):
+    rng = np.random.default_rng(seed)
+    p = rng.uniform(0.05, 0.95, rng.integers(3, 11))
+    scale = GradeScale()
+    g = grade_bundle(p, scale)
+    k = max(1, int(np.floor(0.7 * p.sum() + 1e-9)))
+    assert g.promised == k
+    assert g.guarantee == pytest.approx(enumerate_sf(k, p), abs=1e-10)
+    expected = next((n for n, t in scale.levels if g.guarantee >= t), "NR")
+    assert g.grade == expected
+
+
+def test_grade_thresholds_and_configurable_scale():
+    scale = GradeScale((("GOLD", 0.9), ("SILVER", 0.5)), promise_fraction=0.5)
+    assert scale.grade_of(0.95) == "GOLD"
+    assert scale.grade_of(0.6) == "SILVER"
+    assert scale.grade_of(0.1) == "NR"
+    assert promised_conversions(9.9, scale) == 4
+    assert promised_conversions(0.2, scale) == 1  # at least one conversion is promised
+    assert scale.at_least("GOLD", "SILVER") and not scale.at_least("SILVER", "GOLD")
+
+
+@pytest.mark.parametrize("levels", [(("A", 0.5), ("B", 0.9)), (("A", 1.2),), ()])
+def test_bad_scales_raise(levels):
+    with pytest.raises(ParameterError):
+        GradeScale(levels)
+
+
+@pytest.mark.parametrize("grade", ["AAA", "A", "BB"])
+def test_certified_line_is_sufficient(grade):
+    """Every random bundle above the line really reaches the grade (checked by enumeration)."""
+    scale = GradeScale()
+    cert = certified_line(grade, 6, 12, scale)
+    assert cert is not None
+    a, b, n0 = cert
+    rng = np.random.default_rng(5)
+    checked = 0
+    for _ in range(400):
+        n = int(rng.integers(max(6, n0), 13))
+        p = np.clip(rng.uniform(0.6, 1.0) + rng.normal(0, rng.uniform(0, 0.3), n), 0.01, 0.99)
+        if p.sum() < a + b * n:
+            continue
+        checked += 1
+        k = max(1, int(np.floor(scale.promise_fraction * p.sum() + 1e-9)))
+        assert enumerate_sf(k, p) >= scale.threshold(grade) - 1e-12
+        if checked >= 25:
+            break
+    assert checked > 0
