@@ -154,8 +154,12 @@ class Preprocessor:
             )
         plans: list[dict[str, Any]] = []
         excluded: list[str] = []
+        truth: list[str] = []
         for name in frame.columns:
             if name in self.drop:
+                continue
+            if str(name).startswith("true_"):  # simulator ground truth, never a feature
+                truth.append(str(name))
                 continue
             kind = infer_kind(frame[name], name)
             if kind == "id":
@@ -168,6 +172,13 @@ class Preprocessor:
             msg = (
                 f"Excluded ID-like column(s) {excluded} from the features (unique per row or named "
                 "like an id)."
+            )
+            logger.info(msg)
+            warnings.warn(msg, UserWarning, stacklevel=2)
+        if truth:
+            msg = (
+                f"Excluded simulator ground-truth column(s) {truth} from the features (names "
+                "starting with 'true_' are not known in real life)."
             )
             logger.info(msg)
             warnings.warn(msg, UserWarning, stacklevel=2)
