@@ -11,6 +11,7 @@ import functools
 import json
 import math
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -49,13 +50,20 @@ def fail(message: str) -> None:
     raise typer.Exit(EXIT_USER_ERROR)
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Library warnings as one readable line on stderr, without source-code excerpts."""
+    echo_err(f"Warning: {message}")
+
+
 def handle_errors(func: F) -> F:
     """Decorate a command: user errors exit 2 with a message, internal ones exit 1."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():  # restores the previous display on exit
+                warnings.showwarning = _show_warning
+                return func(*args, **kwargs)
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except LeadLeverError as exc:

@@ -487,3 +487,14 @@ def test_roi_bad_threshold_rule(work, tmp_path):
         app, ["roi", "evaluate", str(work["scored"]), "--threshold", "top140%", "--out", str(out)]
     )
     _user_error(res, "threshold", out=out)
+
+
+def test_library_warnings_are_one_readable_line(work, tmp_path):
+    """A warning reaches the user as 'Warning: ...', not as a source-code excerpt."""
+    src = pd.read_csv(work["closed"]).assign(true_p_convert=0.5)
+    path = tmp_path / "with_truth.csv"
+    src.to_csv(path, index=False)
+    res = runner.invoke(app, ["score", "fit", str(path), "--target", "converted", "--cv", "2"])
+    assert res.exit_code == 0, res.output
+    assert "Warning: Excluded simulator ground-truth column(s) ['true_p_convert']" in res.stderr
+    assert "pre.fit(X)" not in res.stderr and ".py:" not in res.stderr
