@@ -92,7 +92,7 @@ def closest_names(wanted: str, available: list[str], n: int = 1) -> list[str]:
     lower = {a.lower(): a for a in available}
     if wanted.lower() in lower:
         return [lower[wanted.lower()]]
-    hits = difflib.get_close_matches(wanted.lower(), list(lower), n=n, cutoff=0.5)
+    hits = difflib.get_close_matches(wanted.lower(), list(lower), n=n, cutoff=0.6)
     return [lower[h] for h in hits]
 
 

@@ -498,3 +498,16 @@ def test_library_warnings_are_one_readable_line(work, tmp_path):
     assert res.exit_code == 0, res.output
     assert "Warning: Excluded simulator ground-truth column(s) ['true_p_convert']" in res.stderr
     assert "pre.fit(X)" not in res.stderr and ".py:" not in res.stderr
+
+
+def test_deals_city_in_lower_case_and_unknown_city(work, tmp_path):
+    leads = pd.read_csv(work["scored"]).assign(created_at="2026-04-15")
+    city = str(leads["city"].mode()[0])
+    path = tmp_path / "scored.csv"
+    leads.to_csv(path, index=False)
+    args = ["deals", "compare", str(example_deals_path()), "--leads", str(path)]
+    res = runner.invoke(app, [*args, "--city", city.lower(), "--season", "spring", "--json"])
+    out = _ok(res)
+    assert out["p_forecast"]["n_leads"] > 0
+    res = runner.invoke(app, [*args, "--city", city[:-1] + "x"])
+    _user_error(res, "no lead has city", f"did you mean '{city}'")
