@@ -343,4 +343,7 @@ def load_bundle(
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelFileError(f"Model file '{path}' is not valid JSON ({exc}).") from exc
-    return QualificationBundle.from_dict(data, conversion_class=conversion_class)
+    try:
+        return QualificationBundle.from_dict(data, conversion_class=conversion_class)
+    except ModelFileError as exc:  # name the file the user gave
+        raise ModelFileError(f"Model file '{path}': {exc}") from None

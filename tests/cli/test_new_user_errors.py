@@ -511,3 +511,26 @@ def test_deals_city_in_lower_case_and_unknown_city(work, tmp_path):
     assert out["p_forecast"]["n_leads"] > 0
     res = runner.invoke(app, [*args, "--city", city[:-1] + "x"])
     _user_error(res, "no lead has city", f"did you mean '{city}'")
+
+
+def test_history_given_where_curves_are_needed(tmp_path):
+    history = tmp_path / "channels.csv"
+    res = runner.invoke(app, ["simulate", "channels", "--weeks", "8", "--out", str(history)])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["allocate", "solve", str(history), "--budget", "1000"])
+    _user_error(res, "channels.csv", "channel history", "allocate fit")
+
+
+def test_wrong_kind_of_model_file(work, tmp_path):
+    out = tmp_path / "profile.csv"
+    res = runner.invoke(
+        app, ["qualify", "apply", str(work["model"]), str(work["scored"]), "--out", str(out)]
+    )
+    _user_error(res, "model.json", "qualify fit", out=out)
+    state = tmp_path / "copy.json"
+    state.write_bytes(work["model"].read_bytes())
+    res = runner.invoke(
+        app, ["campaign", "step", "--state", str(state), "--budget", "100", "--out", str(out)]
+    )
+    _user_error(res, "copy.json", "campaign", out=out)
+    assert state.read_bytes() == work["model"].read_bytes()
