@@ -534,3 +534,22 @@ def test_wrong_kind_of_model_file(work, tmp_path):
     )
     _user_error(res, "copy.json", "campaign", out=out)
     assert state.read_bytes() == work["model"].read_bytes()
+
+
+def test_excel_export_with_decimal_commas_fits_like_the_plain_file(work, tmp_path):
+    """Decimal-comma numbers are numbers, not categories or ids, in `score fit` too."""
+    src = pd.read_csv(work["closed"])
+    plain, excel = tmp_path / "plain.csv", tmp_path / "excel.csv"
+    src.to_csv(plain, index=False)
+    excel.write_bytes(src.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig"))
+    assert "0," in excel.read_text(encoding="utf-8-sig")  # the export really has decimal commas
+    fits = [
+        _ok(
+            runner.invoke(
+                app, ["score", "fit", str(p), "--target", "converted", "--cv", "2", "--json"]
+            )
+        )  # fmt: skip
+        for p in (plain, excel)
+    ]
+    assert fits[1]["n_features"] == fits[0]["n_features"]
+    assert fits[1]["auc"] == pytest.approx(fits[0]["auc"], abs=1e-9)
