@@ -26,7 +26,12 @@ from engine.lead_schema import LEAD_SCHEMA, OUTCOME_SCHEMA, load_leads
 from engine.metrics import EvaluationResult, evaluate
 from engine.preprocessing import Preprocessor
 from engine.profit import ResaleModel, SalaryModel
-from engine.qualification import QualificationBundle, QualificationSettings, load_bundle
+from engine.qualification import (
+    QualificationBundle,
+    QualificationSettings,
+    active_leads,
+    load_bundle,
+)
 from engine.qualification_fit import fit_bundle
 from engine.rescore import RescoreResult, rescore
 from engine.roi import RoiReport, Threshold, evaluate_leads, parse_threshold
@@ -78,6 +83,7 @@ __all__ = [
     "FitModel",
     "QualificationSettings",
     "QualificationBundle",
+    "active_leads",
     "load_bundle",
     "fit_bundle",
     "rescore",

@@ -81,6 +81,28 @@ def _first_line(path: Path) -> str:
         raise InputFileError(f"File '{path}' could not be read: {exc}.") from exc
 
 
+def _decimal_commas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns holding only numbers written with a decimal comma (``0,25``) become floats.
+
+    Spreadsheets in many locales export ``;``-separated CSV with decimal commas; without this
+    such a column would be read as text (and a model would treat it as a category or an id).
+    Columns with anything else in them (``1.234,5``, words) are left as they are.
+    """
+    for name in frame.columns:
+        col = frame[name]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            continue
+        text = col.dropna().astype(str).str.strip()
+        text = text[text != ""]
+        if text.empty:
+            continue
+        comma = text.str.fullmatch(r"[+-]?\d*,\d+")
+        if comma.any() and (comma | text.str.fullmatch(r"[+-]?\d+")).all():
+            cleaned = col.astype("string").str.strip().str.replace(",", ".", regex=False)
+            frame[name] = pd.to_numeric(cleaned.replace("", pd.NA), errors="coerce").astype(float)
+    return frame
+
+
 def read_table(source: str | os.PathLike | pd.DataFrame) -> pd.DataFrame:
     """Read a lead table (or any table) from CSV or Parquet.
 
@@ -137,6 +159,8 @@ def read_table(source: str | os.PathLike | pd.DataFrame) -> pd.DataFrame:
                 "one header row."
             ) from exc
         frame.columns = [str(c).strip() for c in frame.columns]
+        if sep != ",":
+            frame = _decimal_commas(frame)
     if frame.empty:
         raise EmptyDataError(f"File '{path}' has a header but no data rows. Add at least one row.")
     return frame

@@ -55,6 +55,8 @@ __all__ = [
     "FitReport",
     "load_bundle",
     "letter_grades",
+    "active_leads",
+    "PROFILE_CONTEXT",
     "CRITERIA",
     "FEATURE_EXCLUDE",
 ]
@@ -160,6 +162,18 @@ def letter_grades(values, cuts, higher_is_better: bool = True) -> pd.Categorical
     return pd.Categorical.from_codes(4 - codes, categories=["A", "B", "C", "D", "E"])
 
 
+#: input columns copied into the profile (identity and pool keys, not features)
+PROFILE_CONTEXT = ("lead_id", "channel", "campaign", "city", "created_at")
+
+
+def active_leads(leads: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose ``converted`` cell is empty (open leads); all rows without that column."""
+    if "converted" not in leads.columns:
+        return leads
+    text = leads["converted"].astype("string").str.strip()
+    return leads[(text.isna() | (text == "")).to_numpy(dtype=bool)]
+
+
 def _features(frame: pd.DataFrame) -> pd.DataFrame:
     drop = [c for c in frame.columns if c in FEATURE_EXCLUDE or str(c).startswith("true_")]
     return frame.drop(columns=drop)
@@ -214,8 +228,9 @@ class QualificationBundle:
         X = _features(leads)
         p = np.asarray(self.conversion.predict_proba(X), dtype=float)[:, 1]
         out = pd.DataFrame(index=leads.index)
-        if "lead_id" in leads.columns:
-            out["lead_id"] = leads["lead_id"].to_numpy(copy=False)
+        for col in PROFILE_CONTEXT:  # carried along so the profile feeds `roi` and `deals`
+            if col in leads.columns:
+                out[col] = leads[col].to_numpy(copy=False)
         out["p_convert"] = p
         out["score"] = score_from_p(p)
         out["tier"] = funnel_tiers(out["score"].to_numpy(), s.tier_cuts)
@@ -328,4 +343,7 @@ def load_bundle(
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ModelFileError(f"Model file '{path}' is not valid JSON ({exc}).") from exc
-    return QualificationBundle.from_dict(data, conversion_class=conversion_class)
+    try:
+        return QualificationBundle.from_dict(data, conversion_class=conversion_class)
+    except ModelFileError as exc:  # name the file the user gave
+        raise ModelFileError(f"Model file '{path}': {exc}") from None

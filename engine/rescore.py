@@ -31,7 +31,7 @@ import pandas as pd
 
 from engine.exceptions import DataError, MissingColumnsError
 from engine.io import append_table, read_table
-from engine.qualification import QualificationBundle, QualificationSettings
+from engine.qualification import QualificationBundle, QualificationSettings, active_leads
 
 __all__ = ["rescore", "RescoreResult", "HISTORY_COLUMNS", "EVENT_KINDS"]
 
@@ -153,10 +153,7 @@ def rescore(
         raise MissingColumnsError(
             "The leads table lacks 'lead_id', needed for the score history.", ["lead_id"], {}
         )
-    active = leads
-    if "converted" in leads.columns:
-        active = leads[pd.to_numeric(leads["converted"], errors="coerce").isna().to_numpy()]
-    active = active.reset_index(drop=True)
+    active = active_leads(leads).reset_index(drop=True)
     rows, trigger = _targets(active, events)
     stamp = scored_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     previous = _previous(history)  # read before anything is written

@@ -108,15 +108,33 @@ def _bad(source: str, where: str, problem: str) -> ParameterError:
     )
 
 
+#: keys a rules file may use, per table
+SCORING_KEYS = ("hot_threshold", "decay_column", "half_life_days")
+CRITERION_KEYS = ("name", "column", "op", "value", "points", "kind")
+
+
+def _check_keys(source: str, where: str, table: Any, known: tuple[str, ...]) -> None:
+    """Reject unknown keys (typos) naming the closest known key."""
+    if not isinstance(table, dict):
+        raise _bad(source, where, "expected a TOML table")
+    for key in table:
+        if key not in known:
+            close = closest_names(str(key), list(known))
+            hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
+            raise _bad(source, where, f"unknown key '{key}' ({hint})")
+
+
 def parse_rules(data: dict[str, Any], source: str = "rules") -> RuleSet:
     """Validate a parsed TOML document into a :class:`RuleSet`."""
     scoring = data.get("scoring", {})
     raw = data.get("criteria")
     if not isinstance(raw, list) or not raw:
         raise _bad(source, "[[criteria]]", "no criteria found; add at least one [[criteria]] table")
+    _check_keys(source, "[scoring]", scoring, SCORING_KEYS)
     criteria = []
     for i, item in enumerate(raw, start=1):
         where = f"criterion {i}"
+        _check_keys(source, where, item, CRITERION_KEYS)
         for key in ("column", "op", "points"):
             if key not in item:
                 raise _bad(source, where, f"missing key '{key}'")

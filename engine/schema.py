@@ -92,12 +92,19 @@ def closest_names(wanted: str, available: list[str], n: int = 1) -> list[str]:
     lower = {a.lower(): a for a in available}
     if wanted.lower() in lower:
         return [lower[wanted.lower()]]
-    hits = difflib.get_close_matches(wanted.lower(), list(lower), n=n, cutoff=0.5)
+    hits = difflib.get_close_matches(wanted.lower(), list(lower), n=n, cutoff=0.6)
     return [lower[h] for h in hits]
 
 
 def _where(source: str | None) -> str:
     return f"File '{source}'" if source else "The table"
+
+
+def _verb(rows: list[int], plural: str) -> str:
+    """``plural`` ('hold', 'are') agreeing with the number of rows."""
+    if len(rows) != 1:
+        return plural
+    return {"are": "is"}.get(plural, plural + "s")
 
 
 def _rows_text(bad: np.ndarray) -> tuple[str, list[int]]:
@@ -124,7 +131,7 @@ def coerce_binary(values: pd.Series, *, column: str, source: str | None = None) 
         where, rows = _rows_text(bad)
         examples = sorted(set(values[bad].astype(str).tolist()))[:3]
         raise InvalidValueError(
-            f"{_where(source)}, column '{column}': {where} hold {examples}, which is not a yes/no "
+            f"{_where(source)}, column '{column}': {where} {_verb(rows, 'hold')} {examples}, which is not a yes/no "
             "value. Use 1/0, yes/no or true/false (empty for leads still open).",
             column,
             rows,
@@ -170,7 +177,7 @@ def _coerce_numeric(series: pd.Series, spec: ColumnSpec, source: str | None) -> 
             where, rows = _rows_text(not_number)
             examples = sorted(set(series[not_number].astype(str).tolist()))[:3]
             raise InvalidValueError(
-                f"{_where(source)}, column '{spec.name}': {where} hold {examples}, which is not a "
+                f"{_where(source)}, column '{spec.name}': {where} {_verb(rows, 'hold')} {examples}, which is not a "
                 "number. Fix or remove those rows.",
                 spec.name,
                 rows,
@@ -180,7 +187,7 @@ def _coerce_numeric(series: pd.Series, spec: ColumnSpec, source: str | None) -> 
     if np.isinf(values).any():
         where, rows = _rows_text(np.isinf(values))
         raise InvalidValueError(
-            f"{_where(source)}, column '{spec.name}': {where} hold an infinite value. "
+            f"{_where(source)}, column '{spec.name}': {where} {_verb(rows, 'hold')} an infinite value. "
             "Replace it with a finite number.",
             spec.name,
             rows,
@@ -188,7 +195,7 @@ def _coerce_numeric(series: pd.Series, spec: ColumnSpec, source: str | None) -> 
     if not spec.allow_missing and np.isnan(values).any():
         where, rows = _rows_text(np.isnan(values))
         raise InvalidValueError(
-            f"{_where(source)}, column '{spec.name}': {where} are empty or NaN, but a number is "
+            f"{_where(source)}, column '{spec.name}': {where} {_verb(rows, 'are')} empty or NaN, but a number is "
             "required. Fill them in or drop those rows.",
             spec.name,
             rows,
@@ -247,7 +254,7 @@ def validate_table(
                 if frac.any():
                     where, rows = _rows_text(frac)
                     raise InvalidValueError(
-                        f"{_where(source)}, column '{spec.name}': {where} are not whole numbers.",
+                        f"{_where(source)}, column '{spec.name}': {where} {_verb(rows, 'are')} not whole numbers.",
                         spec.name,
                         rows,
                     )
@@ -260,7 +267,7 @@ def validate_table(
             if not spec.allow_missing and coerced.isna().any():
                 where, rows = _rows_text(coerced.isna().to_numpy())
                 raise InvalidValueError(
-                    f"{_where(source)}, column '{spec.name}': {where} are empty, but a yes/no "
+                    f"{_where(source)}, column '{spec.name}': {where} {_verb(rows, 'are')} empty, but a yes/no "
                     "value is required. Drop the open leads or fill them in.",
                     spec.name,
                     rows,
@@ -272,7 +279,7 @@ def validate_table(
             if bad.any():
                 where, rows = _rows_text(bad)
                 raise InvalidValueError(
-                    f"{_where(source)}, column '{spec.name}': {where} are not dates. "
+                    f"{_where(source)}, column '{spec.name}': {where} {_verb(rows, 'are')} not dates. "
                     "Use ISO dates such as 2026-03-31.",
                     spec.name,
                     rows,
@@ -283,7 +290,7 @@ def validate_table(
             if not spec.allow_missing and text.isna().any():
                 where, rows = _rows_text(text.isna().to_numpy())
                 raise InvalidValueError(
-                    f"{_where(source)}, column '{spec.name}': {where} are empty. Fill them in.",
+                    f"{_where(source)}, column '{spec.name}': {where} {_verb(rows, 'are')} empty. Fill them in.",
                     spec.name,
                     rows,
                 )

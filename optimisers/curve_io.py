@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.exceptions import InvalidValueError
+from engine.exceptions import InvalidValueError, MissingColumnsError
 from engine.io import read_table
 from engine.schema import ColumnSpec, TableSchema, validate_table
 from optimisers.allocator import Allocation, AllocatorSettings, allocate
@@ -70,7 +70,17 @@ def read_curves(source: str | os.PathLike | pd.DataFrame) -> CurveTable:
         With the file, row and column at fault.
     """
     name = None if isinstance(source, pd.DataFrame) else str(source)
-    frame = validate_table(read_table(source), CURVES_SCHEMA, source=name)
+    raw = read_table(source)
+    if "curve" not in raw.columns and {"channel", "spend", "value"} <= set(raw.columns):
+        raise MissingColumnsError(
+            f"{f'File {name!r}' if name else 'The table'} looks like a channel history (channel, "
+            "spend, value per period), not a CURVES table (it has no 'curve' column). Fit the "
+            "curves first: leadlever allocate fit HISTORY --out curves.csv, then allocate solve "
+            "curves.csv.",
+            ["curve"],
+            {},
+        )
+    frame = validate_table(raw, CURVES_SCHEMA, source=name)
     where = f"File '{name}'" if name else "The curves table"
     curves: list[Any] = []
     for row_no, (_, row) in enumerate(frame.iterrows(), start=1):

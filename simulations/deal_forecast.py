@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from engine import poisson_binomial
+from engine.schema import closest_names
 from simulations.exceptions import DealError
 
 __all__ = [
@@ -182,7 +183,16 @@ def forecast_pool_p(
     if city is not None:
         if "city" not in leads.columns:
             raise DealError("The leads have no 'city' column, so a city pool cannot be chosen.")
-        mask &= leads["city"].astype(str) == city
+        cities = leads["city"].astype(str).str.strip()
+        mask &= cities.str.casefold() == city.strip().casefold()  # 'berlin' finds 'Berlin'
+        if not mask.any():
+            present = sorted(set(cities))
+            close = closest_names(city.strip(), present)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise DealError(
+                f"No scored leads in the pool: no lead has city '{city}'{hint}. Cities in the leads: "
+                f"{', '.join(present[:12])}{' ...' if len(present) > 12 else ''}."
+            )
         pool["city"] = city
     if season is not None:
         if season not in SEASONS:

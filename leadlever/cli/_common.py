@@ -70,12 +70,12 @@ def _print_notes(caught: list[warnings.WarningMessage]) -> None:
     seen: set[str] = set()
     for item in caught:
         text = str(item.message)
-        if text in seen or issubclass(
-            item.category, DeprecationWarning | PendingDeprecationWarning
-        ):
+        # LeadLever's own notices are UserWarnings; numeric RuntimeWarnings and deprecations
+        # from dependencies are not for the user of a command
+        if text in seen or not issubclass(item.category, UserWarning):
             continue
         seen.add(text)
-        echo_err(f"Note: {text}")
+        echo_err(f"Warning: {text}")
 
 
 def _run(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

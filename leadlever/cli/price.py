@@ -102,7 +102,9 @@ def price(
     )
     margin = "n/a (no revenue)" if result.margin is None else f"{result.margin:.1%}"
     typer.echo(f"Expected profit per lead: {result.expected_profit_per_lead:,.2f}")
-    typer.echo(f"Expected profit for {n:,} leads: {result.expected_profit_total:,.2f}")
+    typer.echo(
+        f"Expected profit for {n:,} lead{'s' if n != 1 else ''}: {result.expected_profit_total:,.2f}"
+    )
     typer.echo(f"Margin: {margin}")
     typer.echo(f"Break-even p: {be_text}")
 
@@ -151,7 +153,7 @@ def solve(
         f"({result.target.replace('_', ' ')} {result.target_value:,.6g})."
     )
     typer.echo(
-        f"Expected profit per lead: {result.expected_profit_per_lead:,.2f}; total for {n:,} leads: "
+        f"Expected profit per lead: {result.expected_profit_per_lead:,.2f}; total for {n:,} lead{'s' if n != 1 else ''}: "
         f"{result.expected_profit_total:,.2f}."
     )
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from engine.io import read_table, table_format, write_table
-from engine.qualification import QualificationSettings, load_bundle
+from engine.qualification import QualificationSettings, active_leads, load_bundle
 from engine.qualification_fit import fit_bundle
 from leadlever.cli._common import emit_json, handle_errors, print_table
 
@@ -98,13 +98,20 @@ def apply(
     ] = None,
     commission_rate: CommissionOption = None,
     hourly_rate: HourlyOption = None,
+    open_only: Annotated[
+        bool,
+        typer.Option(
+            "--open-only", help="Only the active leads (empty 'converted'), e.g. for 'plan'."
+        ),
+    ] = False,
     json_out: JsonOption = False,
 ) -> None:
     """Write the qualification profile of every lead in LEADS."""
     table_format(out)
     model = load_bundle(bundle)
     settings = settings_from_options(model.settings, commission_rate, hourly_rate, target_roles)
-    profile = model.profile(read_table(leads), settings)
+    table = read_table(leads)
+    profile = model.profile(active_leads(table) if open_only else table, settings)
     write_table(profile, out)
     summary = {
         "out": str(out),

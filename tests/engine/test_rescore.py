@@ -80,3 +80,15 @@ def test_interrupted_rescore_leaves_history_as_it_was(fitted, active, tmp_path, 
     with pytest.raises(RuntimeError):
         rescore(active, fitted, hist)
     assert hist.read_bytes() == before
+
+
+def test_active_leads_are_the_empty_outcomes_whatever_the_coding():
+    import pandas as pd
+
+    from engine import active_leads
+
+    table = pd.DataFrame(
+        {"lead_id": list("abcdef"), "converted": ["yes", "no", "", None, " ", "1"]}
+    )
+    assert active_leads(table)["lead_id"].tolist() == ["c", "d", "e"]
+    assert len(active_leads(table.drop(columns="converted"))) == 6

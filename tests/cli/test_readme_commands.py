@@ -1,0 +1,155 @@
+"""Every ``leadlever`` command README.md shows in a ``bash`` block runs and exits 0.
+
+The blocks are run in README order in one temporary folder, so files written by
+earlier commands (``leads.csv``, ``model.json``, ...) feed later ones; a
+``cat > FILE <<'EOF'`` ... ``EOF`` here-document creates FILE as a user's shell
+would. A block preceded by ``<!-- not-run -->`` is skipped. ``leadlever demo`` is
+not re-run here: the shared ``demo_run`` fixture (tests/conftest.py) runs it for
+the demo tests. A second test checks that every command group and subcommand
+registered in the Typer app appears in those blocks, so the README stays a
+complete CLI reference.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer.main
+from typer.testing import CliRunner
+
+from leadlever.cli import app
+from tests.helpers import REPO
+
+README = REPO / "README.md"
+NOT_RUN = "<!-- not-run -->"
+HEREDOC = re.compile(r"^cat\s+>\s*(\S+)\s+<<-?\s*['\"]?(\w+)['\"]?\s*$")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing to do: run ``argv`` (``leadlever`` stripped) or write ``text`` to ``path``."""
+
+    line: int
+    argv: tuple[str, ...] = ()
+    path: str = ""
+    text: str = ""
+
+
+def bash_blocks(markdown: str) -> list[tuple[int, list[str], bool]]:
+    """(first line number, lines, runnable) of every ```bash block."""
+    lines = markdown.splitlines()
+    blocks = []
+    i = 0
+    while i < len(lines):
+        if lines[i].strip() == "```bash":
+            prev = next((lines[k].strip() for k in range(i - 1, -1, -1) if lines[k].strip()), "")
+            start = i + 1
+            i += 1
+            while i < len(lines) and lines[i].strip() != "```":
+                i += 1
+            blocks.append((start + 1, lines[start:i], prev != NOT_RUN))
+        i += 1
+    return blocks
+
+
+def readme_steps(markdown: str, *, runnable_only: bool = True) -> list[Step]:
+    """The commands and here-documents of the README's bash blocks, in order."""
+    steps: list[Step] = []
+    for first, lines, runnable in bash_blocks(markdown):
+        if runnable_only and not runnable:
+            continue
+        k = 0
+        while k < len(lines):
+            line = lines[k].strip()
+            while line.endswith("\\") and k + 1 < len(lines):  # continued line
+                k += 1
+                line = line[:-1] + " " + lines[k].strip()
+            heredoc = HEREDOC.match(line)
+            if heredoc:
+                end = k + 1
+                while end < len(lines) and lines[end].strip() != heredoc.group(2):
+                    end += 1
+                text = "\n".join(lines[k + 1 : end]) + "\n"
+                steps.append(Step(first + k, path=heredoc.group(1), text=text))
+                k = end + 1
+                continue
+            for part in line.split("&&"):  # e.g. `pip install . && leadlever demo`
+                words = shlex.split(part, comments=True)
+                if words and words[0] == "leadlever":
+                    steps.append(Step(first + k, argv=tuple(words[1:])))
+            k += 1
+    return steps
+
+
+def registered_commands() -> list[tuple[str, ...]]:
+    """Every command path of the Typer app: ('score', 'fit'), ('plan',), ('price',) ..."""
+    paths: list[tuple[str, ...]] = []
+
+    def walk(command, path: tuple[str, ...]) -> None:
+        subcommands = getattr(command, "commands", None)
+        if subcommands is None:
+            paths.append(path)
+            return
+        if path and getattr(command, "invoke_without_command", False):
+            paths.append(path)  # a group that is also a command (`leadlever price ...`)
+        for name, sub in subcommands.items():
+            walk(sub, (*path, name))
+
+    walk(typer.main.get_command(app), ())
+    return paths
+
+
+def _is_command(argv: tuple[str, ...], path: tuple[str, ...], groups: set[str]) -> bool:
+    """``argv`` invokes ``path`` (for a callable group: and no subcommand)."""
+    if argv[: len(path)] != path:
+        return False
+    if path[0] in groups and len(path) == 1:  # `price --p ...`, not `price solve ...`
+        return len(argv) == 1 or argv[1].startswith("-")
+    return True
+
+
+def test_readme_extraction_finds_the_tour():
+    steps = readme_steps(README.read_text(encoding="utf-8"))
+    argvs = [s.argv for s in steps if s.argv]
+    files = [s.path for s in steps if s.path]
+    assert ("simulate", "leads") == argvs[0][:2] or ("demo",) == argvs[0][:1]
+    assert len(argvs) >= 25, argvs
+    assert {"rules.toml", "team.csv", "costs.toml", "deals.toml"} <= set(files)
+
+
+def test_every_registered_command_is_in_the_readme():
+    argvs = [s.argv for s in readme_steps(README.read_text(encoding="utf-8"), runnable_only=False)]
+    paths = registered_commands()
+    groups = {p[0] for p in paths if len(p) > 1}
+    missing = [" ".join(p) for p in paths if not any(_is_command(a, p, groups) for a in argvs if a)]
+    assert not missing, f"commands not shown in any README bash block: {missing}"
+    assert len(paths) >= 20  # the walk found the app's commands
+
+
+def test_readme_commands_run_in_order(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    ran = 0
+    for step in readme_steps(README.read_text(encoding="utf-8")):
+        if step.path:
+            Path(step.path).write_text(step.text, encoding="utf-8")
+            continue
+        if step.argv[:1] == ("demo",):
+            continue  # run once for the whole session by the demo_run fixture
+        with warnings.catch_warnings():  # expected library warnings (ids, collinear dummies)
+            warnings.simplefilter("ignore")
+            result = runner.invoke(app, list(step.argv))
+        shown = "leadlever " + shlex.join(step.argv)
+        assert result.exit_code == 0, (
+            f"README.md line {step.line}: `{shown}` exited {result.exit_code}:\n{result.output}"
+        )
+        assert "Traceback" not in result.output, shown
+        ran += 1
+    assert ran >= 25
+    for produced in ("leads.csv", "model.json", "scored.csv", "profile.csv", "queue.csv",
+                     "roi.csv", "curves.csv", "split1.csv", "priced.csv", "figure3.png"):  # fmt: skip
+        assert (tmp_path / produced).stat().st_size > 0, produced
