@@ -20,12 +20,12 @@ Example ``costs.toml`` (every key optional)::
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from engine.exceptions import InputFileError, ParameterError
+from engine.exceptions import ParameterError
+from engine.io import read_toml
 from engine.schema import closest_names
 
 __all__ = ["CostModel", "load_costs", "METRICS"]
@@ -129,14 +129,7 @@ def load_costs(path: str | os.PathLike, **overrides: Any) -> CostModel:
         Unknown key (the closest known key is suggested) or invalid value.
     """
     p = Path(path)
-    if not p.is_file():
-        raise InputFileError(f"Costs file '{p}' does not exist. Give the path of a TOML file.")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputFileError(
-            f"Costs file '{p}' is not valid TOML ({exc}). Fix the line it names."
-        ) from None
+    data = read_toml(p, what="Costs")
     known = [f.name for f in fields(CostModel)]
     for key in data:
         if key not in known:

@@ -16,12 +16,13 @@ import contextlib
 import gzip
 import os
 import tempfile
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
-from engine.exceptions import EmptyDataError, InputFileError
+from engine.exceptions import EmptyDataError, InputFileError, LeadLeverError
 
 __all__ = [
     "read_table",
@@ -30,6 +31,7 @@ __all__ = [
     "append_table",
     "neutralise_formulas",
     "table_format",
+    "read_toml",
 ]
 
 _CSV_SUFFIXES = (".csv", ".csv.gz", ".txt", ".tsv", ".tsv.gz")
@@ -261,3 +263,39 @@ def append_table(rows: pd.DataFrame, path: str | os.PathLike) -> Path:
     else:
         combined = rows
     return write_table(combined, path)
+
+
+def read_toml(
+    path: str | os.PathLike,
+    *,
+    what: str,
+    error: type[LeadLeverError] = InputFileError,
+) -> dict:
+    """Parse a TOML input file (``tomllib``: data only, no code runs).
+
+    Parameters
+    ----------
+    path : path
+    what : str
+        What the file is, for messages ("Rules", "Costs", "Deals", ...).
+    error : exception class
+        The domain error to raise (a :class:`LeadLeverError` taking one message).
+
+    Raises
+    ------
+    error
+        When the file is missing or is not valid UTF-8 TOML; the message names the
+        file, the line TOML names, and how to get an example.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise error(
+            f"{what} file '{p}' does not exist. Check the path; `leadlever examples DIR` writes an "
+            "example to start from."
+        )
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise error(
+            f"{what} file '{p}' is not valid TOML ({exc}). Fix the line it names."
+        ) from None

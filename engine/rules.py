@@ -17,7 +17,6 @@ condition (``not_in`` included). See ``engine/data/example_rules.toml``.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.exceptions import InputFileError, MissingColumnsError, ParameterError
+from engine.exceptions import MissingColumnsError, ParameterError
+from engine.io import read_toml
 from engine.schema import closest_names
 
 __all__ = [
@@ -187,18 +187,8 @@ def parse_rules(data: dict[str, Any], source: str = "rules") -> RuleSet:
 
 def load_rules(path: str | os.PathLike) -> RuleSet:
     """Read and validate a TOML rules file (parsed with :mod:`tomllib`; no code runs)."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputFileError(
-            f"Rules file '{p}' does not exist. Start from engine/data/example_rules.toml."
-        )
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputFileError(
-            f"Rules file '{p}' is not valid TOML ({exc}). Fix the line it names."
-        ) from exc
-    return parse_rules(data, source=str(p))
+    data = read_toml(path, what="Rules")
+    return parse_rules(data, source=str(Path(path)))
 
 
 def apply_rules(rules: RuleSet, table: pd.DataFrame, source: str | None = None) -> pd.DataFrame:

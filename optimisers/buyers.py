@@ -33,11 +33,11 @@ from __future__ import annotations
 
 import math
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.io import read_toml
 from engine.schema import closest_names
 from optimisers.exceptions import BuyersFileError
 from optimisers.grades import DEFAULT_LEVELS, GradeScale
@@ -354,11 +354,5 @@ def read_buyers(path: str | os.PathLike) -> Market:
         Missing file, TOML syntax error, unknown key (with the closest valid key),
         wrong type or out-of-range value.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise BuyersFileError(f"Buyers file '{p}' does not exist. Check the path.")
-    try:
-        doc = tomllib.loads(p.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise BuyersFileError(f"Buyers file '{p}' is not valid TOML: {exc}.") from None
-    return parse_buyers(doc, source=str(p))
+    doc = read_toml(path, what="Buyers", error=BuyersFileError)
+    return parse_buyers(doc, source=str(Path(path)))

@@ -8,13 +8,12 @@ with the same keys. Seniority is a number (0 = junior) or one of
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from engine.io import read_table
+from engine.io import read_table, read_toml
 from optimisers.exceptions import ConsultantsFileError, NoConsultantsError
 
 __all__ = ["load_consultants", "SENIORITY_LEVELS"]
@@ -50,12 +49,7 @@ def load_consultants(source: str | os.PathLike | pd.DataFrame) -> pd.DataFrame:
         path = Path(source)
         name = f"File '{path}'"
         if path.suffix.lower() == ".toml":
-            if not path.exists():
-                raise ConsultantsFileError(f"{name} does not exist.")
-            try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-                raise ConsultantsFileError(f"{name} is not valid TOML: {exc}.") from exc
+            data = read_toml(path, what="Consultants", error=ConsultantsFileError)
             frame = pd.DataFrame(data.get("consultant", []))
             if frame.empty:
                 raise NoConsultantsError(f"{name} has no [[consultant]] entries. Add at least one.")

@@ -17,7 +17,6 @@ Format (see ``simulations/data/example_deals.toml`` and the README)::
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from engine.io import read_toml
 from simulations.deal_compare import DealComparison, compare_deals
 from simulations.deal_forecast import METHODS, SEASONS, forecast_pool_p
 from simulations.deals import Deal, deal_from_terms
@@ -95,18 +95,8 @@ def parse_deals(data: dict[str, Any], *, source: str = "the deals file") -> Deal
 
 def load_deals(path: str | os.PathLike) -> DealsFile:
     """Read and validate a DEALS.toml file."""
-    p = Path(path)
-    if not p.is_file():
-        raise DealError(
-            f"Deals file {str(p)!r} does not exist. See simulations/data/example_deals.toml for the format."
-        )
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise DealError(
-            f"{p}: not valid TOML ({exc}). See the README's DEALS.toml example."
-        ) from None
-    return parse_deals(data, source=str(p))
+    data = read_toml(path, what="Deals", error=DealError)
+    return parse_deals(data, source=str(Path(path)))
 
 
 def compare_deals_file(
