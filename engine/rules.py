@@ -104,7 +104,7 @@ class RuleSet:
 
 def _bad(source: str, where: str, problem: str) -> ParameterError:
     return ParameterError(
-        f"Rules file '{source}', {where}: {problem}. See engine/data/example_rules.toml."
+        f"Rules file '{source}', {where}: {problem}. `leadlever examples DIR` writes an example rules.toml."
     )
 
 
