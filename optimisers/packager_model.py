@@ -98,18 +98,24 @@ class Slot:
 
 @dataclass(frozen=True)
 class ModelSolution:
-    """What the solver returned, mapped back to slots and classes."""
+    """What the solver returned, mapped back to slots and classes.
+
+    With ``relaxed=True`` the lead counts are continuous (only the numbers of bundles
+    are integers) and ``counts`` / ``shared`` hold fractions until
+    :func:`optimisers.packager_rounding.round_solution` makes them integers.
+    """
 
     status: str  # "optimal" | "feasible"
     gap: float
     objective: float
     bound: float
-    counts: dict[int, dict[int, int]]  # slot -> class -> leads
+    counts: dict[int, dict[int, float]]  # slot -> class -> leads
     bundles: dict[int, int]  # slot -> number of bundles
     shared: np.ndarray  # leads of each class sold in shared mode
     seconds: float
     n_variables: int
     n_constraints: int
+    relaxed: bool = False
 
 
 def build_classes(
@@ -211,8 +217,9 @@ def available_solvers() -> list[str]:
     return out
 
 
-def _make_problem(classes: LeadClasses, slots: list[Slot], market: Market):
+def _make_problem(classes: LeadClasses, slots: list[Slot], market: Market, relax: bool = False):
     prob = pulp.LpProblem("lead_packaging", pulp.LpMaximize)
+    cat = "Continuous" if relax else "Integer"
     n_cls = classes.n_classes
     buyers = market.buyers
     x: dict[int, dict[int, pulp.LpVariable]] = {}
@@ -222,7 +229,7 @@ def _make_problem(classes: LeadClasses, slots: list[Slot], market: Market):
     u = {}
     if sharing.any():
         for c in np.flatnonzero(classes.eligible[:, sharing].any(axis=1)):
-            u[int(c)] = prob.add_variable(f"u_{c}", 0, int(classes.count[c]), cat="Integer")
+            u[int(c)] = prob.add_variable(f"u_{c}", 0, int(classes.count[c]), cat=cat)
     exclusive_terms: list[list[tuple]] = [[] for _ in range(n_cls)]
     shared_terms: list[list[tuple]] = [[] for _ in range(n_cls)]
     objective: list[tuple] = []
@@ -231,8 +238,7 @@ def _make_problem(classes: LeadClasses, slots: list[Slot], market: Market):
         tag = _name(buyer.name, slot.grade or "any", slot.copy + 1)
         cls = np.flatnonzero(classes.eligible[:, slot.buyer])
         xs = {
-            int(c): prob.add_variable(f"x_{s}_{c}", 0, int(classes.count[c]), cat="Integer")
-            for c in cls
+            int(c): prob.add_variable(f"x_{s}_{c}", 0, int(classes.count[c]), cat=cat) for c in cls
         }
         x[s] = xs
         z[s] = prob.add_variable(f"z_{s}", 0, slot.copies, cat="Integer")
@@ -347,8 +353,13 @@ def solve_model(
     solver: str = "cbc",
     time_limit: float | None = None,
     gap_rel: float = 1e-6,
+    relax_counts: bool = False,
 ) -> ModelSolution:
     """Build the MILP, solve it, check ``status`` and ``sol_status``, read the counts.
+
+    ``relax_counts=True`` makes the lead counts :math:`x_{sc}, u_c` continuous (the
+    numbers of bundles :math:`z_s` stay integer); the counts are then returned as
+    fractions for the rounding step.
 
     Raises
     ------
@@ -356,7 +367,7 @@ def solve_model(
         When no integer-feasible solution was found (e.g. the time limit is too short).
     """
     start = time.perf_counter()
-    prob, x, z, u = _make_problem(classes, slots, market)
+    prob, x, z, u = _make_problem(classes, slots, market, relax=relax_counts)
     for var in prob.variables():
         var.setInitialValue(0)
     with tempfile.TemporaryDirectory() as tmp:
@@ -389,14 +400,19 @@ def solve_model(
         if objective
         else (0.0 if bound <= 1e-9 else float("inf"))
     )
+
+    def read(v: pulp.LpVariable) -> float:
+        val = max(0.0, float(v.varValue or 0.0))
+        return val if relax_counts else float(round(val))
+
     counts = {}
     for s, xs in x.items():
-        got = {c: int(round(v.varValue or 0)) for c, v in xs.items()}
-        counts[s] = {c: n for c, n in got.items() if n > 0}
+        got = {c: read(v) for c, v in xs.items()}
+        counts[s] = {c: (n if relax_counts else int(n)) for c, n in got.items() if n > 1e-9}
     n_bundles = {s: int(round(v.varValue or 0)) for s, v in z.items()}
-    shared = np.zeros(classes.n_classes, dtype=int)
+    shared = np.zeros(classes.n_classes, dtype=float if relax_counts else int)
     for c, v in u.items():
-        shared[c] = int(round(v.varValue or 0))
+        shared[c] = read(v)
     logger.info(
         "packager MILP %s: objective %.2f, gap %.2e, %d vars, %.2f s",
         state,
@@ -416,4 +432,5 @@ def solve_model(
         seconds,
         prob.numVariables(),
         prob.numConstraints(),
+        relax_counts,
     )
