@@ -90,8 +90,8 @@ class PackagerSettings:
     solver: str = "cbc"
     time_limit: float | None = None
     formulation: str = "class"
-    p_resolution: float | None = 0.05
-    cost_bands: int = 2
+    p_resolution: float | None = 0.1
+    cost_bands: int = 3
     gap_rel: float = 1e-6
     on_infeasible: str = "report"
     relax_counts: bool | None = None

@@ -314,7 +314,9 @@ def _make_problem(classes: LeadClasses, slots: list[Slot], market: Market, relax
     return prob, x, z, u
 
 
-def _solver(name: str, time_limit: float | None, gap_rel: float, log_path: str | None):
+def _solver(
+    name: str, time_limit: float | None, gap_rel: float, log_path: str | None, cuts: bool = True
+):
     if name == "highs":
         solver = pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=gap_rel, threads=1)
         if not solver.available():
@@ -326,7 +328,14 @@ def _solver(name: str, time_limit: float | None, gap_rel: float, log_path: str |
     if name == "cbc":
         # warm start from the empty plan (always feasible) so a time limit never ends empty-handed
         return pulp.PULP_CBC_CMD(
-            msg=False, timeLimit=time_limit, gapRel=gap_rel, logPath=log_path, warmStart=True
+            msg=False,
+            timeLimit=time_limit,
+            gapRel=gap_rel,
+            logPath=log_path,
+            warmStart=True,
+            # with continuous counts only the few bundle counts are integer: cuts cost more
+            # time than they save
+            cuts=None if cuts else False,
         )
     raise SolverError(f"Unknown solver {name!r}; use 'cbc' or 'highs'.")
 
@@ -372,7 +381,7 @@ def solve_model(
         var.setInitialValue(0)
     with tempfile.TemporaryDirectory() as tmp:
         log_path = str(Path(tmp) / "cbc.log") if solver == "cbc" else None
-        status = prob.solve(_solver(solver, time_limit, gap_rel, log_path))
+        status = prob.solve(_solver(solver, time_limit, gap_rel, log_path, cuts=not relax_counts))
         sol_status = prob.sol_status
         objective = float(pulp.value(prob.objective) or 0.0)
         if solver == "cbc":
