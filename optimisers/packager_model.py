@@ -8,7 +8,10 @@ whose filters they pass), with :math:`N_c` leads, a conservative probability
 required grade and price per lead :math:`\pi_{bt}`, and copy :math:`j =
 1..K_b`. Variables: :math:`x_{sc} \in \{0..N_c\}` leads of class :math:`c` in
 slot :math:`s`, :math:`z_s \in \{0,1\}` slot used, :math:`u_c` leads of class
-:math:`c` sold in shared mode. With :math:`n_s = \sum_c x_{sc}`:
+:math:`c` sold in shared mode. With ``relax_counts`` (the class formulation's default)
+:math:`x_{sc}, u_c \ge 0` are continuous and only the bundle counts :math:`z_s` are
+integer (:mod:`optimisers.packager_rounding` makes whole leads of them). With
+:math:`n_s = \sum_c x_{sc}`:
 
 .. math::
 
