@@ -47,6 +47,7 @@ import pulp
 from optimisers.buyers import Market
 from optimisers.exceptions import SolverError
 from optimisers.grades import certified_line
+from optimisers.packager_solver import available_solvers, cbc_bound, make_solver
 
 __all__ = [
     "LeadClasses",
@@ -212,14 +213,6 @@ def _name(*parts: object) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", "_".join(str(p) for p in parts))
 
 
-def available_solvers() -> list[str]:
-    """Solvers usable here: ``cbc`` always (bundled with PuLP), ``highs`` with highspy."""
-    out = ["cbc"] if pulp.PULP_CBC_CMD().available() else []
-    if pulp.HiGHS().available():
-        out.append("highs")
-    return out
-
-
 def _make_problem(classes: LeadClasses, slots: list[Slot], market: Market, relax: bool = False):
     prob = pulp.LpProblem("lead_packaging", pulp.LpMaximize)
     cat = "Continuous" if relax else "Integer"
@@ -317,46 +310,6 @@ def _make_problem(classes: LeadClasses, slots: list[Slot], market: Market, relax
     return prob, x, z, u
 
 
-def _solver(
-    name: str, time_limit: float | None, gap_rel: float, log_path: str | None, cuts: bool = True
-):
-    if name == "highs":
-        solver = pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=gap_rel, threads=1)
-        if not solver.available():
-            raise SolverError(
-                "The HiGHS solver needs the 'highspy' package: pip install highspy "
-                "(or use --solver cbc)."
-            )
-        return solver
-    if name == "cbc":
-        # warm start from the empty plan (always feasible) so a time limit never ends empty-handed
-        return pulp.PULP_CBC_CMD(
-            msg=False,
-            timeLimit=time_limit,
-            gapRel=gap_rel,
-            logPath=log_path,
-            warmStart=True,
-            # with continuous counts only the few bundle counts are integer: cuts cost more
-            # time than they save
-            cuts=None if cuts else False,
-        )
-    raise SolverError(f"Unknown solver {name!r}; use 'cbc' or 'highs'.")
-
-
-def _cbc_bound(log_path: str, objective: float) -> float:
-    """Best bound CBC proved, parsed from its log (falls back to the objective)."""
-    try:
-        text = Path(log_path).read_text(errors="replace")
-    except OSError:
-        return objective
-    m = re.findall(r"best possible\s+(-?[0-9.eE+]+)", text) or re.findall(
-        r"Lower bound:\s+(-?[0-9.eE+]+)", text
-    )
-    if not m:
-        return objective
-    return abs(float(m[-1]))  # CBC minimises -objective
-
-
 def solve_model(
     classes: LeadClasses,
     slots: list[Slot],
@@ -384,11 +337,13 @@ def solve_model(
         var.setInitialValue(0)
     with tempfile.TemporaryDirectory() as tmp:
         log_path = str(Path(tmp) / "cbc.log") if solver == "cbc" else None
-        status = prob.solve(_solver(solver, time_limit, gap_rel, log_path, cuts=not relax_counts))
+        status = prob.solve(
+            make_solver(solver, time_limit, gap_rel, log_path, cuts=not relax_counts)
+        )
         sol_status = prob.sol_status
         objective = float(pulp.value(prob.objective) or 0.0)
         if solver == "cbc":
-            bound = _cbc_bound(log_path, objective) if log_path else objective
+            bound = cbc_bound(log_path, objective) if log_path else objective
         else:
             info = prob.solverModel.getInfo()
             dual = abs(float(info.mip_dual_bound))  # HiGHS minimises -objective
