@@ -31,12 +31,14 @@ from optimisers.packager_model import (
     build_slots,
     solve_model,
 )
+from optimisers.packager_prune import useful_columns
 from optimisers.packager_repair import concretise
 from optimisers.packager_result import (
     LeadPool,
     PackagingResult,
     plan_totals,
 )
+from optimisers.packager_rounding import round_solution
 
 __all__ = ["PackagerSettings", "prepare_leads", "package"]
 
@@ -69,6 +71,14 @@ class PackagerSettings:
     on_infeasible : {"report", "raise", "skip"}
         When a requirement cannot be met: return status ``"infeasible"`` with reasons,
         raise :class:`InfeasibleRequirementError`, or drop those buyers and package the rest.
+    relax_counts : bool or None
+        Continuous lead counts per bundle and class (only the numbers of bundles are
+        integer), rounded down and repaired afterwards
+        (:mod:`optimisers.packager_rounding`). ``None``: on for the class formulation
+        with ``p_resolution`` set, off otherwise (one-lead classes need binaries).
+    prune_columns : bool
+        Drop the class columns no optimal plan needs (:mod:`optimisers.packager_prune`;
+        class formulation only; exact for the class model).
     greedy_fallback : bool
         Also build the greedy plan (:mod:`optimisers.packager_greedy`) and keep it when it
         earns more. The MILP enforces grade requirements through a sufficient (conservative)
@@ -80,11 +90,20 @@ class PackagerSettings:
     solver: str = "cbc"
     time_limit: float | None = None
     formulation: str = "class"
-    p_resolution: float | None = 0.05
-    cost_bands: int = 2
+    p_resolution: float | None = 0.1
+    cost_bands: int = 3
     gap_rel: float = 1e-6
     on_infeasible: str = "report"
+    relax_counts: bool | None = None
+    prune_columns: bool = True
     greedy_fallback: bool = True
+
+    @property
+    def relaxed(self) -> bool:
+        """Whether lead counts are continuous in this run (see ``relax_counts``)."""
+        if self.relax_counts is not None:
+            return self.relax_counts
+        return self.formulation == "class" and self.p_resolution is not None
 
     def __post_init__(self) -> None:
         if self.solver not in ("cbc", "highs"):
@@ -271,6 +290,14 @@ def package(
     classes = build_classes(
         pool.p, pool.cost, pool.eligible, p_resolution=res, cost_bands=settings.cost_bands
     )
+    if (
+        settings.prune_columns
+        and settings.formulation == "class"
+        and classes.n_classes
+        and (classes.cost >= 0).all()
+    ):
+        keep = useful_columns(classes.p, classes.cost, classes.count, classes.eligible, market)
+        classes = dataclasses.replace(classes, eligible=keep)
     slots = build_slots(market, aggregate=settings.formulation == "class")
     times["classes"] = time.perf_counter() - t1
     t2 = time.perf_counter()
@@ -282,6 +309,7 @@ def package(
             solver=settings.solver,
             time_limit=settings.time_limit,
             gap_rel=settings.gap_rel,
+            relax_counts=settings.relaxed,
         )
     except SolverError:
         if not settings.greedy_fallback:
@@ -302,6 +330,8 @@ def package(
         )
     times["solve"] = time.perf_counter() - t2
     t3 = time.perf_counter()
+    relaxed_objective = solution.objective
+    solution, rounded_objective = round_solution(solution, classes, slots, market)
     bundles, notes = concretise(solution, classes, slots, pool, market)
     times["repair"] = time.perf_counter() - t3
     revenue, cost, sold = plan_totals(bundles, pool)
@@ -347,7 +377,8 @@ def package(
         solver=settings.solver,
         formulation=settings.formulation,
         n_classes=classes.n_classes,
-        model_objective=solution.objective,
+        model_objective=relaxed_objective,
+        rounded_objective=rounded_objective,
         method=method,
         milp_profit=milp_profit,
         seconds=times,

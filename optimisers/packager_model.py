@@ -8,7 +8,10 @@ whose filters they pass), with :math:`N_c` leads, a conservative probability
 required grade and price per lead :math:`\pi_{bt}`, and copy :math:`j =
 1..K_b`. Variables: :math:`x_{sc} \in \{0..N_c\}` leads of class :math:`c` in
 slot :math:`s`, :math:`z_s \in \{0,1\}` slot used, :math:`u_c` leads of class
-:math:`c` sold in shared mode. With :math:`n_s = \sum_c x_{sc}`:
+:math:`c` sold in shared mode. With ``relax_counts`` (the class formulation's default)
+:math:`x_{sc}, u_c \ge 0` are continuous and only the bundle counts :math:`z_s` are
+integer (:mod:`optimisers.packager_rounding` makes whole leads of them). With
+:math:`n_s = \sum_c x_{sc}`:
 
 .. math::
 
@@ -44,6 +47,7 @@ import pulp
 from optimisers.buyers import Market
 from optimisers.exceptions import SolverError
 from optimisers.grades import certified_line
+from optimisers.packager_solver import available_solvers, cbc_bound, make_solver
 
 __all__ = [
     "LeadClasses",
@@ -98,18 +102,24 @@ class Slot:
 
 @dataclass(frozen=True)
 class ModelSolution:
-    """What the solver returned, mapped back to slots and classes."""
+    """What the solver returned, mapped back to slots and classes.
+
+    With ``relaxed=True`` the lead counts are continuous (only the numbers of bundles
+    are integers) and ``counts`` / ``shared`` hold fractions until
+    :func:`optimisers.packager_rounding.round_solution` makes them integers.
+    """
 
     status: str  # "optimal" | "feasible"
     gap: float
     objective: float
     bound: float
-    counts: dict[int, dict[int, int]]  # slot -> class -> leads
+    counts: dict[int, dict[int, float]]  # slot -> class -> leads
     bundles: dict[int, int]  # slot -> number of bundles
     shared: np.ndarray  # leads of each class sold in shared mode
     seconds: float
     n_variables: int
     n_constraints: int
+    relaxed: bool = False
 
 
 def build_classes(
@@ -203,16 +213,9 @@ def _name(*parts: object) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", "_".join(str(p) for p in parts))
 
 
-def available_solvers() -> list[str]:
-    """Solvers usable here: ``cbc`` always (bundled with PuLP), ``highs`` with highspy."""
-    out = ["cbc"] if pulp.PULP_CBC_CMD().available() else []
-    if pulp.HiGHS().available():
-        out.append("highs")
-    return out
-
-
-def _make_problem(classes: LeadClasses, slots: list[Slot], market: Market):
+def _make_problem(classes: LeadClasses, slots: list[Slot], market: Market, relax: bool = False):
     prob = pulp.LpProblem("lead_packaging", pulp.LpMaximize)
+    cat = "Continuous" if relax else "Integer"
     n_cls = classes.n_classes
     buyers = market.buyers
     x: dict[int, dict[int, pulp.LpVariable]] = {}
@@ -222,7 +225,7 @@ def _make_problem(classes: LeadClasses, slots: list[Slot], market: Market):
     u = {}
     if sharing.any():
         for c in np.flatnonzero(classes.eligible[:, sharing].any(axis=1)):
-            u[int(c)] = prob.add_variable(f"u_{c}", 0, int(classes.count[c]), cat="Integer")
+            u[int(c)] = prob.add_variable(f"u_{c}", 0, int(classes.count[c]), cat=cat)
     exclusive_terms: list[list[tuple]] = [[] for _ in range(n_cls)]
     shared_terms: list[list[tuple]] = [[] for _ in range(n_cls)]
     objective: list[tuple] = []
@@ -231,8 +234,7 @@ def _make_problem(classes: LeadClasses, slots: list[Slot], market: Market):
         tag = _name(buyer.name, slot.grade or "any", slot.copy + 1)
         cls = np.flatnonzero(classes.eligible[:, slot.buyer])
         xs = {
-            int(c): prob.add_variable(f"x_{s}_{c}", 0, int(classes.count[c]), cat="Integer")
-            for c in cls
+            int(c): prob.add_variable(f"x_{s}_{c}", 0, int(classes.count[c]), cat=cat) for c in cls
         }
         x[s] = xs
         z[s] = prob.add_variable(f"z_{s}", 0, slot.copies, cat="Integer")
@@ -308,37 +310,6 @@ def _make_problem(classes: LeadClasses, slots: list[Slot], market: Market):
     return prob, x, z, u
 
 
-def _solver(name: str, time_limit: float | None, gap_rel: float, log_path: str | None):
-    if name == "highs":
-        solver = pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=gap_rel, threads=1)
-        if not solver.available():
-            raise SolverError(
-                "The HiGHS solver needs the 'highspy' package: pip install highspy "
-                "(or use --solver cbc)."
-            )
-        return solver
-    if name == "cbc":
-        # warm start from the empty plan (always feasible) so a time limit never ends empty-handed
-        return pulp.PULP_CBC_CMD(
-            msg=False, timeLimit=time_limit, gapRel=gap_rel, logPath=log_path, warmStart=True
-        )
-    raise SolverError(f"Unknown solver {name!r}; use 'cbc' or 'highs'.")
-
-
-def _cbc_bound(log_path: str, objective: float) -> float:
-    """Best bound CBC proved, parsed from its log (falls back to the objective)."""
-    try:
-        text = Path(log_path).read_text(errors="replace")
-    except OSError:
-        return objective
-    m = re.findall(r"best possible\s+(-?[0-9.eE+]+)", text) or re.findall(
-        r"Lower bound:\s+(-?[0-9.eE+]+)", text
-    )
-    if not m:
-        return objective
-    return abs(float(m[-1]))  # CBC minimises -objective
-
-
 def solve_model(
     classes: LeadClasses,
     slots: list[Slot],
@@ -347,8 +318,13 @@ def solve_model(
     solver: str = "cbc",
     time_limit: float | None = None,
     gap_rel: float = 1e-6,
+    relax_counts: bool = False,
 ) -> ModelSolution:
     """Build the MILP, solve it, check ``status`` and ``sol_status``, read the counts.
+
+    ``relax_counts=True`` makes the lead counts :math:`x_{sc}, u_c` continuous (the
+    numbers of bundles :math:`z_s` stay integer); the counts are then returned as
+    fractions for the rounding step.
 
     Raises
     ------
@@ -356,16 +332,18 @@ def solve_model(
         When no integer-feasible solution was found (e.g. the time limit is too short).
     """
     start = time.perf_counter()
-    prob, x, z, u = _make_problem(classes, slots, market)
+    prob, x, z, u = _make_problem(classes, slots, market, relax=relax_counts)
     for var in prob.variables():
         var.setInitialValue(0)
     with tempfile.TemporaryDirectory() as tmp:
         log_path = str(Path(tmp) / "cbc.log") if solver == "cbc" else None
-        status = prob.solve(_solver(solver, time_limit, gap_rel, log_path))
+        status = prob.solve(
+            make_solver(solver, time_limit, gap_rel, log_path, cuts=not relax_counts)
+        )
         sol_status = prob.sol_status
         objective = float(pulp.value(prob.objective) or 0.0)
         if solver == "cbc":
-            bound = _cbc_bound(log_path, objective) if log_path else objective
+            bound = cbc_bound(log_path, objective) if log_path else objective
         else:
             info = prob.solverModel.getInfo()
             dual = abs(float(info.mip_dual_bound))  # HiGHS minimises -objective
@@ -389,14 +367,19 @@ def solve_model(
         if objective
         else (0.0 if bound <= 1e-9 else float("inf"))
     )
+
+    def read(v: pulp.LpVariable) -> float:
+        val = max(0.0, float(v.varValue or 0.0))
+        return val if relax_counts else float(round(val))
+
     counts = {}
     for s, xs in x.items():
-        got = {c: int(round(v.varValue or 0)) for c, v in xs.items()}
-        counts[s] = {c: n for c, n in got.items() if n > 0}
+        got = {c: read(v) for c, v in xs.items()}
+        counts[s] = {c: (n if relax_counts else int(n)) for c, n in got.items() if n > 1e-9}
     n_bundles = {s: int(round(v.varValue or 0)) for s, v in z.items()}
-    shared = np.zeros(classes.n_classes, dtype=int)
+    shared = np.zeros(classes.n_classes, dtype=float if relax_counts else int)
     for c, v in u.items():
-        shared[c] = int(round(v.varValue or 0))
+        shared[c] = read(v)
     logger.info(
         "packager MILP %s: objective %.2f, gap %.2e, %d vars, %.2f s",
         state,
@@ -416,4 +399,5 @@ def solve_model(
         seconds,
         prob.numVariables(),
         prob.numConstraints(),
+        relax_counts,
     )

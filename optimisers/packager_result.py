@@ -115,6 +115,10 @@ class PackagingResult:
         ``"milp"``, or ``"greedy"`` when the greedy plan earned more and was kept.
     milp_profit : float
         Profit of the MILP plan (before any greedy fallback).
+    model_objective, rounded_objective : float
+        Objective of the class model as solved (with continuous lead counts: an upper
+        bound on the integer class model) and after rounding to whole leads; their
+        difference bounds the rounding loss.
     """
 
     status: str
@@ -130,6 +134,7 @@ class PackagingResult:
     formulation: str = "class"
     n_classes: int = 0
     model_objective: float | None = None
+    rounded_objective: float | None = None
     method: str = "milp"
     milp_profit: float | None = None
     seconds: dict[str, float] = field(default_factory=dict)
@@ -152,6 +157,8 @@ class PackagingResult:
             formulation=self.formulation,
             method=self.method,
             milp_profit=self.milp_profit,
+            model_objective=self.model_objective,
+            rounded_objective=self.rounded_objective,
             n_classes=self.n_classes,
             seconds=dict(self.seconds),
         )

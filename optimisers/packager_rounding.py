@@ -1,0 +1,214 @@
+r"""Integer lead counts from a MILP solution with continuous counts.
+
+With ``relax_counts`` only the numbers of bundles :math:`z_s` are integer and
+the lead counts :math:`x_{sc}` (and shared pools :math:`u_c`) are fractions.
+:func:`round_solution` rounds them down, :math:`\lfloor x_{sc} \rfloor`, which
+keeps supply, sharing, budget and the size maximum, then repairs each slot's
+model requirements (size minimum :math:`L_b z_s`, mean p
+:math:`\sum_c (p_c - m_b) x_{sc} \ge 0`, grade line
+:math:`\sum_c (p_c - \beta) x_{sc} \ge \alpha z_s`) with whole leads from the
+supply the rounding freed: add the most likely class with spare leads, or drop
+the least likely lead, or swap the two. A slot it cannot repair loses one
+bundle at a time. The relaxed objective bounds the integer class model from
+above, so ``relaxed objective - rounded objective`` bounds the rounding loss.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from optimisers.buyers import Market
+from optimisers.packager_model import LeadClasses, ModelSolution, Slot
+
+__all__ = ["round_solution", "model_objective"]
+
+_EPS = 1e-6
+
+
+def model_objective(
+    counts: dict[int, dict[int, float]],
+    shared: np.ndarray,
+    classes: LeadClasses,
+    slots: list[Slot],
+    market: Market,
+) -> float:
+    r"""The model's objective :math:`\sum_s \pi_s n_s - \sum_c \kappa_c (\sum_{s \in X} x_{sc} + u_c)`."""
+    total = 0.0
+    for s, cs in counts.items():
+        excl = market.buyers[slots[s].buyer].exclusive
+        for c, n in cs.items():
+            total += n * (slots[s].price - (classes.cost[c] if excl else 0.0))
+    return total - float(np.dot(shared, classes.cost)) if shared.size else total
+
+
+class _State:
+    """Integer counts being repaired, with spare supply and sharing bookkeeping."""
+
+    def __init__(self, solution: ModelSolution, classes: LeadClasses, slots, market):
+        self.classes, self.slots, self.market = classes, slots, market
+        self.f = {
+            s: {c: int(np.floor(v + _EPS)) for c, v in cs.items()}
+            for s, cs in solution.counts.items()
+        }
+        self.u = np.floor(np.asarray(solution.shared, dtype=float) + _EPS).astype(int)
+        self.z = dict(solution.bundles)
+        n_cls = classes.n_classes
+        self.shared_use = np.zeros(n_cls, dtype=int)
+        self.excl_use = np.zeros(n_cls, dtype=int)
+        for s, cs in self.f.items():
+            use = self.excl_use if self.exclusive(s) else self.shared_use
+            for c, n in cs.items():
+                use[c] += n
+        # total shared use may exceed k * floor(u): trim the largest counts
+        k = market.max_share
+        for c in np.flatnonzero(self.shared_use > k * self.u):
+            while self.shared_use[c] > k * self.u[c]:
+                s = max(
+                    (s for s in self.f if not self.exclusive(s) and self.f[s].get(c, 0) > 0),
+                    key=lambda s: self.f[s][c],
+                )
+                self.f[s][c] -= 1
+                self.shared_use[c] -= 1
+        self.spare = classes.count - self.excl_use - self.u
+
+    def exclusive(self, s: int) -> bool:
+        return self.market.buyers[self.slots[s].buyer].exclusive
+
+    def buyer_use(self, s: int, c: int) -> int:
+        b = self.slots[s].buyer
+        return sum(self.f[t].get(c, 0) for t in self.f if self.slots[t].buyer == b)
+
+    def can_add(self, s: int, c: int) -> bool:
+        if self.exclusive(s):
+            return self.spare[c] >= 1
+        k = self.market.max_share
+        room = self.buyer_use(s, c) < self.u[c] and self.shared_use[c] < k * self.u[c]
+        return room or self.spare[c] >= 1
+
+    def add(self, s: int, c: int) -> None:
+        if self.exclusive(s):
+            self.spare[c] -= 1
+            self.excl_use[c] += 1
+        else:
+            k = self.market.max_share
+            if not (self.buyer_use(s, c) < self.u[c] and self.shared_use[c] < k * self.u[c]):
+                self.spare[c] -= 1
+                self.u[c] += 1
+            self.shared_use[c] += 1
+        self.f[s][c] = self.f[s].get(c, 0) + 1
+
+    def remove(self, s: int, c: int) -> None:
+        self.f[s][c] -= 1
+        if self.exclusive(s):
+            self.spare[c] += 1
+            self.excl_use[c] -= 1
+        else:
+            self.shared_use[c] -= 1
+
+    def spend(self, b: int) -> float:
+        return sum(
+            self.slots[t].price * sum(self.f[t].values())
+            for t in self.f
+            if self.slots[t].buyer == b
+        )
+
+
+def _violations(state: _State, s: int) -> tuple[bool, bool, bool, bool]:
+    """(too small, too large, p condition fails, over budget) for slot ``s``."""
+    slot = state.slots[s]
+    buyer = state.market.buyers[slot.buyer]
+    z = state.z.get(s, 0)
+    cs = state.f[s]
+    n = sum(cs.values())
+    psum = sum(state.classes.p[c] * k for c, k in cs.items())
+    p_bad = False
+    if buyer.min_mean_p is not None and psum < buyer.min_mean_p * n - 1e-9:
+        p_bad = True
+    if slot.line is not None and psum < slot.line[0] * z + slot.line[1] * n - 1e-9:
+        p_bad = True
+    over = buyer.budget is not None and state.spend(slot.buyer) > buyer.budget + 1e-9
+    return n < slot.min_leads * z, n > buyer.max_leads * z, p_bad, over
+
+
+def _repair_slot(state: _State, s: int, max_steps: int = 2_000) -> bool:
+    slot = state.slots[s]
+    buyer = state.market.buyers[slot.buyer]
+    p = state.classes.p
+    cand = np.flatnonzero(state.classes.eligible[:, slot.buyer])
+    cand = cand[np.lexsort((state.classes.cost[cand], -p[cand]))]  # most likely, then cheapest
+    thresholds = [
+        t for t in (buyer.min_mean_p, slot.line[1] if slot.line else None) if t is not None
+    ]
+    for _ in range(max_steps):
+        small, large, p_bad, over = _violations(state, s)
+        if not (small or large or p_bad or over):
+            return True
+        best = next((int(c) for c in cand if state.can_add(s, int(c))), None)
+        held = [c for c, k in state.f[s].items() if k > 0]
+        worst = min(held, key=lambda c: (p[c], -state.classes.cost[c])) if held else None
+        n = sum(state.f[s].values())
+        if large or over:
+            if worst is None:
+                return False
+            state.remove(s, worst)
+        elif small:
+            if best is None:
+                return False
+            state.add(s, best)
+        else:  # p condition
+            lowest = max(thresholds) if thresholds else 0.0
+            if worst is not None and p[worst] < lowest and n > slot.min_leads * state.z[s]:
+                state.remove(s, worst)
+            elif best is not None and n < buyer.max_leads * state.z[s] and p[best] > lowest:
+                state.add(s, best)
+                if _violations(state, s)[3]:
+                    state.remove(s, best)
+                    return False
+            elif best is not None and worst is not None and p[best] > p[worst]:
+                state.remove(s, worst)
+                state.add(s, best)
+            else:
+                return False
+    return False
+
+
+def round_solution(
+    solution: ModelSolution, classes: LeadClasses, slots: list[Slot], market: Market
+) -> tuple[ModelSolution, float]:
+    """Integer counts meeting every model requirement; also the rounded objective.
+
+    Slots are repaired in decreasing price order; a slot that cannot be repaired
+    gives up one bundle at a time (its leads return to the spare supply).
+    """
+    if not solution.relaxed:
+        return solution, solution.objective
+    state = _State(solution, classes, slots, market)
+    for s in sorted(state.f, key=lambda s: -slots[s].price):
+        while state.z.get(s, 0) > 0 and not _repair_slot(state, s):
+            state.z[s] -= 1
+            if state.z[s] == 0:
+                for c, k in list(state.f[s].items()):
+                    for _ in range(k):
+                        state.remove(s, c)
+    counts = {s: {c: k for c, k in cs.items() if k > 0} for s, cs in state.f.items()}
+    counts = {s: cs for s, cs in counts.items() if state.z.get(s, 0) > 0}
+    # the smallest shared pool that still serves every non-exclusive bundle
+    shared = np.zeros(classes.n_classes, dtype=int)
+    per_buyer: dict[tuple[int, int], int] = {}
+    for s, cs in counts.items():
+        if not state.exclusive(s):
+            for c, k in cs.items():
+                key = (slots[s].buyer, c)
+                per_buyer[key] = per_buyer.get(key, 0) + k
+    total = np.zeros(classes.n_classes, dtype=int)
+    for (_, c), k in per_buyer.items():
+        shared[c] = max(shared[c], k)
+        total[c] += k
+    shared = np.maximum(shared, -(-total // market.max_share))
+    rounded = model_objective(counts, shared, classes, slots, market)
+    out = dataclasses.replace(
+        solution, counts=counts, shared=shared, bundles=dict(state.z), relaxed=False
+    )
+    return out, rounded

@@ -1,0 +1,161 @@
+"""Continuous lead counts + rounding, and exact column pruning, against independent checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from optimisers.buyers import parse_buyers
+from optimisers.packager import PackagerSettings, package, prepare_leads
+from optimisers.packager_greedy import greedy_packaging
+from optimisers.packager_model import build_classes, build_slots, solve_model
+from optimisers.packager_prune import lead_demand, useful_columns
+from optimisers.packager_result import plan_totals, plan_violations
+from optimisers.packager_rounding import round_solution
+from tests.optimisers.packager_helpers import brute_force, tiny_instance
+
+RELAXED = PackagerSettings(p_resolution=None, relax_counts=True, on_infeasible="skip")
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_relaxed_bound_and_rounded_plan_against_brute_force(seed):
+    frame, market = tiny_instance(seed)
+    result = package(frame, market, cost_col="cost", settings=RELAXED)
+    if result.status == "infeasible" or result.reasons:
+        pytest.skip("not every buyer can be served; brute force covers the full market only")
+    best = brute_force(frame, market)
+    # continuous counts relax the exact per-lead model: its optimum bounds the brute force
+    assert result.model_objective >= best - 1e-6
+    assert result.rounded_objective <= result.model_objective + 1e-6
+    # the concrete plan is a feasible plan: never above the brute-force optimum, all rules hold
+    assert result.profit <= best + 1e-6
+    pool = prepare_leads(frame, market, cost_col="cost")
+    assert plan_violations(result.bundles, pool, market) == []
+
+
+def _market_frame(seed: int, n: int = 400):
+    rng = np.random.default_rng(seed)
+    p = rng.beta(2, 4, n)
+    frame = pd.DataFrame(
+        {
+            "lead_id": np.arange(n),
+            "p_convert": p.round(4),
+            "cost": (p * rng.uniform(5, 60, n)).round(2),
+            "role": rng.choice(["ds", "de", "pm"], n),
+        }
+    )
+    doc = {
+        "market": {"max_share": 2},
+        "buyer": [
+            {"name": "flat", "packages": 2, "min_leads": 8, "max_leads": 20, "price_per_lead": 12},
+            {
+                "name": "meanp",
+                "packages": 2,
+                "min_leads": 10,
+                "max_leads": 25,
+                "price_per_lead": 30,
+                "min_mean_p": round(float(rng.uniform(0.3, 0.45)), 2),
+                "filters": {"role": ["ds", "de"]},
+            },
+            {
+                "name": "graded",
+                "packages": 2,
+                "min_leads": 15,
+                "max_leads": 40,
+                "min_grade": "BB",
+                "price_per_lead": {"A": 40, "BB": 25},
+            },
+            {
+                "name": "sharer",
+                "packages": 1,
+                "min_leads": 6,
+                "max_leads": 15,
+                "price_per_lead": 20,
+                "exclusive": False,
+                "share_discount": 0.3,
+                "filters": {"role": ["pm", "ds"]},
+            },
+        ],
+    }
+    return frame, parse_buyers(doc, source="test")
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_rounded_counts_meet_every_model_requirement(seed):
+    frame, market = _market_frame(seed)
+    pool = prepare_leads(frame, market, cost_col="cost")
+    classes = build_classes(pool.p, pool.cost, pool.eligible, p_resolution=0.1, cost_bands=3)
+    slots = build_slots(market)
+    relaxed = solve_model(classes, slots, market, relax_counts=True)
+    assert relaxed.status == "optimal"
+    rounded, value = round_solution(relaxed, classes, slots, market)
+    assert value <= relaxed.objective + 1e-6
+    assert value > 0
+    used = np.zeros(classes.n_classes, dtype=int)
+    for s, counts in rounded.counts.items():
+        slot, z = slots[s], rounded.bundles[s]
+        buyer = market.buyers[slot.buyer]
+        n = sum(counts.values())
+        assert all(isinstance(k, int) and k > 0 for k in counts.values())
+        assert all(classes.eligible[c, slot.buyer] for c in counts)
+        assert slot.min_leads * z <= n <= buyer.max_leads * z
+        psum = sum(classes.p[c] * k for c, k in counts.items())
+        if buyer.min_mean_p is not None:
+            assert psum >= buyer.min_mean_p * n - 1e-9
+        if slot.line is not None:
+            assert psum >= slot.line[0] * z + slot.line[1] * n - 1e-9
+        if buyer.exclusive:
+            for c, k in counts.items():
+                used[c] += k
+        else:
+            for c, k in counts.items():
+                assert k <= rounded.shared[c]
+    assert (used + rounded.shared <= classes.count).all()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_column_pruning_keeps_the_class_model_optimum(seed):
+    frame, market = _market_frame(seed, n=600)
+    pool = prepare_leads(frame, market, cost_col="cost")
+    classes = build_classes(pool.p, pool.cost, pool.eligible, p_resolution=0.1, cost_bands=3)
+    slots = build_slots(market)
+    keep = useful_columns(classes.p, classes.cost, classes.count, classes.eligible, market)
+    assert keep.sum() < classes.eligible.sum()  # something was pruned ...
+    assert not (keep & ~classes.eligible).any()  # ... and nothing added
+    # a pruned column has >= D leads in classes at least as good for that buyer
+    # (cheaper; and at least as likely when the buyer has a mean-p or grade requirement)
+    demand = lead_demand(market)
+    for c, b in zip(*np.nonzero(classes.eligible & ~keep), strict=True):
+        buyer = market.buyers[b]
+        mates = classes.eligible[:, b] & (classes.cost <= classes.cost[c])
+        if buyer.min_mean_p is not None or buyer.min_grade is not None:
+            mates &= classes.p >= classes.p[c]
+        mates[c] = False
+        assert classes.count[mates].sum() >= demand
+    # exact for continuous and integer counts alike; the continuous model solves fast
+    full = solve_model(classes, slots, market, relax_counts=True)
+    pruned = solve_model(
+        type(classes)(classes.members, classes.p, classes.cost, classes.count, keep),
+        slots,
+        market,
+        relax_counts=True,
+    )
+    assert pruned.objective == pytest.approx(full.objective, rel=1e-9, abs=1e-6)
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(3, 10), grades=st.booleans())
+def test_relaxed_plans_meet_requirements_and_beat_greedy(seed, n, grades):
+    frame, market = tiny_instance(seed, n=n, grades=grades)
+    cfg = PackagerSettings(p_resolution=0.1, relax_counts=True, on_infeasible="skip")
+    result = package(frame, market, cost_col="cost", settings=cfg)
+    if result.status == "infeasible":
+        return
+    pool = prepare_leads(frame, market, cost_col="cost")
+    assert plan_violations(result.bundles, pool, market) == []
+    revenue, cost, _ = plan_totals(greedy_packaging(pool, market), pool)
+    assert result.profit >= revenue - cost - 1e-6
+    assert result.rounded_objective <= result.model_objective + 1e-6
