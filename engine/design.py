@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.exceptions import MissingColumnsError, ModelFileError, NotFittedError
-from engine.schema import closest_names
+from engine.exceptions import ModelFileError, NotFittedError
+from engine.schema import require_columns
 
 __all__ = ["Design", "available_terms", "term_columns"]
 
@@ -137,17 +137,12 @@ class Design:
 
     def _check(self, frame: pd.DataFrame) -> None:
         needed = sorted({c for t in self.terms for c in term_columns(t)})
-        missing = [c for c in needed if c not in frame.columns]
-        if missing:
-            cols = [str(c) for c in frame.columns]
-            sugg = {m: s[0] for m in missing if (s := closest_names(m, cols))}
-            hint = "".join(f" (did you mean '{s}' for '{m}'?)" for m, s in sugg.items())
-            raise MissingColumnsError(
-                f"The table lacks column(s) {missing} that the model needs{hint}. "
-                "Add them or refit the models on the columns you have.",
-                missing,
-                sugg,
-            )
+        require_columns(
+            frame,
+            needed,
+            needed_for="that the model needs",
+            fix="Add them or refit the models on the columns you have.",
+        )
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         """The design matrix (n x len(names)) as float64."""

@@ -39,7 +39,7 @@ import pandas as pd
 
 from engine.exceptions import DataError, MissingColumnsError, ParameterError
 from engine.lead_schema import is_outcome_column
-from engine.schema import _FALSE, _TRUE, closest_names
+from engine.schema import _FALSE, _TRUE, closest_names, require_columns
 from engine.splines import rcs_basis, rcs_combination
 
 __all__ = ["Preprocessor", "infer_kind", "ID_NAME_PATTERN"]
@@ -283,20 +283,13 @@ class Preprocessor:
     # ------------------------------------------------------------ transform
     def check_columns(self, frame: pd.DataFrame, source: str | None = None) -> None:
         """Raise :class:`MissingColumnsError` when a column the model needs is absent."""
-        available = [str(c) for c in frame.columns]
-        missing = [p["name"] for p in self.plans_ if p["name"] not in frame.columns]
-        if not missing:
-            return
-        hints = {m: (closest_names(m, available) or [""])[0] for m in missing}
-        where = f"File '{source}'" if source else "The table"
-        listed = ", ".join(
-            f"'{m}'" + (f" (did you mean '{hints[m]}'?)" if hints[m] else "") for m in missing
-        )
-        raise MissingColumnsError(
-            f"{where} lacks column(s) the model was trained on: {listed}. Add them (empty cells are "
-            "allowed and are treated as missing) or refit the model without them.",
-            missing,
-            {k: v for k, v in hints.items() if v},
+        require_columns(
+            frame,
+            [p["name"] for p in self.plans_],
+            source=source,
+            needed_for="that the model was trained on",
+            fix="Add them (empty cells are allowed and are treated as missing) or refit the model "
+            "without them.",
         )
 
     def transform(self, frame: pd.DataFrame, source: str | None = None) -> np.ndarray:

@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.exceptions import MissingColumnsError, ParameterError
+from engine.exceptions import ParameterError
 from engine.io import read_toml
-from engine.schema import closest_names
+from engine.schema import closest_names, require_columns
 
 __all__ = [
     "Criterion",
@@ -193,20 +193,13 @@ def load_rules(path: str | os.PathLike) -> RuleSet:
 
 def apply_rules(rules: RuleSet, table: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
     """``table`` with ``manual_points`` (total, decayed) and ``manual_hot`` (0/1) appended."""
-    missing = [c for c in rules.columns if c not in table.columns]
-    if missing:
-        avail = [str(c) for c in table.columns]
-        hints = {m: (closest_names(m, avail) or [""])[0] for m in missing}
-        where = f"File '{source}'" if source else "The table"
-        raise MissingColumnsError(
-            f"{where} lacks column(s) used by {rules.source}: "
-            + ", ".join(
-                f"'{m}'" + (f" (did you mean '{hints[m]}'?)" if hints[m] else "") for m in missing
-            )
-            + ". Add them or edit the rules file.",
-            missing,
-            {k: v for k, v in hints.items() if v},
-        )
+    require_columns(
+        table,
+        list(rules.columns),
+        source=source,
+        needed_for=f"used by {rules.source}",
+        fix="Add them or edit the rules file.",
+    )
     demo = np.zeros(len(table))
     behav = np.zeros(len(table))
     for c in rules.criteria:

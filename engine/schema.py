@@ -32,6 +32,7 @@ __all__ = [
     "validate_table",
     "coerce_binary",
     "closest_names",
+    "require_columns",
     "KINDS",
 ]
 
@@ -142,11 +143,28 @@ def coerce_binary(values: pd.Series, *, column: str, source: str | None = None) 
     return out
 
 
-def _check_missing_columns(frame: pd.DataFrame, schema: TableSchema, source: str | None) -> None:
-    available = [str(c) for c in frame.columns]
-    missing = [c.name for c in schema.columns if c.required and c.name not in frame.columns]
+def require_columns(
+    frame: pd.DataFrame,
+    needed: list[str] | tuple[str, ...],
+    *,
+    source: str | None = None,
+    needed_for: str = "",
+    fix: str = "Rename the columns or name them with the command's options.",
+) -> None:
+    """Raise :class:`MissingColumnsError` if any of ``needed`` is absent from ``frame``.
+
+    The message names the file, each missing column with the closest existing
+    name, the columns the table does have, and ``fix``.
+
+    Parameters
+    ----------
+    needed_for : str
+        What needs the columns, e.g. ``"that the model was trained on"``.
+    """
+    missing = [str(c) for c in needed if c not in frame.columns]
     if not missing:
         return
+    available = [str(c) for c in frame.columns]
     suggestions = {}
     parts = []
     for name in missing:
@@ -157,12 +175,20 @@ def _check_missing_columns(frame: pd.DataFrame, schema: TableSchema, source: str
         else:
             parts.append(f"'{name}'")
     raise MissingColumnsError(
-        f"{_where(source)} lacks the required column{'s' if len(missing) > 1 else ''} "
-        f"{', '.join(parts)}. Its columns are: {', '.join(available[:30])}"
-        f"{' ...' if len(available) > 30 else ''}. Rename the columns or name them with the "
-        "command's options.",
+        f"{_where(source)} lacks column{'s' if len(missing) > 1 else ''} {', '.join(parts)}"
+        f"{' ' + needed_for if needed_for else ''}. Its columns are: {', '.join(available[:30])}"
+        f"{' ...' if len(available) > 30 else ''}. {fix}",
         missing,
         suggestions,
+    )
+
+
+def _check_missing_columns(frame: pd.DataFrame, schema: TableSchema, source: str | None) -> None:
+    require_columns(
+        frame,
+        [c.name for c in schema.columns if c.required],
+        source=source,
+        needed_for="(required)",
     )
 
 

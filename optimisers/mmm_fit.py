@@ -21,8 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from engine.exceptions import MissingColumnsError
-from engine.schema import closest_names
+from engine.schema import require_columns
 from optimisers.curve_fit import _LOG_PARAMS, CurveFitResult, FittedCurve, theta_bounds, to_params
 from optimisers.curves import CURVE_KINDS
 from optimisers.exceptions import CurveFitError
@@ -86,12 +85,7 @@ def fit_additive(
     from scipy.optimize import least_squares
 
     cols = [*spend_columns, target, *controls]
-    missing = [c for c in cols if c not in frame.columns]
-    if missing:
-        sugg = {m: s[0] for m in missing if (s := closest_names(m, list(map(str, frame.columns))))}
-        raise MissingColumnsError(
-            f"The table lacks the column(s) {', '.join(missing)}.", missing, sugg
-        )
+    require_columns(frame, cols, fix="Name the spend, target and control columns of the table.")
     cls = CURVE_KINDS[kind]
     names = list(channel_names) if channel_names is not None else list(spend_columns)
     x = frame[list(spend_columns)].to_numpy(dtype=float)
