@@ -26,13 +26,13 @@ def greedy_packaging(pool: LeadPool, market: Market) -> list[Bundle]:
         key=lambda b: -max(pr for _, pr in market.buyers[b].tiers(market.scale)),
     )
     out: list[Bundle] = []
+    by_p = np.argsort(-pool.p, kind="stable")  # one sort; each bundle filters it
     for b in order:
         buyer = market.buyers[b]
         top_price = max(pr for _, pr in buyer.tiers(market.scale))
         spent = 0.0
         for k in range(buyer.packages):
-            cand = np.flatnonzero(pool.eligible[:, b] & ~used & (pool.cost < top_price))
-            cand = cand[np.argsort(-pool.p[cand], kind="stable")]
+            cand = by_p[(pool.eligible[:, b] & ~used & (pool.cost < top_price))[by_p]]
             n_max = min(buyer.max_leads, cand.size)
             if buyer.min_mean_p is not None and n_max:
                 prefix = np.cumsum(pool.p[cand[:n_max]]) / np.arange(1, n_max + 1)

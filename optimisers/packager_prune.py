@@ -4,20 +4,30 @@ Every plan sells at most
 
 .. math:: D = \sum_b K_b U_b
 
-distinct leads (packages times maximum bundle size). For an exclusive buyer
-:math:`b`, class :math:`c'` *dominates* class :math:`c` when it serves
-:math:`b` at least as well: :math:`\kappa_{c'} \le \kappa_c` and, if
-:math:`b` states a mean-p or grade requirement, :math:`p_{c'} \ge p_c`
-(strictly better in :math:`(p, -\kappa)` or, on a tie, a lower index). If the
-classes dominating :math:`c` for :math:`b` hold at least :math:`D` leads
-together, the column :math:`x_{bc}` is dropped: in any plan using it, those
-classes have at least :math:`x_{bc}` unsold leads (all plans sell at most
-:math:`D`), and moving the :math:`x_{bc}` leads there keeps size, mean p,
-the linear grade condition and the budget, and does not lower the profit.
-Repeating the move strictly increases :math:`(\sum p\,x, -\sum \kappa\,x)`
-lexicographically, so some optimal plan of the class model (integer or
-continuous counts) uses no dropped column. Non-exclusive buyers keep every
-column.
+distinct leads (packages times maximum bundle size). Classes are ranked in one
+total order: cheaper first (:math:`\kappa` ascending), then more likely to
+convert (:math:`p` descending), then by index. For an exclusive buyer :math:`b`,
+class :math:`c'` *dominates* class :math:`c` when it comes earlier in that order
+and, if :math:`b` states a mean-p or grade requirement, :math:`p_{c'} \ge p_c`
+(so :math:`\kappa_{c'} \le \kappa_c` always). If the classes dominating :math:`c`
+for :math:`b` hold at least :math:`D` leads together, the column :math:`x_{bc}`
+is dropped: in any plan using it, those classes have at least :math:`x_{bc}`
+unsold leads (all plans sell at most :math:`D` distinct leads, the
+:math:`x_{bc}` among them), and moving the :math:`x_{bc}` leads there keeps
+size, mean p, the linear grade condition and the budget, and does not lower
+the profit.
+
+Leads sold in *shared* mode (to non-exclusive buyers) move as a whole: a lead of
+class :math:`c` sold to a set :math:`S` of non-exclusive buyers can be swapped
+for an unsold lead of a class :math:`c'` that is eligible for every
+non-exclusive buyer :math:`c` is eligible for, comes earlier in the order and,
+if one of those buyers has a mean-p or grade requirement, has
+:math:`p_{c'} \ge p_c`. When such classes hold at least :math:`D` leads, every
+shared column of :math:`c` is dropped.
+
+Every move sends sold leads to strictly earlier classes, so repeating moves
+ends; the plan it ends with is optimal and uses no dropped column. This holds
+for integer and continuous counts alike.
 """
 
 from __future__ import annotations
@@ -26,12 +36,30 @@ import numpy as np
 
 from optimisers.buyers import Market
 
-__all__ = ["lead_demand", "useful_columns"]
+__all__ = ["lead_demand", "useful_columns", "class_rank"]
 
 
 def lead_demand(market: Market) -> int:
     r""":math:`D = \sum_b K_b U_b`, the most distinct leads any plan can sell."""
     return int(sum(b.packages * b.max_leads for b in market.buyers))
+
+
+def class_rank(p: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """Position of each class in the order (cost ascending, p descending, index)."""
+    order = np.lexsort((np.arange(p.size), -p, cost))
+    rank = np.empty(p.size, dtype=np.int64)
+    rank[order] = np.arange(p.size)
+    return rank
+
+
+def _needs_p(market: Market) -> np.ndarray:
+    return np.array(
+        [
+            b.min_mean_p is not None or any(g is not None for g, _ in b.tiers(market.scale))
+            for b in market.buyers
+        ],
+        dtype=bool,
+    )
 
 
 def useful_columns(
@@ -48,26 +76,29 @@ def useful_columns(
     """
     keep = eligible.copy()
     demand = lead_demand(market)
-    n_cls = p.size
-    idx = np.arange(n_cls)
+    if count[eligible.any(axis=1)].sum() <= demand:
+        return keep
+    rank = class_rank(p, cost)
+    needs_p = _needs_p(market)
+    weights = count.astype(float)
     for b, buyer in enumerate(market.buyers):
         cls = np.flatnonzero(eligible[:, b])
         if not buyer.exclusive or count[cls].sum() <= demand:
             continue
-        needs_p = buyer.min_mean_p is not None or any(
-            g is not None for g, _ in buyer.tiers(market.scale)
-        )
-        pc, kc, ic = p[cls], cost[cls], idx[cls]
         # dom[i, j]: class j dominates class i for this buyer
-        cheaper = kc[None, :] < kc[:, None]
-        tie_cost = (kc[None, :] == kc[:, None]) & (ic[None, :] < ic[:, None])
-        if needs_p:
-            no_worse = (pc[None, :] >= pc[:, None]) & (kc[None, :] <= kc[:, None])
-            better = (pc[None, :] > pc[:, None]) | cheaper
-            tie = (pc[None, :] == pc[:, None]) & tie_cost
-            dom = no_worse & (better | tie)
-        else:
-            dom = cheaper | tie_cost
-        covered = dom.astype(float) @ count[cls].astype(float)
-        keep[cls, b] = covered < demand
+        dom = rank[cls][None, :] < rank[cls][:, None]
+        if needs_p[b]:
+            dom &= p[cls][None, :] >= p[cls][:, None]
+        keep[cls, b] = dom.astype(float) @ weights[cls] < demand
+    shared = np.array([not b.exclusive for b in market.buyers], dtype=bool)
+    if shared.any():
+        cls = np.flatnonzero(eligible[:, shared].any(axis=1))
+        elig = eligible[np.ix_(cls, np.flatnonzero(shared))].astype(float)
+        # superset[i, j]: class j is eligible for every shared buyer class i is eligible for
+        superset = (elig @ (1.0 - elig).T) == 0
+        dom = (rank[cls][None, :] < rank[cls][:, None]) & superset
+        strict_p = (elig @ needs_p[shared].astype(float)) > 0
+        dom &= ~strict_p[:, None] | (p[cls][None, :] >= p[cls][:, None])
+        gone = dom.astype(float) @ weights[cls] >= demand
+        keep[np.ix_(cls[gone], np.flatnonzero(shared))] = False
     return keep

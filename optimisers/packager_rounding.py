@@ -7,8 +7,9 @@ keeps supply, sharing, budget and the size maximum, then repairs each slot's
 model requirements (size minimum :math:`L_b z_s`, mean p
 :math:`\sum_c (p_c - m_b) x_{sc} \ge 0`, grade line
 :math:`\sum_c (p_c - \beta) x_{sc} \ge \alpha z_s`) with whole leads from the
-supply the rounding freed: add the most likely class with spare leads, or drop
-the least likely lead, or swap the two. A slot it cannot repair loses one
+supply the rounding freed: add the most likely class with spare leads (when
+size and budget allow), or swap the least likely lead for it, or drop the least
+likely lead. A slot it cannot repair loses one
 bundle at a time. The relaxed objective bounds the integer class model from
 above, so ``relaxed objective - rounded objective`` bounds the rounding loss.
 """
@@ -157,18 +158,23 @@ def _repair_slot(state: _State, s: int, max_steps: int = 2_000) -> bool:
             if best is None:
                 return False
             state.add(s, best)
-        else:  # p condition
+        else:  # p condition: add a likely lead, else swap, else drop an unlikely one
             lowest = max(thresholds) if thresholds else 0.0
-            if worst is not None and p[worst] < lowest and n > slot.min_leads * state.z[s]:
-                state.remove(s, worst)
-            elif best is not None and n < buyer.max_leads * state.z[s] and p[best] > lowest:
+            affordable = buyer.budget is None or (
+                state.spend(slot.buyer) + slot.price <= buyer.budget + 1e-9
+            )
+            if (
+                best is not None
+                and affordable
+                and n < buyer.max_leads * state.z[s]
+                and p[best] > lowest
+            ):
                 state.add(s, best)
-                if _violations(state, s)[3]:
-                    state.remove(s, best)
-                    return False
             elif best is not None and worst is not None and p[best] > p[worst]:
                 state.remove(s, worst)
                 state.add(s, best)
+            elif worst is not None and p[worst] < lowest and n > slot.min_leads * state.z[s]:
+                state.remove(s, worst)
             else:
                 return False
     return False

@@ -40,9 +40,12 @@ def make_solver(
             gapRel=gap_rel,
             logPath=log_path,
             warmStart=True,
-            # with continuous counts only the few bundle counts are integer: cuts cost more
-            # time than they save
+            # with continuous counts only the few bundle counts are integer: cuts, primal
+            # heuristics, MIP preprocessing and strong branching cost more time than they
+            # save (benchmarks/packager.py: 8 instances of 200,000 leads, CBC 11.8 s -> 6.4 s)
             cuts=None if cuts else False,
+            strong=None if cuts else 0,
+            options=[] if cuts else ["heuristicsOnOff off", "preprocess off"],
         )
     raise SolverError(f"Unknown solver {name!r}; use 'cbc' or 'highs'.")
 
