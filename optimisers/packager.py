@@ -31,7 +31,7 @@ from optimisers.packager_model import (
     build_slots,
     solve_model,
 )
-from optimisers.packager_prune import useful_columns
+from optimisers.packager_prune import merge_classes, useful_columns
 from optimisers.packager_repair import concretise
 from optimisers.packager_result import (
     LeadPool,
@@ -297,7 +297,7 @@ def package(
         and (classes.cost >= 0).all()
     ):
         keep = useful_columns(classes.p, classes.cost, classes.count, classes.eligible, market)
-        classes = dataclasses.replace(classes, eligible=keep)
+        classes = merge_classes(classes, keep, pool.p, pool.cost)
     slots = build_slots(market, aggregate=settings.formulation == "class")
     times["classes"] = time.perf_counter() - t1
     t2 = time.perf_counter()

@@ -75,6 +75,7 @@ class LeadClasses:
     cost: np.ndarray
     count: np.ndarray
     eligible: np.ndarray  # (n_classes, n_buyers) bool
+    band: np.ndarray | None = None  # conversion and cost band of each class (one integer)
 
     @property
     def n_classes(self) -> int:
@@ -169,7 +170,8 @@ def build_classes(
             cband = np.searchsorted(edges, c, side="right").astype(np.int64)
         else:
             cband = np.zeros(rows.size, dtype=np.int64)
-        keys = (sig.ravel().astype(np.int64) * n_bands + band) * (cost_bands + 1) + cband
+        bands = band * (cost_bands + 1) + cband
+        keys = sig.ravel().astype(np.int64) * (n_bands * (cost_bands + 1)) + bands
     _, inverse = np.unique(keys, return_inverse=True)
     inverse = inverse.ravel()
     order = np.lexsort((-p[rows], cost[rows], inverse))
@@ -180,7 +182,9 @@ def build_classes(
     starts = np.concatenate([[0], cuts])
     cls_p = np.minimum.reduceat(p[rows][order], starts)
     cls_cost = np.add.reduceat(cost[rows][order], starts) / count
-    return LeadClasses(members, cls_p, cls_cost, count, eligible[np.array([m[0] for m in members])])
+    first = np.array([m[0] for m in members])
+    cls_band = None if p_resolution is None else bands[order][starts]
+    return LeadClasses(members, cls_p, cls_cost, count, eligible[first], cls_band)
 
 
 def build_slots(market: Market, *, aggregate: bool = True) -> list[Slot]:
@@ -333,12 +337,13 @@ def solve_model(
     """
     start = time.perf_counter()
     prob, x, z, u = _make_problem(classes, slots, market, relax=relax_counts)
-    for var in prob.variables():
-        var.setInitialValue(0)
+    if not relax_counts:
+        for var in prob.variables():
+            var.setInitialValue(0)  # the empty plan: CBC's warm start
     with tempfile.TemporaryDirectory() as tmp:
         log_path = str(Path(tmp) / "cbc.log") if solver == "cbc" else None
         status = prob.solve(
-            make_solver(solver, time_limit, gap_rel, log_path, cuts=not relax_counts)
+            make_solver(solver, time_limit, gap_rel, log_path, few_integers=relax_counts)
         )
         sol_status = prob.sol_status
         objective = float(pulp.value(prob.objective) or 0.0)

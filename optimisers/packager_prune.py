@@ -28,15 +28,24 @@ shared column of :math:`c` is dropped.
 Every move sends sold leads to strictly earlier classes, so repeating moves
 ends; the plan it ends with is optimal and uses no dropped column. This holds
 for integer and continuous counts alike.
+
+After pruning, :func:`merge_classes` drops classes left without a column and
+merges classes of the same conversion and cost band whose remaining columns are
+the same (they differed only in buyers that would never take them). The merged
+class takes the smallest :math:`p` and the mean cost of its parts, as every
+class does, so it is a class of the same model with fewer, larger classes.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from optimisers.buyers import Market
+from optimisers.packager_model import LeadClasses
 
-__all__ = ["lead_demand", "useful_columns", "class_rank"]
+__all__ = ["lead_demand", "useful_columns", "class_rank", "merge_classes"]
 
 
 def lead_demand(market: Market) -> int:
@@ -102,3 +111,46 @@ def useful_columns(
         gone = dom.astype(float) @ weights[cls] >= demand
         keep[np.ix_(cls[gone], np.flatnonzero(shared))] = False
     return keep
+
+
+def merge_classes(
+    classes: LeadClasses, keep: np.ndarray, p: np.ndarray, cost: np.ndarray
+) -> LeadClasses:
+    """Classes with the columns ``keep``: empty ones dropped, equivalent ones merged.
+
+    Two classes are merged when they share a band (``classes.band``) and the same
+    row of ``keep``. Members are handed out cheapest first, then most likely
+    (``p``, ``cost``: per lead).
+    """
+    live = np.flatnonzero(keep.any(axis=1))
+    if classes.band is None or live.size == 0:
+        return dataclasses.replace(
+            classes,
+            members=tuple(classes.members[c] for c in live),
+            p=classes.p[live],
+            cost=classes.cost[live],
+            count=classes.count[live],
+            eligible=keep[live],
+            band=None if classes.band is None else classes.band[live],
+        )
+    key = np.column_stack([np.packbits(keep[live], axis=1), classes.band[live, None]])
+    _, group = np.unique(key, axis=0, return_inverse=True)
+    group = group.ravel()
+    order = np.argsort(group, kind="stable")
+    cuts = np.flatnonzero(np.diff(group[order])) + 1
+    members, first = [], []
+    for part in np.split(live[order], cuts):
+        rows = np.concatenate([classes.members[c] for c in part])
+        members.append(rows[np.lexsort((-p[rows], cost[rows]))] if part.size > 1 else rows)
+        first.append(part[0])
+    starts = np.concatenate([[0], cuts])
+    count = np.add.reduceat(classes.count[live][order], starts)
+    total_cost = np.add.reduceat((classes.cost * classes.count)[live][order], starts)
+    return LeadClasses(
+        tuple(members),
+        np.minimum.reduceat(classes.p[live][order], starts),
+        total_cost / count,
+        count,
+        keep[np.array(first)],
+        classes.band[np.array(first)],
+    )

@@ -21,9 +21,22 @@ def available_solvers() -> list[str]:
 
 
 def make_solver(
-    name: str, time_limit: float | None, gap_rel: float, log_path: str | None, cuts: bool = True
+    name: str,
+    time_limit: float | None,
+    gap_rel: float,
+    log_path: str | None,
+    few_integers: bool = False,
 ):
-    """A PuLP solver: CBC (warm start, log for the bound; cuts optional) or HiGHS."""
+    """A PuLP solver: CBC (log for the bound) or HiGHS.
+
+    ``few_integers=True`` (continuous lead counts, only the numbers of bundles integer)
+    runs CBC without cuts, primal heuristics, MIP preprocessing, strong branching and
+    warm start: on such models they cost more time than they save
+    (``benchmarks/packager.py``, 8 instances of 200,000 leads: CBC 11.8 s -> 6.4 s in
+    total, warm start another ~0.9 s each). Otherwise (one binary per lead) CBC keeps its
+    defaults and starts from the empty plan, which is always feasible, so a time limit
+    never ends empty-handed.
+    """
     if name == "highs":
         solver = pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=gap_rel, threads=1)
         if not solver.available():
@@ -33,19 +46,18 @@ def make_solver(
             )
         return solver
     if name == "cbc":
-        # warm start from the empty plan (always feasible) so a time limit never ends empty-handed
+        if few_integers:
+            return pulp.PULP_CBC_CMD(
+                msg=False,
+                timeLimit=time_limit,
+                gapRel=gap_rel,
+                logPath=log_path,
+                cuts=False,
+                strong=0,
+                options=["heuristicsOnOff off", "preprocess off"],
+            )
         return pulp.PULP_CBC_CMD(
-            msg=False,
-            timeLimit=time_limit,
-            gapRel=gap_rel,
-            logPath=log_path,
-            warmStart=True,
-            # with continuous counts only the few bundle counts are integer: cuts, primal
-            # heuristics, MIP preprocessing and strong branching cost more time than they
-            # save (benchmarks/packager.py: 8 instances of 200,000 leads, CBC 11.8 s -> 6.4 s)
-            cuts=None if cuts else False,
-            strong=None if cuts else 0,
-            options=[] if cuts else ["heuristicsOnOff off", "preprocess off"],
+            msg=False, timeLimit=time_limit, gapRel=gap_rel, logPath=log_path, warmStart=True
         )
     raise SolverError(f"Unknown solver {name!r}; use 'cbc' or 'highs'.")
 

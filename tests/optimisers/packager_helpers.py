@@ -10,6 +10,19 @@ import pandas as pd
 from optimisers.buyers import parse_buyers
 
 
+def beta_leads(rng: np.random.Generator, n: int, a: float = 2, b: float = 4) -> pd.DataFrame:
+    """Leads with Beta(a, b) probabilities, costs up to 60 x p and a role."""
+    p = rng.beta(a, b, n)
+    return pd.DataFrame(
+        {
+            "lead_id": np.arange(n),
+            "p_convert": p.round(4),
+            "cost": (p * rng.uniform(5, 60, n)).round(2),
+            "role": rng.choice(["ds", "de", "pm"], n),
+        }
+    )
+
+
 def tiny_instance(seed: int, n: int = 7, grades: bool = False):
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame(
@@ -73,3 +86,20 @@ def brute_force(frame: pd.DataFrame, market) -> float:
         if buyer.budget is not None:
             ok &= spend[:, b] <= buyer.budget + 1e-9
     return float(profit[ok].max())
+
+
+def assert_pruning_exact(classes, keep, slots, market, relax: bool = True) -> None:
+    """The class model has the same optimum with only the ``keep`` columns.
+
+    Equal up to the solver's relative gap tolerance (1e-6) for integer counts.
+    """
+    from optimisers.packager_model import solve_model
+
+    full = solve_model(classes, slots, market, relax_counts=relax)
+    pruned = solve_model(
+        type(classes)(classes.members, classes.p, classes.cost, classes.count, keep),
+        slots,
+        market,
+        relax_counts=relax,
+    )
+    assert abs(pruned.objective - full.objective) <= 2e-6 * max(1.0, abs(full.objective))

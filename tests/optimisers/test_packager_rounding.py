@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,7 +14,12 @@ from optimisers.packager_model import build_classes, build_slots, solve_model
 from optimisers.packager_prune import lead_demand, useful_columns
 from optimisers.packager_result import plan_totals, plan_violations
 from optimisers.packager_rounding import round_solution
-from tests.optimisers.packager_helpers import brute_force, tiny_instance
+from tests.optimisers.packager_helpers import (
+    assert_pruning_exact,
+    beta_leads,
+    brute_force,
+    tiny_instance,
+)
 
 RELAXED = PackagerSettings(p_resolution=None, relax_counts=True, on_infeasible="skip")
 
@@ -38,15 +42,7 @@ def test_relaxed_bound_and_rounded_plan_against_brute_force(seed):
 
 def _market_frame(seed: int, n: int = 400):
     rng = np.random.default_rng(seed)
-    p = rng.beta(2, 4, n)
-    frame = pd.DataFrame(
-        {
-            "lead_id": np.arange(n),
-            "p_convert": p.round(4),
-            "cost": (p * rng.uniform(5, 60, n)).round(2),
-            "role": rng.choice(["ds", "de", "pm"], n),
-        }
-    )
+    frame = beta_leads(rng, n)
     doc = {
         "market": {"max_share": 2},
         "buyer": [
@@ -136,14 +132,7 @@ def test_column_pruning_keeps_the_class_model_optimum(seed):
         mates[c] = False
         assert classes.count[mates].sum() >= demand
     # exact for continuous and integer counts alike; the continuous model solves fast
-    full = solve_model(classes, slots, market, relax_counts=True)
-    pruned = solve_model(
-        type(classes)(classes.members, classes.p, classes.cost, classes.count, keep),
-        slots,
-        market,
-        relax_counts=True,
-    )
-    assert pruned.objective == pytest.approx(full.objective, rel=1e-9, abs=1e-6)
+    assert_pruning_exact(classes, keep, slots, market, relax=True)
 
 
 @settings(max_examples=15, deadline=None)
