@@ -62,8 +62,9 @@ class PackagerSettings:
     formulation : {"class", "per_lead"}
         Lead classes with integer counts, or one binary per lead and bundle slot.
     p_resolution : float or None
-        Width of the conversion-probability bands of the classes (``None``: one class
-        per lead, exact but only for small tables).
+        Width of the conversion-probability bands of the classes, as a fraction of the
+        range of ``p`` among eligible leads (``None``: one class per lead, exact but
+        only for small tables).
     cost_bands : int
         Quantile bands of the opportunity cost.
     gap_rel : float

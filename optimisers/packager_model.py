@@ -138,8 +138,9 @@ def build_classes(
     p, cost : ndarray of shape (n,)
     eligible : ndarray of shape (n, n_buyers), bool
     p_resolution : float or None
-        Width of the conversion bands; ``None`` puts every lead in its own class
-        (the per-lead formulation).
+        Width of the conversion bands as a fraction of the range of ``p`` among the
+        eligible leads (0.1: ten bands from the lowest to the highest ``p``); ``None``
+        puts every lead in its own class (the per-lead formulation).
     cost_bands : int
         Number of quantile bands of the opportunity cost (ignored when all costs are equal).
     """
@@ -160,7 +161,11 @@ def build_classes(
         else:
             _, sig = np.unique(packed, axis=0, return_inverse=True)
         n_bands = int(np.ceil(1.0 / p_resolution)) + 1
-        band = np.floor(p[rows] / p_resolution + 1e-9).astype(np.int64)
+        # bands span the range of p among these leads: a pool of unlikely leads
+        # (p from 0.002 to 0.12) gets the same number of bands as one spanning 0 to 1
+        lo, hi = float(p[rows].min()), float(p[rows].max())
+        width = p_resolution * max(hi - lo, 1e-12)
+        band = np.floor((p[rows] - lo) / width + 1e-9).astype(np.int64)
         c = cost[rows]
         uniq = np.unique(c)
         if uniq.size <= cost_bands:

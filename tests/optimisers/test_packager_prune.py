@@ -84,14 +84,12 @@ def test_shared_pruning_is_justified_and_keeps_the_optimum(seed):
         assert_pruning_exact(classes, keep, slots, market, relax=relax)
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_merged_classes_partition_the_live_leads(seed):
+def _check_merge(seed: int) -> int:
+    """Check merge_classes on one instance; return how many classes it saved."""
     pool, market, classes = _classes(seed)
     keep = useful_columns(classes.p, classes.cost, classes.count, classes.eligible, market)
     merged = merge_classes(classes, keep, pool.p, pool.cost)
     assert merged.n_classes <= int(keep.any(axis=1).sum())
-    if seed != 1:  # seed 1 happens to have no two classes to merge
-        assert merged.n_classes < int(keep.any(axis=1).sum())
     live = np.concatenate([classes.members[c] for c in np.flatnonzero(keep.any(axis=1))])
     rows = np.concatenate(merged.members)
     assert np.array_equal(np.sort(rows), np.sort(live))  # a partition of the live leads
@@ -108,6 +106,12 @@ def test_merged_classes_partition_the_live_leads(seed):
         key = (merged.eligible[c].tobytes(), int(merged.band[c]))
         assert key not in seen
         seen.add(key)
+    return int(keep.any(axis=1).sum()) - merged.n_classes
+
+
+def test_merged_classes_partition_the_live_leads():
+    saved = [_check_merge(seed) for seed in range(5)]
+    assert sum(saved) > 0  # some instance has classes to merge
 
 
 def test_rounding_swaps_likely_leads_in_rather_than_dropping_bundles():
