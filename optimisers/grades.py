@@ -20,6 +20,17 @@ Hoeffding's (1956) inequality the binomial with the same mean is the worst case,
 :math:`k \le n \bar p - 1`, so every bundle whose mean exceeds the binomial
 threshold :math:`p^*_n` of its size reaches the grade; the line lies above
 :math:`n p^*_n` for every size in the buyer's range.
+
+The line needs *every* mean above :math:`p^*_n` to certify the grade, and the
+promise grows with the expected conversions :math:`\lambda = \sum_i p_i`, so
+the guarantee is a saw-tooth in :math:`\lambda`: for unlikely leads (a few
+expected conversions per bundle) the line asks for far more than the grade
+needs. :func:`certified_windows` adds the low-promise regime: for a promise
+:math:`k` the bundles with :math:`\lambda \in [\ell_k, h_k)`,
+:math:`h_k = (k+1)/f`, all promise :math:`k` and, when :math:`\ell_k \ge k+1`
+(Hoeffding's condition) and :math:`P(\mathrm{Bin}(n, \ell_k/n) \ge k)` reaches
+the level for every size :math:`n` of the buyer, all reach the grade (within a
+window the binomial tail grows with :math:`\lambda`).
 """
 
 from __future__ import annotations
@@ -41,6 +52,7 @@ __all__ = [
     "grade_bundle",
     "promised_conversions",
     "certified_line",
+    "certified_windows",
 ]
 
 #: default rating scale: grade name -> minimum guarantee P(S >= promise)
@@ -220,3 +232,56 @@ def certified_line(
     a, b = (float(v) for v in res.x)
     a += 1e-7 * max(1.0, abs(a))  # stay safely above the curve after rounding
     return a, b, int(n_ok[0])
+
+
+@lru_cache(maxsize=256)
+def certified_windows(
+    grade: str,
+    min_leads: int,
+    max_leads: int,
+    scale: GradeScale = GradeScale(),
+    max_promise: int = 4,
+    step: float = 0.001,
+) -> tuple[tuple[float, float], ...]:
+    r"""Windows of expected conversions in which every bundle reaches ``grade``.
+
+    Returns ``(lo, hi)`` pairs: every bundle of ``min_leads..max_leads`` leads whose
+    expected conversions :math:`\lambda = \sum_i p_i` satisfy :math:`lo \le \lambda < hi`
+    reaches ``grade`` (see the module docstring). One window per promise
+    :math:`k = 1..` ``max_promise``, contiguous windows joined. Empty when no low promise
+    certifies the grade (the better grades need more expected conversions than a window
+    allows).
+    """
+    level = scale.threshold(grade)
+    f = scale.promise_fraction
+    sizes = np.arange(max(1, min_leads), max(max_leads, min_leads) + 1)
+    if sizes.size > 400:
+        sizes = np.unique(np.linspace(sizes[0], sizes[-1], 400).round().astype(int))
+    out = []
+    for k in range(1, max_promise + 1):
+        hi = (k + 1) / f - 1e-6  # promise floor(f * lam) stays k below (k + 1) / f
+        lo = max(float(k + 1), k / f if k > 1 else 0.0)  # Hoeffding: k <= lam - 1
+        if lo >= hi:
+            continue
+        hi = min(hi, sizes[0] - 1.0)  # Hoeffding's range: mean p at most 1 - 1/n
+        if lo >= hi:
+            continue
+
+        def certifies(lam: float, k: int = k) -> bool:
+            # within a window the binomial tail grows with lam: bisection finds the start
+            return bool((stats.binom.sf(k - 1, sizes, lam / sizes) >= level).all())
+
+        if not certifies(hi):
+            continue
+        if not certifies(lo):
+            left, right = lo, hi  # certifies(left) is False, certifies(right) is True
+            while right - left > step:
+                mid = 0.5 * (left + right)
+                left, right = (left, mid) if certifies(mid) else (mid, right)
+            lo = right
+        first = lo
+        if out and first <= out[-1][1] + 2e-6:  # contiguous with the last window: one window
+            out[-1] = (out[-1][0], hi)
+        else:
+            out.append((first, hi))
+    return tuple(out)

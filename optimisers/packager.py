@@ -26,6 +26,7 @@ from optimisers.exceptions import InfeasibleRequirementError, SolverError
 from optimisers.packager_feasibility import infeasible_by_buyer
 from optimisers.packager_greedy import greedy_packaging
 from optimisers.packager_model import (
+    LeadClasses,
     ModelSolution,
     build_classes,
     build_slots,
@@ -61,10 +62,15 @@ class PackagerSettings:
         with status ``"feasible"`` and its gap.
     formulation : {"class", "per_lead"}
         Lead classes with integer counts, or one binary per lead and bundle slot.
-    p_resolution : float or None
+    p_resolution : float, "auto" or None
         Width of the conversion-probability bands of the classes, as a fraction of the
         range of ``p`` among eligible leads (``None``: one class per lead, exact but
-        only for small tables).
+        only for small tables). ``"auto"`` takes the finest of 0.01, 0.02, 0.05 and 0.1
+        that keeps the classes within ``max_classes`` (0.1 when even that exceeds it):
+        fine bands for small tables, where narrow classes cost nothing and grade windows
+        need them, coarse ones at marketplace scale.
+    max_classes : int
+        Class budget of ``p_resolution="auto"``.
     cost_bands : int
         Quantile bands of the opportunity cost.
     gap_rel : float
@@ -91,7 +97,8 @@ class PackagerSettings:
     solver: str = "cbc"
     time_limit: float | None = None
     formulation: str = "class"
-    p_resolution: float | None = 0.1
+    p_resolution: float | str | None = "auto"
+    max_classes: int = 1_000
     cost_bands: int = 3
     gap_rel: float = 1e-6
     on_infeasible: str = "report"
@@ -127,10 +134,16 @@ class PackagerSettings:
                 f"The 'time_limit' parameter of PackagerSettings must be > 0. "
                 f"Got {self.time_limit!r} instead."
             )
-        if self.p_resolution is not None and not 0 < self.p_resolution <= 0.5:
+        res = self.p_resolution
+        if res is not None and res != "auto" and (isinstance(res, str) or not 0 < res <= 0.5):
             raise ParameterError(
-                f"The 'p_resolution' parameter of PackagerSettings must be in (0, 0.5]. "
-                f"Got {self.p_resolution!r} instead."
+                "The 'p_resolution' parameter of PackagerSettings must be 'auto', None or "
+                f"in (0, 0.5]. Got {res!r} instead."
+            )
+        if self.max_classes < 1:
+            raise ParameterError(
+                "The 'max_classes' parameter of PackagerSettings must be >= 1. "
+                f"Got {self.max_classes!r} instead."
             )
 
 
@@ -215,6 +228,37 @@ def prepare_leads(
     return LeadPool(ids=ids, p=p, cost=cost, eligible=eligible)
 
 
+#: resolutions ``p_resolution="auto"`` tries, coarsest first
+_AUTO_RESOLUTIONS = (0.1, 0.05, 0.02, 0.01)
+
+
+def _build_classes(pool: LeadPool, settings: PackagerSettings) -> LeadClasses:
+    """Classes at the settings' resolution (for "auto": the finest within the budget)."""
+    if settings.formulation == "per_lead" or settings.p_resolution is None:
+        return build_classes(pool.p, pool.cost, pool.eligible, p_resolution=None)
+    if settings.p_resolution != "auto":
+        return build_classes(
+            pool.p,
+            pool.cost,
+            pool.eligible,
+            p_resolution=float(settings.p_resolution),
+            cost_bands=settings.cost_bands,
+        )
+    chosen = None
+    for prev, res in zip((None, *_AUTO_RESOLUTIONS), _AUTO_RESOLUTIONS, strict=False):
+        # a finer resolution multiplies the classes by about prev / res: skip the build
+        # when even the current count says it would exceed the budget
+        if chosen is not None and chosen.n_classes * prev / res > settings.max_classes:
+            break
+        classes = build_classes(
+            pool.p, pool.cost, pool.eligible, p_resolution=res, cost_bands=settings.cost_bands
+        )
+        if chosen is not None and classes.n_classes > settings.max_classes:
+            break
+        chosen = classes
+    return chosen
+
+
 def _infeasible(reasons: list[str], settings: PackagerSettings, pool: LeadPool) -> PackagingResult:
     if settings.on_infeasible == "raise":
         raise InfeasibleRequirementError(" ".join(reasons), reasons=reasons)
@@ -287,19 +331,26 @@ def package(
         if not keep:
             return _infeasible(reasons, dataclasses.replace(settings, on_infeasible="report"), pool)
     t1 = time.perf_counter()
-    res = None if settings.formulation == "per_lead" else settings.p_resolution
-    classes = build_classes(
-        pool.p, pool.cost, pool.eligible, p_resolution=res, cost_bands=settings.cost_bands
-    )
+    classes = _build_classes(pool, settings)
+    slots = build_slots(market, aggregate=settings.formulation == "class")
     if (
         settings.prune_columns
         and settings.formulation == "class"
         and classes.n_classes
         and (classes.cost >= 0).all()
     ):
-        keep = useful_columns(classes.p, classes.cost, classes.count, classes.eligible, market)
+        capped = np.zeros(len(market.buyers), dtype=bool)
+        capped[[s.buyer for s in slots if s.window is not None]] = True
+        keep = useful_columns(
+            classes.p,
+            classes.cost,
+            classes.count,
+            classes.eligible,
+            market,
+            p_max=classes.p_high,
+            capped=capped,
+        )
         classes = merge_classes(classes, keep, pool.p, pool.cost)
-    slots = build_slots(market, aggregate=settings.formulation == "class")
     times["classes"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     try:

@@ -46,7 +46,7 @@ import pulp
 
 from optimisers.buyers import Market
 from optimisers.exceptions import SolverError
-from optimisers.grades import certified_line
+from optimisers.grades import certified_line, certified_windows
 from optimisers.packager_solver import available_solvers, cbc_bound, make_solver
 
 __all__ = [
@@ -76,6 +76,12 @@ class LeadClasses:
     count: np.ndarray
     eligible: np.ndarray  # (n_classes, n_buyers) bool
     band: np.ndarray | None = None  # conversion and cost band of each class (one integer)
+    p_max: np.ndarray | None = None  # the most likely member's p (None: same as p)
+
+    @property
+    def p_high(self) -> np.ndarray:
+        """Largest member probability of each class (upper bounds use it)."""
+        return self.p if self.p_max is None else self.p_max
 
     @property
     def n_classes(self) -> int:
@@ -99,6 +105,7 @@ class Slot:
     min_leads: int
     line: tuple[float, float] | None
     copies: int = 1
+    window: tuple[float, float] | None = None  # lo <= expected conversions < hi per bundle
 
 
 @dataclass(frozen=True)
@@ -189,7 +196,8 @@ def build_classes(
     cls_cost = np.add.reduceat(cost[rows][order], starts) / count
     first = np.array([m[0] for m in members])
     cls_band = None if p_resolution is None else bands[order][starts]
-    return LeadClasses(members, cls_p, cls_cost, count, eligible[first], cls_band)
+    cls_p_max = np.maximum.reduceat(p[rows][order], starts)
+    return LeadClasses(members, cls_p, cls_cost, count, eligible[first], cls_band, cls_p_max)
 
 
 def build_slots(market: Market, *, aggregate: bool = True) -> list[Slot]:
@@ -202,19 +210,25 @@ def build_slots(market: Market, *, aggregate: bool = True) -> list[Slot]:
     slots = []
     for b, buyer in enumerate(market.buyers):
         for t, (grade, price) in enumerate(buyer.tiers(market.scale)):
-            line = None
-            min_leads = buyer.min_leads
+            # (line, window, smallest size) of each way to certify this tier
+            variants: list[tuple] = [(None, None, buyer.min_leads)]
             if grade is not None:
                 cert = certified_line(grade, buyer.min_leads, buyer.max_leads, market.scale)
-                if cert is None:
+                variants = [] if cert is None else [((cert[0], cert[1]), None, cert[2])]
+                variants += [
+                    (None, w, buyer.min_leads)
+                    for w in certified_windows(
+                        grade, buyer.min_leads, buyer.max_leads, market.scale
+                    )
+                ]
+            for line, window, min_leads in variants:
+                if aggregate:
+                    slots.append(
+                        Slot(b, t, 0, grade, price, min_leads, line, buyer.packages, window)
+                    )
                     continue
-                line = (cert[0], cert[1])
-                min_leads = max(min_leads, cert[2])
-            if aggregate:
-                slots.append(Slot(b, t, 0, grade, price, min_leads, line, buyer.packages))
-                continue
-            for j in range(buyer.packages):
-                slots.append(Slot(b, t, j, grade, price, min_leads, line))
+                for j in range(buyer.packages):
+                    slots.append(Slot(b, t, j, grade, price, min_leads, line, 1, window))
     return slots
 
 
@@ -241,6 +255,8 @@ def _make_problem(classes: LeadClasses, slots: list[Slot], market: Market, relax
     for s, slot in enumerate(slots):
         buyer = buyers[slot.buyer]
         tag = _name(buyer.name, slot.grade or "any", slot.copy + 1)
+        if slot.window is not None:  # one slot per window of expected conversions
+            tag = _name(tag, "expected", f"{slot.window[0]:.3f}")
         cls = np.flatnonzero(classes.eligible[:, slot.buyer])
         xs = {
             int(c): prob.add_variable(f"x_{s}_{c}", 0, int(classes.count[c]), cat=cat) for c in cls
@@ -271,6 +287,17 @@ def _make_problem(classes: LeadClasses, slots: list[Slot], market: Market, relax
                 pulp.LpAffineExpression([(v, classes.p[c] - b) for c, v in xs.items()]) >= a * z[s],
                 _name(tag, "grade", slot.grade),
             )
+        if slot.window is not None:
+            lo, hi = slot.window
+            prob += (
+                pulp.LpAffineExpression([(v, classes.p[c]) for c, v in xs.items()]) >= lo * z[s],
+                _name(tag, "grade", slot.grade, "window_low"),
+            )
+            prob += (
+                pulp.LpAffineExpression([(v, classes.p_high[c]) for c, v in xs.items()])
+                <= hi * z[s],
+                _name(tag, "grade", slot.grade, "window_high"),
+            )
     for c, v in u.items():
         objective.append((v, -classes.cost[c]))
     prob += pulp.LpAffineExpression(objective)
@@ -287,7 +314,13 @@ def _make_problem(classes: LeadClasses, slots: list[Slot], market: Market, relax
             )
         for s in mine:
             nxt = s + 1
-            if nxt in z and slots[nxt].buyer == b and slots[nxt].tier == slots[s].tier:
+            if (
+                nxt in z
+                and slots[nxt].buyer == b
+                and slots[nxt].tier == slots[s].tier
+                and slots[nxt].window == slots[s].window
+                and slots[nxt].line == slots[s].line
+            ):
                 prob += (
                     z[s] >= z[nxt],
                     _name(buyer.name, slots[s].grade or "any", s, "symmetry_used"),

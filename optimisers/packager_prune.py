@@ -15,7 +15,10 @@ is dropped: in any plan using it, those classes have at least :math:`x_{bc}`
 unsold leads (all plans sell at most :math:`D` distinct leads, the
 :math:`x_{bc}` among them), and moving the :math:`x_{bc}` leads there keeps
 size, mean p, the linear grade condition and the budget, and does not lower
-the profit.
+the profit. A buyer whose grade windows cap a bundle's expected conversions
+from above (:func:`optimisers.grades.certified_windows`) also needs the
+dominating class's largest member probability to be no larger, so the cap holds
+after the move.
 
 Leads sold in *shared* mode (to non-exclusive buyers) move as a whole: a lead of
 class :math:`c` sold to a set :math:`S` of non-exclusive buyers can be swapped
@@ -72,7 +75,14 @@ def _needs_p(market: Market) -> np.ndarray:
 
 
 def useful_columns(
-    p: np.ndarray, cost: np.ndarray, count: np.ndarray, eligible: np.ndarray, market: Market
+    p: np.ndarray,
+    cost: np.ndarray,
+    count: np.ndarray,
+    eligible: np.ndarray,
+    market: Market,
+    *,
+    p_max: np.ndarray | None = None,
+    capped: np.ndarray | None = None,
 ) -> np.ndarray:
     """``(n_classes, n_buyers)`` mask: the columns some optimal plan may need.
 
@@ -82,7 +92,15 @@ def useful_columns(
         Class probability (as used in the model), mean cost and number of leads.
     eligible : ndarray of shape (n_classes, n_buyers), bool
     market : Market
+    p_max : ndarray of shape (n_classes,), optional
+        Largest member probability of each class (default ``p``).
+    capped : ndarray of shape (n_buyers,), bool, optional
+        Buyers with an upper bound on a bundle's expected conversions (grade windows,
+        :func:`optimisers.grades.certified_windows`): a dominating class must also have
+        ``p_max`` no larger, so that moving leads keeps that bound.
     """
+    p_max = p if p_max is None else p_max
+    capped = np.zeros(len(market.buyers), dtype=bool) if capped is None else capped
     keep = eligible.copy()
     demand = lead_demand(market)
     if count[eligible.any(axis=1)].sum() <= demand:
@@ -98,6 +116,8 @@ def useful_columns(
         dom = rank[cls][None, :] < rank[cls][:, None]
         if needs_p[b]:
             dom &= p[cls][None, :] >= p[cls][:, None]
+        if capped[b]:
+            dom &= p_max[cls][None, :] <= p_max[cls][:, None]
         keep[cls, b] = dom.astype(float) @ weights[cls] < demand
     shared = np.array([not b.exclusive for b in market.buyers], dtype=bool)
     if shared.any():
@@ -108,6 +128,8 @@ def useful_columns(
         dom = (rank[cls][None, :] < rank[cls][:, None]) & superset
         strict_p = (elig @ needs_p[shared].astype(float)) > 0
         dom &= ~strict_p[:, None] | (p[cls][None, :] >= p[cls][:, None])
+        strict_cap = (elig @ capped[shared].astype(float)) > 0
+        dom &= ~strict_cap[:, None] | (p_max[cls][None, :] <= p_max[cls][:, None])
         gone = dom.astype(float) @ weights[cls] >= demand
         keep[np.ix_(cls[gone], np.flatnonzero(shared))] = False
     return keep
@@ -132,6 +154,7 @@ def merge_classes(
             count=classes.count[live],
             eligible=keep[live],
             band=None if classes.band is None else classes.band[live],
+            p_max=classes.p_high[live],
         )
     key = np.column_stack([np.packbits(keep[live], axis=1), classes.band[live, None]])
     _, group = np.unique(key, axis=0, return_inverse=True)
@@ -153,4 +176,5 @@ def merge_classes(
         count,
         keep[np.array(first)],
         classes.band[np.array(first)],
+        np.maximum.reduceat(classes.p_high[live][order], starts),
     )

@@ -9,7 +9,10 @@ model requirements (size minimum :math:`L_b z_s`, mean p
 :math:`\sum_c (p_c - \beta) x_{sc} \ge \alpha z_s`) with whole leads from the
 supply the rounding freed: add the most likely class with spare leads (when
 size and budget allow), or swap the least likely lead for it, or drop the least
-likely lead. A slot it cannot repair loses one
+likely lead; a grade window's cap on a bundle's expected conversions
+(:func:`optimisers.grades.certified_windows`) is kept by dropping or swapping
+down the most likely lead, and no repair adds a lead that would break it. A
+last pass tops every slot up with spare leads that fit and pay. A slot it cannot repair loses one
 bundle at a time. The relaxed objective bounds the integer class model from
 above, so ``relaxed objective - rounded objective`` bounds the rounding loss.
 """
@@ -116,8 +119,8 @@ class _State:
         )
 
 
-def _violations(state: _State, s: int) -> tuple[bool, bool, bool, bool]:
-    """(too small, too large, p condition fails, over budget) for slot ``s``."""
+def _violations(state: _State, s: int) -> tuple[bool, bool, bool, bool, bool]:
+    """(too small, too large, p too low, expected conversions too high, over budget)."""
     slot = state.slots[s]
     buyer = state.market.buyers[slot.buyer]
     z = state.z.get(s, 0)
@@ -129,55 +132,136 @@ def _violations(state: _State, s: int) -> tuple[bool, bool, bool, bool]:
         p_bad = True
     if slot.line is not None and psum < slot.line[0] * z + slot.line[1] * n - 1e-9:
         p_bad = True
+    p_high = False
+    if slot.window is not None:
+        p_bad |= psum < slot.window[0] * z - 1e-9
+        high_sum = sum(state.classes.p_high[c] * k for c, k in cs.items())
+        p_high = high_sum > slot.window[1] * z + 1e-9
     over = buyer.budget is not None and state.spend(slot.buyer) > buyer.budget + 1e-9
-    return n < slot.min_leads * z, n > buyer.max_leads * z, p_bad, over
+    return n < slot.min_leads * z, n > buyer.max_leads * z, p_bad, p_high, over
 
 
 def _repair_slot(state: _State, s: int, max_steps: int = 2_000) -> bool:
     slot = state.slots[s]
     buyer = state.market.buyers[slot.buyer]
-    p = state.classes.p
+    p, high = state.classes.p, state.classes.p_high
     cand = np.flatnonzero(state.classes.eligible[:, slot.buyer])
     cand = cand[np.lexsort((state.classes.cost[cand], -p[cand]))]  # most likely, then cheapest
     thresholds = [
         t for t in (buyer.min_mean_p, slot.line[1] if slot.line else None) if t is not None
     ]
+    lowest = max(thresholds) if thresholds else 0.0
     for _ in range(max_steps):
-        small, large, p_bad, over = _violations(state, s)
-        if not (small or large or p_bad or over):
+        small, large, p_bad, p_high, over = _violations(state, s)
+        if not (small or large or p_bad or p_high or over):
             return True
-        best = next((int(c) for c in cand if state.can_add(s, int(c))), None)
+        z = state.z[s]
         held = [c for c, k in state.f[s].items() if k > 0]
-        worst = min(held, key=lambda c: (p[c], -state.classes.cost[c])) if held else None
         n = sum(state.f[s].values())
-        if large or over:
+        # room under a grade window's cap on expected conversions (p_high sums)
+        cap = (
+            np.inf
+            if slot.window is None
+            else slot.window[1] * z - sum(high[c] * k for c, k in state.f[s].items())
+        )
+
+        def first_fit(extra: float = 0.0, better_than: float = -1.0, _cap: float = cap):
+            return next(
+                (
+                    int(c)
+                    for c in cand
+                    if p[c] > better_than
+                    and high[c] <= _cap + extra + 1e-12
+                    and state.can_add(s, int(c))
+                ),
+                None,
+            )
+
+        worst = min(held, key=lambda c: (p[c], -state.classes.cost[c])) if held else None
+        if p_high:  # over a window's cap: drop the most likely lead, or swap it down
+            top = max(held, key=lambda c: high[c]) if held else None
+            if top is None:
+                return False
+            lower = next(
+                (int(c) for c in cand[::-1] if high[c] < high[top] and state.can_add(s, int(c))),
+                None,
+            )
+            state.remove(s, top)
+            if n <= slot.min_leads * z:
+                if lower is None:
+                    return False
+                state.add(s, lower)
+        elif large or over:
             if worst is None:
                 return False
             state.remove(s, worst)
         elif small:
+            best = first_fit()
             if best is None:
                 return False
             state.add(s, best)
-        else:  # p condition: add a likely lead, else swap, else drop an unlikely one
-            lowest = max(thresholds) if thresholds else 0.0
+        else:  # p too low: add a likely lead, else swap, else drop an unlikely one
+            best = first_fit()
             affordable = buyer.budget is None or (
                 state.spend(slot.buyer) + slot.price <= buyer.budget + 1e-9
             )
-            if (
-                best is not None
-                and affordable
-                and n < buyer.max_leads * state.z[s]
-                and p[best] > lowest
-            ):
+            swap = (
+                None
+                if worst is None
+                else first_fit(extra=float(high[worst]), better_than=float(p[worst]))
+            )
+            if best is not None and affordable and n < buyer.max_leads * z and p[best] > lowest:
                 state.add(s, best)
-            elif best is not None and worst is not None and p[best] > p[worst]:
+            elif swap is not None:
                 state.remove(s, worst)
-                state.add(s, best)
-            elif worst is not None and p[worst] < lowest and n > slot.min_leads * state.z[s]:
+                state.add(s, swap)
+            elif worst is not None and p[worst] < lowest and n > slot.min_leads * z:
                 state.remove(s, worst)
             else:
                 return False
     return False
+
+
+def _room(state: _State, s: int, c: int) -> int:
+    """Leads of class ``c`` slot ``s`` can take, profitably, with every requirement kept."""
+    slot = state.slots[s]
+    buyer = state.market.buyers[slot.buyer]
+    cls = state.classes
+    z = state.z.get(s, 0)
+    cs = state.f[s]
+    n = sum(cs.values())
+    psum = sum(cls.p[k] * v for k, v in cs.items())
+    room = float(buyer.max_leads * z - n)
+    if buyer.budget is not None and slot.price > 0:
+        room = min(room, (buyer.budget - state.spend(slot.buyer)) / slot.price)
+    limits = [(buyer.min_mean_p, psum - (buyer.min_mean_p or 0.0) * n)]
+    if slot.line is not None:
+        limits.append((slot.line[1], psum - slot.line[0] * z - slot.line[1] * n))
+    for threshold, slack in limits:
+        if threshold is not None and cls.p[c] < threshold:
+            room = min(room, max(slack, 0.0) / (threshold - cls.p[c]))
+    if slot.window is not None and cls.p_high[c] > 0:
+        high_sum = sum(cls.p_high[k] * v for k, v in cs.items())
+        room = min(room, max(slot.window[1] * z - high_sum, 0.0) / cls.p_high[c])
+    paid = int(state.spare[c]) if slot.price > cls.cost[c] else 0
+    if state.exclusive(s):
+        supply = paid
+    else:
+        k = state.market.max_share
+        free = min(state.u[c] - state.buyer_use(s, c), k * state.u[c] - state.shared_use[c])
+        supply = max(0, int(free)) + paid
+    return int(np.floor(min(room, supply) + 1e-9))
+
+
+def _top_up(state: _State, s: int) -> None:
+    """Fill a repaired slot with spare leads that add profit (cheapest, then most likely)."""
+    if state.z.get(s, 0) == 0:
+        return
+    cls = state.classes
+    cand = np.flatnonzero(cls.eligible[:, state.slots[s].buyer])
+    for c in cand[np.lexsort((-cls.p[cand], cls.cost[cand]))]:
+        for _ in range(_room(state, s, int(c))):
+            state.add(s, int(c))
 
 
 def round_solution(
@@ -186,7 +270,9 @@ def round_solution(
     """Integer counts meeting every model requirement; also the rounded objective.
 
     Slots are repaired in decreasing price order; a slot that cannot be repaired
-    gives up one bundle at a time (its leads return to the spare supply).
+    gives up one bundle at a time (its leads return to the spare supply). Then each
+    slot, in the same order, takes the spare leads that still fit every requirement
+    and earn more than they cost (what flooring the fractions left unsold).
     """
     if not solution.relaxed:
         return solution, solution.objective
@@ -198,6 +284,8 @@ def round_solution(
                 for c, k in list(state.f[s].items()):
                     for _ in range(k):
                         state.remove(s, c)
+    for s in sorted(state.f, key=lambda s: -slots[s].price):
+        _top_up(state, s)
     counts = {s: {c: k for c, k in cs.items() if k > 0} for s, cs in state.f.items()}
     counts = {s: cs for s, cs in counts.items() if state.z.get(s, 0) > 0}
     # the smallest shared pool that still serves every non-exclusive bundle

@@ -15,9 +15,10 @@ from optimisers.packager_plots import plot_bundle_composition
 if TYPE_CHECKING:  # pragma: no cover
     from simulations.demo import DemoContext, Section
 
-__all__ = ["packaging_step", "EXAMPLE_BUYERS", "N_FOR_SALE"]
+__all__ = ["packaging_step", "DEMO_PARTNERS", "N_FOR_SALE"]
 
-EXAMPLE_BUYERS = Path(__file__).resolve().parents[2] / "optimisers" / "data" / "example_buyers.toml"
+#: three simulated partner agencies that buy what the demo sells: unlikely leads, graded
+DEMO_PARTNERS = Path(__file__).resolve().parents[1] / "data" / "demo_partners.toml"
 N_FOR_SALE = 3000
 
 
@@ -60,7 +61,7 @@ def packaging_step(ctx: DemoContext) -> Section:
     from simulations.demo import Section
 
     leads, source = _sell_list(ctx)
-    market = read_buyers(EXAMPLE_BUYERS)
+    market = read_buyers(DEMO_PARTNERS)
     result = package(leads, market, settings=PackagerSettings(on_infeasible="skip", time_limit=6))
     ctx.data["packages"] = result
     frame = result.packages_frame()

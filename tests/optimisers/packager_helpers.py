@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -97,9 +98,6 @@ def assert_pruning_exact(classes, keep, slots, market, relax: bool = True) -> No
 
     full = solve_model(classes, slots, market, relax_counts=relax)
     pruned = solve_model(
-        type(classes)(classes.members, classes.p, classes.cost, classes.count, keep),
-        slots,
-        market,
-        relax_counts=relax,
+        dataclasses.replace(classes, eligible=keep), slots, market, relax_counts=relax
     )
     assert abs(pruned.objective - full.objective) <= 2e-6 * max(1.0, abs(full.objective))

@@ -6,9 +6,16 @@ import itertools
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from engine.exceptions import ParameterError
-from optimisers.grades import GradeScale, certified_line, grade_bundle, promised_conversions
+from optimisers.grades import (
+    GradeScale,
+    certified_line,
+    certified_windows,
+    grade_bundle,
+    promised_conversions,
+)
 
 
 def enumerate_sf(k: int, p: np.ndarray) -> float:
@@ -70,3 +77,39 @@ def test_certified_line_is_sufficient(grade):
         if checked >= 25:
             break
     assert checked > 0
+
+
+@pytest.mark.parametrize("grade", ["BB", "B"])
+def test_certified_windows_are_sufficient(grade):
+    """Random unlikely bundles whose expected conversions lie in a window reach the grade.
+
+    Checked with an independent exact Poisson-binomial (enumeration is too slow at these
+    sizes): the convolution of the leads' Bernoulli distributions.
+    """
+    scale = GradeScale()
+    windows = certified_windows(grade, 30, 80, scale)
+    assert windows  # low promises certify the lower grades
+    rng = np.random.default_rng(11)
+    for lo, hi in windows:
+        assert 2 <= lo < hi <= 5 / scale.promise_fraction  # promises 1..4 (Hoeffding: k+1)
+        for _ in range(40):
+            n = int(rng.integers(30, 81))
+            target = rng.uniform(lo, hi)
+            p = rng.dirichlet(np.full(n, rng.uniform(0.3, 5.0))) * target
+            if p.max() >= 1:
+                continue
+            dist = np.array([1.0])
+            for q in p:
+                dist = np.convolve(dist, [1 - q, q])
+            k = max(1, int(np.floor(scale.promise_fraction * p.sum() + 1e-9)))
+            assert dist[k:].sum() >= scale.threshold(grade) - 1e-12
+
+
+def test_certified_windows_are_tight_and_absent_for_strict_grades():
+    scale = GradeScale()
+    for grade in ("AAA", "AA", "A", "BBB"):  # need more expected conversions than k + 1
+        assert certified_windows(grade, 30, 80, scale) == ()
+    (lo, hi), *_ = certified_windows("BB", 30, 80, scale)
+    # just below the window's start the binomial of the largest size misses the level
+    assert stats.binom.sf(0, 80, (lo - 0.01) / 80) < scale.threshold("BB")
+    assert stats.binom.sf(0, 80, lo / 80) >= scale.threshold("BB")

@@ -1,0 +1,96 @@
+"""Grade windows: the MILP builds graded bundles of unlikely leads (a sale pool's usual state)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from optimisers.buyers import parse_buyers
+from optimisers.grades import certified_line
+from optimisers.packager import PackagerSettings, package, prepare_leads
+from optimisers.packager_greedy import greedy_packaging
+from optimisers.packager_result import plan_totals, plan_violations
+
+BUYERS = {
+    "buyer": [
+        {
+            "name": "graded",
+            "packages": 2,
+            "min_leads": 40,
+            "max_leads": 90,
+            "min_grade": "B",
+            "price_per_lead": {"BBB": 20, "BB": 17, "B": 14},
+        },
+        {
+            "name": "volume",
+            "packages": 1,
+            "min_leads": 40,
+            "max_leads": 200,
+            "price_per_lead": 11,
+            "budget": 1000,
+        },
+    ]
+}
+
+
+def _unlikely_leads(seed: int, n: int = 260) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"lead_id": np.arange(n), "p_convert": rng.beta(1.3, 30, n).round(4)})
+
+
+def _solve(seed: int):
+    frame = _unlikely_leads(seed)
+    market = parse_buyers(BUYERS, source="test")
+    result = package(frame, market, settings=PackagerSettings(greedy_fallback=False))
+    return result, prepare_leads(frame, market), market
+
+
+def test_milp_grades_bundles_of_unlikely_leads():
+    below_line = 0
+    for seed in range(4):
+        result, pool, market = _solve(seed)
+        assert result.status == "optimal"
+        assert plan_violations(result.bundles, pool, market) == []
+        graded = [g for g in result.bundles if g.buyer == "graded"]
+        assert len(graded) == 2 and all(g.grade in ("BBB", "BB", "B") for g in graded)
+        # a graded bundle below the certified line can only come from a window
+        a, b, _ = certified_line("B", 40, 90, market.scale)
+        below_line += sum(g.expected_conversions < a + b * g.n_leads for g in graded)
+        # the optimiser alone (no greedy fallback) is within its rounding of the greedy
+        revenue, cost, _ = plan_totals(greedy_packaging(pool, market), pool)
+        assert result.profit >= 0.98 * (revenue - cost)
+    assert below_line > 0
+
+
+def test_windows_raise_the_milp_profit(monkeypatch):
+    with_windows, _, _ = _solve(0)
+    monkeypatch.setattr("optimisers.packager_model.certified_windows", lambda *a, **k: ())
+    line_only, _, _ = _solve(0)
+    assert with_windows.profit > line_only.profit
+
+
+@pytest.mark.parametrize("relax", [True, False])
+def test_pruning_with_window_caps_keeps_the_optimum(relax):
+    from optimisers.packager_model import build_classes, build_slots
+    from optimisers.packager_prune import useful_columns
+    from tests.optimisers.packager_helpers import assert_pruning_exact
+
+    frame = _unlikely_leads(7, n=3000)
+    market = parse_buyers(BUYERS, source="test")
+    pool = prepare_leads(frame, market)
+    classes = build_classes(pool.p, pool.cost, pool.eligible, p_resolution=0.05)
+    slots = build_slots(market)
+    capped = np.array([any(s.window for s in slots if s.buyer == b) for b in range(2)])
+    assert capped.tolist() == [True, False]
+    keep = useful_columns(
+        classes.p,
+        classes.cost,
+        classes.count,
+        classes.eligible,
+        market,
+        p_max=classes.p_high,
+        capped=capped,
+    )
+    assert (classes.eligible & ~keep).any()
+    assert_pruning_exact(classes, keep, slots, market, relax=relax)
