@@ -148,7 +148,7 @@ def main() -> None:
     parser.add_argument("--solver", default="cbc")
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--per-lead-only", action="store_true")
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6, 7, 8])
     args = parser.parse_args()
     n_large = 20_000 if args.quick else 200_000
     report = {"large": [], "per_lead": []}

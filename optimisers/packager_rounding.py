@@ -222,46 +222,53 @@ def _repair_slot(state: _State, s: int, max_steps: int = 2_000) -> bool:
     return False
 
 
-def _room(state: _State, s: int, c: int) -> int:
-    """Leads of class ``c`` slot ``s`` can take, profitably, with every requirement kept."""
+def _top_up(state: _State, s: int) -> None:
+    """Fill a repaired slot with spare leads that add profit (cheapest, then most likely).
+
+    Each class adds as many leads as size, budget, mean p, grade line, window cap and
+    supply allow (the slot's sums are kept up to date, so every check is O(1)).
+    """
+    z = state.z.get(s, 0)
+    if z == 0:
+        return
     slot = state.slots[s]
     buyer = state.market.buyers[slot.buyer]
     cls = state.classes
-    z = state.z.get(s, 0)
     cs = state.f[s]
-    n = sum(cs.values())
-    psum = sum(cls.p[k] * v for k, v in cs.items())
-    room = float(buyer.max_leads * z - n)
-    if buyer.budget is not None and slot.price > 0:
-        room = min(room, (buyer.budget - state.spend(slot.buyer)) / slot.price)
-    limits = [(buyer.min_mean_p, psum - (buyer.min_mean_p or 0.0) * n)]
-    if slot.line is not None:
-        limits.append((slot.line[1], psum - slot.line[0] * z - slot.line[1] * n))
-    for threshold, slack in limits:
-        if threshold is not None and cls.p[c] < threshold:
-            room = min(room, max(slack, 0.0) / (threshold - cls.p[c]))
-    if slot.window is not None and cls.p_high[c] > 0:
-        high_sum = sum(cls.p_high[k] * v for k, v in cs.items())
-        room = min(room, max(slot.window[1] * z - high_sum, 0.0) / cls.p_high[c])
-    paid = int(state.spare[c]) if slot.price > cls.cost[c] else 0
-    if state.exclusive(s):
-        supply = paid
-    else:
-        k = state.market.max_share
-        free = min(state.u[c] - state.buyer_use(s, c), k * state.u[c] - state.shared_use[c])
-        supply = max(0, int(free)) + paid
-    return int(np.floor(min(room, supply) + 1e-9))
-
-
-def _top_up(state: _State, s: int) -> None:
-    """Fill a repaired slot with spare leads that add profit (cheapest, then most likely)."""
-    if state.z.get(s, 0) == 0:
-        return
-    cls = state.classes
-    cand = np.flatnonzero(cls.eligible[:, state.slots[s].buyer])
+    n = float(sum(cs.values()))
+    psum = float(sum(cls.p[c] * k for c, k in cs.items()))
+    high_sum = float(sum(cls.p_high[c] * k for c, k in cs.items()))
+    budget_left = np.inf if buyer.budget is None else buyer.budget - state.spend(slot.buyer)
+    share = state.market.max_share
+    cand = np.flatnonzero(cls.eligible[:, slot.buyer])
     for c in cand[np.lexsort((-cls.p[cand], cls.cost[cand]))]:
-        for _ in range(_room(state, s, int(c))):
-            state.add(s, int(c))
+        c = int(c)
+        room = buyer.max_leads * z - n
+        if room <= 0:
+            break
+        if slot.price > 0:
+            room = min(room, budget_left / slot.price)
+        limits = (
+            [] if buyer.min_mean_p is None else [(buyer.min_mean_p, psum - buyer.min_mean_p * n)]
+        )
+        if slot.line is not None:
+            limits.append((slot.line[1], psum - slot.line[0] * z - slot.line[1] * n))
+        for threshold, slack in limits:
+            if cls.p[c] < threshold:
+                room = min(room, max(slack, 0.0) / (threshold - cls.p[c]))
+        if slot.window is not None and cls.p_high[c] > 0:
+            room = min(room, max(slot.window[1] * z - high_sum, 0.0) / cls.p_high[c])
+        supply = int(state.spare[c]) if slot.price > cls.cost[c] else 0
+        if not state.exclusive(s):
+            free = min(state.u[c] - state.buyer_use(s, c), share * state.u[c] - state.shared_use[c])
+            supply += max(0, int(free))
+        k = int(np.floor(min(room, supply) + 1e-9))
+        for _ in range(k):
+            state.add(s, c)
+        n += k
+        psum += k * cls.p[c]
+        high_sum += k * cls.p_high[c]
+        budget_left -= k * slot.price
 
 
 def round_solution(

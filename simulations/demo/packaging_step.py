@@ -67,7 +67,9 @@ def packaging_step(ctx: DemoContext) -> Section:
     frame = result.packages_frame()
     lines = [
         f"Leads for sale: {len(leads):,} ({source}).",
-        f"Status {result.status}; revenue {result.revenue:,.0f} EUR, profit {result.profit:,.0f} EUR; "
+        f"Status {result.status} ({'MILP' if result.method == 'milp' else 'greedy'} plan"
+        + (f", gap {result.gap:.2%}" if result.gap is not None and np.isfinite(result.gap) else "")
+        + f"); revenue {result.revenue:,.0f} EUR, profit {result.profit:,.0f} EUR; "
         f"{len(result.unsold):,} leads unsold.",
     ]
     for b in result.bundles:

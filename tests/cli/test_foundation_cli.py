@@ -66,3 +66,19 @@ def test_demo_covers_the_whole_case_and_report(demo_run):
         assert section["highlights"], f"section {section['key']} has no key numbers"
         assert section["plots"], f"section {section['key']} has no plot"
         assert section["title"] in html.replace("&#x27;", "'").replace("&amp;", "&")
+
+
+def test_demo_packages_the_sale_for_three_partners(demo_run):
+    from optimisers.buyers import read_buyers
+    from simulations.demo.packaging_step import DEMO_PARTNERS
+
+    out, payload, _ = demo_run
+    assert "packaging" in [s["key"] for s in payload["sections"]]
+    packages = pd.read_csv(out / "packages.csv")
+    partners = {b.name for b in read_buyers(DEMO_PARTNERS).buyers}
+    assert set(packages["buyer"]) == partners  # every partner gets a bundle
+    graded = packages[packages["buyer"] == "graded-sourcer"]
+    assert graded["grade"].isin(["BBB", "BB", "B"]).all()  # its min_grade is B
+    sold = pd.read_csv(out / "package_assignments.csv")
+    priced = pd.read_csv(out / "priced_leads.csv")
+    assert set(sold["lead_id"]) <= set(priced["lead_id"])  # only leads chosen for sale
