@@ -46,7 +46,7 @@ import dataclasses
 import numpy as np
 
 from optimisers.buyers import Market
-from optimisers.packager_model import LeadClasses
+from optimisers.packager_classes import LeadClasses
 
 __all__ = ["lead_demand", "useful_columns", "class_rank", "merge_classes"]
 
