@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from optimisers.buyers import Market
+from optimisers.grades import prefix_guarantees
 from optimisers.packager_result import Bundle, LeadPool, bundle_violations, make_bundle
 
 __all__ = ["greedy_packaging"]
@@ -43,7 +44,7 @@ def greedy_packaging(pool: LeadPool, market: Market) -> list[Bundle]:
                 if low_price > 0:
                     n_max = min(n_max, int((buyer.budget - spent) // low_price + 1e-9))
             chosen = None
-            for n in range(n_max, buyer.min_leads - 1, -1):
+            for n in _promising_sizes(cand, n_max, b, pool, market, spent):
                 rows = cand[:n]
                 bundle = make_bundle(rows, b, pool, market, f"{buyer.name}-{k + 1}")
                 if bundle_violations(rows, buyer, b, pool, market):
@@ -61,4 +62,33 @@ def greedy_packaging(pool: LeadPool, market: Market) -> list[Bundle]:
             used[list(chosen.rows)] = True
             spent += chosen.price
             out.append(chosen)
+    return out
+
+
+def _promising_sizes(
+    cand: np.ndarray, n_max: int, b: int, pool: LeadPool, market: Market, spent: float
+) -> list[int]:
+    """Sizes ``n_max`` down to the minimum whose prefix may pass every check, largest first.
+
+    The grade, price, profit and budget of every prefix come from one pass of
+    :func:`optimisers.grades.prefix_guarantees` (guarantees taken 1e-9 high, so no size the
+    exact check would accept is left out); the caller still checks each size exactly.
+    """
+    buyer = market.buyers[b]
+    lo = buyer.min_leads
+    if n_max < lo:
+        return []
+    guarantee = prefix_guarantees(pool.p[cand[:n_max]], market.scale) + 1e-9
+    costs = np.cumsum(pool.cost[cand[:n_max]])
+    out = []
+    for n in range(n_max, lo - 1, -1):
+        per_lead = buyer.price_for_grade(market.scale.grade_of(guarantee[n - 1]), market.scale)
+        if per_lead is None:
+            continue
+        price = per_lead * n
+        if price - costs[n - 1] <= 0:
+            continue
+        if buyer.budget is not None and spent + price > buyer.budget + 1e-9:
+            continue
+        out.append(n)
     return out

@@ -113,3 +113,14 @@ def test_certified_windows_are_tight_and_absent_for_strict_grades():
     # just below the window's start the binomial of the largest size misses the level
     assert stats.binom.sf(0, 80, (lo - 0.01) / 80) < scale.threshold("BB")
     assert stats.binom.sf(0, 80, lo / 80) >= scale.threshold("BB")
+
+
+def test_prefix_guarantees_match_the_exact_grade_of_each_prefix():
+    from optimisers.grades import prefix_guarantees
+
+    rng = np.random.default_rng(4)
+    scale = GradeScale()
+    p = rng.beta(2, 5, 300)
+    fast = prefix_guarantees(p, scale)
+    for n in (1, 2, 7, 50, 151, 300):
+        assert fast[n - 1] == pytest.approx(grade_bundle(p[:n], scale).guarantee, abs=1e-10)

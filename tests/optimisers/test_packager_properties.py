@@ -35,3 +35,83 @@ def test_requirements_met_and_not_below_greedy(seed, n, grades, formulation):
             # without grade requirements the exact per-lead MILP alone is never below the greedy
             assert result.milp_profit >= revenue - cost - 1e-6
             assert result.method == "milp"
+
+
+def _greedy_size_by_size(pool, market):
+    """Reference greedy: every size from the largest down, each checked exactly."""
+    import numpy as np
+
+    from optimisers.packager_result import bundle_violations, make_bundle
+
+    used = np.zeros(pool.n, dtype=bool)
+    order = sorted(
+        range(len(market.buyers)),
+        key=lambda b: -max(pr for _, pr in market.buyers[b].tiers(market.scale)),
+    )
+    out = []
+    for b in order:
+        buyer = market.buyers[b]
+        top = max(pr for _, pr in buyer.tiers(market.scale))
+        spent = 0.0
+        for k in range(buyer.packages):
+            cand = np.flatnonzero(pool.eligible[:, b] & ~used & (pool.cost < top))
+            cand = cand[np.argsort(-pool.p[cand], kind="stable")]
+            chosen = None
+            sizes = range(min(buyer.max_leads, cand.size), buyer.min_leads - 1, -1)
+            bundles = (
+                make_bundle(cand[:n], b, pool, market, f"{buyer.name}-{k + 1}") for n in sizes
+            )
+            chosen = next(
+                (
+                    x
+                    for x in bundles
+                    if not bundle_violations(np.array(x.rows), buyer, b, pool, market)
+                    and buyer.price_for_grade(x.grade, market.scale) is not None
+                    and (buyer.budget is None or spent + x.price <= buyer.budget + 1e-9)
+                    and x.price > x.cost
+                ),
+                None,
+            )
+            if chosen is None:
+                break
+            used[np.array(chosen.rows)] = True
+            spent, out = spent + chosen.price, [*out, chosen]
+    return out
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_greedy_matches_the_size_by_size_reference(seed):
+    import numpy as np
+
+    from optimisers.buyers import parse_buyers
+    from tests.optimisers.packager_helpers import beta_leads
+
+    rng = np.random.default_rng(seed)
+    frame = beta_leads(rng, 150, 1.5, 6)
+    doc = {
+        "buyer": [
+            {
+                "name": "graded",
+                "packages": 2,
+                "min_leads": 15,
+                "max_leads": int(rng.integers(20, 60)),
+                "min_grade": "B",
+                "price_per_lead": {"A": 30, "BBB": 25, "BB": 20, "B": 15},
+            },
+            {
+                "name": "meanp",
+                "packages": 2,
+                "min_leads": 10,
+                "max_leads": 40,
+                "min_mean_p": round(float(rng.uniform(0.15, 0.3)), 2),
+                "price_per_lead": 18,
+                "budget": float(rng.integers(200, 900)),
+            },
+        ]
+    }
+    market = parse_buyers(doc, source="test")
+    pool = prepare_leads(frame, market, cost_col="cost")
+    fast = greedy_packaging(pool, market)
+    slow = _greedy_size_by_size(pool, market)
+    assert [(b.buyer, b.rows, b.price) for b in fast] == [(b.buyer, b.rows, b.price) for b in slow]
