@@ -314,14 +314,19 @@ def parse_buyers(doc: dict[str, Any], *, source: str = "<buyers>") -> Market:
         if not isinstance(levels, dict) or not levels:
             raise _fail(source, "[grades]", "'levels' must be a table: GRADE = minimum guarantee.")
         level_tuple = tuple(
-            sorted(
-                (
-                    (str(g), _number(v, f"levels.{g}", source, "[grades]", low=0, high=1))
-                    for g, v in levels.items()
-                ),
-                key=lambda t: -t[1],
-            )
+            (str(g), _number(v, f"levels.{g}", source, "[grades]", low=0, high=1))
+            for g, v in levels.items()
         )
+        for (better, t_better), (worse, t_worse) in zip(level_tuple, level_tuple[1:], strict=False):
+            if t_better <= t_worse:
+                # file order is the rating order: a threshold that rises is a typo
+                raise _fail(
+                    source,
+                    "[grades]",
+                    f"'levels' must list grades best first with falling thresholds; "
+                    f"{better} = {t_better:g} is not above {worse} = {t_worse:g}. "
+                    "Fix the threshold or the order.",
+                )
     fraction = _number(
         grades.get("promise_fraction", 0.7), "promise_fraction", source, "[grades]", low=0, high=1
     )

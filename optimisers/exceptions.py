@@ -23,6 +23,7 @@ __all__ = [
     "PlanSolveError",
     "BuyersFileError",
     "SolverError",
+    "NoPlanFoundError",
 ]
 
 
@@ -105,3 +106,7 @@ class BuyersFileError(OptimiserError, InputFileError):
 
 class SolverError(OptimiserError, RuntimeError):
     """The MILP solver is unavailable or returned no usable solution."""
+
+
+class NoPlanFoundError(SolverError):
+    """The solver ran but found no feasible plan (typically: the time limit was too short)."""

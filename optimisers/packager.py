@@ -21,7 +21,7 @@ import pandas as pd
 from engine.exceptions import DataError
 from engine.schema import ColumnSpec, TableSchema, closest_names, validate_table
 from optimisers.buyers import Market
-from optimisers.exceptions import InfeasibleRequirementError, SolverError
+from optimisers.exceptions import InfeasibleRequirementError, NoPlanFoundError
 from optimisers.packager_feasibility import infeasible_by_buyer
 from optimisers.packager_greedy import greedy_packaging
 from optimisers.packager_model import (
@@ -80,6 +80,15 @@ def prepare_leads(
         Missing probability / cost / filter column (with the closest name), values
         out of range (a probability in percent is detected), duplicate ids.
     """
+    if id_col not in frame.columns and id_col != "lead_id":
+        # an id column asked for by name must exist: row numbers would go to the partners
+        close = closest_names(id_col, [str(c) for c in frame.columns])
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        where = f"File '{source}'" if source else "The leads table"
+        raise DataError(
+            f"{where} has no id column '{id_col}'{hint}. Pass the column that holds the lead "
+            "ids (default 'lead_id'; without one the leads are numbered from 1)."
+        )
     specs = [ColumnSpec(prob_col, "probability")]
     if cost_col is not None:
         specs.append(ColumnSpec(cost_col, "numeric"))
@@ -262,7 +271,7 @@ def package(
             gap_rel=settings.gap_rel,
             relax_counts=settings.relaxed,
         )
-    except SolverError:
+    except NoPlanFoundError:
         if not settings.greedy_fallback:
             raise
         # no MILP plan within the time limit: the empty plan stands in; the greedy plan follows

@@ -52,7 +52,8 @@ def _buyer_reasons(buyer: Buyer, b: int, pool: LeadPool, market: Market) -> list
         if best < L:
             reasons.append(
                 f"{buyer.name} needs mean p >= {buyer.min_mean_p:g} over {L} leads; only {best} such "
-                f"leads exist (the best {L} eligible leads average {prefix_mean[L - 1]:.3f})."
+                f"leads exist: at most {best} of its {m} eligible {such} average p >= "
+                f"{buyer.min_mean_p:g} together (the best {L} average {prefix_mean[L - 1]:.3f})."
             )
     prices = [price for _, price in buyer.tiers(market.scale)]
     if buyer.budget is not None and prices and buyer.budget < L * min(prices):

@@ -46,7 +46,9 @@ def greedy_packaging(pool: LeadPool, market: Market) -> list[Bundle]:
             chosen = None
             for n in _promising_sizes(cand, n_max, b, pool, market, spent):
                 rows = cand[:n]
-                bundle = make_bundle(rows, b, pool, market, f"{buyer.name}-{k + 1}")
+                bundle = make_bundle(
+                    rows, b, pool, market, f"{buyer.name}-{k + 1}", shared=not buyer.exclusive
+                )
                 if bundle_violations(rows, buyer, b, pool, market):
                     continue
                 if buyer.price_for_grade(bundle.grade, market.scale) is None:

@@ -45,7 +45,7 @@ import numpy as np
 import pulp
 
 from optimisers.buyers import Market
-from optimisers.exceptions import SolverError
+from optimisers.exceptions import NoPlanFoundError
 from optimisers.grades import certified_line, certified_windows
 from optimisers.packager_classes import LeadClasses, build_classes
 from optimisers.packager_solver import available_solvers, cbc_bound, make_solver
@@ -275,8 +275,10 @@ def solve_model(
 
     Raises
     ------
-    SolverError
+    NoPlanFoundError
         When no integer-feasible solution was found (e.g. the time limit is too short).
+    SolverError
+        When the solver is unavailable (HiGHS without ``highspy``).
     """
     start = time.perf_counter()
     prob, x, z, u = _make_problem(classes, slots, market, relax=relax_counts)
@@ -302,7 +304,7 @@ def solve_model(
     elif sol_status == pulp.LpSolutionIntegerFeasible:
         state = "feasible"
     else:
-        raise SolverError(
+        raise NoPlanFoundError(
             f"The {solver.upper()} solver found no feasible packaging (status "
             f"{pulp.LpStatus.get(status, status)}, solution status {sol_status}) "
             f"within {time_limit} s. Increase --time-limit."

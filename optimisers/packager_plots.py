@@ -15,6 +15,23 @@ LEAD_GRADE_EDGES = (0.6, 0.4, 0.25, 0.1, 0.0)
 LEAD_GRADE_NAMES = ("p>=0.6", "0.4-0.6", "0.25-0.4", "0.1-0.25", "<0.1")
 
 
+def _lead_bands(p: np.ndarray, result: PackagingResult) -> tuple[tuple, tuple]:
+    """The fixed lead bands, or quintiles of the sold leads' p when they all share one band."""
+    sold = np.array([r for b in result.bundles for r in b.rows], dtype=int)
+    vals = p[sold] if sold.size else p
+    fixed = np.array([next(j for j, e in enumerate(LEAD_GRADE_EDGES) if v >= e) for v in vals])
+    if vals.size == 0 or np.unique(fixed).size > 1:
+        return LEAD_GRADE_EDGES, LEAD_GRADE_NAMES
+    cuts = np.unique(np.round(np.quantile(vals, [0.8, 0.6, 0.4, 0.2]), 3))[::-1]
+    edges = (*cuts.tolist(), 0.0)
+    uppers = (None, *cuts.tolist())
+    names = tuple(
+        f"p>={lo:.3f}" if hi is None else f"{lo:.3f}-{hi:.3f}"
+        for lo, hi in zip(edges, uppers, strict=True)
+    )
+    return edges, names
+
+
 def plot_bundle_composition(result: PackagingResult, p: np.ndarray, path: str | Path) -> Path:
     """Stacked bars: for each bundle, how many of its leads fall in each lead-grade band.
 
@@ -33,19 +50,20 @@ def plot_bundle_composition(result: PackagingResult, p: np.ndarray, path: str | 
 
     p = np.asarray(p, dtype=float)
     labels = [f"{b.package_id}\n{b.grade}" for b in result.bundles]
-    counts = np.zeros((len(result.bundles), len(LEAD_GRADE_EDGES)))
+    edges, names = _lead_bands(p, result)
+    counts = np.zeros((len(result.bundles), len(edges)))
     for i, bundle in enumerate(result.bundles):
         vals = p[list(bundle.rows)]
-        band = np.array([next(j for j, e in enumerate(LEAD_GRADE_EDGES) if v >= e) for v in vals])
-        counts[i] = np.bincount(band, minlength=len(LEAD_GRADE_EDGES))
+        band = np.array([next(j for j, e in enumerate(edges) if v >= e) for v in vals], dtype=int)
+        counts[i] = np.bincount(band, minlength=len(edges))
     fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(labels)), 4))
     bottom = np.zeros(len(labels))
-    colors = plt.cm.viridis(np.linspace(0.9, 0.1, len(LEAD_GRADE_EDGES)))
-    for j, name in enumerate(LEAD_GRADE_NAMES):
+    colors = plt.cm.viridis(np.linspace(0.9, 0.1, len(edges)))
+    for j, name in enumerate(names):
         ax.bar(labels, counts[:, j], bottom=bottom, label=name, color=colors[j])
         bottom += counts[:, j]
     ax.set_ylabel("leads in bundle")
-    ax.set_title("Bundle composition by lead grade (bundle grade under its id)")
+    ax.set_title("Bundle composition by lead p_convert band (bundle grade under its id)")
     ax.legend(title="lead p_convert", fontsize=8)
     ax.tick_params(axis="x", labelsize=7)
     fig.tight_layout()

@@ -142,7 +142,7 @@ class PackagingResult:
     def to_dict(self) -> dict[str, Any]:
         """The CLI's JSON: status, gap, reasons, revenue, cost, profit, packages, unsold."""
         out: dict[str, Any] = {"status": self.status}
-        if self.status == "infeasible":
+        if self.status == "infeasible" or self.reasons:  # also buyers skipped as infeasible
             out["reasons"] = list(self.reasons)
         out.update(
             gap=self.gap,

@@ -42,7 +42,8 @@ def make_solver(
         if not solver.available():
             raise SolverError(
                 "The HiGHS solver needs the 'highspy' package: pip install highspy "
-                "(or use --solver cbc)."
+                '(or install LeadLever with its extra: pip install ".[highs]"), '
+                "or use --solver cbc."
             )
         return solver
     if name == "cbc":

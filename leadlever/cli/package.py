@@ -27,7 +27,7 @@ def package_command(
         Path, typer.Argument(help="Scored leads (CSV/Parquet) with a probability column.")
     ],
     buyers: Annotated[
-        Path, typer.Argument(help="Buyers file (TOML): one [[buyer]] table per partner.")
+        Path, typer.Argument(help="Buyers file (TOML): one \\[\\[buyer]] table per partner.")
     ],
     out: Annotated[
         Path,
@@ -58,6 +58,14 @@ def package_command(
             help="Seconds for the solver; at the limit the best plan is returned with its gap.",
         ),
     ] = None,
+    skip_infeasible: Annotated[
+        bool,
+        typer.Option(
+            "--skip-infeasible",
+            help="Package the other buyers when some cannot be served (they are listed in "
+            "the notes and in 'reasons'); without it nothing is written and the exit code is 2.",
+        ),
+    ] = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
@@ -66,7 +74,11 @@ def package_command(
     table_format(out)
     market = read_buyers(buyers)
     frame = read_table(scored)
-    settings = PackagerSettings(solver=solver.value, time_limit=time_limit)
+    settings = PackagerSettings(
+        solver=solver.value,
+        time_limit=time_limit,
+        on_infeasible="skip" if skip_infeasible else "report",
+    )
     result = package(
         frame,
         market,
@@ -82,17 +94,25 @@ def package_command(
         echo_err("Error: no packaging meets every buyer's requirements; nothing was written.")
         for reason in result.reasons:
             echo_err(f"  - {reason}")
+        echo_err("Fix the requirements, or add --skip-infeasible to package the other buyers.")
         raise typer.Exit(EXIT_USER_ERROR)
     write_table(result.to_frame(), out)
     if json_out:
         emit_json({**result.to_dict(), "out": str(out)})
         return
-    gap = "" if result.status == "optimal" else f" (gap {result.gap:.2%})"
+    if result.status == "optimal":
+        gap = ""
+    elif result.gap is None or result.gap == float("inf"):
+        gap = " (no MILP plan within the time limit: greedy plan, gap unknown)"
+    else:
+        gap = f" (gap {result.gap:.2%})"
     typer.echo(
         f"Status: {result.status}{gap}. Revenue {result.revenue:,.2f}, opportunity cost "
         f"{result.cost:,.2f}, profit {result.profit:,.2f}; {len(result.unsold):,} leads unsold."
     )
-    print_table(result.packages_frame(), title="Bundles:")
+    shown = result.packages_frame()
+    shown["guarantee"] = [f"{g:.2%}" for g in shown["guarantee"]]  # 0.9997 is not 1.00
+    print_table(shown, title="Bundles:")
     for note in result.notes:
         typer.echo(f"Note: {note}")
     typer.echo(f"Wrote {out}.")

@@ -124,3 +124,57 @@ def test_filter_column_missing(tmp_path):
     res = run(path, buyers, "--out", tmp_path / "o.csv")
     assert res.exit_code == 2
     assert "Buyer 'n' requires column 'roles'" in res.stderr and "did you mean 'role'" in res.stderr
+
+
+def test_missing_highspy_is_an_error_not_a_time_limit(scored, tmp_path, monkeypatch):
+    import pulp
+
+    monkeypatch.setattr(pulp.HiGHS, "available", lambda self: False)
+    out = tmp_path / "o.csv"
+    res = run(scored, EXAMPLE, "--out", out, "--solver", "highs")
+    assert res.exit_code == 2
+    assert "highspy" in res.output and "time limit" not in res.output
+    assert not out.exists()
+
+
+def test_misspelt_id_column_is_an_error(scored, tmp_path):
+    out = tmp_path / "o.csv"
+    res = run(scored, EXAMPLE, "--out", out, "--id-col", "leadid")
+    assert res.exit_code == 2
+    assert "did you mean 'lead_id'" in res.output
+    assert not out.exists()
+
+
+def test_skip_infeasible_packages_the_other_buyers(scored, tmp_path):
+    text = EXAMPLE.read_text(encoding="utf-8") + (
+        '\n[[buyer]]\nname = "dreamer"\nmin_leads = 10\nmax_leads = 20\n'
+        "min_mean_p = 0.99\nprice_per_lead = 500\n"
+    )
+    buyers = tmp_path / "buyers.toml"
+    buyers.write_text(text, encoding="utf-8")
+    out = tmp_path / "o.csv"
+    blocked = run(scored, buyers, "--out", out)
+    assert blocked.exit_code == 2 and "--skip-infeasible" in blocked.output
+    assert not out.exists()
+    res = run(scored, buyers, "--out", out, "--skip-infeasible", "--json")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert any("dreamer" in r for r in data["reasons"])
+    assert data["packages"] and {p["buyer"] for p in data["packages"]} <= {
+        "niche-partner",
+        "volume-broker",
+        "dach-recruiters",
+    }
+    assert out.exists()
+
+
+def test_grade_levels_must_fall(scored, tmp_path):
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        "levels = { AAA = 0.999, AA = 0.99,", "levels = { AAA = 0.9, AA = 0.99,"
+    )
+    assert "AAA = 0.9," in text
+    buyers = tmp_path / "buyers.toml"
+    buyers.write_text(text, encoding="utf-8")
+    res = run(scored, buyers, "--out", tmp_path / "o.csv")
+    assert res.exit_code == 2
+    assert "AAA = 0.9 is not above AA = 0.99" in res.output

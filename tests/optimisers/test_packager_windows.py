@@ -94,3 +94,24 @@ def test_pruning_with_window_caps_keeps_the_optimum(relax):
     )
     assert (classes.eligible & ~keep).any()
     assert_pruning_exact(classes, keep, slots, market, relax=relax)
+
+
+def test_greedy_marks_non_exclusive_bundles_shared():
+    doc = {
+        "buyer": [
+            {
+                "name": "sharer",
+                "packages": 1,
+                "min_leads": 10,
+                "max_leads": 30,
+                "price_per_lead": 10,
+                "exclusive": False,
+                "share_discount": 0.3,
+            }
+        ]
+    }
+    market = parse_buyers(doc, source="test")
+    pool = prepare_leads(_unlikely_leads(1, 100), market)
+    bundles = greedy_packaging(pool, market)
+    assert bundles and all(b.shared for b in bundles)
+    assert all(b.price_per_lead == pytest.approx(7.0) for b in bundles)
