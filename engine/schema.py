@@ -239,10 +239,18 @@ def _check_range(values: pd.Series, spec: ColumnSpec, source: str | None) -> Non
         return
     where, rows = _rows_text(bad)
     hint = ""
-    if spec.kind == "probability" and np.nanmax(arr) <= 100 and np.nanmin(arr) >= 0:
+    finite = arr[np.isfinite(arr)]
+    if (
+        spec.kind == "probability"
+        and finite.size
+        and np.nanmax(arr) <= 100
+        and np.nanmin(arr) >= 0
+        and np.mean(finite > 1) > 0.5  # most values above 1: percentages, not one typo
+    ):
         hint = " It looks like a percentage: divide the column by 100."
     raise InvalidValueError(
-        f"{_where(source)}, column '{spec.name}': {where} lie outside [{low:g}, {high:g}] "
+        f"{_where(source)}, column '{spec.name}': {where} {_verb(rows, 'lie')} outside "
+        f"[{low:g}, {high:g}] "
         f"(e.g. {arr[bad][0]:g}).{hint}",
         spec.name,
         rows,
@@ -325,7 +333,7 @@ def validate_table(
                 if dup.any():
                     where, rows = _rows_text(dup)
                     raise InvalidValueError(
-                        f"{_where(source)}, column '{spec.name}': {where} repeat an earlier id. "
+                        f"{_where(source)}, column '{spec.name}': {where} {_verb(rows, 'repeat')} an earlier id. "
                         "Each lead needs a unique id.",
                         spec.name,
                         rows,
