@@ -83,7 +83,8 @@ def make_market(n_buyers: int, seed: int, scale: float = 1.0) -> dict:
             }
             b["min_grade"] = "BBB"
             b["exclusive"] = bool(rng.random() < 0.5)
-            b["share_discount"] = 0.3
+            if not b["exclusive"]:
+                b["share_discount"] = 0.3
         if rng.random() < 0.6:
             b["filters"] = {
                 "role_category": sorted(

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -275,6 +276,13 @@ def _parse_buyer(raw: Any, i: int, scale: GradeScale, source: str) -> Buyer:
     discount = _number(
         raw.get("share_discount", 0.0), "share_discount", source, where, low=0, high=1
     )
+    if exclusive and discount > 0:
+        warnings.warn(
+            f"File '{source}', {where}: 'share_discount' applies only to non-exclusive buyers "
+            "and is ignored here; set exclusive = false or remove it.",
+            UserWarning,
+            stacklevel=3,
+        )
     budget = raw.get("budget")
     if budget is not None:
         budget = _number(budget, "budget", source, where, low=0)

@@ -59,3 +59,10 @@ def test_read_buyers_missing_and_invalid(tmp_path):
     bad.write_text("[[buyer]\nname = 1")
     with pytest.raises(BuyersFileError, match="not valid TOML"):
         read_buyers(bad)
+
+
+def test_share_discount_on_an_exclusive_buyer_warns():
+    doc = {"buyer": [{"name": "x", "price_per_lead": 5, "share_discount": 0.2}]}
+    with pytest.warns(UserWarning, match="applies only to non-exclusive buyers"):
+        market = parse_buyers(doc, source="b.toml")
+    assert market.buyers[0].price_factor == 1.0  # ignored: exclusive buyers pay list prices
