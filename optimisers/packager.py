@@ -14,6 +14,7 @@ import dataclasses
 import logging
 import os
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -111,19 +112,29 @@ def prepare_leads(
             if pd.api.types.is_numeric_dtype(values) and all(
                 isinstance(a, int | float) and not isinstance(a, bool) for a in allowed
             ):
-                eligible[:, b] &= values.isin(allowed).to_numpy()
+                match = values.isin(allowed).to_numpy()
             elif isinstance(values.dtype, pd.CategoricalDtype):
                 cats = np.asarray([str(c) for c in values.cat.categories])
                 ok_cat = np.isin(cats, [str(a) for a in allowed])
                 codes = values.cat.codes.to_numpy()
-                eligible[:, b] &= (codes >= 0) & ok_cat[np.clip(codes, 0, None)]
+                match = (codes >= 0) & ok_cat[np.clip(codes, 0, None)]
             else:
-                eligible[:, b] &= (
+                match = (
                     values.astype("string")
                     .isin([str(a) for a in allowed])
                     .fillna(False)
                     .to_numpy(dtype=bool)
                 )
+            if n and not match.any():
+                present = sorted({str(v) for v in values.dropna().unique()})
+                shown = ", ".join(present[:12]) + (", ..." if len(present) > 12 else "")
+                warnings.warn(
+                    f"Buyer '{buyer.name}' filters '{col}' on {list(allowed)}, values no lead "
+                    f"holds (the column holds: {shown}). Check the spelling in the buyers file.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            eligible[:, b] &= match
         for crit, (lo, hi) in buyer.bounds.items():
             v = data[crit].to_numpy(dtype=float)
             with np.errstate(invalid="ignore"):

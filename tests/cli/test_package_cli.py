@@ -178,3 +178,15 @@ def test_grade_levels_must_fall(scored, tmp_path):
     res = run(scored, buyers, "--out", tmp_path / "o.csv")
     assert res.exit_code == 2
     assert "AAA = 0.9 is not above AA = 0.99" in res.output
+
+
+def test_filter_on_values_no_lead_holds_warns_with_the_values_present(scored, tmp_path):
+    text = EXAMPLE.read_text(encoding="utf-8").replace(
+        'country = ["DE", "AT", "CH"]', 'country = ["Germany"]'
+    )
+    assert '"Germany"' in text
+    buyers = tmp_path / "buyers.toml"
+    buyers.write_text(text, encoding="utf-8")
+    res = run(scored, buyers, "--out", tmp_path / "o.csv", "--skip-infeasible")
+    assert res.exit_code == 0, res.output
+    assert "values no lead holds" in res.output and "DE" in res.output
