@@ -27,6 +27,15 @@ def scored(tmp_path_factory):
     return path
 
 
+def _edited_example(tmp_path, old: str, new: str) -> Path:
+    """The example buyers file with one edit, written to ``tmp_path``."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "buyers.toml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
 def run(*args):
     return runner.invoke(app, ["package", *map(str, args)])
 
@@ -169,24 +178,16 @@ def test_skip_infeasible_packages_the_other_buyers(scored, tmp_path):
 
 
 def test_grade_levels_must_fall(scored, tmp_path):
-    text = EXAMPLE.read_text(encoding="utf-8").replace(
-        "levels = { AAA = 0.999, AA = 0.99,", "levels = { AAA = 0.9, AA = 0.99,"
+    buyers = _edited_example(
+        tmp_path, "levels = { AAA = 0.999, AA = 0.99,", "levels = { AAA = 0.9, AA = 0.99,"
     )
-    assert "AAA = 0.9," in text
-    buyers = tmp_path / "buyers.toml"
-    buyers.write_text(text, encoding="utf-8")
     res = run(scored, buyers, "--out", tmp_path / "o.csv")
     assert res.exit_code == 2
     assert "AAA = 0.9 is not above AA = 0.99" in res.output
 
 
 def test_filter_on_values_no_lead_holds_warns_with_the_values_present(scored, tmp_path):
-    text = EXAMPLE.read_text(encoding="utf-8").replace(
-        'country = ["DE", "AT", "CH"]', 'country = ["Germany"]'
-    )
-    assert '"Germany"' in text
-    buyers = tmp_path / "buyers.toml"
-    buyers.write_text(text, encoding="utf-8")
+    buyers = _edited_example(tmp_path, 'country = ["DE", "AT", "CH"]', 'country = ["Germany"]')
     res = run(scored, buyers, "--out", tmp_path / "o.csv", "--skip-infeasible")
     assert res.exit_code == 0, res.output
     assert "values no lead holds" in res.output and "DE" in res.output
