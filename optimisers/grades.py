@@ -54,6 +54,7 @@ __all__ = [
     "certified_line",
     "certified_windows",
     "prefix_guarantees",
+    "sampled_sizes",
 ]
 
 #: default rating scale: grade name -> minimum guarantee P(S >= promise)
@@ -173,6 +174,14 @@ def grade_bundle(p: np.ndarray | list[float], scale: GradeScale | None = None) -
     return BundleGrade(arr.size, expected, int(k), guarantee, scale.grade_of(guarantee))
 
 
+def sampled_sizes(low: int, high: int, limit: int = 400) -> np.ndarray:
+    """Bundle sizes ``low..high``, thinned to at most ``limit`` evenly spaced ones."""
+    sizes = np.arange(low, high + 1)
+    if sizes.size > limit:
+        sizes = np.unique(np.linspace(low, high, limit).round().astype(int))
+    return sizes
+
+
 def prefix_guarantees(p: np.ndarray, scale: GradeScale | None = None) -> np.ndarray:
     r"""Guarantee :math:`P(S_n \ge k_n)` of every prefix ``p[:n]``, ``n = 1..len(p)``.
 
@@ -232,9 +241,7 @@ def certified_line(
     :math:`a + b n \ge n p^*_n` for every certifiable size.
     """
     level = scale.threshold(grade)
-    sizes = np.arange(max(1, min_leads), max(max_leads, min_leads) + 1)
-    if sizes.size > 400:
-        sizes = np.unique(np.linspace(sizes[0], sizes[-1], 400).round().astype(int))
+    sizes = sampled_sizes(max(1, min_leads), max(max_leads, min_leads))
     pstar = _threshold_means(level, sizes, scale.promise_fraction, step)
     good = np.isfinite(pstar)
     if not good.any():
@@ -276,16 +283,13 @@ def certified_windows(
     """
     level = scale.threshold(grade)
     f = scale.promise_fraction
-    sizes = np.arange(max(1, min_leads), max(max_leads, min_leads) + 1)
-    if sizes.size > 400:
-        sizes = np.unique(np.linspace(sizes[0], sizes[-1], 400).round().astype(int))
+    sizes = sampled_sizes(max(1, min_leads), max(max_leads, min_leads))
     out = []
     for k in range(1, max_promise + 1):
-        hi = (k + 1) / f - 1e-6  # promise floor(f * lam) stays k below (k + 1) / f
-        lo = max(float(k + 1), k / f if k > 1 else 0.0)  # Hoeffding: k <= lam - 1
-        if lo >= hi:
-            continue
-        hi = min(hi, sizes[0] - 1.0)  # Hoeffding's range: mean p at most 1 - 1/n
+        # promise floor(f * lam) stays k below (k + 1) / f; Hoeffding's range: mean p at
+        # most 1 - 1/n, and his condition k <= lam - 1
+        hi = min((k + 1) / f - 1e-6, sizes[0] - 1.0)
+        lo = max(float(k + 1), k / f if k > 1 else 0.0)
         if lo >= hi:
             continue
 

@@ -20,7 +20,13 @@ import numpy as np
 import pandas as pd
 
 from engine.exceptions import DataError
-from engine.schema import ColumnSpec, TableSchema, closest_names, validate_table
+from engine.schema import (
+    ColumnSpec,
+    TableSchema,
+    closest_names,
+    require_columns,
+    validate_table,
+)
 from optimisers.buyers import Market
 from optimisers.exceptions import InfeasibleRequirementError, NoPlanFoundError
 from optimisers.packager_feasibility import infeasible_by_buyer
@@ -81,14 +87,15 @@ def prepare_leads(
         Missing probability / cost / filter column (with the closest name), values
         out of range (a probability in percent is detected), duplicate ids.
     """
-    if id_col not in frame.columns and id_col != "lead_id":
+    if id_col != "lead_id":
         # an id column asked for by name must exist: row numbers would go to the partners
-        close = closest_names(id_col, [str(c) for c in frame.columns])
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        where = f"File '{source}'" if source else "The leads table"
-        raise DataError(
-            f"{where} has no id column '{id_col}'{hint}. Pass the column that holds the lead "
-            "ids (default 'lead_id'; without one the leads are numbered from 1)."
+        require_columns(
+            frame,
+            [id_col],
+            source=source,
+            needed_for="(the lead ids)",
+            fix="Pass the column that holds the lead ids (without 'lead_id' leads are "
+            "numbered from 1).",
         )
     specs = [ColumnSpec(prob_col, "probability")]
     if cost_col is not None:
@@ -155,18 +162,11 @@ def _build_classes(pool: LeadPool, settings: PackagerSettings) -> LeadClasses:
     """Classes at the settings' resolution (for "auto": the finest within the budget)."""
     if settings.formulation == "per_lead" or settings.p_resolution is None:
         return build_classes(pool.p, pool.cost, pool.eligible, p_resolution=None)
-    if settings.p_resolution != "auto":
-        return build_classes(
-            pool.p,
-            pool.cost,
-            pool.eligible,
-            p_resolution=float(settings.p_resolution),
-            cost_bands=settings.cost_bands,
-        )
-    chosen = None
-    for prev, res in zip((None, *_AUTO_RESOLUTIONS), _AUTO_RESOLUTIONS, strict=False):
-        # a finer resolution multiplies the classes by about prev / res: skip the build
-        # when even the current count says it would exceed the budget
+    auto = settings.p_resolution == "auto"
+    chosen, prev = None, 1.0
+    for res in _AUTO_RESOLUTIONS if auto else (float(settings.p_resolution),):
+        # the next resolution multiplies the classes by about prev / res: stop before a
+        # build whose estimate already exceeds the budget
         if chosen is not None and chosen.n_classes * prev / res > settings.max_classes:
             break
         classes = build_classes(
@@ -174,7 +174,7 @@ def _build_classes(pool: LeadPool, settings: PackagerSettings) -> LeadClasses:
         )
         if chosen is not None and classes.n_classes > settings.max_classes:
             break
-        chosen = classes
+        chosen, prev = classes, res
     return chosen
 
 

@@ -104,9 +104,13 @@ def build_classes(
     members = tuple(rows[idx] for idx in np.split(order, cuts))
     count = np.array([m.size for m in members])
     starts = np.concatenate([[0], cuts])
-    cls_p = np.minimum.reduceat(p[rows][order], starts)
-    cls_cost = np.add.reduceat(cost[rows][order], starts) / count
-    first = np.array([m[0] for m in members])
-    cls_band = None if p_resolution is None else bands[order][starts]
-    cls_p_max = np.maximum.reduceat(p[rows][order], starts)
-    return LeadClasses(members, cls_p, cls_cost, count, eligible[first], cls_band, cls_p_max)
+    p_sorted = p[rows][order]
+    return LeadClasses(
+        members,
+        np.minimum.reduceat(p_sorted, starts),
+        np.add.reduceat(cost[rows][order], starts) / count,
+        count,
+        eligible[rows[order][starts]],  # each class's first member
+        None if p_resolution is None else bands[order][starts],
+        np.maximum.reduceat(p_sorted, starts),
+    )

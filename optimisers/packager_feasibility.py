@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from optimisers.buyers import Buyer, Market
-from optimisers.grades import grade_bundle
+from optimisers.grades import grade_bundle, sampled_sizes
 from optimisers.packager_result import LeadPool
 
 __all__ = ["explain_infeasibility", "infeasible_by_buyer", "describe_eligibility"]
@@ -24,13 +24,6 @@ def describe_eligibility(buyer: Buyer) -> str:
         if hi is not None:
             parts.append(f"{crit} <= {hi:g}")
     return " and ".join(parts)
-
-
-def _sizes(low: int, high: int, limit: int = 60) -> np.ndarray:
-    sizes = np.arange(low, high + 1)
-    if sizes.size > limit:
-        sizes = np.unique(np.linspace(low, high, limit).round().astype(int))
-    return sizes
 
 
 def _buyer_reasons(buyer: Buyer, b: int, pool: LeadPool, market: Market) -> list[str]:
@@ -67,7 +60,7 @@ def _buyer_reasons(buyer: Buyer, b: int, pool: LeadPool, market: Market) -> list
             ok = np.flatnonzero(prefix_mean[:high] >= buyer.min_mean_p - 1e-12)
             high = int(ok[-1] + 1) if ok.size else L
         best_grade, best_g = None, -1.0
-        for n in _sizes(L, high):
+        for n in sampled_sizes(L, high, limit=60):
             g = grade_bundle(p[:n], market.scale)
             if market.scale.at_least(g.grade, buyer.min_grade):
                 best_grade = None

@@ -15,11 +15,16 @@ LEAD_GRADE_EDGES = (0.6, 0.4, 0.25, 0.1, 0.0)
 LEAD_GRADE_NAMES = ("p>=0.6", "0.4-0.6", "0.25-0.4", "0.1-0.25", "<0.1")
 
 
+def _band_index(values: np.ndarray, edges: tuple) -> np.ndarray:
+    """Band of each value: the first of the falling ``edges`` it reaches (last edge 0)."""
+    return (np.asarray(values)[:, None] < np.asarray(edges)[None, :]).sum(axis=1)
+
+
 def _lead_bands(p: np.ndarray, result: PackagingResult) -> tuple[tuple, tuple]:
     """The fixed lead bands, or quintiles of the sold leads' p when they all share one band."""
     sold = np.array([r for b in result.bundles for r in b.rows], dtype=int)
     vals = p[sold] if sold.size else p
-    fixed = np.array([next(j for j, e in enumerate(LEAD_GRADE_EDGES) if v >= e) for v in vals])
+    fixed = _band_index(vals, LEAD_GRADE_EDGES)
     if vals.size == 0 or np.unique(fixed).size > 1:
         return LEAD_GRADE_EDGES, LEAD_GRADE_NAMES
     cuts = np.unique(np.round(np.quantile(vals, [0.8, 0.6, 0.4, 0.2]), 3))[::-1]
@@ -54,8 +59,7 @@ def plot_bundle_composition(result: PackagingResult, p: np.ndarray, path: str | 
     counts = np.zeros((len(result.bundles), len(edges)))
     for i, bundle in enumerate(result.bundles):
         vals = p[list(bundle.rows)]
-        band = np.array([next(j for j, e in enumerate(edges) if v >= e) for v in vals], dtype=int)
-        counts[i] = np.bincount(band, minlength=len(edges))
+        counts[i] = np.bincount(_band_index(vals, edges), minlength=len(edges))
     fig, ax = plt.subplots(figsize=(max(6, 1.1 * len(labels)), 4))
     bottom = np.zeros(len(labels))
     colors = plt.cm.viridis(np.linspace(0.9, 0.1, len(edges)))

@@ -111,6 +111,14 @@ class _State:
         else:
             self.shared_use[c] -= 1
 
+    def sums(self, s: int) -> tuple[float, float, float]:
+        """Slot ``s``'s leads, sum of class p and sum of class p_high."""
+        cs = self.f[s]
+        n = float(sum(cs.values()))
+        psum = float(sum(self.classes.p[c] * k for c, k in cs.items()))
+        high_sum = float(sum(self.classes.p_high[c] * k for c, k in cs.items()))
+        return n, psum, high_sum
+
     def spend(self, b: int) -> float:
         return sum(
             self.slots[t].price * sum(self.f[t].values())
@@ -124,9 +132,7 @@ def _violations(state: _State, s: int) -> tuple[bool, bool, bool, bool, bool]:
     slot = state.slots[s]
     buyer = state.market.buyers[slot.buyer]
     z = state.z.get(s, 0)
-    cs = state.f[s]
-    n = sum(cs.values())
-    psum = sum(state.classes.p[c] * k for c, k in cs.items())
+    n, psum, high_sum = state.sums(s)
     p_bad = False
     if buyer.min_mean_p is not None and psum < buyer.min_mean_p * n - 1e-9:
         p_bad = True
@@ -135,7 +141,6 @@ def _violations(state: _State, s: int) -> tuple[bool, bool, bool, bool, bool]:
     p_high = False
     if slot.window is not None:
         p_bad |= psum < slot.window[0] * z - 1e-9
-        high_sum = sum(state.classes.p_high[c] * k for c, k in cs.items())
         p_high = high_sum > slot.window[1] * z + 1e-9
     over = buyer.budget is not None and state.spend(slot.buyer) > buyer.budget + 1e-9
     return n < slot.min_leads * z, n > buyer.max_leads * z, p_bad, p_high, over
@@ -157,13 +162,9 @@ def _repair_slot(state: _State, s: int, max_steps: int = 2_000) -> bool:
             return True
         z = state.z[s]
         held = [c for c, k in state.f[s].items() if k > 0]
-        n = sum(state.f[s].values())
+        n, _, high_sum = state.sums(s)
         # room under a grade window's cap on expected conversions (p_high sums)
-        cap = (
-            np.inf
-            if slot.window is None
-            else slot.window[1] * z - sum(high[c] * k for c, k in state.f[s].items())
-        )
+        cap = np.inf if slot.window is None else slot.window[1] * z - high_sum
 
         def first_fit(extra: float = 0.0, better_than: float = -1.0, _cap: float = cap):
             return next(
@@ -205,14 +206,13 @@ def _repair_slot(state: _State, s: int, max_steps: int = 2_000) -> bool:
             affordable = buyer.budget is None or (
                 state.spend(slot.buyer) + slot.price <= buyer.budget + 1e-9
             )
-            swap = (
-                None
-                if worst is None
-                else first_fit(extra=float(high[worst]), better_than=float(p[worst]))
-            )
             if best is not None and affordable and n < buyer.max_leads * z and p[best] > lowest:
                 state.add(s, best)
-            elif swap is not None:
+            elif (
+                worst is not None
+                and (swap := first_fit(extra=float(high[worst]), better_than=float(p[worst])))
+                is not None
+            ):
                 state.remove(s, worst)
                 state.add(s, swap)
             elif worst is not None and p[worst] < lowest and n > slot.min_leads * z:
@@ -234,10 +234,7 @@ def _top_up(state: _State, s: int) -> None:
     slot = state.slots[s]
     buyer = state.market.buyers[slot.buyer]
     cls = state.classes
-    cs = state.f[s]
-    n = float(sum(cs.values()))
-    psum = float(sum(cls.p[c] * k for c, k in cs.items()))
-    high_sum = float(sum(cls.p_high[c] * k for c, k in cs.items()))
+    n, psum, high_sum = state.sums(s)
     budget_left = np.inf if buyer.budget is None else buyer.budget - state.spend(slot.buyer)
     share = state.market.max_share
     cand = np.flatnonzero(cls.eligible[:, slot.buyer])

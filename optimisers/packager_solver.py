@@ -47,18 +47,13 @@ def make_solver(
             )
         return solver
     if name == "cbc":
-        if few_integers:
-            return pulp.PULP_CBC_CMD(
-                msg=False,
-                timeLimit=time_limit,
-                gapRel=gap_rel,
-                logPath=log_path,
-                cuts=False,
-                strong=0,
-                options=["heuristicsOnOff off", "preprocess off"],
-            )
+        tuning = (
+            {"cuts": False, "strong": 0, "options": ["heuristicsOnOff off", "preprocess off"]}
+            if few_integers
+            else {"warmStart": True}
+        )
         return pulp.PULP_CBC_CMD(
-            msg=False, timeLimit=time_limit, gapRel=gap_rel, logPath=log_path, warmStart=True
+            msg=False, timeLimit=time_limit, gapRel=gap_rel, logPath=log_path, **tuning
         )
     raise SolverError(f"Unknown solver {name!r}; use 'cbc' or 'highs'.")
 
