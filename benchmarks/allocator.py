@@ -9,17 +9,13 @@ exact analytic gradient). Run once: ``python benchmarks/allocator.py``.
 from __future__ import annotations
 
 import sys as _sys
-from pathlib import Path as _Path
-
-_sys.path.insert(0, str(_Path(__file__).resolve().parents[1]))  # run from anywhere
-
 import time
 
 import numpy as np
 
-from optimisers import Hill, allocate
-from optimisers.curve_stack import CurveStack
-from optimisers.global_solver import dp_allocate
+from leadlever.optimisers.allocation import allocate
+from leadlever.optimisers.allocation._global import dp_allocate
+from leadlever.optimisers.curves import CurveStack, Hill
 
 
 def slsqp(curves: list[Hill], budget: float) -> tuple[np.ndarray, float, bool]:

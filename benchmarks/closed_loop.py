@@ -19,17 +19,14 @@ Run: ``python benchmarks/closed_loop.py [--seeds 20] [--out-dir benchmarks/out]`
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from simulations.campaign import CampaignSetup, compare_policies, run_campaign  # noqa: E402
-from simulations.campaign_env import fit_predictor, lead_pool  # noqa: E402
-from simulations.world import default_world  # noqa: E402
+from leadlever.simulations.campaign import CampaignSetup, compare_policies, run_campaign
+from leadlever.simulations.campaign._env import fit_predictor, lead_pool  # noqa: E402
+from leadlever.simulations.world import default_world
 
 
 def _speed() -> None:
@@ -75,7 +72,7 @@ def _main_table(seeds: int, out_dir: Path | None) -> None:
             f"[{diff.mean() - 2.093 * se:,.0f}, {diff.mean() + 2.093 * se:,.0f}]"
         )
     if out_dir is not None:
-        from simulations.campaign_plots import plot_regret, plot_spend_share
+        from leadlever.simulations.campaign.plots import plot_regret, plot_spend_share
 
         out_dir.mkdir(parents=True, exist_ok=True)
         print(

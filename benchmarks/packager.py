@@ -16,21 +16,21 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from optimisers.buyers import parse_buyers  # noqa: E402
-from optimisers.packager import PackagerSettings, package, prepare_leads  # noqa: E402
-from optimisers.packager_feasibility import infeasible_by_buyer  # noqa: E402
-from optimisers.packager_greedy import greedy_packaging  # noqa: E402
-from optimisers.packager_model import build_slots  # noqa: E402
-from optimisers.packager_result import plan_totals, plan_violations  # noqa: E402
-from simulations.leads import simulate_leads  # noqa: E402
+from leadlever.optimisers.packaging import (
+    PackagerSettings,
+    greedy_packaging,
+    package,
+    parse_buyers,
+    prepare_leads,
+)
+from leadlever.optimisers.packaging._feasibility import infeasible_by_buyer  # noqa: E402
+from leadlever.optimisers.packaging._model import build_slots  # noqa: E402
+from leadlever.optimisers.packaging._result import plan_totals, plan_violations  # noqa: E402
+from leadlever.simulations.world import simulate_leads
 
 ROLES = [
     "data_scientist",

@@ -6,7 +6,7 @@ A sale pool is what the action plan sells: leads unlikely to convert in-house (t
 demo's plan sells 247 leads with p from 0.002 to 0.12, mean 0.03). For 5 seeds and two
 caps (p < 0.06 and p < 0.12), 250 leads drawn at random among the simulated leads below
 the cap (p = true_p_convert plus noise, out of 20,000) are packaged for the demo's three partners
-(``simulations/data/demo_partners.toml``: one pays by grade B/BB/BBB, one buys volume,
+(``simulations/examples/data/demo_partners.toml``: one pays by grade B/BB/BBB, one buys volume,
 one shares leads). Printed per seed: the greedy baseline's profit, the MILP plan's profit
 (no greedy fallback) with grade windows and with the certified line only, the grades of
 the graded partner's bundles and the MILP's time.
@@ -15,21 +15,21 @@ the graded partner's bundles and the MILP's time.
 from __future__ import annotations
 
 import json
-import sys
 import time
-from pathlib import Path
 from unittest import mock
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from optimisers.buyers import read_buyers  # noqa: E402
-from optimisers.packager import PackagerSettings, package, prepare_leads  # noqa: E402
-from optimisers.packager_greedy import greedy_packaging  # noqa: E402
-from optimisers.packager_result import plan_totals, plan_violations  # noqa: E402
-from simulations.demo.packaging_step import DEMO_PARTNERS  # noqa: E402
-from simulations.leads import simulate_leads  # noqa: E402
+from leadlever.optimisers.packaging import (
+    PackagerSettings,
+    greedy_packaging,
+    package,
+    prepare_leads,
+    read_buyers,
+)
+from leadlever.optimisers.packaging._result import plan_totals, plan_violations  # noqa: E402
+from leadlever.simulations.demo._packaging_step import DEMO_PARTNERS  # noqa: E402
+from leadlever.simulations.world import simulate_leads
 
 
 def sale_pool(seed: int, cap: float, n: int = 250):
@@ -51,7 +51,9 @@ def main() -> None:
         t = time.perf_counter()
         win = package(leads, market, settings=settings)
         seconds = time.perf_counter() - t
-        with mock.patch("optimisers.packager_model.certified_windows", lambda *a, **k: ()):
+        with mock.patch(
+            "leadlever.optimisers.packaging._model.certified_windows", lambda *a, **k: ()
+        ):
             line = package(leads, market, settings=settings)
         row = {
             "seed": seed,

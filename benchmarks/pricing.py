@@ -7,23 +7,17 @@ Poisson-binomial for 100,000 leads <= 1 s; 100,000 Monte Carlo draws of a
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
-
-# this script is named like the package: run from anywhere, import the package, not itself
-_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:] = [str(_ROOT)] + [
-    p for p in sys.path if Path(p or ".").resolve() != _ROOT / "benchmarks"
-]
 
 import numpy as np  # noqa: E402
 
-from pricing.lead_prices import price_leads  # noqa: E402
-from pricing.uncertainty import high_quality_pmf  # noqa: E402
-from simulations.deal_compare import exact_odds, monte_carlo_odds  # noqa: E402
-from simulations.deal_forecast import forecast_from_probabilities  # noqa: E402
-from simulations.deals import line_deal  # noqa: E402
+from leadlever.pricing import high_quality_pmf, price_leads
+from leadlever.simulations.deals import (
+    exact_odds,
+    forecast_from_probabilities,
+    line_deal,
+    monte_carlo_odds,
+)
 
 
 def best_of(fn, repeats: int = 3) -> float:

@@ -6,19 +6,14 @@ one line per figure; compare figures as ratios within one run (shared machine).
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from engine.qualification_fit import fit_bundle  # noqa: E402
-from engine.timing import TimingModel, survival_target  # noqa: E402
-from optimisers.planner import PlannerSettings, plan_actions  # noqa: E402
-from simulations.leads import simulate_leads  # noqa: E402
+from leadlever.engine.qualification import TimingModel, fit_bundle, survival_target
+from leadlever.optimisers.planning import PlannerSettings, plan_actions
+from leadlever.simulations.world import simulate_leads
 
 
 def timed(fn):

@@ -2,7 +2,7 @@
 
 Both data sets are SIMULATED (demo data of Meta's Robyn and Google's Meridian;
 see ../shared/data/*/SOURCE.md). Curves are fitted jointly on the total outcome
-(``optimisers.mmm_fit.fit_additive``: Hill curves + linear controls, no adstock),
+(``leadlever.optimisers.curves._mmm_fit.fit_additive``: Hill curves + linear controls, no adstock),
 the current plan is the mean weekly spend of the last 52 weeks, and the same
 weekly budget is reallocated (a) within the curves' trusted range and (b) with
 every channel kept within 0.5x-1.5x of its current spend. Prints Markdown.
@@ -11,19 +11,14 @@ Run: ``python benchmarks/real_data.py``.
 
 from __future__ import annotations
 
-import sys as _sys
-from pathlib import Path as _Path
-
-_sys.path.insert(0, str(_Path(__file__).resolve().parents[1]))  # run from anywhere
-
 import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from optimisers import allocate
-from optimisers.mmm_fit import fit_additive
+from leadlever.optimisers.allocation import allocate
+from leadlever.optimisers.curves import fit_additive
 
 ROOT = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 

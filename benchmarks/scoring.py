@@ -21,16 +21,13 @@ import warnings
 from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from engine.conversion import ConversionModel  # noqa: E402
-from engine.io import read_table  # noqa: E402
-from engine.metrics import ece, lift_top, roc_auc  # noqa: E402
-from engine.scoring import fit_and_evaluate  # noqa: E402
-from engine.validation_cv import stratified_kfold  # noqa: E402
+from leadlever.engine.io import read_table
+from leadlever.engine.scoring import ConversionModel, ece, fit_and_evaluate, lift_top, roc_auc
+from leadlever.engine.stats import stratified_kfold
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "bank-marketing"
 FILES = {

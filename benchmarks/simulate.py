@@ -16,9 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = r"""
 import json, resource, time, sys
-sys.path.insert(0, {root!r})
-from simulations.leads import simulate_leads
-from simulations.history import simulate_channels
+from leadlever.simulations.world import simulate_leads
+from leadlever.simulations.world import simulate_channels
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 t = time.perf_counter(); frame = simulate_leads({n}, seed=1); t_leads = time.perf_counter() - t
 t = time.perf_counter(); hist = simulate_channels(520, seed=1); t_hist = time.perf_counter() - t
@@ -40,8 +39,7 @@ def run(n: int) -> dict:
 
 
 def main() -> None:
-    sys.path.insert(0, str(ROOT))
-    from benchmarks._util import machine_line
+    from _util import machine_line
 
     print(f"machine: {machine_line()}")
     for n in (100_000, 1_000_000):

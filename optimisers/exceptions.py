@@ -1,13 +1,13 @@
 """Domain errors of the optimisers (curves, allocation, planning, packaging).
 
 All derive from :class:`OptimiserError`, itself a
-:class:`engine.exceptions.LeadLeverError`, so the CLI maps them to exit code 2
+:class:`leadlever.engine.exceptions.LeadLeverError`, so the CLI maps them to exit code 2
 with their message.
 """
 
 from __future__ import annotations
 
-from engine.exceptions import InputFileError, LeadLeverError
+from leadlever.engine.exceptions import InputFileError, LeadLeverError
 
 __all__ = [
     "OptimiserError",

@@ -1,12 +1,12 @@
 """Errors raised by :mod:`pricing`.
 
-All derive from :class:`engine.exceptions.LeadLeverError` (the CLI maps them
+All derive from :class:`leadlever.engine.exceptions.LeadLeverError` (the CLI maps them
 to exit code 2) and from :class:`ValueError`.
 """
 
 from __future__ import annotations
 
-from engine.exceptions import LeadLeverError
+from leadlever.engine.exceptions import LeadLeverError
 
 __all__ = ["PricingError", "UnreachableTargetError"]
 

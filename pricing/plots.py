@@ -18,7 +18,7 @@ def plot_pricing_sensitivity(
     Parameters
     ----------
     sensitivity : DataFrame
-        The output of :func:`pricing.formulas.profit_sensitivity`.
+        The output of :func:`leadlever.pricing._formulas.profit_sensitivity`.
     path : path
         PNG file to write.
     """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.exceptions import LeadLeverError
+from leadlever.engine.exceptions import LeadLeverError
 
 __all__ = ["SimulationError", "DealError", "NoCrossingError", "IdenticalDealsError"]
 

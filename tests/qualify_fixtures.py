@@ -6,7 +6,7 @@ import functools
 
 import pandas as pd
 
-from simulations.leads import simulate_leads
+from leadlever.simulations.world import simulate_leads
 
 
 @functools.cache
@@ -16,6 +16,6 @@ def leads(n: int = 20_000, seed: int = 5) -> pd.DataFrame:
 
 @functools.cache
 def bundle():
-    from engine.qualification_fit import fit_bundle
+    from leadlever.engine.qualification import fit_bundle
 
     return fit_bundle(leads(6_000, 8), seed=1)

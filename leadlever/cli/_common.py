@@ -1,6 +1,6 @@
 """Shared plumbing of the CLI: error mapping, JSON output, progress, tables.
 
-The library raises :class:`engine.exceptions.LeadLeverError` subclasses for
+The library raises :class:`leadlever.engine.exceptions.LeadLeverError` subclasses for
 anything a user can fix; :func:`handle_errors` turns those into a one-paragraph
 message on stderr and exit code 2, and any other exception into exit code 1.
 """
@@ -15,13 +15,14 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import numpy as np
-import pandas as pd
 import typer
 
-from engine.exceptions import LeadLeverError
+from leadlever.engine.exceptions import LeadLeverError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = [
     "handle_errors",
@@ -103,6 +104,9 @@ def to_jsonable(obj: Any) -> Any:
 
     Non-finite floats become ``null`` so the output is strict JSON.
     """
+    import numpy as np
+    import pandas as pd
+
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple | set):
@@ -148,6 +152,8 @@ def print_table(
     frame: pd.DataFrame, *, title: str | None = None, float_format: str = "{:,.2f}"
 ) -> None:
     """Print a DataFrame as a readable text table on stdout."""
+    import pandas as pd
+
     if title:
         typer.echo(title)
     with pd.option_context("display.max_columns", 50, "display.width", 160):

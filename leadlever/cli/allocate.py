@@ -8,10 +8,7 @@ from typing import Annotated
 
 import typer
 
-from engine.io import read_table, table_format, write_table
 from leadlever.cli._common import emit_json, handle_errors, print_table
-from optimisers.curve_fit import fit_curves
-from optimisers.curve_io import solve_curves
 
 __all__ = ["app", "fit", "solve"]
 
@@ -37,6 +34,9 @@ def fit(
     ] = False,
 ) -> None:
     """Fit a Hill curve per channel (least squares) and write the CURVES table."""
+    from leadlever.engine.io import read_table, table_format, write_table
+    from leadlever.optimisers.curves import fit_curves
+
     table_format(out)
     result = fit_curves(read_table(history), source=str(history))
     frame = result.to_frame()
@@ -68,6 +68,8 @@ def solve(
     ] = False,
 ) -> None:
     """Allocate BUDGET across the channels of CURVES (exact for concave, global for S-shaped)."""
+    from leadlever.optimisers.allocation import solve_curves
+
     allocation = solve_curves(str(curves), budget, objective=objective.value)
     if json_out:
         emit_json(allocation.to_dict())

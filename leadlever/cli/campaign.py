@@ -7,10 +7,7 @@ from typing import Annotated
 
 import typer
 
-from engine.io import read_table, table_format, write_table
 from leadlever.cli._common import emit_json, handle_errors, print_table
-from optimisers.campaign_step import campaign_step
-from optimisers.learner import LearnerSettings
 
 __all__ = ["app"]
 
@@ -84,6 +81,9 @@ def step(
     ] = False,
 ) -> None:
     """Update the learner with last period's feedback and write the next period's split."""
+    from leadlever.engine.io import read_table, table_format, write_table
+    from leadlever.optimisers.learning import LearnerSettings, campaign_step
+
     table_format(out)
     tables = {
         name: (read_table(p) if p is not None else None)

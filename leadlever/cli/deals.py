@@ -8,11 +8,7 @@ from typing import Annotated
 
 import typer
 
-from engine.io import table_format, write_table
 from leadlever.cli._common import emit_json, handle_errors
-from pricing.grades import load_scored_leads
-from simulations.deal_compare import envelope_sensitivity
-from simulations.deal_file import compare_deals_file
 
 __all__ = ["app"]
 
@@ -68,6 +64,11 @@ def compare(
     ] = False,
 ) -> None:
     """Break-even p* of every pair of deals, the best deal on each interval of p, and with --leads the odds."""
+    from leadlever.engine.io import table_format, write_table
+    from leadlever.pricing import load_scored_leads
+    from leadlever.simulations.deals import compare_deals_file
+    from leadlever.simulations.deals._compare import envelope_sensitivity
+
     if tornado is not None:
         table_format(tornado)
     scored = load_scored_leads(leads) if leads is not None else None
@@ -83,7 +84,7 @@ def compare(
     if tornado is not None:
         write_table(envelope_sensitivity(result), tornado)
     if plot is not None:
-        from simulations.deal_plots import plot_deals
+        from leadlever.simulations.deals.plots import plot_deals
 
         plot_deals(result, plot)
     payload = result.to_dict()

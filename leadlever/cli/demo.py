@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from leadlever.cli._common import echo_err, emit_json, handle_errors
-from simulations.demo import run_demo
 
 
 @handle_errors
@@ -22,7 +21,7 @@ def demo(
     ] = False,
 ) -> None:
     """Run the Valiant case end to end on the simulated world (no input files needed)."""
-    from simulations.demo import STEPS
+    from leadlever.simulations.demo import STEPS, run_demo
 
     total = len(STEPS)
     counter = {"i": 0}

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from leadlever.cli._common import emit_json, handle_errors
-from simulations.examples import write_examples
 
 
 @handle_errors
@@ -24,6 +23,8 @@ def examples(
     ] = False,
 ) -> None:
     """Write example rules.toml, costs.toml, buyers.toml, deals.toml and team.csv to edit."""
+    from leadlever.simulations.examples import write_examples
+
     files = write_examples(out_dir, overwrite=overwrite)
     if json_out:
         emit_json({"files": [str(f) for f in files]})

@@ -8,10 +8,7 @@ from typing import Annotated
 
 import typer
 
-from engine.io import read_table, table_format, write_table
 from leadlever.cli._common import EXIT_USER_ERROR, echo_err, emit_json, handle_errors, print_table
-from optimisers.buyers import read_buyers
-from optimisers.packager import PackagerSettings, package
 
 __all__ = ["package_command", "Solver"]
 
@@ -71,6 +68,9 @@ def package_command(
     ] = False,
 ) -> None:
     """Package SCORED leads into graded bundles for the buyers in BUYERS.toml."""
+    from leadlever.engine.io import read_table, table_format, write_table
+    from leadlever.optimisers.packaging import PackagerSettings, package, read_buyers
+
     table_format(out)
     market = read_buyers(buyers)
     frame = read_table(scored)

@@ -8,9 +8,7 @@ from typing import Annotated
 
 import typer
 
-from engine.io import read_table, table_format, write_table
 from leadlever.cli._common import emit_json, handle_errors, print_table
-from optimisers.planner import PlannerSettings, plan_actions
 
 __all__ = ["plan", "Solver"]
 
@@ -54,6 +52,9 @@ def plan(
     ] = False,
 ) -> None:
     """Plan every active lead: work in-house now (ranked, with a consultant), nurture, or sell."""
+    from leadlever.engine.io import read_table, table_format, write_table
+    from leadlever.optimisers.planning import PlannerSettings, plan_actions
+
     table_format(out)
     settings = PlannerSettings(
         seniority_odds_factor=odds_factor,

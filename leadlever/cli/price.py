@@ -13,12 +13,7 @@ from typing import Annotated
 
 import typer
 
-from engine.io import table_format, write_table
 from leadlever.cli._common import emit_json, fail, handle_errors
-from pricing.formulas import TwoGradeLevers, evaluate
-from pricing.grades import load_scored_leads
-from pricing.lead_prices import price_lead_table
-from pricing.solve import solve_lever
 
 __all__ = ["app"]
 
@@ -89,6 +84,8 @@ def price(
     json_out: JsonOpt = False,
 ) -> None:
     """Expected profit per lead and in total, margin and break-even p of the two-grade formula."""
+    from leadlever.pricing import TwoGradeLevers, evaluate
+
     if ctx.invoked_subcommand is not None:
         return
     lv = _levers(p=p, r_high=r_high, c_high=c_high, r_low=r_low, c_low=c_low)
@@ -133,6 +130,8 @@ def solve(
     json_out: JsonOpt = False,
 ) -> None:
     """Solve for one lever so the formula reaches a target profit or margin (the other levers as given)."""
+    from leadlever.pricing import TwoGradeLevers, solve_lever
+
     if sum(t is not None for t in (target_profit, target_total, target_margin)) != 1:
         fail("Give exactly one of --target-profit, --target-total and --target-margin.")
     lv = _levers(skip=lever.value, p=p, r_high=r_high, c_high=c_high, r_low=r_low, c_low=c_low)
@@ -220,6 +219,9 @@ def leads(
     json_out: JsonOpt = False,
 ) -> None:
     """Grade and price every lead of SCORED so the batch earns the target; write them to --out."""
+    from leadlever.engine.io import table_format, write_table
+    from leadlever.pricing import load_scored_leads, price_lead_table
+
     if (target_margin is None) == (target_profit is None):
         fail("Give exactly one of --target-margin and --target-profit.")
     table_format(out)

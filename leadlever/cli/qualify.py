@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from engine.io import read_table, table_format, write_table
-from engine.qualification import QualificationSettings, active_leads, load_bundle
-from engine.qualification_fit import fit_bundle
 from leadlever.cli._common import emit_json, handle_errors, print_table
+
+if TYPE_CHECKING:  # pragma: no cover
+    from leadlever.engine.qualification import QualificationSettings
 
 __all__ = ["app", "settings_from_options"]
 
@@ -67,8 +67,11 @@ def fit(
     json_out: JsonOption = False,
 ) -> None:
     """Fit every qualification model on HISTORY and save them as one versioned JSON bundle."""
+    from leadlever.engine.io import read_table
+    from leadlever.engine.qualification import QualificationSettings, fit_bundle
+
     if not str(bundle_out).lower().endswith(".json"):
-        from engine.exceptions import ParameterError
+        from leadlever.engine.exceptions import ParameterError
 
         raise ParameterError(f"--bundle-out '{bundle_out}' must end in .json (the bundle is JSON).")
     settings = settings_from_options(QualificationSettings(), commission_rate, hourly_rate)
@@ -107,6 +110,9 @@ def apply(
     json_out: JsonOption = False,
 ) -> None:
     """Write the qualification profile of every lead in LEADS."""
+    from leadlever.engine.io import read_table, table_format, write_table
+    from leadlever.engine.qualification import active_leads, load_bundle
+
     table_format(out)
     model = load_bundle(bundle)
     settings = settings_from_options(model.settings, commission_rate, hourly_rate, target_roles)

@@ -7,9 +7,6 @@ from typing import Annotated
 
 import typer
 
-from engine.io import read_table, table_format
-from engine.qualification import load_bundle
-from engine.rescore import rescore as run_rescore
 from leadlever.cli._common import emit_json, handle_errors, print_table
 
 __all__ = ["rescore"]
@@ -41,6 +38,10 @@ def rescore(
     ] = False,
 ) -> None:
     """Re-score active leads (batch or on events) and report the movers."""
+    from leadlever.engine.io import read_table, table_format
+    from leadlever.engine.qualification import load_bundle
+    from leadlever.engine.qualification import rescore as run_rescore
+
     table_format(history)
     result = run_rescore(
         read_table(leads),

@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-from engine.io import table_format, write_table
-from engine.roi import evaluate_file
 from leadlever.cli._common import emit_json, handle_errors, print_table
 
 __all__ = ["app", "evaluate"]
@@ -46,6 +44,9 @@ def evaluate(
     ] = False,
 ) -> None:
     """Evaluate every lead's expected ROI and print the feedback per channel."""
+    from leadlever.engine.io import table_format, write_table
+    from leadlever.engine.roi import evaluate_file
+
     if out is not None:
         table_format(out)
     report = evaluate_file(

@@ -6,20 +6,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
 import typer
 
-from engine.blend import blend_probabilities, compare_scores, points_to_probability
-from engine.conversion import ConversionModel
-from engine.exceptions import MissingColumnsError, ParameterError
-from engine.io import read_table, table_format, write_table
-from engine.metrics import evaluate as evaluate_metrics
-from engine.rules import apply_rules, load_rules
-from engine.schema import closest_names
-from engine.scoring import fit_and_evaluate, split_target
 from leadlever.cli._common import emit_json, handle_errors, print_table
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 __all__ = ["app", "parse_sentinels"]
 
@@ -36,6 +30,8 @@ PlotsOption = Annotated[
 
 def parse_sentinels(items: list[str]) -> dict[str, list[float | str]]:
     """``["pdays=999", "age=-1"]`` -> ``{"pdays": [999.0], "age": [-1.0]}``."""
+    from leadlever.engine.exceptions import ParameterError
+
     out: dict[str, list[float | str]] = {}
     for item in items:
         col, sep, value = item.partition("=")
@@ -54,7 +50,7 @@ def parse_sentinels(items: list[str]) -> dict[str, list[float | str]]:
 def _plots(y: np.ndarray, p: np.ndarray, plots: Path | None) -> list[str]:
     if plots is None:
         return []
-    from engine.plots import plot_all
+    from leadlever.engine.scoring.plots import plot_all
 
     return [str(x) for x in plot_all(y, p, plots)]
 
@@ -90,6 +86,9 @@ def fit(
     json_out: JsonOption = False,
 ) -> None:
     """Fit a calibrated conversion model; every reported metric is out-of-fold."""
+    from leadlever.engine.io import read_table, table_format, write_table
+    from leadlever.engine.scoring import fit_and_evaluate
+
     if oof_out is not None:
         table_format(oof_out)
     table = read_table(data)
@@ -139,6 +138,9 @@ def apply(
     json_out: JsonOption = False,
 ) -> None:
     """Add p_convert, score, tier and reasons to every lead."""
+    from leadlever.engine.io import read_table, table_format, write_table
+    from leadlever.engine.scoring import ConversionModel
+
     table_format(out)
     fitted = ConversionModel.load(model)
     table = read_table(data)
@@ -171,6 +173,11 @@ def evaluate(
     json_out: JsonOption = False,
 ) -> None:
     """Confusion matrix, AUC, Brier, ECE, lift and gains of a probability column."""
+    from leadlever.engine.exceptions import MissingColumnsError
+    from leadlever.engine.io import closest_names, read_table
+    from leadlever.engine.scoring import evaluate as evaluate_metrics
+    from leadlever.engine.scoring import split_target
+
     table = read_table(file)
     if prob_col not in table.columns:
         close = closest_names(prob_col, [str(c) for c in table.columns])
@@ -182,7 +189,7 @@ def evaluate(
             {prob_col: close[0]} if close else {},
         )
     X, y = split_target(table, target, str(file))
-    from engine.schema import ColumnSpec, TableSchema, validate_table
+    from leadlever.engine.io import ColumnSpec, TableSchema, validate_table
 
     probs = validate_table(
         X[[prob_col]], TableSchema("p", (ColumnSpec(prob_col, "probability"),)), source=str(file)
@@ -206,7 +213,7 @@ def evaluate(
 @handle_errors
 def rules(
     rules_file: Annotated[
-        Path, typer.Argument(help="TOML rules (see engine/data/example_rules.toml).")
+        Path, typer.Argument(help="TOML rules (see simulations/examples/data/example_rules.toml).")
     ],
     data: Annotated[Path, typer.Argument(help="Leads to score.")],
     out: Annotated[
@@ -215,6 +222,9 @@ def rules(
     json_out: JsonOption = False,
 ) -> None:
     """Manual point scoring: conditions -> points, behaviour decay, hot threshold."""
+    from leadlever.engine.io import read_table, table_format, write_table
+    from leadlever.engine.scoring import apply_rules, load_rules
+
     table_format(out)
     ruleset = load_rules(rules_file)
     scored = apply_rules(ruleset, read_table(data), source=str(data))
@@ -251,6 +261,14 @@ def compare(
     json_out: JsonOption = False,
 ) -> None:
     """Manual points vs predictive probability vs their blend on the same held-out leads."""
+    from leadlever.engine.io import read_table
+    from leadlever.engine.scoring import ConversionModel, apply_rules, load_rules, split_target
+    from leadlever.engine.scoring._blend import (
+        blend_probabilities,
+        compare_scores,
+        points_to_probability,
+    )
+
     fitted = ConversionModel.load(model)
     ruleset = load_rules(rules_file)
     X, y = split_target(read_table(data), target, str(data))

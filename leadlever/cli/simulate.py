@@ -7,10 +7,7 @@ from typing import Annotated
 
 import typer
 
-from engine.io import table_format, write_table
 from leadlever.cli._common import emit_json, handle_errors
-from simulations.history import simulate_channels
-from simulations.leads import simulate_leads
 
 app = typer.Typer(
     help="Generate simulated leads and channel histories (ground truth included).",
@@ -33,6 +30,9 @@ def leads(
     json_out: JsonOption = False,
 ) -> None:
     """Simulate N leads with explicit, behavioural and outcome columns (true_* = ground truth)."""
+    from leadlever.engine.io import table_format, write_table
+    from leadlever.simulations.world import simulate_leads
+
     table_format(out)
     frame = simulate_leads(n, seed=seed)
     write_table(frame, out)
@@ -62,6 +62,9 @@ def channels(
     json_out: JsonOption = False,
 ) -> None:
     """Simulate weekly spend, leads, conversions and value per channel."""
+    from leadlever.engine.io import table_format, write_table
+    from leadlever.simulations.world import simulate_channels
+
     table_format(out)
     frame = simulate_channels(weeks, seed=seed)
     write_table(frame, out)

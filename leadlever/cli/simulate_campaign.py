@@ -57,7 +57,7 @@ def campaign(
     json_out: JsonOption = False,
 ) -> None:
     """Closed-loop campaign: policies set spend week by week on the simulated world, scored against the oracle."""
-    from simulations.campaign import CampaignSetup, compare_policies
+    from leadlever.simulations.campaign import CampaignSetup, compare_policies
 
     names = [p.strip() for p in policies.split(",") if p.strip()]
     setup = CampaignSetup(

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _new_user import COSTS_TOML, CURVES_CSV, LEAKS, RULES_TOML, runner
 
 from leadlever.cli import app
-from simulations.leads import TRUE_COLUMNS, simulate_leads
-from tests.cli._new_user import COSTS_TOML, CURVES_CSV, LEAKS, RULES_TOML, runner
+from leadlever.simulations.world import TRUE_COLUMNS, simulate_leads
 
 
 @pytest.fixture(scope="session")

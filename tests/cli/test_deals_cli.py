@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from leadlever.cli import app
-from simulations import example_deals_path
+from leadlever.simulations.deals import example_deals_path
 
 runner = CliRunner()
 
@@ -27,7 +27,7 @@ def test_compare_without_leads_json_keys():
 
 
 def test_compare_with_leads(tmp_path):
-    from simulations import simulate_leads
+    from leadlever.simulations.world import simulate_leads
 
     leads = tmp_path / "scored.csv"
     simulate_leads(1500, seed=4).assign(p_convert=lambda d: d["true_p_convert"]).to_csv(
@@ -108,8 +108,8 @@ def test_missing_deals_file_exit_2(tmp_path):
 
 
 def test_tornado_table_covers_each_switch_point(tmp_path):
-    from simulations import compare_deals, load_deals
-    from simulations.deal_compare import envelope_sensitivity
+    from leadlever.simulations.deals import load_deals
+    from leadlever.simulations.deals._compare import compare_deals, envelope_sensitivity
 
     res = compare_deals(load_deals(example_deals_path()).deals)
     table = envelope_sensitivity(res)

@@ -69,8 +69,8 @@ def test_demo_covers_the_whole_case_and_report(demo_run):
 
 
 def test_demo_packages_the_sale_for_three_partners(demo_run):
-    from optimisers.buyers import read_buyers
-    from simulations.demo.packaging_step import DEMO_PARTNERS
+    from leadlever.optimisers.packaging import read_buyers
+    from leadlever.simulations.demo._packaging_step import DEMO_PARTNERS
 
     out, payload, _ = demo_run
     assert "packaging" in [s["key"] for s in payload["sections"]]

@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _new_user import CURVES_CSV, _ok, _user_error, runner
 
 from leadlever.cli import app
-from simulations import example_deals_path
-from tests.cli._new_user import CURVES_CSV, _ok, _user_error, runner
+from leadlever.simulations.deals import example_deals_path
 
 # --------------------------------------------------------------------- file formats
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from _new_user import COSTS_TOML, RULES_TOML, _ok, _user_error, runner
 
 from leadlever.cli import app
-from simulations import example_deals_path
-from tests.cli._new_user import COSTS_TOML, RULES_TOML, _ok, _user_error, runner
+from leadlever.simulations.deals import example_deals_path
 
 # --------------------------------------------------------------------- TOML files with typos
 

@@ -11,14 +11,15 @@ import pytest
 from typer.testing import CliRunner
 
 from leadlever.cli import app
+from leadlever.simulations.examples import example_path
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "optimisers" / "data" / "example_buyers.toml"
+EXAMPLE = example_path("example_buyers.toml")
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory):
-    from simulations.leads import simulate_leads
+    from leadlever.simulations.world import simulate_leads
 
     frame = simulate_leads(2000, seed=8)
     frame["p_convert"] = frame["true_p_convert"].round(4)

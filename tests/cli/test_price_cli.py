@@ -101,7 +101,7 @@ def test_solve_bad_lever_exit_2():
 
 @pytest.fixture()
 def scored(tmp_path):
-    from simulations import simulate_leads
+    from leadlever.simulations.world import simulate_leads
 
     path = tmp_path / "scored.csv"
     simulate_leads(400, seed=2).assign(p_convert=lambda d: d["true_p_convert"]).to_csv(

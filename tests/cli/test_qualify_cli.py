@@ -6,10 +6,10 @@ import json
 
 import pandas as pd
 import pytest
+from qualify_fixtures import bundle, leads
 from typer.testing import CliRunner
 
 from leadlever.cli import app
-from tests.qualify_fixtures import bundle, leads
 
 runner = CliRunner()
 

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import typer.main
+from helpers import REPO
 from typer.testing import CliRunner
 
 from leadlever.cli import app
-from tests.helpers import REPO
 
 README = REPO / "README.md"
 NOT_RUN = "<!-- not-run -->"

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from leadlever.cli import app
-from simulations import simulate_channels, simulate_leads
+from leadlever.simulations.world import simulate_channels, simulate_leads
 
 runner = CliRunner()
 

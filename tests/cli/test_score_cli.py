@@ -7,10 +7,12 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from engine.io import read_table, write_table
-from engine.rules import EXAMPLE_RULES
 from leadlever.cli import app
-from simulations.leads import TRUE_COLUMNS, simulate_leads
+from leadlever.engine.io import read_table, write_table
+from leadlever.simulations.examples import example_path
+from leadlever.simulations.world import TRUE_COLUMNS, simulate_leads
+
+EXAMPLE_RULES = example_path("example_rules.toml")
 
 runner = CliRunner()
 OUTCOMES = [

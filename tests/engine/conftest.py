@@ -5,23 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from simulations.leads import TRUE_COLUMNS, simulate_leads
-
-OUTCOME_COLUMNS = [
-    "converted",
-    "days_to_convert",
-    "placement_salary",
-    "commission",
-    "n_interactions",
-    "effort_hours",
-    "fit_feedback",
-    "resale_value",
-]
-
-
-def features(frame: pd.DataFrame) -> pd.DataFrame:
-    """Only what is known when a lead arrives (no outcomes, no ground truth, no timestamp)."""
-    return frame.drop(columns=[*TRUE_COLUMNS, *OUTCOME_COLUMNS, "created_at"])
+from leadlever.simulations.world import simulate_leads
 
 
 @pytest.fixture(scope="session")

@@ -5,9 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from engine.calibration import Calibrator, fit_isotonic, fit_platt, sigmoid
-from engine.exceptions import ParameterError
-from engine.tiers import funnel_tiers, letter_grades, quantile_tiers, score_from_p
+from leadlever.engine.exceptions import ParameterError
+from leadlever.engine.scoring._calibration import Calibrator, fit_isotonic, fit_platt, sigmoid
+from leadlever.engine.scoring._tiers import (
+    funnel_tiers,
+    letter_grades,
+    quantile_tiers,
+    score_from_p,
+)
 
 
 def test_platt_recovers_known_parameters():

@@ -9,13 +9,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scoring_helpers import features
 
-from engine import ConversionModel, DataQualityWarning
-from engine.exceptions import MissingColumnsError, ModelFileError, NotFittedError, ParameterError
-from engine.io import read_table
-from engine.metrics import ece, roc_auc
-from engine.scoring import fit_and_evaluate
-from tests.engine.conftest import features
+from leadlever.engine.exceptions import (
+    MissingColumnsError,
+    ModelFileError,
+    NotFittedError,
+    ParameterError,
+)
+from leadlever.engine.io import read_table
+from leadlever.engine.scoring import (
+    ConversionModel,
+    DataQualityWarning,
+    ece,
+    fit_and_evaluate,
+    roc_auc,
+)
 
 BANK = (
     Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "bank-marketing" / "bank.csv"

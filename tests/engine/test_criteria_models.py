@@ -7,13 +7,18 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from qualify_fixtures import leads
 
-from engine.effort import EffortModel, delivery_cost
-from engine.exceptions import MissingColumnsError, ParameterError
-from engine.fit import FitModel
-from engine.glm import GLMModel
-from engine.profit import ResaleModel, SalaryModel, expected_commission
-from tests.qualify_fixtures import leads
+from leadlever.engine.exceptions import MissingColumnsError, ParameterError
+from leadlever.engine.qualification import (
+    EffortModel,
+    FitModel,
+    ResaleModel,
+    SalaryModel,
+    delivery_cost,
+    expected_commission,
+)
+from leadlever.engine.qualification._glm import GLMModel
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.exceptions import EmptyDataError, InputFileError
-from engine.io import append_table, atomic_write_text, neutralise_formulas, read_table, write_table
+from leadlever.engine.exceptions import EmptyDataError, InputFileError
+from leadlever.engine.io._tables import (
+    append_table,
+    atomic_write_text,
+    neutralise_formulas,
+    read_table,
+    write_table,
+)
 
 
 def test_roundtrip_csv_and_parquet(tmp_path):

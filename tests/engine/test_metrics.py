@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.metrics import (
+from leadlever.engine.scoring._metrics import (
     brier,
     calibration_slope_intercept,
     confusion,
@@ -21,7 +21,7 @@ from engine.metrics import (
     pr_auc,
     roc_auc,
 )
-from engine.thresholds import (
+from leadlever.engine.scoring._thresholds import (
     threshold_for_capacity,
     threshold_for_precision,
     threshold_max_f1,

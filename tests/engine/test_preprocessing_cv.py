@@ -9,13 +9,12 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scoring_helpers import OUTCOME_COLUMNS
 
-from engine.exceptions import DataError
-from engine.preprocessing import infer_kind
-from engine.scoring import fit_and_evaluate
-from engine.splines import rcs_basis, rcs_combination
-from engine.validation_cv import stratified_kfold, time_split
-from tests.engine.conftest import OUTCOME_COLUMNS
+from leadlever.engine.exceptions import DataError
+from leadlever.engine.features import infer_kind, rcs_basis, rcs_combination
+from leadlever.engine.scoring import fit_and_evaluate
+from leadlever.engine.stats import stratified_kfold, time_split
 
 
 def test_rcs_combination_matches_basis_and_is_linear_in_the_tails():

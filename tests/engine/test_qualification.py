@@ -7,15 +7,15 @@ import json
 
 import numpy as np
 import pytest
+from qualify_fixtures import bundle, leads
 
-from engine.exceptions import InputFileError, ModelFileError, ParameterError
-from engine.qualification import (
+from leadlever.engine.exceptions import InputFileError, ModelFileError, ParameterError
+from leadlever.engine.qualification._bundle import (
     QualificationBundle,
     QualificationSettings,
     letter_grades,
     load_bundle,
 )
-from tests.qualify_fixtures import bundle, leads
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +120,7 @@ def test_settings_change_without_refit(fitted, open_leads):
 
 
 def test_prefitted_conversion_model_is_used_as_is(fitted):
-    from engine.qualification_fit import fit_bundle
+    from leadlever.engine.qualification import fit_bundle
 
     small = fit_bundle(leads(3_000, 9), conversion_model=fitted.conversion, refit=False)
     assert small.conversion is fitted.conversion

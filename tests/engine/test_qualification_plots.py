@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from qualify_fixtures import bundle, leads
 
-from engine.qualification_plots import plot_survival_by_tier
-from optimisers.planner import plan_actions
-from optimisers.planner_plots import plot_effort_vs_value
-from tests.qualify_fixtures import bundle, leads
+from leadlever.engine.qualification.plots import plot_survival_by_tier
+from leadlever.optimisers.planning import plan_actions
+from leadlever.optimisers.planning.plots import plot_effort_vs_value
 
 PNG = b"\x89PNG"
 
@@ -24,7 +24,7 @@ def test_survival_and_effort_value_plots(tmp_path):
     path = plot_effort_vs_value(plan, tmp_path / "e.png")
     assert path.read_bytes()[:4] == PNG
     # survival curves are non-increasing in time, between 0 and 1
-    from engine.qualification import _features
+    from leadlever.engine.qualification._bundle import _features
 
     curve = bundle().timing.survival_curve(_features(open_leads), np.arange(0, 331, 10))
     assert np.all(np.diff(curve) <= 1e-12) and curve[0] <= 1 and curve[-1] >= 0

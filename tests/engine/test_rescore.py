@@ -6,11 +6,11 @@ import dataclasses
 
 import pandas as pd
 import pytest
+from qualify_fixtures import bundle, leads
 
-import engine.io
-from engine.exceptions import DataError
-from engine.rescore import HISTORY_COLUMNS, rescore
-from tests.qualify_fixtures import bundle, leads
+import leadlever.engine.io._tables
+from leadlever.engine.exceptions import DataError
+from leadlever.engine.qualification import HISTORY_COLUMNS, rescore
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,9 @@ def test_interrupted_rescore_leaves_history_as_it_was(fitted, active, tmp_path, 
     def crash(*args, **kwargs):
         raise OSError("disk full (injected)")
 
-    monkeypatch.setattr(engine.io.os, "replace", crash)  # the final atomic swap fails
+    monkeypatch.setattr(
+        leadlever.engine.io._tables.os, "replace", crash
+    )  # the final atomic swap fails
     with pytest.raises(OSError, match="injected"):
         rescore(active, fitted, hist, scored_at="2026-11-08T00:00:00Z")
     monkeypatch.undo()
@@ -85,7 +87,7 @@ def test_interrupted_rescore_leaves_history_as_it_was(fitted, active, tmp_path, 
 def test_active_leads_are_the_empty_outcomes_whatever_the_coding():
     import pandas as pd
 
-    from engine import active_leads
+    from leadlever.engine.qualification import active_leads
 
     table = pd.DataFrame(
         {"lead_id": list("abcdef"), "converted": ["yes", "no", "", None, " ", "1"]}

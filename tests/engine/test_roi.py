@@ -4,11 +4,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.costs import CostModel, load_costs
-from engine.exceptions import InputFileError, MissingColumnsError, ParameterError
-from engine.roi import Threshold, evaluate_leads, parse_threshold
-from engine.roi_stream import RoiStream
-from simulations import simulate_leads
+from leadlever.engine.exceptions import InputFileError, MissingColumnsError, ParameterError
+from leadlever.engine.roi import (
+    CostModel,
+    RoiStream,
+    Threshold,
+    evaluate_leads,
+    load_costs,
+    parse_threshold,
+)
+from leadlever.simulations.world import simulate_leads
 
 COSTS = CostModel(
     hourly_rate=50.0,

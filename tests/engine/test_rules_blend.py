@@ -6,10 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.blend import blend_probabilities, compare_scores, points_to_probability
-from engine.exceptions import InputFileError, MissingColumnsError, ParameterError
-from engine.metrics import roc_auc
-from engine.rules import EXAMPLE_RULES, apply_rules, load_rules, parse_rules
+from leadlever.engine.exceptions import InputFileError, MissingColumnsError, ParameterError
+from leadlever.engine.scoring import apply_rules, load_rules, parse_rules, roc_auc
+from leadlever.engine.scoring._blend import (
+    blend_probabilities,
+    compare_scores,
+    points_to_probability,
+)
+from leadlever.simulations.examples import example_path
+
+EXAMPLE_RULES = example_path("example_rules.toml")
 
 RULES = {
     "scoring": {"hot_threshold": 60, "decay_column": "days", "half_life_days": 10},

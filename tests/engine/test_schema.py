@@ -4,9 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.exceptions import EmptyDataError, InvalidValueError, MissingColumnsError
-from engine.lead_schema import load_leads
-from engine.schema import ColumnSpec, TableSchema, coerce_binary, validate_table
+from leadlever.engine.exceptions import EmptyDataError, InvalidValueError, MissingColumnsError
+from leadlever.engine.io import ColumnSpec, TableSchema, coerce_binary, load_leads, validate_table
 
 SCHEMA = TableSchema(
     "t",

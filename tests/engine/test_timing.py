@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from qualify_fixtures import leads
 
-from engine.exceptions import ParameterError
-from engine.timing import TimingModel, concordance_index, survival_target
-from tests.qualify_fixtures import leads
+from leadlever.engine.exceptions import ParameterError
+from leadlever.engine.qualification import TimingModel, concordance_index, survival_target
 
 
 def brute_concordance(t, d, r):

@@ -8,7 +8,7 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from optimisers.buyers import parse_buyers
+from leadlever.optimisers.packaging import parse_buyers
 
 
 def beta_leads(rng: np.random.Generator, n: int, a: float = 2, b: float = 4) -> pd.DataFrame:
@@ -94,7 +94,7 @@ def assert_pruning_exact(classes, keep, slots, market, relax: bool = True) -> No
 
     Equal up to the solver's relative gap tolerance (1e-6) for integer counts.
     """
-    from optimisers.packager_model import solve_model
+    from leadlever.optimisers.packaging._model import solve_model
 
     full = solve_model(classes, slots, market, relax_counts=relax)
     pruned = solve_model(

@@ -3,19 +3,19 @@
 import numpy as np
 import pytest
 
-from optimisers import (
-    AllocatorSettings,
-    ConvergenceError,
+from leadlever.optimisers.allocation import AllocatorSettings, GroupConstraint, allocate
+from leadlever.optimisers.curves import fit_curve
+from leadlever.optimisers.curves._family import (
     ExpSaturation,
-    ExtrapolationError,
-    GroupConstraint,
     Hill,
-    InfeasibleRequirementError,
     Logistic,
     MichaelisMenten,
     Power,
-    allocate,
-    fit_curve,
+)
+from leadlever.optimisers.exceptions import (
+    ConvergenceError,
+    ExtrapolationError,
+    InfeasibleRequirementError,
 )
 
 

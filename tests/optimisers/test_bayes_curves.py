@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from optimisers.bayes_curves import (
+from leadlever.optimisers.learning._bayes_curves import (
     HillGrid,
     draw_curves,
     grid_log_posterior,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from optimisers.buyers import parse_buyers, read_buyers
-from optimisers.exceptions import BuyersFileError
+from leadlever.optimisers.exceptions import BuyersFileError
+from leadlever.optimisers.packaging import parse_buyers, read_buyers
+from leadlever.simulations.examples import example_path
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "optimisers" / "data" / "example_buyers.toml"
+EXAMPLE = example_path("example_buyers.toml")
 
 
 def test_example_file_parses():

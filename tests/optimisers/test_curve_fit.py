@@ -4,8 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimisers import CurveFitError, ExtrapolationError, Hill, fit_curve, fit_curves
-from simulations import channel_economics, default_world, simulate_channels
+from leadlever.optimisers.curves import Hill, fit_curve, fit_curves
+from leadlever.optimisers.exceptions import CurveFitError, ExtrapolationError
+from leadlever.simulations.world import channel_economics, default_world, simulate_channels
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def test_noisy_fit_is_close_and_uncertainty_covers_truth(truth):
 
 @pytest.mark.parametrize("kind", ["michaelis_menten", "exp_saturation", "power", "logistic"])
 def test_other_kinds_recover_their_own_noiseless_curves(kind):
-    from optimisers.curves import CURVE_KINDS
+    from leadlever.optimisers.curves import CURVE_KINDS
 
     params = {
         "michaelis_menten": (50.0, 20.0),

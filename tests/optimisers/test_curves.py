@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from optimisers.curve_stack import CurveStack
-from optimisers.curves import (
+from leadlever.optimisers.curves import CurveStack
+from leadlever.optimisers.curves._family import (
     ExpSaturation,
     Hill,
     Logistic,
@@ -12,7 +12,7 @@ from optimisers.curves import (
     Power,
     curve_from_params,
 )
-from optimisers.exceptions import CurveError
+from leadlever.optimisers.exceptions import CurveError
 
 CURVES = [
     Hill(10.0, 3.0, 0.7),

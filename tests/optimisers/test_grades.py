@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from engine.exceptions import ParameterError
-from optimisers.grades import (
+from leadlever.engine.exceptions import ParameterError
+from leadlever.optimisers.packaging._ratings import (
     GradeScale,
     certified_line,
     certified_windows,
@@ -116,7 +116,7 @@ def test_certified_windows_are_tight_and_absent_for_strict_grades():
 
 
 def test_prefix_guarantees_match_the_exact_grade_of_each_prefix():
-    from optimisers.grades import prefix_guarantees
+    from leadlever.optimisers.packaging._ratings import prefix_guarantees
 
     rng = np.random.default_rng(4)
     scale = GradeScale()

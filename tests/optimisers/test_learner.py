@@ -6,10 +6,10 @@ import json
 import numpy as np
 import pytest
 
-from engine.exceptions import ModelFileError, ParameterError
-from optimisers._allocate import allocate_curves
-from optimisers.bayes_curves import CurveDraw, hill, posterior_summary
-from optimisers.learner import CampaignLearner, LearnerSettings
+from leadlever.engine.exceptions import ModelFileError, ParameterError
+from leadlever.optimisers.learning import CampaignLearner, LearnerSettings
+from leadlever.optimisers.learning._allocate import allocate_curves
+from leadlever.optimisers.learning._bayes_curves import CurveDraw, hill, posterior_summary
 
 CHANNELS = ["a", "b", "c"]
 TRUE = [

@@ -5,12 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from packager_helpers import brute_force, tiny_instance
 
-from optimisers.buyers import parse_buyers
-from optimisers.exceptions import InfeasibleRequirementError
-from optimisers.packager import PackagerSettings, package, prepare_leads
-from optimisers.packager_result import plan_violations
-from tests.optimisers.packager_helpers import brute_force, tiny_instance
+from leadlever.optimisers.exceptions import InfeasibleRequirementError
+from leadlever.optimisers.packaging import (
+    PackagerSettings,
+    package,
+    parse_buyers,
+    plan_violations,
+    prepare_leads,
+)
 
 EXACT = PackagerSettings(p_resolution=None)
 
@@ -54,7 +58,7 @@ def test_tiny_instances_match_brute_force(seed, formulation):
 
 @pytest.fixture(scope="module")
 def sim_leads():
-    from simulations.leads import simulate_leads
+    from leadlever.simulations.world import simulate_leads
 
     frame = simulate_leads(2500, seed=4)
     frame["p_convert"] = frame["true_p_convert"]
@@ -62,13 +66,11 @@ def sim_leads():
 
 
 def test_every_lead_in_at_most_one_bundle(sim_leads):
-    from pathlib import Path
 
-    from optimisers.buyers import read_buyers
+    from leadlever.optimisers.packaging import read_buyers
+    from leadlever.simulations.examples import example_path
 
-    market = read_buyers(
-        Path(__file__).resolve().parents[2] / "optimisers/data/example_buyers.toml"
-    )
+    market = read_buyers(example_path("example_buyers.toml"))
     exclusive = parse_buyers(
         {
             "buyer": [

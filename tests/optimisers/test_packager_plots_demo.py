@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimisers.buyers import parse_buyers
-from optimisers.packager import package
-from optimisers.packager_plots import plot_bundle_composition
+from leadlever.optimisers.packaging import package, parse_buyers
+from leadlever.optimisers.packaging.plots import plot_bundle_composition
 
 
 def test_plot_written(tmp_path, small_leads):
@@ -24,8 +23,8 @@ def test_plot_written(tmp_path, small_leads):
 
 
 def test_demo_step_packages_open_leads(tmp_path, small_leads):
-    from simulations.demo import DemoContext
-    from simulations.demo.packaging_step import packaging_step
+    from leadlever.simulations.demo import DemoContext
+    from leadlever.simulations.demo._packaging_step import packaging_step
 
     open_leads = small_leads[small_leads["converted"].isna()].reset_index(drop=True)
     ctx = DemoContext(seed=1, out_dir=tmp_path, data={"open": open_leads})

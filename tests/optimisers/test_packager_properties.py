@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from packager_helpers import tiny_instance
 
-from optimisers.packager import PackagerSettings, package, prepare_leads
-from optimisers.packager_greedy import greedy_packaging
-from optimisers.packager_result import plan_totals, plan_violations
-from tests.optimisers.packager_helpers import tiny_instance
+from leadlever.optimisers.packaging import (
+    PackagerSettings,
+    greedy_packaging,
+    package,
+    prepare_leads,
+)
+from leadlever.optimisers.packaging._result import plan_totals, plan_violations
 
 
 @settings(max_examples=25, deadline=None)
@@ -41,7 +45,7 @@ def _greedy_size_by_size(pool, market):
     """Reference greedy: every size from the largest down, each checked exactly."""
     import numpy as np
 
-    from optimisers.packager_result import bundle_violations, make_bundle
+    from leadlever.optimisers.packaging._result import bundle_violations, make_bundle
 
     used = np.zeros(pool.n, dtype=bool)
     order = sorted(
@@ -83,9 +87,9 @@ def _greedy_size_by_size(pool, market):
 @given(seed=st.integers(0, 10_000))
 def test_greedy_matches_the_size_by_size_reference(seed):
     import numpy as np
+    from packager_helpers import beta_leads
 
-    from optimisers.buyers import parse_buyers
-    from tests.optimisers.packager_helpers import beta_leads
+    from leadlever.optimisers.packaging import parse_buyers
 
     rng = np.random.default_rng(seed)
     frame = beta_leads(rng, 150, 1.5, 6)

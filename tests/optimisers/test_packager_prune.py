@@ -5,13 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from packager_helpers import assert_pruning_exact, beta_leads
 
-from optimisers.buyers import parse_buyers
-from optimisers.packager import prepare_leads
-from optimisers.packager_model import build_classes, build_slots, solve_model
-from optimisers.packager_prune import lead_demand, merge_classes, useful_columns
-from optimisers.packager_rounding import round_solution
-from tests.optimisers.packager_helpers import assert_pruning_exact, beta_leads
+from leadlever.optimisers.packaging import parse_buyers, prepare_leads
+from leadlever.optimisers.packaging._model import build_classes, build_slots, solve_model
+from leadlever.optimisers.packaging._prune import lead_demand, merge_classes, useful_columns
+from leadlever.optimisers.packaging._rounding import round_solution
 
 
 def _shared_market(seed: int, n: int = 3000):

@@ -6,20 +6,24 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from optimisers.buyers import parse_buyers
-from optimisers.packager import PackagerSettings, package, prepare_leads
-from optimisers.packager_greedy import greedy_packaging
-from optimisers.packager_model import build_classes, build_slots, solve_model
-from optimisers.packager_prune import lead_demand, useful_columns
-from optimisers.packager_result import plan_totals, plan_violations
-from optimisers.packager_rounding import round_solution
-from tests.optimisers.packager_helpers import (
+from packager_helpers import (
     assert_pruning_exact,
     beta_leads,
     brute_force,
     tiny_instance,
 )
+
+from leadlever.optimisers.packaging import (
+    PackagerSettings,
+    greedy_packaging,
+    package,
+    parse_buyers,
+    prepare_leads,
+)
+from leadlever.optimisers.packaging._model import build_classes, build_slots, solve_model
+from leadlever.optimisers.packaging._prune import lead_demand, useful_columns
+from leadlever.optimisers.packaging._result import plan_totals, plan_violations
+from leadlever.optimisers.packaging._rounding import round_solution
 
 RELAXED = PackagerSettings(p_resolution=None, relax_counts=True, on_infeasible="skip")
 

@@ -6,11 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimisers.buyers import parse_buyers
-from optimisers.grades import certified_line
-from optimisers.packager import PackagerSettings, package, prepare_leads
-from optimisers.packager_greedy import greedy_packaging
-from optimisers.packager_result import plan_totals, plan_violations
+from leadlever.optimisers.packaging import (
+    PackagerSettings,
+    certified_line,
+    greedy_packaging,
+    package,
+    parse_buyers,
+    prepare_leads,
+)
+from leadlever.optimisers.packaging._result import plan_totals, plan_violations
 
 BUYERS = {
     "buyer": [
@@ -65,16 +69,19 @@ def test_milp_grades_bundles_of_unlikely_leads():
 
 def test_windows_raise_the_milp_profit(monkeypatch):
     with_windows, _, _ = _solve(0)
-    monkeypatch.setattr("optimisers.packager_model.certified_windows", lambda *a, **k: ())
+    monkeypatch.setattr(
+        "leadlever.optimisers.packaging._model.certified_windows", lambda *a, **k: ()
+    )
     line_only, _, _ = _solve(0)
     assert with_windows.profit > line_only.profit
 
 
 @pytest.mark.parametrize("relax", [True, False])
 def test_pruning_with_window_caps_keeps_the_optimum(relax):
-    from optimisers.packager_model import build_classes, build_slots
-    from optimisers.packager_prune import useful_columns
-    from tests.optimisers.packager_helpers import assert_pruning_exact
+    from packager_helpers import assert_pruning_exact
+
+    from leadlever.optimisers.packaging._model import build_classes, build_slots
+    from leadlever.optimisers.packaging._prune import useful_columns
 
     frame = _unlikely_leads(7, n=3000)
     market = parse_buyers(BUYERS, source="test")

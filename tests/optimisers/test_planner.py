@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimisers.exceptions import (
+from leadlever.optimisers.exceptions import (
     ConsultantsFileError,
     NoConsultantsError,
     PlannerError,
     ZeroCapacityError,
 )
-from optimisers.planner import PlannerSettings, load_consultants, plan_actions
+from leadlever.optimisers.planning._planner import PlannerSettings, load_consultants, plan_actions
 
 
 def profile(n, rng, resale=0.0):

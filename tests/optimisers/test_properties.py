@@ -5,7 +5,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optimisers import Hill, InfeasibleRequirementError, allocate
+from leadlever.optimisers.allocation import allocate
+from leadlever.optimisers.curves import Hill
+from leadlever.optimisers.exceptions import InfeasibleRequirementError
 
 SETTINGS = dict(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

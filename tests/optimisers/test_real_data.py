@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from optimisers import allocate
-from optimisers.mmm_fit import fit_additive
-from simulations import channel_economics, default_world, simulate_channels
+from leadlever.optimisers.allocation import allocate
+from leadlever.optimisers.curves import fit_additive
+from leadlever.simulations.world import channel_economics, default_world, simulate_channels
 
 ROBYN = (
     Path(__file__).resolve().parents[2]

@@ -3,11 +3,8 @@
 import numpy as np
 import pytest
 
-from optimisers import (
-    Hill,
-    InfeasibleRequirementError,
-    MichaelisMenten,
-    allocate,
+from leadlever.optimisers.allocation import allocate
+from leadlever.optimisers.allocation._scenarios import (
     frontier,
     max_profit,
     max_value,
@@ -15,6 +12,8 @@ from optimisers import (
     spend_for_average_roi,
     spend_for_marginal_roi,
 )
+from leadlever.optimisers.curves import Hill, MichaelisMenten
+from leadlever.optimisers.exceptions import InfeasibleRequirementError
 
 CONCAVE = [MichaelisMenten(4.0, 1.0), MichaelisMenten(9.0, 3.0), MichaelisMenten(2.0, 0.5)]
 SSHAPED = [Hill(5.0, 2.0, 2.5), Hill(3.0, 1.0, 1.5), MichaelisMenten(4.0, 2.0)]

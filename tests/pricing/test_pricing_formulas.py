@@ -7,8 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from pricing import (
-    PricingError,
+from leadlever.pricing._formulas import (
     TwoGradeLevers,
     break_even_p,
     evaluate,
@@ -16,6 +15,7 @@ from pricing import (
     expected_profit_per_lead,
     profit_sensitivity,
 )
+from leadlever.pricing.exceptions import PricingError
 
 CASE = TwoGradeLevers(p=0.3, r_high=500, c_high=120, r_low=80, c_low=40, n=1000)
 
@@ -123,14 +123,14 @@ def test_sensitivity_deltas_match_hand_values():
 
 
 def test_sensitivity_plot_written(tmp_path):
-    from pricing.plots import plot_pricing_sensitivity
+    from leadlever.pricing.plots import plot_pricing_sensitivity
 
     out = plot_pricing_sensitivity(profit_sensitivity(CASE), tmp_path / "s.png")
     assert out.exists() and out.stat().st_size > 1000
 
 
 def test_k_grades_from_scoring_tiers():
-    from pricing import grade_shares
+    from leadlever.pricing import grade_shares
 
     p = [0.05, 0.2, 0.35, 0.5, 0.7, 0.9, 0.1, 0.65]
     shares = grade_shares(p, (0.3, 0.6), ("C", "B", "A"))

@@ -8,15 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine import poisson_binomial
-from pricing import (
-    PricingError,
-    UnreachableTargetError,
-    assign_grades,
-    load_scored_leads,
-    price_lead_table,
-    price_leads,
-)
+from leadlever.engine.stats import poisson_binomial
+from leadlever.pricing import assign_grades, load_scored_leads, price_lead_table, price_leads
+from leadlever.pricing.exceptions import PricingError, UnreachableTargetError
 
 
 def test_prices_proportional_to_probability_when_floor_slack():
@@ -140,7 +134,7 @@ def test_load_scored_leads_detects_percent(tmp_path):
 
 
 def test_on_simulated_leads():
-    from simulations import simulate_leads
+    from leadlever.simulations.world import simulate_leads
 
     leads = simulate_leads(500, seed=3).assign(p_convert=lambda d: d["true_p_convert"])
     out, res = price_lead_table(leads, costs={"low": 20.0, "high": 40.0}, target_margin=0.3)

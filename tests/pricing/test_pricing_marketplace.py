@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pricing import (
+from leadlever.pricing._marketplace import (
     MarketTerms,
-    PricingError,
     best_sharing,
     net_price,
     sell_or_convert,
     shared_revenue,
 )
+from leadlever.pricing.exceptions import PricingError
 
 
 def test_shared_revenue_hand_values():

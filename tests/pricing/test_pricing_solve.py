@@ -6,15 +6,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pricing import (
-    LEVERS,
-    PricingError,
-    TwoGradeLevers,
-    UnreachableTargetError,
-    evaluate,
-    lever_coefficients,
-    solve_lever,
-)
+from leadlever.pricing import LEVERS, TwoGradeLevers, evaluate, lever_coefficients, solve_lever
+from leadlever.pricing.exceptions import PricingError, UnreachableTargetError
 
 CASE = TwoGradeLevers(p=0.3, r_high=500, c_high=120, r_low=80, c_low=40, n=100)
 

@@ -7,16 +7,15 @@ import itertools
 import numpy as np
 import pytest
 
-from engine import poisson_binomial
-from pricing import (
-    PricingError,
-    UnreachableTargetError,
+from leadlever.engine.stats import poisson_binomial
+from leadlever.pricing._uncertainty import (
     guaranteed_count,
     high_quality_pmf,
     multiplier_for_confidence,
     prob_profit_at_least,
     profit_distribution,
 )
+from leadlever.pricing.exceptions import PricingError, UnreachableTargetError
 
 P = np.array([0.1, 0.35, 0.5, 0.8, 0.25, 0.6])
 TERMS = dict(r_high=500.0, c_high=120.0, r_low=80.0, c_low=40.0)

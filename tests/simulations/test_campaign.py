@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from simulations.campaign import CampaignSetup, compare_policies, run_campaign
-from simulations.campaign_env import lead_pool, open_lead_probability
-from simulations.exceptions import SimulationError
-from simulations.world import default_world
+from leadlever.simulations.campaign import CampaignSetup, compare_policies, run_campaign
+from leadlever.simulations.campaign._env import lead_pool, open_lead_probability
+from leadlever.simulations.exceptions import SimulationError
+from leadlever.simulations.world import default_world
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def test_spend_respects_budget(runs):
 
 
 def test_pool_truth_matches_channel_economics():
-    from simulations.history import channel_economics
+    from leadlever.simulations.world import channel_economics
 
     world = default_world()
     pool = lead_pool(world)
@@ -72,8 +72,8 @@ def test_bad_setup_is_rejected():
 
 
 def test_demo_loop_step(tmp_path):
-    from simulations.demo import DemoContext
-    from simulations.demo.loop_step import loop_step
+    from leadlever.simulations.demo import DemoContext
+    from leadlever.simulations.demo._loop_step import loop_step
 
     ctx = DemoContext(seed=3, out_dir=tmp_path)
     section = loop_step(ctx)
@@ -110,8 +110,8 @@ def test_new_okr_threshold_changes_truth_and_feedback():
     np.testing.assert_allclose(equal.profit[3:], -equal.spend[3:].sum(axis=1))
     assert np.all(equal.profit[:3] > 0)
     # the evaluator's feedback after the new OKR is 0 for every channel as well
-    from simulations.campaign import _Regimes, _run_one
-    from simulations.policies import EqualPolicy
+    from leadlever.simulations.campaign._policies import EqualPolicy
+    from leadlever.simulations.campaign._run import _Regimes, _run_one
 
     class Recording(EqualPolicy):
         seen: dict

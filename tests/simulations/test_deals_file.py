@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from simulations import DealError, example_deals_path, load_deals
+from leadlever.simulations.deals import example_deals_path, load_deals
+from leadlever.simulations.exceptions import DealError
 
 
 def test_example_file_parses():

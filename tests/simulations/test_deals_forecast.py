@@ -7,18 +7,20 @@ import pandas as pd
 import pytest
 from scipy import integrate, stats
 
-from simulations import (
-    DealError,
+from leadlever.simulations.deals import line_deal
+from leadlever.simulations.deals._compare import (
     compare_deals,
     exact_odds,
-    forecast_from_probabilities,
-    forecast_pool_p,
-    line_deal,
     monte_carlo_odds,
     p_star_sensitivity,
-    season_of,
-    simulate_leads,
 )
+from leadlever.simulations.deals._forecast import (
+    forecast_from_probabilities,
+    forecast_pool_p,
+    season_of,
+)
+from leadlever.simulations.exceptions import DealError
+from leadlever.simulations.world import simulate_leads
 
 DEALS = [
     line_deal("contract", -74000, 342000),
@@ -140,7 +142,7 @@ def test_tornado_recomputes_p_star_by_hand():
 
 
 def test_tornado_for_terms_built_deals():
-    from simulations import deal_from_terms
+    from leadlever.simulations.deals import deal_from_terms
 
     c = deal_from_terms(
         "c",
@@ -174,7 +176,7 @@ def test_tornado_for_terms_built_deals():
 
 
 def test_figure3_written(tmp_path, scored):
-    from simulations.deal_plots import plot_deals
+    from leadlever.simulations.deals.plots import plot_deals
 
     for method in ("poisson_binomial", "beta"):
         res = compare_deals(DEALS, forecast_pool_p(scored, method=method), n_draws=100, seed=0)

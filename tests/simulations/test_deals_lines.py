@@ -7,19 +7,17 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pricing import expected_profit_per_lead
-from simulations import (
+from leadlever.pricing import expected_profit_per_lead
+from leadlever.simulations.deals._lines import (
     ClientContractTerms,
-    DealError,
-    IdenticalDealsError,
     LeadSaleTerms,
-    NoCrossingError,
     crossing,
     deal_from_terms,
     line_deal,
     p_star,
     upper_envelope,
 )
+from leadlever.simulations.exceptions import DealError, IdenticalDealsError, NoCrossingError
 
 coef = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
 

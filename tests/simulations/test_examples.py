@@ -5,14 +5,14 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from engine.costs import load_costs
-from engine.rules import load_rules
 from leadlever.cli import app
-from optimisers.buyers import read_buyers
-from optimisers.consultants import load_consultants
-from simulations.deal_file import load_deals
-from simulations.examples import EXAMPLE_FILES, write_examples
-from simulations.exceptions import SimulationError
+from leadlever.engine.roi import load_costs
+from leadlever.engine.scoring import load_rules
+from leadlever.optimisers.packaging import read_buyers
+from leadlever.optimisers.planning import load_consultants
+from leadlever.simulations.deals import load_deals
+from leadlever.simulations.examples import EXAMPLE_FILES, write_examples
+from leadlever.simulations.exceptions import SimulationError
 
 
 def test_examples_load_with_their_readers(tmp_path):

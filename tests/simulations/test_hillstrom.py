@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulations.hillstrom import (
+from leadlever.simulations.datasets._hillstrom import (
     HILLSTROM_FILE,
     campaign_effects,
     load_hillstrom,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from simulations import simulate_leads
-from simulations.demo import DemoContext
-from simulations.demo.pricing_step import pricing_step
+from leadlever.simulations.demo import DemoContext
+from leadlever.simulations.demo._pricing_step import pricing_step
+from leadlever.simulations.world import simulate_leads
 
 
 @pytest.fixture(scope="module")

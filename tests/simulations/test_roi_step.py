@@ -2,12 +2,15 @@
 
 import numpy as np
 
-from optimisers.allocator import Allocation
-from simulations.demo import DemoContext
-from simulations.demo.roi_step import roi_step
-from simulations.history import channel_economics, simulate_channels
-from simulations.leads import simulate_leads
-from simulations.world import default_world
+from leadlever.optimisers.allocation import Allocation
+from leadlever.simulations.demo import DemoContext
+from leadlever.simulations.demo._roi_step import roi_step
+from leadlever.simulations.world import (
+    channel_economics,
+    default_world,
+    simulate_channels,
+    simulate_leads,
+)
 
 
 def test_roi_step(tmp_path):

@@ -6,20 +6,19 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import REPO
 from scipy import stats
 
-from engine.io import write_table
-from engine.lead_schema import LEAD_SCHEMA
-from simulations import (
+from leadlever.engine.io import LEAD_SCHEMA, write_table
+from leadlever.simulations.exceptions import SimulationError
+from leadlever.simulations.world import (
     HISTORY_COLUMNS,
     LEAD_COLUMNS,
-    SimulationError,
+    MAX_DAYS_TO_CLOSE,
     default_world,
     simulate_channels,
     simulate_leads,
 )
-from simulations.leads import MAX_DAYS_TO_CLOSE
-from tests.helpers import REPO
 
 
 def _digest(frame: pd.DataFrame, path) -> str:

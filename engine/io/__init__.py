@@ -1,0 +1,34 @@
+"""Reading and writing tables and files safely, and declared table schemas."""
+
+from typing import TYPE_CHECKING
+
+from leadlever._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from leadlever.engine.io._lead_schema import (
+        LEAD_SCHEMA,
+        OUTCOME_COLUMNS,
+        OUTCOME_SCHEMA,
+        data_dictionary,
+        is_outcome_column,
+        load_leads,
+    )
+    from leadlever.engine.io._schema import (
+        ColumnSpec,
+        TableSchema,
+        closest_names,
+        coerce_binary,
+        require_columns,
+        validate_table,
+    )
+    from leadlever.engine.io._tables import (
+        append_table,
+        atomic_write_text,
+        neutralise_formulas,
+        read_table,
+        read_toml,
+        table_format,
+        write_table,
+    )
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)

@@ -1,0 +1,28 @@
+"""Qualification on the case's four criteria (conversion and its timing,
+delivery effort, profit potential, strategic fit), and rescoring over time.
+"""
+
+from typing import TYPE_CHECKING
+
+from leadlever._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from leadlever.engine.qualification._bundle import (
+        CRITERIA,
+        QualificationBundle,
+        QualificationSettings,
+        active_leads,
+        load_bundle,
+    )
+    from leadlever.engine.qualification._effort import EffortModel, delivery_cost
+    from leadlever.engine.qualification._fit_bundle import fit_bundle
+    from leadlever.engine.qualification._profit import ResaleModel, SalaryModel, expected_commission
+    from leadlever.engine.qualification._rescore import HISTORY_COLUMNS, RescoreResult, rescore
+    from leadlever.engine.qualification._strategic_fit import FitModel
+    from leadlever.engine.qualification._timing import (
+        TimingModel,
+        concordance_index,
+        survival_target,
+    )
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)

@@ -1,0 +1,195 @@
+"""Rescoring active leads and keeping an append-only score history.
+
+Scores go stale (the case study): :func:`rescore` re-scores the active (open)
+leads with a qualification bundle, either all of them (a scheduled batch) or
+those touched by events, and appends one row per lead to a score-history table
+through :func:`leadlever.engine.io._tables.append_table`: the new history is written to a
+temporary file and swapped in with one atomic rename, so a crash at any point
+leaves the earlier history exactly as it was.
+
+Events file (CSV/Parquet): columns ``event`` and optionally ``lead_id``.
+
+=================  ==========================================================
+``event``          effect
+=================  ==========================================================
+``call``           a logged call: re-score the named ``lead_id``
+``new_client``     a new client (strategy/value may move): re-score all active
+``okr_change``     an OKR change: re-score all active
+=================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from leadlever.engine.exceptions import DataError, MissingColumnsError
+from leadlever.engine.io._tables import append_table, read_table
+from leadlever.engine.qualification._bundle import (
+    QualificationBundle,
+    QualificationSettings,
+    active_leads,
+)
+
+__all__ = ["rescore", "RescoreResult", "HISTORY_COLUMNS", "EVENT_KINDS"]
+
+EVENT_KINDS = {"call": "lead", "new_client": "all", "okr_change": "all"}
+CRITERIA_COLUMNS = (
+    "p_convert",
+    "score",
+    "p_convert_30d",
+    "p_convert_180d",
+    "expected_effort_hours",
+    "expected_commission",
+    "p_fit",
+    "expected_value",
+)
+HISTORY_COLUMNS = ("lead_id", "scored_at", "model_version", "trigger", *CRITERIA_COLUMNS, "tier")
+
+
+@dataclass(frozen=True)
+class RescoreResult:
+    """What one rescoring run appended, and who moved."""
+
+    history: Path
+    scored_at: str
+    model_version: str
+    rows: pd.DataFrame
+    movers: pd.DataFrame
+    n_history_rows: int
+
+    def to_dict(self, top: int = 5) -> dict[str, Any]:
+        moved = self.movers.dropna(subset=["score_change"])
+        rises = moved.sort_values("score_change", ascending=False).head(top)
+        falls = moved.sort_values("score_change").head(top)
+        cols = ["lead_id", "previous_score", "score", "score_change", "previous_tier", "tier"]
+        return {
+            "history": str(self.history),
+            "scored_at": self.scored_at,
+            "model_version": self.model_version,
+            "n_scored": int(len(self.rows)),
+            "n_history_rows": self.n_history_rows,
+            "n_new": int(self.movers["previous_score"].isna().sum()),
+            "n_tier_changes": int(self.movers["tier_changed"].sum()),
+            "top_rises": rises[rises["score_change"] > 0][cols].to_dict(orient="records"),
+            "top_falls": falls[falls["score_change"] < 0][cols].to_dict(orient="records"),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.movers
+
+
+def _targets(leads: pd.DataFrame, events: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+    """Rows to re-score and the trigger of each."""
+    n = len(leads)
+    if events is None:
+        return np.arange(n), np.full(n, "batch", dtype=object)
+    if "event" not in events.columns:
+        raise MissingColumnsError(
+            "The events file lacks the 'event' column. Give one of "
+            f"{sorted(EVENT_KINDS)} per row (and lead_id for 'call').",
+            ["event"],
+            {},
+        )
+    kinds = events["event"].astype(str).str.strip().str.lower()
+    unknown = sorted(set(kinds) - set(EVENT_KINDS))
+    if unknown:
+        bad = np.flatnonzero(~kinds.isin(list(EVENT_KINDS)).to_numpy())
+        raise DataError(
+            f"Events file, column 'event', row(s) {(bad[:5] + 1).tolist()}: unknown event(s) {unknown}. "
+            f"Use {sorted(EVENT_KINDS)}."
+        )
+    global_events = [k for k in kinds if EVENT_KINDS[k] == "all"]
+    if global_events:
+        return np.arange(n), np.full(n, global_events[0], dtype=object)
+    if "lead_id" not in events.columns:
+        raise MissingColumnsError("Events of kind 'call' need a 'lead_id' column.", ["lead_id"], {})
+    wanted = set(events.loc[kinds == "call", "lead_id"].astype(str))
+    rows = np.flatnonzero(leads["lead_id"].astype(str).isin(wanted).to_numpy())
+    return rows, np.full(rows.size, "call", dtype=object)
+
+
+def _previous(history: Path) -> pd.DataFrame | None:
+    if not history.exists():
+        return None
+    old = read_table(history)
+    old = old.sort_values("scored_at", kind="stable").drop_duplicates("lead_id", keep="last")
+    return old[["lead_id", "score", "tier"]].rename(
+        columns={"score": "previous_score", "tier": "previous_tier"}
+    )
+
+
+def rescore(
+    leads: pd.DataFrame,
+    bundle: QualificationBundle,
+    history: str | os.PathLike,
+    *,
+    events: pd.DataFrame | None = None,
+    scored_at: str | None = None,
+    settings: QualificationSettings | None = None,
+) -> RescoreResult:
+    """Re-score active leads and append them to the score history.
+
+    Parameters
+    ----------
+    leads : DataFrame
+        Lead table; rows with an empty ``converted`` (or all rows when the
+        column is absent) are active.
+    bundle : QualificationBundle
+    history : path
+        Score-history table (CSV/Parquet), created if absent.
+    events : DataFrame, optional
+        Events that trigger the rescoring (see the module docstring); ``None``
+        re-scores every active lead (batch).
+    scored_at : str, optional
+        Timestamp written on the rows (default: now, UTC, ISO 8601).
+    settings : QualificationSettings, optional
+        Overrides the bundle's settings (e.g. after an OKR change).
+    """
+    history = Path(history)
+    if "lead_id" not in leads.columns:
+        raise MissingColumnsError(
+            "The leads table lacks 'lead_id', needed for the score history.", ["lead_id"], {}
+        )
+    active = active_leads(leads).reset_index(drop=True)
+    rows, trigger = _targets(active, events)
+    stamp = scored_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    previous = _previous(history)  # read before anything is written
+    if rows.size == 0:
+        profile = pd.DataFrame(columns=["lead_id", *CRITERIA_COLUMNS, "tier"])
+    else:
+        profile = bundle.profile(active.iloc[rows], settings)
+    new = pd.DataFrame(
+        {
+            "lead_id": profile["lead_id"].astype(str).to_numpy(),
+            "scored_at": stamp,
+            "model_version": bundle.model_version,
+            "trigger": trigger,
+            **{
+                c: profile[c].to_numpy() if c in profile.columns else np.nan
+                for c in CRITERIA_COLUMNS
+            },
+            "tier": profile["tier"].astype(str).to_numpy(),
+        },
+        columns=list(HISTORY_COLUMNS),
+    )
+    movers = new[["lead_id", "score", "tier"]].copy()
+    if previous is not None:
+        movers = movers.merge(previous.astype({"lead_id": str}), on="lead_id", how="left")
+    else:
+        movers["previous_score"] = np.nan
+        movers["previous_tier"] = None
+    movers["score_change"] = movers["score"] - movers["previous_score"]
+    movers["tier_changed"] = movers["previous_tier"].notna() & (
+        movers["previous_tier"] != movers["tier"]
+    )
+    n_before = 0 if previous is None else len(read_table(history))
+    if len(new):
+        append_table(new, history)
+    return RescoreResult(history, stamp, bundle.model_version, new, movers, n_before + len(new))

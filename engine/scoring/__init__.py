@@ -1,0 +1,59 @@
+"""Conversion scoring: the calibrated conversion model, honest evaluation,
+metrics, tiers, thresholds, manual rules and their blend with the model.
+"""
+
+from typing import TYPE_CHECKING
+
+from leadlever._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from leadlever.engine.scoring._blend import (
+        ComparisonResult,
+        blend_probabilities,
+        compare_scores,
+        points_to_probability,
+    )
+    from leadlever.engine.scoring._calibration import Calibrator
+    from leadlever.engine.scoring._conversion import ConversionModel, DataQualityWarning
+    from leadlever.engine.scoring._evaluation import FitReport, fit_and_evaluate, split_target
+    from leadlever.engine.scoring._metrics import (
+        ConfusionResult,
+        EvaluationResult,
+        brier,
+        calibration_slope_intercept,
+        confusion,
+        ece,
+        evaluate,
+        gains_table,
+        lift_top,
+        log_loss,
+        pr_auc,
+        reliability_table,
+        roc_auc,
+        roc_curve,
+    )
+    from leadlever.engine.scoring._rules import (
+        Criterion,
+        RuleSet,
+        apply_rules,
+        load_rules,
+        parse_rules,
+    )
+    from leadlever.engine.scoring._thresholds import (
+        ThresholdChoice,
+        threshold_for_capacity,
+        threshold_for_precision,
+        threshold_max_f1,
+        threshold_max_profit,
+    )
+    from leadlever.engine.scoring._tiers import (
+        FUNNEL_CUTOFFS,
+        FUNNEL_LABELS,
+        GRADE_CUTOFFS,
+        funnel_tiers,
+        letter_grades,
+        quantile_tiers,
+        score_from_p,
+    )
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)

@@ -1,0 +1,372 @@
+r"""Action planning: work a lead in-house now, nurture it, or sell it to a partner.
+
+Inputs are a qualification profile (one row per active lead: ``lead_id``,
+``p_convert``, ``expected_commission``, ``expected_effort_hours``, ``p_fit``,
+``p_convert_180d``, ``expected_resale_value``) and a consultants table
+(``name``, ``weekly_hours``, ``seniority``).
+
+Value of working lead :math:`i` with a consultant of seniority :math:`s`
+(odds factor :math:`f` per seniority level above ``base_seniority`` :math:`s_0`):
+
+.. math::
+    \operatorname{odds}_{is} = \frac{p_i}{1 - p_i} f^{\,s - s_0}, \quad
+    p_{is} = \frac{\operatorname{odds}_{is}}{1 + \operatorname{odds}_{is}}, \quad
+    v_{is} = p_{is} K_i - c_h e_i
+
+Rules, in order (the reason is written per lead):
+
+1. **sell** when the resale value :math:`R_i` exceeds the best in-house value
+   :math:`\max_s v_{is}`, or when the lead is low on fit and timing
+   (:math:`p_{fit} < \phi` and :math:`p_{180} < \tau`, the brief's rule);
+2. **nurture** when no in-house value is positive now;
+3. the rest compete for consultant hours: a PuLP MILP
+   (:mod:`leadlever.optimisers.planning._model`) picks the in-house leads and their
+   consultant to maximise :math:`\sum v`; a lead books its expected hours
+   :math:`e_i` against a capacity of weekly hours x ``horizon_weeks``; leads
+   that do not fit are nurtured (worked in a later week).
+
+Large instances (more than ``exact_max_pairs`` lead-consultant pairs) are
+solved over seniority classes (capacities summed), then the class's leads are
+packed into its consultants (best-fit decreasing: largest first, tightest fit); leads that
+do not fit are nurtured. The gap is measured against the LP relaxation of the
+per-consultant problem's class aggregate, an upper bound on any plan's value.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from leadlever.optimisers.exceptions import PlannerError, ZeroCapacityError
+from leadlever.optimisers.planning._consultants import SENIORITY_LEVELS, load_consultants
+from leadlever.optimisers.planning._model import (
+    AssignmentData,
+    lp_bound,
+    lp_relaxation,
+    solve_assignment,
+)
+
+__all__ = ["PlannerSettings", "Plan", "plan_actions", "load_consultants", "SENIORITY_LEVELS"]
+
+PROFILE_COLUMNS = ("lead_id", "p_convert", "expected_commission", "expected_effort_hours")
+
+
+@dataclass(frozen=True)
+class PlannerSettings:
+    """Planner configuration.
+
+    Parameters
+    ----------
+    seniority_odds_factor : float
+        :math:`f`, odds multiplier per seniority level (>= 1 means seniors convert more).
+    base_seniority : float
+        :math:`s_0`, the level at which ``p_convert`` applies unchanged.
+    hourly_rate : float
+        :math:`c_h`, cost of a consultant hour (EUR).
+    horizon_weeks : float
+        Weeks of consultant capacity the plan books.
+    fit_threshold, timing_threshold : float
+        :math:`\\phi`, :math:`\\tau` of the low-fit-and-timing sell rule.
+    solver : {"cbc", "highs"}
+    time_limit : float
+        Seconds for the MILP solver.
+    gap_rel : float
+        Relative MIP gap at which the solver stops.
+    exact_max_pairs : int
+        Above this many lead-consultant pairs, solve over seniority classes
+        (identical consultants make the per-consultant MILP highly symmetric).
+    core_extra : int
+        Class mode: besides the leads the LP relaxation works, this many more
+        (best reduced profit :math:`\\max_g v_{ig} - \\lambda_g e_i` first) enter the MILP;
+        the rest are fixed to "not now".
+    """
+
+    seniority_odds_factor: float = 1.3
+    base_seniority: float = 0.0
+    hourly_rate: float = 60.0
+    horizon_weeks: float = 1.0
+    fit_threshold: float = 0.3
+    timing_threshold: float = 0.05
+    solver: str = "cbc"
+    time_limit: float = 5.0
+    gap_rel: float = 1e-3
+    exact_max_pairs: int = 400
+    core_extra: int = 50
+
+    def __post_init__(self) -> None:
+        checks = {
+            "seniority_odds_factor": self.seniority_odds_factor > 0,
+            "hourly_rate": self.hourly_rate >= 0,
+            "horizon_weeks": self.horizon_weeks > 0,
+            "fit_threshold": 0 <= self.fit_threshold <= 1,
+            "timing_threshold": 0 <= self.timing_threshold <= 1,
+            "solver": self.solver in ("cbc", "highs"),
+            "time_limit": self.time_limit > 0,
+            "gap_rel": 0 <= self.gap_rel < 1,
+            "exact_max_pairs": self.exact_max_pairs >= 1,
+            "core_extra": self.core_extra >= 0,
+        }
+        for name, ok in checks.items():
+            if not ok:
+                raise PlannerError(
+                    f"The '{name}' parameter of PlannerSettings is out of range. Got {getattr(self, name)!r} instead."
+                )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The action plan: a work queue and its summary."""
+
+    queue: pd.DataFrame
+    consultants: pd.DataFrame
+    expected_profit: float
+    status: str
+    sol_status: str
+    gap: float
+    bound: float
+    method: str
+    seconds: float
+
+    @property
+    def counts(self) -> dict[str, int]:
+        vc = self.queue["action"].value_counts()
+        return {a: int(vc.get(a, 0)) for a in ("in_house", "nurture", "sell")}
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.counts
+        return {
+            "n_in_house": c["in_house"],
+            "n_nurture": c["nurture"],
+            "n_sell": c["sell"],
+            "expected_profit": self.expected_profit,
+            "status": self.status,
+            "sol_status": self.sol_status,
+            "gap": self.gap,
+            "bound": self.bound,
+            "method": self.method,
+            "seconds": self.seconds,
+            "consultants": self.consultants.to_dict(orient="records"),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.queue
+
+
+def _profile_arrays(profile: pd.DataFrame) -> dict[str, np.ndarray]:
+    missing = [c for c in PROFILE_COLUMNS if c not in profile.columns]
+    if missing:
+        raise PlannerError(
+            f"The leads table lacks {missing}. Plan on a qualification profile "
+            "('leadlever qualify apply') or add those columns."
+        )
+    get = lambda c, d: (  # noqa: E731
+        pd.to_numeric(profile[c], errors="coerce").to_numpy(dtype=float)
+        if c in profile.columns
+        else np.full(len(profile), d)
+    )
+    arr = {c: get(c, np.nan) for c in PROFILE_COLUMNS[1:]}
+    for c in arr:
+        bad = np.flatnonzero(~np.isfinite(arr[c]))
+        if bad.size:
+            raise PlannerError(
+                f"Column '{c}', row(s) {(bad[:5] + 1).tolist()}: missing or not a number."
+            )
+    arr["p_fit"] = get("p_fit", 1.0)
+    arr["p_convert_180d"] = get("p_convert_180d", 1.0)
+    arr["resale"] = np.nan_to_num(get("expected_resale_value", 0.0), nan=0.0)
+    return arr
+
+
+def _values(a: dict[str, np.ndarray], levels: np.ndarray, s: PlannerSettings) -> np.ndarray:
+    p = np.clip(a["p_convert"], 1e-9, 1 - 1e-9)
+    odds = p / (1 - p)
+    adj = odds[:, None] * s.seniority_odds_factor ** (levels[None, :] - s.base_seniority)
+    p_adj = adj / (1 + adj)
+    cost = s.hourly_rate * a["expected_effort_hours"]
+    return p_adj * a["expected_commission"][:, None] - cost[:, None]
+
+
+def _pack(leads: np.ndarray, hours: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Best-fit decreasing: largest lead first, into the consultant whose free hours it
+    fills most tightly; -1 = no room."""
+    out = np.full(leads.size, -1)
+    free = capacity.astype(float).copy()
+    for k in np.argsort(-hours[leads], kind="stable"):
+        h = hours[leads[k]]
+        slack = np.where(free + 1e-9 >= h, free - h, np.inf)
+        j = int(np.argmin(slack))
+        if np.isfinite(slack[j]):
+            out[k] = j
+            free[j] -= h
+    return out
+
+
+def _fill_in(consultant, cand, values, hours, capacity, max_tries: int = 5_000) -> None:
+    """Greedy repair after packing: place leftover candidates (the ``max_tries`` most
+    valuable that could fit), best first, with the free consultant who adds most value."""
+    free = capacity - np.bincount(
+        consultant[consultant >= 0], weights=hours[consultant >= 0], minlength=capacity.size
+    )
+    left = cand[consultant[cand] < 0]
+    left = left[hours[left] <= free.max() + 1e-9]
+    left = left[np.argsort(-values[left].max(axis=1), kind="stable")][:max_tries]
+    for i in left:
+        ok = free + 1e-9 >= hours[i]
+        if not ok.any():
+            continue
+        gain = np.where(ok, values[i], -np.inf)
+        j = int(np.argmax(gain))
+        if gain[j] > 0:
+            consultant[i] = j
+            free[j] -= hours[i]
+
+
+def _lp_core(full: AssignmentData, extra: int) -> tuple[float, np.ndarray, np.ndarray]:
+    """LP relaxation over all leads by column generation, and the MILP's core.
+
+    Start from the leads with the best value per hour (enough to fill twice the
+    capacity), solve the LP on them, price every other lead with the hours'
+    shadow prices :math:`\\lambda_g` (reduced profit :math:`\\max_g v_{ig} - \\lambda_g e_i`)
+    and add those with positive reduced profit until none is left: the LP value
+    is then the LP optimum over all leads. The core is the LP's leads plus the
+    ``extra`` next best by reduced profit.
+    """
+    v, e = full.values, full.hours
+    ratio = v.max(axis=1) / np.maximum(e, 1e-9)
+    order = np.argsort(-ratio, kind="stable")
+    fill = np.searchsorted(np.cumsum(e[order]), 2.0 * full.capacity.sum()) + 1
+    active = np.zeros(v.shape[0], dtype=bool)
+    active[order[: min(order.size, fill + 200)]] = True
+    while True:
+        idx = np.flatnonzero(active)
+        bound, price = lp_relaxation(AssignmentData(v[idx], e[idx], full.capacity, full.pools))
+        reduced = (v - price[None, :] * e[:, None]).max(axis=1)
+        violators = np.flatnonzero(~active & (reduced > 1e-7 * max(1.0, abs(bound))))
+        if violators.size == 0:
+            break
+        active[violators] = True
+    n_core = min(v.shape[0], int(active.sum()) + extra)
+    core = np.sort(np.argsort(-np.where(active, np.inf, reduced), kind="stable")[:n_core])
+    return bound, price, core
+
+
+def plan_actions(
+    profile: pd.DataFrame, consultants: pd.DataFrame, settings: PlannerSettings | None = None
+) -> Plan:
+    """Choose in-house (with consultant and priority), nurture or sell for every lead."""
+    start = time.perf_counter()
+    s = settings or PlannerSettings()
+    cons = load_consultants(consultants)
+    capacity = cons["weekly_hours"].to_numpy() * s.horizon_weeks
+    if capacity.sum() <= 0:
+        raise ZeroCapacityError(
+            "Every consultant has 0 weekly hours, so no lead can be worked in-house. "
+            "Give at least one consultant hours > 0."
+        )
+    a = _profile_arrays(profile)
+    n = len(profile)
+    levels = cons["seniority"].to_numpy()
+    values = _values(a, levels, s)
+    best = values.max(axis=1)
+    low = (a["p_fit"] < s.fit_threshold) & (a["p_convert_180d"] < s.timing_threshold)
+    sell = (a["resale"] > np.maximum(best, 0.0)) | low
+    candidate = ~sell & (best > 0)
+    cand = np.flatnonzero(candidate)
+    consultant = np.full(n, -1)
+    if cand.size * len(cons) <= s.exact_max_pairs:
+        method = "exact"
+        data = AssignmentData(
+            values[cand], a["expected_effort_hours"][cand], capacity, tuple(cons["name"])
+        )
+        res = solve_assignment(data, solver=s.solver, time_limit=s.time_limit, gap_rel=s.gap_rel)
+        consultant[cand] = res.pool
+        bound = lp_bound(data)
+    else:
+        method = "seniority_classes"
+        cls_levels, cls_of = np.unique(levels, return_inverse=True)
+        cls_cap = np.bincount(cls_of, weights=capacity, minlength=cls_levels.size)
+        cls_values = _values({k: v[cand] for k, v in a.items()}, cls_levels, s)
+        hours = a["expected_effort_hours"][cand]
+        full = AssignmentData(cls_values, hours, cls_cap, tuple(str(x) for x in cls_levels))
+        bound, price, core = _lp_core(full, s.core_extra)
+        data = AssignmentData(cls_values[core], hours[core], cls_cap, full.pools)
+        res = solve_assignment(data, solver=s.solver, time_limit=s.time_limit, gap_rel=s.gap_rel)
+        for g in range(cls_levels.size):
+            members = np.flatnonzero(cls_of == g)
+            picked = core[res.pool == g]
+            slot = _pack(picked, hours, capacity[members])
+            consultant[cand[picked[slot >= 0]]] = members[slot[slot >= 0]]
+        _fill_in(consultant, cand, values, a["expected_effort_hours"], capacity)
+    in_house = consultant >= 0
+    value = np.where(in_house, values[np.arange(n), np.maximum(consultant, 0)], 0.0)
+    value = np.where(sell, a["resale"], value)
+    expected_profit = float(value[in_house].sum() + a["resale"][sell].sum())
+    worked = float(value[in_house].sum())
+    gap = max(0.0, bound - worked) / bound if bound > 0 else 0.0
+    queue = _queue(profile, a, s, cons, consultant, sell, low, best, value, levels)
+    hours_used = np.bincount(
+        consultant[in_house], weights=a["expected_effort_hours"][in_house], minlength=len(cons)
+    )
+    cons_out = cons.assign(
+        capacity_hours=capacity,
+        hours_assigned=hours_used,
+        n_leads=np.bincount(consultant[in_house], minlength=len(cons)),
+    )
+    return Plan(
+        queue,
+        cons_out,
+        expected_profit,
+        res.status,
+        res.sol_status,
+        float(gap),
+        float(bound),
+        method,
+        time.perf_counter() - start,
+    )
+
+
+def _queue(profile, a, s, cons, consultant, sell, low, best, value, levels) -> pd.DataFrame:
+    n = len(profile)
+    in_house = consultant >= 0
+    action = np.where(sell, "sell", np.where(in_house, "in_house", "nurture"))
+    reason = np.empty(n, dtype=object)
+    pf, p180, res = a["p_fit"], a["p_convert_180d"], a["resale"]
+    for i in range(n):  # one short sentence per lead
+        if sell[i] and low[i]:
+            reason[i] = (
+                f"sell: low fit (p_fit {pf[i]:.2f}) and low 6-month conversion ({p180[i]:.0%})"
+            )
+        elif sell[i]:
+            reason[i] = f"sell: resale {res[i]:,.0f} > best in-house value {best[i]:,.0f}"
+        elif in_house[i]:
+            reason[i] = f"work now: value {value[i]:,.0f} with {cons['name'].iat[consultant[i]]}"
+        elif best[i] <= 0:
+            reason[i] = f"nurture: in-house value {best[i]:,.0f} <= 0 now"
+        else:
+            reason[i] = f"nurture: no consultant hours left this horizon (value {best[i]:,.0f})"
+    names = cons["name"].to_numpy(dtype=object)
+    out = pd.DataFrame(
+        {
+            "lead_id": profile["lead_id"].to_numpy(),
+            "action": action,
+            "consultant": np.where(in_house, names[np.maximum(consultant, 0)], ""),
+            "seniority": np.where(in_house, levels[np.maximum(consultant, 0)], np.nan),
+            "p_convert": a["p_convert"],
+            "expected_value": value,
+            "expected_in_house_value": best,
+            "expected_resale_value": res,
+            "expected_effort_hours": a["expected_effort_hours"],
+            "reason": reason,
+        }
+    )
+    rank = {"in_house": 0, "nurture": 1, "sell": 2}
+    out = out.assign(_r=out["action"].map(rank)).sort_values(
+        ["_r", "expected_value"], ascending=[True, False], kind="stable"
+    )
+    out = out.drop(columns="_r").reset_index(drop=True)
+    out.insert(0, "priority", np.where(out["action"] == "in_house", np.arange(1, n + 1), 0))
+    return out

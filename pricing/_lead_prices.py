@@ -1,0 +1,353 @@
+r"""Per-lead prices weighted by predicted probability.
+
+Lead :math:`i` with predicted probability :math:`p_i` has the probability-
+weighted value :math:`v_i = R_L + (R_H - R_L)\,p_i` (the case's two-grade
+formula for a single lead; the defaults :math:`R_H = 1, R_L = 0` give
+:math:`v_i = p_i`). Its price is that value scaled by one batch multiplier
+:math:`m`, floored at its generation cost :math:`c_i` and optionally capped
+at the buyer's willingness to pay :math:`w_i`:
+
+.. math:: P_i = \min(\max(m\,v_i,\ c_i),\ w_i).
+
+:math:`m` is solved exactly so that the batch earns the target on average:
+:math:`\sum_i P_i = \sum_i c_i + N T` for a profit :math:`T` per lead, or
+:math:`\sum_i P_i = \sum_i c_i / (1 - \mu^*)` for a margin :math:`\mu^*`.
+:math:`\sum_i P_i` is piecewise linear in :math:`m` with breakpoints
+:math:`c_i / v_i` and :math:`w_i / v_i`, so sorting them finds the root.
+
+**With a confidence** :math:`c`: the batch is settled by realised grade (the
+buyer pays :math:`m R_H` for a lead that turns out high quality and
+:math:`m R_L` otherwise, plus the fixed floor/cap adjustment
+:math:`P_i - m v_i`), so realised revenue is
+:math:`\sum_i P_i + m(R_H - R_L)(S - \sum_i p_i)` with :math:`S` the
+Poisson-binomial count of high-quality leads. It increases with :math:`S`, so
+the target holds with probability :math:`\ge c` exactly when it holds at
+:math:`s_c = \max\{s : P(S \ge s) \ge c\}`; :math:`m` is the smallest root of
+that (still piecewise linear) condition.
+
+Grades come from ``p_convert`` tiers (:mod:`leadlever.pricing._quality`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from leadlever.engine.stats import poisson_binomial
+from leadlever.pricing._quality import DEFAULT_GRADES, assign_grades
+from leadlever.pricing._uncertainty import guaranteed_count
+from leadlever.pricing.exceptions import PricingError, UnreachableTargetError
+
+__all__ = ["LeadPricing", "price_leads", "price_lead_table"]
+
+
+@dataclass(frozen=True)
+class LeadPricing:
+    """Prices of a batch of leads and the batch's expected economics."""
+
+    prices: np.ndarray
+    costs: np.ndarray
+    multiplier: float
+    expected_revenue: float
+    expected_cost: float
+    expected_profit: float
+    margin: float | None
+    target: str
+    target_value: float
+    confidence: float | None
+    prob_target_met: float | None
+    n_floored: int
+    n_capped: int
+    n_cap_below_cost: int
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"price": self.prices, "cost": self.costs})
+
+    def to_dict(self) -> dict[str, Any]:
+        n = int(self.prices.size)
+        return {
+            "n_leads": n,
+            "multiplier": self.multiplier,
+            "target": self.target,
+            "target_value": self.target_value,
+            "confidence": self.confidence,
+            "prob_target_met": self.prob_target_met,
+            "expected_revenue": self.expected_revenue,
+            "expected_cost": self.expected_cost,
+            "expected_profit": self.expected_profit,
+            "expected_profit_per_lead": self.expected_profit / n,
+            "margin": self.margin,
+            "mean_price": float(self.prices.mean()),
+            "min_price": float(self.prices.min()),
+            "max_price": float(self.prices.max()),
+            "n_floored": self.n_floored,
+            "n_capped": self.n_capped,
+            "n_cap_below_cost": self.n_cap_below_cost,
+        }
+
+
+def _smallest_root_monotone(
+    v: np.ndarray, lo: np.ndarray, hi: np.ndarray, t: np.ndarray, rest: float
+) -> float | None:
+    r"""Smallest root of the nondecreasing :math:`f(m) = \sum_i \mathrm{clip}(m v_i, lo_i, hi_i) + rest`.
+
+    ``t`` are the sorted breakpoints; a binary search finds the first with
+    :math:`f \ge 0` (O(n) per probe, no argsort), and ``f`` is linear between
+    consecutive breakpoints, so interpolation there is exact.
+    """
+
+    buf = np.empty_like(v)
+    capped = bool(np.isfinite(hi).any())
+
+    def f(m: float) -> float:
+        np.multiply(v, m, out=buf)
+        np.maximum(buf, lo, out=buf)
+        if capped:
+            np.minimum(buf, hi, out=buf)
+        return float(buf.sum()) + rest
+
+    f0 = f(0.0)
+    if f0 >= 0:
+        return 0.0
+    if t.size == 0 or f(float(t[-1])) < 0:
+        end = 0.0 if t.size == 0 else float(t[-1])
+        slope = float(v[~np.isfinite(hi)].sum())
+        if slope > 1e-12 * max(float(v.sum()), 1.0):
+            return end - f(end) / slope
+        return None
+    lo_i, hi_i = 0, t.size - 1  # invariant: f(t[hi_i]) >= 0
+    while lo_i < hi_i:
+        mid = (lo_i + hi_i) // 2
+        if f(float(t[mid])) >= 0:
+            hi_i = mid
+        else:
+            lo_i = mid + 1
+    right = float(t[hi_i])
+    left = float(t[hi_i - 1]) if hi_i > 0 else 0.0
+    f_left, f_right = (f(left), f(right))
+    if f_left >= 0 or f_right == f_left:
+        return left if f_left >= 0 else right
+    return left + (-f_left) * (right - left) / (f_right - f_left)
+
+
+def _smallest_root(
+    v: np.ndarray, lo: np.ndarray, hi: np.ndarray, penalty: float, need: float
+) -> float | None:
+    r"""Smallest :math:`m \ge 0` with :math:`\sum_i \mathrm{clip}(m v_i, lo_i, hi_i) - m K \ge need`."""
+    base = float(lo.sum()) - need
+    if base >= 0:
+        return 0.0
+    pos = v > 0
+    vp, lp, hp = v[pos], lo[pos], hi[pos]
+    a = lp / vp
+    finite_cap = np.isfinite(hp)
+    b = hp[finite_cap] / vp[finite_cap]
+    t = np.concatenate([a, b])
+    if penalty == 0.0:
+        return _smallest_root_monotone(vp, lp, hp, np.sort(t), float(lo[~pos].sum()) - need)
+    dslope = np.concatenate([vp, -vp[finite_cap]])
+    dconst = np.concatenate([-lp, hp[finite_cap]])
+    order = np.argsort(t)  # ties do not matter: f is continuous
+    t, dslope, dconst = t[order], dslope[order], dconst[order]
+    slope = -penalty + np.cumsum(dslope)
+    const = base + np.cumsum(dconst)
+    f = const + slope * t
+    hit = np.flatnonzero(f >= 0)
+    if hit.size:
+        j = int(hit[0])
+        c0, s0 = (base, -penalty) if j == 0 else (const[j - 1], slope[j - 1])
+        return float(-c0 / s0) if s0 > 0 else float(t[j])
+    # beyond the last breakpoint only uncapped leads still grow: sum their v exactly (no round-off)
+    c_end = base if t.size == 0 else float(const[-1])
+    s_end = -penalty + float(vp[~finite_cap].sum())
+    if s_end > 1e-12 * max(float(vp.sum()), 1.0):
+        return float(-c_end / s_end)
+    return None
+
+
+def price_leads(
+    p_convert: np.ndarray | Sequence[float],
+    costs: np.ndarray | Sequence[float] | float,
+    *,
+    target_margin: float | None = None,
+    target_profit: float | None = None,
+    r_high: float = 1.0,
+    r_low: float = 0.0,
+    caps: np.ndarray | Sequence[float] | float | None = None,
+    confidence: float | None = None,
+) -> LeadPricing:
+    """Per-lead prices that earn the target on average (or with a confidence).
+
+    Parameters
+    ----------
+    p_convert : array_like
+        Predicted probability that each lead is high quality.
+    costs : array_like or float
+        Generation cost of each lead (the price floor), >= 0.
+    target_margin, target_profit : float
+        Exactly one: batch margin (profit / revenue, < 1) or profit per lead.
+    r_high, r_low : float
+        Relative value of a high / low quality lead (only the ratio matters
+        without a confidence; ``r_high >= r_low >= 0``, ``r_high > 0``).
+    caps : array_like or float, optional
+        Willingness to pay per lead (NaN = no cap). A cap below cost is
+        raised to the cost (the floor wins) and counted in ``n_cap_below_cost``.
+    confidence : float, optional
+        Reach the target with this probability under grade settlement.
+
+    Raises
+    ------
+    UnreachableTargetError
+        When the caps keep batch revenue below what the target needs.
+    """
+    p = np.asarray(p_convert, dtype=float).ravel()
+    n = p.size
+    if n == 0:
+        raise PricingError("No leads to price: the batch is empty.")
+    if not np.all(np.isfinite(p)) or p.min() < 0 or p.max() > 1:
+        raise PricingError(
+            f"The 'p_convert' values must be probabilities in [0, 1]. Got {np.nanmin(p):g} to {np.nanmax(p):g} instead."
+        )
+    c = np.broadcast_to(np.asarray(costs, dtype=float), (n,)).astype(float)
+    if not np.all(np.isfinite(c)) or c.min() < 0:
+        raise PricingError("The 'costs' must be finite and >= 0.")
+    if not (math.isfinite(r_high) and math.isfinite(r_low) and r_high >= r_low >= 0 and r_high > 0):
+        raise PricingError(
+            f"Need r_high >= r_low >= 0 and r_high > 0. Got r_high={r_high!r}, r_low={r_low!r} instead."
+        )
+    if caps is None:
+        w = np.full(n, np.inf)
+    else:
+        w = np.broadcast_to(np.asarray(caps, dtype=float), (n,)).astype(float)
+        w = np.where(np.isnan(w), np.inf, w)
+        if w.min() < 0:
+            raise PricingError("The willingness-to-pay caps must be >= 0.")
+    below = w < c
+    hi = np.where(below, c, w)
+    if (target_margin is None) == (target_profit is None):
+        raise PricingError("Give exactly one of target_margin and target_profit.")
+    total_cost = float(c.sum())
+    if target_margin is not None:
+        mu = float(target_margin)
+        if not (math.isfinite(mu) and mu < 1):
+            raise PricingError(
+                f"The target margin must be below 1 (profit over revenue). Got {target_margin!r} instead."
+            )
+        need, kind, value = total_cost / (1 - mu), "margin", mu
+    else:
+        value = float(target_profit)
+        if not math.isfinite(value):
+            raise PricingError(f"The target profit must be finite. Got {target_profit!r} instead.")
+        need, kind = total_cost + n * value, "profit_per_lead"
+
+    v = r_low + (r_high - r_low) * p
+    pmf = None
+    penalty = 0.0
+    if confidence is not None:
+        pmf = poisson_binomial.pmf(p)
+        s_c = guaranteed_count(pmf, confidence)
+        penalty = max((r_high - r_low) * (float(p.sum()) - s_c), 0.0)
+    m = _smallest_root(v, c, hi, penalty, need)
+    if m is None:
+        reachable = float(hi.sum()) - 0.0
+        raise UnreachableTargetError(
+            f"No price reaches the target: it needs expected batch revenue {need:,.2f}, but the "
+            f"willingness-to-pay caps hold revenue to at most {reachable:,.2f}"
+            + (" at that confidence" if confidence is not None else "")
+            + f". Lower the target (the caps allow a margin of at most {1 - total_cost / reachable:.4g})"
+            " or raise the caps.",
+            lever="multiplier",
+        )
+    prices = np.minimum(np.maximum(m * v, c), hi)
+    revenue = float(prices.sum())
+    profit = revenue - total_cost
+    prob = None
+    if pmf is not None:
+        dr = m * (r_high - r_low)
+        s = np.arange(n + 1, dtype=float)
+        realised = revenue + dr * (s - float(p.sum()))
+        ok = (
+            (realised * (1 - value) >= total_cost * (1 - 1e-12))
+            if kind == "margin"
+            else (realised - total_cost >= n * value - 1e-9 * max(1.0, abs(need)))
+        )
+        prob = float(pmf[ok].sum())
+    return LeadPricing(
+        prices=prices,
+        costs=c,
+        multiplier=float(m),
+        expected_revenue=revenue,
+        expected_cost=total_cost,
+        expected_profit=profit,
+        margin=profit / revenue if revenue > 0 else None,
+        target=kind,
+        target_value=value,
+        confidence=None if confidence is None else float(confidence),
+        prob_target_met=prob,
+        n_floored=int(np.sum((m * v <= c) & ~below)),
+        n_capped=int(np.sum((m * v > hi) & ~below)),
+        n_cap_below_cost=int(below.sum()),
+    )
+
+
+def price_lead_table(
+    leads: pd.DataFrame,
+    *,
+    costs: Mapping[str, float] | None = None,
+    target_margin: float | None = None,
+    target_profit: float | None = None,
+    thresholds: Sequence[float] = DEFAULT_GRADES[0],
+    labels: Sequence[str] = DEFAULT_GRADES[1],
+    r_high: float = 1.0,
+    r_low: float = 0.0,
+    cap: float | None = None,
+    cap_column: str = "willingness_to_pay",
+    cost_column: str = "generation_cost",
+    confidence: float | None = None,
+) -> tuple[pd.DataFrame, LeadPricing]:
+    """Grade and price a lead table (needs ``p_convert``); adds ``grade`` and ``price``.
+
+    Each lead's generation cost (its price floor) is its ``cost_column`` value
+    when the table has one (empty cells fall back to the grade's cost), else
+    ``costs[grade]``. A ``cap_column`` in the table (if present) or ``cap``
+    gives the willingness to pay.
+    """
+    if "p_convert" not in leads.columns:
+        raise PricingError(
+            "The lead table has no 'p_convert' column: score the leads first (or add a column "
+            "'p_convert' with each lead's probability)."
+        )
+    p = leads["p_convert"].to_numpy(dtype=float)
+    grades = assign_grades(p, thresholds, labels)
+    lead_costs = pd.Series(grades).map(dict(costs or {})).to_numpy(dtype=float)
+    if cost_column in leads.columns:
+        own = leads[cost_column].to_numpy(dtype=float)
+        lead_costs = np.where(np.isnan(own), lead_costs, own)
+    if np.isnan(lead_costs).any():
+        missing = sorted(set(grades[np.isnan(lead_costs)]))
+        raise PricingError(
+            f"A generation cost is needed for every lead; none is given for grade(s) {missing}. "
+            f"Give the cost per grade (--c-high/--c-low) or a '{cost_column}' column."
+        )
+    caps: Any = cap
+    if cap_column in leads.columns:
+        caps = leads[cap_column].to_numpy(dtype=float)
+    result = price_leads(
+        p,
+        lead_costs,
+        target_margin=target_margin,
+        target_profit=target_profit,
+        r_high=r_high,
+        r_low=r_low,
+        caps=caps,
+        confidence=confidence,
+    )
+    out = leads.copy()
+    out["grade"] = grades.astype(str)
+    out["price"] = result.prices.round(2)
+    return out, result

@@ -1,0 +1,19 @@
+"""Analyses of public data sets: the Hillstrom e-mail experiment."""
+
+from typing import TYPE_CHECKING
+
+from leadlever._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from leadlever.simulations.datasets._hillstrom import (
+        ARMS,
+        CONTROL,
+        HILLSTROM_FILE,
+        ReplayResult,
+        campaign_effects,
+        load_hillstrom,
+        replay,
+        synthetic_experiment,
+    )
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)

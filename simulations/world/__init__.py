@@ -1,0 +1,24 @@
+"""The simulated Valiant world: channels with ground-truth response curves,
+leads with known conversion probabilities, weekly channel history.
+"""
+
+from typing import TYPE_CHECKING
+
+from leadlever._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from leadlever.simulations.world._channels import Channel, ValiantWorld, default_world
+    from leadlever.simulations.world._history import (
+        HISTORY_COLUMNS,
+        channel_economics,
+        simulate_channels,
+    )
+    from leadlever.simulations.world._leads import (
+        LEAD_COLUMNS,
+        MAX_DAYS_TO_CLOSE,
+        TRUE_COLUMNS,
+        sample_leads,
+        simulate_leads,
+    )
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)
