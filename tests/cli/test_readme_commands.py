@@ -1,13 +1,15 @@
-"""Every ``leadlever`` command README.md shows in a ``bash`` block runs and exits 0.
+"""Every ``leadlever`` command README.md and the documentation pages show in a ``bash``
+block runs and exits 0.
 
-The blocks are run in README order in one temporary folder, so files written by
+The blocks are run in one temporary folder, README first, then the pages of ``docs/`` in
+the site's order (``mkdocs.yml``), so files written by
 earlier commands (``leads.csv``, ``model.json``, ...) feed later ones; a
 ``cat > FILE <<'EOF'`` ... ``EOF`` here-document creates FILE as a user's shell
 would. A block preceded by ``<!-- not-run -->`` is skipped. ``leadlever demo`` is
 not re-run here: the shared ``demo_run`` fixture (tests/conftest.py) runs it for
 the demo tests. A second test checks that every command group and subcommand
 registered in the Typer app appears in those blocks, so the README stays a
-complete CLI reference.
+complete CLI reference (together with the pages).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from typer.testing import CliRunner
 from leadlever.cli import app
 
 README = REPO / "README.md"
+MKDOCS = REPO / "mkdocs.yml"
+NAV_PAGE = re.compile(r"^\s*-\s*[^:]+:\s*(\S+\.md)\s*$")
 NOT_RUN = "<!-- not-run -->"
 HEREDOC = re.compile(r"^cat\s+>\s*(\S+)\s+<<-?\s*['\"]?(\w+)['\"]?\s*$")
 
@@ -85,6 +89,25 @@ def readme_steps(markdown: str, *, runnable_only: bool = True) -> list[Step]:
     return steps
 
 
+def documentation() -> list[tuple[str, str]]:
+    """(name, markdown) of README.md and every page in mkdocs.yml's nav, in that order."""
+    pages = [m.group(1) for line in MKDOCS.read_text(encoding="utf-8").splitlines()
+             if (m := NAV_PAGE.match(line))]  # fmt: skip
+    assert pages, "mkdocs.yml lists no pages"
+    return [("README.md", README.read_text(encoding="utf-8"))] + [
+        (f"docs/{page}", (REPO / "docs" / page).read_text(encoding="utf-8")) for page in pages
+    ]
+
+
+def documented_steps(*, runnable_only: bool = True) -> list[tuple[str, Step]]:
+    """(file, step) of every documented command, in running order."""
+    return [
+        (name, step)
+        for name, text in documentation()
+        for step in readme_steps(text, runnable_only=runnable_only)
+    ]
+
+
 def registered_commands() -> list[tuple[str, ...]]:
     """Every command path of the Typer app: ('score', 'fit'), ('plan',), ('price',) ..."""
     paths: list[tuple[str, ...]] = []
@@ -113,20 +136,27 @@ def _is_command(argv: tuple[str, ...], path: tuple[str, ...], groups: set[str]) 
 
 
 def test_readme_extraction_finds_the_tour():
-    steps = readme_steps(README.read_text(encoding="utf-8"))
+    readme = [s.argv for s in readme_steps(README.read_text(encoding="utf-8")) if s.argv]
+    assert readme[0] == ("demo",) and ("examples", ".") in readme
+    steps = [s for _, s in documented_steps()]
     argvs = [s.argv for s in steps if s.argv]
     files = [s.path for s in steps if s.path]
-    assert ("simulate", "leads") == argvs[0][:2] or ("demo",) == argvs[0][:1]
     assert len(argvs) >= 25, argvs
     assert {"rules.toml", "team.csv", "costs.toml", "deals.toml"} <= set(files)
 
 
-def test_every_registered_command_is_in_the_readme():
-    argvs = [s.argv for s in readme_steps(README.read_text(encoding="utf-8"), runnable_only=False)]
+def test_every_docs_page_exists_and_is_in_the_nav():
+    listed = {name for name, _ in documentation()}
+    on_disk = {f"docs/{p.name}" for p in (REPO / "docs").glob("*.md")}
+    assert on_disk <= listed, f"pages missing from mkdocs.yml's nav: {on_disk - listed}"
+
+
+def test_every_registered_command_is_documented():
+    argvs = [s.argv for _, s in documented_steps(runnable_only=False)]
     paths = registered_commands()
     groups = {p[0] for p in paths if len(p) > 1}
     missing = [" ".join(p) for p in paths if not any(_is_command(a, p, groups) for a in argvs if a)]
-    assert not missing, f"commands not shown in any README bash block: {missing}"
+    assert not missing, f"commands not shown in any README or docs bash block: {missing}"
     assert len(paths) >= 20  # the walk found the app's commands
 
 
@@ -134,7 +164,7 @@ def test_readme_commands_run_in_order(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     ran = 0
-    for step in readme_steps(README.read_text(encoding="utf-8")):
+    for source, step in documented_steps():
         if step.path:
             Path(step.path).write_text(step.text, encoding="utf-8")
             continue
@@ -145,7 +175,7 @@ def test_readme_commands_run_in_order(tmp_path, monkeypatch):
             result = runner.invoke(app, list(step.argv))
         shown = "leadlever " + shlex.join(step.argv)
         assert result.exit_code == 0, (
-            f"README.md line {step.line}: `{shown}` exited {result.exit_code}:\n{result.output}"
+            f"{source} line {step.line}: `{shown}` exited {result.exit_code}:\n{result.output}"
         )
         assert "Traceback" not in result.output, shown
         ran += 1
