@@ -113,10 +113,10 @@ def test_nonlinear_truth_makes_linear_model_imperfect():
     assert 0.6 < auc_linear < auc_truth - 0.02
 
 
-def test_schema_matches_columns_and_readme():
+def test_schema_matches_columns_and_the_data_page():
     leads = simulate_leads(50, seed=1)
     assert list(leads.columns) == list(LEAD_COLUMNS) == LEAD_SCHEMA.names
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / "docs" / "data.md").read_text(encoding="utf-8")
     section = readme.split("<!-- lead-schema:start -->")[1].split("<!-- lead-schema:end -->")[0]
     documented = re.findall(r"^\| `([a-z0-9_]+)` \|", section, flags=re.M)
     assert documented == list(leads.columns)
