@@ -3,9 +3,10 @@
 Every notebook in ``notebooks/`` is executed with nbclient (kernel ``python3``,
 working directory ``notebooks/``), once with the shared data folder and once
 with ``LEADLEVER_SHARED_DATA`` pointing at a folder that does not exist, where
-the real-data cells must skip politely. The kernel gets this checkout first on
-``PYTHONPATH`` so the notebooks exercise the code under test (not some other
-installed copy).
+the real-data cells must skip politely. The kernel imports the installed
+``leadlever`` (this checkout, installed by ``pip install ".[test]"``); the
+repository root is not put on the path, where its ``leadlever/`` folder (the
+command line only) would hide the installed package.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ ids = [p.stem for p in NOTEBOOKS]
 
 def _env(shared_data: Path | None) -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["MPLBACKEND"] = "Agg"
     if shared_data is None:
         env.pop("LEADLEVER_SHARED_DATA", None)  # the notebooks fall back to <root>/../shared/data
