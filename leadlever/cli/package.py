@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from leadlever.cli._common import EXIT_USER_ERROR, echo_err, emit_json, handle_errors, print_table
+from leadlever.cli._solver_option import SolverOption, solver_setting
 
-__all__ = ["package_command", "Solver"]
-
-
-class Solver(StrEnum):
-    cbc = "cbc"
-    highs = "highs"
+__all__ = ["package_command"]
 
 
 @handle_errors
@@ -43,10 +38,7 @@ def package_command(
     id_col: Annotated[
         str, typer.Option("--id-col", help="Column with lead ids (row numbers if absent).")
     ] = "lead_id",
-    solver: Annotated[
-        Solver,
-        typer.Option("--solver", help="MILP solver: cbc (bundled) or highs (needs highspy)."),
-    ] = Solver.cbc,
+    solver: SolverOption = None,
     time_limit: Annotated[
         float | None,
         typer.Option(
@@ -75,7 +67,7 @@ def package_command(
     market = read_buyers(buyers)
     frame = read_table(scored)
     settings = PackagerSettings(
-        solver=solver.value,
+        **solver_setting(solver),
         time_limit=time_limit,
         on_infeasible="skip" if skip_infeasible else "report",
     )

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from leadlever.cli._common import emit_json, handle_errors, print_table
+from leadlever.cli._solver_option import SolverOption, solver_setting
 
-__all__ = ["plan", "Solver"]
-
-
-class Solver(StrEnum):
-    cbc = "cbc"
-    highs = "highs"
+__all__ = ["plan"]
 
 
 @handle_errors
@@ -45,7 +40,7 @@ def plan(
     timing_threshold: Annotated[
         float, typer.Option("--timing-threshold", help="... p_convert_180d below this.")
     ] = 0.05,
-    solver: Annotated[Solver, typer.Option("--solver", help="MILP solver.")] = Solver.cbc,
+    solver: SolverOption = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Solver seconds.")] = 5.0,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
@@ -62,7 +57,7 @@ def plan(
         horizon_weeks=horizon_weeks,
         fit_threshold=fit_threshold,
         timing_threshold=timing_threshold,
-        solver=solver.value,
+        **solver_setting(solver),
         time_limit=time_limit,
     )
     result = plan_actions(read_table(leads), consultants, settings)

@@ -44,11 +44,11 @@ from pathlib import Path
 import numpy as np
 import pulp
 
+from leadlever.optimisers._solvers import DEFAULT_SOLVER, make_solver, solver_bound
 from leadlever.optimisers.exceptions import NoPlanFoundError
 from leadlever.optimisers.packaging._buyers import Market
 from leadlever.optimisers.packaging._classes import LeadClasses, build_classes
 from leadlever.optimisers.packaging._ratings import certified_line, certified_windows
-from leadlever.optimisers.packaging._solver import available_solvers, cbc_bound, make_solver
 
 __all__ = [
     "LeadClasses",
@@ -57,7 +57,6 @@ __all__ = [
     "build_classes",
     "build_slots",
     "solve_model",
-    "available_solvers",
 ]
 
 logger = logging.getLogger(__name__)
@@ -262,7 +261,7 @@ def solve_model(
     slots: list[Slot],
     market: Market,
     *,
-    solver: str = "cbc",
+    solver: str = DEFAULT_SOLVER,
     time_limit: float | None = None,
     gap_rel: float = 1e-6,
     relax_counts: bool = False,
@@ -278,7 +277,8 @@ def solve_model(
     NoPlanFoundError
         When no integer-feasible solution was found (e.g. the time limit is too short).
     SolverError
-        When the solver is unavailable (HiGHS without ``highspy``).
+        When the solver is not installed (HiGHS without ``highspy``, CBC without a cbc
+        executable).
     """
     start = time.perf_counter()
     prob, x, z, u = _make_problem(classes, slots, market, relax=relax_counts)
@@ -288,16 +288,18 @@ def solve_model(
     with tempfile.TemporaryDirectory() as tmp:
         log_path = str(Path(tmp) / "cbc.log") if solver == "cbc" else None
         status = prob.solve(
-            make_solver(solver, time_limit, gap_rel, log_path, few_integers=relax_counts)
+            make_solver(
+                solver,
+                time_limit=time_limit,
+                gap_rel=gap_rel,
+                log_path=log_path,
+                few_integers=relax_counts,
+                warm_start=not relax_counts,
+            )
         )
         sol_status = prob.sol_status
         objective = float(pulp.value(prob.objective) or 0.0)
-        if solver == "cbc":
-            bound = cbc_bound(log_path, objective) if log_path else objective
-        else:
-            info = prob.solverModel.getInfo()
-            dual = abs(float(info.mip_dual_bound))  # HiGHS minimises -objective
-            bound = dual if np.isfinite(dual) else objective
+        bound = solver_bound(prob, solver, objective, log_path)
     seconds = time.perf_counter() - start
     if sol_status == pulp.LpSolutionOptimal and status == pulp.LpStatusOptimal:
         state = "optimal"

@@ -7,7 +7,9 @@ keeps supply, sharing, budget and the size maximum, then repairs each slot's
 model requirements (size minimum :math:`L_b z_s`, mean p
 :math:`\sum_c (p_c - m_b) x_{sc} \ge 0`, grade line
 :math:`\sum_c (p_c - \beta) x_{sc} \ge \alpha z_s`) with whole leads from the
-supply the rounding freed: add the most likely class with spare leads (when
+supply the rounding freed, or from the floored counts of cheaper exclusive
+slots not yet repaired (a higher price comes first; the cheaper slot repairs itself
+afterwards from what is left): add the most likely class with spare leads (when
 size and budget allow), or swap the least likely lead for it, or drop the least
 likely lead; a grade window's cap on a bundle's expected conversions
 (:func:`leadlever.optimisers.packaging._ratings.certified_windows`) is kept by dropping or swapping
@@ -146,7 +148,9 @@ def _violations(state: _State, s: int) -> tuple[bool, bool, bool, bool, bool]:
     return n < slot.min_leads * z, n > buyer.max_leads * z, p_bad, p_high, over
 
 
-def _repair_slot(state: _State, s: int, max_steps: int = 2_000) -> bool:
+def _repair_slot(
+    state: _State, s: int, later: list[int] | None = None, max_steps: int = 2_000
+) -> bool:
     slot = state.slots[s]
     buyer = state.market.buyers[slot.buyer]
     p, high = state.classes.p, state.classes.p_high
@@ -156,6 +160,24 @@ def _repair_slot(state: _State, s: int, max_steps: int = 2_000) -> bool:
         t for t in (buyer.min_mean_p, slot.line[1] if slot.line else None) if t is not None
     ]
     lowest = max(thresholds) if thresholds else 0.0
+    later = later or []
+    held_later = np.zeros(state.classes.n_classes, dtype=int)  # leads later slots hold
+    for t in later:
+        for c, k in state.f[t].items():
+            held_later[c] += k
+
+    def take(c: int) -> bool:
+        """Make one lead of class ``c`` addable to ``s``: from the spare supply, or by
+        returning one from a later (cheaper, not yet repaired) exclusive slot."""
+        if state.can_add(s, c):
+            return True
+        donor = next((t for t in later if state.f[t].get(c, 0) > 0), None)
+        if donor is None:
+            return False
+        state.remove(donor, c)  # exclusive: the lead returns to the spare supply
+        held_later[c] -= 1
+        return True
+
     for _ in range(max_steps):
         small, large, p_bad, p_high, over = _violations(state, s)
         if not (small or large or p_bad or p_high or over):
@@ -173,7 +195,7 @@ def _repair_slot(state: _State, s: int, max_steps: int = 2_000) -> bool:
                     for c in cand
                     if p[c] > better_than
                     and high[c] <= _cap + extra + 1e-12
-                    and state.can_add(s, int(c))
+                    and (held_later[c] > 0 or state.can_add(s, int(c)))
                 ),
                 None,
             )
@@ -184,12 +206,16 @@ def _repair_slot(state: _State, s: int, max_steps: int = 2_000) -> bool:
             if top is None:
                 return False
             lower = next(
-                (int(c) for c in cand[::-1] if high[c] < high[top] and state.can_add(s, int(c))),
+                (
+                    int(c)
+                    for c in cand[::-1]
+                    if high[c] < high[top] and (held_later[c] > 0 or state.can_add(s, int(c)))
+                ),
                 None,
             )
             state.remove(s, top)
             if n <= slot.min_leads * z:
-                if lower is None:
+                if lower is None or not take(lower):
                     return False
                 state.add(s, lower)
         elif large or over:
@@ -198,7 +224,7 @@ def _repair_slot(state: _State, s: int, max_steps: int = 2_000) -> bool:
             state.remove(s, worst)
         elif small:
             best = first_fit()
-            if best is None:
+            if best is None or not take(best):
                 return False
             state.add(s, best)
         else:  # p too low: add a likely lead, else swap, else drop an unlikely one
@@ -206,12 +232,19 @@ def _repair_slot(state: _State, s: int, max_steps: int = 2_000) -> bool:
             affordable = buyer.budget is None or (
                 state.spend(slot.buyer) + slot.price <= buyer.budget + 1e-9
             )
-            if best is not None and affordable and n < buyer.max_leads * z and p[best] > lowest:
+            if (
+                best is not None
+                and affordable
+                and n < buyer.max_leads * z
+                and p[best] > lowest
+                and take(best)
+            ):
                 state.add(s, best)
             elif (
                 worst is not None
                 and (swap := first_fit(extra=float(high[worst]), better_than=float(p[worst])))
                 is not None
+                and take(swap)
             ):
                 state.remove(s, worst)
                 state.add(s, swap)
@@ -281,8 +314,10 @@ def round_solution(
     if not solution.relaxed:
         return solution, solution.objective
     state = _State(solution, classes, slots, market)
-    for s in sorted(state.f, key=lambda s: -slots[s].price):
-        while state.z.get(s, 0) > 0 and not _repair_slot(state, s):
+    order = sorted(state.f, key=lambda s: -slots[s].price)
+    for i, s in enumerate(order):
+        later = [t for t in order[i + 1 :] if state.exclusive(t)]
+        while state.z.get(s, 0) > 0 and not _repair_slot(state, s, later):
             state.z[s] -= 1
             if state.z[s] == 0:
                 for c, k in list(state.f[s].items()):

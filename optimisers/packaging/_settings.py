@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from leadlever.engine.exceptions import ParameterError
+from leadlever.optimisers._solvers import DEFAULT_SOLVER, SOLVERS
 
 __all__ = ["PackagerSettings"]
 
@@ -18,8 +19,9 @@ class PackagerSettings:
 
     Parameters
     ----------
-    solver : {"cbc", "highs"}
-        CBC (bundled with PuLP) or HiGHS (needs ``highspy``).
+    solver : {"highs", "cbc"}
+        The MILP solver (:mod:`leadlever.optimisers._solvers`): HiGHS (the default) or CBC
+        (needs ``pip install "pulp[cbc]"``).
     time_limit : float, optional
         Seconds for the MILP solver; at the limit the best plan found is returned
         with status ``"feasible"`` and its gap.
@@ -57,7 +59,7 @@ class PackagerSettings:
         exact-class MILP is never below the greedy.
     """
 
-    solver: str = "cbc"
+    solver: str = DEFAULT_SOLVER
     time_limit: float | None = None
     formulation: str = "class"
     p_resolution: float | str | None = "auto"
@@ -77,9 +79,9 @@ class PackagerSettings:
         return self.formulation == "class" and self.p_resolution is not None
 
     def __post_init__(self) -> None:
-        if self.solver not in ("cbc", "highs"):
+        if self.solver not in SOLVERS:
             raise ParameterError(
-                f"The 'solver' parameter of PackagerSettings must be 'cbc' or 'highs'. "
+                f"The 'solver' parameter of PackagerSettings must be one of {SOLVERS}. "
                 f"Got {self.solver!r} instead."
             )
         if self.formulation not in _FORMULATIONS:

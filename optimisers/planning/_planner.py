@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from leadlever.optimisers._solvers import DEFAULT_SOLVER, SOLVERS
 from leadlever.optimisers.exceptions import PlannerError, ZeroCapacityError
 from leadlever.optimisers.planning._consultants import SENIORITY_LEVELS, load_consultants
 from leadlever.optimisers.planning._model import (
@@ -71,7 +72,8 @@ class PlannerSettings:
         Weeks of consultant capacity the plan books.
     fit_threshold, timing_threshold : float
         :math:`\\phi`, :math:`\\tau` of the low-fit-and-timing sell rule.
-    solver : {"cbc", "highs"}
+    solver : {"highs", "cbc"}
+        The MILP solver (:mod:`leadlever.optimisers._solvers`).
     time_limit : float
         Seconds for the MILP solver.
     gap_rel : float
@@ -91,7 +93,7 @@ class PlannerSettings:
     horizon_weeks: float = 1.0
     fit_threshold: float = 0.3
     timing_threshold: float = 0.05
-    solver: str = "cbc"
+    solver: str = DEFAULT_SOLVER
     time_limit: float = 5.0
     gap_rel: float = 1e-3
     exact_max_pairs: int = 400
@@ -104,7 +106,7 @@ class PlannerSettings:
             "horizon_weeks": self.horizon_weeks > 0,
             "fit_threshold": 0 <= self.fit_threshold <= 1,
             "timing_threshold": 0 <= self.timing_threshold <= 1,
-            "solver": self.solver in ("cbc", "highs"),
+            "solver": self.solver in SOLVERS,
             "time_limit": self.time_limit > 0,
             "gap_rel": 0 <= self.gap_rel < 1,
             "exact_max_pairs": self.exact_max_pairs >= 1,
