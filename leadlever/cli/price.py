@@ -18,7 +18,7 @@ from leadlever.cli._common import emit_json, fail, handle_errors
 __all__ = ["app"]
 
 app = typer.Typer(
-    help="Price leads: the two-grade profit formula, solve for a lever, per-lead prices."
+    help="Price leads: the two-class profit formula, solve for a lever, per-lead prices."
 )
 
 
@@ -83,13 +83,13 @@ def price(
     multiplier: MultOpt = 1.0,
     json_out: JsonOpt = False,
 ) -> None:
-    """Expected profit per lead and in total, margin and break-even p of the two-grade formula."""
-    from leadlever.pricing import TwoGradeLevers, evaluate
+    """Expected profit per lead and in total, margin and break-even p of the two-class formula."""
+    from leadlever.pricing import TwoClassLevers, evaluate
 
     if ctx.invoked_subcommand is not None:
         return
     lv = _levers(p=p, r_high=r_high, c_high=c_high, r_low=r_low, c_low=c_low)
-    result = evaluate(TwoGradeLevers(**lv, multiplier=multiplier, n=n))
+    result = evaluate(TwoClassLevers(**lv, multiplier=multiplier, n=n))
     if json_out:
         emit_json(result.to_dict())
         return
@@ -130,7 +130,7 @@ def solve(
     json_out: JsonOpt = False,
 ) -> None:
     """Solve for one lever so the formula reaches a target profit or margin (the other levers as given)."""
-    from leadlever.pricing import TwoGradeLevers, solve_lever
+    from leadlever.pricing import TwoClassLevers, solve_lever
 
     if sum(t is not None for t in (target_profit, target_total, target_margin)) != 1:
         fail("Give exactly one of --target-profit, --target-total and --target-margin.")
@@ -138,7 +138,7 @@ def solve(
     if lever.value == "p":
         lv["p"] = 0.0
     result = solve_lever(
-        TwoGradeLevers(**lv, multiplier=multiplier, n=n),
+        TwoClassLevers(**lv, multiplier=multiplier, n=n),
         lever.value,
         target_profit=target_profit,
         target_total=target_total,
@@ -202,11 +202,14 @@ def leads(
         float,
         typer.Option("--threshold", help="p_convert at or above which a lead is graded 'high'."),
     ] = 0.5,
-    r_high: Annotated[
-        float, typer.Option("--r-high", help="Relative value of a high-quality lead.")
+    weight_high: Annotated[
+        float,
+        typer.Option(
+            "--r-high", help="Relative weight of a high-quality lead (only the ratio matters)."
+        ),
     ] = 1.0,
-    r_low: Annotated[
-        float, typer.Option("--r-low", help="Relative value of a low-quality lead.")
+    weight_low: Annotated[
+        float, typer.Option("--r-low", help="Relative weight of a low-quality lead.")
     ] = 0.0,
     cap: Annotated[
         float | None,
@@ -232,8 +235,8 @@ def leads(
         target_margin=target_margin,
         target_profit=target_profit,
         thresholds=(threshold,),
-        r_high=r_high,
-        r_low=r_low,
+        weight_high=weight_high,
+        weight_low=weight_low,
         cap=cap,
         confidence=confidence,
     )
