@@ -102,33 +102,34 @@ def _run(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
 def to_jsonable(obj: Any) -> Any:
     """Convert numpy/pandas scalars and containers to JSON-safe Python objects.
 
-    Non-finite floats become ``null`` so the output is strict JSON.
+    Non-finite floats become ``null`` so the output is strict JSON. numpy and pandas are
+    not imported here: their objects exist only when a command has loaded them, and the
+    small commands (``price --json``) should not pay for the import.
     """
-    import numpy as np
-    import pandas as pd
-
+    np = sys.modules.get("numpy")
+    pd = sys.modules.get("pandas")
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple | set):
         return [to_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
+    if np is not None and isinstance(obj, np.ndarray):
         return [to_jsonable(v) for v in obj.tolist()]
-    if isinstance(obj, pd.DataFrame):
+    if pd is not None and isinstance(obj, pd.DataFrame):
         return [to_jsonable(r) for r in obj.to_dict(orient="records")]
-    if isinstance(obj, pd.Series):
+    if pd is not None and isinstance(obj, pd.Series):
         return to_jsonable(obj.to_dict())
-    if isinstance(obj, np.integer):
+    if np is not None and isinstance(obj, np.integer):
         return int(obj)
-    if isinstance(obj, np.floating | float):
+    if isinstance(obj, float) or (np is not None and isinstance(obj, np.floating)):
         value = float(obj)
         return value if math.isfinite(value) else None
-    if isinstance(obj, np.bool_):
+    if np is not None and isinstance(obj, np.bool_):
         return bool(obj)
-    if isinstance(obj, datetime | date | pd.Timestamp):
+    if isinstance(obj, datetime | date):  # pandas.Timestamp is a datetime
         return obj.isoformat()
     if isinstance(obj, Path):
         return str(obj)
-    if obj is pd.NA or obj is pd.NaT:
+    if pd is not None and (obj is pd.NA or obj is pd.NaT):
         return None
     return obj
 
