@@ -20,5 +20,6 @@ if TYPE_CHECKING:
         sample_leads,
         simulate_leads,
     )
+    from leadlever.simulations.world._timing import TIMING_LAW, TimingLaw
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)

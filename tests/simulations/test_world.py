@@ -62,6 +62,26 @@ def test_realised_conversion_matches_true_probability():
     assert 0.15 < realised / n < 0.40
 
 
+def test_days_to_placement_follow_the_timing_law():
+    """The sampled days of converting leads match the one timing law the campaign and the
+    timing tests use: empirical P(T <= t) against the law's mean CDF, within 4 s.e."""
+    from leadlever.simulations.world import TIMING_LAW
+
+    df = simulate_leads(20_000, seed=4)
+    will = df["true_will_convert"] == 1
+    days = df.loc[will, "true_days_to_convert"].to_numpy()
+    eta = TIMING_LAW.linear_predictor(
+        df.loc[will, "skills_match"], df.loc[will, "downloads"],
+        df.loc[will, "days_since_last_activity"],
+    )  # fmt: skip
+    scale = TIMING_LAW.scale(eta)
+    for t in (15, 45, 90, 180):
+        expected = float(np.mean(TIMING_LAW.cdf(t, scale)))
+        se = np.sqrt(expected * (1 - expected) / days.size)
+        assert abs(float(np.mean(days <= t)) - expected) < 4 * se
+    assert TIMING_LAW.survival(60.0) == pytest.approx(np.exp(-1.0))  # t = base scale
+
+
 def test_outcomes_are_censored_consistently():
     leads = simulate_leads(20_000, seed=4)
     obs = pd.Timestamp(default_world().observation_date)
