@@ -170,7 +170,7 @@ def grade_bundle(p: np.ndarray | list[float], scale: GradeScale | None = None) -
     arr = np.asarray(p, dtype=float)
     expected = float(arr.sum())
     k = promised_conversions(expected, scale)
-    guarantee = float(poisson_binomial.sf(k, arr)) if arr.size else 0.0
+    guarantee = float(poisson_binomial.sf(k - 1, arr)) if arr.size else 0.0  # P(S >= k)
     return BundleGrade(arr.size, expected, int(k), guarantee, scale.grade_of(guarantee))
 
 
