@@ -17,8 +17,9 @@ and the expected in-house value
 .. math:: V = p_{convert}\, K - c_h\, E[h]
 
 with commission :math:`K = r\,E[S]` and delivery cost at hourly rate :math:`c_h`.
-Each criterion also gets a letter grade A-E from the quintiles of the fitted
-history (A = best fifth; for effort, A = least effort).
+Each criterion also gets a letter tier A-E from the quintiles of the fitted
+history (A = best fifth; for effort, A = least effort), in the profile columns
+``grade_<criterion>`` (the column names users' files know).
 
 The bundle is saved as one versioned JSON file (never pickle); settings
 (commission rate, hourly rate, horizons, target roles) can be changed at
@@ -59,7 +60,7 @@ __all__ = [
     "QualificationBundle",
     "FitReport",
     "load_bundle",
-    "letter_grades",
+    "criterion_tiers",
     "active_leads",
     "PROFILE_CONTEXT",
     "CRITERIA",
@@ -159,8 +160,10 @@ class QualificationSettings:
         return cls(**data)
 
 
-def letter_grades(values, cuts, higher_is_better: bool = True) -> pd.Categorical:
-    """Grades A-E from four ascending quintile cut points (A = best fifth)."""
+def criterion_tiers(values, cuts, higher_is_better: bool = True) -> pd.Categorical:
+    """Letter tiers A-E of a criterion from its four ascending quintile cut points (A = best
+    fifth). Relative to the fitted history, unlike the score bands of
+    :func:`leadlever.engine.scoring.letter_tiers`."""
     idx = np.searchsorted(
         np.asarray(cuts, dtype=float), np.asarray(values, dtype=float), side="right"
     )
@@ -222,7 +225,7 @@ class QualificationBundle:
     resale: ResaleModel
     fit: FitModel
     settings: QualificationSettings = field(default_factory=QualificationSettings)
-    grade_cuts: dict[str, list[float]] = field(default_factory=dict)
+    criterion_cuts: dict[str, list[float]] = field(default_factory=dict)
     report: FitReport | None = None
     model_version: str = ""
 
@@ -269,9 +272,9 @@ class QualificationBundle:
         with np.errstate(divide="ignore", invalid="ignore"):
             out["expected_roi"] = np.where(cost > 0, p * commission / cost, np.inf)
         for name, (col, higher) in CRITERIA.items():
-            if col in out.columns and name in self.grade_cuts:
-                out[f"grade_{name}"] = letter_grades(
-                    out[col].to_numpy(), self.grade_cuts[name], higher
+            if col in out.columns and name in self.criterion_cuts:
+                out[f"grade_{name}"] = criterion_tiers(
+                    out[col].to_numpy(), self.criterion_cuts[name], higher
                 )
         return out.reset_index(drop=True)
 
@@ -282,7 +285,7 @@ class QualificationBundle:
             {
                 "model_version": self.model_version,
                 "settings": self.settings.to_dict(),
-                "grade_cuts": self.grade_cuts,
+                "grade_cuts": self.criterion_cuts,  # the file key stays
                 "report": None if self.report is None else self.report.to_dict(),
                 "models": {
                     "conversion": conversion_to_json(self.conversion),
@@ -323,7 +326,7 @@ class QualificationBundle:
                 resale=ResaleModel.from_dict(m["resale"]),
                 fit=FitModel.from_dict(m["fit"]),
                 settings=QualificationSettings.from_dict(data["settings"]),
-                grade_cuts={k: list(v) for k, v in data["grade_cuts"].items()},
+                criterion_cuts={k: list(v) for k, v in data["grade_cuts"].items()},
                 report=None if rep is None else FitReport(**rep),
                 model_version=str(data["model_version"]),
             )

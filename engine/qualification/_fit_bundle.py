@@ -204,7 +204,7 @@ def fit_bundle(
     ).hexdigest()[:8]
     bundle.model_version = f"q{stamp}-{digest}"
     prof = bundle.profile(frame.loc[closed])
-    bundle.grade_cuts = {
+    bundle.criterion_cuts = {
         name: np.quantile(prof[col].to_numpy(dtype=float), [0.2, 0.4, 0.6, 0.8]).tolist()
         for name, (col, _) in CRITERIA.items()
         if col in prof.columns

@@ -49,9 +49,9 @@ if TYPE_CHECKING:
     from leadlever.engine.scoring._tiers import (
         FUNNEL_CUTOFFS,
         FUNNEL_LABELS,
-        GRADE_CUTOFFS,
+        LETTER_CUTOFFS,
         funnel_tiers,
-        letter_grades,
+        letter_tiers,
         quantile_tiers,
         score_from_p,
     )

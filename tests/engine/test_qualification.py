@@ -13,7 +13,7 @@ from leadlever.engine.exceptions import InputFileError, ModelFileError, Paramete
 from leadlever.engine.qualification._bundle import (
     QualificationBundle,
     QualificationSettings,
-    letter_grades,
+    criterion_tiers,
     load_bundle,
 )
 
@@ -62,7 +62,7 @@ def test_grades_are_quintiles_of_the_history(fitted):
     a = prof.loc[prof["grade_delivery"] == "A", "expected_effort_hours"].max()
     e = prof.loc[prof["grade_delivery"] == "E", "expected_effort_hours"].min()
     assert a < e
-    assert list(letter_grades([0, 1, 2, 3, 4], [0.5, 1.5, 2.5, 3.5])) == list("EDCBA")
+    assert list(criterion_tiers([0, 1, 2, 3, 4], [0.5, 1.5, 2.5, 3.5])) == list("EDCBA")
 
 
 def test_report_has_held_out_metrics_per_model(fitted):
