@@ -41,7 +41,7 @@ ROLES = [
     "product_manager",
 ]
 CITIES = ["London", "Berlin", "Paris", "Warsaw", "Munich", "Amsterdam", "Lisbon", "Manchester"]
-GRADES = ["AAA", "AA", "A", "BBB", "BB", "B"]
+RATINGS = ["AAA", "AA", "A", "BBB", "BB", "B"]
 
 
 def make_leads(n: int, seed: int):

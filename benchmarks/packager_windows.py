@@ -64,9 +64,11 @@ def main() -> None:
             "milp_line_only_profit": line.profit,
             "windows_over_greedy": round(win.profit / (revenue - cost), 4),
             "line_only_over_greedy": round(line.profit / (revenue - cost), 4),
-            "graded_bundles_windows": [b.grade for b in win.bundles if b.buyer == "graded-sourcer"],
+            "graded_bundles_windows": [
+                b.rating for b in win.bundles if b.buyer == "graded-sourcer"
+            ],
             "graded_bundles_line_only": [
-                b.grade for b in line.bundles if b.buyer == "graded-sourcer"
+                b.rating for b in line.bundles if b.buyer == "graded-sourcer"
             ],
             "partners_served_windows": len({b.buyer for b in win.bundles}),
             "violations": len(plan_violations(win.bundles, pool, market)),

@@ -10,10 +10,10 @@ if TYPE_CHECKING:
     from leadlever.optimisers.packaging._packager import PackagerSettings, package, prepare_leads
     from leadlever.optimisers.packaging._ratings import (
         NOT_RATED,
-        GradeScale,
+        RatingScale,
         certified_line,
         certified_windows,
-        grade_bundle,
+        rate_bundle,
     )
     from leadlever.optimisers.packaging._result import (
         Bundle,

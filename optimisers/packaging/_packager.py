@@ -216,7 +216,7 @@ def package(
     leads : DataFrame or LeadPool
         Any table with a probability column (``prob_col``), or a prepared pool.
     market : Market
-        Buyers and grade scale (:func:`leadlever.optimisers.packaging._buyers.read_buyers`).
+        Buyers and rating scale (:func:`leadlever.optimisers.packaging._buyers.read_buyers`).
     prob_col, cost_col, id_col : str
         Column names; without ``cost_col`` every lead costs 0; without ``id_col`` in the
         table, leads are numbered from 1.

@@ -5,13 +5,13 @@ the lead counts :math:`x_{sc}` (and shared pools :math:`u_c`) are fractions.
 :func:`round_solution` rounds them down, :math:`\lfloor x_{sc} \rfloor`, which
 keeps supply, sharing, budget and the size maximum, then repairs each slot's
 model requirements (size minimum :math:`L_b z_s`, mean p
-:math:`\sum_c (p_c - m_b) x_{sc} \ge 0`, grade line
+:math:`\sum_c (p_c - m_b) x_{sc} \ge 0`, rating line
 :math:`\sum_c (p_c - \beta) x_{sc} \ge \alpha z_s`) with whole leads from the
 supply the rounding freed, or from the floored counts of cheaper exclusive
 slots not yet repaired (a higher price comes first; the cheaper slot repairs itself
 afterwards from what is left): add the most likely class with spare leads (when
 size and budget allow), or swap the least likely lead for it, or drop the least
-likely lead; a grade window's cap on a bundle's expected conversions
+likely lead; a rating window's cap on a bundle's expected conversions
 (:func:`leadlever.optimisers.packaging._ratings.certified_windows`) is kept by dropping or swapping
 down the most likely lead, and no repair adds a lead that would break it. A
 last pass tops every slot up with spare leads that fit and pay. A slot it cannot repair loses one
@@ -185,7 +185,7 @@ def _repair_slot(
         z = state.z[s]
         held = [c for c, k in state.f[s].items() if k > 0]
         n, _, high_sum = state.sums(s)
-        # room under a grade window's cap on expected conversions (p_high sums)
+        # room under a rating window's cap on expected conversions (p_high sums)
         cap = np.inf if slot.window is None else slot.window[1] * z - high_sum
 
         def first_fit(extra: float = 0.0, better_than: float = -1.0, _cap: float = cap):
@@ -258,7 +258,7 @@ def _repair_slot(
 def _top_up(state: _State, s: int) -> None:
     """Fill a repaired slot with spare leads that add profit (cheapest, then most likely).
 
-    Each class adds as many leads as size, budget, mean p, grade line, window cap and
+    Each class adds as many leads as size, budget, mean p, rating line, window cap and
     supply allow (the slot's sums are kept up to date, so every check is O(1)).
     """
     z = state.z.get(s, 0)

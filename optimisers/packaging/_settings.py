@@ -32,7 +32,7 @@ class PackagerSettings:
         range of ``p`` among eligible leads (``None``: one class per lead, exact but
         only for small tables). ``"auto"`` takes the finest of 0.01, 0.02, 0.05 and 0.1
         that keeps the classes within ``max_classes`` (0.1 when even that exceeds it):
-        fine bands for small tables, where narrow classes cost nothing and grade windows
+        fine bands for small tables, where narrow classes cost nothing and rating windows
         need them, coarse ones at marketplace scale.
     max_classes : int
         Class budget of ``p_resolution="auto"``.
@@ -53,9 +53,9 @@ class PackagerSettings:
         class formulation only; exact for the class model).
     greedy_fallback : bool
         Also build the greedy plan (:mod:`leadlever.optimisers.packaging._greedy`) and keep it when it
-        earns more. The MILP enforces grade requirements through a sufficient (conservative)
-        linear condition, so on small bundles with grade requirements the greedy, which
-        checks the exact grade, can occasionally do better; without grade requirements the
+        earns more. The MILP enforces rating requirements through a sufficient (conservative)
+        linear condition, so on small bundles with rating requirements the greedy, which
+        checks the exact rating, can occasionally do better; without rating requirements the
         exact-class MILP is never below the greedy.
     """
 

@@ -76,10 +76,10 @@ def packaging_step(ctx: DemoContext) -> Section:
         conversions = "conversion" if b.promised == 1 else "conversions"
         lines.append(
             f"  {b.package_id:<20} {b.n_leads:>4} leads, mean p {b.mean_p:.3f}, promise >= "
-            f"{b.promised} {conversions} with P = {b.guarantee:.2%} -> grade {b.grade}, "
+            f"{b.promised} {conversions} with P = {b.guarantee:.2%} -> grade {b.rating}, "
             f"{b.price_per_lead:,.2f} EUR per lead, {b.price:,.0f} EUR"
         )
-    if any(b.grade == "NR" for b in result.bundles):
+    if any(b.rating == "NR" for b in result.bundles):
         lines.append(
             "  (NR = not rated: the promise holds with less than the lowest grade's probability; "
             "sold only to partners that ask for no grade)"

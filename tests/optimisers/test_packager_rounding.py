@@ -133,7 +133,7 @@ def test_column_pruning_keeps_the_class_model_optimum(seed):
     for c, b in zip(*np.nonzero(classes.eligible & ~keep), strict=True):
         buyer = market.buyers[b]
         mates = classes.eligible[:, b] & (classes.cost <= classes.cost[c])
-        if buyer.min_mean_p is not None or buyer.min_grade is not None:
+        if buyer.min_mean_p is not None or buyer.min_rating is not None:
             mates &= classes.p >= classes.p[c]
         mates[c] = False
         assert classes.count[mates].sum() >= demand
@@ -142,9 +142,9 @@ def test_column_pruning_keeps_the_class_model_optimum(seed):
 
 
 @settings(max_examples=15, deadline=None)
-@given(seed=st.integers(0, 10_000), n=st.integers(3, 10), grades=st.booleans())
-def test_relaxed_plans_meet_requirements_and_beat_greedy(seed, n, grades):
-    frame, market = tiny_instance(seed, n=n, grades=grades)
+@given(seed=st.integers(0, 10_000), n=st.integers(3, 10), ratings=st.booleans())
+def test_relaxed_plans_meet_requirements_and_beat_greedy(seed, n, ratings):
+    frame, market = tiny_instance(seed, n=n, ratings=ratings)
     cfg = PackagerSettings(p_resolution=0.1, relax_counts=True, on_infeasible="skip")
     result = package(frame, market, cost_col="cost", settings=cfg)
     if result.status == "infeasible":

@@ -57,7 +57,7 @@ def test_milp_grades_bundles_of_unlikely_leads():
         assert result.status == "optimal"
         assert plan_violations(result.bundles, pool, market) == []
         graded = [g for g in result.bundles if g.buyer == "graded"]
-        assert len(graded) == 2 and all(g.grade in ("BBB", "BB", "B") for g in graded)
+        assert len(graded) == 2 and all(g.rating in ("BBB", "BB", "B") for g in graded)
         # a graded bundle below the certified line can only come from a window
         a, b, _ = certified_line("B", 40, 90, market.scale)
         below_line += sum(g.expected_conversions < a + b * g.n_leads for g in graded)
