@@ -199,6 +199,7 @@ def multiplier_for_confidence(
             "profit_total",
             float(target_total),
         )
+    # scale 0 divides by zero; np.where gives those counts 0 or inf explicitly
     with np.errstate(divide="ignore", invalid="ignore"):
         m_s = np.where(scale > 0, np.maximum(need / scale, 0.0), np.where(need <= 0, 0.0, np.inf))
     order = np.argsort(m_s, kind="stable")

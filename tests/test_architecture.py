@@ -311,3 +311,44 @@ def test_ruff_lint_and_format_clean():
         ["ruff", "format", "--check", "."], cwd=REPO, capture_output=True, text=True
     )
     assert fmt.returncode == 0, fmt.stdout[-3000:]
+
+
+SILENCERS = {"simplefilter", "filterwarnings", "errstate", "catch_warnings"}
+
+
+def _silencing_calls(tree):
+    """(line, name, inside a function) of warning filters and numpy errstate blocks."""
+    out = []
+
+    def walk(node, in_function):
+        for child in ast.iter_child_nodes(node):
+            inside = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
+            if isinstance(child, ast.Call):
+                name = getattr(child.func, "attr", getattr(child.func, "id", ""))
+                if name in SILENCERS:
+                    out.append((child.lineno, name, in_function))
+            walk(child, inside)
+
+    walk(tree, False)
+    return out
+
+
+def test_every_silenced_warning_says_why_and_none_is_global():
+    """A warning filter or np.errstate carries a comment (its line, the three above or the
+    two below);
+    library code sets no filter at import time."""
+    bad = []
+    for _, (path, tree) in MODULES.items():
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for line, name, in_function in _silencing_calls(tree):
+            context = lines[max(0, line - 4) : line + 2]
+            if not any("#" in text for text in context):
+                bad.append(f"{path.relative_to(REPO)}:{line} {name} without a reason")
+            if not in_function and name in {"simplefilter", "filterwarnings"}:
+                bad.append(f"{path.relative_to(REPO)}:{line} global warning filter")
+    assert not bad, bad
+
+
+def test_silenced_warning_check_sees_a_bare_filter():
+    tree = ast.parse("import warnings\nwarnings.simplefilter('ignore')\n")
+    assert _silencing_calls(tree) == [(2, "simplefilter", False)]

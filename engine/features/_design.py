@@ -53,11 +53,12 @@ def _raw(frame: pd.DataFrame, term: str) -> np.ndarray:
         a, b = rest.split("/")
         num = pd.to_numeric(frame[a], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         den = pd.to_numeric(frame[b], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):  # x/0: made NaN on the next line
             out = num / den
         out[~np.isfinite(out)] = np.nan
         return out
     x = pd.to_numeric(frame[rest], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    # log/sqrt of values outside the domain give NaN (missing), as the feature builder wants
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind == "log1p":
             return np.log1p(np.maximum(x, 0.0))

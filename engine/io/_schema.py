@@ -233,7 +233,7 @@ def _check_range(values: pd.Series, spec: ColumnSpec, source: str | None) -> Non
     arr = values.to_numpy(dtype=float)
     low = spec.min if spec.min is not None else -np.inf
     high = spec.max if spec.max is not None else np.inf
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"):  # missing values (NaN) are checked apart
         bad = (arr < low) | (arr > high)
     if not bad.any():
         return

@@ -269,6 +269,7 @@ class QualificationBundle:
         out["p_fit"] = p_fit
         out["expected_resale_value"] = self.resale.predict(p, p_fit)
         out["expected_value"] = p * commission - cost
+        # zero delivery cost divides by zero; np.where makes those leads inf
         with np.errstate(divide="ignore", invalid="ignore"):
             out["expected_roi"] = np.where(cost > 0, p * commission / cost, np.inf)
         for name, (col, higher) in CRITERIA.items():

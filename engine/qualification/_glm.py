@@ -96,6 +96,9 @@ class GLMModel:
     def _glm_fit(self, sm, Z, y, family):
         from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
+        # record statsmodels' warnings to detect a bad fit: a non-converged or separated fit
+        # is refitted with a ridge penalty and says so in one warning below; a clean fit
+        # drops them (nothing is wrong with it)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:

@@ -148,6 +148,7 @@ def lead_economics(
     )
     cost = effort_hours * costs.hourly_rate + legal + costs.admin_overhead + acquisition
     revenue = p * commission
+    # zero cost or revenue divides by zero; np.where gives those leads inf / -inf instead
     with np.errstate(divide="ignore", invalid="ignore"):
         roi = np.where(cost > 0, revenue / cost, np.inf)
         margin = np.where(revenue > 0, (revenue - cost) / revenue, -np.inf)

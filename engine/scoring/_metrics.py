@@ -185,7 +185,7 @@ def reliability_table(y: Any, p: Any, bins: int = 10) -> pd.DataFrame:
     count = np.bincount(idx, minlength=bins)
     sum_p = np.bincount(idx, weights=p, minlength=bins)
     sum_y = np.bincount(idx, weights=y, minlength=bins)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):  # empty bins give NaN rates, by design
         return pd.DataFrame(
             {
                 "bin_low": np.arange(bins) / bins,

@@ -63,7 +63,7 @@ class Criterion:
             hit = (text == self.value).fillna(False).to_numpy(dtype=bool)
             return (hit if self.op == "==" else ~hit) & present
         x = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"):  # comparisons with NaN (missing) are False
             if self.op == "between":
                 lo, hi = self.value
                 out = (x >= lo) & (x <= hi)

@@ -56,6 +56,8 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        # record every warning so a command prints LeadLever's own once each, as one readable
+        # line on stderr (_print_notes), instead of Python's file-and-line format
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:

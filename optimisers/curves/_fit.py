@@ -228,6 +228,7 @@ def fit_curve(
     sst = float(np.sum((y - y.mean()) ** 2))
     dof = max(x.size - p, 1)
     jac = best.jac
+    # a flat direction makes J'J singular: pinv gives it a huge variance, which is the answer
     with np.errstate(all="ignore"):
         cov = np.linalg.pinv(jac.T @ jac) * (2.0 * best.cost / dof)
     se_theta = np.sqrt(np.clip(np.diag(cov), 0, None))

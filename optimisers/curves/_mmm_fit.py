@@ -175,6 +175,7 @@ def fit_additive(
     if best is None:
         raise CurveFitError("The joint curve fit did not converge from any start.")
     dof = max(n - best.x.size, 1)
+    # a flat direction makes J'J singular: pinv gives it a huge variance, which is the answer
     with np.errstate(all="ignore"):
         cov = np.linalg.pinv(best.jac.T @ best.jac) * (2 * best.cost / dof)
     se = np.sqrt(np.clip(np.diag(cov), 0, None))

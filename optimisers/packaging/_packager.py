@@ -144,7 +144,7 @@ def prepare_leads(
             eligible[:, b] &= match
         for crit, (lo, hi) in buyer.bounds.items():
             v = data[crit].to_numpy(dtype=float)
-            with np.errstate(invalid="ignore"):
+            with np.errstate(invalid="ignore"):  # NaN (missing) fails every bound, as documented
                 ok = np.isfinite(v)
                 if lo is not None:
                     ok &= v >= lo

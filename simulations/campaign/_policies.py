@@ -116,7 +116,7 @@ class _ChunkBandit(_LogPolicy):
     def _roi_stats(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         x = np.array(self.spend)
         y = np.array(self.value)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore"):  # no spend: ROI NaN, skipped below
             roi = np.where(x > 0, y / np.where(x > 0, x, 1.0), np.nan)
         n = np.sum(np.isfinite(roi), axis=0)
         sx = x.sum(axis=0)

@@ -34,7 +34,9 @@ BANK = (
 @pytest.fixture(scope="module")
 def fitted(sim_closed):
     X = features(sim_closed)
-    with warnings.catch_warnings():
+    with (
+        warnings.catch_warnings()
+    ):  # the simulated table warns (ids, collinear dummies); not under test
         warnings.simplefilter("ignore")
         model = ConversionModel(cv=3).fit(X, sim_closed["converted"])
     return model, X, sim_closed
@@ -150,7 +152,9 @@ def test_preprocessing_sentinels_dates_binary_drop():
 
 def test_fit_and_evaluate_oof_on_simulated(sim_closed):
     table = features(sim_closed).assign(converted=sim_closed["converted"])
-    with warnings.catch_warnings():
+    with (
+        warnings.catch_warnings()
+    ):  # the simulated table warns (ids, collinear dummies); not under test
         warnings.simplefilter("ignore")
         model, report = fit_and_evaluate(table, "converted", cv=3)
     d = report.to_dict()
@@ -180,7 +184,7 @@ def test_fit_and_evaluate_oof_on_simulated(sim_closed):
 )
 def test_small_bank_csv_out_of_fold():
     table = read_table(BANK)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # the bank file's data notices are not under test here
         warnings.simplefilter("ignore")
         _, report = fit_and_evaluate(table, "y", cv=5, drop=["duration"], sentinels={"pdays": [-1]})
     d = report.to_dict()

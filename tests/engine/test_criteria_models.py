@@ -90,7 +90,7 @@ def test_resale_model_recovers_the_price_formula():
 def test_glm_falls_back_to_ridge_on_separation():
     x = np.linspace(-1, 1, 200)
     frame = pd.DataFrame({"x": x})
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught:  # the test inspects the warning
         warnings.simplefilter("always")
         model = GLMModel(family="binomial", terms=["x"]).fit(frame, (x > 0).astype(float))
     assert np.all(np.isfinite(model.coef_))
