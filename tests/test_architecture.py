@@ -352,3 +352,31 @@ def test_every_silenced_warning_says_why_and_none_is_global():
 def test_silenced_warning_check_sees_a_bare_filter():
     tree = ast.parse("import warnings\nwarnings.simplefilter('ignore')\n")
     assert _silencing_calls(tree) == [(2, "simplefilter", False)]
+
+
+def test_scoring_a_saved_model_loads_no_fitting_library(tmp_path):
+    """``leadlever score apply`` reads a model and scores: statsmodels and scipy (the
+    fitting code, seconds to import) stay unloaded."""
+    import numpy as np
+    import pandas as pd
+
+    from leadlever.engine.scoring import ConversionModel
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=400)
+    frame = pd.DataFrame({"x": x, "city": rng.choice(["a", "b"], 400)})
+    y = (rng.random(400) < 1 / (1 + np.exp(-x))).astype(int)
+    path = tmp_path / "model.json"
+    ConversionModel(cv=2).fit(frame, y).save(path)
+    frame.to_csv(tmp_path / "leads.csv", index=False)
+    code = (
+        "import json, sys\n"
+        "import pandas as pd\n"
+        "from leadlever.engine.scoring import ConversionModel\n"
+        f"model = ConversionModel.load({str(path)!r})\n"
+        f"scored = model.score_table(pd.read_csv({str(tmp_path / 'leads.csv')!r}))\n"
+        "loaded = sorted({m.split('.')[0] for m in sys.modules} & {'statsmodels', 'scipy'})\n"
+        "print(json.dumps({'loaded': loaded, 'n': len(scored)}))\n"
+    )
+    result = _fresh_python(code)
+    assert result == {"loaded": [], "n": 400}

@@ -27,7 +27,6 @@ from leadlever.engine.features._preprocessing import Preprocessor
 from leadlever.engine.io._persist import load_versioned, save_versioned
 from leadlever.engine.io._schema import coerce_binary
 from leadlever.engine.scoring._calibration import CALIBRATION_METHODS, Calibrator
-from leadlever.engine.scoring._logistic import FALLBACK_ALPHA, diagnose_design, fit_logistic
 from leadlever.engine.scoring._model_io import (
     MODEL_FORMAT,
     MODEL_HINT,
@@ -39,7 +38,7 @@ from leadlever.engine.scoring._reasons import group_contributions, group_importa
 from leadlever.engine.scoring._tiers import check_cutoffs, funnel_tiers, score_from_p
 from leadlever.engine.stats._cv import stratified_kfold
 
-__all__ = ["ConversionModel", "DataQualityWarning", "FALLBACK_ALPHA"]
+__all__ = ["ConversionModel", "DataQualityWarning"]
 
 logger = logging.getLogger(__name__)
 
@@ -231,6 +230,10 @@ class ConversionModel:
 
     def _diagnose(self, Z: np.ndarray, y: np.ndarray) -> float:
         """Detect collinearity and (quasi-)separation; return the penalty to use."""
+        # the fitting code (statsmodels, ~2 s to import) loads only to fit: scoring a saved
+        # model (leadlever score apply) never needs it
+        from leadlever.engine.scoring._logistic import FALLBACK_ALPHA, diagnose_design
+
         kinds = {p["name"]: p["kind"] for p in self.preprocessor_.plans_}
         indicator = np.array(
             [
@@ -256,6 +259,8 @@ class ConversionModel:
     def _fit_glm(
         self, Z: np.ndarray, y: np.ndarray, alpha: float, start: np.ndarray | None = None
     ) -> tuple[np.ndarray, float]:
+        from leadlever.engine.scoring._logistic import fit_logistic  # see _diagnose
+
         coef, intercept, used = fit_logistic(
             Z, y, alpha=alpha, l1_ratio=float(self.l1_ratio), start=start
         )
