@@ -138,10 +138,12 @@ def make_solver(
     log_path : str, optional
         CBC only: where CBC writes its log (:func:`solver_bound` reads its bound there).
     few_integers : bool
-        CBC only: the model has few integer variables (the packager's continuous-count
-        model). CBC then runs without cuts, primal heuristics, MIP preprocessing and
-        strong branching, which cost more than they save on such models
-        (``benchmarks/packager.py``: 11.8 s -> 6.4 s on 8 instances).
+        The model has few integer variables (the packager's continuous-count model, about
+        30 integers among 12,000 columns). HiGHS then runs without presolve and CBC without
+        cuts, primal heuristics, MIP preprocessing and strong branching: on such models they
+        cost more than they save (``benchmarks/packager.py``, 8 instances of 200,000 leads:
+        HiGHS 14.3 s -> 8.8 s of solver time in total, the slowest 6.4 s -> 2.7 s; CBC
+        11.8 s -> 6.4 s).
     warm_start : bool
         CBC only: start from the variables' initial values (the packager's per-lead model
         starts from the empty plan, always feasible, so a time limit never ends
@@ -155,7 +157,8 @@ def make_solver(
     import pulp
 
     if name == "highs":
-        solver = pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=gap_rel, threads=1)
+        tuning = {"presolve": "off"} if few_integers else {}
+        solver = pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=gap_rel, threads=1, **tuning)
         if not solver.available():
             raise SolverError(
                 "The HiGHS solver needs the 'highspy' package, a dependency of LeadLever: "
