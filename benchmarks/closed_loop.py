@@ -172,6 +172,9 @@ def main() -> None:
         "--skip", default="", help="comma-separated parts to skip: speed,main,regret,shift"
     )
     args = parser.parse_args()
+    from _util import machine_line
+
+    print(f"machine: {machine_line()}", flush=True)
     skip = set(args.skip.split(","))
     if "speed" not in skip:
         _speed()

@@ -42,6 +42,9 @@ def sale_pool(seed: int, cap: float, n: int = 250):
 
 
 def main() -> None:
+    from _util import machine_line
+
+    print(f"machine: {machine_line()}", flush=True)
     market = read_buyers(DEMO_PARTNERS)
     settings = PackagerSettings(on_infeasible="skip", greedy_fallback=False)
     for cap, seed in [(cap, seed) for cap in (0.06, 0.12) for seed in range(1, 6)]:

@@ -80,7 +80,7 @@ def _profile(bundle, big):
     _, t_rest = timed(lambda: bundle.profile(big))
     bundle.conversion = real
     print(
-        f"profile without the conversion model (timing, effort, salary, fit, resale, grades), "
+        f"profile without the conversion model (timing, effort, salary, fit, resale, tiers), "
         f"{len(big):,} leads: {t_rest:.2f} s",
         flush=True,
     )

@@ -88,5 +88,8 @@ def table(name, frame, spend, target, controls, seed: int = 0) -> str:
 if __name__ == "__main__":
     if not ROOT.exists():
         sys.exit(f"{ROOT} not present: these simulated data sets live in the shared data folder.")
+    from _util import machine_line
+
+    print(f"machine: {machine_line()}\n")
     for source in (robyn, meridian):
         print(table(*source()))

@@ -174,8 +174,10 @@ def apply_section() -> None:
 if __name__ == "__main__":
     if not DATA.exists():
         sys.exit(f"{DATA} not found: the UCI bank-marketing files are needed for this benchmark.")
+    from _util import machine_line
+
     print(
-        f"machine: {os.cpu_count()} cores, OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}"
+        f"machine: {machine_line()}, OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}"
     )
     # a script, not the library: the bank file's data notices (sentinels, collinear
     # dummies) repeat in every fold and would bury the figures
