@@ -3,7 +3,8 @@ with ``python -c "import pandas"`` in one run.
 
 Run: ``python benchmarks/cli_startup.py [--repeat 7] [--n 10000]``
 
-Each command runs in a fresh process; the commands take turns (round robin), so a busy
+``python -c "import typer"`` is shown too: the part of every command's start-up that the CLI
+framework sets. Each command runs in a fresh process; the commands take turns (round robin), so a busy
 moment of this shared machine hits them all alike; the median of ``--repeat`` runs is
 reported. Targets: ``leadlever --help`` <= 0.3 s and below the pandas import;
 ``leadlever price --p 0.3 ... --json`` <= 0.6 s; ``leadlever score apply`` on 10,000
@@ -65,6 +66,8 @@ def main() -> None:
         leads, model = _prepare(folder, args.n)
         commands = {
             'python -c "import pandas"': ([sys.executable, "-c", "import pandas"], None),
+            # the floor the CLI framework sets (typer imports click, rich, pydantic)
+            'python -c "import typer"': ([sys.executable, "-c", "import typer"], None),
             "leadlever --help": ([ll, "--help"], 0.3),
             "leadlever price --p 0.3 ... --json": (
                 [ll, "price", "--p", "0.3", "--r-high", "500", "--c-high", "120",

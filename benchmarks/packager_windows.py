@@ -1,4 +1,4 @@
-"""Benchmark: grade windows on sale pools of unlikely leads.
+"""Benchmark: rating windows on sale pools of unlikely leads.
 
 Run: python benchmarks/packager_windows.py
 
@@ -8,7 +8,7 @@ caps (p < 0.06 and p < 0.12), 250 leads drawn at random among the simulated lead
 the cap (p = true_p_convert plus noise, out of 20,000) are packaged for the demo's three partners
 (``simulations/examples/data/demo_partners.toml``: one pays by grade B/BB/BBB, one buys volume,
 one shares leads). Printed per seed: the greedy baseline's profit, the MILP plan's profit
-(no greedy fallback) with grade windows and with the certified line only, the grades of
+(no greedy fallback) with rating windows and with the certified line only, the ratings of
 the graded partner's bundles and the MILP's time.
 """
 
