@@ -67,6 +67,11 @@ def test_profit_round_trip(levers, lever, u):
 @example(
     levers=TwoClassLevers(p=0.0, r_high=1.0, c_high=1.0, r_low=0.0, c_low=0.0), lever="p", u=1.0
 )  # margin 0 at every p: any value reaches it
+@example(
+    levers=TwoClassLevers(p=2**-24, r_high=278.0, c_high=0.0, r_low=1.0, c_low=213.0),
+    lever="c_high",
+    u=1.0,
+)  # C_high's coefficient -p is tiny but exact: it was taken for round-off, "unreachable"
 def test_margin_round_trip(levers, lever, u):
     value = u if lever == "p" else u * 2000 if lever != "multiplier" else 0.1 + 3 * u
     at = evaluate(levers.with_value(lever, value))
