@@ -1,0 +1,245 @@
+"""The service's operations, shared by the HTTP routes and the ``--db`` commands.
+
+Each method parses nothing and renders nothing: it takes plain values, calls the
+library and the store, and returns a JSON-ready dict (or raises a
+:class:`~leadlever.engine.exceptions.LeadLeverError`, which the routes turn into 4xx).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from leadlever.server._pipeline import LeadEvaluator, Okr
+from leadlever.server._store import NotFoundError, Store
+
+if TYPE_CHECKING:  # pragma: no cover
+    from leadlever.engine.roi import CostModel
+    from leadlever.server._database import Database
+
+__all__ = ["Service", "NoModelError"]
+
+
+class NoModelError(NotFoundError):
+    """No qualification bundle has been uploaded yet."""
+
+
+NO_MODEL = (
+    "No model is active, so leads cannot be scored yet. Fit one with `leadlever qualify fit "
+    "LEADS.csv --bundle-out models.json` and upload it: `curl -X POST --data-binary "
+    "@models.json -H 'Content-Type: application/json' http://HOST:PORT/models` (or start "
+    "the server with `leadlever serve --model models.json`)."
+)
+
+
+class Service:
+    """Storage plus the active evaluator, reloaded when the active model changes.
+
+    Parameters
+    ----------
+    db : Database
+    costs : CostModel, optional
+        Cost assumptions of the expected-ROI evaluator (library defaults when omitted).
+    costs_source : str
+        "default" or the costs file's path.
+    threshold : float, optional
+        OKR threshold given at start-up; an ``okr_change`` event stored later wins.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        costs: CostModel | None = None,
+        costs_source: str = "default",
+        threshold: float | None = None,
+    ) -> None:
+        from leadlever.engine.roi import CostModel
+
+        self.db = db
+        self.store = Store(db)
+        self.costs = costs or CostModel()
+        self.costs_source = costs_source if costs is not None else "default"
+        self.start_threshold = threshold
+        self._evaluator: LeadEvaluator | None = None
+        self._lock = threading.Lock()
+
+    # --------------------------------------------------------------- settings
+    def okr(self) -> Okr:
+        """The OKR threshold in force: the latest ``okr_change`` event, else the start-up
+        option, else the library's announced default."""
+        from leadlever.engine.roi import DEFAULT_OKR_THRESHOLD
+
+        stored = self.store.okr_threshold()
+        if stored is not None:
+            return Okr(stored[0], "event", self.costs.metric)
+        if self.start_threshold is not None:
+            return Okr(float(self.start_threshold), "option", self.costs.metric)
+        return Okr(DEFAULT_OKR_THRESHOLD, "default", self.costs.metric)
+
+    def evaluator(self) -> LeadEvaluator:
+        """The evaluator of the active model (loaded once per model version)."""
+        active = self.store.active_model()
+        if active is None:
+            raise NoModelError(NO_MODEL)
+        version, text = active
+        with self._lock:
+            if self._evaluator is None or self._evaluator.model_version != version:
+                from leadlever.engine.io._persist import loads_json
+                from leadlever.engine.qualification import QualificationBundle
+
+                bundle = QualificationBundle.from_dict(
+                    loads_json(text, source=f"Stored model {version}")
+                )
+                self._evaluator = LeadEvaluator(bundle, self.costs, self.costs_source)
+            return self._evaluator
+
+    # ------------------------------------------------------------------ leads
+    def score_leads(self, records: list[dict[str, Any]]) -> dict[str, Any]:
+        """Score, evaluate, triage and store a batch of leads (all or nothing)."""
+        return self.score_groups([records])[0]
+
+    def score_groups(self, groups: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Several requests' leads scored in one call and stored in one transaction
+        (all or nothing); one answer per request."""
+        import pandas as pd
+
+        evaluator = self.evaluator()
+        okr = self.okr()
+        records = [r for g in groups for r in g]
+        frame = pd.DataFrame.from_records(records)
+        frame["lead_id"] = frame["lead_id"].astype(str)
+        scored, missing = evaluator.evaluate(frame, okr)
+        stored_at = self.store.add_arrivals(records, scored, evaluator.model_version, okr)
+        answers = [lead_answer(r) for r in scored.to_dict(orient="records")]
+        assumptions = evaluator.assumptions(okr)
+        out, start = [], 0
+        for g in groups:
+            mine = answers[start : start + len(g)]
+            start += len(g)
+            absent = sorted({c for c in missing if all(c not in r for r in g)})
+            out.append(
+                {
+                    "stored_at": stored_at,
+                    "model_version": evaluator.model_version,
+                    "threshold": okr.threshold,
+                    "missing_fields": absent,
+                    "leads": mine,
+                    "assumptions": assumptions,
+                }
+            )
+        return out
+
+    def rescore(
+        self, trigger: str, lead_ids: list[str] | None = None, top: int = 5
+    ) -> dict[str, Any]:
+        """Re-score the active leads (or ``lead_ids`` among them) and append to the history."""
+        import pandas as pd
+
+        from leadlever.engine.qualification import RescoreResult, rescore_frame
+
+        evaluator = self.evaluator()
+        leads = self.store.active_leads(lead_ids)
+        if leads.empty:
+            leads = pd.DataFrame({"lead_id": pd.Series([], dtype=str)})
+            new = pd.DataFrame(columns=["lead_id"])
+            movers = pd.DataFrame(
+                columns=[
+                    "lead_id",
+                    "score",
+                    "tier",
+                    "previous_score",
+                    "previous_tier",
+                    "score_change",
+                    "tier_changed",
+                ]  # fmt: skip
+            )
+            from leadlever.server._store import utc_now
+
+            stamp = utc_now()
+        else:
+            previous = self.store.latest_scores()
+            new, movers, stamp = rescore_frame(
+                evaluator.complete_fields(leads)[0], evaluator.bundle, previous
+            )
+            new["trigger"] = trigger
+        n = self.store.append_history(new)
+        result = RescoreResult(self.db.display_url, stamp, evaluator.model_version, new, movers, n)
+        out = result.to_dict(top=top)
+        out["trigger"] = trigger
+        out["database"] = out.pop("history")
+        out.pop("n_history_rows")
+        return out
+
+    def feedback(self, since: str | None) -> dict[str, Any]:
+        """Per-channel reinforce/correct over the leads evaluated since ``since``."""
+        from leadlever.engine.roi._evaluate import feedback_frame
+        from leadlever.server._queries import channel_sums
+
+        okr = self.okr()
+        sums = channel_sums(self.db, okr.threshold, since)
+        frame = feedback_frame(sums, okr.threshold, "channel")
+        return {
+            "since": since,
+            "threshold": okr.threshold,
+            "metric": self.costs.metric,
+            "n": int(sum(s["n"] for s in sums.values())),
+            "by_channel": frame.to_dict(orient="records"),
+            "assumptions": [
+                {"name": "threshold", "value": okr.threshold, "source": okr.source},
+                {
+                    "name": "since",
+                    "value": since or "all stored leads",
+                    "source": "request" if since else "default",
+                },  # fmt: skip
+            ],
+        }
+
+    def ledger(self) -> dict[str, Any]:
+        """Calibration ledger and budget-recommendation ledger."""
+        import numpy as np
+
+        from leadlever.engine.monitoring import calibration_ledger
+        from leadlever.optimisers.learning import recommendation_ledger
+        from leadlever.server._loop import lead_periods
+        from leadlever.server._queries import arrival_outcomes, loop_periods
+
+        frame = arrival_outcomes(self.db)
+        calib = calibration_ledger(frame)
+        steps, recs = loop_periods(self.db)
+        if len(recs):
+            frame["period"] = lead_periods(frame["received_at"], steps)
+            mine = frame[frame["period"] >= 0]
+            rec = recommendation_ledger(recs, mine).to_dict()
+        else:
+            rec = {"by_period": []}
+        out = {"calibration": calib.to_dict(), "recommendations": rec}
+        out["calibration"]["n_leads"] = int(len(frame))
+        out["calibration"]["n_closed"] = int(np.isfinite(frame["converted"].astype(float)).sum())
+        return out
+
+
+def lead_answer(r: dict[str, Any]) -> dict[str, Any]:
+    """The JSON answer for one evaluated lead."""
+    from leadlever.server._pipeline import PROFILE_OUT
+
+    reasons = [s for s in str(r["reasons"] or "").split("; ") if s]
+    return {
+        "lead_id": r["lead_id"],
+        "channel": r["channel"],
+        "p_convert": r["p_convert"],
+        "score": int(r["score"]),
+        "tier": r["tier"],
+        "reasons": reasons,
+        "criteria": {c: r.get(c) for c in PROFILE_OUT},
+        "expected_roi": r["expected_roi"],
+        "expected_value": r["expected_value"],
+        "verdict": {
+            "feedback": r["verdict"],
+            "magnitude": r["magnitude"],
+            "meaning": "reinforce the campaign"
+            if r["verdict"] == "positive"
+            else "correct the campaign",
+        },
+        "action": {"action": r["action"], "reason": r["action_reason"], "price": r["price"]},
+    }
