@@ -7,6 +7,7 @@ library and the store, and returns a JSON-ready dict (or raises a
 
 from __future__ import annotations
 
+import math
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -79,12 +80,12 @@ class Service:
 
     def evaluator(self) -> LeadEvaluator:
         """The evaluator of the active model (loaded once per model version)."""
-        active = self.store.active_model()
-        if active is None:
+        version = self.store.active_version()
+        if version is None:
             raise NoModelError(NO_MODEL)
-        version, text = active
         with self._lock:
             if self._evaluator is None or self._evaluator.model_version != version:
+                text = self.store.model_bundle(version)
                 from leadlever.engine.io._persist import loads_json
                 from leadlever.engine.qualification import QualificationBundle
 
@@ -111,7 +112,8 @@ class Service:
         frame["lead_id"] = frame["lead_id"].astype(str)
         scored, missing = evaluator.evaluate(frame, okr)
         stored_at = self.store.add_arrivals(records, scored, evaluator.model_version, okr)
-        answers = [lead_answer(r) for r in scored.to_dict(orient="records")]
+        cols = {c: scored[c].to_numpy(dtype=object).tolist() for c in scored.columns}
+        answers = [lead_answer(dict(zip(cols, row, strict=True))) for row in zip(*cols.values())]
         assumptions = evaluator.assumptions(okr)
         out, start = [], 0
         for g in groups:
@@ -219,10 +221,16 @@ class Service:
         return out
 
 
+def _finite(v: Any) -> Any:
+    """Non-finite numbers as None (strict JSON)."""
+    return None if isinstance(v, float) and not math.isfinite(v) else v
+
+
 def lead_answer(r: dict[str, Any]) -> dict[str, Any]:
     """The JSON answer for one evaluated lead."""
     from leadlever.server._pipeline import PROFILE_OUT
 
+    r = {k: _finite(v) for k, v in r.items()}
     reasons = [s for s in str(r["reasons"] or "").split("; ") if s]
     return {
         "lead_id": r["lead_id"],

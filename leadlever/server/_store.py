@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from leadlever.server._database import Database
 
-__all__ = ["Store", "ConflictError", "NotFoundError", "utc_now", "IN_CHUNK"]
+__all__ = ["Store", "ConflictError", "NotFoundError", "utc_now", "bulk_insert", "IN_CHUNK"]
 
 #: ids per ``IN (...)`` query (well under every driver's parameter limit)
 IN_CHUNK = 900
@@ -84,7 +84,7 @@ class Store:
             }
             for lid, r in zip(ids, records, strict=True)
         ]
-        cols = scored.to_dict(orient="list")
+        cols = {c: scored[c].to_numpy(dtype=object).tolist() for c in scored.columns}
         history, verdicts = [], []
         for i, lid in enumerate(ids):
             history.append(
@@ -124,9 +124,9 @@ class Store:
                 taken = self._existing(conn, ids)
                 if taken:
                     raise ConflictError(_taken_message(taken))
-                conn.execute(t.leads.insert(), lead_rows)
-                conn.execute(t.score_history.insert(), history)
-                conn.execute(t.feedback.insert(), verdicts)
+                bulk_insert(conn, t.leads, lead_rows)
+                bulk_insert(conn, t.score_history, history)
+                bulk_insert(conn, t.feedback, verdicts)
         except IntegrityError:  # a concurrent request stored one of the ids first
             with self.db.read() as conn:
                 taken = self._existing(conn, ids)
@@ -264,14 +264,24 @@ class Store:
                 raise NotFoundError(f"No model version {version!r} is stored.")
             conn.execute(mv.update().values(active=mv.c.model_version == version))
 
-    def active_model(self) -> tuple[str, str] | None:
-        """(version, bundle JSON) of the active model, or None."""
+    def active_version(self) -> str | None:
+        """The active model's version, or None."""
         mv = t.model_versions
         with self.db.read() as conn:
-            row = conn.execute(
-                select(mv.c.model_version, mv.c.bundle).where(mv.c.active.is_(True))
-            ).first()  # fmt: skip
-        return None if row is None else (row[0], row[1])
+            return conn.execute(
+                select(mv.c.model_version).where(mv.c.active.is_(True))
+            ).scalar()  # fmt: skip
+
+    def model_bundle(self, version: str) -> str:
+        """A stored version's bundle JSON."""
+        mv = t.model_versions
+        with self.db.read() as conn:
+            text = conn.execute(
+                select(mv.c.bundle).where(mv.c.model_version == version)
+            ).scalar()  # fmt: skip
+        if text is None:
+            raise NotFoundError(f"No model version {version!r} is stored.")
+        return text
 
     def models(self) -> list[dict[str, Any]]:
         mv = t.model_versions
@@ -318,6 +328,23 @@ class Store:
                 select(t.events).order_by(t.events.c.id.desc()).limit(limit)
             ).mappings().all()  # fmt: skip
         return [_plain(r, ("id",)) for r in rows]
+
+
+def bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows with the driver's ``executemany`` inside ``conn``'s transaction
+    (SQLAlchemy's per-row parameter processing costs more than the insert itself)."""
+    if not rows:
+        return
+    compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(rows[0]))
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        if compiled.positional:
+            order = compiled.positiontup
+            cursor.executemany(str(compiled), [tuple(r[k] for k in order) for r in rows])
+        else:
+            cursor.executemany(str(compiled), rows)
+    finally:
+        cursor.close()
 
 
 def _taken_message(taken: list[str]) -> str:

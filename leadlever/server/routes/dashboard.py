@@ -47,10 +47,10 @@ def _overview(service) -> dict[str, Any]:
     feedback = service.feedback(None)
     ledger = service.ledger()
     split = _latest_split(service.db)
-    active = service.store.active_model()
+    active = service.store.active_version()
     return {
         "counts": counts(service.db),
-        "model_version": None if active is None else active[0],
+        "model_version": active,
         "okr": service.okr(),
         "queue": work_queue(service.db, limit=50),
         "feedback": feedback,

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from leadlever.engine.exceptions import DataError
@@ -28,7 +29,7 @@ async def post_leads(
             examples=LeadIn.model_config["json_schema_extra"]["examples"],
         ),
     ],
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Each lead is stored, scored with the active model (``p_convert``, tier, reasons),
     evaluated on expected ROI against the OKR threshold (``verdict`` with its magnitude)
     and given an action (work now / nurture / sell with a price). The answer comes after
@@ -60,9 +61,9 @@ async def post_leads(
             "its own lead_id. Nothing was stored."
         )
     answer = await request.app.state.batcher.submit(records)
-    if isinstance(body, list):
-        return answer
-    return {**{k: v for k, v in answer.items() if k != "leads"}, **answer["leads"][0]}
+    if not isinstance(body, list):
+        answer = {**{k: v for k, v in answer.items() if k != "leads"}, **answer["leads"][0]}
+    return JSONResponse(answer)  # plain JSON values already: skip FastAPI's re-encoding
 
 
 @router.get("/leads/{lead_id}", summary="A lead with its full score history")
