@@ -113,7 +113,10 @@ class Service:
         scored, missing = evaluator.evaluate(frame, okr)
         stored_at = self.store.add_arrivals(records, scored, evaluator.model_version, okr)
         cols = {c: scored[c].to_numpy(dtype=object).tolist() for c in scored.columns}
-        answers = [lead_answer(dict(zip(cols, row, strict=True))) for row in zip(*cols.values())]
+        answers = [
+            lead_answer(dict(zip(cols, row, strict=True)))
+            for row in zip(*cols.values(), strict=True)
+        ]
         assumptions = evaluator.assumptions(okr)
         out, start = [], 0
         for g in groups:
