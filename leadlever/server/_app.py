@@ -61,7 +61,7 @@ def validation_message(errors: list[dict[str, Any]]) -> str:
     """One sentence per problem: where it is, what is wrong."""
     parts = []
     for e in errors[:10]:
-        loc = [x for x in e.get("loc", ()) if x != "body"]
+        loc = [x for x in e.get("loc", ()) if x != "body" and "[" not in str(x)]
         where = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc).lstrip(".")
         where = where or "body"
         msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")

@@ -22,7 +22,7 @@ router = APIRouter(tags=["leads"])
 async def post_leads(
     request: Request,
     body: Annotated[
-        dict[str, Any] | list[dict[str, Any]],
+        Any,
         Body(
             description="One lead (an object with lead_id, channel and the lead table's "
             "fields), or a list of them.",
@@ -34,6 +34,11 @@ async def post_leads(
     evaluated on expected ROI against the OKR threshold (``verdict`` with its magnitude)
     and given an action (work now / nurture / sell with a price). The answer comes after
     the leads are committed to the database; a batch is stored whole or not at all."""
+    if not isinstance(body, dict | list):
+        raise DataError(
+            f"Field 'body': post a JSON object (one lead) or a list of objects; got "
+            f"{type(body).__name__}. Nothing was stored."
+        )
     items = body if isinstance(body, list) else [body]
     leads, errors = [], []
     for i, item in enumerate(items):
