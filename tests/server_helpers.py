@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -43,7 +44,9 @@ def free_port() -> int:
 
 def http(method: str, url: str, body=None, timeout: float = 60.0) -> tuple[int, dict]:
     """(status, JSON body) of one request."""
-    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    data = (
+        None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    )
     req = urllib.request.Request(url, data=data, method=method,
                                  headers={"Content-Type": "application/json"})  # fmt: skip
     try:
@@ -87,7 +90,9 @@ def start_server(db: str, folder: Path, *args: str) -> LiveServer:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"leadlever serve exited {proc.returncode}: {log.read_text()[-2000:]}")
+            raise RuntimeError(
+                f"leadlever serve exited {proc.returncode}: {log.read_text()[-2000:]}"
+            )
         try:
             status, _ = http("GET", url + "/models", timeout=2)
             if status == 200:
@@ -95,7 +100,9 @@ def start_server(db: str, folder: Path, *args: str) -> LiveServer:
         except OSError:
             time.sleep(0.2)
     proc.kill()
-    raise RuntimeError(f"leadlever serve did not start in {START_TIMEOUT} s: {log.read_text()[-2000:]}")
+    raise RuntimeError(
+        f"leadlever serve did not start in {START_TIMEOUT} s: {log.read_text()[-2000:]}"
+    )
 
 
 @dataclass
@@ -112,6 +119,7 @@ class Postgres:
     def stop(self) -> None:
         subprocess.run([*self.run_as, self.pg_ctl, "-D", str(self.data), "-m", "fast", "stop"],
                        capture_output=True)  # fmt: skip
+        shutil.rmtree(self.data.parent, ignore_errors=True)
 
 
 def _pg_bin(name: str) -> str | None:
@@ -132,18 +140,37 @@ def start_postgres(folder: Path) -> Postgres:
         pytest.skip("PostgreSQL is not installed (apt-get install postgresql) and "
                     "LEADLEVER_TEST_POSTGRES_URL is not set; .ci/run provides one")  # fmt: skip
     run_as: list[str] = []
-    if os.geteuid() == 0:
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: run it as 'postgres'
+        import pwd
+
         runuser = shutil.which("runuser")
-        if runuser is None:
-            pytest.skip("running as root without runuser: cannot start PostgreSQL unprivileged")
+        try:
+            pg = pwd.getpwnam("postgres")
+        except KeyError:
+            pg = None
+        if runuser is None or pg is None:
+            pytest.skip("running as root without runuser or a 'postgres' user: cannot start "
+                        "PostgreSQL unprivileged")  # fmt: skip
         run_as = [runuser, "-u", "postgres", "--"]
-        folder.chmod(0o777)
+        folder = Path(tempfile.mkdtemp(prefix="leadlever-pg-"))  # reachable by 'postgres'
+        os.chown(folder, pg.pw_uid, pg.pw_gid)
     data = folder / "data"
     port = free_port()
     steps = [
         [initdb, "-D", str(data), "-A", "trust", "-U", "leadlever", "--no-sync"],
-        [pg_ctl, "-D", str(data), "-l", str(folder / "pg.log"), "-w", "-t", "60",
-         "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1", "start"],  # fmt: skip
+        [
+            pg_ctl,
+            "-D",
+            str(data),
+            "-l",
+            str(folder / "pg.log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            f"-p {port} -k {folder} -c listen_addresses=127.0.0.1",
+            "start",
+        ],  # fmt: skip
     ]
     for cmd in steps:
         done = subprocess.run([*run_as, *cmd], capture_output=True, text=True)

@@ -12,6 +12,7 @@ bad value), each request is retried alone, so one bad request never fails anothe
 from __future__ import annotations
 
 import asyncio
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from leadlever.server._service import Service
 
 __all__ = ["Batcher", "MAX_LEADS_PER_BATCH"]
+
+log = logging.getLogger("leadlever.server")
 
 #: most leads scored in one call (larger single requests run alone)
 MAX_LEADS_PER_BATCH = 2_000
@@ -67,7 +70,13 @@ class Batcher:
                 item = self._queue.get_nowait()
                 group.append(item)
                 size += len(item[0])
-            results = await loop.run_in_executor(self._pool, self._process, [g[0] for g in group])
+            try:
+                results = await loop.run_in_executor(
+                    self._pool, self._process, [g[0] for g in group]
+                )
+            except Exception as exc:  # never let one batch stop the queue
+                log.exception("scoring batch failed")
+                results = [exc] * len(group)
             for (_, future), result in zip(group, results, strict=True):
                 if future.done():  # the client went away
                     continue
@@ -82,6 +91,8 @@ class Batcher:
                 return self.service.score_groups(requests)
             except LeadLeverError:
                 pass  # one request spoils the batch: answer each on its own
+            except Exception:
+                log.exception("combined batch failed; answering each request alone")
         out: list[Any] = []
         for records in requests:
             try:

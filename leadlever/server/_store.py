@@ -343,6 +343,8 @@ def bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
             cursor.executemany(str(compiled), [tuple(r[k] for k in order) for r in rows])
         else:
             cursor.executemany(str(compiled), rows)
+    except conn.dialect.loaded_dbapi.IntegrityError as exc:  # as SQLAlchemy would raise it
+        raise IntegrityError(str(compiled), None, exc) from exc
     finally:
         cursor.close()
 

@@ -10,7 +10,9 @@ import os
 
 import pytest
 
-pytest.importorskip("fastapi", reason="the service tests need the 'server' extra: pip install '.[server]'")
+pytest.importorskip(
+    "fastapi", reason="the service tests need the 'server' extra: pip install '.[server]'"
+)
 
 from server_helpers import OUTCOME_FIELDS, start_postgres  # noqa: E402
 

@@ -15,8 +15,10 @@ def _count(client, path="/ledger"):
     return client.get(path).json()["calibration"]["n_leads"]
 
 
-def test_a_posted_lead_is_scored_evaluated_and_triaged_as_the_library_does(client, bundle, lead_pool):
-    from leadlever.engine.roi import CostModel, DEFAULT_OKR_THRESHOLD, evaluate_leads
+def test_a_posted_lead_is_scored_evaluated_and_triaged_as_the_library_does(
+    client, bundle, lead_pool
+):
+    from leadlever.engine.roi import DEFAULT_OKR_THRESHOLD, CostModel, evaluate_leads
     from leadlever.optimisers.planning import triage_leads
 
     records, _ = lead_pool
@@ -38,7 +40,11 @@ def test_a_posted_lead_is_scored_evaluated_and_triaged_as_the_library_does(clien
     assert got["reasons"] and all("log-odds" in x for x in got["reasons"])
     # the default threshold is announced, not silent
     assumed = {a["name"]: a for a in got["assumptions"]}
-    assert assumed["threshold"] == {"name": "threshold", "value": DEFAULT_OKR_THRESHOLD, "source": "default"}
+    assert assumed["threshold"] == {
+        "name": "threshold",
+        "value": DEFAULT_OKR_THRESHOLD,
+        "source": "default",
+    }
     # stored: the history has its arrival row
     history = client.get(f"/leads/{lead['lead_id']}").json()["history"]
     assert [h["trigger"] for h in history] == ["arrival"]
@@ -62,7 +68,9 @@ def test_missing_model_fields_are_scored_as_missing_and_named(client, bundle):
     r = client.post("/leads", json={"lead_id": "thin-1", "channel": "social", "site_visits": 3})
     assert r.status_code == 200, r.text
     got = r.json()
-    assert "years_experience" in got["missing_fields"] and "site_visits" not in got["missing_fields"]
+    assert (
+        "years_experience" in got["missing_fields"] and "site_visits" not in got["missing_fields"]
+    )
     full = pd.DataFrame([{"lead_id": "thin-1", "channel": "social", "site_visits": 3,
                           **{c: np.nan for c in got["missing_fields"]}}])  # fmt: skip
     assert got["p_convert"] == pytest.approx(bundle.profile(full)["p_convert"].iat[0], abs=TOL)
@@ -147,7 +155,9 @@ def test_events_rescore_and_an_okr_change_moves_the_verdicts(client, bundle, lea
     assert later["threshold"] == new_threshold
     assert {a["name"]: a["source"] for a in later["assumptions"]}["threshold"] == "event"
     for a in later["leads"]:
-        assert a["verdict"]["feedback"] == ("positive" if a["expected_roi"] >= new_threshold else "negative")
+        assert a["verdict"]["feedback"] == (
+            "positive" if a["expected_roi"] >= new_threshold else "negative"
+        )
 
 
 def test_channel_feedback_agrees_with_roi_evaluate_on_the_same_leads(client, bundle, lead_pool):
@@ -159,7 +169,9 @@ def test_channel_feedback_agrees_with_roi_evaluate_on_the_same_leads(client, bun
     client.post("/events", json={"event": "okr_change", "threshold": 12.0})
     got = pd.DataFrame(client.get("/channels/feedback").json()["by_channel"]).set_index("channel")
     profile = bundle.profile(pd.DataFrame(batch)).assign(channel=[r["channel"] for r in batch])
-    want = evaluate_leads(profile, threshold=12.0, costs=CostModel()).by_channel.set_index("channel")
+    want = evaluate_leads(profile, threshold=12.0, costs=CostModel()).by_channel.set_index(
+        "channel"
+    )
     assert set(got.index) == set(want.index)
     for col in ("n", "mean_expected_roi", "share_above", "expected_profit", "feedback_strength"):
         np.testing.assert_allclose(got.loc[want.index, col], want[col], rtol=1e-9, err_msg=col)
