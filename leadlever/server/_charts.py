@@ -42,10 +42,11 @@ def calibration_chart(by_week: list[dict[str, Any]]) -> str | None:
     for version in dict.fromkeys(r["model_version"] for r in rows):
         mine = [r for r in rows if r["model_version"] == version]
         x = [r["week"] for r in mine]
-        ax.fill_between(x, [100 * r["low"] for r in mine], [100 * r["high"] for r in mine],
-                        alpha=0.2, step="mid", label=f"95% interval ({version[-8:]})")  # fmt: skip
-        ax.plot(x, [100 * r["predicted_rate"] for r in mine], "--", marker="o",
-                label=f"predicted ({version[-8:]})")  # fmt: skip
+        pred = [100 * r["predicted_rate"] for r in mine]
+        err = [[p - 100 * r["low"] for p, r in zip(pred, mine, strict=True)],
+               [100 * r["high"] - p for p, r in zip(pred, mine, strict=True)]]  # fmt: skip
+        ax.errorbar(x, pred, yerr=err, fmt="--o", capsize=4,
+                    label=f"predicted, 95% interval ({version[-8:]})")  # fmt: skip
         ax.plot(x, [100 * r["realised_rate"] for r in mine], marker="s",
                 label=f"realised ({version[-8:]})")  # fmt: skip
     ax.set_ylabel("conversion rate of closed leads (%)")
