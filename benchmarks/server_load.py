@@ -35,6 +35,12 @@ OUTCOME_COLUMNS = ("converted", "days_to_convert", "placement_salary", "commissi
                    "n_interactions", "effort_hours", "fit_feedback", "resale_value")  # fmt: skip
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -126,7 +132,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rate", type=float, default=300.0)
     ap.add_argument("--seconds", type=float, default=20.0)
-    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--connections", type=int, default=128)
     ap.add_argument("--batch", type=int, default=10_000)
     ap.add_argument("--db", default=None, help="database URL (default: a fresh SQLite file)")
     args = ap.parse_args()
@@ -144,7 +150,7 @@ def main() -> None:
         server = subprocess.Popen(
             [exe, "serve", "--db", db, "--port", str(port), "--model", tmp / "m.json",
              "--log-level", "warning"],  # fmt: skip
-            env={**os.environ}, stderr=subprocess.PIPE,
+            env={**os.environ}, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
             for _ in range(300):
@@ -156,17 +162,23 @@ def main() -> None:
             n_single = int(args.rate * args.seconds)
             leads = _leads(n_single + 3 * args.batch + 200, seed=2)
             asyncio.run(_single(port, leads[:200], 50, 2, 4))  # warm-up
+            cpu0 = _cpu_seconds(server.pid)
             single = asyncio.run(
                 _single(
                     port, leads[200 : 200 + n_single], args.rate, args.seconds, args.connections
-                )  # fmt: skip
+                )
             )
+            cpu1 = _cpu_seconds(server.pid)
+            single["server_cpu_ms_per_request"] = 1000 * (cpu1 - cpu0) / single["requests"]
             batches = asyncio.run(_batches(port, leads[200 + n_single :], args.batch, 3))
+            batch_cpu = (_cpu_seconds(server.pid) - cpu1) / 3
         finally:
             server.terminate()
             server.wait(30)
     print(json.dumps({"single": single, "batch_size": args.batch,
-                      "batch_seconds": [round(b, 3) for b in batches]}, indent=1))  # fmt: skip
+                      "batch_seconds": [round(b, 3) for b in batches],
+                      "batch_server_cpu_seconds": round(batch_cpu, 3),
+                      "load_average_1min": os.getloadavg()[0]}, indent=1))  # fmt: skip
 
 
 if __name__ == "__main__":
