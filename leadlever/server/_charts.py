@@ -82,8 +82,10 @@ def split_chart(split: list[dict[str, Any]]) -> str | None:
     ax.barh(names, [r["spend"] for r in split], color="#1565c0", label="spend (EUR)")
     for i, r in enumerate(split):
         if r["predicted_value"] is not None:
-            ax.annotate(f"predicted value {r['predicted_value']:,.0f}", (r["spend"], i),
-                        fontsize=7, xytext=(4, -3), textcoords="offset points")  # fmt: skip
+            text = (f"predicted value {r['predicted_value']:,.0f} "
+                    f"(80%: {r['predicted_low']:,.0f}-{r['predicted_high']:,.0f})")  # fmt: skip
+            ax.annotate(text, (r["spend"], i), fontsize=7, xytext=(4, -3),
+                        textcoords="offset points")  # fmt: skip
     ax.set_xlabel("recommended spend next period (EUR)")
     ax.set_title(f"Recommended split, period {split[0]['period']}")
     return _png(fig)

@@ -159,16 +159,22 @@ def run_campaign_step(
     step = result.step
     predicted = predicted_split_value(learner, step.spend)
     now = utc_now()
+
+    def num(v: float) -> float | None:
+        return None if v != v else float(v)
+
     recs = [
         {
             "period": step.period,
-            "channel": c,
-            "spend": float(x),
-            "predicted_value": None if p != p else float(p),
+            "channel": r["channel"],
+            "spend": float(r["spend"]),
+            "predicted_value": num(r["predicted_value"]),
+            "predicted_low": num(r["predicted_low"]),
+            "predicted_high": num(r["predicted_high"]),
             "explored": bool(step.explored),
             "created_at": now,
-        }  # fmt: skip
-        for c, x, p in zip(step.channels, step.spend, predicted, strict=True)
+        }
+        for r in predicted.to_dict(orient="records")
     ]
     try:
         with store.db.write() as conn:
@@ -182,7 +188,14 @@ def run_campaign_step(
             "Repeat the request to step from the new state."
         ) from None
     out = result.to_dict()
-    out["predicted_value"] = {r["channel"]: r["predicted_value"] for r in recs}
+    out["predicted_value"] = {
+        r["channel"]: {
+            "value": r["predicted_value"],
+            "low": r["predicted_low"],
+            "high": r["predicted_high"],
+        }  # fmt: skip
+        for r in recs
+    }
     out["n_leads"] = 0 if leads is None else len(leads)
     out["stored_at"] = now
     return out

@@ -122,7 +122,8 @@ def loop_periods(db: Database) -> tuple[list[tuple[int, str]], pd.DataFrame]:
             select(t.loop_states.c.period, t.loop_states.c.created_at).order_by(t.loop_states.c.id)
         ).all()  # fmt: skip
         recs = conn.execute(select(t.recommendations).order_by(t.recommendations.c.id)).all()
-    cols = ["id", "period", "channel", "spend", "predicted_value", "explored", "created_at"]
+    cols = ["id", "period", "channel", "spend", "predicted_value", "predicted_low",
+            "predicted_high", "explored", "created_at"]  # fmt: skip
     return [(int(p), c) for p, c in steps], pd.DataFrame(recs, columns=cols)
 
 

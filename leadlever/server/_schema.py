@@ -161,6 +161,8 @@ recommendations = Table(
     Column("channel", String(ID), nullable=False),
     Column("spend", Float, nullable=False),
     Column("predicted_value", Float),
+    Column("predicted_low", Float),
+    Column("predicted_high", Float),
     Column("explored", Boolean, nullable=False),
     Column("created_at", String(40), nullable=False),
     UniqueConstraint("period", "channel", name="uq_recommendation_period_channel"),

@@ -5,7 +5,9 @@ learner's plug-in curves (posterior mode of :math:`(K, k)` with the posterior
 mean scale, :func:`leadlever.optimisers.learning._bayes_curves.posterior_summary`)
 predict each channel's evaluated value :math:`\hat y_j = \hat a_j h(x_j)`
 (:func:`predicted_split_value`; NaN for a channel with fewer than two
-observations, whose split is exploration). :func:`recommendation_ledger` sets
+observations, whose split is exploration), with a central :data:`INTERVAL` interval
+from :data:`N_DRAWS` draws of the channel's posterior curve (seeded by the
+learner's seed and period, so the same state gives the same interval). :func:`recommendation_ledger` sets
 those predictions beside the value realised afterwards by the leads that
 arrived during the period: won leads count their realised value, lost leads 0,
 and open leads are counted apart (``n_open``) until they close.
@@ -20,26 +22,44 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.exceptions import MissingColumnsError
-from leadlever.optimisers.learning._bayes_curves import posterior_summary
+from leadlever.optimisers.learning._bayes_curves import draw_curves, posterior_summary
 from leadlever.optimisers.learning._learner import CampaignLearner
 
 __all__ = ["predicted_split_value", "RecommendationLedger", "recommendation_ledger"]
 
 #: observations a channel needs before its curve predicts anything
 MIN_OBSERVATIONS = 2
+#: posterior curve draws behind each predicted value's interval
+N_DRAWS = 400
+#: central probability of that interval
+INTERVAL = 0.8
 
 
-def predicted_split_value(learner: CampaignLearner, spend: Any) -> np.ndarray:
-    """Per-channel value the learner's plug-in curves predict at ``spend`` (NaN when unknown)."""
+def predicted_split_value(learner: CampaignLearner, spend: Any) -> pd.DataFrame:
+    """Per channel: ``channel``, ``spend``, ``predicted_value`` (plug-in curve at ``spend``),
+    ``predicted_low`` and ``predicted_high`` (the central :data:`INTERVAL` of the posterior
+    draws); NaN for a channel with fewer than :data:`MIN_OBSERVATIONS` observations."""
     x = np.asarray(spend, float)
-    out = np.full(len(learner.channels), np.nan)
+    n = len(learner.channels)
+    value, low, high = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    rng = np.random.default_rng([learner.seed, learner.period, 1])  # apart from the proposals
+    tail = (1.0 - INTERVAL) / 2.0
     for j, c in enumerate(learner.channels):
         xs, ys, ws = learner._arrays(c)
         if xs.size < MIN_OBSERVATIONS:
             continue
-        curve = posterior_summary(learner.grid, xs, ys, ws)
-        out[j] = float(curve.value(x[j]))
-    return out
+        value[j] = float(posterior_summary(learner.grid, xs, ys, ws).value(x[j]))
+        draws = [d.value(x[j]) for d in draw_curves(learner.grid, xs, ys, ws, rng, N_DRAWS)]
+        low[j], high[j] = np.quantile(draws, [tail, 1.0 - tail])
+    return pd.DataFrame(
+        {
+            "channel": list(learner.channels),
+            "spend": x,
+            "predicted_value": value,
+            "predicted_low": low,
+            "predicted_high": high,
+        }  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,8 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=200), nullable=False),
         sa.Column("spend", sa.Float(), nullable=False),
         sa.Column("predicted_value", sa.Float(), nullable=True),
+        sa.Column("predicted_low", sa.Float(), nullable=True),
+        sa.Column("predicted_high", sa.Float(), nullable=True),
         sa.Column("explored", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.String(length=40), nullable=False),
         sa.PrimaryKeyConstraint("id"),
