@@ -73,7 +73,9 @@ outcomes = Table(
     Column("recorded_at", String(40), nullable=False),
 )
 
-#: numeric score columns kept per history row (the library's profile columns)
+#: numeric score columns kept per history row: the library's rescoring columns
+#: (``engine.qualification._rescore.CRITERIA_COLUMNS``) plus the ROI and resale value,
+#: spelt out because the table is fixed by its migration, not by a library constant
 SCORE_COLUMNS = (
     "p_convert",
     "score",
