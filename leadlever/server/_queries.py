@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from leadlever.server._database import Database
 
-__all__ = ["channel_sums", "arrival_outcomes", "work_queue", "loop_periods", "counts"]
+__all__ = ["channel_sums", "arrival_outcomes", "work_queue", "sell_list", "loop_periods", "counts"]
 
 
 def channel_sums(db: Database, threshold: float, since: str | None) -> dict[str, dict[str, float]]:
@@ -111,6 +111,24 @@ def work_queue(db: Database, limit: int = 200) -> list[dict[str, Any]]:
     )
     with db.read() as conn:
         return [dict(r) for r in conn.execute(q).mappings().all()]
+
+
+def sell_list(db: Database, limit: int = 50) -> dict[str, Any]:
+    """Open leads whose latest action is ``sell``: the priciest first, with the count and
+    the total asked."""
+    h, o = t.score_history, t.outcomes
+    last = select(func.max(h.c.id).label("id")).group_by(h.c.lead_id).subquery()
+    base = (
+        select(h.c.lead_id, h.c.price, h.c.p_convert, h.c.tier, h.c.action_reason)
+        .join(last, last.c.id == h.c.id)
+        .outerjoin(o, o.c.lead_id == h.c.lead_id)
+        .where(o.c.id.is_(None), h.c.action == "sell")
+    )
+    totals = select(func.count(), func.sum(base.subquery().c.price))
+    with db.read() as conn:
+        n, total = conn.execute(totals).one()
+        rows = conn.execute(base.order_by(h.c.price.desc()).limit(limit)).mappings().all()
+    return {"n": int(n), "total_price": float(total or 0.0), "leads": [dict(r) for r in rows]}
 
 
 def loop_periods(db: Database) -> tuple[list[tuple[int, str]], pd.DataFrame]:

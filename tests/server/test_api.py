@@ -212,3 +212,28 @@ def test_no_model_yet_is_a_clear_409(tmp_path):
         assert "qualify fit" in r.json()["message"] and "/models" in r.json()["message"]
         assert c.get("/ledger").json()["calibration"]["n_leads"] == 0
         assert c.get("/").status_code == 200  # the dashboard says what to do, no error
+
+
+def test_a_foreign_export_is_scored_with_every_missing_field_named(client, bundle):
+    """Real rows of the bank-marketing export (UCI) posted as leads: the simulated world's model
+    knows none of their fields, so each is scored as an average lead with every model field
+    named as missing; ids are kept verbatim (zero-padded, formula-like)."""
+    from helpers import require_shared
+
+    path = require_shared("bank-marketing", "bank.csv")
+    frame = pd.read_csv(path, sep=";").head(50)
+    records = frame.drop(columns=["y"]).to_dict(orient="records")
+    for i, r in enumerate(records):
+        r["lead_id"] = f"{i:07d}" if i % 2 else f"=B{i}+1"
+        r["channel"] = r.pop("contact")
+    r = client.post("/leads", json=records)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert {"years_experience", "site_visits"} <= set(body["missing_fields"])
+    assert "age" not in body["missing_fields"]  # a field both tables have is used
+    assert [a["lead_id"] for a in body["leads"]] == [x["lead_id"] for x in records]
+    stored = client.get("/leads/0000001").json()
+    assert stored["fields"]["lead_id"] == "0000001" and stored["fields"]["job"] == records[1]["job"]
+    assert client.get("/leads/=B0+1").status_code == 200
+    ps = np.array([a["p_convert"] for a in body["leads"]])
+    assert np.all((ps > 0) & (ps < 1))

@@ -53,7 +53,8 @@ def test_dashboard_renders_charts_and_shows_a_posted_lead(
         page.goto(server.url + "/")
         assert "No open leads yet" in page.inner_text("#queue")  # an empty service explains itself
         batch = records[:80]
-        assert http("POST", server.url + "/leads", batch)[0] == 200
+        status, posted = http("POST", server.url + "/leads", batch)
+        assert status == 200
         won = truth.set_index("lead_id")["true_will_convert"]
         for r in batch[:40]:  # outcomes from the simulator's truth
             outcome = {"lead_id": r["lead_id"], "outcome": "won" if won[r["lead_id"]] else "lost"}
@@ -78,6 +79,11 @@ def test_dashboard_renders_charts_and_shows_a_posted_lead(
         assert "reinforce" in page.inner_text("#feedback") or "correct" in page.inner_text(
             "#feedback"
         )
+        open_answers = posted["leads"][40:] + [answer]
+        sold = [a for a in open_answers if a["action"]["action"] == "sell"]
+        summary = page.inner_text("#sell-summary")
+        assert summary.startswith(f"{len(sold)} open leads to sell")
+        assert f"{sum(a['action']['price'] for a in sold):,.0f} asked" in summary
         weeks = page.inner_text("#ledger-weeks")
         assert "closed" in weeks and ("ok" in weeks or "above" in weeks or "below" in weeks)
         page.click("text=BROWSER-1")

@@ -42,7 +42,7 @@ def _latest_split(db) -> list[dict[str, Any]]:
 
 def _overview(service) -> dict[str, Any]:
     from leadlever.server import _charts
-    from leadlever.server._queries import counts, work_queue
+    from leadlever.server._queries import counts, sell_list, work_queue
 
     feedback = service.feedback(None)
     ledger = service.ledger()
@@ -53,6 +53,7 @@ def _overview(service) -> dict[str, Any]:
         "model_version": active,
         "okr": service.okr(),
         "queue": work_queue(service.db, limit=50),
+        "sell": sell_list(service.db, limit=50),
         "feedback": feedback,
         "feedback_chart": _charts.feedback_chart(
             feedback["by_channel"], feedback["threshold"], feedback["metric"]
