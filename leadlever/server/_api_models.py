@@ -151,6 +151,9 @@ class EventIn(BaseModel):
     lead_id: str | None = Field(None, max_length=MAX_TEXT)
     threshold: float | None = Field(None, allow_inf_nan=False)
     note: str | None = Field(None, max_length=2000)
+    fields: dict[str, Any] | None = Field(
+        None, description="For a call: lead fields that changed (e.g. days_since_last_activity)."
+    )
 
     @model_validator(mode="after")
     def _needs(self) -> EventIn:
@@ -163,6 +166,19 @@ class EventIn(BaseModel):
             )
         if self.event != "okr_change" and self.threshold is not None:
             raise ValueError("field 'threshold' belongs to 'okr_change' events only")
+        if self.fields is not None:
+            if self.event != "call":
+                raise ValueError("field 'fields' belongs to 'call' events only (the lead called)")
+            for key, value in self.fields.items():
+                if (
+                    key == "lead_id"
+                    or isinstance(value, dict | list)
+                    or (isinstance(value, float) and not math.isfinite(value))
+                ):
+                    raise ValueError(
+                        f"fields.{key}: give a number, text, true/false or null for a field "
+                        "other than lead_id"
+                    )
         return self
 
 

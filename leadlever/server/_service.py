@@ -136,39 +136,58 @@ class Service:
         return out
 
     def rescore(
-        self, trigger: str, lead_ids: list[str] | None = None, top: int = 5
+        self,
+        trigger: str,
+        lead_ids: list[str] | None = None,
+        top: int = 5,
+        *,
+        event: dict[str, Any] | None = None,
+        updates: dict[str, dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        """Re-score the active leads (or ``lead_ids`` among them) and append to the history."""
+        """Re-score the open leads (or ``lead_ids`` among them) and append to the history.
+
+        The history rows are the library's (:func:`rescore_frame`, with the movers), each
+        completed with the lead's expected ROI and action as on arrival. ``updates`` (lead id
+        -> new field values, from a call) are merged into the stored leads first; the event,
+        the updated fields and the new rows are written in one transaction.
+        """
+        import json
+
         import pandas as pd
 
         from leadlever.engine.qualification import RescoreResult, rescore_frame
 
         evaluator = self.evaluator()
         leads = self.store.active_leads(lead_ids)
+        changed: dict[str, str] = {}
+        for lid, fields in (updates or {}).items():
+            rows = leads.index[leads["lead_id"] == lid] if "lead_id" in leads else []
+            for k, v in fields.items():
+                if k not in leads.columns:
+                    leads[k] = None
+                leads.loc[rows, k] = v
+            if len(rows):
+                record = {
+                    k: (v.item() if hasattr(v, "item") else v)  # numpy scalars as JSON numbers
+                    for k, v in leads.loc[rows[0]].items()
+                    if _present(v)
+                }
+                changed[lid] = json.dumps(record, default=str)
         if leads.empty:
-            leads = pd.DataFrame({"lead_id": pd.Series([], dtype=str)})
             new = pd.DataFrame(columns=["lead_id"])
-            movers = pd.DataFrame(
-                columns=[
-                    "lead_id",
-                    "score",
-                    "tier",
-                    "previous_score",
-                    "previous_tier",
-                    "score_change",
-                    "tier_changed",
-                ]  # fmt: skip
-            )
+            movers = pd.DataFrame(columns=MOVER_COLUMNS)
             from leadlever.server._store import utc_now
 
             stamp = utc_now()
         else:
-            previous = self.store.latest_scores()
-            new, movers, stamp = rescore_frame(
-                evaluator.complete_fields(leads)[0], evaluator.bundle, previous
-            )
+            full, _ = evaluator.complete_fields(leads)
+            new, movers, stamp = rescore_frame(full, evaluator.bundle, self.store.latest_scores())
+            scored, _ = evaluator.evaluate(full, self.okr())
+            extra = scored[["lead_id", "expected_roi", "expected_resale_value", "reasons",
+                            "action", "action_reason", "price"]]  # fmt: skip
+            new = new.merge(extra, on="lead_id", how="left")
             new["trigger"] = trigger
-        n = self.store.append_history(new)
+        n = self.store.append_history(new, event=event, updates=changed)
         result = RescoreResult(self.db.display_url, stamp, evaluator.model_version, new, movers, n)
         out = result.to_dict(top=top)
         out["trigger"] = trigger
@@ -222,6 +241,15 @@ class Service:
         out["calibration"]["n_leads"] = int(len(frame))
         out["calibration"]["n_closed"] = int(np.isfinite(frame["converted"].astype(float)).sum())
         return out
+
+
+MOVER_COLUMNS = ["lead_id", "score", "tier", "previous_score", "previous_tier", "score_change",
+                 "tier_changed"]  # fmt: skip
+
+
+def _present(v: Any) -> bool:
+    """A field value worth storing (not a missing value)."""
+    return v is not None and not (isinstance(v, float) and math.isnan(v))
 
 
 def _finite(v: Any) -> Any:

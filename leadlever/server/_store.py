@@ -43,6 +43,11 @@ def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _text(v: Any) -> Any:
+    """Missing values (NaN) as NULL in text columns."""
+    return None if isinstance(v, float) and math.isnan(v) else v
+
+
 def _num(v: Any) -> float | None:
     try:
         x = float(v)
@@ -198,16 +203,30 @@ class Store:
             rows = conn.execute(q).all()
         return pd.DataFrame(rows, columns=["lead_id", "previous_score", "previous_tier"])
 
-    def append_history(self, rows: pd.DataFrame, event: dict[str, Any] | None = None) -> int:
-        """Append rescoring rows (and the event that caused them) in one transaction."""
+    def append_history(
+        self,
+        rows: pd.DataFrame,
+        event: dict[str, Any] | None = None,
+        updates: dict[str, str] | None = None,
+    ) -> int:
+        """Append rescoring rows, the event that caused them and the leads' updated fields
+        (lead id -> fields JSON) in one transaction."""
         names = set(t.score_history.c.keys()) - {"id"}
         records = [
-            {k: (_num(v) if k in t.SCORE_COLUMNS else v) for k, v in r.items() if k in names}
+            {
+                k: (_num(v) if k in t.SCORE_COLUMNS or k == "price" else _text(v))
+                for k, v in r.items()
+                if k in names
+            }  # fmt: skip
             for r in rows.to_dict(orient="records")
         ]
         with self.db.write() as conn:
             if event is not None:
                 conn.execute(t.events.insert(), [{**event, "at": utc_now()}])
+            for lead_id, fields in (updates or {}).items():
+                conn.execute(
+                    t.leads.update().where(t.leads.c.lead_id == lead_id).values(fields=fields)
+                )
             if records:
                 conn.execute(t.score_history.insert(), records)
         return len(records)
@@ -302,25 +321,6 @@ class Store:
                 .limit(1)
             ).first()
         return None if row is None else (float(row[0]), row[1])
-
-    def record_event(
-        self, kind: str, lead_id: str | None, threshold: float | None, note: str | None
-    ) -> str:
-        now = utc_now()
-        with self.db.write() as conn:
-            conn.execute(
-                t.events.insert(),
-                [
-                    {
-                        "kind": kind,
-                        "lead_id": lead_id,
-                        "threshold": threshold,
-                        "note": note,
-                        "at": now,
-                    }
-                ],
-            )
-        return now
 
     def events(self, limit: int = 50) -> list[dict[str, Any]]:
         with self.db.read() as conn:

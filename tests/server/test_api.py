@@ -149,8 +149,21 @@ def test_events_rescore_and_an_okr_change_moves_the_verdicts(client, bundle, lea
     body = r.json()
     assert r.status_code == 200 and body["threshold"] == new_threshold
     assert body["n_scored"] == len(batch) - 1  # the closed lead is not rescored
-    triggers = [h["trigger"] for h in client.get(f"/leads/{batch[1]['lead_id']}").json()["history"]]
-    assert triggers == ["arrival", "call", "okr_change"]
+    history = client.get(f"/leads/{batch[1]['lead_id']}").json()["history"]
+    assert [h["trigger"] for h in history] == ["arrival", "call", "okr_change"]
+    assert all(h["action"] in {"in_house", "nurture", "sell"} and h["reasons"] for h in history)
+    # a call that teaches something: the lead's fields change, and so does its score
+    lid = batch[2]["lead_id"]
+    news = {"days_since_last_activity": 0, "email_clicks": 9, "downloads": 6}
+    r = client.post("/events", json={"event": "call", "lead_id": lid, "fields": news})
+    assert r.status_code == 200, r.text
+    want = bundle.profile(pd.DataFrame([{**batch[2], **news}]))["p_convert"].iat[0]
+    last = client.get(f"/leads/{lid}").json()
+    assert last["history"][-1]["p_convert"] == pytest.approx(want, abs=TOL)
+    assert last["history"][-1]["p_convert"] != pytest.approx(last["history"][0]["p_convert"])
+    assert last["fields"]["downloads"] == 6
+    bad = client.post("/events", json={"event": "new_client", "fields": {"downloads": 1}})
+    assert bad.status_code == 422 and "'call' events only" in bad.json()["message"]
     later = client.post("/leads", json=records[760:800]).json()
     assert later["threshold"] == new_threshold
     assert {a["name"]: a["source"] for a in later["assumptions"]}["threshold"] == "event"
