@@ -250,3 +250,16 @@ def test_a_foreign_export_is_scored_with_every_missing_field_named(client, bundl
     assert client.get("/leads/=B0+1").status_code == 200
     ps = np.array([a["p_convert"] for a in body["leads"]])
     assert np.all((ps > 0) & (ps < 1))
+
+
+def test_openapi_lists_every_endpoint_with_its_body(client):
+    spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    for path, method in [("/leads", "post"), ("/outcomes", "post"), ("/events", "post"),
+                         ("/leads/{lead_id}", "get"), ("/channels/feedback", "get"),
+                         ("/campaign/step", "post"), ("/models", "post"), ("/ledger", "get")]:  # fmt: skip
+        assert method in paths.get(path, {}), (path, method)
+    schemas = spec["components"]["schemas"]
+    assert {"OutcomeIn", "EventIn", "CampaignStepIn"} <= set(schemas)
+    assert "won" in str(schemas["OutcomeIn"]) and "okr_change" in str(schemas["EventIn"])
+    assert client.get("/docs").status_code == 200
