@@ -32,7 +32,7 @@ def require_server_extra() -> None:
 
     missing = [
         name
-        for name in ("fastapi", "uvicorn", "sqlalchemy", "alembic", "jinja2")
+        for name in ("fastapi", "uvicorn", "sqlalchemy", "alembic", "jinja2", "swagger_ui_bundle")
         if importlib.util.find_spec(name) is None
     ]
     if missing:

@@ -140,6 +140,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
             db.dispose()
 
     app = FastAPI(
+        docs_url=None,  # served below from local files: the API docs work offline
         title="LeadLever",
         summary="Score leads as they arrive, feed the verdicts back to the campaign tool, "
         "and keep a ledger of what paid off.",
@@ -166,4 +167,24 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
 
     for module in (leads, outcomes, events, channels, campaign, models, ledger, dashboard):
         app.include_router(module.router)
+    _offline_docs(app)
     return app
+
+
+def _offline_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI from the ``swagger-ui-bundle`` package's files (no CDN)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_path), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs():
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url,
+            title="LeadLever API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )

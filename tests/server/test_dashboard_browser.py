@@ -96,5 +96,10 @@ def test_dashboard_renders_charts_and_shows_a_posted_lead(
         pixels = np.asarray(mpimg.imread(shot))[..., :3]
         assert pixels.shape[0] > 1000 and pixels.std() > 0.05  # a page with content, not blank
         assert "BROWSER-1" in queue
+        page.goto(server.url + "/docs")  # the API docs render offline, every endpoint listed
+        page.get_by_text("/campaign/step").first.wait_for(timeout=30_000)
+        listed = page.inner_text("body")
+        for path in ("/leads", "/outcomes", "/events", "/channels/feedback", "/models", "/ledger"):
+            assert path in listed, path
     finally:
         server.stop()
