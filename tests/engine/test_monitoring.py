@@ -67,3 +67,37 @@ def test_missing_columns_name_them():
 
     with pytest.raises(MissingColumnsError, match="model_version"):
         calibration_ledger(_frame().drop(columns="model_version"))
+
+
+@pytest.mark.shared_data
+def test_bank_marketing_drift_is_caught_on_real_outcomes():
+    """Real data: bank-full's calls are in time order (May 2008 - Nov 2010) and the success
+    rate rises over time. A model fitted on the first 20,000 calls is calibrated on them (no
+    alarm) and the ledger raises the alarm on the later calls."""
+    from helpers import require_shared
+
+    from leadlever.engine.scoring import ConversionModel
+
+    df = pd.read_csv(require_shared("bank-marketing", "bank-full.csv.gz"), sep=";")
+    months = {m: i + 1 for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}  # fmt: skip
+    month = df["month"].map(months).to_numpy()
+    year = 2008 + np.concatenate([[0], np.cumsum(np.diff(month) < 0)])  # rows are in time order
+    dates = pd.to_datetime({"year": year, "month": month, "day": df["day"]})
+    y = (df["y"] == "yes").astype(int).to_numpy()
+    X = df.drop(columns=["y", "duration", "day", "month"])  # duration is known only after the call
+    train = np.arange(len(df)) < 20_000
+    model = ConversionModel().fit(X[train], y[train])
+
+    def ledger(mask):
+        return calibration_ledger(pd.DataFrame({
+            "lead_id": np.flatnonzero(mask).astype(str), "arrived_at": dates[mask].to_numpy(),
+            "model_version": "bank-v1", "p_convert": model.predict_proba(X[mask])[:, 1],
+            "converted": y[mask]}))  # fmt: skip
+
+    fitted = ledger(train)
+    assert not fitted.alarm and fitted.by_model["status"].iat[0] == "ok"
+    later = ledger(~train)
+    assert later.alarm and "qualify fit" in later.suggestion
+    pooled = later.by_model.iloc[0]
+    assert pooled["realised_rate"] > 2 * pooled["predicted_rate"]  # 17.3% vs 6.5%
