@@ -125,6 +125,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                           threshold=config.threshold)  # fmt: skip
         if config.model is not None:
             models.load_model_file(service, config.model)
+        service.okr()  # a threshold that cannot apply stops the start with its reason
         app.state.service = service
         app.state.batcher = Batcher(service)
         await app.state.batcher.start()

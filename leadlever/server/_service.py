@@ -69,13 +69,20 @@ class Service:
     def okr(self) -> Okr:
         """The OKR threshold in force: the latest ``okr_change`` event, else the start-up
         option, else the library's announced default."""
-        from leadlever.engine.roi import DEFAULT_OKR_THRESHOLD
+        from leadlever.engine.exceptions import ParameterError
+        from leadlever.engine.roi import DEFAULT_OKR_METRIC, DEFAULT_OKR_THRESHOLD
 
         stored = self.store.okr_threshold()
         if stored is not None:
             return Okr(stored[0], "event", self.costs.metric)
         if self.start_threshold is not None:
             return Okr(float(self.start_threshold), "option", self.costs.metric)
+        if self.costs.metric != DEFAULT_OKR_METRIC:
+            raise ParameterError(
+                f"The default OKR threshold ({DEFAULT_OKR_THRESHOLD:g}) is an expected ROI, but "
+                f"the costs file's metric is '{self.costs.metric}'. Give the threshold on that "
+                "metric: `leadlever serve --threshold T`, or POST /events with an okr_change."
+            )
         return Okr(DEFAULT_OKR_THRESHOLD, "default", self.costs.metric)
 
     def evaluator(self) -> LeadEvaluator:
