@@ -62,10 +62,13 @@ def validation_message(errors: list[dict[str, Any]]) -> str:
     parts = []
     for e in errors[:10]:
         loc = [x for x in e.get("loc", ()) if x != "body" and "[" not in str(x)]
+        kind = "Field"
+        if loc and loc[0] in ("query", "path"):
+            kind, loc = f"{loc[0].capitalize()} parameter", loc[1:]
         where = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in loc).lstrip(".")
         where = where or "body"
         msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")
-        parts.append(f"Field '{where}': {msg}.")
+        parts.append(f"{kind} '{where}': {msg}.")
     more = f" ({len(errors) - 10} more problems.)" if len(errors) > 10 else ""
     return " ".join(parts) + more + " Nothing was stored."
 
@@ -111,6 +114,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         ledger,
         models,
         outcomes,
+        packages,
     )
 
     config = config or ServerConfig()
@@ -166,7 +170,17 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     async def _domain(_: Request, exc: LeadLeverError) -> JSONResponse:
         return JSONResponse(status_code=_status(exc), content={"message": str(exc)})
 
-    for module in (leads, outcomes, events, channels, campaign, models, ledger, dashboard):
+    for module in (
+        leads,
+        outcomes,
+        events,
+        channels,
+        campaign,
+        models,
+        packages,
+        ledger,
+        dashboard,
+    ):
         app.include_router(module.router)
     _offline_docs(app)
     return app

@@ -19,7 +19,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from leadlever.server._database import Database
 
-__all__ = ["channel_sums", "arrival_outcomes", "work_queue", "sell_list", "loop_periods", "counts"]
+__all__ = [
+    "channel_sums",
+    "arrival_outcomes",
+    "work_queue",
+    "sell_list",
+    "open_scores",
+    "loop_periods",
+    "counts",
+]
 
 
 def channel_sums(db: Database, threshold: float, since: str | None) -> dict[str, dict[str, float]]:
@@ -111,6 +119,25 @@ def work_queue(db: Database, limit: int = 200) -> list[dict[str, Any]]:
     )
     with db.read() as conn:
         return [dict(r) for r in conn.execute(q).mappings().all()]
+
+
+def open_scores(db: Database) -> pd.DataFrame:
+    """Open leads' latest scores: ``lead_id``, ``p_convert``, ``in_house_value``, ``action``,
+    ``price``."""
+    import pandas as pd
+
+    h, o = t.score_history, t.outcomes
+    last = select(func.max(h.c.id).label("id")).group_by(h.c.lead_id).subquery()
+    q = (
+        select(h.c.lead_id, h.c.p_convert, h.c.expected_value, h.c.action, h.c.price)
+        .join(last, last.c.id == h.c.id)
+        .outerjoin(o, o.c.lead_id == h.c.lead_id)
+        .where(o.c.id.is_(None))
+        .order_by(h.c.lead_id)
+    )
+    with db.read() as conn:
+        rows = conn.execute(q).all()
+    return pd.DataFrame(rows, columns=["lead_id", "p_convert", "in_house_value", "action", "price"])
 
 
 def sell_list(db: Database, limit: int = 50) -> dict[str, Any]:

@@ -11,6 +11,7 @@ events             calls, new clients, OKR changes (with the new threshold)
 model_versions     uploaded qualification bundles; exactly one active
 loop_states        the closed-loop learner's state after each step (one row per period)
 recommendations    each proposed split with its predicted value per channel
+runs               pricing and packaging runs on the open leads (summary and tables as JSON)
 =================  ===================================================================
 
 Times are ISO 8601 text in UTC (``2026-11-30T15:04:05.123456Z``), which sorts in time
@@ -43,6 +44,7 @@ __all__ = [
     "model_versions",
     "loop_states",
     "recommendations",
+    "runs",
     "SCORE_COLUMNS",
 ]
 
@@ -168,4 +170,14 @@ recommendations = Table(
     Column("explored", Boolean, nullable=False),
     Column("created_at", String(40), nullable=False),
     UniqueConstraint("period", "channel", name="uq_recommendation_period_channel"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(40), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("status", String(40), nullable=False),
+    Column("summary", Text, nullable=False),
 )

@@ -202,6 +202,60 @@ class Service:
         out.pop("n_history_rows")
         return out
 
+    def package_open_leads(self, buyers_toml: str, cost: str, which: str) -> dict[str, Any]:
+        """Run the packager on the open leads (their latest scores and fields) for the buyers
+        of a TOML text; store the run."""
+        import json
+        import tomllib
+
+        from leadlever.engine.exceptions import DataError
+        from leadlever.optimisers.packaging import package, parse_buyers
+        from leadlever.server._queries import open_scores
+
+        source = "The posted buyers file"
+        try:
+            doc = tomllib.loads(buyers_toml)
+        except tomllib.TOMLDecodeError as exc:
+            raise DataError(f"{source} is not valid TOML ({exc}).") from None
+        market = parse_buyers(doc, source=source)
+        scores = open_scores(self.db)
+        fields = self.store.active_leads()
+        fields = fields.drop(columns=[c for c in fields.columns if c in scores and c != "lead_id"])
+        frame = scores.merge(fields, on="lead_id", how="left")
+        if which == "sell":
+            frame = frame[frame["action"] == "sell"]
+        if frame.empty:
+            raise DataError(
+                f"No open lead {'to sell ' if which == 'sell' else ''}is stored: nothing to "
+                "package. Post leads first"
+                + (", or package every open lead with ?leads=open." if which == "sell" else ".")
+            )
+        frame = frame.assign(opportunity_cost=frame["in_house_value"].clip(lower=0.0))
+        result = package(
+            frame.reset_index(drop=True),
+            market,
+            cost_col="opportunity_cost" if cost == "in_house_value" else None,
+            source=source,
+        )
+        out = result.to_dict()
+        out["n_offered"] = int(len(frame))
+        out["assumptions"] = [
+            {
+                "name": "leads",
+                "value": which,
+                "source": "default" if which == "sell" else "request",
+            },
+            {
+                "name": "cost",
+                "value": "0 per lead" if cost == "none" else "expected in-house value",
+                "source": "default" if cost == "none" else "request",
+            },  # fmt: skip
+        ]
+        out["stored_at"] = self.store.add_run(
+            "package", result.status, json.dumps(out, default=str)
+        )
+        return out
+
     def feedback(self, since: str | None) -> dict[str, Any]:
         """Per-channel reinforce/correct over the leads evaluated since ``since``."""
         from leadlever.engine.roi._evaluate import feedback_frame

@@ -187,9 +187,8 @@ class Store:
                     chunk = lead_ids[i : i + IN_CHUNK]
                     part = q.where(t.leads.c.lead_id.in_(chunk))
                     rows += [json.loads(f) for f in conn.execute(part).scalars()]
-        frame = pd.DataFrame(rows)
-        if "lead_id" in frame.columns:
-            frame["lead_id"] = frame["lead_id"].astype(str)
+        frame = pd.DataFrame(rows) if rows else pd.DataFrame({"lead_id": pd.Series([], dtype=str)})
+        frame["lead_id"] = frame["lead_id"].astype(str)
         return frame
 
     def latest_scores(self) -> pd.DataFrame:
@@ -321,6 +320,25 @@ class Store:
                 .limit(1)
             ).first()
         return None if row is None else (float(row[0]), row[1])
+
+    def add_run(self, kind: str, status: str, summary_json: str) -> str:
+        """Store a pricing or packaging run's summary."""
+        now = utc_now()
+        with self.db.write() as conn:
+            conn.execute(
+                t.runs.insert(),
+                [{"kind": kind, "created_at": now, "status": status, "summary": summary_json}],
+            )
+        return now
+
+    def latest_run(self, kind: str) -> dict[str, Any] | None:
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(t.runs).where(t.runs.c.kind == kind).order_by(t.runs.c.id.desc()).limit(1)
+            ).mappings().first()  # fmt: skip
+        if row is None:
+            return None
+        return {"created_at": row["created_at"], **json.loads(row["summary"])}
 
     def events(self, limit: int = 50) -> list[dict[str, Any]]:
         with self.db.read() as conn:

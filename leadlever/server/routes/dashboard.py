@@ -54,6 +54,7 @@ def _overview(service) -> dict[str, Any]:
         "okr": service.okr(),
         "queue": work_queue(service.db, limit=50),
         "sell": sell_list(service.db, limit=50),
+        "packaging": service.store.latest_run("package"),
         "feedback": feedback,
         "feedback_chart": _charts.feedback_chart(
             feedback["by_channel"], feedback["threshold"], feedback["metric"]
