@@ -137,3 +137,33 @@ def _close(a, b) -> bool:
         return True
     assert a == b, (a, b)
     return True
+
+
+def test_an_older_database_is_upgraded_in_place_keeping_its_rows(tmp_path):
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import inspect, select
+
+    from leadlever.server._database import MIGRATIONS, Database, open_database
+    from leadlever.server._schema import leads
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = Database(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with old.write() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")  # the schema as the first release left it
+    with old.write() as conn:
+        conn.execute(leads.insert().values(lead_id="kept", channel="social",
+                                           received_at="2026-01-01T00:00:00Z", fields="{}"))  # fmt: skip
+        assert "runs" not in inspect(conn).get_table_names()
+    old.dispose()
+    db = open_database(url)  # what `leadlever serve` does at start
+    try:
+        with db.read() as conn:
+            assert "runs" in inspect(conn).get_table_names()
+            assert conn.execute(select(leads.c.lead_id)).scalars().all() == ["kept"]
+        assert db.migrate() == "0002"
+    finally:
+        db.dispose()
