@@ -191,6 +191,8 @@ def test_channel_feedback_agrees_with_roi_evaluate_on_the_same_leads(client, bun
     assert (got.loc[want.index, "feedback"] == want["feedback"]).all()
     since = client.get("/channels/feedback", params={"since": "2999-01-01"}).json()
     assert since["n"] == 0 and since["by_channel"] == []
+    today = client.get("/channels/feedback", params={"since": "2000-01-01T05:00:00+05:00"}).json()
+    assert today["since"] == "2000-01-01T00:00:00.000000Z" and today["n"] == len(batch)
     bad = client.get("/channels/feedback", params={"since": "soon"})
     assert bad.status_code == 422 and "'since'" in bad.json()["message"]
 

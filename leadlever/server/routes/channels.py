@@ -26,10 +26,15 @@ async def channel_feedback(
     mean metric clears the current OKR threshold, else ``correct``, with its strength and
     a suggested spend change), over the leads stored since ``since``."""
     if since is not None:
+        from datetime import UTC, datetime
+
         from leadlever.engine.exceptions import DataError
 
         try:
-            since = _iso_date(since, "since")
+            moment = datetime.fromisoformat(_iso_date(since, "since").replace("Z", "+00:00"))
         except ValueError as exc:
             raise DataError(f"Query parameter {exc}.") from None
+        if moment.tzinfo is not None:  # stored times are UTC; a date or naive time is read as UTC
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+        since = moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return await run_in_threadpool(request.app.state.service.feedback, since)
