@@ -62,7 +62,9 @@ def test_command_line_import_loads_no_server_stack():
         "('fastapi', 'starlette', 'sqlalchemy', 'alembic', 'uvicorn', 'pydantic', 'jinja2'))\n"
         "print(json.dumps(mods))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # from another folder: in the checkout, `leadlever/` would shadow the installed package
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/")
+    assert out.returncode == 0, out.stderr[-2000:]
     assert json.loads(out.stdout) == []
 
 
