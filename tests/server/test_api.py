@@ -250,6 +250,11 @@ def test_a_foreign_export_is_scored_with_every_missing_field_named(client, bundl
     stored = client.get("/leads/0000001").json()
     assert stored["fields"]["lead_id"] == "0000001" and stored["fields"]["job"] == records[1]["job"]
     assert client.get("/leads/=B0+1").status_code == 200
+    assert (
+        client.post("/leads", json={"lead_id": "CRM/2026/7", "channel": "social"}).status_code
+        == 200
+    )
+    assert client.get("/leads/CRM/2026/7").json()["lead_id"] == "CRM/2026/7"  # slashes in ids
     ps = np.array([a["p_convert"] for a in body["leads"]])
     assert np.all((ps > 0) & (ps < 1))
 

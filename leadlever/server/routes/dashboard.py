@@ -73,7 +73,7 @@ async def dashboard(request: Request) -> HTMLResponse:
     return _templates().TemplateResponse(request, "dashboard.html", context)
 
 
-@router.get("/dashboard/leads/{lead_id}", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/dashboard/leads/{lead_id:path}", response_class=HTMLResponse, include_in_schema=False)
 async def lead_page(request: Request, lead_id: str) -> HTMLResponse:
     lead = await run_in_threadpool(request.app.state.service.store.lead, lead_id)
     return _templates().TemplateResponse(request, "lead.html", {"lead": lead})

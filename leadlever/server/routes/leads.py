@@ -71,6 +71,6 @@ async def post_leads(
     return JSONResponse(answer)  # plain JSON values already: skip FastAPI's re-encoding
 
 
-@router.get("/leads/{lead_id}", summary="A lead with its full score history")
+@router.get("/leads/{lead_id:path}", summary="A lead with its full score history")
 async def get_lead(request: Request, lead_id: str) -> dict[str, Any]:
     return await run_in_threadpool(request.app.state.service.store.lead, lead_id)
