@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import emit_json, handle_errors, print_table
+from leadlever.cli._common import echo_err, emit_json, handle_errors, print_table
 
 __all__ = ["app"]
 
@@ -76,6 +76,22 @@ def step(
     seed: Annotated[
         int, typer.Option("--seed", help="Seed of the Thompson draws (first call only).")
     ] = 0,
+    curves: Annotated[
+        Path | None,
+        typer.Option(
+            "--curves",
+            help="Fitted curves (allocate fit): the split follows their recommendation until the "
+            "learner has its own feedback, and every move is compared with it.",
+        ),
+    ] = None,
+    max_change: Annotated[
+        float,
+        typer.Option(
+            "--max-change",
+            min=0.0,
+            help="A channel's spend moves at most this share away from last week's.",
+        ),
+    ] = 0.25,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
@@ -100,6 +116,8 @@ def step(
         settings=LearnerSettings(floor_share=floor, forgetting=forgetting),
         seed=seed,
         sources={"leads": str(leads), "spend": str(spend), "outcomes": str(outcomes)},
+        curves=None if curves is None else str(curves),
+        max_change=max_change,
     )
     write_table(result.to_frame(), out)
     if json_out:
@@ -107,4 +125,15 @@ def step(
         return
     verb = "Created" if result.created else "Updated"
     typer.echo(f"{verb} {state}; proposed split for period {result.step.period} written to {out}.")
+    typer.echo(result.explanation)
     print_table(result.to_frame())
+    if result.limited:
+        typer.echo(
+            f"Limited by --max-change ({max_change:.0%} a week): {', '.join(result.limited)}."
+        )
+    for row in result.agreement:
+        if not row["agrees"]:
+            echo_err(
+                f"Note: '{row['channel']}' goes {row['direction']} here but "
+                f"{row['recommended_direction']} in allocate solve: {row['why']}."
+            )

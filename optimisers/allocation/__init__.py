@@ -1,5 +1,6 @@
-"""Budget allocation across channels: exact for concave curves, global otherwise,
-with a certificate; budget scenarios; the CURVES table.
+"""Budget allocation across channels: exact for concave curves, global otherwise, with a
+certificate; decisions within the evidence with their uncertainty; plans over weeks;
+budget scenarios; the CURVES table.
 """
 
 from typing import TYPE_CHECKING
@@ -7,6 +8,7 @@ from typing import TYPE_CHECKING
 from leadlever._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from leadlever.optimisers.allocation._agreement import compare_directions, move_toward
     from leadlever.optimisers.allocation._allocator import (
         Allocation,
         AllocatorSettings,
@@ -20,11 +22,19 @@ if TYPE_CHECKING:
     )
     from leadlever.optimisers.allocation._curve_table import (
         CurveTable,
-        TrustedCurve,
         read_curves,
+        recommend_fit,
         solve_curves,
     )
+    from leadlever.optimisers.allocation._decision import (
+        ChannelDecision,
+        DecisionSettings,
+        Recommendation,
+        recommend,
+    )
+    from leadlever.optimisers.allocation._feedback import ChannelFeedback, evaluate_with_curves
     from leadlever.optimisers.allocation._objectives import Objective
+    from leadlever.optimisers.allocation._plan import PlanResult, plan_curves, plan_weeks
     from leadlever.optimisers.allocation._scenarios import (
         Frontier,
         frontier,

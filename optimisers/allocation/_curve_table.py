@@ -2,29 +2,38 @@
 
 Columns: ``channel``, ``curve`` (hill, logistic, michaelis_menten, power,
 exp_saturation) and that curve's parameters (see :mod:`leadlever.optimisers.curves._family`);
-optional ``min_spend``, ``max_spend``, ``current_spend`` and
-``max_observed_spend`` (written by the fitter: spend beyond
-``max_extrapolation`` times it is refused unless the row gives an explicit
-``max_spend``). Other columns (standard errors, fit quality) are ignored.
+optional ``min_spend``, ``max_spend``, ``current_spend``, and what the fitter
+writes: ``max_observed_spend`` and ``min_observed_spend`` (the evidence the
+caps rest on; an explicit ``max_spend`` replaces the cap), ``adstock``,
+``carryover_state``, ``quality`` and ``reasons``. Other columns (standard
+errors, R²) are ignored. The fitter's sidecar ``<name>.fit.json`` (posterior
+draws, time effect) is read when it sits next to the table.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from leadlever.engine.exceptions import InvalidValueError, MissingColumnsError
+from leadlever.engine.exceptions import InvalidValueError, MissingColumnsError, ParameterError
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
 from leadlever.engine.io._tables import read_table
-from leadlever.optimisers.allocation._allocator import Allocation, AllocatorSettings, allocate
+from leadlever.optimisers.allocation._decision import DecisionSettings, Recommendation, recommend
 from leadlever.optimisers.curves._family import CURVE_KINDS, Curve, curve_from_params
+from leadlever.optimisers.curves._result import (
+    QUALITIES,
+    CurveFitResult,
+    fit_json_path,
+    read_fit_json,
+)
 from leadlever.optimisers.exceptions import CurveError
 
-__all__ = ["TrustedCurve", "CurveTable", "read_curves", "solve_curves"]
+__all__ = ["CurveTable", "read_curves", "solve_curves", "recommend_fit"]
 
 _PARAMS = sorted({p for cls in CURVE_KINDS.values() for p in cls.param_names})
 
@@ -38,30 +47,35 @@ CURVES_SCHEMA = TableSchema(
         ColumnSpec("max_spend", "numeric", required=False, allow_missing=True, min=0),
         ColumnSpec("current_spend", "numeric", required=False, allow_missing=True, min=0),
         ColumnSpec("max_observed_spend", "numeric", required=False, allow_missing=True, min=0),
+        ColumnSpec("min_observed_spend", "numeric", required=False, allow_missing=True, min=0),
+        ColumnSpec("adstock", "numeric", required=False, allow_missing=True, min=0, max=0.99),
+        ColumnSpec("carryover_state", "numeric", required=False, allow_missing=True, min=0),
     ),
 )
 
 
 @dataclass(frozen=True)
-class TrustedCurve:
-    """A curve with the largest spend it was fitted on (the allocator caps spend near it)."""
-
-    curve: Curve
-    max_observed_spend: float
-
-
-@dataclass(frozen=True)
 class CurveTable:
-    """Parsed CURVES table."""
+    """Parsed CURVES table (arrays in channel order; NaN where a column is absent)."""
 
     channels: tuple[str, ...]
-    curves: tuple[Any, ...]
+    curves: tuple[Curve, ...]
     min_spend: np.ndarray
     max_spend: np.ndarray
     current_spend: np.ndarray | None
+    max_observed: np.ndarray
+    min_observed: np.ndarray
+    adstock: np.ndarray
+    carryover_state: np.ndarray
+    quality: tuple[str, ...]
+    reasons: tuple[tuple[str, ...], ...]
+    fit: dict[str, Any] | None = None
+    fit_path: str | None = None
 
 
-def read_curves(source: str | os.PathLike | pd.DataFrame) -> CurveTable:
+def read_curves(
+    source: str | os.PathLike | pd.DataFrame, *, sidecar: str | os.PathLike | bool | None = None
+) -> CurveTable:
     """Read and validate a CURVES table (CSV/Parquet path or DataFrame).
 
     Raises
@@ -110,12 +124,7 @@ def read_curves(source: str | os.PathLike | pd.DataFrame) -> CurveTable:
             raise InvalidValueError(
                 f"{where}, data row {row_no} (channel '{row['channel']}'): {exc}", kind, [row_no]
             ) from None
-        explicit_max = "max_spend" in frame.columns and pd.notna(row["max_spend"])
-        observed = row.get("max_observed_spend", np.nan)
-        if not explicit_max and observed is not None and pd.notna(observed) and observed > 0:
-            curves.append(TrustedCurve(curve, float(observed)))
-        else:
-            curves.append(curve)
+        curves.append(curve)
 
     def col(name_: str, default: float) -> np.ndarray:
         if name_ not in frame.columns:
@@ -125,31 +134,141 @@ def read_curves(source: str | os.PathLike | pd.DataFrame) -> CurveTable:
     current = None
     if "current_spend" in frame.columns and frame["current_spend"].notna().all():
         current = frame["current_spend"].astype(float).to_numpy()
+    quality = []
+    for row_no, q in enumerate(frame["quality"] if "quality" in frame.columns else [], start=1):
+        text = "" if q is None or (isinstance(q, float) and np.isnan(q)) else str(q).strip().lower()
+        if text and text not in QUALITIES:
+            raise InvalidValueError(
+                f"{where}, column 'quality': data row {row_no} holds {q!r}. Use one of "
+                f"{', '.join(QUALITIES)}, or leave it empty for a curve you trust.",
+                "quality",
+                [row_no],
+            )
+        quality.append(text or "trusted")
+    quality = tuple(quality) if quality else ("trusted",) * len(frame)
+    reasons = tuple(
+        tuple(r for r in str(v).split("; ") if r) if isinstance(v, str) else ()
+        for v in (frame["reasons"] if "reasons" in frame.columns else [None] * len(frame))
+    )
+    fit = fit_path = None
+    if sidecar is not False and name is not None:
+        path = Path(sidecar) if sidecar else fit_json_path(name)
+        if sidecar or path.exists():
+            fit, fit_path = read_fit_json(path), str(path)
     return CurveTable(
         channels=tuple(frame["channel"].astype(str)),
         curves=tuple(curves),
         min_spend=col("min_spend", 0.0),
         max_spend=col("max_spend", np.inf),
         current_spend=current,
+        max_observed=col("max_observed_spend", np.nan),
+        min_observed=col("min_observed_spend", np.nan),
+        adstock=col("adstock", 0.0),
+        carryover_state=col("carryover_state", np.nan),
+        quality=quality,
+        reasons=reasons,
+        fit=fit,
+        fit_path=fit_path,
     )
 
 
 def solve_curves(
     source: str | os.PathLike | pd.DataFrame,
-    budget: float,
+    budget: float | None = None,
     *,
     objective: str = "value",
-    settings: AllocatorSettings | None = None,
-) -> Allocation:
-    """Read a CURVES table and allocate ``budget`` over its channels."""
-    table = read_curves(source)
-    return allocate(
+    settings: DecisionSettings | None = None,
+    sidecar: str | os.PathLike | bool | None = None,
+    limits: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Recommendation:
+    """Read a CURVES table and recommend a split of ``budget`` (default: today's total).
+
+    Parameters
+    ----------
+    source : path or DataFrame
+    budget : float, optional
+        Weekly budget; default the sum of ``current_spend``.
+    objective : {"value", "profit"}
+    settings : DecisionSettings, optional
+        Evidence margin, what happens to channels not trusted, risk.
+    sidecar : path, bool or None
+        The fitter's ``.fit.json`` (draws): None = next to ``source`` if present,
+        False = none.
+    limits : (array, array), optional
+        Extra lower and upper spend per channel (e.g. the weekly move limit).
+    """
+    table = read_curves(source, sidecar=sidecar)
+    n = len(table.channels)
+    current = table.current_spend
+    assumptions: list[dict[str, Any]] = []
+    if current is None:
+        if budget is None:
+            raise ParameterError(
+                "The curves table has no current_spend column, so there is no current budget: "
+                "give --budget."
+            )
+        current = np.full(n, float(budget) / n)
+        assumptions.append(
+            {
+                "name": "current spend",
+                "value": "the budget split equally (no current_spend column)",
+                "source": "default",
+            }
+        )
+    if budget is None:
+        assumptions.append({"name": "budget", "value": float(current.sum()), "source": "data"})
+    draws = None if table.fit is None else table.fit.get("draws")
+    if draws is not None and set(table.channels) - set(draws.channels):
+        draws = None
+    assumptions.append(
+        {
+            "name": "uncertainty",
+            "value": f"{draws.n} posterior draws from {table.fit_path}"
+            if draws is not None
+            else "none (no draws file)",
+            "source": "data" if draws is not None else "default",
+        }
+    )
+    return recommend(
+        list(table.channels),
         list(table.curves),
         budget,
-        names=list(table.channels),
-        objective=objective,
-        current_spend=table.current_spend,
+        current_spend=current,
+        max_observed=table.max_observed,
+        min_observed=table.min_observed,
+        quality=list(table.quality),
+        reasons=list(table.reasons),
         min_spend=table.min_spend,
         max_spend=table.max_spend,
+        objective=objective,
+        draws=draws,
         settings=settings,
+        assumptions=tuple(assumptions),
+        limits=limits,
+    )
+
+
+def recommend_fit(
+    fit: CurveFitResult,
+    budget: float | None = None,
+    *,
+    objective: str = "value",
+    settings: DecisionSettings | None = None,
+) -> Recommendation:
+    """:func:`recommend` on a :class:`~leadlever.optimisers.curves.CurveFitResult` in memory
+    (what :func:`solve_curves` does from the CURVES file and its sidecar)."""
+    fcs = list(fit.curves)
+    return recommend(
+        [f.channel for f in fcs],
+        [f.curve for f in fcs],
+        budget,
+        current_spend=np.array([f.current_spend for f in fcs]),
+        max_observed=np.array([f.max_observed_spend for f in fcs]),
+        min_observed=np.array([f.min_observed_spend for f in fcs]),
+        quality=[f.quality for f in fcs],
+        reasons=[f.reasons for f in fcs],
+        objective=objective,
+        draws=fit.draws,
+        settings=settings,
+        assumptions=tuple(fit.assumptions),
     )

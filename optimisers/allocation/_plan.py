@@ -1,0 +1,435 @@
+r"""Plans over weeks: spread spend over the coming weeks and channels, with carry-over and season.
+
+For weeks :math:`w = 1..W` and channels :math:`c`, with the fitted carry-over
+:math:`\lambda_c`, the adstock carried in from the history :math:`A_{c,0}`
+(``carryover_state``), the forecast time effect :math:`m_w` (trend and season of
+the fit) and the steady-state curves :math:`v_c`:
+
+.. math::
+
+    \max_{x \ge 0} \sum_{w=1}^{W+L} \sum_c m_w\, v_c(A_{cw}), \qquad
+    A_{cw} = \lambda_c A_{c,w-1} + (1 - \lambda_c) x_{cw},
+
+subject to the budget (a total :math:`\sum_{cw} x_{cw} = B`, or one budget per
+week), an optional cap on each week's total, and the evidence caps of
+:func:`~leadlever.optimisers.allocation.recommend` on every channel-week
+(untrusted channels held at their current spend). The :math:`L` weeks after the
+plan count the carry-over of its spend as if nothing more were spent (so late
+spend is not undervalued). Solved by SLSQP with the exact gradient
+
+.. math:: \frac{\partial}{\partial x_{cw}} = (1 - \lambda_c) \sum_{u \ge w}
+          \lambda_c^{u-w} m_u v_c'(A_{cu}),
+
+from several starts (today's split each week, the one-week recommendation each
+week), keeping the best. **Minimum spend for a target**: the value of the best
+plan grows with the total budget, so bisection on the total finds the smallest
+budget whose best plan reaches the target.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from leadlever.engine.exceptions import ParameterError
+from leadlever.optimisers.allocation._curve_table import read_curves
+from leadlever.optimisers.allocation._decision import DecisionSettings
+from leadlever.optimisers.curves._carryover import geometric_adstock
+from leadlever.optimisers.curves._stack import CurveStack
+from leadlever.optimisers.exceptions import InfeasibleRequirementError
+
+__all__ = ["PlanResult", "plan_weeks", "plan_curves", "TAIL_WEEKS"]
+
+#: weeks after the plan over which its carry-over is counted
+TAIL_WEEKS = 12
+#: relative precision of the minimum budget for a target
+_TARGET_TOL = 1e-3
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """Spend per week and channel, its value (with an interval) and what limited it."""
+
+    channels: tuple[str, ...]
+    spend: np.ndarray  # (weeks, channels)
+    value_by_week: np.ndarray
+    value: float
+    baseline_value: float
+    value_interval: tuple[float, float] | None
+    budget: float
+    caps: np.ndarray
+    held: tuple[str, ...]
+    target: float | None = None
+    target_reached: bool | None = None
+    assumptions: tuple[dict[str, Any], ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def weeks(self) -> int:
+        return int(self.spend.shape[0])
+
+    @property
+    def total_spend(self) -> float:
+        return float(self.spend.sum())
+
+    def headline(self) -> str:
+        text = (
+            f"Plan for {self.weeks} weeks: spend {self.total_spend:,.0f}, value {self.value:,.0f} "
+            f"(today's split every week: {self.baseline_value:,.0f}, "
+            f"{self.value - self.baseline_value:+,.0f})"
+        )
+        if self.value_interval is not None:
+            text += f"; 90% interval {self.value_interval[0]:,.0f} to {self.value_interval[1]:,.0f}"
+        if self.target is not None:
+            text += (
+                f". Smallest total reaching the target {self.target:,.0f}: {self.total_spend:,.0f}"
+                if self.target_reached
+                else f". The target {self.target:,.0f} is out of reach within the evidence caps"
+            )
+        return text + "."
+
+    def to_frame(self, *, wide: bool = False) -> pd.DataFrame:
+        if wide:
+            frame = pd.DataFrame(self.spend, columns=list(self.channels))
+            frame.insert(0, "week", np.arange(1, self.weeks + 1))
+            frame["total"] = self.spend.sum(axis=1)
+            frame["value"] = self.value_by_week[: self.weeks]
+            return frame
+        return pd.DataFrame(
+            {
+                "week": np.repeat(np.arange(1, self.weeks + 1), len(self.channels)),
+                "channel": np.tile(np.array(self.channels, dtype=object), self.weeks),
+                "spend": self.spend.ravel(),
+            }
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "weeks": self.weeks,
+            "channels": list(self.channels),
+            "plan": [
+                {"week": w + 1, **dict(zip(self.channels, map(float, row), strict=True))}
+                for w, row in enumerate(self.spend)
+            ],
+            "spend_by_week": self.spend.sum(axis=1).tolist(),
+            "total_spend": self.total_spend,
+            "budget": self.budget,
+            "value": self.value,
+            "value_by_week": self.value_by_week[: self.weeks].tolist(),
+            "value_after_plan": float(self.value_by_week[self.weeks :].sum()),
+            "baseline_value": self.baseline_value,
+            "uplift": self.value - self.baseline_value,
+            "value_interval": None if self.value_interval is None else list(self.value_interval),
+            "caps": dict(zip(self.channels, map(float, self.caps), strict=True)),
+            "held": list(self.held),
+            "target": self.target,
+            "target_reached": self.target_reached,
+            "assumptions": [dict(a) for a in self.assumptions],
+            "notes": list(self.notes),
+        }
+
+
+class _Model:
+    """Value and gradient of a plan (see the module docstring)."""
+
+    def __init__(self, curves, lam, state, m, weeks):
+        self.stack = CurveStack(curves)
+        self.lam, self.state, self.m, self.weeks = lam, state, m, weeks
+        self.horizon = m.size
+
+    def stocks(self, x: np.ndarray) -> np.ndarray:
+        full = np.zeros((self.horizon, x.shape[1]))
+        full[: self.weeks] = x
+        return geometric_adstock(full, self.lam, initial=self.state)
+
+    def value_by_week(self, x: np.ndarray) -> np.ndarray:
+        a = self.stocks(x)
+        return self.m * np.array([self.stack.value(row).sum() for row in a])
+
+    def value_and_grad(self, flat: np.ndarray) -> tuple[float, np.ndarray]:
+        x = flat.reshape(self.weeks, -1)
+        a = self.stocks(x)
+        vals = np.array([self.stack.value(row) for row in a])
+        der = np.array([self.stack.derivative(row) for row in a]) * self.m[:, None]
+        # reverse recursion: g_w = (1 - lam) * sum_{u >= w} lam^(u-w) m_u v'(A_u)
+        acc = np.zeros(x.shape[1])
+        grad = np.zeros((self.horizon, x.shape[1]))
+        for u in range(self.horizon - 1, -1, -1):
+            acc = der[u] + self.lam * acc
+            grad[u] = (1.0 - self.lam) * acc
+        return float((self.m[:, None] * vals).sum()), grad[: self.weeks].ravel()
+
+
+def _solve(model: _Model, lo, hi, week_budgets, total, max_week, starts) -> np.ndarray:
+    from scipy.optimize import minimize
+
+    w, c = model.weeks, lo.size
+    bounds = list(zip(np.tile(lo, w), np.tile(hi, w), strict=True))
+    cons = []
+    rows = np.kron(np.eye(w), np.ones(c))
+    if week_budgets is not None:
+        cons.append({"type": "eq", "fun": lambda f: rows @ f - week_budgets, "jac": lambda f: rows})
+    else:
+        cons.append(
+            {"type": "eq", "fun": lambda f: f.sum() - total, "jac": lambda f: np.ones(f.size)}
+        )
+        if max_week is not None:
+            cons.append(
+                {"type": "ineq", "fun": lambda f: max_week - rows @ f, "jac": lambda f: -rows}
+            )
+    scale = max(abs(model.value_and_grad(starts[0].ravel())[0]), 1e-12)
+    best, best_val = None, -np.inf
+    for x0 in starts:
+        res = minimize(
+            lambda f: tuple(-v / scale for v in model.value_and_grad(f)),
+            x0.ravel(),
+            jac=True,
+            method="SLSQP",
+            bounds=bounds,
+            constraints=cons,
+            options={"maxiter": 500, "ftol": 1e-12},
+        )
+        cand = np.clip(res.x, np.tile(lo, w), np.tile(hi, w))
+        val = model.value_and_grad(cand)[0]
+        feasible = all(
+            np.all(np.abs(k["fun"](cand)) <= 1e-6 * max(total or 1, 1))
+            if k["type"] == "eq"
+            else np.all(k["fun"](cand) >= -1e-6 * max(total or 1, 1))
+            for k in cons
+        )
+        if feasible and val > best_val:
+            best, best_val = cand, val
+    if best is None:
+        best = starts[0].ravel()
+    return best.reshape(w, c)
+
+
+def plan_weeks(
+    names: list[str],
+    curves: list[Any],
+    *,
+    weeks: int,
+    current_spend: np.ndarray,
+    adstock: np.ndarray,
+    carryover_state: np.ndarray,
+    time_effect: np.ndarray,
+    caps: np.ndarray,
+    held: np.ndarray,
+    budget: float | None = None,
+    weekly: list[float] | None = None,
+    max_week: float | None = None,
+    draws: Any = None,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """The best plan (weeks x channels) and its values (see the module docstring)."""
+    cur = np.asarray(current_spend, float)
+    lo = np.where(held, cur, 0.0)
+    hi = np.where(held, cur, caps)
+    model = _Model(
+        curves, np.asarray(adstock, float), np.asarray(carryover_state, float), time_effect, weeks
+    )
+    week_budgets = None if weekly is None else np.asarray(weekly, float)
+    total = float(week_budgets.sum()) if week_budgets is not None else float(budget)
+    per_week = week_budgets if week_budgets is not None else np.full(weeks, total / weeks)
+    if np.any(per_week > hi.sum() * (1 + 1e-9)) and week_budgets is not None:
+        raise InfeasibleRequirementError(
+            f"A weekly budget of {per_week.max():,.0f} exceeds what the evidence supports in one week "
+            f"({hi.sum():,.0f}: every channel at its cap). Lower it, raise --margin or pass --extrapolate.",
+            "budget_above_max",
+        )
+    if total > hi.sum() * weeks * (1 + 1e-9) or (
+        max_week is not None and total > max_week * weeks * (1 + 1e-9)
+    ):
+        raise InfeasibleRequirementError(
+            f"The total {total:,.0f} cannot be spent in {weeks} weeks within the caps "
+            f"({min(hi.sum(), max_week or np.inf) * weeks:,.0f} at most). Lower it or plan more weeks.",
+            "budget_above_max",
+        )
+    if np.any(per_week < lo.sum() * (1 - 1e-9)):
+        raise InfeasibleRequirementError(
+            f"The held channels need {lo.sum():,.0f} a week, more than the weekly budget "
+            f"{per_week.min():,.0f}. Raise the budget or let them move (--untrusted free).",
+            "budget_below_min",
+        )
+    base_share = cur / cur.sum() if cur.sum() > 0 else np.full(cur.size, 1 / cur.size)
+    starts = []
+    for wb in (per_week,):
+        today = np.clip(np.outer(wb, base_share), lo, hi)
+        starts.append(today)
+        free = hi - lo
+        even = lo + np.outer(np.maximum(wb - lo.sum(), 0), free / max(free.sum(), 1e-300))
+        starts.append(np.clip(even, lo, hi))
+    x = _solve(model, lo, hi, week_budgets, total, max_week, starts)
+    base = np.clip(np.outer(per_week, base_share), lo, hi)
+    info = {
+        "value_by_week": model.value_by_week(x),
+        "value": float(model.value_by_week(x).sum()),
+        "baseline_value": float(model.value_by_week(base).sum()),
+        "total": total,
+        "interval": None,
+    }
+    if draws is not None:
+        vals = []
+        cls_curves = draws
+        for d in range(cls_curves.n):
+            dc = [
+                type(curves[i])(
+                    *(float(cls_curves.params[n][d, i]) for n in type(curves[i]).param_names)
+                )
+                for i in range(len(curves))
+            ]
+            lam_d = cls_curves.params["adstock"][d]
+            vals.append(
+                _Model(dc, lam_d, carryover_state, time_effect, weeks).value_by_week(x).sum()
+            )
+        info["interval"] = tuple(float(v) for v in np.quantile(vals, [0.05, 0.95]))
+    return x, info
+
+
+def _weekly_list(weekly: str | list[float] | None, weeks: int) -> list[float] | None:
+    if weekly is None:
+        return None
+    if isinstance(weekly, str):
+        try:
+            values = [float(v) for v in weekly.split(",") if v.strip()]
+        except ValueError:
+            raise ParameterError(
+                f"--weekly must be comma-separated numbers (e.g. 20000,25000,20000). Got {weekly!r}."
+            ) from None
+    else:
+        values = [float(v) for v in weekly]
+    if len(values) != weeks or any(not np.isfinite(v) or v < 0 for v in values):
+        raise ParameterError(
+            f"Give one budget >= 0 per week: {weeks} values for --weeks {weeks}, got {len(values)}."
+        )
+    return values
+
+
+def plan_curves(
+    source: str | os.PathLike | pd.DataFrame,
+    *,
+    weeks: int,
+    budget: float | None = None,
+    weekly: str | list[float] | None = None,
+    max_week: float | None = None,
+    target: float | None = None,
+    settings: DecisionSettings | None = None,
+    sidecar: str | os.PathLike | bool | None = None,
+) -> PlanResult:
+    """Plan ``weeks`` weeks from a CURVES table (and its ``.fit.json``: time effect, draws).
+
+    Parameters
+    ----------
+    budget : float, optional
+        Total over the weeks (default: today's weekly total x ``weeks``).
+    weekly : list of float or "a,b,c", optional
+        One budget per week instead of a total.
+    max_week : float, optional
+        Cap on any one week's total spend.
+    target : float, optional
+        Find the smallest total whose best plan reaches this value (over the weeks and
+        the carry-over after them).
+    """
+    settings = settings or DecisionSettings()
+    if isinstance(weeks, bool) or not isinstance(weeks, int | np.integer) or weeks < 1:
+        raise ParameterError(f"--weeks must be a whole number >= 1. Got {weeks!r}.")
+    table = read_curves(source, sidecar=sidecar)
+    if table.current_spend is None:
+        raise ParameterError(
+            "The curves table has no current_spend column: a plan needs today's spend per channel "
+            "(allocate fit writes it)."
+        )
+    cur = table.current_spend
+    names = list(table.channels)
+    week_list = _weekly_list(weekly, weeks)
+    assumptions: list[dict[str, Any]] = list(settings.assumptions())
+    if week_list is None and budget is None and target is None:
+        budget = float(cur.sum() * weeks)
+        assumptions.append({"name": "total budget", "value": budget, "source": "default"})
+    ev_cap = np.where(
+        np.isfinite(table.max_observed), table.max_observed * (1 + settings.margin), np.inf
+    )
+    caps = np.where(
+        np.isfinite(table.max_spend), table.max_spend, np.inf if settings.extrapolate else ev_cap
+    )
+    held = np.array([q != "trusted" and settings.untrusted != "free" for q in table.quality])
+    state = np.where(np.isfinite(table.carryover_state), table.carryover_state, cur)
+    fit = table.fit or {}
+    te = fit.get("time_effect")
+    m = te.ahead(weeks + TAIL_WEEKS) if te is not None else np.ones(weeks + TAIL_WEEKS)
+    assumptions += [
+        {
+            "name": "time effect",
+            "value": "trend and season of the fit, extrapolated"
+            if te is not None
+            else "none (flat)",
+            "source": "data" if te is not None else "default",
+        },
+        {
+            "name": "after the plan",
+            "value": f"carry-over counted for {TAIL_WEEKS} more weeks, as if nothing more were spent",
+            "source": "default",
+        },
+        {
+            "name": "held channels",
+            "value": "at today's weekly spend every week",
+            "source": "default",
+        },
+    ]
+    draws = fit.get("draws")
+    draws = None if draws is None or set(names) - set(draws.channels) else draws.select(names)
+    common = dict(
+        weeks=weeks,
+        current_spend=cur,
+        adstock=table.adstock,
+        carryover_state=state,
+        time_effect=m,
+        caps=caps,
+        held=held,
+        max_week=max_week,
+    )
+    curves = list(table.curves)
+    notes: list[str] = []
+    reached = None
+    if target is not None:
+        lo_total = float(np.where(held, cur, 0.0).sum() * weeks)
+        hi_total = float(min(np.where(held, cur, caps).sum(), max_week or np.inf) * weeks)
+        if not np.isfinite(hi_total):
+            raise ParameterError(
+                "A target needs finite caps: do not combine --target with --extrapolate."
+            )
+        x, info = plan_weeks(names, curves, budget=hi_total, draws=None, **common)
+        reached = info["value"] >= target
+        if reached:
+            lo_b, hi_b = lo_total, hi_total
+            while hi_b - lo_b > _TARGET_TOL * hi_total:
+                mid = 0.5 * (lo_b + hi_b)
+                _, probe = plan_weeks(names, curves, budget=mid, draws=None, **common)
+                lo_b, hi_b = (mid, hi_b) if probe["value"] < target else (lo_b, mid)
+            budget = hi_b
+        else:
+            budget = hi_total
+            notes.append(
+                f"The best plan within the evidence caps reaches {info['value']:,.0f}, short of the "
+                f"target {target:,.0f}: test higher spend or lower the target."
+            )
+        week_list = None
+    x, info = plan_weeks(names, curves, budget=budget, weekly=week_list, draws=draws, **common)
+    return PlanResult(
+        channels=tuple(names),
+        spend=x,
+        value_by_week=info["value_by_week"],
+        value=info["value"],
+        baseline_value=info["baseline_value"],
+        value_interval=info["interval"],
+        budget=info["total"],
+        caps=caps,
+        held=tuple(n for n, h in zip(names, held, strict=True) if h),
+        target=target,
+        target_reached=reached,
+        assumptions=tuple(assumptions),
+        notes=tuple(notes),
+    )
