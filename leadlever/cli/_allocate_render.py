@@ -81,12 +81,12 @@ def render_solve(rec: Any) -> None:
     for c in rec.channels:
         if c.status in ("held", "capped"):
             cost = (
-                f"; lifting it would add {c.limit_cost:,.0f} by the fitted curves"
-                if c.limit_cost > 0
+                f"; lifting it would add {c.limit_cost:,.0f} a week by the fitted curves"
+                if round(c.limit_cost) > 0
                 else ""
             )
             echo_err(f"Warning: '{c.channel}' {c.why}{cost}.")
-    if rec.limits_cost > 0:
+    if round(rec.limits_cost) > 0:
         typer.echo(
             f"The evidence limits cost {rec.limits_cost:,.0f} a week by the fitted curves (caps at "
             "2x the largest spend seen and holds released): test higher spend on the capped "

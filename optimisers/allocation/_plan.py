@@ -36,11 +36,16 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.exceptions import ParameterError
+from leadlever.optimisers.allocation._allocator import allocate
 from leadlever.optimisers.allocation._curve_table import read_curves
 from leadlever.optimisers.allocation._decision import DecisionSettings
 from leadlever.optimisers.curves._carryover import geometric_adstock
 from leadlever.optimisers.curves._stack import CurveStack
-from leadlever.optimisers.exceptions import InfeasibleRequirementError
+from leadlever.optimisers.exceptions import (
+    ConvergenceError,
+    InfeasibleRequirementError,
+    OptimiserError,
+)
 
 __all__ = ["PlanResult", "plan_weeks", "plan_curves", "TAIL_WEEKS"]
 
@@ -48,6 +53,8 @@ __all__ = ["PlanResult", "plan_weeks", "plan_curves", "TAIL_WEEKS"]
 TAIL_WEEKS = 12
 #: relative precision of the minimum budget for a target
 _TARGET_TOL = 1e-3
+#: marginal values above this (per unit, in the curves' units) are treated as this
+_MAX_SLOPE = 1e12
 
 
 @dataclass(frozen=True)
@@ -155,6 +162,7 @@ class _Model:
         a = self.stocks(x)
         vals = np.array([self.stack.value(row) for row in a])
         der = np.array([self.stack.derivative(row) for row in a]) * self.m[:, None]
+        der = np.minimum(der, _MAX_SLOPE)  # infinite at zero spend for shapes below 1
         # reverse recursion: g_w = (1 - lam) * sum_{u >= w} lam^(u-w) m_u v'(A_u)
         acc = np.zeros(x.shape[1])
         grad = np.zeros((self.horizon, x.shape[1]))
@@ -168,7 +176,10 @@ def _solve(model: _Model, lo, hi, week_budgets, total, max_week, starts) -> np.n
     from scipy.optimize import minimize
 
     w, c = model.weeks, lo.size
-    bounds = list(zip(np.tile(lo, w), np.tile(hi, w), strict=True))
+    bounds = [
+        (a, b if np.isfinite(b) else None)
+        for a, b in zip(np.tile(lo, w), np.tile(hi, w), strict=True)
+    ]
     cons = []
     rows = np.kron(np.eye(w), np.ones(c))
     if week_budgets is not None:
@@ -204,7 +215,10 @@ def _solve(model: _Model, lo, hi, week_budgets, total, max_week, starts) -> np.n
         if feasible and val > best_val:
             best, best_val = cand, val
     if best is None:
-        best = starts[0].ravel()
+        raise ConvergenceError(
+            "The plan's optimiser found no split meeting the budgets and caps from any start; "
+            "check the weekly budgets against the channels' caps."
+        )
     return best.reshape(w, c)
 
 
@@ -255,13 +269,13 @@ def plan_weeks(
             "budget_below_min",
         )
     base_share = cur / cur.sum() if cur.sum() > 0 else np.full(cur.size, 1 / cur.size)
-    starts = []
-    for wb in (per_week,):
-        today = np.clip(np.outer(wb, base_share), lo, hi)
-        starts.append(today)
-        free = hi - lo
-        even = lo + np.outer(np.maximum(wb - lo.sum(), 0), free / max(free.sum(), 1e-300))
-        starts.append(np.clip(even, lo, hi))
+    starts = [np.clip(np.outer(per_week, base_share), lo, hi)]
+    for wb in np.unique(per_week):  # the one-week optimum, every week
+        try:
+            one = allocate(curves, float(wb), min_spend=lo, max_spend=hi).spend
+        except OptimiserError:
+            continue
+        starts.append(np.tile(one, (weeks, 1)) * (per_week[:, None] / max(wb, 1e-300)))
     x = _solve(model, lo, hi, week_budgets, total, max_week, starts)
     base = np.clip(np.outer(per_week, base_share), lo, hi)
     info = {

@@ -90,7 +90,9 @@ def judge(ev: ChannelEvidence) -> tuple[str, tuple[str, ...]]:
         hard.append(ev.failed)
     if ev.n < MIN_OBSERVATIONS:
         hard.append(
-            f"only {ev.n} {ev.period_word} of data; at least {MIN_OBSERVATIONS} are needed to see a curve"
+            f"only {ev.n} {ev.period_word if ev.n != 1 else ev.period_word[:-1]}"
+            f"{' of data' if ev.period_word == 'weeks' else ''}; at least "
+            f"{MIN_OBSERVATIONS} are needed to see a curve"
         )
     spread = (ev.max_spend - ev.min_spend) / ev.max_spend if ev.max_spend > 0 else 0.0
     if ev.distinct_spends < 3 or spread < MIN_SPEND_RANGE:

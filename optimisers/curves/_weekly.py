@@ -15,18 +15,24 @@ multiplicative time effect :math:`m_t` (trend and yearly season,
 normalised, a spend held at :math:`x` gives :math:`A = x`, so :math:`v_c` is
 the weekly value of a steady spend: the curve the allocator optimises.
 
-**Estimation.** In units of each channel's largest spend and value:
+**Estimation.** In units of each channel's largest spend and value, with weakly
+informative priors (:data:`~leadlever.optimisers.curves._estimate.PRIOR`:
+half-saturation near the spends tried, mild S-shapes) and noise variance growing
+with the expected value (like counts):
 
 1. a grid over :math:`(\lambda, \phi)` (9 carry-over rates 0-0.8, and for Hill
-   28 half-saturations from 0.05x to 20x the largest spend x 11 shapes 0.5-3)
+   28 half-saturations from 0.05x to 5x the largest spend x 11 shapes 0.5-3)
    with the scale conjugate (:mod:`~leadlever.optimisers.curves._posterior`)
-   gives each channel's exact grid posterior given :math:`m`;
-2. :math:`m` is re-estimated by weighted least squares from every channel's
-   best grid curve, and steps 1-2 alternate three times;
-3. each channel's best grid point is polished by least squares (trust region,
-   bounds = the grid's range, carry-over up to 0.9): the point curve, its
-   :math:`R^2`, Gauss-Newton standard errors and which parameters sit on a bound;
-4. the final grid posterior gives ``n_draws`` draws per channel of
+   gives each channel's exact grid posterior given :math:`m`; :math:`m` is
+   re-estimated by weighted least squares from every channel's best grid curve,
+   three times;
+2. each channel's best grid point is polished to the posterior mode (least
+   squares with the priors as pseudo-observations, carry-over up to 0.9), then
+   all channels and :math:`m` are polished together (sparse Jacobian), then each
+   channel again given the final :math:`m`: the point curve, its :math:`R^2`,
+   Gauss-Newton standard errors and which parameters sit on a bound (exact on
+   noiseless data);
+3. the final grid posterior gives ``n_draws`` draws per channel of
    :math:`(s, \phi, \lambda)`: the uncertainty the decision carries.
 
 Diagnostics then give each channel a verdict
@@ -97,9 +103,10 @@ class WeeklyCurveModel:
         Posterior draws per channel (0: none).
     current_periods : int
         Current spend = mean of the last this-many weeks.
-    point : {"mean", "mode"}
-        The curve reported and optimised: the posterior mean of the steady-state
-        curve (projected on the kind; the Bayes estimate) or the posterior mode.
+    point : {"mode", "mean"}
+        The curve reported and optimised: the posterior mode (the polished fit; exact
+        on noiseless data) or the posterior mean of the steady-state curve projected
+        on the kind (the benchmark found them equally good; the mode is exact).
     seed : int or numpy.random.Generator
         Seed of the draws.
     """
@@ -113,7 +120,7 @@ class WeeklyCurveModel:
         trend: str | bool = "auto",
         n_draws: int = 200,
         current_periods: int = 4,
-        point: str = "mean",
+        point: str = "mode",
         seed: int | np.random.Generator = 0,
     ) -> None:
         self.kind = kind
@@ -273,7 +280,7 @@ class WeeklyCurveModel:
             tuple(curves),
             self.kind,
             ("channels " + ", ".join(notes),),
-            (*hist.assumptions, *time_notes, *self._assumed()),
+            (*hist.assumptions, *time_notes, *self._assumed(hist.sequential)),
             self.time_effect_ if hist.sequential else None,
             draws,
             hist.n_periods,
@@ -281,7 +288,7 @@ class WeeklyCurveModel:
         )
         return self
 
-    def _assumed(self) -> list[dict[str, Any]]:
+    def _assumed(self, sequential: bool) -> list[dict[str, Any]]:
         return [
             {
                 "name": "curve kind",
@@ -290,7 +297,9 @@ class WeeklyCurveModel:
             },
             {
                 "name": "current spend",
-                "value": f"mean of the last {self.current_periods} weeks",
+                "value": f"mean of the last {self.current_periods} weeks"
+                if sequential
+                else "mean spend per observation",
                 "source": "default",
             },
             {"name": "posterior draws", "value": self.n_draws, "source": "default"},
@@ -384,7 +393,7 @@ def fit_curves(
     trend: str | bool = "auto",
     n_draws: int = 200,
     current_periods: int = 4,
-    point: str = "mean",
+    point: str = "mode",
     seed: int | np.random.Generator = 0,
     source: str | None = None,
     **columns: Any,

@@ -16,6 +16,12 @@ if TYPE_CHECKING:
         random_channel_world,
     )
     from leadlever.simulations.world._channels import Channel, ValiantWorld, default_world
+    from leadlever.simulations.world._exports import (
+        FACEBOOK_COLUMNS,
+        facebook_ads_export,
+        platform_export,
+        simulate_channel_file,
+    )
     from leadlever.simulations.world._history import (
         HISTORY_COLUMNS,
         channel_economics,
