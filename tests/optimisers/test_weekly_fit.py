@@ -34,7 +34,7 @@ def test_geometric_adstock_against_its_definition():
     # definition: A_t = (1 - lam) sum_{l >= 0} lam^l x_{t-l}, steady at x_0 before the start
     brute = np.array(
         [
-            (1 - lam) * sum(lam**l * (x[t - l] if t - l >= 0 else x[0]) for l in range(400))
+            (1 - lam) * sum(lam**j * (x[t - j] if t - j >= 0 else x[0]) for j in range(400))
             for t in range(30)
         ]
     )
