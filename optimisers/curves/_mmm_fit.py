@@ -40,6 +40,9 @@ from leadlever.optimisers.exceptions import CurveFitError
 
 __all__ = ["AdditiveFit", "fit_additive"]
 
+#: refits with the prior weighed against the residual noise of the previous fit
+_REFITS = 4
+
 
 @dataclass(frozen=True)
 class AdditiveFit:
@@ -187,6 +190,21 @@ def fit_additive(
             best = res
     if best is None:
         raise CurveFitError("The joint curve fit did not converge from any start.")
+    # the priors weigh against the noise the fit leaves, not a guess of it: refit with it until
+    # it settles (on noiseless data the priors then vanish and the fit is exact)
+    for _ in range(_REFITS):
+        sigma1 = max(float(np.sqrt(np.mean((model(best.x) - ys) ** 2))), 1e-9 * float(np.std(ys)))
+        again = least_squares(
+            lambda t, s=sigma1: fun(t, s),
+            best.x,
+            bounds=(lo, hi),
+            method="trf",
+            x_scale="jac",
+            max_nfev=max_nfev,
+        )
+        if again.status <= 0:
+            break
+        best = again
     theta = best.x
     resid = model(theta) - ys
     dof = max(n - theta.size, 1)
