@@ -54,19 +54,25 @@ def render_fit(result: Any, out: Path, sidecar: str) -> None:
 def render_solve(rec: Any) -> None:
     d = rec.to_dict()
     iv = d["uplift_interval"]
-    line = (
-        f"Uplift at equal budget ({rec.budget:,.0f}): {_money(rec.uplift)}"
-        + (f" ({d['uplift_relative']:+.1%})" if d.get("uplift_relative") is not None else "")
-        + " by the fitted curves"
-    )
-    if iv is not None:
-        line += (
-            f"; 90% interval {_money(iv[0])} to {_money(iv[1])}; probability the new split is "
-            f"better: {rec.p_better:.0%}"
+    if rec.uplift is None:
+        typer.echo(
+            f"Best split of {rec.budget:,.0f} by the curves: value {rec.allocation.total_value:,.0f} "
+            "(no current_spend column: no uplift to report)."
         )
     else:
-        line += "; no uncertainty (no draws file next to the curves)"
-    typer.echo(line + ".")
+        line = (
+            f"Uplift at equal budget ({rec.budget:,.0f}): {_money(rec.uplift)}"
+            + (f" ({d['uplift_relative']:+.1%})" if d.get("uplift_relative") is not None else "")
+            + " by the fitted curves"
+        )
+        if iv is not None:
+            line += (
+                f"; 90% interval {_money(iv[0])} to {_money(iv[1])}; probability the new split "
+                f"is better: {rec.p_better:.0%}"
+            )
+        else:
+            line += "; no uncertainty (no draws file next to the curves)"
+        typer.echo(line + ".")
     if rec.value_change is not None:
         vc = d["value_change_interval"]
         typer.echo(

@@ -198,22 +198,16 @@ def solve_curves(
         Extra lower and upper spend per channel (e.g. the weekly move limit).
     """
     table = read_curves(source, sidecar=sidecar)
-    n = len(table.channels)
     current = table.current_spend
     assumptions: list[dict[str, Any]] = []
+    if current is None and budget is None:
+        raise ParameterError(
+            "The curves table has no current_spend column, so there is no current budget: "
+            "give --budget."
+        )
     if current is None:
-        if budget is None:
-            raise ParameterError(
-                "The curves table has no current_spend column, so there is no current budget: "
-                "give --budget."
-            )
-        current = np.full(n, float(budget) / n)
         assumptions.append(
-            {
-                "name": "current spend",
-                "value": "the budget split equally (no current_spend column)",
-                "source": "default",
-            }
+            {"name": "current spend", "value": "unknown: no uplift is reported", "source": "data"}
         )
     if budget is None:
         assumptions.append({"name": "budget", "value": float(current.sum()), "source": "data"})

@@ -139,7 +139,7 @@ class Recommendation:
     allocation: Allocation
     budget: float
     current_budget: float
-    uplift: float
+    uplift: float | None
     uplift_interval: tuple[float, float] | None
     p_better: float | None
     value_change: float | None
@@ -164,7 +164,9 @@ class Recommendation:
             "budget": self.budget,
             "current_budget": self.current_budget,
             "uplift": self.uplift,
-            "uplift_relative": self.uplift / abs(base_value) if base_value else None,
+            "uplift_relative": self.uplift / abs(base_value)
+            if base_value and self.uplift is not None
+            else None,
             "uplift_interval": None if self.uplift_interval is None else list(self.uplift_interval),
             "p_better": self.p_better,
             "value_change": self.value_change,
@@ -232,7 +234,10 @@ def recommend(
     """
     settings = settings or DecisionSettings()
     n = len(names)
-    cur = np.asarray(current_spend, float)
+    known = current_spend is not None
+    if not known and budget is None:
+        raise OptimiserError("Without today's spend per channel, give the budget.")
+    cur = np.asarray(current_spend, float) if known else np.full(n, float(budget) / n)
     cur_total = float(cur.sum())
     budget = cur_total if budget is None else float(budget)
     if not np.isfinite(budget) or budget < 0:
@@ -246,6 +251,11 @@ def recommend(
     cap = np.where(np.isfinite(explicit), explicit, np.inf if settings.extrapolate else ev_cap)
     scale = budget / cur_total if cur_total > 0 else 1.0
     held = np.array([q != "trusted" and settings.untrusted != "free" for q in quality])
+    if held.any() and not known:
+        raise OptimiserError(
+            "Channels that are not trusted are held at today's spend, which is not given: add a "
+            "current_spend column, or let them move (--untrusted free)."
+        )
     hold_at = np.minimum(cur * scale, cap)
     ranged = held & np.array([q == "weak" for q in quality]) & (settings.untrusted == "hold")
     floor = np.full(n, np.nan) if min_observed is None else np.asarray(min_observed, float)
@@ -259,7 +269,7 @@ def recommend(
     notes: list[str] = []
     unallocated = 0.0
     exact = objective == "value"
-    if lo.sum() > budget * (1 + _AT_CAP) + 1e-12:
+    if held.any() and lo.sum() > budget * (1 + _AT_CAP) + 1e-12:
         raise InfeasibleRequirementError(
             f"The held channels and minimum spends need {lo.sum():,.6g}, more than the budget "
             f"{budget:,.6g}. Raise the budget, or let channels that are not trusted move "
@@ -284,7 +294,7 @@ def recommend(
         objective=objective,
         min_spend=lo,
         max_spend=hi,
-        current_spend=x_eq if feasible_eq else None,
+        current_spend=x_eq if feasible_eq and known else None,
     )
     x = np.asarray(alloc.spend, float)
     price = None if exact else 1.0
@@ -300,7 +310,7 @@ def recommend(
                 objective=objective,
                 min_spend=np.minimum(x, hi),
                 max_spend=np.maximum(x, lo),
-                current_spend=x_eq if feasible_eq else None,
+                current_spend=x_eq if feasible_eq and known else None,
             )
             x = np.asarray(alloc.spend, float)
     stack = CurveStack(curves)
@@ -308,15 +318,15 @@ def recommend(
     def fitted(v):
         return float(stack.value(v).sum() - (0.0 if exact else v.sum()))
 
-    uplift = fitted(x) - fitted(x_eq)
+    uplift = fitted(x) - fitted(x_eq) if known else None
     value_change = (
         None
-        if abs(budget - cur_total) <= _AT_CAP * max(cur_total, 1.0)
+        if not known or abs(budget - cur_total) <= _AT_CAP * max(cur_total, 1.0)
         else fitted(x) - fitted(cur)
     )
     q = ((1 - settings.interval) / 2, 1 - (1 - settings.interval) / 2)
     up_iv = vc_iv = p_better = None
-    if draws is not None:
+    if draws is not None and known:
 
         def drawn(v):
             return draws.values(v).sum(axis=1) - (0.0 if exact else v.sum())
@@ -402,7 +412,7 @@ def recommend(
         allocation=alloc,
         budget=budget,
         current_budget=cur_total,
-        uplift=float(uplift),
+        uplift=None if uplift is None else float(uplift),
         uplift_interval=up_iv,
         p_better=p_better,
         value_change=value_change,

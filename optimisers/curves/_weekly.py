@@ -49,7 +49,7 @@ import pandas as pd
 
 from leadlever.engine.exceptions import ParameterError
 from leadlever.optimisers.curves._carryover import geometric_adstock, time_design, time_effect
-from leadlever.optimisers.curves._diagnostics import ChannelEvidence, judge
+from leadlever.optimisers.curves._diagnostics import MIN_OBSERVATIONS, ChannelEvidence, judge
 from leadlever.optimisers.curves._estimate import (
     BOUND_TOL,
     CARRYOVER_GRID,
@@ -140,10 +140,10 @@ class WeeklyCurveModel:
             )
         if not isinstance(self.n_draws, int) or self.n_draws < 0:
             raise ParameterError(f"n_draws must be an int >= 0. Got {self.n_draws!r}.")
-        if hist.sequential and hist.n_periods < 2:
+        if hist.sequential and hist.n_periods < MIN_OBSERVATIONS:
             raise CurveFitError(
-                f"The history has only {hist.n_periods} period; a curve needs at least 8 weeks of "
-                "spend and value per channel."
+                f"The history has only {hist.n_periods} week{'s' if hist.n_periods != 1 else ''}; "
+                f"a curve needs at least {MIN_OBSERVATIONS} weeks of spend and value per channel."
             )
 
     def _time_terms(self, hist: ChannelHistory) -> tuple[np.ndarray, int, bool, list[dict]]:

@@ -150,7 +150,7 @@ def test_bad_histories_give_clear_errors_or_unidentified():
     assert "spend hardly varied" in result["constant"].reasons[0]
     assert result["silent"].quality == "unidentified"
     assert any("zero in every period" in r for r in result["silent"].reasons)
-    with pytest.raises(CurveFitError, match="only 1 period"):
+    with pytest.raises(CurveFitError, match="only 1 week; a curve needs at least 8"):
         fit_curves(frame[frame["week"] == week[0]])
     bad = frame.copy()
     bad.loc[4, "value"] = -5.0
