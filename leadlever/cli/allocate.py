@@ -152,6 +152,12 @@ def solve(
     risk_level: Annotated[
         float, typer.Option("--risk-level", min=0.01, max=1.0, help="Share of worst draws (cvar).")
     ] = 0.1,
+    hold_band: Annotated[
+        float,
+        typer.Option(
+            "--hold-band", min=0.0, help="A weak channel moves at most this share from its current."
+        ),
+    ] = 0.5,
     fit_file: FitOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -164,6 +170,7 @@ def solve(
         untrusted=untrusted.value,
         risk=risk.value,
         risk_level=risk_level,
+        hold_band=hold_band,
     )
     rec = solve_curves(
         str(curves), budget, objective=objective.value, settings=settings, sidecar=fit_file

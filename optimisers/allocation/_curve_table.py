@@ -74,7 +74,10 @@ class CurveTable:
 
 
 def read_curves(
-    source: str | os.PathLike | pd.DataFrame, *, sidecar: str | os.PathLike | bool | None = None
+    source: str | os.PathLike | pd.DataFrame,
+    *,
+    sidecar: str | os.PathLike | bool | None = None,
+    channels: list[str] | tuple[str, ...] | None = None,
 ) -> CurveTable:
     """Read and validate a CURVES table (CSV/Parquet path or DataFrame).
 
@@ -96,6 +99,17 @@ def read_curves(
         )
     frame = validate_table(raw, CURVES_SCHEMA, source=name)
     where = f"File '{name}'" if name else "The curves table"
+    if channels is not None:
+        known = set(frame["channel"].astype(str))
+        missing = [c for c in channels if c not in known]
+        if missing:
+            raise InvalidValueError(
+                f"{where} has no curve for channel(s) {', '.join(missing)}; it has "
+                f"{', '.join(sorted(known))}. Fit curves for every channel you plan.",
+                "channel",
+                [],
+            )
+        frame = frame[frame["channel"].astype(str).isin(set(channels))].reset_index(drop=True)
     curves: list[Any] = []
     for row_no, (_, row) in enumerate(frame.iterrows(), start=1):
         kind = str(row["curve"]).strip().lower()
@@ -180,6 +194,7 @@ def solve_curves(
     settings: DecisionSettings | None = None,
     sidecar: str | os.PathLike | bool | None = None,
     limits: tuple[np.ndarray, np.ndarray] | None = None,
+    channels: list[str] | tuple[str, ...] | None = None,
 ) -> Recommendation:
     """Read a CURVES table and recommend a split of ``budget`` (default: today's total).
 
@@ -196,8 +211,10 @@ def solve_curves(
         False = none.
     limits : (array, array), optional
         Extra lower and upper spend per channel (e.g. the weekly move limit).
+    channels : list of str, optional
+        Only these channels of the table (the others keep their spend outside this budget).
     """
-    table = read_curves(source, sidecar=sidecar)
+    table = read_curves(source, sidecar=sidecar, channels=channels)
     current = table.current_spend
     assumptions: list[dict[str, Any]] = []
     if current is None and budget is None:

@@ -6,8 +6,8 @@ r"""A budget decision you can trust: evidence caps, held channels, uncertainty, 
   observed weekly spend :math:`\times (1 + \text{margin})` (default margin 0.2)
   unless extrapolation is asked for; a channel whose curve is not trusted
   (:mod:`~leadlever.optimisers.curves._diagnostics`) is **held**: a weak one
-  within the spend range its history shows (the margin included), an
-  unidentified one at its current share of the budget. Every held or capped channel is named with why, and with
+  near its current share of the budget (at most ``hold_band``, 50 %, away, and
+  within the spend range its history shows), an unidentified one at it. Every held or capped channel is named with why, and with
   what the limit costs: the value the fitted curves say lifting it (caps to
   ``lift_to`` x the largest spend seen, holds released) would add: a reason
   to test higher spend there, not a promise;
@@ -45,7 +45,7 @@ __all__ = ["DecisionSettings", "ChannelDecision", "Recommendation", "recommend",
 RISKS = ("mean", "cvar")
 UNTRUSTED = ("hold", "lock", "free")
 _HOLD_WORDS = {
-    "hold": "weak: within the spend range seen; unidentified: at their current share",
+    "hold": "weak: near their current share; unidentified: at their current share",
     "lock": "at their current share",
     "free": "free",
 }
@@ -64,9 +64,10 @@ class DecisionSettings:
     extrapolate : bool
         Lift the evidence caps (the answer then rests on extrapolated curves).
     untrusted : {"hold", "lock", "free"}
-        Channels whose curve is not trusted: "hold" keeps a weak one within the spend
-        range its history shows (margin included) and an unidentified one at its current
-        share; "lock" keeps both at their current share; "free" lets them move.
+        Channels whose curve is not trusted: "hold" keeps a weak one near its current
+        share (at most ``hold_band`` away, within the spend range its history shows) and an
+        unidentified one at its current share; "lock" keeps both at their current share;
+        "free" lets them move.
     risk : {"mean", "cvar"}
         Maximise the fitted value, or the mean of the worst ``risk_level`` of the draws.
     risk_level : float
@@ -75,6 +76,8 @@ class DecisionSettings:
         Probability of the reported intervals.
     lift_to : float
         What a limit costs is priced with caps at this multiple of the largest spend seen.
+    hold_band : float
+        How far a weak channel may move from its current share ("held near" it), as a share.
     """
 
     margin: float = 0.2
@@ -84,6 +87,7 @@ class DecisionSettings:
     risk_level: float = 0.1
     interval: float = 0.9
     lift_to: float = 2.0
+    hold_band: float = 0.5
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.margin) and self.margin >= 0):
@@ -94,6 +98,8 @@ class DecisionSettings:
             )
         if self.risk not in RISKS:
             raise OptimiserError(f"risk must be one of {', '.join(RISKS)}. Got {self.risk!r}.")
+        if not self.hold_band >= 0:
+            raise OptimiserError(f"hold_band must be a share >= 0. Got {self.hold_band!r}.")
         if not 0 < self.risk_level <= 1 or not 0 < self.interval < 1:
             raise OptimiserError("risk_level must be in (0, 1] and interval in (0, 1).")
 
@@ -107,7 +113,10 @@ class DecisionSettings:
             },
             {
                 "name": "channels not trusted",
-                "value": _HOLD_WORDS[self.untrusted],
+                "value": _HOLD_WORDS[self.untrusted].replace(
+                    "near their current share",
+                    f"within {self.hold_band:.0%} of their current share",
+                ),
                 "source": src.get("untrusted", "default"),
             },
             {"name": "risk", "value": self.risk, "source": src.get("risk", "default")},
@@ -260,9 +269,14 @@ def recommend(
     ranged = held & np.array([q == "weak" for q in quality]) & (settings.untrusted == "hold")
     floor = np.full(n, np.nan) if min_observed is None else np.asarray(min_observed, float)
     ranged &= np.isfinite(floor) & np.isfinite(max_obs)
-    low = np.minimum(floor * (1 - settings.margin), hold_at)
+    # a weak channel moves near its current share: at most hold_band away, and never outside
+    # the spend range its history shows (the margin included)
+    low = np.minimum(
+        np.maximum(floor * (1 - settings.margin), hold_at * (1 - settings.hold_band)), hold_at
+    )
+    high = np.maximum(np.minimum(cap, hold_at * (1 + settings.hold_band)), hold_at)
     lo = np.where(ranged, np.maximum(lo, np.nan_to_num(low)), np.where(held, hold_at, lo))
-    hi = np.where(held & ~ranged, hold_at, cap)
+    hi = np.where(held & ~ranged, hold_at, np.where(ranged, high, cap))
     if limits is not None:
         lo = np.maximum(lo, np.asarray(limits[0], float))
         hi = np.maximum(np.minimum(hi, np.asarray(limits[1], float)), lo)
@@ -379,7 +393,8 @@ def recommend(
         if held[i]:
             status = "held"
             where = (
-                f"kept within the spend range seen ({lo[i]:,.0f} to {hi[i]:,.0f}, margin included)"
+                f"held near its current share ({lo[i]:,.0f} to {hi[i]:,.0f}: at most "
+                f"{settings.hold_band:.0%} away, within the spend range seen)"
                 if ranged[i]
                 else "held at its current share"
             )

@@ -230,13 +230,15 @@ def campaign_step(
         A channel's spend moves at most this share away from last week's (scaled to the
         new budget); None: no limit.
 
+    Notes
+    -----
     The state is written (atomically) only after everything succeeded.
     """
     if max_change is not None and not (np.isfinite(max_change) and max_change >= 0):
         raise ParameterError(f"--max-change must be a share >= 0 (e.g. 0.25). Got {max_change!r}.")
     table = None
     if curves is not None:
-        table = read_curves(curves, sidecar=curves_fit)
+        table = read_curves(curves, sidecar=curves_fit, channels=None)
     sources = sources or {}
     if not np.isfinite(budget) or budget <= 0:
         raise ParameterError(f"The budget must be a positive number. Got {budget!r} instead.")
@@ -307,13 +309,13 @@ def campaign_step(
         limits = (ref * (1.0 - max_change), ref * (1.0 + max_change))
     rec = None
     if table is not None:
-        rec = solve_curves(curves, budget, sidecar=curves_fit)
-        missing = set(learner.channels) - set(rec.spend)
+        missing = set(learner.channels) - set(table.channels)
         if missing:
             raise DataError(
                 f"The curves file has no curve for channel(s) {sorted(missing)} of the learner. "
                 "Fit curves for every channel the campaign runs."
             )
+        rec = solve_curves(curves, budget, sidecar=curves_fit, channels=list(learner.channels))
     own = learner.effective_observations()
     if rec is not None and np.any(own < curve_periods):
         target = np.array([rec.spend[c] for c in learner.channels])
