@@ -64,7 +64,7 @@ def slsqp(curves, budget: float, hi: np.ndarray) -> np.ndarray:
     return np.clip(res.x, 0, hi)
 
 
-def one_world(seed: int, n_channels: int) -> list[dict]:
+def one_world(seed: int, n_channels: int, hold_band: float = 0.5) -> list[dict]:
     world = random_channel_world(n_channels, seed=seed)
     hist = simulate_channels(104, seed=seed + 1000, world=world)
     fit = fit_curves(hist)
@@ -98,7 +98,7 @@ def one_world(seed: int, n_channels: int) -> list[dict]:
 
     curves = [f.curve for f in fcs]
     for method, settings in (
-        ("leadlever", DecisionSettings()),
+        ("leadlever", DecisionSettings(hold_band=hold_band)),
         ("leadlever-free", DecisionSettings(untrusted="free")),
         ("leadlever-cvar", DecisionSettings(risk="cvar")),
     ):
@@ -142,10 +142,15 @@ def main() -> None:
     parser.add_argument("--channels", type=int, default=6)
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument(
+        "--hold-band", type=float, default=0.5, help="how far weak channels may move (default 0.5)"
+    )
     args = parser.parse_args()
     t0 = time.perf_counter()
     rows = [
-        r for s in range(args.start, args.start + args.worlds) for r in one_world(s, args.channels)
+        r
+        for s in range(args.start, args.start + args.worlds)
+        for r in one_world(s, args.channels, args.hold_band)
     ]
     frame = pd.DataFrame(rows)
     if args.verbose:
