@@ -20,21 +20,13 @@ if TYPE_CHECKING:
         check_feasible,
         resolve_bounds,
     )
-    from leadlever.optimisers.allocation._curve_table import (
-        CurveTable,
-        read_curves,
-        recommend_fit,
-        solve_curves,
-    )
-    from leadlever.optimisers.allocation._decision import (
-        ChannelDecision,
-        DecisionSettings,
-        Recommendation,
-        recommend,
-    )
+    from leadlever.optimisers.allocation._curve_table import CurveTable, read_curves
+    from leadlever.optimisers.allocation._decision import DecisionSettings, recommend
+    from leadlever.optimisers.allocation._entry import plan_curves, recommend_fit, solve_curves
     from leadlever.optimisers.allocation._feedback import ChannelFeedback, evaluate_with_curves
     from leadlever.optimisers.allocation._objectives import Objective
-    from leadlever.optimisers.allocation._plan import PlanResult, plan_curves, plan_weeks
+    from leadlever.optimisers.allocation._plan import PlanResult, plan_weeks
+    from leadlever.optimisers.allocation._recommendation import ChannelDecision, Recommendation
     from leadlever.optimisers.allocation._scenarios import (
         Frontier,
         frontier,

@@ -20,20 +20,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leadlever.engine.exceptions import InvalidValueError, MissingColumnsError, ParameterError
+from leadlever.engine.exceptions import InvalidValueError, MissingColumnsError
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
 from leadlever.engine.io._tables import read_table
-from leadlever.optimisers.allocation._decision import DecisionSettings, Recommendation, recommend
 from leadlever.optimisers.curves._family import CURVE_KINDS, Curve, curve_from_params
-from leadlever.optimisers.curves._result import (
-    QUALITIES,
-    CurveFitResult,
-    fit_json_path,
-    read_fit_json,
-)
+from leadlever.optimisers.curves._result import QUALITIES, fit_json_path, read_fit_json
 from leadlever.optimisers.exceptions import CurveError
 
-__all__ = ["CurveTable", "read_curves", "solve_curves", "recommend_fit"]
+__all__ = ["CurveTable", "read_curves"]
 
 _PARAMS = sorted({p for cls in CURVE_KINDS.values() for p in cls.param_names})
 
@@ -183,103 +177,4 @@ def read_curves(
         reasons=reasons,
         fit=fit,
         fit_path=fit_path,
-    )
-
-
-def solve_curves(
-    source: str | os.PathLike | pd.DataFrame,
-    budget: float | None = None,
-    *,
-    objective: str = "value",
-    settings: DecisionSettings | None = None,
-    sidecar: str | os.PathLike | bool | None = None,
-    limits: tuple[np.ndarray, np.ndarray] | None = None,
-    channels: list[str] | tuple[str, ...] | None = None,
-) -> Recommendation:
-    """Read a CURVES table and recommend a split of ``budget`` (default: today's total).
-
-    Parameters
-    ----------
-    source : path or DataFrame
-    budget : float, optional
-        Weekly budget; default the sum of ``current_spend``.
-    objective : {"value", "profit"}
-    settings : DecisionSettings, optional
-        Evidence margin, what happens to channels not trusted, risk.
-    sidecar : path, bool or None
-        The fitter's ``.fit.json`` (draws): None = next to ``source`` if present,
-        False = none.
-    limits : (array, array), optional
-        Extra lower and upper spend per channel (e.g. the weekly move limit).
-    channels : list of str, optional
-        Only these channels of the table (the others keep their spend outside this budget).
-    """
-    table = read_curves(source, sidecar=sidecar, channels=channels)
-    current = table.current_spend
-    assumptions: list[dict[str, Any]] = []
-    if current is None and budget is None:
-        raise ParameterError(
-            "The curves table has no current_spend column, so there is no current budget: "
-            "give --budget."
-        )
-    if current is None:
-        assumptions.append(
-            {"name": "current spend", "value": "unknown: no uplift is reported", "source": "data"}
-        )
-    if budget is None:
-        assumptions.append({"name": "budget", "value": float(current.sum()), "source": "data"})
-    draws = None if table.fit is None else table.fit.get("draws")
-    if draws is not None and set(table.channels) - set(draws.channels):
-        draws = None
-    assumptions.append(
-        {
-            "name": "uncertainty",
-            "value": f"{draws.n} posterior draws from {table.fit_path}"
-            if draws is not None
-            else "none (no draws file)",
-            "source": "data" if draws is not None else "default",
-        }
-    )
-    return recommend(
-        list(table.channels),
-        list(table.curves),
-        budget,
-        current_spend=current,
-        max_observed=table.max_observed,
-        min_observed=table.min_observed,
-        quality=list(table.quality),
-        reasons=list(table.reasons),
-        min_spend=table.min_spend,
-        max_spend=table.max_spend,
-        objective=objective,
-        draws=draws,
-        settings=settings,
-        assumptions=tuple(assumptions),
-        limits=limits,
-    )
-
-
-def recommend_fit(
-    fit: CurveFitResult,
-    budget: float | None = None,
-    *,
-    objective: str = "value",
-    settings: DecisionSettings | None = None,
-) -> Recommendation:
-    """:func:`recommend` on a :class:`~leadlever.optimisers.curves.CurveFitResult` in memory
-    (what :func:`solve_curves` does from the CURVES file and its sidecar)."""
-    fcs = list(fit.curves)
-    return recommend(
-        [f.channel for f in fcs],
-        [f.curve for f in fcs],
-        budget,
-        current_spend=np.array([f.current_spend for f in fcs]),
-        max_observed=np.array([f.max_observed_spend for f in fcs]),
-        min_observed=np.array([f.min_observed_spend for f in fcs]),
-        quality=[f.quality for f in fcs],
-        reasons=[f.reasons for f in fcs],
-        objective=objective,
-        draws=fit.draws,
-        settings=settings,
-        assumptions=tuple(fit.assumptions),
     )

@@ -23,8 +23,9 @@ import pandas as pd
 
 from leadlever.engine.roi._evaluate import RoiReport, evaluate_file
 from leadlever.optimisers.allocation._agreement import direction
-from leadlever.optimisers.allocation._curve_table import solve_curves
-from leadlever.optimisers.allocation._decision import DecisionSettings, Recommendation
+from leadlever.optimisers.allocation._decision import DecisionSettings
+from leadlever.optimisers.allocation._entry import solve_curves
+from leadlever.optimisers.allocation._recommendation import Recommendation
 
 __all__ = ["ChannelFeedback", "evaluate_with_curves", "HOLD_TOLERANCE"]
 

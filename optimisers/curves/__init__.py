@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         hill_basis,
     )
     from leadlever.optimisers.curves._fit import fit_curve
+    from leadlever.optimisers.curves._io import fit_and_write
     from leadlever.optimisers.curves._mmm_fit import AdditiveFit, fit_additive
     from leadlever.optimisers.curves._result import (
         QUALITIES,
@@ -33,6 +34,6 @@ if TYPE_CHECKING:
         write_fit,
     )
     from leadlever.optimisers.curves._stack import CurveStack
-    from leadlever.optimisers.curves._weekly import WeeklyCurveModel, fit_and_write, fit_curves
+    from leadlever.optimisers.curves._weekly import WeeklyCurveModel, fit_curves
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)

@@ -15,6 +15,8 @@ import numpy as np
 
 from leadlever.optimisers.curves._carryover import geometric_adstock, time_effect
 from leadlever.optimisers.curves._family import Curve
+from leadlever.optimisers.curves._result import CurveDraws
+from leadlever.optimisers.exceptions import CurveFitError
 
 __all__ = [
     "CARRYOVER_GRID",
@@ -31,6 +33,7 @@ __all__ = [
     "joint",
     "start_of",
     "grid_range",
+    "posterior_mean_curve",
 ]
 
 #: carry-over rates on the grid, and the polish's upper bound
@@ -273,3 +276,22 @@ def grid_range(name: str) -> tuple[float, float]:
                 else (float(np.log(g.min())), float(np.log(g.max())))
             )
     raise KeyError(name)
+
+
+#: the posterior-mean curve is projected on the family over 0 to this x the largest spend
+_PROJECT_RANGE = 2.0
+
+
+def posterior_mean_curve(
+    kind: str, draws: CurveDraws, channel: str, xmax: float, mode: Curve
+) -> Curve:
+    """The curve of ``kind`` closest (least squares on 0-2x the largest spend) to the mean of the
+    channel's posterior draws: the Bayes estimate of the steady-state curve, in the family."""
+    from leadlever.optimisers.curves._fit import fit_curve
+
+    xs = np.linspace(0.0, _PROJECT_RANGE * xmax, 65)[1:]
+    mean = draws.select([channel]).values(xs[:, None])[:, :, 0].mean(axis=0)
+    try:
+        return fit_curve(xs, mean, kind=kind, channel=channel).curve
+    except (CurveFitError, ValueError):
+        return mode

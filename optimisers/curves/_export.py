@@ -25,8 +25,6 @@ into a :class:`ChannelHistory` (one spend and one value per week and channel):
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,53 +33,19 @@ import pandas as pd
 
 from leadlever.engine.exceptions import DataError, InvalidValueError, ParameterError
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, require_columns, validate_table
-
-__all__ = ["ChannelHistory", "read_history", "PERIOD_NAMES", "CHANNEL_NAMES"]
-
-#: candidate names, in order of preference (compared without case, spaces or punctuation)
-PERIOD_NAMES = ("period", "week", "weekstart", "date", "day", "reportingstarts", "ds", "time")
-CHANNEL_NAMES = (
-    "channel",
-    "medium",
-    "source",
-    "platform",
-    "campaign",
-    "campaignname",
-    "adset",
-    "adsetname",
-    "adgroup",
-    "interest",
+from leadlever.optimisers.curves._columns import (
+    CHANNEL_NAMES,
+    COUNT_NAMES,
+    PERIOD_NAMES,
+    SPEND_NAMES,
+    VALUE_NAMES,
+    clean_money,
+    find_column,
+    is_count,
+    period_kind,
 )
-SPEND_NAMES = ("spend", "amountspent", "spent", "cost", "mediacost", "adspend")
-VALUE_NAMES = ("value", "revenue", "conversionvalue", "purchasevalue", "sales")
-COUNT_NAMES = (
-    "approvedconversion",
-    "approvedconversions",
-    "conversions",
-    "conversion",
-    "totalconversion",
-    "results",
-    "leads",
-)
-_MONEY = re.compile(r"^[^\d\-+.,]*([-+]?[\d.,]+)[^\d]*$")
 
-
-def _norm(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", str(name).lower())
-
-
-def _find(columns: Sequence[str], candidates: Sequence[str], *, prefix: bool = False) -> str | None:
-    normed = {c: _norm(c) for c in columns}
-    for cand in candidates:
-        for col, n in normed.items():
-            if n == cand or (prefix and n.startswith(cand) and "per" not in n[len(cand) :]):
-                return col
-    return None
-
-
-def _is_count(column: str) -> bool:
-    n = _norm(column)
-    return n.startswith(COUNT_NAMES) and not any(w in n for w in ("value", "revenue", "amount"))
+__all__ = ["ChannelHistory", "read_history"]
 
 
 @dataclass(frozen=True)
@@ -127,32 +91,6 @@ class ChannelHistory:
         return self.spend[-periods:].mean(axis=0)
 
 
-def _clean_money(series: pd.Series) -> pd.Series:
-    """'€1,234.50' / '1 234,50' -> 1234.5 for text columns; numbers pass through."""
-    if pd.api.types.is_numeric_dtype(series):
-        return series
-    text = series.astype("string").str.strip().str.replace(r"[\s\u00a0']", "", regex=True)
-    text = text.str.extract(_MONEY, expand=False).fillna(text)
-    thousands = text.str.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d+)?").fillna(False)
-    text = text.where(~thousands, text.str.replace(",", "", regex=False))
-    eu = text.str.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+(,\d+)?").fillna(False)
-    text = text.where(~eu, text.str.replace(".", "", regex=False).str.replace(",", "."))
-    return text
-
-
-def _period_kind(raw: pd.Series) -> tuple[str, pd.Series]:
-    """('dates', parsed) or ('labels', numbers) for a period column."""
-    if pd.api.types.is_numeric_dtype(raw):
-        return "labels", raw.astype(float)
-    parsed = pd.to_datetime(raw, errors="coerce", format="mixed")
-    if parsed.notna().mean() >= 0.9:
-        return "dates", parsed
-    numbers = pd.to_numeric(raw, errors="coerce")
-    if numbers.notna().mean() >= 0.9:
-        return "labels", numbers.astype(float)
-    return "other", raw
-
-
 def read_history(
     frame: pd.DataFrame,
     *,
@@ -192,7 +130,7 @@ def read_history(
                 require_columns(frame, [given], source=source, fix=f"Name the {what} column.")
             assumptions.append({"name": f"{what} column", "value": given, "source": "option"})
             return given or None
-        found = _find(cols, names, prefix=prefix)
+        found = find_column(cols, names, prefix=prefix)
         if found is None and required:
             require_columns(
                 frame,
@@ -211,14 +149,14 @@ def read_history(
     if value_col is None and value is None:
         value_col = pick(None, COUNT_NAMES, "value", prefix=True)
         value_kind = "count"
-    elif value_col is not None and _is_count(value_col):
+    elif value_col is not None and is_count(value_col):
         value_kind = "count"
     period_col = pick(period, PERIOD_NAMES, "period", required=False)
     work = pd.DataFrame(
         {
             "channel": frame[chan_col],
-            "spend": _clean_money(frame[spend_col]),
-            "value": _clean_money(frame[value_col]),
+            "spend": clean_money(frame[spend_col]),
+            "value": clean_money(frame[value_col]),
         }
     )
     schema = TableSchema(
@@ -258,7 +196,7 @@ def read_history(
     work["channel"] = work["channel"].astype(str)
     if period_col is None:
         return _observations(work, where, assumptions, value_kind, source)
-    kind, per = _period_kind(frame[period_col])
+    kind, per = period_kind(frame[period_col])
     if kind == "other":
         bad = per.index[pd.to_datetime(per, errors="coerce", format="mixed").isna()]
         rows = (np.asarray(bad) + 1).tolist()

@@ -41,7 +41,6 @@ Diagnostics then give each channel a verdict
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
@@ -60,27 +59,25 @@ from leadlever.optimisers.curves._estimate import (
     joint,
     log_prior,
     polish,
+    posterior_mean_curve,
     start_of,
     variance_weights,
 )
 from leadlever.optimisers.curves._export import ChannelHistory, read_history
-from leadlever.optimisers.curves._family import CURVE_KINDS, Curve
+from leadlever.optimisers.curves._family import CURVE_KINDS
 from leadlever.optimisers.curves._posterior import draw_from_posterior, scale_posterior
 from leadlever.optimisers.curves._result import (
     CurveDraws,
     CurveFitResult,
     FittedCurve,
     TimeEffect,
-    write_fit,
 )
 from leadlever.optimisers.exceptions import CurveFitError
 
-__all__ = ["WeeklyCurveModel", "fit_curves", "fit_and_write"]
+__all__ = ["WeeklyCurveModel", "fit_curves"]
 
 #: alternations between the channels' grids and the time effect
 _ROUNDS = 3
-#: the posterior-mean curve is projected on the family over 0 to this x the largest spend
-_PROJECT_RANGE = 2.0
 #: weeks of history needed for a trend, one and two yearly harmonics
 _TREND_WEEKS, _SEASON_WEEKS, _SEASON2_WEEKS = 26, 52, 78
 
@@ -315,7 +312,7 @@ class WeeklyCurveModel:
         )
         lam = fc["adstock"]
         if draws is not None and self.point == "mean":
-            curve = _posterior_mean_curve(self.kind, draws, hist.channels[c], xmax[c], curve)
+            curve = posterior_mean_curve(self.kind, draws, hist.channels[c], xmax[c], curve)
         stock = geometric_adstock(x[:, c], lam) if hist.sequential else x[:, c]
         pred = m * curve.value(stock)
         ssr = float(np.sum(w[:, c] * (y[:, c] - pred) ** 2))
@@ -369,21 +366,6 @@ class WeeklyCurveModel:
         )
 
 
-def _posterior_mean_curve(
-    kind: str, draws: CurveDraws, channel: str, xmax: float, mode: Curve
-) -> Curve:
-    """The curve of ``kind`` closest (least squares on 0-2x the largest spend) to the mean of the
-    channel's posterior draws: the Bayes estimate of the steady-state curve, in the family."""
-    from leadlever.optimisers.curves._fit import fit_curve
-
-    xs = np.linspace(0.0, _PROJECT_RANGE * xmax, 65)[1:]
-    mean = draws.select([channel]).values(xs[:, None])[:, :, 0].mean(axis=0)
-    try:
-        return fit_curve(xs, mean, kind=kind, channel=channel).curve
-    except (CurveFitError, ValueError):
-        return mode
-
-
 def fit_curves(
     history: pd.DataFrame | ChannelHistory,
     *,
@@ -422,24 +404,3 @@ def fit_curves(
         seed=seed,
     )
     return model.fit(hist).result_
-
-
-def fit_and_write(
-    history: str | os.PathLike, out: str | os.PathLike, **options: Any
-) -> tuple[CurveFitResult, str]:
-    """Read a history file, fit its curves (:func:`fit_curves` options) and write the CURVES
-    table with its ``.fit.json`` sidecar. Returns the result and the sidecar's path.
-
-    Nothing is written when reading or fitting fails.
-    """
-    from leadlever.engine.io._tables import read_table, table_format
-
-    table_format(out)
-    columns = {
-        k: options.pop(k)
-        for k in ("period", "channel", "spend", "value", "value_per_lead")
-        if k in options
-    }
-    hist = read_history(read_table(history), source=str(history), **columns)
-    result = fit_curves(hist, **options)
-    return result, write_fit(result, out)

@@ -33,7 +33,8 @@ from leadlever.engine.exceptions import (
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
 from leadlever.engine.io._tables import atomic_write_text
 from leadlever.optimisers.allocation._agreement import compare_directions, move_toward
-from leadlever.optimisers.allocation._curve_table import read_curves, solve_curves
+from leadlever.optimisers.allocation._curve_table import read_curves
+from leadlever.optimisers.allocation._entry import solve_curves
 from leadlever.optimisers.learning._learner import (
     CampaignLearner,
     LearnerSettings,

@@ -9,7 +9,7 @@ import pandas as pd
 
 from leadlever.engine.roi._costs import CostModel
 from leadlever.engine.roi._evaluate import evaluate_leads
-from leadlever.optimisers.allocation._curve_table import recommend_fit
+from leadlever.optimisers.allocation._entry import recommend_fit
 from leadlever.optimisers.allocation._scenarios import frontier
 from leadlever.optimisers.allocation.plots import plot_allocation, plot_curves, plot_frontier
 from leadlever.optimisers.curves._weekly import fit_curves
