@@ -67,8 +67,8 @@ def render_solve(rec: Any) -> None:
         )
         if iv is not None:
             line += (
-                f"; 90% interval {_money(iv[0])} to {_money(iv[1])}; probability the new split "
-                f"is better: {rec.p_better:.0%}"
+                f"; 90% interval {_money(iv[0])} to {_money(iv[1])}; the new split is better in "
+                f"{rec.p_better:.0%} of {rec.n_draws} posterior draws"
             )
         else:
             line += "; no uncertainty (no draws file next to the curves)"
@@ -95,8 +95,8 @@ def render_solve(rec: Any) -> None:
     if round(rec.limits_cost) > 0:
         typer.echo(
             f"The evidence limits cost {rec.limits_cost:,.0f} a week by the fitted curves (caps at "
-            "2x the largest spend seen and holds released): test higher spend on the capped "
-            "channels before trusting more."
+            "2x the largest spend seen and holds released): test higher spend on the held and "
+            "capped channels before trusting more."
         )
     for note in rec.notes:
         echo_err(f"Warning: {note}")

@@ -40,7 +40,7 @@ from leadlever.optimisers.curves._result import CurveDraws
 from leadlever.optimisers.curves._stack import CurveStack
 from leadlever.optimisers.exceptions import InfeasibleRequirementError, OptimiserError
 
-__all__ = ["DecisionSettings", "recommend", "RISKS", "UNTRUSTED"]
+__all__ = ["DecisionSettings", "recommend", "evidence_bounds", "RISKS", "UNTRUSTED"]
 
 RISKS = ("mean", "cvar")
 UNTRUSTED = ("hold", "lock", "free")
@@ -51,6 +51,8 @@ _HOLD_WORDS = {
 }
 #: relative tolerance for "at its cap" and "same budget"
 _AT_CAP = 1e-6
+#: relative difference of two budgets that is only rounding
+_SAME = 1e-9
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,45 @@ class DecisionSettings:
         ]
 
 
+def evidence_bounds(
+    hold_at: np.ndarray,
+    quality: list[str],
+    settings: DecisionSettings,
+    *,
+    max_observed: np.ndarray,
+    min_observed: np.ndarray | None = None,
+    max_spend: np.ndarray | None = None,
+    min_spend: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Lower and upper spend per channel within the evidence; the caps; which are held in a band.
+
+    ``hold_at`` is each channel's current share of the budget at hand. The cap is the largest
+    spend seen x (1 + margin) (an explicit ``max_spend`` replaces it; none with
+    ``extrapolate``); a channel not trusted is held: at ``hold_at`` when unidentified (or with
+    ``untrusted="lock"``), within ``hold_band`` of it and the spend range seen when weak.
+    """
+    n = hold_at.size
+    max_obs = np.asarray(max_observed, float)
+    explicit = np.full(n, np.inf) if max_spend is None else np.asarray(max_spend, float)
+    lo = np.zeros(n) if min_spend is None else np.asarray(min_spend, float).copy()
+    ev_cap = np.where(np.isfinite(max_obs), max_obs * (1 + settings.margin), np.inf)
+    cap = np.where(np.isfinite(explicit), explicit, np.inf if settings.extrapolate else ev_cap)
+    held = np.array([q != "trusted" and settings.untrusted != "free" for q in quality])
+    hold_at = np.minimum(hold_at, cap)
+    ranged = held & np.array([q == "weak" for q in quality]) & (settings.untrusted == "hold")
+    floor = np.full(n, np.nan) if min_observed is None else np.asarray(min_observed, float)
+    ranged &= np.isfinite(floor) & np.isfinite(max_obs)
+    # a weak channel moves near its current share: at most hold_band away, and never outside
+    # the spend range its history shows (the margin included)
+    low = np.minimum(
+        np.maximum(floor * (1 - settings.margin), hold_at * (1 - settings.hold_band)), hold_at
+    )
+    high = np.maximum(np.minimum(cap, hold_at * (1 + settings.hold_band)), hold_at)
+    lo = np.where(ranged, np.maximum(lo, np.nan_to_num(low)), np.where(held, hold_at, lo))
+    hi = np.where(held & ~ranged, hold_at, np.where(ranged, high, cap))
+    return lo, hi, cap, ranged
+
+
 def recommend(
     names: list[str],
     curves: list[Any],
@@ -176,8 +217,6 @@ def recommend(
     max_obs = np.full(n, np.nan) if max_observed is None else np.asarray(max_observed, float)
     explicit = np.full(n, np.inf) if max_spend is None else np.asarray(max_spend, float)
     lo = np.zeros(n) if min_spend is None else np.asarray(min_spend, float).copy()
-    ev_cap = np.where(np.isfinite(max_obs), max_obs * (1 + settings.margin), np.inf)
-    cap = np.where(np.isfinite(explicit), explicit, np.inf if settings.extrapolate else ev_cap)
     scale = budget / cur_total if cur_total > 0 else 1.0
     held = np.array([q != "trusted" and settings.untrusted != "free" for q in quality])
     if held.any() and not known:
@@ -185,25 +224,22 @@ def recommend(
             "Channels that are not trusted are held at today's spend, which is not given: add a "
             "current_spend column, or let them move (--untrusted free)."
         )
-    hold_at = np.minimum(cur * scale, cap)
-    ranged = held & np.array([q == "weak" for q in quality]) & (settings.untrusted == "hold")
-    floor = np.full(n, np.nan) if min_observed is None else np.asarray(min_observed, float)
-    ranged &= np.isfinite(floor) & np.isfinite(max_obs)
-    # a weak channel moves near its current share: at most hold_band away, and never outside
-    # the spend range its history shows (the margin included)
-    low = np.minimum(
-        np.maximum(floor * (1 - settings.margin), hold_at * (1 - settings.hold_band)), hold_at
+    lo, hi, cap, ranged = evidence_bounds(
+        cur * scale,
+        quality,
+        settings,
+        max_observed=max_obs,
+        min_observed=min_observed,
+        max_spend=explicit,
+        min_spend=lo,
     )
-    high = np.maximum(np.minimum(cap, hold_at * (1 + settings.hold_band)), hold_at)
-    lo = np.where(ranged, np.maximum(lo, np.nan_to_num(low)), np.where(held, hold_at, lo))
-    hi = np.where(held & ~ranged, hold_at, np.where(ranged, high, cap))
     if limits is not None:
         lo = np.maximum(lo, np.asarray(limits[0], float))
         hi = np.maximum(np.minimum(hi, np.asarray(limits[1], float)), lo)
     notes: list[str] = []
     unallocated = 0.0
     exact = objective == "value"
-    if held.any() and lo.sum() > budget * (1 + _AT_CAP) + 1e-12:
+    if held.any() and lo.sum() > budget * (1 + _AT_CAP) + _SAME:
         raise InfeasibleRequirementError(
             f"The held channels and minimum spends need {lo.sum():,.6g}, more than the budget "
             f"{budget:,.6g}. Raise the budget, or let channels that are not trusted move "
@@ -220,7 +256,7 @@ def recommend(
         )
     spend_budget = budget - unallocated
     x_eq = np.clip(cur * (spend_budget / cur_total if cur_total > 0 else 1.0), lo, hi)
-    feasible_eq = abs(x_eq.sum() - spend_budget) <= 1e-9 * max(spend_budget, 1.0) or not exact
+    feasible_eq = abs(x_eq.sum() - spend_budget) <= _SAME * max(spend_budget, 1.0) or not exact
     alloc = allocate(
         curves,
         spend_budget,

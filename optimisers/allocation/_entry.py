@@ -12,7 +12,7 @@ import pandas as pd
 
 from leadlever.engine.exceptions import ParameterError
 from leadlever.optimisers.allocation._curve_table import read_curves
-from leadlever.optimisers.allocation._decision import DecisionSettings, recommend
+from leadlever.optimisers.allocation._decision import DecisionSettings, evidence_bounds, recommend
 from leadlever.optimisers.allocation._plan import TAIL_WEEKS, PlanResult, plan_weeks
 from leadlever.optimisers.allocation._recommendation import Recommendation
 from leadlever.optimisers.curves._result import CurveFitResult
@@ -182,11 +182,13 @@ def plan_curves(
     if week_list is None and budget is None and target is None:
         budget = float(cur.sum() * weeks)
         assumptions.append({"name": "total budget", "value": budget, "source": "default"})
-    ev_cap = np.where(
-        np.isfinite(table.max_observed), table.max_observed * (1 + settings.margin), np.inf
-    )
-    caps = np.where(
-        np.isfinite(table.max_spend), table.max_spend, np.inf if settings.extrapolate else ev_cap
+    lower, upper, caps, _ = evidence_bounds(
+        cur,
+        list(table.quality),
+        settings,
+        max_observed=table.max_observed,
+        min_observed=table.min_observed,
+        max_spend=table.max_spend,
     )
     held = np.array([q != "trusted" and settings.untrusted != "free" for q in table.quality])
     state = np.where(np.isfinite(table.carryover_state), table.carryover_state, cur)
@@ -208,7 +210,7 @@ def plan_curves(
         },
         {
             "name": "held channels",
-            "value": "at today's weekly spend every week",
+            "value": "the same limits every week, around today's weekly spend",
             "source": "default",
         },
     ]
@@ -220,16 +222,16 @@ def plan_curves(
         adstock=table.adstock,
         carryover_state=state,
         time_effect=m,
-        caps=caps,
-        held=held,
+        lower=lower,
+        upper=upper,
         max_week=max_week,
     )
     curves = list(table.curves)
     notes: list[str] = []
     reached = None
     if target is not None:
-        lo_total = float(np.where(held, cur, 0.0).sum() * weeks)
-        hi_total = float(min(np.where(held, cur, caps).sum(), max_week or np.inf) * weeks)
+        lo_total = float(lower.sum() * weeks)
+        hi_total = float(min(upper.sum(), max_week or np.inf) * weeks)
         if not np.isfinite(hi_total):
             raise ParameterError(
                 "A target needs finite caps: do not combine --target with --extrapolate."

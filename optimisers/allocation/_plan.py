@@ -13,7 +13,7 @@ the fit) and the steady-state curves :math:`v_c`:
 subject to the budget (a total :math:`\sum_{cw} x_{cw} = B`, or one budget per
 week), an optional cap on each week's total, and the evidence caps of
 :func:`~leadlever.optimisers.allocation.recommend` on every channel-week
-(untrusted channels held at their current spend). The :math:`L` weeks after the
+(untrusted channels held as there: near or at their current spend). The :math:`L` weeks after the
 plan count the carry-over of its spend as if nothing more were spent (so late
 spend is not undervalued). Solved by SLSQP with the exact gradient
 
@@ -49,6 +49,14 @@ __all__ = ["PlanResult", "plan_weeks", "TAIL_WEEKS"]
 TAIL_WEEKS = 12
 #: marginal values above this (per unit, in the curves' units) are treated as this
 _MAX_SLOPE = 1e12
+#: relative slack of a budget constraint for a solution to count as feasible
+_FEASIBLE = 1e-6
+#: relative rounding allowed when budgets are compared with caps and holds
+_ROUNDING = 1e-9
+#: SLSQP's tolerance on the (scaled) objective
+_SLSQP_FTOL = 1e-12
+#: floor of divisors
+_TINY = 1e-12
 
 
 @dataclass(frozen=True)
@@ -186,7 +194,7 @@ def _solve(model: _Model, lo, hi, week_budgets, total, max_week, starts) -> np.n
             cons.append(
                 {"type": "ineq", "fun": lambda f: max_week - rows @ f, "jac": lambda f: -rows}
             )
-    scale = max(abs(model.value_and_grad(starts[0].ravel())[0]), 1e-12)
+    scale = max(abs(model.value_and_grad(starts[0].ravel())[0]), _TINY)
     best, best_val = None, -np.inf
     for x0 in starts:
         res = minimize(
@@ -196,14 +204,14 @@ def _solve(model: _Model, lo, hi, week_budgets, total, max_week, starts) -> np.n
             method="SLSQP",
             bounds=bounds,
             constraints=cons,
-            options={"maxiter": 500, "ftol": 1e-12},
+            options={"maxiter": 500, "ftol": _SLSQP_FTOL},
         )
         cand = np.clip(res.x, np.tile(lo, w), np.tile(hi, w))
         val = model.value_and_grad(cand)[0]
         feasible = all(
-            np.all(np.abs(k["fun"](cand)) <= 1e-6 * max(total or 1, 1))
+            np.all(np.abs(k["fun"](cand)) <= _FEASIBLE * max(total or 1, 1))
             if k["type"] == "eq"
-            else np.all(k["fun"](cand) >= -1e-6 * max(total or 1, 1))
+            else np.all(k["fun"](cand) >= -_FEASIBLE * max(total or 1, 1))
             for k in cons
         )
         if feasible and val > best_val:
@@ -225,8 +233,8 @@ def plan_weeks(
     adstock: np.ndarray,
     carryover_state: np.ndarray,
     time_effect: np.ndarray,
-    caps: np.ndarray,
-    held: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
     budget: float | None = None,
     weekly: list[float] | None = None,
     max_week: float | None = None,
@@ -234,29 +242,28 @@ def plan_weeks(
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """The best plan (weeks x channels) and its values (see the module docstring)."""
     cur = np.asarray(current_spend, float)
-    lo = np.where(held, cur, 0.0)
-    hi = np.where(held, cur, caps)
+    lo, hi = np.asarray(lower, float), np.asarray(upper, float)
     model = _Model(
         curves, np.asarray(adstock, float), np.asarray(carryover_state, float), time_effect, weeks
     )
     week_budgets = None if weekly is None else np.asarray(weekly, float)
     total = float(week_budgets.sum()) if week_budgets is not None else float(budget)
     per_week = week_budgets if week_budgets is not None else np.full(weeks, total / weeks)
-    if np.any(per_week > hi.sum() * (1 + 1e-9)) and week_budgets is not None:
+    if np.any(per_week > hi.sum() * (1 + _ROUNDING)) and week_budgets is not None:
         raise InfeasibleRequirementError(
             f"A weekly budget of {per_week.max():,.0f} exceeds what the evidence supports in one week "
             f"({hi.sum():,.0f}: every channel at its cap). Lower it, raise --margin or pass --extrapolate.",
             "budget_above_max",
         )
-    if total > hi.sum() * weeks * (1 + 1e-9) or (
-        max_week is not None and total > max_week * weeks * (1 + 1e-9)
+    if total > hi.sum() * weeks * (1 + _ROUNDING) or (
+        max_week is not None and total > max_week * weeks * (1 + _ROUNDING)
     ):
         raise InfeasibleRequirementError(
             f"The total {total:,.0f} cannot be spent in {weeks} weeks within the caps "
             f"({min(hi.sum(), max_week or np.inf) * weeks:,.0f} at most). Lower it or plan more weeks.",
             "budget_above_max",
         )
-    if np.any(per_week < lo.sum() * (1 - 1e-9)):
+    if np.any(per_week < lo.sum() * (1 - _ROUNDING)):
         raise InfeasibleRequirementError(
             f"The held channels need {lo.sum():,.0f} a week, more than the weekly budget "
             f"{per_week.min():,.0f}. Raise the budget or let them move (--untrusted free).",
@@ -269,7 +276,7 @@ def plan_weeks(
             one = allocate(curves, float(wb), min_spend=lo, max_spend=hi).spend
         except OptimiserError:
             continue
-        starts.append(np.tile(one, (weeks, 1)) * (per_week[:, None] / max(wb, 1e-300)))
+        starts.append(np.tile(one, (weeks, 1)) * (per_week[:, None] / max(wb, _TINY)))
     x = _solve(model, lo, hi, week_budgets, total, max_week, starts)
     base = np.clip(np.outer(per_week, base_share), lo, hi)
     info = {

@@ -21,8 +21,8 @@ def _common(weeks, lam=(0.0, 0.0, 0.0), state=None, m=None, caps=(np.inf,) * 3):
         adstock=np.array(lam),
         carryover_state=CUR if state is None else np.array(state),
         time_effect=np.ones(weeks + TAIL_WEEKS) if m is None else m,
-        caps=np.array(caps),
-        held=np.zeros(3, bool),
+        lower=np.zeros(3),
+        upper=np.array(caps),
     )
 
 
