@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import emit_json, handle_errors, print_table
+from leadlever.cli._common import echo_err, emit_json, handle_errors, print_table
 
 __all__ = ["app", "evaluate"]
 
@@ -39,23 +39,42 @@ def evaluate(
             "--out", help="Write the per-lead table (verdict, magnitude, expected_*) here."
         ),
     ] = None,
+    curves: Annotated[
+        Path | None,
+        typer.Option(
+            "--curves",
+            help="Fitted curves (allocate fit): add the allocator's spend direction per channel "
+            "and say where it differs from the leads' feedback.",
+        ),
+    ] = None,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON summary object on stdout.")
     ] = False,
 ) -> None:
     """Evaluate every lead's expected ROI and print the feedback per channel."""
     from leadlever.engine.io import table_format, write_table
-    from leadlever.engine.roi import evaluate_file
 
     if out is not None:
         table_format(out)
-    report = evaluate_file(
-        str(scored), threshold=threshold, costs_path=None if costs is None else str(costs)
-    )
+    costs_path = None if costs is None else str(costs)
+    notes: tuple[str, ...] = ()
+    if curves is not None:
+        from leadlever.optimisers.allocation import evaluate_with_curves
+
+        joined = evaluate_with_curves(
+            str(scored), threshold=threshold, curves=str(curves), costs_path=costs_path
+        )
+        report, notes = joined.report, joined.notes
+        payload = joined.to_dict()
+    else:
+        from leadlever.engine.roi import evaluate_file
+
+        report = evaluate_file(str(scored), threshold=threshold, costs_path=costs_path)
+        payload = report.to_dict()
     if out is not None:
         write_table(report.to_frame(), out)
     if json_out:
-        emit_json(report.to_dict())
+        emit_json(payload)
         return
     typer.echo(
         f"{report.n:,} leads; metric {report.metric}, threshold {report.threshold:.4g} ({report.threshold_rule}); "
@@ -68,5 +87,21 @@ def evaluate(
         "share_above",
         "feedback",
         "suggested_spend_change",
+        "spend_direction",
+        "agrees",
     ]
-    print_table(report.by_channel[cols], title="Per channel:")
+    frame = report.by_channel
+    print_table(frame[[c for c in cols if c in frame.columns]], title="Per channel:")
+    if curves is None:
+        typer.echo(
+            "suggested_spend_change is a heuristic from lead quality alone (0.5 x the feedback "
+            "strength, at most 30%); pass --curves curves.csv for the allocator's recommendation."
+        )
+    elif "why" in frame.columns:
+        for row in frame.itertuples():
+            if row.agrees is False:
+                echo_err(
+                    f"Note: '{row.channel}': {row.feedback} but spend {row.spend_direction}: {row.why}."
+                )
+    for note in notes:
+        typer.echo(note)
