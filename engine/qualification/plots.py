@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from leadlever.engine.exceptions import ParameterError
+
 __all__ = ["plot_survival_by_tier"]
 
 
@@ -36,10 +38,13 @@ def plot_survival_by_tier(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from leadlever.engine.qualification._bundle import _features
-
     profile = bundle.profile(leads) if profile is None else profile
-    X = _features(leads.reset_index(drop=True))
+    if bundle.timing is None:
+        raise ParameterError(
+            "The bundle has no timing model (the export had no created and closed dates), "
+            "so there are no survival curves to plot."
+        )
+    X = leads.reset_index(drop=True)
     t = np.arange(0, days + 1)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for tier in pd.unique(profile["tier"]):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from leadlever._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from leadlever.engine.scoring._apply import ScoredLeads, score_leads
     from leadlever.engine.scoring._blend import (
         ComparisonResult,
         blend_probabilities,
@@ -16,9 +17,20 @@ if TYPE_CHECKING:
     from leadlever.engine.scoring._calibration import Calibrator
     from leadlever.engine.scoring._conversion import ConversionModel, DataQualityWarning
     from leadlever.engine.scoring._evaluation import FitReport, fit_and_evaluate, split_target
+    from leadlever.engine.scoring._fit_record import (
+        CHANCE_AUC_LOWER,
+        MODEL_WARNING_COLUMN,
+        FitRecord,
+        chance_warning,
+        estimated_overlap,
+        load_model,
+        save_model,
+    )
     from leadlever.engine.scoring._metrics import (
+        AucInterval,
         ConfusionResult,
         EvaluationResult,
+        auc_ci,
         brier,
         calibration_slope_intercept,
         confusion,

@@ -8,6 +8,11 @@ from leadlever._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from leadlever.simulations.world._channels import Channel, ValiantWorld, default_world
+    from leadlever.simulations.world._exports import (
+        EXPORT_KINDS,
+        export_valiant,
+        simulate_export,
+    )
     from leadlever.simulations.world._history import (
         HISTORY_COLUMNS,
         channel_economics,
