@@ -1,6 +1,7 @@
 """``qualify apply``: the profile of an export's open leads, with what it rests on.
 
-:func:`qualify_leads` keeps closed leads out (only open leads may be worked, sold or
+:func:`qualify_leads` writes the profile columns followed by the export's own columns
+(so later steps can filter on them, e.g. a buyer's required city), keeps closed leads out (only open leads may be worked, sold or
 priced; ``include_closed=True`` profiles them too, e.g. to evaluate), writes the shared
 ``converted`` column so later steps can check, and returns the economics figures the
 profile used as :class:`~leadlever.engine.economics.Assumption` records and the
@@ -88,6 +89,9 @@ def qualify_leads(
             "to profile closed leads too."
         )
     prof = bundle.profile(rows, settings, econ)
+    rest = rows.reset_index(drop=True)
+    rest = rest.drop(columns=[c for c in rest.columns if c in prof.columns])
+    prof = pd.concat([prof, rest], axis=1)
     warnings = (bundle.model_warning,) if bundle.model_warning else ()
     return ProfileResult(
         profile=prof,

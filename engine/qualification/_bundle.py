@@ -21,8 +21,10 @@ with :math:`K` the expected value of a win (the commission rate times the expect
 salary when the value is a salary). A criterion without a model takes its figure from
 the economics (``effort_hours``, ``value_per_conversion``), announced as an assumption.
 Each criterion also gets a letter grade A-E from the quintiles of the fitted history
-(A = best fifth; for effort, A = least effort). The bundle is saved as one versioned
-JSON file (never pickle).
+(A = best fifth; for effort, A = least effort). Without a model, ``expected_effort_hours``
+and ``expected_commission`` are left empty (no estimate) and later steps fill them from
+the economics, announced again. The bundle is saved as one versioned JSON file (never
+pickle).
 """
 
 from __future__ import annotations
@@ -260,12 +262,13 @@ class QualificationBundle:
         if self.effort is not None:
             out["expected_interactions"] = self.effort.predict_interactions(leads)
             hours = self.effort.predict_hours(leads)
-        else:
+            out["expected_effort_hours"] = hours
+        else:  # no estimate: left empty; the costs below use the economics' figure
             hours = np.full(len(leads), econ.effort_hours)
-        out["expected_effort_hours"] = hours
+            out["expected_effort_hours"] = np.nan
         cost = econ.delivery_cost(p, hours)
         out["expected_delivery_cost"] = cost
-        if self.value is None:
+        if self.value is None:  # no estimate: left empty, the value uses the economics' figure
             commission = np.full(len(leads), econ.value_per_conversion)
         elif cm.value_is_salary:
             salary = self.value.predict(leads)
@@ -273,7 +276,7 @@ class QualificationBundle:
             commission = expected_commission(salary, econ.commission_rate)
         else:
             commission = self.value.predict(leads)
-        out["expected_commission"] = commission
+        out["expected_commission"] = np.nan if self.value is None else commission
         if self.fit is not None:
             out["p_fit"] = self.fit.predict(leads, s.target_roles)
             if self.resale is not None:
@@ -282,7 +285,7 @@ class QualificationBundle:
         with np.errstate(divide="ignore", invalid="ignore"):
             out["expected_roi"] = np.where(cost > 0, p * commission / cost, np.inf)
         for name, (col, higher) in CRITERIA.items():
-            if col in out.columns and name in self.grade_cuts:
+            if col in out.columns and name in self.grade_cuts and out[col].notna().any():
                 out[f"grade_{name}"] = letter_grades(
                     out[col].to_numpy(), self.grade_cuts[name], higher
                 )

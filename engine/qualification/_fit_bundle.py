@@ -312,7 +312,7 @@ def fit_bundle(
     bundle.grade_cuts = {
         name: np.quantile(prof[col].to_numpy(dtype=float), [0.2, 0.4, 0.6, 0.8]).tolist()
         for name, (col, _) in CRITERIA.items()
-        if col in prof.columns
+        if col in prof.columns and prof[col].notna().all()
     }
     bundle.report = FitReport(
         bundle.model_version,

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         points_to_probability,
     )
     from leadlever.engine.scoring._calibration import Calibrator
+    from leadlever.engine.scoring._comparison import HonestComparison, compare_on_unseen
     from leadlever.engine.scoring._conversion import ConversionModel, DataQualityWarning
     from leadlever.engine.scoring._evaluation import FitReport, fit_and_evaluate, split_target
     from leadlever.engine.scoring._fit_record import (

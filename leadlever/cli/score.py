@@ -175,6 +175,8 @@ def apply(
 def evaluate(
     file: Annotated[Path, typer.Argument(help="Table with outcomes and probabilities.")],
     target: TargetOption,
+    won: WonOption = None,
+    lost: LostOption = None,
     prob_col: Annotated[str, typer.Option("--prob-col", help="Probability column.")] = "p_convert",
     threshold: Annotated[
         float, typer.Option("--threshold", min=0.0, max=1.0, help="Predicted hit when p > this.")
@@ -198,7 +200,7 @@ def evaluate(
             [prob_col],
             {prob_col: close[0]} if close else {},
         )
-    X, y = split_target(table, target, str(file))
+    X, y = split_target(table, outcome_spec(target, won, lost), str(file))
     from leadlever.engine.io import ColumnSpec, TableSchema, validate_table
 
     probs = validate_table(
@@ -257,43 +259,57 @@ def rules(
 @app.command("compare")
 @handle_errors
 def compare(
-    model: Annotated[Path, typer.Argument(help="Model JSON (fitted on other leads).")],
+    model: Annotated[Path, typer.Argument(help="Model JSON from `score fit --model-out`.")],
     rules_file: Annotated[Path, typer.Argument(help="TOML rules file.")],
-    data: Annotated[Path, typer.Argument(help="Held-out closed leads with the target.")],
+    data: Annotated[Path, typer.Argument(help="Closed leads with the target.")],
     target: TargetOption,
+    won: WonOption = None,
+    lost: LostOption = None,
     weight: Annotated[
-        float, typer.Option("--weight", min=0.0, max=1.0, help="Blend weight on the model.")
-    ] = 0.5,
+        float | None,
+        typer.Option(
+            "--weight",
+            min=0.0,
+            max=1.0,
+            help="Blend weight on the model (default: chosen by cross-validation).",
+        ),
+    ] = None,
     threshold: Annotated[
         float,
         typer.Option("--threshold", min=0.0, max=1.0, help="Hit threshold for model and blend."),
     ] = 0.5,
+    cv: Annotated[int, typer.Option("--cv", min=2, help="Folds (refit and blend weight).")] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the folds.")] = 0,
     json_out: JsonOption = False,
 ) -> None:
-    """Manual points vs predictive probability vs their blend on the same held-out leads."""
-    from leadlever.engine.io import read_table
-    from leadlever.engine.scoring import ConversionModel, apply_rules, load_rules, split_target
-    from leadlever.engine.scoring._blend import (
-        blend_probabilities,
-        compare_scores,
-        points_to_probability,
-    )
+    """Manual points vs predictive probability vs their blend, on leads the model has not seen.
 
-    fitted = ConversionModel.load(model)
-    ruleset = load_rules(rules_file)
-    X, y = split_target(read_table(data), target, str(data))
-    p = fitted.predict_proba(X)[:, 1]
-    points = apply_rules(ruleset, X, source=str(data))["manual_points"].to_numpy()
-    blend = blend_probabilities(p, points_to_probability(points, y), weight)
-    result = compare_scores(
-        y,
-        {
-            "manual": (points, ruleset.hot_threshold),
-            "predictive": (p, threshold),
-            "blend": (blend, threshold),
-        },
+    When the model was fitted on some of these leads it is refitted out-of-fold (and says
+    so); the blend weight is chosen by cross-validation unless --weight is given.
+    """
+    from leadlever.cli._options import print_notes
+    from leadlever.engine.io import read_table
+    from leadlever.engine.scoring import compare_on_unseen, load_model, load_rules
+
+    fitted, record = load_model(model)
+    result = compare_on_unseen(
+        fitted,
+        record,
+        load_rules(rules_file),
+        read_table(data),
+        outcome_spec(target, won, lost),
+        threshold=threshold,
+        weight=weight,
+        cv=cv,
+        seed=seed,
+        source=str(data),
     )
     if json_out:
         emit_json(result.to_dict())
-    else:
-        print_table(result.to_frame(), title=f"{len(y):,} held-out leads:", float_format="{:.3f}")
+        return
+    print_notes(notes=result.notes)
+    print_table(
+        result.to_frame(),
+        title=f"{result.result.to_dict()['n']:,} leads ({result.evaluation}):",
+        float_format="{:.3f}",
+    )

@@ -187,18 +187,20 @@ def _profile_arrays(
         if c in profile.columns
         else np.full(len(profile), d)
     )
-    used = [econ.assumption(n) for c, n in _FALLBACKS.items() if c not in profile.columns]
-    arr = {
-        c: get(c, getattr(econ, _FALLBACKS[c]) if c in _FALLBACKS else np.nan)
-        for c in PROFILE_COLUMNS[1:]
-    }
-    for c in arr:
-        bad = np.flatnonzero(~np.isfinite(arr[c]))
-        if bad.size:
-            raise PlannerError(
-                f"{where}, column '{c}', data row(s) {(bad[:5] + 1).tolist()}: missing or not a "
-                "number. Fill them in or drop those rows."
-            )
+    arr = {c: get(c, np.nan) for c in PROFILE_COLUMNS[1:]}
+    used = []
+    for c, figure in _FALLBACKS.items():  # no estimate: the economics' figure, announced
+        empty = np.isnan(arr[c])
+        if empty.any():
+            arr[c] = np.where(empty, getattr(econ, figure), arr[c])
+            note = "" if empty.all() else f"for {int(empty.sum()):,} lead(s) without '{c}'"
+            used.append(econ.assumption(figure, note))
+    bad = np.flatnonzero(~np.isfinite(arr["p_convert"]))
+    if bad.size:
+        raise PlannerError(
+            f"{where}, column 'p_convert', data row(s) {(bad[:5] + 1).tolist()}: missing or not "
+            "a number. Fill them in or drop those rows."
+        )
     p = arr["p_convert"]
     if p.min() < 0 or p.max() > 1:
         bad = np.flatnonzero((p < 0) | (p > 1))
