@@ -112,6 +112,12 @@ def resolve_inputs(
     default_c = np.full(n, e.value_per_conversion)
     salary = get(e.salary_column)
     commission = get("expected_commission")
+    fallback_c = (
+        default_c
+        if salary is None
+        else np.where(np.isnan(salary), default_c, e.commission_rate * salary)
+    )
+    need = np.ones(n, dtype=bool) if commission is None else np.isnan(commission)
     if commission is not None:
         sources["commission"] = "expected_commission"
         used.append(
@@ -122,26 +128,17 @@ def resolve_inputs(
                 "mean of column 'expected_commission'",
             )  # fmt: skip
         )
-    elif salary is not None:
-        sources["commission"] = f"{e.commission_rate:g} x {e.salary_column}"
-        used.append(e.assumption("commission_rate", f"times column '{e.salary_column}'"))
     else:
-        sources["commission"] = "value_per_conversion"
-        salary = None
-    fallback_c = (
-        default_c
-        if salary is None
-        else np.where(np.isnan(salary), default_c, e.commission_rate * salary)
-    )
-    if (
-        commission is None
-        or np.isnan(commission).any()
-        or (salary is not None and np.isnan(salary).any())
-    ):
+        sources["commission"] = (
+            f"{e.commission_rate:g} x {e.salary_column}"
+            if salary is not None
+            else "value_per_conversion"
+        )
+    if need.any() and salary is not None and not np.isnan(salary[need]).all():
+        used.append(e.assumption("commission_rate", f"times column '{e.salary_column}'"))
+    if need.any() and (salary is None or np.isnan(salary[need]).any()):
         used.append(e.assumption("value_per_conversion"))
-    commission = (
-        fallback_c if commission is None else np.where(np.isnan(commission), fallback_c, commission)
-    )
+    commission = np.where(need, fallback_c, commission if commission is not None else 0.0)
     effort = get("expected_effort_hours")
     sources["effort"] = "expected_effort_hours" if effort is not None else "effort_hours"
     if effort is None or np.isnan(effort).any():
@@ -149,17 +146,16 @@ def resolve_inputs(
     default_h = np.full(n, e.effort_hours)
     effort = default_h if effort is None else np.where(np.isnan(effort), default_h, effort)
     acq = e.generation_costs(n, channel)
-    sources["acquisition"] = (
-        "generation_cost_by_channel"
-        if channel is not None and e.generation_cost_by_channel
-        else "generation_cost"
-    )
+    by_channel = channel is not None and bool(e.generation_cost_by_channel)
+    sources["acquisition"] = "generation_cost_by_channel" if by_channel else "generation_cost"
     given = get("generation_cost")
     if given is not None:
         acq = np.where(np.isnan(given), acq, given)
         sources["acquisition"] = "generation_cost column"
-    else:
-        used.append(e.assumption(sources["acquisition"]))
+    if given is None or np.isnan(given).any():
+        if by_channel:
+            used.append(e.assumption("generation_cost_by_channel"))
+        used.append(e.assumption("generation_cost"))
     used += e.assumptions(["hourly_rate", "legal_fees", "legal_fees_per", "admin_overhead"])
     return {"commission": commission, "effort": effort, "acquisition": acq}, sources, used
 
