@@ -149,11 +149,17 @@ def simulate_education_export(n: int = 9240, *, seed: int = 0) -> tuple[pd.DataF
         + 1.7 * np.log1p(seconds / 300.0)
         + np.select([origin == "Lead Add Form", origin == "API"], [3.2, -0.4], 0.0)
         + np.select(
-            [activity == "SMS Sent", activity == "Email Bounced", activity == "Olark Chat Conversation"],
+            [
+                activity == "SMS Sent",
+                activity == "Email Bounced",
+                activity == "Olark Chat Conversation",
+            ],
             [2.0, -2.2, -1.4],
             0.0,
         )
-        + np.select([occupation == "Working Professional", occupation == "Unemployed"], [3.0, 0.3], 0.0)
+        + np.select(
+            [occupation == "Working Professional", occupation == "Unemployed"], [3.0, 0.3], 0.0
+        )
         - 1.3 * (do_not_email == "Yes")
         + 0.6 * (source == "Reference")
     )

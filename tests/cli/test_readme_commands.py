@@ -142,7 +142,9 @@ def test_readme_extraction_finds_the_tour():
     argvs = [s.argv for s in steps if s.argv]
     files = [s.path for s in steps if s.path]
     assert len(argvs) >= 25, argvs
-    assert {"rules.toml", "team.csv", "roi_economics.toml", "deals.toml", "mapping.toml"} <= set(files)
+    assert {"rules.toml", "team.csv", "roi_economics.toml", "deals.toml", "mapping.toml"} <= set(
+        files
+    )
 
 
 def test_every_docs_page_exists_and_is_in_the_nav():
