@@ -20,6 +20,7 @@ import pandas as pd
 
 from leadlever.engine.exceptions import DataError, MissingColumnsError, ParameterError
 from leadlever.engine.io._inspect import inspect_table
+from leadlever.engine.io._lead_schema import is_outcome_column
 from leadlever.engine.io._outcomes import OutcomeSpec, parse_outcome
 from leadlever.engine.scoring._conversion import ConversionModel, DataQualityWarning
 from leadlever.engine.scoring._fit_record import FitRecord, chance_warning, fingerprint
@@ -138,7 +139,8 @@ def _column_checks(
     roles = dict.fromkeys(drop, "excluded")
     report = inspect_table(table, outcome=spec, roles=roles, source=source)
     ids = [c for c in report.id_columns if c not in drop]
-    leaks = [c for c in report.leak_suspects if c not in drop]
+    # the shared vocabulary's outcome columns are left out by the model anyway, with a notice
+    leaks = [c for c in report.leak_suspects if c not in drop and not is_outcome_column(c)]
     notes = []
     if ids:
         notes.append(

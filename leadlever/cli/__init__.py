@@ -25,6 +25,7 @@ from leadlever.cli.examples import examples
 from leadlever.cli.inspect_export import inspect_command
 from leadlever.cli.package import package_command
 from leadlever.cli.plan import plan
+from leadlever.cli.report import report
 from leadlever.cli.rescore import rescore
 
 __all__ = ["app", "main"]
@@ -50,6 +51,7 @@ app.command("demo")(demo)
 app.command("examples")(examples)
 app.command("inspect")(inspect_command)
 app.command("package")(package_command)
+app.command("report")(report)
 
 
 def main() -> None:
