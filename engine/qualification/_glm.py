@@ -28,6 +28,7 @@ __all__ = [
     "feature_columns",
     "fit_features",
     "independent_columns",
+    "design_dot",
     "RANK_TOLERANCE",
 ]
 
@@ -51,17 +52,40 @@ def feature_columns(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> list[st
     return [str(c) for c in frame.columns if str(c) not in skip and not is_outcome_column(str(c))]
 
 
-def fit_features(frame: pd.DataFrame, columns: Sequence[str]) -> Preprocessor:
-    """A :class:`Preprocessor` (splines on numbers) fitted on ``frame[columns]``.
+def fit_features(
+    frame: pd.DataFrame, columns: Sequence[str], *, splines: int = SPLINE_KNOTS
+) -> Preprocessor:
+    """A :class:`Preprocessor` (``splines`` knots on numbers) fitted on ``frame[columns]``.
 
     Its notices (e.g. a column unique within a small subset) are not repeated here: the
     export checks of ``qualify fit`` announced the columns left out.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return Preprocessor(min_level_count=MIN_LEVEL_COUNT, spline_knots=SPLINE_KNOTS).fit(
+        return Preprocessor(min_level_count=MIN_LEVEL_COUNT, spline_knots=splines).fit(
             frame[list(columns)]
         )
+
+
+def design_dot(pre: Preprocessor, X: pd.DataFrame, w: np.ndarray) -> np.ndarray:
+    r""":math:`\sum_k w_k x_{ik}` over the preprocessor's design columns, per row.
+
+    Column by column through the preprocessor's per-column contributions (each distinct
+    value encoded once), so scoring a million leads never builds the design matrix; falls
+    back to ``transform(X) @ w`` when the preprocessor offers no such path.
+    """
+    w = np.asarray(w, dtype=float)
+    if not hasattr(pre, "plan_contribution"):
+        return pre.transform(X) @ w
+    eta = np.zeros(len(X))
+    pos = 0
+    for plan in pre.plans_:
+        width = pre.plan_width(plan)
+        part = w[pos : pos + width]
+        if np.any(part):
+            eta += pre.plan_contribution(plan, X[plan["name"]], part)
+        pos += width
+    return eta
 
 
 def independent_columns(Z: np.ndarray, *, keep_first: bool = True) -> np.ndarray:
@@ -196,9 +220,11 @@ class GLMModel:
             raise NotFittedError(f"This {type(self).__name__} is not fitted yet. Call fit first.")
 
     def linear_predictor(self, X: pd.DataFrame) -> np.ndarray:
-        """:math:`\\beta_0 + x^\\top\\beta` per row."""
+        """:math:`\\beta_0 + x^\\top\\beta` per row (without building the design matrix)."""
         self._check()
-        return self._design(X)[:, self.keep_] @ self.coef_
+        full = np.zeros(self.keep_.size)
+        full[self.keep_] = self.coef_
+        return full[0] + design_dot(self.preprocessor_, X, full[1:])
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Predicted mean :math:`\\mu` per row."""

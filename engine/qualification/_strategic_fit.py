@@ -28,6 +28,7 @@ from leadlever.engine.features._preprocessing import Preprocessor
 from leadlever.engine.io._schema import coerce_binary
 from leadlever.engine.qualification._glm import (
     GLMModel,
+    design_dot,
     feature_columns,
     fit_features,
     independent_columns,
@@ -163,9 +164,12 @@ class FitModel:
                 f"The role model was not fitted (no '{self.role_column}' in the history)."
             )
         r = self.roles_
-        Z = np.column_stack([np.ones(len(X)), r["features"].transform(X[r["columns"]])])
-        eta = Z[:, r["keep"]] @ r["coef"]
-        eta = np.column_stack([np.zeros(len(X)), eta])
+        full = np.zeros((r["keep"].size, r["coef"].shape[1]))
+        full[r["keep"]] = r["coef"]
+        eta = np.column_stack(
+            [np.zeros(len(X))]
+            + [full[0, k] + design_dot(r["features"], X, full[1:, k]) for k in range(full.shape[1])]
+        )
         eta -= eta.max(axis=1, keepdims=True)
         prob = np.exp(eta)
         prob /= prob.sum(axis=1, keepdims=True)

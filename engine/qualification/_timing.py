@@ -54,7 +54,12 @@ from leadlever.engine.exceptions import (
 )
 from leadlever.engine.features._preprocessing import Preprocessor
 from leadlever.engine.qualification._cox import _breslow, _efron_newton, concordance_index
-from leadlever.engine.qualification._glm import feature_columns, fit_features, independent_columns
+from leadlever.engine.qualification._glm import (
+    design_dot,
+    feature_columns,
+    fit_features,
+    independent_columns,
+)
 
 __all__ = ["TimingModel", "survival_target", "durations_from_dates"]
 
@@ -247,7 +252,8 @@ class TimingModel:
                 f"Only {int(event.sum())} placements in the history; the timing model needs at least 5."
             )
         self.columns_ = list(self.columns) if self.columns is not None else feature_columns(X)
-        self.features_ = fit_features(X, self.columns_)
+        # linear terms (no splines): a proportional-hazards model of many columns stays quick
+        self.features_ = fit_features(X, self.columns_, splines=0)
         Z = self.features_.transform(X[self.columns_])
         keep = independent_columns(Z, keep_first=False)
         self.design_names_ = [
@@ -273,7 +279,9 @@ class TimingModel:
     def predict_risk(self, X: pd.DataFrame) -> np.ndarray:
         r"""Linear predictor :math:`x^\top\beta` (higher = sooner)."""
         self._check()
-        return self.features_.transform(X[self.columns_])[:, self.keep_] @ self.coef_
+        full = np.zeros(self.keep_.size)
+        full[self.keep_] = self.coef_
+        return design_dot(self.features_, X, full)
 
     def cumulative_hazard(self, days) -> np.ndarray:
         r"""Baseline :math:`\Lambda_0(t)` at the given days (step function)."""

@@ -124,3 +124,12 @@ def test_glm_recovers_poisson_coefficients_on_a_category_and_a_number():
     inner = np.abs(x) < 2.4  # the feature builder winsorises the outer 0.5 % of a number
     rel = np.abs(model.predict(frame)[inner] / np.exp(eta)[inner] - 1)
     assert rel.max() < 0.12 and rel.mean() < 0.03
+
+
+def test_linear_predictor_without_the_design_matrix_equals_the_matrix_product(closed):
+    """The fast column-by-column path gives the same linear predictor as transform @ beta."""
+    model = EffortModel().fit(closed)
+    glm = model.hours_
+    X = leads().iloc[:3000]
+    Z = glm._design(X)[:, glm.keep_]
+    np.testing.assert_allclose(glm.linear_predictor(X), Z @ glm.coef_, rtol=1e-10, atol=1e-10)
