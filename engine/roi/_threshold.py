@@ -58,7 +58,9 @@ class Threshold:
             return float(self.value)
         ref = np.asarray(metric, dtype=float)
         if created_at is not None:
-            dates = pd.to_datetime(created_at)
+            from leadlever.engine.io._dates import parse_dates
+
+            dates = parse_dates(created_at, column="created_at").values
             recent = (dates >= dates.max() - pd.Timedelta(days=self.window_days)).to_numpy()
             ref = ref[recent]
         ref = ref[np.isfinite(ref)]

@@ -92,3 +92,21 @@ def test_bank_marketing_duration_pdays_and_period_codes():
     assert pdays and pdays[0]["value"] == 999
     coded = [c.name for c in report.columns if any("code per period" in w for w in c.warnings)]
     assert {"emp.var.rate", "nr.employed"} <= set(coded) and "age" not in coded
+
+
+def test_a_declared_text_placeholder_is_read_as_missing():
+    """`--sentinel Specialization=Select` on a text column: 'Select' scores like an empty cell."""
+    from leadlever.engine.features import Preprocessor
+
+    rng = np.random.default_rng(2)
+    values = rng.choice(np.array(["Finance", "HR", "Select", ""]), size=400)
+    frame = pd.DataFrame({"Specialization": values, "x": rng.normal(size=400)})
+    pre = Preprocessor(sentinels={"Specialization": ["Select"]}).fit(frame)
+    levels = next(p["levels"] for p in pre.plans_ if p["name"] == "Specialization")
+    assert "Select" not in levels and "missing" in levels
+    probe = pd.DataFrame({"Specialization": ["Select", "", "select "], "x": [0.0, 0.0, 0.0]})
+    design = pre.transform(probe)
+    np.testing.assert_array_equal(design[0], design[1])
+    np.testing.assert_array_equal(design[0], design[2])
+    plain = Preprocessor().fit(frame)
+    assert "Select" in next(p["levels"] for p in plain.plans_ if p["name"] == "Specialization")
