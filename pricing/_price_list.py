@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.economics._economics import Assumption, Economics
-from leadlever.engine.io._outcomes import split_open
+from leadlever.engine.io._outcomes import keep_open
 from leadlever.engine.scoring._fit_record import column_warning
 from leadlever.pricing._lead_prices import LeadPricing, price_lead_table
 from leadlever.pricing._quality import DEFAULT_GRADES, assign_grades
@@ -75,14 +75,7 @@ def price_open_leads(
         would be 0), naming how to give the costs.
     """
     econ = economics or Economics()
-    frame, n_closed, _ = split_open(scored)
-    notes = []
-    if n_closed:
-        notes.append(
-            f"Left out {n_closed:,} closed lead(s) (converted 1 or 0): only open leads are priced."
-        )
-    if frame.empty:
-        raise PricingError(f"No open leads to price ({n_closed:,} closed leads left out).")
+    frame, n_closed, notes = keep_open(scored, doing="priced", source=source)
     used: list[Assumption] = []
     costs = {k: v for k, v in (("low", c_low), ("high", c_high)) if v is not None}
     grades = pd.Series(

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         OUTCOME_COLUMN,
         Outcome,
         OutcomeSpec,
+        keep_open,
         open_mask,
         parse_outcome,
         parse_values,

@@ -20,7 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leadlever.engine.exceptions import InvalidValueError, MissingColumnsError, ParameterError
+from leadlever.engine.exceptions import (
+    EmptyDataError,
+    InvalidValueError,
+    MissingColumnsError,
+    ParameterError,
+)
 from leadlever.engine.io._schema import _FALSE, _TRUE, closest_names
 
 __all__ = [
@@ -30,6 +35,7 @@ __all__ = [
     "parse_values",
     "open_mask",
     "split_open",
+    "keep_open",
     "OUTCOME_COLUMN",
 ]
 
@@ -258,3 +264,31 @@ def split_open(frame: pd.DataFrame, column: str = OUTCOME_COLUMN) -> tuple[pd.Da
     ``column`` was there to tell (without it every lead counts as open)."""
     mask = open_mask(frame, column)
     return frame.loc[mask].reset_index(drop=True), int((~mask).sum()), column in frame.columns
+
+
+def keep_open(
+    frame: pd.DataFrame, *, doing: str, source: str | None = None
+) -> tuple[pd.DataFrame, int, list[str]]:
+    """The open leads a recommendation may act on, how many closed ones were left out, and
+    the note that says so once (``doing``: "planned", "priced", "sold" ...).
+
+    Raises
+    ------
+    EmptyDataError
+        When no open lead is left.
+    """
+    open_, n_closed, known = split_open(frame)
+    notes = []
+    if n_closed:
+        notes.append(
+            f"Left out {n_closed:,} closed lead(s) (converted 1 or 0): only open leads are {doing}."
+        )
+    elif not known:
+        notes.append("The leads have no 'converted' column: every lead is taken to be open.")
+    if open_.empty:
+        where = f"File '{source}'" if source else "The table"
+        raise EmptyDataError(
+            f"{where} has no open leads to act on ({n_closed:,} closed leads left out): only open "
+            "leads are planned, priced, packaged or sold."
+        )
+    return open_, n_closed, notes

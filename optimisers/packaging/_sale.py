@@ -28,8 +28,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.economics._economics import Assumption, Economics
-from leadlever.engine.exceptions import EmptyDataError
-from leadlever.engine.io._outcomes import split_open
+from leadlever.engine.io._outcomes import keep_open
 from leadlever.engine.scoring._fit_record import column_warning
 from leadlever.optimisers.packaging._buyers import Market
 from leadlever.optimisers.packaging._packager import package
@@ -136,14 +135,7 @@ def package_open_leads(
     """Package the open leads of ``scored`` for the buyers of ``market`` (module docstring)."""
     econ = economics or Economics()
     src = None if source is None else str(source)
-    frame, n_closed, _ = split_open(scored)
-    notes = []
-    if n_closed:
-        notes.append(
-            f"Left out {n_closed:,} closed lead(s) (converted 1 or 0): only open leads are sold."
-        )
-    if frame.empty:
-        raise EmptyDataError(f"No open leads to sell ({n_closed:,} closed leads left out).")
+    frame, n_closed, notes = keep_open(scored, doing="sold", source=src)
     used: list[Assumption] = []
     if cost_col is None and prob_col in frame.columns:
         opp, used, how = _opportunity_cost(frame, econ, prob_col)

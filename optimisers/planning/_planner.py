@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.economics._economics import Assumption, Economics
-from leadlever.engine.io._outcomes import split_open
+from leadlever.engine.io._outcomes import keep_open
 from leadlever.engine.scoring._fit_record import MODEL_WARNING_COLUMN, column_warning
 from leadlever.optimisers.exceptions import PlannerError, ZeroCapacityError
 from leadlever.optimisers.planning._consultants import SENIORITY_LEVELS, load_consultants
@@ -258,16 +258,7 @@ def plan_actions(
                 f"'{id_col}'. Check --id-col."
             )
         profile = profile.rename(columns={id_col: "lead_id"})
-    profile, n_closed, has_outcome = split_open(profile)
-    notes = []
-    if n_closed:
-        notes.append(
-            f"Left out {n_closed:,} closed lead(s) (converted 1 or 0): only open leads are planned."
-        )
-    elif not has_outcome:
-        notes.append("The leads have no 'converted' column: every lead is taken to be open.")
-    if profile.empty:
-        raise PlannerError(f"No open leads to plan ({n_closed:,} closed leads left out).")
+    profile, n_closed, notes = keep_open(profile, doing="planned", source=source)
     warning = column_warning(profile, source)
     cons = load_consultants(consultants)
     capacity = cons["weekly_hours"].to_numpy() * s.horizon_weeks

@@ -49,7 +49,7 @@ def test_excel_export_bom_semicolons_decimal_commas_yes_no(work, tmp_path):
     priced = tmp_path / "priced.csv"
     args = ["price", "leads", str(path), "--target-margin", "0.3", "--c-high", "40",
             "--c-low", "20", "--out", str(priced), "--json"]  # fmt: skip
-    _user_error(runner.invoke(app, args), "No open leads", out=priced)
+    _user_error(runner.invoke(app, args), "no open leads", out=priced)
     # ... and without the outcome column every lead is open and priced
     path.write_bytes(
         src.drop(columns="converted").to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")

@@ -104,3 +104,17 @@ def test_ambiguous_and_bad_dates():
     tz = parse_dates(pd.Series(pd.to_datetime(["2024-03-31T12:00:00+02:00"], utc=True)), column="d")
     assert tz.values.iloc[0] == pd.Timestamp("2024-03-31 10:00:00")
     assert np.issubdtype(tz.values.dtype, np.datetime64)
+
+
+def test_keep_open_says_what_it_left_out_and_refuses_an_all_closed_table():
+    from leadlever.engine.exceptions import EmptyDataError
+    from leadlever.engine.io import keep_open
+
+    frame = pd.DataFrame({"lead_id": list("abc"), "converted": [1, None, "0"]})
+    open_, n_closed, notes = keep_open(frame, doing="priced")
+    assert list(open_["lead_id"]) == ["b"] and n_closed == 2
+    assert notes == ["Left out 2 closed lead(s) (converted 1 or 0): only open leads are priced."]
+    _, _, notes = keep_open(frame.drop(columns="converted"), doing="priced")
+    assert "every lead is taken to be open" in notes[0]
+    with pytest.raises(EmptyDataError, match="x.csv.*no open leads"):
+        keep_open(frame.iloc[[0, 2]], doing="priced", source="x.csv")
