@@ -157,3 +157,21 @@ def test_numeric_campaign_and_no_dates_are_not_invented():
     # every default figure the verdicts used is announced
     names = {a.name: a.source for a in report.assumptions}
     assert names["value_per_conversion"] == "default" and names["effort_hours"] == "default"
+
+
+def test_roi_target_leaves_closed_leads_out_and_checks_its_inputs():
+    from leadlever.engine.roi import target_contacts
+
+    table = pd.DataFrame(
+        {"p_convert": [0.5, 0.02, 0.3, 0.9, 0.01], "converted": [1, None, None, 0, None]}
+    )
+    econ = Economics(value_per_conversion=100.0, contact_cost=5.0)
+    result = target_contacts(table, economics=econ)
+    assert result.n == 3 and result.n_closed_excluded == 2
+    assert list(result.contacts["p_convert"]) == [0.3]  # 0.02 and 0.01 lose money (p* = 0.05)
+    assert result.expected_profit == pytest.approx(0.3 * 100 - 5)
+    assert result.expected_profit_sd == pytest.approx(100 * np.sqrt(0.3 * 0.7))
+    sources = {a.name: a.source for a in result.assumptions}
+    assert sources == {"value_per_conversion": "option", "contact_cost": "option"}
+    with pytest.raises(ParameterError, match="value per conversion must be > 0"):
+        target_contacts(table, economics=Economics(value_per_conversion=0.0))
