@@ -35,8 +35,9 @@ import pandas as pd
 from leadlever.engine.exceptions import DataError, ParameterError
 from leadlever.engine.io._dates import parse_dates
 from leadlever.engine.io._inspect import inspect_table
+from leadlever.engine.io._lead_schema import is_outcome_column
 from leadlever.engine.io._outcomes import OutcomeSpec, parse_outcome
-from leadlever.engine.io._schema import coerce_binary
+from leadlever.engine.io._schema import coerce_binary, require_columns
 from leadlever.engine.qualification._bundle import (
     CRITERIA,
     FitReport,
@@ -198,6 +199,7 @@ def fit_bundle(
     outcome: OutcomeSpec | str = "converted",
     columns: dict[str, str | None] | None = None,
     as_of: str | None = None,
+    drop: tuple[str, ...] | list[str] = (),
     settings: QualificationSettings | None = None,
     test_fraction: float = 0.25,
     seed: int | np.random.Generator = 0,
@@ -220,6 +222,8 @@ def fit_bundle(
         vocabulary names (see :func:`~leadlever.engine.qualification._columns.resolve_columns`).
     as_of : date, optional
         Observation date for open leads' time to close (default the export's latest date).
+    drop : sequence of str
+        Columns never used as features (e.g. ones that leak the outcome).
     settings : QualificationSettings, optional
     test_fraction : float
         Share held out for the metrics, in (0, 0.9].
@@ -255,11 +259,12 @@ def fit_bundle(
             "Check --target (and --won/--lost)."
         )
     named = {k: v for k, v in (columns or {}).items() if v}
+    require_columns(frame, list(drop), source=source, needed_for="(named in --drop)")
     report = inspect_table(frame, outcome=parsed, roles=dict.fromkeys(named.values(), "excluded"))
     cm = resolve_columns(
         frame, outcome=spec, given=named, as_of=as_of, id_columns=report.id_columns, source=source
     )
-    skip = set(cm.non_features) | set(report.excluded)
+    skip = set(cm.non_features) | set(report.excluded) | set(drop)
     features = [
         c for c in feature_columns(frame, exclude=sorted(skip)) if not c.startswith("true_")
     ]
@@ -272,7 +277,7 @@ def fit_bundle(
         f"Column '{c}' may leak the outcome ({'; '.join(report.column(c).leak_reasons)}); "
         "drop it from the export if it is only known after a lead is won or lost."
         for c in report.leak_suspects
-        if c in features
+        if c in features and not is_outcome_column(c)
     ]
     targets = _targets(frame, cm, y, s, notes)
     prefitted = conversion_model is not None

@@ -61,6 +61,9 @@ def fit(
     effort_col: _col("--effort-col", "Consultant hours a closed lead took.") = None,
     fit_col: _col("--fit-col", "Fit feedback of closed leads (yes/no).") = None,
     as_of: _col("--as-of", "Observation date for open leads (default the latest date).") = None,
+    drop: Annotated[
+        str, typer.Option("--drop", help="Comma-separated columns to leave out (e.g. leaks).")
+    ] = "",
     mapping: Annotated[
         Path | None,
         typer.Option("--mapping", help="TOML mapping of export columns to roles (see docs)."),
@@ -103,6 +106,7 @@ def fit(
         outcome=spec,
         columns=roles,
         as_of=as_of or base["as_of"],
+        drop=[c.strip() for c in drop.split(",") if c.strip()],
         test_fraction=test_fraction,
         seed=seed,
         source=str(history),

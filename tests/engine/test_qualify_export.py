@@ -92,3 +92,21 @@ def test_pipeline_criteria_fitted_and_skipped_with_reasons(pipeline):
     # no value-free estimate is invented: effort has no model, so its column is empty
     assert prof["expected_effort_hours"].isna().all()
     assert prof["model_warning"].str.startswith("no better than chance").all()
+
+
+@pytest.mark.shared_data
+def test_bank_marketing_qualifies_conversion_only_and_names_the_leak():
+    from helpers import require_shared
+
+    from leadlever.engine.io import read_table
+
+    bank = read_table(require_shared("bank-marketing", "bank.csv"))
+    with pytest.warns(UserWarning, match="'duration' may leak"):
+        leaky = fit_bundle(bank, outcome="y", seed=0)
+    status = {c["criterion"]: c["status"] for c in leaky.report.criteria}
+    assert status == {"conversion": "fitted", "timing": "skipped", "delivery": "skipped",
+                      "profit": "skipped", "fit": "skipped"}  # fmt: skip
+    clean = fit_bundle(bank, outcome="y", drop=["duration"], seed=0)
+    assert "duration" not in clean.features and "duration" in leaky.features
+    leaky_auc, clean_auc = (b.report.metrics["conversion"]["auc"] for b in (leaky, clean))
+    assert leaky_auc > 0.85 > clean_auc > 0.65  # the leak alone lifts the AUC above 0.85
