@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from leadlever._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from leadlever.engine.qualification._apply import ProfileResult, qualify_leads
     from leadlever.engine.qualification._bundle import (
         CRITERIA,
         QualificationBundle,
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
     from leadlever.engine.qualification._cox import concordance_index
     from leadlever.engine.qualification._effort import EffortModel, delivery_cost
     from leadlever.engine.qualification._fit_bundle import fit_bundle
+    from leadlever.engine.qualification._profile_leads import ProfileResult, qualify_leads
     from leadlever.engine.qualification._profit import ResaleModel, ValueModel, expected_commission
     from leadlever.engine.qualification._rescore import HISTORY_COLUMNS, RescoreResult, rescore
     from leadlever.engine.qualification._strategic_fit import FitModel

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from leadlever._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from leadlever.engine.scoring._apply import ScoredLeads, score_leads
     from leadlever.engine.scoring._blend import (
         ComparisonResult,
         blend_probabilities,
@@ -52,6 +51,7 @@ if TYPE_CHECKING:
         load_rules,
         parse_rules,
     )
+    from leadlever.engine.scoring._scored import ScoredLeads, score_leads
     from leadlever.engine.scoring._thresholds import (
         ThresholdChoice,
         threshold_for_capacity,

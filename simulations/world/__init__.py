@@ -8,7 +8,7 @@ from leadlever._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from leadlever.simulations.world._channels import Channel, ValiantWorld, default_world
-    from leadlever.simulations.world._exports import (
+    from leadlever.simulations.world._crm_exports import (
         EXPORT_KINDS,
         export_valiant,
         simulate_export,
