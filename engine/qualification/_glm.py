@@ -222,6 +222,7 @@ class GLMModel:
     def linear_predictor(self, X: pd.DataFrame) -> np.ndarray:
         """:math:`\\beta_0 + x^\\top\\beta` per row (without building the design matrix)."""
         self._check()
+        self.preprocessor_.check_columns(X)  # a missing column is named, with its fix
         full = np.zeros(self.keep_.size)
         full[self.keep_] = self.coef_
         return full[0] + design_dot(self.preprocessor_, X, full[1:])

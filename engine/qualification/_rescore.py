@@ -33,7 +33,7 @@ from leadlever.engine.exceptions import DataError, MissingColumnsError
 from leadlever.engine.io._tables import append_table, read_table
 from leadlever.engine.qualification._bundle import QualificationBundle, QualificationSettings
 
-__all__ = ["rescore", "RescoreResult", "HISTORY_COLUMNS", "EVENT_KINDS"]
+__all__ = ["rescore", "rescore_frame", "RescoreResult", "HISTORY_COLUMNS", "EVENT_KINDS"]
 
 EVENT_KINDS = {"call": "lead", "new_client": "all", "okr_change": "all"}
 CRITERIA_COLUMNS = (
@@ -53,7 +53,7 @@ HISTORY_COLUMNS = ("lead_id", "scored_at", "model_version", "trigger", *CRITERIA
 class RescoreResult:
     """What one rescoring run appended, and who moved."""
 
-    history: Path
+    history: Path | str
     scored_at: str
     model_version: str
     rows: pd.DataFrame
@@ -123,6 +123,76 @@ def _previous(history: Path) -> pd.DataFrame | None:
     )
 
 
+def rescore_frame(
+    leads: pd.DataFrame,
+    bundle: QualificationBundle,
+    previous: pd.DataFrame | None,
+    *,
+    events: pd.DataFrame | None = None,
+    scored_at: str | None = None,
+    settings: QualificationSettings | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The history rows and movers of one rescoring, without writing anything.
+
+    Parameters
+    ----------
+    leads, bundle, events, scored_at, settings
+        As in :func:`rescore`.
+    previous : DataFrame or None
+        Each lead's latest earlier row (``lead_id``, ``previous_score``,
+        ``previous_tier``), or None when there is no history yet.
+
+    Returns
+    -------
+    new : DataFrame
+        One history row per re-scored lead (:data:`HISTORY_COLUMNS`).
+    movers : DataFrame
+        ``lead_id``, ``score``, ``tier``, ``previous_score``, ``previous_tier``,
+        ``score_change``, ``tier_changed``.
+    scored_at : str
+        The timestamp written on the rows.
+    """
+    id_col = bundle.columns.lead_id or "lead_id"
+    if id_col not in leads.columns:
+        raise MissingColumnsError(
+            f"The leads table lacks the id column '{id_col}', needed for the score history.",
+            [id_col],
+            {},
+        )
+    active = leads.loc[bundle.open_mask(leads)].reset_index(drop=True)
+    rows, trigger = _targets(active, events, id_col)
+    stamp = scored_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if rows.size == 0:
+        profile = pd.DataFrame(columns=["lead_id", *CRITERIA_COLUMNS, "tier"])
+    else:
+        profile = bundle.profile(active.iloc[rows], settings)
+    new = pd.DataFrame(
+        {
+            "lead_id": profile["lead_id"].astype(str).to_numpy(),
+            "scored_at": stamp,
+            "model_version": bundle.model_version,
+            "trigger": trigger,
+            **{
+                c: profile[c].to_numpy() if c in profile.columns else np.nan
+                for c in CRITERIA_COLUMNS
+            },
+            "tier": profile["tier"].astype(str).to_numpy(),
+        },
+        columns=list(HISTORY_COLUMNS),
+    )
+    movers = new[["lead_id", "score", "tier"]].copy()
+    if previous is not None:
+        movers = movers.merge(previous.astype({"lead_id": str}), on="lead_id", how="left")
+    else:
+        movers["previous_score"] = np.nan
+        movers["previous_tier"] = None
+    movers["score_change"] = movers["score"] - movers["previous_score"]
+    movers["tier_changed"] = movers["previous_tier"].notna() & (
+        movers["previous_tier"] != movers["tier"]
+    )
+    return new, movers, stamp
+
+
 def rescore(
     leads: pd.DataFrame,
     bundle: QualificationBundle,
@@ -151,44 +221,9 @@ def rescore(
         Overrides the bundle's settings (e.g. after an OKR change).
     """
     history = Path(history)
-    id_col = bundle.columns.lead_id or "lead_id"
-    if id_col not in leads.columns:
-        raise MissingColumnsError(
-            f"The leads table lacks the id column '{id_col}', needed for the score history.",
-            [id_col],
-            {},
-        )
-    active = leads.loc[bundle.open_mask(leads)].reset_index(drop=True)
-    rows, trigger = _targets(active, events, id_col)
-    stamp = scored_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     previous = _previous(history)  # read before anything is written
-    if rows.size == 0:
-        profile = pd.DataFrame(columns=["lead_id", *CRITERIA_COLUMNS, "tier"])
-    else:
-        profile = bundle.profile(active.iloc[rows], settings)
-    new = pd.DataFrame(
-        {
-            "lead_id": profile["lead_id"].astype(str).to_numpy(),
-            "scored_at": stamp,
-            "model_version": bundle.model_version,
-            "trigger": trigger,
-            **{
-                c: profile[c].to_numpy() if c in profile.columns else np.nan
-                for c in CRITERIA_COLUMNS
-            },
-            "tier": profile["tier"].astype(str).to_numpy(),
-        },
-        columns=list(HISTORY_COLUMNS),
-    )
-    movers = new[["lead_id", "score", "tier"]].copy()
-    if previous is not None:
-        movers = movers.merge(previous.astype({"lead_id": str}), on="lead_id", how="left")
-    else:
-        movers["previous_score"] = np.nan
-        movers["previous_tier"] = None
-    movers["score_change"] = movers["score"] - movers["previous_score"]
-    movers["tier_changed"] = movers["previous_tier"].notna() & (
-        movers["previous_tier"] != movers["tier"]
+    new, movers, stamp = rescore_frame(
+        leads, bundle, previous, events=events, scored_at=scored_at, settings=settings
     )
     n_before = 0 if previous is None else len(read_table(history))
     if len(new):

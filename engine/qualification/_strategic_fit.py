@@ -164,6 +164,7 @@ class FitModel:
                 f"The role model was not fitted (no '{self.role_column}' in the history)."
             )
         r = self.roles_
+        r["features"].check_columns(X)
         full = np.zeros((r["keep"].size, r["coef"].shape[1]))
         full[r["keep"]] = r["coef"]
         eta = np.column_stack(

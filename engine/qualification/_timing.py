@@ -279,6 +279,7 @@ class TimingModel:
     def predict_risk(self, X: pd.DataFrame) -> np.ndarray:
         r"""Linear predictor :math:`x^\top\beta` (higher = sooner)."""
         self._check()
+        self.features_.check_columns(X)  # a missing column is named, with its fix
         full = np.zeros(self.keep_.size)
         full[self.keep_] = self.coef_
         return design_dot(self.features_, X, full)

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
         evaluate_leads,
         lead_economics,
     )
+    from leadlever.engine.roi._okr import DEFAULT_OKR_METRIC, DEFAULT_OKR_THRESHOLD
     from leadlever.engine.roi._stream import LeadVerdict, RoiStream
     from leadlever.engine.roi._target import TargetingResult, target_contacts
     from leadlever.engine.roi._threshold import Threshold, parse_threshold

@@ -27,6 +27,7 @@ from leadlever.cli.package import package_command
 from leadlever.cli.plan import plan
 from leadlever.cli.report import report
 from leadlever.cli.rescore import rescore
+from leadlever.cli.serve import serve
 
 __all__ = ["app", "main"]
 
@@ -52,6 +53,7 @@ app.command("examples")(examples)
 app.command("inspect")(inspect_command)
 app.command("package")(package_command)
 app.command("report")(report)
+app.command("serve")(serve)
 
 
 def main() -> None:
