@@ -105,8 +105,10 @@ def lever_coefficients(
     return table[lever]
 
 
-#: relative size below which a coefficient sum is round-off, i.e. zero
-B_ZERO_RTOL = 1e-12
+#: a coefficient below this share of the terms' magnitude may be round-off
+ROUND_OFF_RTOL = 1e-12
+#: a target residual below this share of the terms' magnitude is met
+TARGET_RTOL = 1e-9
 
 
 def _root(
@@ -116,20 +118,24 @@ def _root(
     a, b = lever_coefficients(levers, lever, margin=margin, profit=profit)
     lv = levers
     # magnitude of the terms summed into a and b: the scale of their round-off
-    k = abs((1 - margin) * lv.multiplier)
-    mag = k * (lv.r_high + lv.r_low) + lv.c_high + lv.c_low + abs(profit) + 1.0
-    # b is a sum of terms only for p and the multiplier; for the other levers it is one
-    # product (p, 1 - p, k p, k (1 - p)), exact up to one rounding, however small
-    b_terms = {
-        "p": k * (lv.r_high + lv.r_low) + lv.c_high + lv.c_low,
-        "multiplier": abs(1.0 - margin) * (lv.r_high + lv.r_low),
-    }.get(lever, abs(b))
-    if abs(b) <= B_ZERO_RTOL * b_terms or b == 0:
-        if abs(a) <= 1e-9 * mag:
+    mag = (
+        abs((1 - margin) * lv.multiplier) * (lv.r_high + lv.r_low)
+        + lv.c_high
+        + lv.c_low
+        + abs(profit)
+        + 1.0
+    )
+    if abs(b) <= ROUND_OFF_RTOL * mag:
+        if abs(a) <= TARGET_RTOL * mag:
             return getattr(levers, lever), "any value reaches the target"
-        return None, f"the target does not depend on {_LABEL[lever]} here (its coefficient is 0)"
+        if b == 0 or not math.isfinite(-a / b):
+            return (
+                None,
+                f"the target does not depend on {_LABEL[lever]} here (its coefficient is 0)",
+            )
+        # a tiny coefficient can be exact (C_high's is -p, with p = 2**-24): its root stands
     x = -a / b
-    tol = 1e-9 * mag / abs(b)
+    tol = TARGET_RTOL * mag / abs(b)
     if -tol < x < 0:
         x = 0.0
     if lever == "p" and 1 < x < 1 + tol:

@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING
 from leadlever._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from leadlever.engine.io._dates import ParsedDates, parse_dates
+    from leadlever.engine.io._inspect import ColumnReport, Inspection, inspect_table
     from leadlever.engine.io._lead_schema import (
         LEAD_SCHEMA,
         OUTCOME_COLUMNS,
@@ -12,6 +14,16 @@ if TYPE_CHECKING:
         data_dictionary,
         is_outcome_column,
         load_leads,
+    )
+    from leadlever.engine.io._outcomes import (
+        OUTCOME_COLUMN,
+        Outcome,
+        OutcomeSpec,
+        keep_open,
+        open_mask,
+        parse_outcome,
+        parse_values,
+        split_open,
     )
     from leadlever.engine.io._schema import (
         ColumnSpec,

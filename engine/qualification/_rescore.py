@@ -31,11 +31,7 @@ import pandas as pd
 
 from leadlever.engine.exceptions import DataError, MissingColumnsError
 from leadlever.engine.io._tables import append_table, read_table
-from leadlever.engine.qualification._bundle import (
-    QualificationBundle,
-    QualificationSettings,
-    active_leads,
-)
+from leadlever.engine.qualification._bundle import QualificationBundle, QualificationSettings
 
 __all__ = ["rescore", "rescore_frame", "RescoreResult", "HISTORY_COLUMNS", "EVENT_KINDS"]
 
@@ -85,7 +81,9 @@ class RescoreResult:
         return self.movers
 
 
-def _targets(leads: pd.DataFrame, events: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+def _targets(
+    leads: pd.DataFrame, events: pd.DataFrame | None, id_col: str = "lead_id"
+) -> tuple[np.ndarray, np.ndarray]:
     """Rows to re-score and the trigger of each."""
     n = len(leads)
     if events is None:
@@ -111,7 +109,7 @@ def _targets(leads: pd.DataFrame, events: pd.DataFrame | None) -> tuple[np.ndarr
     if "lead_id" not in events.columns:
         raise MissingColumnsError("Events of kind 'call' need a 'lead_id' column.", ["lead_id"], {})
     wanted = set(events.loc[kinds == "call", "lead_id"].astype(str))
-    rows = np.flatnonzero(leads["lead_id"].astype(str).isin(wanted).to_numpy())
+    rows = np.flatnonzero(leads[id_col].astype(str).isin(wanted).to_numpy())
     return rows, np.full(rows.size, "call", dtype=object)
 
 
@@ -154,12 +152,15 @@ def rescore_frame(
     scored_at : str
         The timestamp written on the rows.
     """
-    if "lead_id" not in leads.columns:
+    id_col = bundle.columns.lead_id or "lead_id"
+    if id_col not in leads.columns:
         raise MissingColumnsError(
-            "The leads table lacks 'lead_id', needed for the score history.", ["lead_id"], {}
+            f"The leads table lacks the id column '{id_col}', needed for the score history.",
+            [id_col],
+            {},
         )
-    active = active_leads(leads).reset_index(drop=True)
-    rows, trigger = _targets(active, events)
+    active = leads.loc[bundle.open_mask(leads)].reset_index(drop=True)
+    rows, trigger = _targets(active, events, id_col)
     stamp = scored_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if rows.size == 0:
         profile = pd.DataFrame(columns=["lead_id", *CRITERIA_COLUMNS, "tier"])
@@ -206,8 +207,8 @@ def rescore(
     Parameters
     ----------
     leads : DataFrame
-        Lead table; rows with an empty ``converted`` (or all rows when the
-        column is absent) are active.
+        Lead table (the export the bundle was fitted on, or its newer version); open
+        leads by the bundle's outcome column (all rows when it is absent) are active.
     bundle : QualificationBundle
     history : path
         Score-history table (CSV/Parquet), created if absent.

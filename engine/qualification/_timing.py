@@ -31,6 +31,12 @@ A lead closed lost will never convert. Two treatments are offered by
     and :math:`F(H)` over-states the chance of placement (a test shows it).
 
 Open leads are always censored at the days observed so far.
+
+Durations come from the export's created and closed dates
+(:func:`durations_from_dates`: open leads are censored at the observation date
+``as_of``, by default the export's latest date) or, in the shared vocabulary, from
+``days_to_convert`` (:func:`survival_target`). Features are the export's own columns
+(:class:`leadlever.engine.features.Preprocessor`).
 """
 
 from __future__ import annotations
@@ -46,24 +52,91 @@ from leadlever.engine.exceptions import (
     NotFittedError,
     ParameterError,
 )
-from leadlever.engine.features._design import Design, available_terms
-from leadlever.engine.qualification._cox import breslow, efron_newton
-
-__all__ = ["TimingModel", "survival_target", "concordance_index", "TIMING_TERMS"]
-
-#: default feature terms (those present in the table are used)
-TIMING_TERMS = (
-    "skills_match",
-    "log1p:downloads",
-    "log1p:site_visits",
-    "log1p:email_clicks",
-    "days_since_last_activity",
-    "years_experience",
-    "ratio:expected_salary/current_salary",
-    "cat:role_category",
+from leadlever.engine.features._preprocessing import Preprocessor
+from leadlever.engine.qualification._cox import _breslow, _efron_newton, concordance_index
+from leadlever.engine.qualification._glm import (
+    design_dot,
+    feature_columns,
+    fit_features,
+    independent_columns,
 )
 
+__all__ = ["TimingModel", "survival_target", "durations_from_dates"]
+
 LOST_CHOICES = ("competing", "censor")
+_DAY = pd.Timedelta(days=1)
+
+
+def durations_from_dates(
+    converted: np.ndarray,
+    created: pd.Series,
+    closed: pd.Series | None,
+    *,
+    as_of: str | pd.Timestamp | None = None,
+    lost: str = "competing",
+    column_names: tuple[str, str] = ("created", "closed"),
+) -> tuple[np.ndarray, np.ndarray, pd.Timestamp]:
+    """Days from creation to placement (event), loss or the observation date (censored).
+
+    Parameters
+    ----------
+    converted : array
+        1 won, 0 lost, NaN open.
+    created, closed : Series of datetimes
+        When each lead arrived and (if closed) when it was won or lost.
+    as_of : date, optional
+        Observation date for open leads (and lost ones with ``lost="competing"``);
+        default the latest created or closed date.
+    lost : {"competing", "censor"}
+        See the module docstring.
+
+    Returns
+    -------
+    duration : ndarray (NaN where ``created`` is missing)
+    event : ndarray of int
+    as_of : Timestamp
+
+    Raises
+    ------
+    DataError
+        A won lead without a closing date, or a closing date before the creation date,
+        naming the rows.
+    """
+    if lost not in LOST_CHOICES:
+        raise ParameterError(
+            f"The 'lost' parameter must be one of {LOST_CHOICES}. Got {lost!r} instead."
+        )
+    conv = np.asarray(converted, dtype=float)
+    closed = pd.Series(pd.NaT, index=created.index) if closed is None else closed
+    latest = pd.concat([created, closed]).max()
+    ref = pd.Timestamp(as_of) if as_of is not None else latest
+    if pd.isna(ref):
+        raise DataError("No dates to measure time to close: the created dates are all empty.")
+    won = conv == 1
+    no_close = won & closed.isna().to_numpy()
+    if no_close.any():
+        rows = (np.flatnonzero(no_close) + 1).tolist()
+        raise DataError(
+            f"Column '{column_names[1]}': {len(rows)} won lead(s) have no closing date (data rows "
+            f"{rows[:5]}). Fill them in, or fit without --closed-col."
+        )
+    to_close = ((closed - created) / _DAY).to_numpy(dtype=float, na_value=np.nan)
+    to_ref = ((ref - created) / _DAY).to_numpy(dtype=float, na_value=np.nan)
+    negative = (to_close < 0) | (to_ref < 0)
+    if negative.any():
+        rows = (np.flatnonzero(negative) + 1).tolist()
+        raise DataError(
+            f"Columns '{column_names[0]}'/'{column_names[1]}': {len(rows)} lead(s) close before "
+            f"they were created or after the observation date {ref.date()} (data rows "
+            f"{rows[:5]}). Check the dates and --as-of."
+        )
+    is_lost = conv == 0
+    if lost == "censor":
+        lost_days = np.where(np.isfinite(to_close), to_close, to_ref)
+    else:
+        lost_days = to_ref
+    duration = np.where(won, to_close, np.where(is_lost, lost_days, to_ref))
+    return np.round(duration), won.astype(np.int64), ref
 
 
 def survival_target(
@@ -133,67 +206,26 @@ def survival_target(
     return duration, event
 
 
-def concordance_index(duration, event, risk) -> float:
-    r"""Harrell's concordance index, vectorised over distinct event times.
-
-    A pair :math:`(i, j)` is comparable when :math:`t_i < t_j` and :math:`i`
-    had the event; it is concordant when :math:`r_i > r_j` (higher risk, earlier
-    event), and counts 1/2 when :math:`r_i = r_j`:
-
-    .. math:: C = \frac{\sum_{i,j} [t_i < t_j]\, d_i\, ([r_i > r_j] + \tfrac12 [r_i = r_j])}
-                       {\sum_{i,j} [t_i < t_j]\, d_i}
-
-    Cost :math:`O(U\,n)` for :math:`U` distinct event times (a few hundred days).
-    """
-    t = np.asarray(duration, dtype=float)
-    d = np.asarray(event).astype(bool)
-    r = np.asarray(risk, dtype=float)
-    order = np.argsort(-t, kind="stable")
-    t_sorted, r_sorted = t[order], r[order]
-    times = np.unique(t[d])[::-1]
-    # number of subjects with time strictly greater than each event time
-    n_greater = np.searchsorted(-t_sorted, -times, side="left")
-    num = 0.0
-    den = 0.0
-    pool = np.empty(0)
-    done = 0
-    for u, k in zip(times, n_greater, strict=True):
-        if k > done:
-            pool = np.sort(np.concatenate([pool, r_sorted[done:k]]), kind="mergesort")
-            done = k
-        ri = r[d & (t == u)]
-        if k == 0 or ri.size == 0:
-            continue
-        lo = np.searchsorted(pool, ri, side="left")
-        hi = np.searchsorted(pool, ri, side="right")
-        num += float(lo.sum() + 0.5 * (hi - lo).sum())
-        den += float(ri.size * k)
-    if den == 0:
-        return float("nan")
-    return num / den
-
-
 class TimingModel:
     """Cox proportional-hazards model of the days to placement.
 
     Parameters
     ----------
-    terms : sequence of str, optional
-        Feature terms (see :mod:`leadlever.engine.features._design`); default :data:`TIMING_TERMS`
-        restricted to the columns present.
+    columns : sequence of str, optional
+        Feature columns; default every column of ``X`` except outcome columns.
     horizons : tuple of int
         Default horizons (days) reported by :meth:`predict_within`.
     solver : {"newton", "phreg"}
         ``"newton"`` (default) maximises the Efron partial likelihood with a
-        vectorised Newton method (:func:`~leadlever.engine.qualification._cox.efron_newton`, several times faster on
+        vectorised Newton method (:func:`_efron_newton`, several times faster on
         100,000 leads); ``"phreg"`` calls statsmodels' ``PHReg(ties="efron")``.
         Both give the same coefficients (a test checks it to 1e-5).
     """
 
     def __init__(
-        self, *, terms=None, horizons: tuple[int, ...] = (30, 180), solver: str = "newton"
+        self, *, columns=None, horizons: tuple[int, ...] = (30, 180), solver: str = "newton"
     ):
-        self.terms = terms
+        self.columns = columns
         self.horizons = horizons
         self.solver = solver
 
@@ -213,25 +245,28 @@ class TimingModel:
         event = np.asarray(event, dtype=np.int64)
         if duration.shape[0] != len(X) or event.shape[0] != len(X):
             raise DataError("X, duration and event must have the same number of rows.")
+        if not np.all(np.isfinite(duration)) or (duration < 0).any():
+            raise DataError("Durations must be finite days >= 0; drop rows without dates first.")
         if event.sum() < 5:
             raise DataError(
                 f"Only {int(event.sum())} placements in the history; the timing model needs at least 5."
             )
-        terms = (
-            list(self.terms) if self.terms is not None else available_terms(TIMING_TERMS, X.columns)
-        )
-        self.design_ = Design(terms=terms, intercept=False).fit(X)
-        Z = self.design_.transform(X)
-        keep = Z.std(axis=0) > 0
-        self.design_names_ = [n for n, k in zip(self.design_.names, keep, strict=True) if k]
+        self.columns_ = list(self.columns) if self.columns is not None else feature_columns(X)
+        # linear terms (no splines): a proportional-hazards model of many columns stays quick
+        self.features_ = fit_features(X, self.columns_, splines=0)
+        Z = self.features_.transform(X[self.columns_])
+        keep = independent_columns(Z, keep_first=False)
+        self.design_names_ = [
+            n for n, k in zip(self.features_.feature_names_, keep, strict=True) if k
+        ]
         self.keep_ = keep
         if self.solver == "phreg":
             res = PHReg(duration, Z[:, keep], status=event, ties="efron").fit()
             self.coef_ = np.asarray(res.params, dtype=float)
-            times, cumhaz = breslow(duration, event, Z[:, keep], self.coef_)
+            times, cumhaz = _breslow(duration, event, Z[:, keep], self.coef_)
             self.baseline_times_, self.baseline_cumhaz_ = times, cumhaz
         else:
-            beta, times, cumhaz = efron_newton(duration, event, Z[:, keep])
+            beta, times, cumhaz = _efron_newton(duration, event, Z[:, keep])
             self.coef_, self.baseline_times_, self.baseline_cumhaz_ = beta, times, cumhaz
         self.n_events_ = int(event.sum())
         self.n_obs_ = int(len(X))
@@ -244,7 +279,10 @@ class TimingModel:
     def predict_risk(self, X: pd.DataFrame) -> np.ndarray:
         r"""Linear predictor :math:`x^\top\beta` (higher = sooner)."""
         self._check()
-        return self.design_.transform(X)[:, self.keep_] @ self.coef_
+        self.features_.check_columns(X)  # a missing column is named, with its fix
+        full = np.zeros(self.keep_.size)
+        full[self.keep_] = self.coef_
+        return design_dot(self.features_, X, full)
 
     def cumulative_hazard(self, days) -> np.ndarray:
         r"""Baseline :math:`\Lambda_0(t)` at the given days (step function)."""
@@ -276,8 +314,13 @@ class TimingModel:
         self._check()
         return {
             "kind": "timing",
-            "params": {"terms": self.terms, "horizons": list(self.horizons), "solver": self.solver},
-            "design": self.design_.to_dict(),
+            "params": {
+                "columns": self.columns,
+                "horizons": list(self.horizons),
+                "solver": self.solver,
+            },
+            "feature_columns": list(self.columns_),
+            "features": self.features_.to_dict(),
             "keep": self.keep_.astype(int).tolist(),
             "coef": self.coef_.tolist(),
             "baseline_times": self.baseline_times_.tolist(),
@@ -289,11 +332,12 @@ class TimingModel:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TimingModel:
         p = data["params"]
-        model = cls(terms=p["terms"], horizons=tuple(p["horizons"]), solver=p["solver"])
-        model.design_ = Design.from_dict(data["design"])
+        model = cls(columns=p["columns"], horizons=tuple(p["horizons"]), solver=p["solver"])
+        model.columns_ = list(data["feature_columns"])
+        model.features_ = Preprocessor.from_dict(data["features"])
         model.keep_ = np.asarray(data["keep"], dtype=bool)
         model.design_names_ = [
-            n for n, k in zip(model.design_.names, model.keep_, strict=True) if k
+            n for n, k in zip(model.features_.feature_names_, model.keep_, strict=True) if k
         ]
         model.coef_ = np.asarray(data["coef"], dtype=float)
         model.baseline_times_ = np.asarray(data["baseline_times"], dtype=float)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from leadlever.cli._common import emit_json, handle_errors, print_table
-from leadlever.cli._solver_option import SolverOption, solver_setting
+from leadlever.cli._options import EconomicsOption, SolverOption, print_notes, solver_setting
 
 __all__ = ["plan"]
 
@@ -16,7 +16,10 @@ __all__ = ["plan"]
 @handle_errors
 def plan(
     leads: Annotated[
-        Path, typer.Argument(help="Qualification profile of the active leads ('qualify apply').")
+        Path,
+        typer.Argument(
+            help="Qualification profile ('qualify apply') or scored leads; closed ones are left out."
+        ),
     ],
     consultants: Annotated[
         Path,
@@ -28,9 +31,12 @@ def plan(
     odds_factor: Annotated[
         float, typer.Option("--odds-factor", help="Conversion-odds multiplier per seniority level.")
     ] = 1.3,
+    economics: EconomicsOption = None,
     hourly_rate: Annotated[
-        float, typer.Option("--hourly-rate", help="Cost of a consultant hour, EUR.")
-    ] = 60.0,
+        float | None,
+        typer.Option("--hourly-rate", help="Cost of a consultant hour (economics, default 60)."),
+    ] = None,
+    id_col: Annotated[str, typer.Option("--id-col", help="Column of lead ids.")] = "lead_id",
     horizon_weeks: Annotated[
         float, typer.Option("--horizon-weeks", help="Weeks of capacity the plan books.")
     ] = 1.0,
@@ -46,26 +52,34 @@ def plan(
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
 ) -> None:
-    """Plan every active lead: work in-house now (ranked, with a consultant), nurture, or sell."""
+    """Plan every open lead: work in-house now (ranked, with a consultant), nurture, or sell.
+
+    Closed leads (converted 1 or 0) are left out; the figures the plan rests on are listed
+    as assumptions.
+    """
+    from leadlever.engine.economics import load_economics
     from leadlever.engine.io import read_table, table_format, write_table
     from leadlever.optimisers.planning import PlannerSettings, plan_actions
 
     table_format(out)
+    econ = load_economics(economics, hourly_rate=hourly_rate)
     settings = PlannerSettings(
         seniority_odds_factor=odds_factor,
-        hourly_rate=hourly_rate,
         horizon_weeks=horizon_weeks,
         fit_threshold=fit_threshold,
         timing_threshold=timing_threshold,
         **solver_setting(solver),
         time_limit=time_limit,
     )
-    result = plan_actions(read_table(leads), consultants, settings)
+    result = plan_actions(
+        read_table(leads), consultants, settings, econ, id_col=id_col, source=str(leads)
+    )
     write_table(result.queue, out)
     if json_out:
         emit_json(result.to_dict() | {"out": str(out)})
         return
     d = result.to_dict()
+    print_notes(result.assumptions, result.warnings, result.notes)
     typer.echo(
         f"{d['n_in_house']:,} in-house, {d['n_nurture']:,} nurture, {d['n_sell']:,} sell; expected profit "
         f"{d['expected_profit']:,.0f} EUR ({d['status']}, gap {d['gap']:.2%} vs the LP bound). Queue: {out}."

@@ -64,6 +64,36 @@ class StyleChoice(StrEnum):
     platform = "platform"
 
 
+@app.command("export")
+@handle_errors
+def export(
+    out: OutOption,
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="pipeline (B2B deals, unpredictable outcome), education (lead-scoring export) "
+            "or valiant (Valiant leads under another CRM's column names).",
+        ),
+    ] = "valiant",
+    n: Annotated[int, typer.Option("--n", min=50, help="Number of rows.")] = 2000,
+    seed: SeedOption = 0,
+    json_out: JsonOption = False,
+) -> None:
+    """Simulate a CRM export as a user brings it: foreign column names, stage values, leaks."""
+    from leadlever.engine.io import table_format, write_table
+    from leadlever.simulations.world import simulate_export
+
+    table_format(out)
+    frame, _ = simulate_export(kind, n, seed=seed)
+    write_table(frame, out)
+    summary = {"out": str(out), "kind": kind, "n_rows": len(frame), "columns": list(frame.columns)}
+    if json_out:
+        emit_json(summary)
+    else:
+        typer.echo(f"Wrote the {kind} export of {len(frame):,} rows to {out}.")
+
+
 @app.command("channels")
 @handle_errors
 def channels(

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from leadlever.engine.economics import Economics
 from leadlever.engine.roi._evaluate import RoiReport, evaluate_file
 from leadlever.optimisers.allocation._agreement import direction
 from leadlever.optimisers.allocation._decision import DecisionSettings
@@ -46,8 +47,9 @@ class ChannelFeedback:
         return self.report.by_channel
 
     def to_dict(self) -> dict[str, Any]:
+        report = self.report.to_dict()
         return {
-            **self.report.to_dict(),
+            **report,
             "spend_recommendation": {
                 "budget": self.recommendation.budget,
                 "allocation": self.recommendation.spend,
@@ -57,7 +59,7 @@ class ChannelFeedback:
                 else list(self.recommendation.uplift_interval),
                 "p_better": self.recommendation.p_better,
             },
-            "notes": list(self.notes),
+            "notes": [*report.get("notes", []), *self.notes],
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -86,13 +88,34 @@ def evaluate_with_curves(
     *,
     threshold: str | float,
     curves: str | os.PathLike,
-    costs_path: str | None = None,
+    economics: Economics | None = None,
+    metric: str = "roi",
+    include_closed: bool = False,
     settings: DecisionSettings | None = None,
     sidecar: str | os.PathLike | bool | None = None,
 ) -> ChannelFeedback:
-    """Evaluate the leads and join the allocator's recommendation at today's budget."""
-    report = evaluate_file(str(scored), threshold=threshold, costs_path=costs_path)
+    """Evaluate the leads and join the allocator's recommendation at today's budget.
+
+    ``economics``, ``metric`` and ``include_closed`` are
+    :func:`leadlever.engine.roi.evaluate_file`'s.
+    """
+    report = evaluate_file(
+        str(scored),
+        threshold=threshold,
+        economics=economics,
+        metric=metric,
+        include_closed=include_closed,
+    )
     rec = solve_curves(str(curves), None, settings=settings, sidecar=sidecar)
+    if report.by_channel is None:
+        return ChannelFeedback(
+            report,
+            rec,
+            (
+                "The leads name no channel: the allocator's per-channel answer cannot be set "
+                "beside them (give the table a channel column).",
+            ),
+        )
     decisions = {c.channel: c for c in rec.channels}
     rows = report.by_channel.copy()
     directions, changes, agrees, whys = [], [], [], []

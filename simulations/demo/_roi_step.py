@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from leadlever.engine.roi._costs import CostModel
+from leadlever.engine.economics._economics import Economics
 from leadlever.engine.roi._evaluate import evaluate_leads
 from leadlever.optimisers.allocation._entry import recommend_fit
 from leadlever.optimisers.allocation._scenarios import frontier
@@ -71,8 +71,8 @@ def roi_step(ctx: DemoContext) -> Section:
         )
     totals = history.groupby("channel", sort=False)[["spend", "leads"]].sum()
     acquisition = (totals["spend"] / totals["leads"].clip(lower=1)).round(2).to_dict()
-    costs = CostModel(acquisition_cost_by_channel=acquisition)
-    report = evaluate_leads(scored, threshold="top40%", costs=costs)
+    costs = Economics(generation_cost_by_channel=acquisition)
+    report = evaluate_leads(scored, threshold="top40%", economics=costs)
     lines.append(
         f"{report.n:,} open leads; threshold {report.threshold:.2f} (top 40% of the last 30 days' leads); "
         f"{report.share_above:.0%} clear it; mean expected ROI {report.mean_expected_roi:.2f}."

@@ -16,6 +16,11 @@ if TYPE_CHECKING:
         random_channel_world,
     )
     from leadlever.simulations.world._channels import Channel, ValiantWorld, default_world
+    from leadlever.simulations.world._crm_exports import (
+        EXPORT_KINDS,
+        export_valiant,
+        simulate_export,
+    )
     from leadlever.simulations.world._exports import (
         FACEBOOK_COLUMNS,
         facebook_ads_export,

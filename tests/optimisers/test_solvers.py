@@ -84,7 +84,7 @@ def test_default_solver_is_installed_with_the_core_dependencies():
 
 
 def test_cli_solver_choices_are_the_library_solvers():
-    from leadlever.cli._solver_option import Solver
+    from leadlever.cli._options import Solver
 
     assert sorted(s.value for s in Solver) == sorted(SOLVERS)
 
