@@ -52,7 +52,9 @@ def scoring_step(ctx: DemoContext) -> Section:
         # expected on the demo's data, not news to the viewer: nested campaign/channel
         # columns by design (the collinearity notice) and lead_id among the columns
         warnings.simplefilter("ignore", DataQualityWarning)
-        warnings.filterwarnings("ignore", message="Excluded ID-like column", category=UserWarning)
+        warnings.filterwarnings(
+            "ignore", message="(excluded|left out) id-like column", category=UserWarning
+        )
         model, report = fit_and_evaluate(
             table, "converted", cv=3, random_state=ctx.seed, cv_calibration=3
         )
