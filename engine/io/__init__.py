@@ -5,6 +5,14 @@ from typing import TYPE_CHECKING
 from leadlever._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from leadlever.engine.io._atomic import save_figure
+    from leadlever.engine.io._formats import (
+        ID_NAME_PATTERN,
+        id_columns,
+        neutralise_formulas,
+        restore_formulas,
+        table_format,
+    )
     from leadlever.engine.io._lead_schema import (
         LEAD_SCHEMA,
         OUTCOME_COLUMNS,
@@ -13,6 +21,9 @@ if TYPE_CHECKING:
         is_outcome_column,
         load_leads,
     )
+    from leadlever.engine.io._lock import exclusive_lock, locked
+    from leadlever.engine.io._numbers import MAX_ABS_VALUE, check_number, shorten
+    from leadlever.engine.io._paths import check_output, check_outputs
     from leadlever.engine.io._schema import (
         ColumnSpec,
         TableSchema,
@@ -24,10 +35,8 @@ if TYPE_CHECKING:
     from leadlever.engine.io._tables import (
         append_table,
         atomic_write_text,
-        neutralise_formulas,
         read_table,
         read_toml,
-        table_format,
         write_table,
     )
 

@@ -37,13 +37,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leadlever.engine.exceptions import ModelFileError, ParameterError
+from leadlever.engine.exceptions import ParameterError
 from leadlever.engine.io._persist import (
     check_versioned,
     load_versioned,
+    rebuilding,
     save_versioned,
     versioned,
 )
+from leadlever.engine.qualification._bundle_check import BUNDLE_SCHEMA, probe_bundle
 from leadlever.engine.qualification._conversion import (
     conversion_from_json,
     conversion_to_json,
@@ -301,7 +303,11 @@ class QualificationBundle:
 
     @classmethod
     def from_dict(
-        cls, data: dict[str, Any], *, conversion_class: type | None = None
+        cls,
+        data: dict[str, Any],
+        *,
+        conversion_class: type | None = None,
+        source: str = "The qualification bundle",
     ) -> QualificationBundle:
         """Rebuild a bundle from :meth:`to_dict` output (``conversion_class`` overrides the
         conversion model's class, default ``engine.ConversionModel``)."""
@@ -311,12 +317,14 @@ class QualificationBundle:
             version=BUNDLE_VERSION,
             what="qualification bundle",
             hint=BUNDLE_HINT,
+            schema=BUNDLE_SCHEMA,
+            source=source,
         )
-        try:
+        with rebuilding(source, BUNDLE_HINT):
             m = data["models"]
             rep = data.get("report")
             return cls(
-                conversion=conversion_from_json(m["conversion"], conversion_class),
+                conversion=conversion_from_json(m["conversion"], conversion_class, source),
                 timing=TimingModel.from_dict(m["timing"]),
                 effort=EffortModel.from_dict(m["effort"]),
                 salary=SalaryModel.from_dict(m["salary"]),
@@ -327,12 +335,6 @@ class QualificationBundle:
                 report=None if rep is None else FitReport(**rep),
                 model_version=str(data["model_version"]),
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            if isinstance(exc, ModelFileError):
-                raise
-            raise ModelFileError(
-                f"The qualification bundle is damaged ({type(exc).__name__}: {exc})."
-            ) from exc
 
 
 def load_bundle(
@@ -340,9 +342,14 @@ def load_bundle(
 ) -> QualificationBundle:
     """Read a bundle written by :meth:`QualificationBundle.save` (plain JSON, no code runs)."""
     data = load_versioned(
-        path, fmt=BUNDLE_FORMAT, version=BUNDLE_VERSION, what="model", hint=BUNDLE_HINT
+        path,
+        fmt=BUNDLE_FORMAT,
+        version=BUNDLE_VERSION,
+        what="bundle",
+        hint=BUNDLE_HINT,
+        schema=BUNDLE_SCHEMA,
     )
-    try:
-        return QualificationBundle.from_dict(data, conversion_class=conversion_class)
-    except ModelFileError as exc:  # name the file the user gave
-        raise ModelFileError(f"Model file '{path}': {exc}") from None
+    source = f"Bundle file '{path}'"
+    bundle = QualificationBundle.from_dict(data, conversion_class=conversion_class, source=source)
+    probe_bundle(bundle, source, BUNDLE_HINT)
+    return bundle

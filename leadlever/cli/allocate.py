@@ -23,7 +23,7 @@ class ObjectiveChoice(StrEnum):
 
 
 @app.command("fit")
-@handle_errors
+@handle_errors(outputs={"out": "table"}, inputs=("history",))
 def fit(
     history: Annotated[
         Path, typer.Argument(help="History table: period (or week/date), channel, spend, value.")

@@ -18,7 +18,7 @@ app = typer.Typer(
 
 
 @app.command("step")
-@handle_errors
+@handle_errors(outputs={"out": "table", "state": "json"}, inputs=("leads", "spend", "outcomes"))
 def step(
     state: Annotated[
         Path, typer.Option("--state", help="Learner state (JSON); created on first use.")

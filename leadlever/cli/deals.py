@@ -31,7 +31,7 @@ class Method(StrEnum):
 
 
 @app.command("compare")
-@handle_errors
+@handle_errors(outputs={"plot": "image", "tornado": "table"}, inputs=("deals_file", "leads"))
 def compare(
     deals_file: Annotated[
         Path, typer.Argument(help="DEALS.toml with [[deals]] tables (see the README).")

@@ -10,7 +10,7 @@ import typer
 from leadlever.cli._common import echo_err, emit_json, handle_errors
 
 
-@handle_errors
+@handle_errors(outputs={"out": "folder"})
 def demo(
     seed: Annotated[int, typer.Option("--seed", help="Seed for every random draw.")] = 7,
     out: Annotated[

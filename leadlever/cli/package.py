@@ -18,7 +18,7 @@ class Solver(StrEnum):
     highs = "highs"
 
 
-@handle_errors
+@handle_errors(outputs={"out": "table"}, inputs=("scored", "buyers"))
 def package_command(
     scored: Annotated[
         Path, typer.Argument(help="Scored leads (CSV/Parquet) with a probability column.")

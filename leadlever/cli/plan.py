@@ -18,7 +18,7 @@ class Solver(StrEnum):
     highs = "highs"
 
 
-@handle_errors
+@handle_errors(outputs={"out": "table"}, inputs=("leads", "consultants"))
 def plan(
     leads: Annotated[
         Path, typer.Argument(help="Qualification profile of the active leads ('qualify apply').")

@@ -158,7 +158,7 @@ def solve(
 
 
 @app.command("leads")
-@handle_errors
+@handle_errors(outputs={"out": "table"}, inputs=("scored",))
 def leads(
     scored: Annotated[
         Path, typer.Argument(help="Scored lead table (.csv or .parquet) with a p_convert column.")

@@ -50,7 +50,7 @@ def settings_from_options(
 
 
 @app.command("fit")
-@handle_errors
+@handle_errors(outputs={"bundle_out": "json"}, inputs=("history",))
 def fit(
     history: Annotated[
         Path, typer.Argument(help="Lead history (CSV/Parquet) with outcome columns.")
@@ -88,7 +88,7 @@ def fit(
 
 
 @app.command("apply")
-@handle_errors
+@handle_errors(outputs={"out": "table"}, inputs=("bundle", "leads"))
 def apply(
     bundle: Annotated[Path, typer.Argument(help="JSON bundle from 'qualify fit'.")],
     leads: Annotated[Path, typer.Argument(help="Leads to qualify (CSV/Parquet).")],

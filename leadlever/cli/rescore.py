@@ -12,7 +12,7 @@ from leadlever.cli._common import emit_json, handle_errors, print_table
 __all__ = ["rescore"]
 
 
-@handle_errors
+@handle_errors(outputs={"history": "table"}, inputs=("bundle", "leads", "events"))
 def rescore(
     bundle: Annotated[Path, typer.Argument(help="JSON bundle from 'qualify fit'.")],
     leads: Annotated[

@@ -17,7 +17,7 @@ app = typer.Typer(
 
 
 @app.command("evaluate")
-@handle_errors
+@handle_errors(outputs={"out": "table"}, inputs=("scored", "costs"))
 def evaluate(
     scored: Annotated[
         Path,

@@ -56,7 +56,9 @@ def _plots(y: np.ndarray, p: np.ndarray, plots: Path | None) -> list[str]:
 
 
 @app.command("fit")
-@handle_errors
+@handle_errors(
+    outputs={"model_out": "json", "oof_out": "table", "plots": "folder"}, inputs=("data",)
+)
 def fit(
     data: Annotated[
         Path, typer.Argument(help="Closed leads (CSV/Parquet) with features and the target.")
@@ -127,7 +129,7 @@ def fit(
 
 
 @app.command("apply")
-@handle_errors
+@handle_errors(outputs={"out": "table"}, inputs=("model", "data"))
 def apply(
     model: Annotated[Path, typer.Argument(help="Model JSON written by `score fit --model-out`.")],
     data: Annotated[Path, typer.Argument(help="Leads to score (CSV/Parquet).")],
@@ -161,7 +163,7 @@ def apply(
 
 
 @app.command("evaluate")
-@handle_errors
+@handle_errors(outputs={"plots": "folder"}, inputs=("file",))
 def evaluate(
     file: Annotated[Path, typer.Argument(help="Table with outcomes and probabilities.")],
     target: TargetOption,
@@ -210,7 +212,7 @@ def evaluate(
 
 
 @app.command("rules")
-@handle_errors
+@handle_errors(outputs={"out": "table"}, inputs=("rules_file", "data"))
 def rules(
     rules_file: Annotated[
         Path, typer.Argument(help="TOML rules (see simulations/examples/data/example_rules.toml).")

@@ -22,7 +22,7 @@ JsonOption = Annotated[
 
 
 @app.command("leads")
-@handle_errors
+@handle_errors(outputs={"out": "table"})
 def leads(
     out: OutOption,
     n: Annotated[int, typer.Option("--n", min=1, help="Number of leads to simulate.")] = 10_000,
@@ -54,7 +54,7 @@ def leads(
 
 
 @app.command("channels")
-@handle_errors
+@handle_errors(outputs={"out": "table"})
 def channels(
     out: OutOption,
     weeks: Annotated[int, typer.Option("--weeks", min=1, help="Number of weekly periods.")] = 104,

@@ -24,12 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leadlever.engine.exceptions import (
-    DataError,
-    InputFileError,
-    MissingColumnsError,
-    ParameterError,
-)
+from leadlever.engine.exceptions import DataError, MissingColumnsError, ParameterError
+from leadlever.engine.io._lock import locked
+from leadlever.engine.io._persist import read_json_text
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
 from leadlever.engine.io._tables import atomic_write_text
 from leadlever.optimisers.learning._learner import CampaignLearner, LearnerSettings, LearnerStep
@@ -133,11 +130,9 @@ def leads_value_by_channel(
 def _load_state(path: Path) -> CampaignLearner | None:
     if not path.exists():
         return None
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputFileError(f"Cannot read the state file {path} ({exc}).") from None
-    return CampaignLearner.from_json(text, source=str(path))
+    source = f"State file '{path}'"
+    hint = "Give a state written by `leadlever campaign step`, or a new file name to start one."
+    return CampaignLearner.from_json(read_json_text(path, source=source, hint=hint), source=source)
 
 
 def _check_channels(names: list[str], known: tuple[str, ...], source: str) -> None:
@@ -149,6 +144,7 @@ def _check_channels(names: list[str], known: tuple[str, ...], source: str) -> No
         )
 
 
+@locked("state_path")
 def campaign_step(
     state_path: str | Path,
     *,
@@ -164,7 +160,9 @@ def campaign_step(
 ) -> CampaignStepResult:
     """Update the learner in ``state_path`` with last period's feedback and propose the next split.
 
-    The state is written (atomically) only after everything succeeded.
+    The state is written (atomically) only after everything succeeded, and the whole
+    read-update-write holds an exclusive lock on ``state_path``, so concurrent steps on one
+    state run one after the other (each advances its own period).
     """
     sources = sources or {}
     if not np.isfinite(budget) or budget <= 0:

@@ -38,7 +38,14 @@ from typing import Any
 import numpy as np
 
 from leadlever.engine.exceptions import ModelFileError, ParameterError
-from leadlever.engine.io._persist import check_versioned, dumps_json, loads_json, versioned
+from leadlever.engine.io._docschema import TEXT, ListOf, MapOf, Nullable, Number, Obj
+from leadlever.engine.io._persist import (
+    check_versioned,
+    dumps_json,
+    loads_json,
+    rebuilding,
+    versioned,
+)
 from leadlever.optimisers.learning._allocate import allocate_curves
 from leadlever.optimisers.learning._bayes_curves import (
     HillGrid,
@@ -49,10 +56,66 @@ from leadlever.optimisers.learning._bayes_curves import (
 )
 from leadlever.optimisers.learning._settings import LearnerSettings, LearnerStep
 
-__all__ = ["LearnerSettings", "LearnerStep", "CampaignLearner", "STATE_FORMAT", "STATE_VERSION"]
+__all__ = [
+    "LearnerSettings",
+    "LearnerStep",
+    "CampaignLearner",
+    "STATE_FORMAT",
+    "STATE_VERSION",
+    "STATE_SCHEMA",
+]
 
 STATE_FORMAT = "leadlever.campaign_learner"
 STATE_VERSION = 1
+_STATE_HINT = "Start a new state file, or use the LeadLever version that wrote it."
+
+_COUNT = Number(low=0, integer=True)
+_SETTINGS_SCHEMA = Obj(
+    {
+        "forgetting": Number(0.0, 1.0, low_open=True),
+        "floor_share": Number(0.0, 1.0),
+        "window": Number(1, 10_000, integer=True),
+        "grid_half_saturation": Number(2, 1_000, integer=True),
+        "grid_low": Number(0.0, low_open=True),
+        "grid_high": Number(0.0, low_open=True),
+        "shapes": ListOf(Number(0.0, 100.0, low_open=True), min_length=1),
+        "allocator_grid": Number(2, 100_000, integer=True),
+    },
+    optional=(
+        "forgetting",
+        "floor_share",
+        "window",
+        "grid_half_saturation",
+        "grid_low",
+        "grid_high",
+        "shapes",
+        "allocator_grid",
+    ),
+)
+#: what a campaign learner state file must hold (checked on load, the wrong field named)
+STATE_SCHEMA = Obj(
+    {
+        "channels": ListOf(TEXT, min_length=1),
+        "seed": _COUNT,
+        "period": _COUNT,
+        "reference_spend": Number(0.0, low_open=True),
+        "settings": _SETTINGS_SCHEMA,
+        "last_proposal": Nullable(ListOf(Number(low=0.0), length="channels")),
+        "logs": MapOf(
+            Obj(
+                {
+                    "period": ListOf(Number(integer=True)),
+                    "spend": ListOf(Number(low=0.0), length="period"),
+                    "value": ListOf(Number(), length="period"),
+                    "value_at_arrival": ListOf(Number(), length="period"),
+                    "cusum": ListOf(Number(), min_length=2),
+                    "reset_period": Number(integer=True),
+                    "changes": ListOf(Number(integer=True)),
+                }
+            )
+        ),
+    }
+)
 
 
 @dataclass
@@ -299,10 +362,17 @@ class CampaignLearner:
             fmt=STATE_FORMAT,
             version=STATE_VERSION,
             what="campaign learner state",
-            hint="Start a new state file, or use the LeadLever version that wrote it.",
+            hint=_STATE_HINT,
             source=source,
+            schema=STATE_SCHEMA,
         )
-        try:
+        missing = [c for c in data["channels"] if c not in data["logs"]]
+        if missing:
+            raise ModelFileError(
+                f"{source} is damaged: field 'logs' has no entry for channel {missing[0]!r}. "
+                f"{_STATE_HINT}"
+            )
+        with rebuilding(source, _STATE_HINT):
             learner = cls(
                 channels=data["channels"],
                 reference_spend=float(data["reference_spend"]),
@@ -323,8 +393,6 @@ class CampaignLearner:
                     reset_period=int(raw["reset_period"]),
                     changes=[int(p) for p in raw["changes"]],
                 )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelFileError(f"{source} is a damaged campaign learner state ({exc}).") from None
         return learner
 
     @classmethod
