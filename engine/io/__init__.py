@@ -20,6 +20,8 @@ if TYPE_CHECKING:
         data_dictionary,
         is_outcome_column,
         load_leads,
+        read_leads,
+        unique_ids,
     )
     from leadlever.engine.io._lock import exclusive_lock, locked
     from leadlever.engine.io._numbers import MAX_ABS_VALUE, check_number, shorten

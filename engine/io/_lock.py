@@ -5,8 +5,10 @@ Windows) on a sidecar file ``.<name>.lock`` next to the locked file for the whol
 read-modify-write, so two concurrent runs on one history or state never both read the
 old content: the second waits for the first and then sees its rows. The lock is released
 by the operating system when the process ends, however it ends, so a killed run never
-leaves a file locked. The sidecar file stays (it is empty and harmless; deleting it while
-another run waits on it would break the lock).
+leaves a file locked. The holder deletes the sidecar file before releasing it; a waiter
+that then gets the lock of the deleted file notices (the path no longer names the file it
+locked) and starts over, so deleting it never lets two runs in at once. Only a killed run
+leaves its (empty) sidecar file behind, and the next run uses and removes it.
 
 :func:`locked` is the same as a decorator naming the argument that holds the path.
 """
@@ -77,20 +79,33 @@ def exclusive_lock(
     target = Path(path)
     lock = lock_path(target)
     lock.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+    deadline = time.monotonic() + timeout
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        if _try_lock(fd) and _still_named(fd, lock):
+            break
+        os.close(fd)
+        if time.monotonic() >= deadline:
+            raise LockTimeoutError(
+                f"'{target}' is being updated by another LeadLever run (lock file '{lock}' "
+                f"held for more than {timeout:g} s). Wait for that run to finish and try "
+                "again; nothing was written."
+            )
+        time.sleep(_POLL_SECONDS)
     try:
-        deadline = time.monotonic() + timeout
-        while not _try_lock(fd):
-            if time.monotonic() >= deadline:
-                raise LockTimeoutError(
-                    f"'{target}' is being updated by another LeadLever run (lock file '{lock}' "
-                    f"held for more than {timeout:g} s). Wait for that run to finish and try "
-                    "again; nothing was written."
-                )
-            time.sleep(_POLL_SECONDS)
         yield target
     finally:
+        with contextlib.suppress(OSError):
+            lock.unlink()
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def _still_named(fd: int, lock: Path) -> bool:
+    """Whether ``lock`` still names the file ``fd`` has locked (not deleted by its holder)."""
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(lock))
+    except OSError:
+        return False
 
 
 def locked(argument: str) -> Callable[[F], F]:

@@ -30,6 +30,7 @@ __all__ = [
     "NUMERIC_SHARE",
     "shorten",
     "rows_text",
+    "verb",
     "check_number",
     "check_table_numbers",
 ]
@@ -132,8 +133,13 @@ def check_number(
     return x
 
 
+def verb(rows: list[int], plural: str) -> str:
+    """``plural`` ("hold", "repeat") agreeing with the number of rows ("holds" for one)."""
+    return plural + "s" if len(rows) == 1 else plural
+
+
 def _holds(rows: list[int]) -> str:
-    return "holds" if len(rows) == 1 else "hold"
+    return verb(rows, "hold")
 
 
 def _where(source: str | None) -> str:

@@ -218,29 +218,31 @@ def atomic_write_text(text: str, path: str | os.PathLike) -> Path:
     return path
 
 
-def append_table(rows: pd.DataFrame, path: str | os.PathLike) -> Path:
+def append_table(
+    rows: pd.DataFrame, path: str | os.PathLike, *, existing: pd.DataFrame | None = None
+) -> Path:
     """Append rows to an append-only history table, atomically.
 
-    The existing file is read, the new rows are concatenated after it and the
-    result replaces the file in one :func:`os.replace`. A crash at any point
-    leaves the earlier history exactly as it was. Columns must match the
-    existing history (new columns are an error, so no row is silently lost).
-    Concurrent writers must hold :func:`leadlever.engine.io._lock.exclusive_lock`
-    on ``path`` around their read and this append.
+    The existing file is read (or ``existing``, the caller's copy of it, is used), the new
+    rows are concatenated after it and the result replaces the file in one
+    :func:`os.replace`. A crash at any point leaves the earlier history exactly as it was.
+    Columns must match the existing history (new columns are an error, so no row is
+    silently lost). Concurrent writers must hold
+    :func:`leadlever.engine.io._lock.exclusive_lock` on ``path`` around their read and this
+    append.
     """
     path = Path(path)
-    if path.exists():
+    if existing is None and path.exists():
         existing = read_table(path)
+    if existing is not None:
         if list(existing.columns) != list(rows.columns):
             raise InputFileError(
                 f"History '{path}' has columns {[shorten(c, 30) for c in existing.columns][:20]} "
                 f"but the new rows have {list(rows.columns)}. Write to a new history file or "
                 "align the columns."
             )
-        combined = pd.concat([existing, rows], ignore_index=True)
-    else:
-        combined = rows
-    return write_table(combined, path)
+        rows = pd.concat([existing, rows], ignore_index=True)
+    return write_table(rows, path)
 
 
 def read_toml(

@@ -229,11 +229,18 @@ class QualificationBundle:
     model_version: str = ""
 
     def profile(
-        self, leads: pd.DataFrame, settings: QualificationSettings | None = None
+        self,
+        leads: pd.DataFrame,
+        settings: QualificationSettings | None = None,
+        *,
+        source: str | None = None,
     ) -> pd.DataFrame:
-        """The qualification profile of every lead (one row per input row)."""
+        """The qualification profile of every lead (one row per input row); ``source``
+        names the leads' file in messages."""
         s = settings or self.settings
         X = _features(leads)
+        if hasattr(self.conversion, "preprocessor_"):  # a missing column named with the file
+            self.conversion.preprocessor_.check_columns(X, source)
         p = np.asarray(self.conversion.predict_proba(X), dtype=float)[:, 1]
         out = pd.DataFrame(index=leads.index)
         for col in PROFILE_CONTEXT:  # carried along so the profile feeds `roi` and `deals`

@@ -5,7 +5,9 @@ leads with a qualification bundle, either all of them (a scheduled batch) or
 those touched by events, and appends one row per lead to a score-history table
 through :func:`leadlever.engine.io._tables.append_table`: the new history is written to a
 temporary file and swapped in with one atomic rename, so a crash at any point
-leaves the earlier history exactly as it was.
+leaves the earlier history exactly as it was. The whole read-score-append holds an
+exclusive lock on the history (:func:`leadlever.engine.io._lock.locked`), so concurrent
+runs on one history run one after the other and none loses or repeats another's rows.
 
 Events file (CSV/Parquet): columns ``event`` and optionally ``lead_id``.
 
@@ -29,7 +31,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leadlever.engine.exceptions import DataError, MissingColumnsError
+from leadlever.engine.exceptions import DataError
+from leadlever.engine.io._lock import locked
+from leadlever.engine.io._numbers import rows_text, shorten
+from leadlever.engine.io._schema import require_columns
 from leadlever.engine.io._tables import append_table, read_table
 from leadlever.engine.qualification._bundle import (
     QualificationBundle,
@@ -85,46 +90,65 @@ class RescoreResult:
         return self.movers
 
 
-def _targets(leads: pd.DataFrame, events: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
-    """Rows to re-score and the trigger of each."""
+def _targets(
+    leads: pd.DataFrame, events: pd.DataFrame | None, source: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows to re-score and the trigger of each (``source`` names the events file)."""
     n = len(leads)
     if events is None:
         return np.arange(n), np.full(n, "batch", dtype=object)
-    if "event" not in events.columns:
-        raise MissingColumnsError(
-            "The events file lacks the 'event' column. Give one of "
-            f"{sorted(EVENT_KINDS)} per row (and lead_id for 'call').",
-            ["event"],
-            {},
-        )
+    require_columns(
+        events,
+        ["event"],
+        source=source,
+        fix=f"Give one of {sorted(EVENT_KINDS)} per row (and lead_id for 'call').",
+    )
     kinds = events["event"].astype(str).str.strip().str.lower()
     unknown = sorted(set(kinds) - set(EVENT_KINDS))
     if unknown:
-        bad = np.flatnonzero(~kinds.isin(list(EVENT_KINDS)).to_numpy())
+        bad = (np.flatnonzero(~kinds.isin(list(EVENT_KINDS)).to_numpy()) + 1).tolist()
+        shown = ", ".join(shorten(u, 30) for u in unknown[:3])
         raise DataError(
-            f"Events file, column 'event', row(s) {(bad[:5] + 1).tolist()}: unknown event(s) {unknown}. "
+            f"File '{source}', column 'event': {rows_text(bad)} hold unknown event(s) {shown}. "
             f"Use {sorted(EVENT_KINDS)}."
         )
     global_events = [k for k in kinds if EVENT_KINDS[k] == "all"]
     if global_events:
         return np.arange(n), np.full(n, global_events[0], dtype=object)
-    if "lead_id" not in events.columns:
-        raise MissingColumnsError("Events of kind 'call' need a 'lead_id' column.", ["lead_id"], {})
+    require_columns(
+        events, ["lead_id"], source=source, fix="Events of kind 'call' name the lead they touch."
+    )
     wanted = set(events.loc[kinds == "call", "lead_id"].astype(str))
     rows = np.flatnonzero(leads["lead_id"].astype(str).isin(wanted).to_numpy())
     return rows, np.full(rows.size, "call", dtype=object)
 
 
-def _previous(history: Path) -> pd.DataFrame | None:
+def _read_history(history: Path) -> pd.DataFrame | None:
+    """The score history so far (``None`` before the first run), checked to be one."""
     if not history.exists():
         return None
     old = read_table(history)
+    require_columns(
+        old,
+        list(HISTORY_COLUMNS),
+        source=str(history),
+        needed_for="of a score history",
+        fix="It is not a history `leadlever score rescore` wrote: give a new --history file "
+        "name (it is created) or the history file of earlier runs.",
+    )
+    return old
+
+
+def _previous(old: pd.DataFrame | None) -> pd.DataFrame | None:
+    if old is None:
+        return None
     old = old.sort_values("scored_at", kind="stable").drop_duplicates("lead_id", keep="last")
     return old[["lead_id", "score", "tier"]].rename(
         columns={"score": "previous_score", "tier": "previous_tier"}
     )
 
 
+@locked("history")
 def rescore(
     leads: pd.DataFrame,
     bundle: QualificationBundle,
@@ -133,6 +157,7 @@ def rescore(
     events: pd.DataFrame | None = None,
     scored_at: str | None = None,
     settings: QualificationSettings | None = None,
+    sources: dict[str, str] | None = None,
 ) -> RescoreResult:
     """Re-score active leads and append them to the score history.
 
@@ -151,20 +176,27 @@ def rescore(
         Timestamp written on the rows (default: now, UTC, ISO 8601).
     settings : QualificationSettings, optional
         Overrides the bundle's settings (e.g. after an OKR change).
+    sources : dict, optional
+        File names of ``"leads"`` and ``"events"``, for messages.
     """
     history = Path(history)
-    if "lead_id" not in leads.columns:
-        raise MissingColumnsError(
-            "The leads table lacks 'lead_id', needed for the score history.", ["lead_id"], {}
-        )
+    sources = sources or {}
+    require_columns(
+        leads,
+        ["lead_id"],
+        source=sources.get("leads"),
+        needed_for="(the score history is kept per lead)",
+        fix="Add a lead_id column.",
+    )
     active = active_leads(leads).reset_index(drop=True)
-    rows, trigger = _targets(active, events)
+    rows, trigger = _targets(active, events, sources.get("events", "events"))
     stamp = scored_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    previous = _previous(history)  # read before anything is written
+    old = _read_history(history)  # read under the lock, before anything is written
+    previous = _previous(old)
     if rows.size == 0:
         profile = pd.DataFrame(columns=["lead_id", *CRITERIA_COLUMNS, "tier"])
     else:
-        profile = bundle.profile(active.iloc[rows], settings)
+        profile = bundle.profile(active.iloc[rows], settings, source=sources.get("leads"))
     new = pd.DataFrame(
         {
             "lead_id": profile["lead_id"].astype(str).to_numpy(),
@@ -189,7 +221,7 @@ def rescore(
     movers["tier_changed"] = movers["previous_tier"].notna() & (
         movers["previous_tier"] != movers["tier"]
     )
-    n_before = 0 if previous is None else len(read_table(history))
+    n_before = 0 if old is None else len(old)
     if len(new):
-        append_table(new, history)
+        append_table(new, history, existing=old)
     return RescoreResult(history, stamp, bundle.model_version, new, movers, n_before + len(new))

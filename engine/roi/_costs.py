@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from leadlever.engine.exceptions import ParameterError
+from leadlever.engine.io._numbers import check_number
 from leadlever.engine.io._schema import closest_names
 from leadlever.engine.io._tables import read_toml
 
@@ -95,23 +96,18 @@ class CostModel:
             "default_commission",
         ):
             v = getattr(self, name)
-            if (
-                isinstance(v, bool)
-                or not isinstance(v, int | float)
-                or not v >= 0
-                or v == float("inf")
-            ):
-                raise ParameterError(
-                    f"The '{name}' parameter of CostModel must be a finite number >= 0. Got {v!r} instead."
-                )
-            object.__setattr__(self, name, float(v))
+            high = 1.0 if name == "commission_rate" else None
+            fix = (
+                "It is a share of the salary: write 0.20 for 20 %."
+                if name == "commission_rate"
+                else ""
+            )
+            object.__setattr__(
+                self, name, check_number(v, f"'{name}'", low=0.0, high=high, fix=fix)
+            )
         clean = {}
         for k, v in dict(self.acquisition_cost_by_channel).items():
-            if isinstance(v, bool) or not isinstance(v, int | float) or not v >= 0:
-                raise ParameterError(
-                    f"acquisition_cost_by_channel['{k}'] must be a number >= 0. Got {v!r} instead."
-                )
-            clean[str(k)] = float(v)
+            clean[str(k)] = check_number(v, f"acquisition_cost_by_channel['{k}']", low=0.0)
         object.__setattr__(self, "acquisition_cost_by_channel", clean)
 
     def to_dict(self) -> dict[str, Any]:

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.exceptions import MissingColumnsError, ParameterError
+from leadlever.engine.io._numbers import check_number
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
 from leadlever.engine.roi._costs import CostModel
 
@@ -85,6 +86,8 @@ class Threshold:
     def __post_init__(self) -> None:
         if (self.value is None) == (self.top_share is None):
             raise ParameterError("A Threshold needs exactly one of 'value' and 'top_share'.")
+        if self.value is not None:
+            object.__setattr__(self, "value", check_number(self.value, "The threshold"))
         if self.top_share is not None and not 0 < self.top_share < 1:
             raise ParameterError(
                 f"The 'top_share' parameter of Threshold must be in (0, 1). Got {self.top_share!r} instead."
@@ -123,9 +126,11 @@ def parse_threshold(text: str | float | Threshold) -> Threshold:
         return Threshold(value=float(text))
     s = str(text).strip().lower().replace(":", " ").replace("last", "").strip()
     try:
-        return Threshold(value=float(s))
+        number = float(s)
     except ValueError:
         pass
+    else:
+        return Threshold(value=check_number(number, "The threshold (--threshold)"))
     m = _TOP.match(re.sub(r"\s+", " ", s))
     if not m:
         raise ParameterError(
@@ -384,10 +389,13 @@ def evaluate_file(
     *,
     threshold: str | float | Threshold,
     costs_path: str | None = None,
+    dedupe: bool = False,
 ) -> RoiReport:
-    """Read a scored lead table (CSV/Parquet) and evaluate it; costs from an optional TOML file."""
-    from leadlever.engine.io._tables import read_table
+    """Read a scored lead table (CSV/Parquet) and evaluate it; costs from an optional TOML
+    file; a repeated ``lead_id`` is an error unless ``dedupe`` (first row kept)."""
+    from leadlever.engine.io._lead_schema import read_leads
     from leadlever.engine.roi._costs import load_costs
 
     costs = load_costs(costs_path) if costs_path is not None else CostModel()
-    return evaluate_leads(read_table(path), threshold=threshold, costs=costs, source=str(path))
+    table = read_leads(path, dedupe=dedupe)
+    return evaluate_leads(table, threshold=threshold, costs=costs, source=str(path))

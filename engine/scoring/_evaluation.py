@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leadlever.engine.exceptions import MissingColumnsError, ParameterError
-from leadlever.engine.io._schema import closest_names
+from leadlever.engine.exceptions import DataError, MissingColumnsError, ParameterError
+from leadlever.engine.io._schema import closest_names, coerce_binary
 from leadlever.engine.scoring._conversion import ConversionModel, DataQualityWarning, _as_binary
 from leadlever.engine.scoring._metrics import EvaluationResult, evaluate
 from leadlever.engine.stats._cv import stratified_kfold, time_split
@@ -82,7 +82,16 @@ def split_target(
             [target],
             {target: close[0]} if close else {},
         )
+    coded = coerce_binary(table[target], column=target, source=source).dropna()
     sub = table.loc[_known(table, target)].reset_index(drop=True)
+    if coded.nunique() < 2:
+        where = f"File '{source}'" if source else "The table"
+        only = "no closed lead" if coded.empty else f"only the value {int(coded.iloc[0])}"
+        raise DataError(
+            f"{where}, column '{target}': {only} among {len(table):,} rows. Fitting or "
+            "evaluating a conversion model needs both converted (1) and lost (0) leads; give "
+            "a table with both (open leads, with an empty target, are left out)."
+        )
     y = _as_binary(sub[target].rename(target), len(sub))
     return sub.drop(columns=[target]), y
 

@@ -29,7 +29,7 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -46,6 +46,7 @@ __all__ = [
     "print_table",
     "echo_err",
     "fail",
+    "DedupeOption",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -56,6 +57,16 @@ EXIT_INTERNAL = 1
 MAX_MESSAGE_CHARS = 2_000
 #: integer options with a fixed valid range, by parameter name
 INT_RANGES = {"seed": (0, 2**32 - 1)}
+
+#: ``--dedupe`` on every command that reads a lead table (help text: engine.io.DEDUPE_HELP)
+DedupeOption = Annotated[
+    bool,
+    typer.Option(
+        "--dedupe",
+        help="Keep the first row of each repeated lead_id and drop the others (default: a "
+        "repeated lead_id is an error).",
+    ),
+]
 
 
 def echo_err(message: str) -> None:

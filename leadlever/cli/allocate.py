@@ -34,10 +34,9 @@ def fit(
     ] = False,
 ) -> None:
     """Fit a Hill curve per channel (least squares) and write the CURVES table."""
-    from leadlever.engine.io import read_table, table_format, write_table
+    from leadlever.engine.io import read_table, write_table
     from leadlever.optimisers.curves import fit_curves
 
-    table_format(out)
     result = fit_curves(read_table(history), source=str(history))
     frame = result.to_frame()
     write_table(frame, out)

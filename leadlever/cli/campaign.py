@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import emit_json, handle_errors, print_table
+from leadlever.cli._common import DedupeOption, emit_json, handle_errors, print_table
 
 __all__ = ["app"]
 
@@ -76,18 +76,19 @@ def step(
     seed: Annotated[
         int, typer.Option("--seed", help="Seed of the Thompson draws (first call only).")
     ] = 0,
+    dedupe: DedupeOption = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
 ) -> None:
     """Update the learner with last period's feedback and write the next period's split."""
-    from leadlever.engine.io import read_table, table_format, write_table
+    from leadlever.engine.io import read_leads, read_table, write_table
     from leadlever.optimisers.learning import LearnerSettings, campaign_step
 
-    table_format(out)
     tables = {
-        name: (read_table(p) if p is not None else None)
-        for name, p in (("leads", leads), ("spend", spend), ("outcomes", outcomes))
+        "leads": None if leads is None else read_leads(leads, dedupe=dedupe),
+        "spend": None if spend is None else read_table(spend),
+        "outcomes": None if outcomes is None else read_table(outcomes),
     }
     result = campaign_step(
         state,

@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import EXIT_USER_ERROR, echo_err, emit_json, handle_errors, print_table
+from leadlever.cli._common import (
+    EXIT_USER_ERROR,
+    DedupeOption,
+    echo_err,
+    emit_json,
+    handle_errors,
+    print_table,
+)
 
 __all__ = ["package_command", "Solver"]
 
@@ -63,17 +70,17 @@ def package_command(
             "the notes and in 'reasons'); without it nothing is written and the exit code is 2.",
         ),
     ] = False,
+    dedupe: DedupeOption = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
 ) -> None:
     """Package SCORED leads into graded bundles for the buyers in BUYERS.toml."""
-    from leadlever.engine.io import read_table, table_format, write_table
+    from leadlever.engine.io import read_leads, write_table
     from leadlever.optimisers.packaging import PackagerSettings, package, read_buyers
 
-    table_format(out)
     market = read_buyers(buyers)
-    frame = read_table(scored)
+    frame = read_leads(scored, dedupe=dedupe, id_col=id_col)
     settings = PackagerSettings(
         solver=solver.value,
         time_limit=time_limit,

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import emit_json, handle_errors, print_table
+from leadlever.cli._common import DedupeOption, emit_json, handle_errors, print_table
 
 __all__ = ["plan", "Solver"]
 
@@ -47,15 +47,15 @@ def plan(
     ] = 0.05,
     solver: Annotated[Solver, typer.Option("--solver", help="MILP solver.")] = Solver.cbc,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Solver seconds.")] = 5.0,
+    dedupe: DedupeOption = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
 ) -> None:
     """Plan every active lead: work in-house now (ranked, with a consultant), nurture, or sell."""
-    from leadlever.engine.io import read_table, table_format, write_table
+    from leadlever.engine.io import read_table, write_table
     from leadlever.optimisers.planning import PlannerSettings, plan_actions
 
-    table_format(out)
     settings = PlannerSettings(
         seniority_odds_factor=odds_factor,
         hourly_rate=hourly_rate,
@@ -65,7 +65,9 @@ def plan(
         solver=solver.value,
         time_limit=time_limit,
     )
-    result = plan_actions(read_table(leads), consultants, settings)
+    result = plan_actions(
+        read_table(leads), consultants, settings, source=str(leads), dedupe=dedupe
+    )
     write_table(result.queue, out)
     if json_out:
         emit_json(result.to_dict() | {"out": str(out)})

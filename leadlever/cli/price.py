@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import emit_json, fail, handle_errors
+from leadlever.cli._common import DedupeOption, emit_json, fail, handle_errors
 
 __all__ = ["app"]
 
@@ -216,16 +216,16 @@ def leads(
             help="Willingness to pay for any lead (a 'willingness_to_pay' column overrides it).",
         ),
     ] = None,
+    dedupe: DedupeOption = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Grade and price every lead of SCORED so the batch earns the target; write them to --out."""
-    from leadlever.engine.io import table_format, write_table
+    from leadlever.engine.io import write_table
     from leadlever.pricing import load_scored_leads, price_lead_table
 
     if (target_margin is None) == (target_profit is None):
         fail("Give exactly one of --target-margin and --target-profit.")
-    table_format(out)
-    table = load_scored_leads(scored)
+    table = load_scored_leads(scored, dedupe=dedupe)
     priced, result = price_lead_table(
         table,
         costs={k: v for k, v in (("low", c_low), ("high", c_high)) if v is not None},

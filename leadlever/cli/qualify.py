@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leadlever.cli._common import emit_json, handle_errors, print_table
+from leadlever.cli._common import DedupeOption, emit_json, handle_errors, print_table
 
 if TYPE_CHECKING:  # pragma: no cover
     from leadlever.engine.qualification import QualificationSettings
@@ -64,19 +64,19 @@ def fit(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the held-out split.")] = 0,
     commission_rate: CommissionOption = None,
     hourly_rate: HourlyOption = None,
+    dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
     """Fit every qualification model on HISTORY and save them as one versioned JSON bundle."""
-    from leadlever.engine.io import read_table
+    from leadlever.engine.io import read_leads
     from leadlever.engine.qualification import QualificationSettings, fit_bundle
 
-    if not str(bundle_out).lower().endswith(".json"):
-        from leadlever.engine.exceptions import ParameterError
-
-        raise ParameterError(f"--bundle-out '{bundle_out}' must end in .json (the bundle is JSON).")
     settings = settings_from_options(QualificationSettings(), commission_rate, hourly_rate)
     bundle = fit_bundle(
-        read_table(history), settings=settings, test_fraction=test_fraction, seed=seed
+        read_leads(history, dedupe=dedupe),
+        settings=settings,
+        test_fraction=test_fraction,
+        seed=seed,
     )
     bundle.save(bundle_out)
     report = bundle.report.to_dict() | {"bundle": str(bundle_out)}
@@ -117,7 +117,9 @@ def apply(
     model = load_bundle(bundle)
     settings = settings_from_options(model.settings, commission_rate, hourly_rate, target_roles)
     table = read_table(leads)
-    profile = model.profile(active_leads(table) if open_only else table, settings)
+    profile = model.profile(
+        active_leads(table) if open_only else table, settings, source=str(leads)
+    )
     write_table(profile, out)
     summary = {
         "out": str(out),

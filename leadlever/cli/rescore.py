@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import emit_json, handle_errors, print_table
+from leadlever.cli._common import DedupeOption, emit_json, handle_errors, print_table
 
 __all__ = ["rescore"]
 
@@ -33,22 +33,23 @@ def rescore(
         str | None, typer.Option("--scored-at", help="Timestamp for the rows (default now, UTC).")
     ] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="Movers to list each way.")] = 5,
+    dedupe: DedupeOption = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
 ) -> None:
     """Re-score active leads (batch or on events) and report the movers."""
-    from leadlever.engine.io import read_table, table_format
+    from leadlever.engine.io import read_leads, read_table
     from leadlever.engine.qualification import load_bundle
     from leadlever.engine.qualification import rescore as run_rescore
 
-    table_format(history)
     result = run_rescore(
-        read_table(leads),
+        read_leads(leads, dedupe=dedupe),
         load_bundle(bundle),
         history,
         events=None if events is None else read_table(events),
         scored_at=scored_at,
+        sources={"leads": str(leads), "events": str(events)},
     )
     summary = result.to_dict(top=top)
     if json_out:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import emit_json, handle_errors, print_table
+from leadlever.cli._common import DedupeOption, emit_json, handle_errors, print_table
 
 __all__ = ["app", "evaluate"]
 
@@ -39,18 +39,20 @@ def evaluate(
             "--out", help="Write the per-lead table (verdict, magnitude, expected_*) here."
         ),
     ] = None,
+    dedupe: DedupeOption = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON summary object on stdout.")
     ] = False,
 ) -> None:
     """Evaluate every lead's expected ROI and print the feedback per channel."""
-    from leadlever.engine.io import table_format, write_table
+    from leadlever.engine.io import write_table
     from leadlever.engine.roi import evaluate_file
 
-    if out is not None:
-        table_format(out)
     report = evaluate_file(
-        str(scored), threshold=threshold, costs_path=None if costs is None else str(costs)
+        str(scored),
+        threshold=threshold,
+        costs_path=None if costs is None else str(costs),
+        dedupe=dedupe,
     )
     if out is not None:
         write_table(report.to_frame(), out)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leadlever.cli._common import emit_json, handle_errors, print_table
+from leadlever.cli._common import DedupeOption, emit_json, handle_errors, print_table
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -85,15 +85,14 @@ def fit(
     ] = None,
     plots: PlotsOption = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the folds.")] = 0,
+    dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
     """Fit a calibrated conversion model; every reported metric is out-of-fold."""
-    from leadlever.engine.io import read_table, table_format, write_table
+    from leadlever.engine.io import read_leads, write_table
     from leadlever.engine.scoring import fit_and_evaluate
 
-    if oof_out is not None:
-        table_format(oof_out)
-    table = read_table(data)
+    table = read_leads(data, dedupe=dedupe)
     drops = [c.strip() for c in drop.split(",") if c.strip()]
     model, report = fit_and_evaluate(
         table,
@@ -172,15 +171,16 @@ def evaluate(
         float, typer.Option("--threshold", min=0.0, max=1.0, help="Predicted hit when p > this.")
     ] = 0.5,
     plots: PlotsOption = None,
+    dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
     """Confusion matrix, AUC, Brier, ECE, lift and gains of a probability column."""
     from leadlever.engine.exceptions import MissingColumnsError
-    from leadlever.engine.io import closest_names, read_table
+    from leadlever.engine.io import closest_names, read_leads
     from leadlever.engine.scoring import evaluate as evaluate_metrics
     from leadlever.engine.scoring import split_target
 
-    table = read_table(file)
+    table = read_leads(file, dedupe=dedupe)
     if prob_col not in table.columns:
         close = closest_names(prob_col, [str(c) for c in table.columns])
         raise MissingColumnsError(
@@ -221,15 +221,15 @@ def rules(
     out: Annotated[
         Path, typer.Option("--out", help="Output table with manual_points and manual_hot.")
     ],
+    dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
     """Manual point scoring: conditions -> points, behaviour decay, hot threshold."""
-    from leadlever.engine.io import read_table, table_format, write_table
+    from leadlever.engine.io import read_leads, write_table
     from leadlever.engine.scoring import apply_rules, load_rules
 
-    table_format(out)
     ruleset = load_rules(rules_file)
-    scored = apply_rules(ruleset, read_table(data), source=str(data))
+    scored = apply_rules(ruleset, read_leads(data, dedupe=dedupe), source=str(data))
     write_table(scored, out)
     summary = {
         "out": str(out),
@@ -260,10 +260,11 @@ def compare(
         float,
         typer.Option("--threshold", min=0.0, max=1.0, help="Hit threshold for model and blend."),
     ] = 0.5,
+    dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
     """Manual points vs predictive probability vs their blend on the same held-out leads."""
-    from leadlever.engine.io import read_table
+    from leadlever.engine.io import read_leads
     from leadlever.engine.scoring import ConversionModel, apply_rules, load_rules, split_target
     from leadlever.engine.scoring._blend import (
         blend_probabilities,
@@ -273,8 +274,8 @@ def compare(
 
     fitted = ConversionModel.load(model)
     ruleset = load_rules(rules_file)
-    X, y = split_target(read_table(data), target, str(data))
-    p = fitted.predict_proba(X)[:, 1]
+    X, y = split_target(read_leads(data, dedupe=dedupe), target, str(data))
+    p = fitted.score_table(X, reasons=False, source=str(data))["p_convert"].to_numpy()
     points = apply_rules(ruleset, X, source=str(data))["manual_points"].to_numpy()
     blend = blend_probabilities(p, points_to_probability(points, y), weight)
     result = compare_scores(

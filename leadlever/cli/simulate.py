@@ -30,10 +30,9 @@ def leads(
     json_out: JsonOption = False,
 ) -> None:
     """Simulate N leads with explicit, behavioural and outcome columns (true_* = ground truth)."""
-    from leadlever.engine.io import table_format, write_table
+    from leadlever.engine.io import write_table
     from leadlever.simulations.world import simulate_leads
 
-    table_format(out)
     frame = simulate_leads(n, seed=seed)
     write_table(frame, out)
     summary = {
@@ -62,10 +61,9 @@ def channels(
     json_out: JsonOption = False,
 ) -> None:
     """Simulate weekly spend, leads, conversions and value per channel."""
-    from leadlever.engine.io import table_format, write_table
+    from leadlever.engine.io import write_table
     from leadlever.simulations.world import simulate_channels
 
-    table_format(out)
     frame = simulate_channels(weeks, seed=seed)
     write_table(frame, out)
     totals = frame.groupby("channel", sort=False)[["spend", "leads", "conversions", "value"]].sum()

@@ -40,7 +40,9 @@ HISTORY_SCHEMA = TableSchema(
     (
         ColumnSpec("channel", "category", description="Channel name."),
         ColumnSpec("spend", "numeric", min=0, description="Spend in the period."),
-        ColumnSpec("value", "numeric", description="Value (e.g. commission earned) in the period."),
+        ColumnSpec(
+            "value", "numeric", min=0, description="Value (e.g. commission earned) in the period."
+        ),
     ),
 )
 

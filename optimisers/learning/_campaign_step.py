@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.exceptions import DataError, MissingColumnsError, ParameterError
+from leadlever.engine.io._lead_schema import unique_ids
 from leadlever.engine.io._lock import locked
 from leadlever.engine.io._persist import read_json_text
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
@@ -173,7 +174,12 @@ def campaign_step(
     spend_tab = (
         None
         if spend is None
-        else validate_table(spend, SPEND_SCHEMA, source=sources.get("spend", "spend"))
+        else unique_ids(
+            validate_table(spend, SPEND_SCHEMA, source=sources.get("spend", "spend")),
+            "channel",
+            source=sources.get("spend", "spend"),
+            fix="Give one row per channel (add up its spend).",
+        )
     )
     if learner is None:
         names = channels or (

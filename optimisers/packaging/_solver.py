@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pulp
 
+from leadlever.optimisers._solvers import highs_solver
 from leadlever.optimisers.exceptions import SolverError
 
 __all__ = ["available_solvers", "make_solver", "cbc_bound"]
@@ -38,14 +39,7 @@ def make_solver(
     never ends empty-handed.
     """
     if name == "highs":
-        solver = pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=gap_rel, threads=1)
-        if not solver.available():
-            raise SolverError(
-                "The HiGHS solver needs the 'highspy' package: pip install highspy "
-                '(or install LeadLever with its extra: pip install ".[highs]"), '
-                "or use --solver cbc."
-            )
-        return solver
+        return highs_solver(msg=False, timeLimit=time_limit, gapRel=gap_rel, threads=1)
     if name == "cbc":
         tuning = (
             {"cuts": False, "strong": 0, "options": ["heuristicsOnOff off", "preprocess off"]}

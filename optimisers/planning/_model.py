@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pulp
 
+from leadlever.optimisers._solvers import highs_solver
 from leadlever.optimisers.exceptions import PlanSolveError
 
 __all__ = ["AssignmentData", "AssignmentResult", "solve_assignment", "lp_bound", "lp_relaxation"]
@@ -96,7 +97,7 @@ def _constraints(prob: pulp.LpProblem, data: AssignmentData, rows, cols, x) -> N
 
 def _solver(name: str, time_limit: float, gap_rel: float):
     if name == "highs":
-        return pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=gap_rel)
+        return highs_solver(msg=False, timeLimit=time_limit, gapRel=gap_rel)
     return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=gap_rel)
 
 

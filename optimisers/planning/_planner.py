@@ -41,6 +41,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from leadlever.engine.exceptions import ParameterError
+from leadlever.engine.io._lead_schema import unique_ids
+from leadlever.engine.io._numbers import check_number
+from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
 from leadlever.optimisers.exceptions import PlannerError, ZeroCapacityError
 from leadlever.optimisers.planning._consultants import SENIORITY_LEVELS, load_consultants
 from leadlever.optimisers.planning._model import (
@@ -98,23 +102,29 @@ class PlannerSettings:
     core_extra: int = 50
 
     def __post_init__(self) -> None:
-        checks = {
-            "seniority_odds_factor": self.seniority_odds_factor > 0,
-            "hourly_rate": self.hourly_rate >= 0,
-            "horizon_weeks": self.horizon_weeks > 0,
-            "fit_threshold": 0 <= self.fit_threshold <= 1,
-            "timing_threshold": 0 <= self.timing_threshold <= 1,
-            "solver": self.solver in ("cbc", "highs"),
-            "time_limit": self.time_limit > 0,
-            "gap_rel": 0 <= self.gap_rel < 1,
-            "exact_max_pairs": self.exact_max_pairs >= 1,
-            "core_extra": self.core_extra >= 0,
+        ranges = {  # name -> (low, high, low_open)
+            "seniority_odds_factor": (0.0, None, True),
+            "hourly_rate": (0.0, None, False),
+            "horizon_weeks": (0.0, 520.0, True),
+            "fit_threshold": (0.0, 1.0, False),
+            "timing_threshold": (0.0, 1.0, False),
+            "time_limit": (0.0, 86_400.0, True),
+            "gap_rel": (0.0, 1.0, False),
+            "exact_max_pairs": (1.0, None, False),
+            "core_extra": (0.0, None, False),
         }
-        for name, ok in checks.items():
-            if not ok:
-                raise PlannerError(
-                    f"The '{name}' parameter of PlannerSettings is out of range. Got {getattr(self, name)!r} instead."
-                )
+        for name, (low, high, low_open) in ranges.items():
+            label = f"--{name.replace('_', '-')}" if name in _OPTIONS else f"'{name}'"
+            try:
+                check_number(getattr(self, name), label, low=low, high=high, low_open=low_open)
+            except ParameterError as exc:
+                raise PlannerError(str(exc)) from None
+        if self.solver not in ("cbc", "highs"):
+            raise PlannerError(f"--solver must be 'cbc' or 'highs', not {self.solver!r}.")
+
+
+#: settings a ``leadlever plan`` option of the same name (dashes for underscores) sets
+_OPTIONS = ("hourly_rate", "horizon_weeks", "fit_threshold", "timing_threshold", "time_limit")
 
 
 @dataclass(frozen=True)
@@ -156,25 +166,35 @@ class Plan:
         return self.queue
 
 
-def _profile_arrays(profile: pd.DataFrame) -> dict[str, np.ndarray]:
-    missing = [c for c in PROFILE_COLUMNS if c not in profile.columns]
-    if missing:
+#: what a plan needs of each lead (a qualification profile; probabilities in [0, 1])
+PROFILE_SCHEMA = TableSchema(
+    "qualification profile",
+    (
+        ColumnSpec("lead_id", "category"),
+        ColumnSpec("p_convert", "probability"),
+        ColumnSpec("expected_commission", "numeric", min=0),
+        ColumnSpec("expected_effort_hours", "numeric", min=0),
+        ColumnSpec("p_fit", "probability", required=False),
+        ColumnSpec("p_convert_180d", "probability", required=False),
+        ColumnSpec("expected_resale_value", "numeric", required=False, allow_missing=True, min=0),
+    ),
+)
+
+
+def _profile_arrays(profile: pd.DataFrame, source: str | None) -> dict[str, np.ndarray]:
+    if missing := [c for c in PROFILE_COLUMNS if c not in profile.columns]:
+        where = f"File '{source}'" if source else "The leads table"
         raise PlannerError(
-            f"The leads table lacks {missing}. Plan on a qualification profile "
+            f"{where} lacks {missing}. Plan on a qualification profile "
             "('leadlever qualify apply') or add those columns."
         )
+    checked = validate_table(profile, PROFILE_SCHEMA, source=source)
     get = lambda c, d: (  # noqa: E731
-        pd.to_numeric(profile[c], errors="coerce").to_numpy(dtype=float)
-        if c in profile.columns
-        else np.full(len(profile), d)
+        checked[c].to_numpy(dtype=float, copy=True)
+        if c in checked.columns
+        else np.full(len(checked), d)
     )
     arr = {c: get(c, np.nan) for c in PROFILE_COLUMNS[1:]}
-    for c in arr:
-        bad = np.flatnonzero(~np.isfinite(arr[c]))
-        if bad.size:
-            raise PlannerError(
-                f"Column '{c}', row(s) {(bad[:5] + 1).tolist()}: missing or not a number."
-            )
     arr["p_fit"] = get("p_fit", 1.0)
     arr["p_convert_180d"] = get("p_convert_180d", 1.0)
     arr["resale"] = np.nan_to_num(get("expected_resale_value", 0.0), nan=0.0)
@@ -255,11 +275,21 @@ def _lp_core(full: AssignmentData, extra: int) -> tuple[float, np.ndarray, np.nd
 
 
 def plan_actions(
-    profile: pd.DataFrame, consultants: pd.DataFrame, settings: PlannerSettings | None = None
+    profile: pd.DataFrame,
+    consultants: pd.DataFrame,
+    settings: PlannerSettings | None = None,
+    *,
+    source: str | None = None,
+    dedupe: bool = False,
 ) -> Plan:
-    """Choose in-house (with consultant and priority), nurture or sell for every lead."""
+    """Choose in-house (with consultant and priority), nurture or sell for every lead.
+
+    ``source`` names the profile's file in messages; a repeated ``lead_id`` is an error
+    unless ``dedupe`` (then only its first row is planned).
+    """
     start = time.perf_counter()
     s = settings or PlannerSettings()
+    profile = unique_ids(profile, source=source, dedupe=dedupe)
     cons = load_consultants(consultants)
     capacity = cons["weekly_hours"].to_numpy() * s.horizon_weeks
     if capacity.sum() <= 0:
@@ -267,7 +297,7 @@ def plan_actions(
             "Every consultant has 0 weekly hours, so no lead can be worked in-house. "
             "Give at least one consultant hours > 0."
         )
-    a = _profile_arrays(profile)
+    a = _profile_arrays(profile, source)
     n = len(profile)
     levels = cons["seniority"].to_numpy()
     values = _values(a, levels, s)
