@@ -28,6 +28,9 @@ __all__ = [
     "data_dictionary",
     "unique_ids",
     "read_leads",
+    "repeated_ids_error",
+    "warn_dropped",
+    "DEDUPE_FIX",
 ]
 
 #: lead-table columns only known after a lead is worked (outcomes): never model inputs
@@ -296,13 +299,41 @@ def data_dictionary(schema: TableSchema = LEAD_SCHEMA) -> str:
     return "\n".join(rows)
 
 
+#: how to fix a repeated lead id, on every command that reads a lead table
+DEDUPE_FIX = "Remove the copies, or pass --dedupe to keep the first row of each id."
+
+
+def repeated_ids_error(
+    source: str | None, column: str, rows: list[int], example: object, fix: str
+) -> InvalidValueError:
+    """The error for ``rows`` (1-based) whose ``column`` repeats an earlier row's value."""
+    where = f"File '{source}'" if source else "The table"
+    return InvalidValueError(
+        f"{where}, column '{column}': {rows_text(rows)} {verb(rows, 'repeat')} an earlier "
+        f"row's value (e.g. {shorten(str(example), 40)}), so it would be counted twice. {fix}",
+        column,
+        rows,
+    )
+
+
+def warn_dropped(source: str | None, column: str, rows: list[int]) -> None:
+    """Say how many rows ``--dedupe`` dropped, and which."""
+    where = f"File '{source}'" if source else "The table"
+    warnings.warn(
+        f"{where}: dropped {len(rows):,} row(s) whose {column} repeats an earlier row "
+        f"(--dedupe keeps the first of each; {rows_text(rows)}).",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
 def unique_ids(
     frame: pd.DataFrame,
     column: str = "lead_id",
     *,
     source: str | None = None,
     dedupe: bool = False,
-    fix: str = "Remove the copies, or pass --dedupe to keep the first row of each id.",
+    fix: str = DEDUPE_FIX,
 ) -> pd.DataFrame:
     """``frame`` with one row per ``column`` value: a repeated value is an error, or with
     ``dedupe`` its later rows are dropped (with a warning saying how many).
@@ -322,21 +353,9 @@ def unique_ids(
     if not repeated.any():
         return frame
     rows = (np.flatnonzero(repeated) + 1).tolist()
-    where = f"File '{source}'" if source else "The table"
     if not dedupe:
-        first = shorten(str(values[repeated].iloc[0]), 40)
-        raise InvalidValueError(
-            f"{where}, column '{column}': {rows_text(rows)} {verb(rows, 'repeat')} an earlier "
-            f"row's value (e.g. {first}), so it would be counted twice. {fix}",
-            column,
-            rows,
-        )
-    warnings.warn(
-        f"{where}: dropped {len(rows):,} row(s) whose {column} repeats an earlier row "
-        f"(--dedupe keeps the first of each; {rows_text(rows)}).",
-        UserWarning,
-        stacklevel=2,
-    )
+        raise repeated_ids_error(source, column, rows, values[repeated].iloc[0], fix)
+    warn_dropped(source, column, rows)
     return frame.loc[~repeated]
 
 

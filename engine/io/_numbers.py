@@ -147,7 +147,11 @@ def _where(source: str | None) -> str:
 
 
 def check_table_numbers(
-    frame: pd.DataFrame, *, source: str | None = None, skip: tuple[str, ...] = ()
+    frame: pd.DataFrame,
+    *,
+    source: str | None = None,
+    skip: tuple[str, ...] = (),
+    offset: int = 0,
 ) -> None:
     """Reject numeric columns with text cells, infinite values or absurd magnitudes.
 
@@ -159,6 +163,8 @@ def check_table_numbers(
         The file, for messages.
     skip : tuple of str
         Columns not to check (identifiers, kept as text).
+    offset : int
+        Data rows before ``frame`` in its file (when it is a chunk), for row numbers.
 
     Raises
     ------
@@ -177,7 +183,7 @@ def check_table_numbers(
             with np.errstate(invalid="ignore"):
                 bad = np.isinf(values) | (np.abs(values) > MAX_ABS_VALUE)
             if bad.any():
-                rows = (np.flatnonzero(bad) + 1).tolist()
+                rows = (np.flatnonzero(bad) + 1 + offset).tolist()
                 example = values[bad][0]
                 what = (
                     "an infinite value, not a finite number"
@@ -202,7 +208,7 @@ def check_table_numbers(
                 continue
             bad = present.to_numpy(dtype=bool).copy()
             bad[bad] = parsed.isna().to_numpy(dtype=bool)
-            rows = (np.flatnonzero(bad) + 1).tolist()
+            rows = (np.flatnonzero(bad) + 1 + offset).tolist()
             distinct = list(dict.fromkeys(col[bad].tolist()[:100]))[:3]
             examples = ", ".join(shorten(v, 30) for v in distinct)
             raise InvalidValueError(

@@ -23,8 +23,9 @@ IMAGE_SUFFIXES = (".png", ".svg", ".pdf", ".jpg", ".jpeg")
 _JSON_SUFFIXES = (".json",)
 _HTML_SUFFIXES = (".html", ".htm")
 #: what an output can be: a table (.csv/.parquet), a JSON file, an image, an HTML page,
-#: a folder, or any file
-OUTPUT_KINDS = ("table", "json", "image", "html", "folder", "file")
+#: a folder, any file, or a dataset (a table file, or a folder of Parquet parts: the
+#: engine that writes it checks which)
+OUTPUT_KINDS = ("table", "json", "image", "html", "folder", "file", "dataset")
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -88,7 +89,9 @@ def check_output(
     p = Path(path)
     if str(path).strip() == "":
         raise ParameterError(f"{label} is empty. Name a file to write.")
-    if kind == "folder":
+    if kind == "dataset":
+        pass  # a file or a folder, decided by the engine before it reads anything
+    elif kind == "folder":
         if p.exists() and not p.is_dir():
             raise ParameterError(
                 f"{label} '{p}' is a file, not a folder. Name a folder (it is created if needed)."
@@ -99,6 +102,7 @@ def check_output(
                 f"{label} '{p}' is a folder. Name a file inside it, e.g. '{p / 'out'}'."
             )
         _check_suffix(p, kind, label)
+    if kind != "folder":
         for source in inputs:
             if source is not None and _same_file(p, Path(source)):
                 raise ParameterError(

@@ -28,6 +28,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -47,6 +48,9 @@ __all__ = [
     "echo_err",
     "fail",
     "DedupeOption",
+    "Engine",
+    "EngineOption",
+    "SchedulerOption",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,6 +61,31 @@ EXIT_INTERNAL = 1
 MAX_MESSAGE_CHARS = 2_000
 #: integer options with a fixed valid range, by parameter name
 INT_RANGES = {"seed": (0, 2**32 - 1)}
+
+
+class Engine(StrEnum):
+    """Where ``score apply`` / ``qualify apply`` run (``leadlever.engine.io._engines``)."""
+
+    local = "local"
+    dask = "dask"
+
+
+EngineOption = Annotated[
+    Engine,
+    typer.Option(
+        "--engine",
+        help="local: this machine, in bounded memory (CSV or Parquet); dask: a Parquet "
+        "dataset (a folder of .parquet files) on Dask, the output a folder of parts "
+        "(needs the dask extra).",
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Dask scheduler address (tcp://host:8786) for --engine dask; default: local threads.",
+    ),
+]
 
 #: ``--dedupe`` on every command that reads a lead table (help text: engine.io.DEDUPE_HELP)
 DedupeOption = Annotated[

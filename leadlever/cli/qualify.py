@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leadlever.cli._common import DedupeOption, emit_json, handle_errors, print_table
+from leadlever.cli._common import (
+    DedupeOption,
+    Engine,
+    EngineOption,
+    SchedulerOption,
+    emit_json,
+    handle_errors,
+    print_table,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from leadlever.engine.qualification import QualificationSettings
@@ -88,11 +96,20 @@ def fit(
 
 
 @app.command("apply")
-@handle_errors(outputs={"out": "table"}, inputs=("bundle", "leads"))
+@handle_errors(outputs={"out": "dataset"}, inputs=("bundle", "leads"))
 def apply(
     bundle: Annotated[Path, typer.Argument(help="JSON bundle from 'qualify fit'.")],
-    leads: Annotated[Path, typer.Argument(help="Leads to qualify (CSV/Parquet).")],
-    out: Annotated[Path, typer.Option("--out", help="Profile table to write (.csv or .parquet).")],
+    leads: Annotated[
+        Path,
+        typer.Argument(help="Leads to qualify (CSV, Parquet, or a folder of Parquet files)."),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Profile table to write (.csv, .csv.gz or .parquet; a folder with --engine dask).",
+        ),
+    ],
     target_roles: Annotated[
         str | None,
         typer.Option(
@@ -107,43 +124,30 @@ def apply(
             "--open-only", help="Only the active leads (empty 'converted'), e.g. for 'plan'."
         ),
     ] = False,
+    engine: EngineOption = Engine.local,
+    scheduler: SchedulerOption = None,
+    dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
-    """Write the qualification profile of every lead in LEADS."""
-    from leadlever.engine.io import read_table, table_format, write_table
-    from leadlever.engine.qualification import active_leads, load_bundle
+    """Write the qualification profile of every lead in LEADS (in chunks: any number of leads)."""
+    from leadlever.engine.qualification import load_bundle, qualify_file, qualify_summary
 
-    table_format(out)
     model = load_bundle(bundle)
     settings = settings_from_options(model.settings, commission_rate, hourly_rate, target_roles)
-    table = read_table(leads)
-    profile = model.profile(
-        active_leads(table) if open_only else table, settings, source=str(leads)
+    result = qualify_file(
+        model,
+        leads,
+        out,
+        settings=settings,
+        open_only=open_only,
+        dedupe=dedupe,
+        engine=engine.value,
+        scheduler=scheduler,
     )
-    write_table(profile, out)
-    summary = {
-        "out": str(out),
-        "model_version": model.model_version,
-        "n_leads": int(len(profile)),
-        "mean_p_convert": float(profile["p_convert"].mean()),
-        "total_expected_value": float(profile["expected_value"].sum()),
-        "tiers": profile["tier"].value_counts().to_dict(),
-    }
+    summary = qualify_summary(result, model.model_version)
     if json_out:
         emit_json(summary)
-    else:
-        typer.echo(f"Wrote the profile of {len(profile):,} leads to {out}.")
-        top = profile.sort_values("expected_value", ascending=False).head(10)
-        print_table(
-            top[
-                [
-                    "lead_id",
-                    "p_convert",
-                    "p_convert_180d",
-                    "expected_effort_hours",
-                    "expected_commission",
-                    "p_fit",
-                    "expected_value",
-                ]
-            ]
-        )
+        return
+    typer.echo(f"Wrote the profile of {summary['n_leads']:,} leads to {out}.")
+    if result.tally.top_rows is not None:
+        print_table(result.tally.top_rows)

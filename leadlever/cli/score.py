@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leadlever.cli._common import DedupeOption, emit_json, handle_errors, print_table
+from leadlever.cli._common import (
+    DedupeOption,
+    Engine,
+    EngineOption,
+    SchedulerOption,
+    emit_json,
+    handle_errors,
+    print_table,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -128,36 +136,45 @@ def fit(
 
 
 @app.command("apply")
-@handle_errors(outputs={"out": "table"}, inputs=("model", "data"))
+@handle_errors(outputs={"out": "dataset"}, inputs=("model", "data"))
 def apply(
     model: Annotated[Path, typer.Argument(help="Model JSON written by `score fit --model-out`.")],
-    data: Annotated[Path, typer.Argument(help="Leads to score (CSV/Parquet).")],
-    out: Annotated[Path, typer.Option("--out", help="Output table (.csv or .parquet).")],
+    data: Annotated[
+        Path, typer.Argument(help="Leads to score (CSV, Parquet, or a folder of Parquet files).")
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Output table (.csv, .csv.gz or .parquet; a folder with --engine dask)."
+        ),
+    ],
     reasons: Annotated[
         bool, typer.Option("--reasons/--no-reasons", help="Add reason texts per lead.")
     ] = True,
+    engine: EngineOption = Engine.local,
+    scheduler: SchedulerOption = None,
+    dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
-    """Add p_convert, score, tier and reasons to every lead."""
-    from leadlever.engine.io import read_table, table_format, write_table
-    from leadlever.engine.scoring import ConversionModel
+    """Add p_convert, score, tier and reasons to every lead (in chunks: any number of leads)."""
+    from leadlever.engine.scoring import score_file, score_summary
 
-    table_format(out)
-    fitted = ConversionModel.load(model)
-    table = read_table(data)
-    scored = fitted.score_table(table, reasons=reasons, source=str(data))
-    write_table(scored, out)
-    summary = {
-        "out": str(out),
-        "n_rows": len(scored),
-        "mean_p_convert": float(scored["p_convert"].mean()),
-        "tiers": scored["tier"].value_counts(sort=False).to_dict(),
-    }
+    result = score_file(
+        model,
+        data,
+        out,
+        reasons=reasons,
+        dedupe=dedupe,
+        engine=engine.value,
+        scheduler=scheduler,
+    )
+    summary = score_summary(result)
     if json_out:
         emit_json(summary)
     else:
         typer.echo(
-            f"Scored {len(scored):,} leads into {out} (mean p_convert {summary['mean_p_convert']:.3f})."
+            f"Scored {summary['n_rows']:,} leads into {out} (mean p_convert "
+            f"{summary['mean_p_convert']:.3f})."
         )
 
 
