@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.exceptions import DataError, ParameterError
+from leadlever.engine.io._schema import require_columns
 from leadlever.engine.qualification._bundle import (
     CRITERIA,
     FitReport,
@@ -25,7 +26,17 @@ from leadlever.engine.qualification._strategic_fit import FitModel
 from leadlever.engine.qualification._timing import TimingModel, survival_target
 from leadlever.engine.scoring._metrics import brier, roc_auc
 
-__all__ = ["fit_bundle"]
+__all__ = ["fit_bundle", "OUTCOMES_NEEDED"]
+
+#: outcome columns the qualification models learn from
+OUTCOMES_NEEDED = (
+    "converted",
+    "days_to_convert",
+    "placement_salary",
+    "n_interactions",
+    "effort_hours",
+    "fit_feedback",
+)
 
 
 class _Prefitted:
@@ -136,6 +147,7 @@ def fit_bundle(
     conversion_factory=None,
     refit: bool = True,
     conversion_model=None,
+    source: str | None = None,
 ) -> QualificationBundle:
     """Fit every qualification model on a lead history and report held-out metrics.
 
@@ -163,8 +175,17 @@ def fit_bundle(
     refit : bool
         Refit on the whole history after the held-out evaluation (default); ``False``
         keeps the models fitted on the training part (half the time).
+    source : str, optional
+        The history's file, for messages.
     """
     s = settings or QualificationSettings()
+    require_columns(
+        history,
+        list(OUTCOMES_NEEDED),
+        source=source,
+        needed_for="(outcomes every qualification model is fitted on)",
+        fix="Add them (empty for open leads) or rename the columns that hold them.",
+    )
     if not 0 < test_fraction <= 0.9:
         raise ParameterError(
             f"The 'test_fraction' parameter must be in (0, 0.9]. Got {test_fraction!r} instead."
