@@ -16,6 +16,7 @@ import pandas as pd
 
 from leadlever.engine.exceptions import DataError, ModelFileError, NotFittedError, ParameterError
 from leadlever.engine.features._design import Design, available_terms
+from leadlever.engine.stats._rowdot import row_dot
 
 __all__ = ["GLMModel", "FAMILIES"]
 
@@ -128,7 +129,7 @@ class GLMModel:
         self._check()
         full = np.zeros(self.keep_.size)
         full[self.keep_] = self.coef_
-        return (self.design_.transform(X) if Z is None else Z) @ full
+        return row_dot(self.design_.transform(X) if Z is None else Z, full)
 
     def predict(self, X: pd.DataFrame, Z: np.ndarray | None = None) -> np.ndarray:
         """Predicted mean :math:`\\mu` per row."""

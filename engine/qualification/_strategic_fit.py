@@ -26,6 +26,7 @@ from leadlever.engine.exceptions import (
 )
 from leadlever.engine.features._design import Design, available_terms
 from leadlever.engine.qualification._glm import GLMModel
+from leadlever.engine.stats._rowdot import row_dot
 
 __all__ = ["FitModel", "FIT_TERMS", "ROLE_TERMS"]
 
@@ -156,7 +157,7 @@ class FitModel:
             raise NotFittedError(
                 "The role model was not fitted (no 'role_category' in the history)."
             )
-        eta = self.roles_["design"].transform(X) @ self.roles_["coef"]
+        eta = row_dot(self.roles_["design"].transform(X), self.roles_["coef"])
         eta = np.column_stack([np.zeros(len(X)), eta])
         eta -= eta.max(axis=1, keepdims=True)
         prob = np.exp(eta)

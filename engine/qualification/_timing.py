@@ -47,6 +47,7 @@ from leadlever.engine.exceptions import (
     ParameterError,
 )
 from leadlever.engine.features._design import Design, available_terms
+from leadlever.engine.stats._rowdot import row_dot
 
 __all__ = ["TimingModel", "survival_target", "concordance_index", "TIMING_TERMS"]
 
@@ -353,7 +354,7 @@ class TimingModel:
     def predict_risk(self, X: pd.DataFrame) -> np.ndarray:
         r"""Linear predictor :math:`x^\top\beta` (higher = sooner)."""
         self._check()
-        return self.design_.transform(X)[:, self.keep_] @ self.coef_
+        return row_dot(self.design_.transform(X)[:, self.keep_], self.coef_)
 
     def cumulative_hazard(self, days) -> np.ndarray:
         r"""Baseline :math:`\Lambda_0(t)` at the given days (step function)."""

@@ -25,7 +25,15 @@ JsonOption = Annotated[
 @handle_errors(outputs={"out": "table"})
 def leads(
     out: OutOption,
-    n: Annotated[int, typer.Option("--n", min=1, help="Number of leads to simulate.")] = 10_000,
+    n: Annotated[
+        int,
+        typer.Option(
+            "--n",
+            min=1,
+            max=50_000_000,
+            help="Number of leads to simulate (at most 50 million: they are built in memory).",
+        ),
+    ] = 10_000,
     seed: SeedOption = 0,
     json_out: JsonOption = False,
 ) -> None:
@@ -56,7 +64,9 @@ def leads(
 @handle_errors(outputs={"out": "table"})
 def channels(
     out: OutOption,
-    weeks: Annotated[int, typer.Option("--weeks", min=1, help="Number of weekly periods.")] = 104,
+    weeks: Annotated[
+        int, typer.Option("--weeks", min=1, max=5_200, help="Number of weekly periods.")
+    ] = 104,
     seed: SeedOption = 0,
     json_out: JsonOption = False,
 ) -> None:
