@@ -20,13 +20,19 @@ from typing import IO
 
 import pandas as pd
 
-from leadlever.engine.exceptions import InputFileError, InvalidValueError, ParameterError
+from leadlever.engine.exceptions import (
+    EmptyDataError,
+    InputFileError,
+    InvalidValueError,
+    ParameterError,
+)
 from leadlever.engine.io._numbers import shorten
 
 __all__ = [
     "ID_NAME_PATTERN",
     "READ_ERRORS",
     "table_format",
+    "input_table",
     "require_pyarrow",
     "require_table_writer",
     "id_columns",
@@ -76,6 +82,30 @@ def require_pyarrow(path: str | os.PathLike) -> None:
             f"File '{path}' is Parquet, which needs pyarrow. Install it with "
             "pip install 'leadlever[parquet]', or use a .csv file."
         ) from exc
+
+
+def input_table(source: str | os.PathLike, *, dataset: bool = False) -> tuple[Path, str]:
+    """An input table's path and format (``"csv"``/``"parquet"``), or the error a user can
+    act on: missing, a folder (unless ``dataset`` and it holds ``.parquet`` files), an
+    unsupported extension, empty."""
+    path = Path(source)
+    if not path.exists():
+        raise InputFileError(
+            f"File '{path}' does not exist. Check the path and the current folder."
+        )
+    if path.is_dir():
+        if dataset and any(path.rglob("*.parquet")):
+            return path, "parquet"
+        raise InputFileError(
+            f"'{path}' is a folder, not a file. Name a .csv or .parquet file"
+            + (", or a folder of .parquet files." if dataset else ".")
+        )
+    kind = table_format(path)
+    if path.stat().st_size == 0:
+        raise EmptyDataError(
+            f"File '{path}' is empty. It needs a header row and at least one data row."
+        )
+    return path, kind
 
 
 def require_table_writer(path: str | os.PathLike, label: str = "Output") -> str:

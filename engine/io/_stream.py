@@ -32,6 +32,7 @@ from leadlever.engine.io._formats import (
     decimal_commas,
     header_names,
     id_columns,
+    input_table,
     neutralise_formulas,
     open_csv_output,
     require_pyarrow,
@@ -54,27 +55,6 @@ __all__ = [
 
 #: rows per chunk: large enough for vectorised speed, small enough for bounded memory
 DEFAULT_CHUNK_ROWS = 100_000
-
-
-def _input_path(source: str | os.PathLike) -> tuple[Path, str]:
-    path = Path(source)
-    if not path.exists():
-        raise InputFileError(
-            f"File '{path}' does not exist. Check the path and the current folder."
-        )
-    if path.is_dir():
-        if not any(path.rglob("*.parquet")):
-            raise InputFileError(
-                f"'{path}' is a folder without .parquet files. Name a .csv or .parquet file, or "
-                "a folder holding a Parquet dataset."
-            )
-        return path, "parquet"
-    kind = table_format(path)
-    if path.stat().st_size == 0:
-        raise EmptyDataError(
-            f"File '{path}' is empty. It needs a header row and at least one data row."
-        )
-    return path, kind
 
 
 def _fixed_dtypes(first: pd.DataFrame, ids: list[str]) -> tuple[dict[str, Any], list[str]]:
@@ -187,7 +167,7 @@ def iter_table(
     """``(offset, chunk)`` pairs of a CSV or Parquet table (or a folder of Parquet files),
     each chunk checked like :func:`read_table` checks a table; ``offset`` is the number of
     data rows before the chunk."""
-    path, kind = _input_path(source)
+    path, kind = input_table(source, dataset=True)
     if not 1 <= chunk_rows <= 100_000_000:
         raise ParameterError(
             f"The chunk size must be between 1 and 100,000,000 rows, not {chunk_rows}."

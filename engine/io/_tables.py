@@ -39,6 +39,7 @@ from leadlever.engine.io._formats import (
     decimal_commas,
     header_names,
     id_columns,
+    input_table,
     neutralise_formulas,
     open_csv_output,
     require_pyarrow,
@@ -88,18 +89,7 @@ def read_table(
             raise EmptyDataError("The table has no rows. Pass a table with at least one lead.")
         check_unique_columns([str(c) for c in source.columns])
         return source.copy()
-    path = Path(source)
-    if not path.exists():
-        raise InputFileError(
-            f"File '{path}' does not exist. Check the path and the current folder."
-        )
-    if path.is_dir():
-        raise InputFileError(f"'{path}' is a folder, not a file. Name a .csv or .parquet file.")
-    kind = table_format(path)
-    if path.stat().st_size == 0:
-        raise EmptyDataError(
-            f"File '{path}' is empty. It needs a header row and at least one data row."
-        )
+    path, kind = input_table(source)
     if kind == "parquet":
         frame = _read_parquet(path)
         ids = id_columns(frame.columns, id_cols)
