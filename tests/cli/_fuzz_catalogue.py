@@ -226,8 +226,10 @@ def mutate_table(path: Path, kind: str, pick: int, value: str) -> None:
         rows[pick % len(rows)][col] = value
     elif kind == "percent_column":
         for r in rows:
-            if r[col] != "":
+            try:
                 r[col] = repr(float(r[col]) * 100)
+            except ValueError:  # not a number (or empty): leave it
+                pass
     elif kind == "one_row":
         rows = rows[:1]
     elif kind == "duplicate_row" and rows:
