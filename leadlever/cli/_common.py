@@ -143,6 +143,7 @@ def handle_errors(
             finally:
                 _print_notes(caught)
 
+    wrapper.declared_outputs = dict(outputs or {})  # type: ignore[attr-defined]
     return wrapper
 
 
