@@ -30,18 +30,15 @@ def test_every_command_is_wrapped_and_declares_its_outputs():
     problems = []
     seen = 0
     for name, command in _commands():
-        callback = command.callback
-        wrapped = inspect.unwrap(callback) if callback else None
-        declared = getattr(callback, "declared_outputs", None)
-        if declared is None:  # typer wraps the callback once more
-            declared = next(
-                (
-                    getattr(f, "declared_outputs", None)
-                    for f in _chain(callback)
-                    if hasattr(f, "declared_outputs")
-                ),
-                None,
-            )
+        # typer wraps the command function once more: look along the __wrapped__ chain
+        declared = next(
+            (
+                f.declared_outputs
+                for f in _chain(command.callback)
+                if hasattr(f, "declared_outputs")
+            ),
+            None,
+        )
         if declared is None:
             problems.append(f"{name}: not decorated with handle_errors")
             continue
