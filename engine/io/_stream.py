@@ -55,6 +55,8 @@ __all__ = [
 
 #: rows per chunk: large enough for vectorised speed, small enough for bounded memory
 DEFAULT_CHUNK_ROWS = 100_000
+#: below this size a float holds every whole number exactly (2**53)
+_EXACT_WHOLE = 2.0**53
 
 
 def _fixed_dtypes(first: pd.DataFrame, ids: list[str]) -> tuple[dict[str, Any], list[str]]:
@@ -84,7 +86,10 @@ def _whole_numbers(chunk: pd.DataFrame, whole: list[str]) -> pd.DataFrame:
     for name in whole:
         values = chunk[name].to_numpy(dtype=float, na_value=np.nan)
         finite = values[~np.isnan(values)]
-        if np.array_equal(finite, np.round(finite)) and np.abs(finite).max(initial=0) < 2**53:
+        if (
+            np.array_equal(finite, np.round(finite))
+            and np.abs(finite).max(initial=0) < _EXACT_WHOLE
+        ):
             chunk[name] = chunk[name].astype("Int64")
     return chunk
 

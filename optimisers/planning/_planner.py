@@ -114,7 +114,7 @@ class PlannerSettings:
             "core_extra": (0.0, None, False),
         }
         for name, (low, high, low_open) in ranges.items():
-            label = f"--{name.replace('_', '-')}" if name in _OPTIONS else f"'{name}'"
+            label = _OPTION_OF.get(name, f"'{name}'")
             try:
                 check_number(getattr(self, name), label, low=low, high=high, low_open=low_open)
             except ParameterError as exc:
@@ -123,8 +123,11 @@ class PlannerSettings:
             raise PlannerError(f"--solver must be 'cbc' or 'highs', not {self.solver!r}.")
 
 
-#: settings a ``leadlever plan`` option of the same name (dashes for underscores) sets
-_OPTIONS = ("hourly_rate", "horizon_weeks", "fit_threshold", "timing_threshold", "time_limit")
+#: the ``leadlever plan`` option that sets a setting (messages name the option)
+_OPTION_OF = {"seniority_odds_factor": "--odds-factor"} | {
+    n: "--" + n.replace("_", "-")
+    for n in ("hourly_rate", "horizon_weeks", "fit_threshold", "timing_threshold", "time_limit")
+}
 
 
 @dataclass(frozen=True)
