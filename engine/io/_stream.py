@@ -23,7 +23,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leadlever.engine.exceptions import EmptyDataError, InputFileError, ParameterError
+from leadlever.engine.exceptions import (
+    EmptyDataError,
+    InputFileError,
+    LeadLeverError,
+    ParameterError,
+)
 from leadlever.engine.io._atomic import atomic_path
 from leadlever.engine.io._formats import (
     READ_ERRORS,
@@ -190,6 +195,8 @@ def iter_table(
             check_table_numbers(chunk, source=str(path), skip=tuple(ids), offset=offset)
             yield offset, chunk
             offset += len(chunk)
+    except LeadLeverError:
+        raise
     except (pd.errors.ParserError, *READ_ERRORS) as exc:
         raise InputFileError(
             f"File '{path}' is not a readable table after data row {offset:,} "

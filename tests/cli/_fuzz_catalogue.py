@@ -27,6 +27,7 @@ __all__ = [
     "JSON_MUTATIONS",
     "BAD_NUMBERS",
     "mutate_table",
+    "mutate_parquet",
     "mutate_text",
     "mutate_json",
 ]
@@ -67,6 +68,9 @@ COMMANDS = (
             inputs=("closed.csv",), outputs=("m.json", "oof.csv"), numbers=("--cv", "--seed")),
     Command("score apply", ("score", "apply", "{d}/model.json", "{d}/leads.csv", "--out", "{o}/s.csv"),
             inputs=("model.json", "leads.csv"), outputs=("s.csv",)),
+    Command("score apply parquet", ("score", "apply", "{d}/model.json", "{d}/leads.parquet",
+                                    "--out", "{o}/s.parquet", "--no-reasons"),
+            inputs=("leads.parquet",), outputs=("s.parquet",)),
     Command("score evaluate", ("score", "evaluate", "{d}/scored.csv", "--target", "converted"),
             inputs=("scored.csv",), numbers=("--threshold",)),
     Command("score rules", ("score", "rules", "{d}/rules.toml", "{d}/leads.csv", "--out", "{o}/r.csv"),
@@ -85,6 +89,9 @@ COMMANDS = (
                               "--out", "{o}/p.csv"),
             inputs=("bundle.json", "leads.csv"), outputs=("p.csv",),
             numbers=("--commission-rate", "--hourly-rate")),
+    Command("qualify apply parquet", ("qualify", "apply", "{d}/bundle.json", "{d}/leads.parquet",
+                                      "--out", "{o}/p.csv.gz"),
+            inputs=("leads.parquet",), outputs=("p.csv.gz",)),
     Command("plan", ("plan", "{d}/profile.csv", "--consultants", "{d}/team.csv", "--out", "{o}/q.csv",
                      "--time-limit", "2"),
             inputs=("profile.csv", "team.csv"), outputs=("q.csv",),
@@ -135,6 +142,7 @@ def build_inputs(d: Path) -> None:
     write_examples(d)
     leads = simulate_leads(400, seed=21).drop(columns=list(TRUE_COLUMNS))
     leads.to_csv(d / "leads.csv", index=False)
+    leads.to_parquet(d / "leads.parquet", index=False)
     closed = leads[leads["converted"].notna()].drop(columns=["created_at"])
     closed.to_csv(d / "closed.csv", index=False)
     model = ConversionModel(cv=2).fit(closed.drop(columns=["converted"]), closed["converted"])
@@ -242,6 +250,23 @@ def mutate_table(path: Path, kind: str, pick: int, value: str) -> None:
         for r in rows[:5]:
             r[any_col] = "=1+1" if r[any_col] == "" else "-" + r[any_col]
     _write_rows(path, header, rows)
+
+
+def mutate_parquet(path: Path, kind: str, pick: int, value: str) -> None:
+    """Damage a Parquet table: as CSV, then back to Parquet (or the damaged bytes as they are)."""
+    as_csv = path.with_suffix(".csv")
+    pd.read_parquet(path).to_csv(as_csv, index=False)
+    mutate_table(as_csv, kind, pick, value)
+    if not as_csv.exists():
+        path.unlink()
+        return
+    try:
+        pd.read_csv(as_csv, dtype={"lead_id": str}, sep=None, engine="python").to_parquet(
+            path, index=False
+        )
+    except Exception:  # not a table any more: the damaged bytes are the Parquet file
+        path.write_bytes(as_csv.read_bytes())
+    as_csv.unlink()
 
 
 def _common(path: Path, kind: str, pick: int) -> None:

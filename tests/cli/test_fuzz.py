@@ -28,6 +28,7 @@ from _fuzz_catalogue import (
     Command,
     build_inputs,
     mutate_json,
+    mutate_parquet,
     mutate_table,
     mutate_text,
 )
@@ -64,12 +65,16 @@ def _input_columns(cmd: Command, d: Path) -> set[str]:
     cols: set[str] = set()
     for name in cmd.inputs:
         path = d / name
-        if name.endswith(".csv") and path.exists():
-            try:
+        if not path.exists():
+            continue
+        try:
+            if name.endswith(".parquet"):
+                cols |= set(pd.read_parquet(path).columns)
+            elif name.endswith(".csv"):
                 sep = csv_separator(path)
                 cols |= {str(c).strip() for c in pd.read_csv(path, sep=sep, nrows=0).columns}
-            except Exception:  # damaged on purpose
-                pass
+        except Exception:  # damaged on purpose
+            pass
     return cols
 
 
@@ -83,7 +88,7 @@ def _may_be_empty(name: str) -> bool:
 
 
 def _check_table(path: Path, copied: set[str]) -> None:
-    frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)  # .gz too
     for name in frame.columns:
         col = frame[name]
         if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
@@ -107,7 +112,7 @@ def _check_success(cmd: Command, d: Path, o: Path, result, json_out: bool) -> No
             continue
         if path.suffix == ".json":
             loads_json(path.read_text(encoding="utf-8"), source=name)
-        elif path.suffix in (".csv", ".parquet"):
+        elif path.suffix in (".csv", ".parquet", ".gz"):
             _check_table(path, copied)
 
 
@@ -149,7 +154,7 @@ def _mutation(cmd: Command):
     options = []
     for name in cmd.inputs:
         kinds = (
-            TABLE_MUTATIONS if name.endswith(".csv")
+            TABLE_MUTATIONS if name.endswith((".csv", ".parquet"))
             else JSON_MUTATIONS if name.endswith(".json")
             else TEXT_MUTATIONS
         )  # fmt: skip
@@ -180,6 +185,8 @@ def _apply(cmd: Command, d: Path, where: str, target: str, kind: str, pick: int,
     path = d / target
     if target.endswith(".csv"):
         mutate_table(path, kind, pick, value)
+    elif target.endswith(".parquet"):
+        mutate_parquet(path, kind, pick, value)
     elif target.endswith(".json"):
         mutate_json(path, kind, pick, value)
     else:
