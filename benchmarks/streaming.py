@@ -41,17 +41,28 @@ write_table(m.score_table(read_table(data), reasons=reasons), out)
 """
 
 
+#: starts the measured command from a small process: a child's peak RSS counts from its
+#: parent's peak at fork time (Linux copies the high-water mark), so a command started
+#: directly by this script would report at least this script's own peak
+LAUNCHER = """
+import os, subprocess, sys, time
+start = time.perf_counter()
+proc = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_, status, usage = os.wait4(proc.pid, 0)
+print(time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_measured(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of a child process running ``args``."""
+    """Wall seconds and peak RSS (MB) of a process running ``args`` (via :data:`LAUNCHER`)."""
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
-    start = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(args[3:])} failed:\n{err[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024.0
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *args], env=env, capture_output=True, text=True
+    )
+    seconds, maxrss, code = done.stdout.split()
+    if int(code) != 0:
+        raise SystemExit(f"{' '.join(args[3:])} failed:\n{done.stderr[-2000:]}")
+    return float(seconds), int(maxrss) / 1024.0
 
 
 def write_leads(path: Path, n: int, block: int = 500_000) -> None:
@@ -98,13 +109,15 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=10_000_000, help="leads in the big table")
     ap.add_argument("--baseline-n", type=int, default=1_000_000, help="leads for the peer run")
     ap.add_argument("--dir", type=Path, default=None, help="work folder (default: a temp one)")
+    ap.add_argument("--reuse", action="store_true", help="keep lead files already in --dir")
     args = ap.parse_args()
     from leadlever.simulations.world import TRUE_COLUMNS, simulate_leads
 
     work = args.dir or Path(tempfile.mkdtemp(prefix="leadlever-stream-"))
     work.mkdir(parents=True, exist_ok=True)
     train = work / "train.csv"
-    simulate_leads(20_000, seed=0).drop(columns=list(TRUE_COLUMNS)).to_csv(train, index=False)
+    if not args.reuse or not train.exists():
+        simulate_leads(20_000, seed=0).drop(columns=list(TRUE_COLUMNS)).to_csv(train, index=False)
     py = [sys.executable, "-c", CLI]
     subprocess.run(
         [*py, "score", "fit", str(train), "--target", "converted", "--cv", "2",
@@ -117,8 +130,10 @@ def main() -> None:
     )  # fmt: skip
     big, small = work / "big.csv", work / "small.csv"
     t = time.perf_counter()
-    write_leads(big, args.n)
-    write_leads(small, args.baseline_n)
+    if not args.reuse or not big.exists():
+        write_leads(big, args.n)
+    if not args.reuse or not small.exists():
+        write_leads(small, args.baseline_n)
     print(f"{machine_line()}; input {args.n:,} leads, {big.stat().st_size / 1e9:.2f} GB "
           f"(written in {time.perf_counter() - t:.0f} s)")  # fmt: skip
     model, bundle = str(work / "model.json"), str(work / "bundle.json")
