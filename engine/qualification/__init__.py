@@ -18,7 +18,12 @@ if TYPE_CHECKING:
     from leadlever.engine.qualification._effort import EffortModel, delivery_cost
     from leadlever.engine.qualification._fit_bundle import fit_bundle
     from leadlever.engine.qualification._profit import ResaleModel, SalaryModel, expected_commission
-    from leadlever.engine.qualification._rescore import HISTORY_COLUMNS, RescoreResult, rescore
+    from leadlever.engine.qualification._rescore import (
+        HISTORY_COLUMNS,
+        RescoreResult,
+        rescore,
+        rescore_frame,
+    )
     from leadlever.engine.qualification._strategic_fit import FitModel
     from leadlever.engine.qualification._timing import (
         TimingModel,

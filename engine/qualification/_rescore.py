@@ -42,7 +42,7 @@ from leadlever.engine.qualification._bundle import (
     active_leads,
 )
 
-__all__ = ["rescore", "RescoreResult", "HISTORY_COLUMNS", "EVENT_KINDS"]
+__all__ = ["rescore", "rescore_frame", "RescoreResult", "HISTORY_COLUMNS", "EVENT_KINDS"]
 
 EVENT_KINDS = {"call": "lead", "new_client": "all", "okr_change": "all"}
 CRITERIA_COLUMNS = (
@@ -62,7 +62,7 @@ HISTORY_COLUMNS = ("lead_id", "scored_at", "model_version", "trigger", *CRITERIA
 class RescoreResult:
     """What one rescoring run appended, and who moved."""
 
-    history: Path
+    history: Path | str
     scored_at: str
     model_version: str
     rows: pd.DataFrame
@@ -148,6 +148,78 @@ def _previous(old: pd.DataFrame | None) -> pd.DataFrame | None:
     )
 
 
+def rescore_frame(
+    leads: pd.DataFrame,
+    bundle: QualificationBundle,
+    previous: pd.DataFrame | None,
+    *,
+    events: pd.DataFrame | None = None,
+    scored_at: str | None = None,
+    settings: QualificationSettings | None = None,
+    sources: dict[str, str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The history rows and movers of one rescoring, without writing anything.
+
+    Parameters
+    ----------
+    leads, bundle, events, scored_at, settings, sources
+        As in :func:`rescore`.
+    previous : DataFrame or None
+        Each lead's latest earlier row (``lead_id``, ``previous_score``,
+        ``previous_tier``), or None when there is no history yet.
+
+    Returns
+    -------
+    new : DataFrame
+        One history row per re-scored lead (:data:`HISTORY_COLUMNS`).
+    movers : DataFrame
+        ``lead_id``, ``score``, ``tier``, ``previous_score``, ``previous_tier``,
+        ``score_change``, ``tier_changed``.
+    scored_at : str
+        The timestamp written on the rows.
+    """
+    sources = sources or {}
+    require_columns(
+        leads,
+        ["lead_id"],
+        source=sources.get("leads"),
+        needed_for="(the score history is kept per lead)",
+        fix="Add a lead_id column.",
+    )
+    active = active_leads(leads).reset_index(drop=True)
+    rows, trigger = _targets(active, events, sources.get("events", "events"))
+    stamp = scored_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if rows.size == 0:
+        profile = pd.DataFrame(columns=["lead_id", *CRITERIA_COLUMNS, "tier"])
+    else:
+        profile = bundle.profile(active.iloc[rows], settings, source=sources.get("leads"))
+    new = pd.DataFrame(
+        {
+            "lead_id": profile["lead_id"].astype(str).to_numpy(),
+            "scored_at": stamp,
+            "model_version": bundle.model_version,
+            "trigger": trigger,
+            **{
+                c: profile[c].to_numpy() if c in profile.columns else np.nan
+                for c in CRITERIA_COLUMNS
+            },
+            "tier": profile["tier"].astype(str).to_numpy(),
+        },
+        columns=list(HISTORY_COLUMNS),
+    )
+    movers = new[["lead_id", "score", "tier"]].copy()
+    if previous is not None:
+        movers = movers.merge(previous.astype({"lead_id": str}), on="lead_id", how="left")
+    else:
+        movers["previous_score"] = np.nan
+        movers["previous_tier"] = None
+    movers["score_change"] = movers["score"] - movers["previous_score"]
+    movers["tier_changed"] = movers["previous_tier"].notna() & (
+        movers["previous_tier"] != movers["tier"]
+    )
+    return new, movers, stamp
+
+
 @locked("history")
 def rescore(
     leads: pd.DataFrame,
@@ -180,46 +252,15 @@ def rescore(
         File names of ``"leads"`` and ``"events"``, for messages.
     """
     history = Path(history)
-    sources = sources or {}
-    require_columns(
-        leads,
-        ["lead_id"],
-        source=sources.get("leads"),
-        needed_for="(the score history is kept per lead)",
-        fix="Add a lead_id column.",
-    )
-    active = active_leads(leads).reset_index(drop=True)
-    rows, trigger = _targets(active, events, sources.get("events", "events"))
-    stamp = scored_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     old = _read_history(history)  # read under the lock, before anything is written
-    previous = _previous(old)
-    if rows.size == 0:
-        profile = pd.DataFrame(columns=["lead_id", *CRITERIA_COLUMNS, "tier"])
-    else:
-        profile = bundle.profile(active.iloc[rows], settings, source=sources.get("leads"))
-    new = pd.DataFrame(
-        {
-            "lead_id": profile["lead_id"].astype(str).to_numpy(),
-            "scored_at": stamp,
-            "model_version": bundle.model_version,
-            "trigger": trigger,
-            **{
-                c: profile[c].to_numpy() if c in profile.columns else np.nan
-                for c in CRITERIA_COLUMNS
-            },
-            "tier": profile["tier"].astype(str).to_numpy(),
-        },
-        columns=list(HISTORY_COLUMNS),
-    )
-    movers = new[["lead_id", "score", "tier"]].copy()
-    if previous is not None:
-        movers = movers.merge(previous.astype({"lead_id": str}), on="lead_id", how="left")
-    else:
-        movers["previous_score"] = np.nan
-        movers["previous_tier"] = None
-    movers["score_change"] = movers["score"] - movers["previous_score"]
-    movers["tier_changed"] = movers["previous_tier"].notna() & (
-        movers["previous_tier"] != movers["tier"]
+    new, movers, stamp = rescore_frame(
+        leads,
+        bundle,
+        _previous(old),
+        events=events,
+        scored_at=scored_at,
+        settings=settings,
+        sources=sources,
     )
     n_before = 0 if old is None else len(old)
     if len(new):

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
         lead_economics,
         parse_threshold,
     )
+    from leadlever.engine.roi._okr import DEFAULT_OKR_METRIC, DEFAULT_OKR_THRESHOLD
     from leadlever.engine.roi._stream import LeadVerdict, RoiStream
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)

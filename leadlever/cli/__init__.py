@@ -26,6 +26,7 @@ from leadlever.cli.examples import examples
 from leadlever.cli.package import package_command
 from leadlever.cli.plan import plan
 from leadlever.cli.rescore import rescore
+from leadlever.cli.serve import serve
 
 __all__ = ["app", "main"]
 
@@ -49,6 +50,7 @@ app.add_typer(allocate.app, name="allocate")
 app.command("demo")(demo)
 app.command("examples")(examples)
 app.command("package")(package_command)
+app.command("serve")(serve)
 
 
 def main() -> None:

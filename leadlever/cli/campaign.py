@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import DedupeOption, emit_json, handle_errors, print_table
+from leadlever.cli._common import DedupeOption, emit_json, fail, handle_errors, print_table
 
 __all__ = ["app"]
 
@@ -20,13 +20,21 @@ app = typer.Typer(
 @app.command("step")
 @handle_errors(outputs={"out": "table", "state": "json"}, inputs=("leads", "spend", "outcomes"))
 def step(
-    state: Annotated[
-        Path, typer.Option("--state", help="Learner state (JSON); created on first use.")
-    ],
     budget: Annotated[float, typer.Option("--budget", help="Budget of the next period (a cap).")],
     out: Annotated[
         Path, typer.Option("--out", help="Next split: CSV/Parquet with channel, spend, share.")
     ],
+    state: Annotated[
+        Path | None, typer.Option("--state", help="Learner state (JSON); created on first use.")
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="The service's database (path or URL): state and last period's leads from it "
+            "instead of --state and --leads.",
+        ),
+    ] = None,
     leads: Annotated[
         Path | None,
         typer.Option(
@@ -85,6 +93,16 @@ def step(
     from leadlever.engine.io import read_leads, read_table, write_table
     from leadlever.optimisers.learning import LearnerSettings, campaign_step
 
+    if db is not None:
+        if state is not None or leads is not None or outcomes is not None:
+            fail(
+                "With --db the state, leads and outcomes are the database's: drop --state, "
+                "--leads and --outcomes."
+            )
+        _step_db(db, budget, out, spend, channels, threshold, floor, forgetting, seed, json_out)
+        return
+    if state is None:
+        fail("Give --state FILE (the learner's JSON state) or --db URL (the service's database).")
     tables = {
         "leads": None if leads is None else read_leads(leads, dedupe=dedupe),
         "spend": None if spend is None else read_table(spend),
@@ -109,3 +127,52 @@ def step(
     verb = "Created" if result.created else "Updated"
     typer.echo(f"{verb} {state}; proposed split for period {result.step.period} written to {out}.")
     print_table(result.to_frame())
+
+
+def _step_db(
+    db, budget, out, spend, channels, threshold, floor, forgetting, seed, json_out
+) -> None:
+    """``--db``: one step of the loop whose state and leads the service's database keeps."""
+    from leadlever.cli.serve import require_server_extra
+
+    require_server_extra()
+    import pandas as pd
+
+    from leadlever.engine.io import read_table, validate_table, write_table
+    from leadlever.optimisers.learning import LearnerSettings
+    from leadlever.optimisers.learning._campaign_step import SPEND_SCHEMA
+    from leadlever.server import Service, open_database
+    from leadlever.server._loop import run_campaign_step
+
+    spend_map = None
+    if spend is not None:
+        tab = validate_table(read_table(spend), SPEND_SCHEMA, source=str(spend))
+        spend_map = tab.groupby(tab["channel"].astype(str))["spend"].sum().to_dict()
+    database = open_database(db)
+    try:
+        service = Service(database)
+        okr = service.okr()
+        result = run_campaign_step(
+            service.store,
+            budget=budget,
+            spend=spend_map,
+            channels=[c.strip() for c in channels.split(",") if c.strip()] if channels else None,
+            threshold=threshold
+            if threshold is not None
+            else (okr.threshold if okr.metric == "roi" else None),
+            settings=LearnerSettings(floor_share=floor, forgetting=forgetting),
+            seed=seed,
+        )
+    finally:
+        database.dispose()
+    split = pd.DataFrame({"period": result["next_period"], "channel": list(result["allocation"]),
+                          "spend": list(result["allocation"].values())})  # fmt: skip
+    split["share"] = split["spend"] / split["spend"].sum()
+    write_table(split, out)
+    if json_out:
+        emit_json({**result, "out": str(out), "database": database.display_url})
+        return
+    typer.echo(
+        f"Stored period {result['next_period']} in {database.display_url}; split written to {out}."
+    )
+    print_table(split)

@@ -54,7 +54,14 @@ from leadlever.optimisers.planning._model import (
     solve_assignment,
 )
 
-__all__ = ["PlannerSettings", "Plan", "plan_actions", "load_consultants", "SENIORITY_LEVELS"]
+__all__ = [
+    "PlannerSettings",
+    "Plan",
+    "plan_actions",
+    "sell_rule",
+    "load_consultants",
+    "SENIORITY_LEVELS",
+]
 
 PROFILE_COLUMNS = ("lead_id", "p_convert", "expected_commission", "expected_effort_hours")
 
@@ -277,6 +284,24 @@ def _lp_core(full: AssignmentData, extra: int) -> tuple[float, np.ndarray, np.nd
     return bound, price, core
 
 
+def sell_rule(
+    a: dict[str, np.ndarray], best: np.ndarray, s: PlannerSettings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rule 1 (see the module docstring): which leads to sell, which of them for low fit and
+    timing, and the reason of each sold lead (empty text for the others)."""
+    pf, p180, res = a["p_fit"], a["p_convert_180d"], a["resale"]
+    low = (pf < s.fit_threshold) & (p180 < s.timing_threshold)
+    sell = (res > np.maximum(best, 0.0)) | low
+    why = np.full(best.size, "", dtype=object)
+    for i in np.flatnonzero(sell):  # one short sentence per sold lead
+        why[i] = (
+            f"sell: low fit (p_fit {pf[i]:.2f}) and low 6-month conversion ({p180[i]:.0%})"
+            if low[i]
+            else f"sell: resale {res[i]:,.0f} > best in-house value {best[i]:,.0f}"
+        )
+    return sell, low, why
+
+
 def plan_actions(
     profile: pd.DataFrame,
     consultants: pd.DataFrame,
@@ -305,8 +330,7 @@ def plan_actions(
     levels = cons["seniority"].to_numpy()
     values = _values(a, levels, s)
     best = values.max(axis=1)
-    low = (a["p_fit"] < s.fit_threshold) & (a["p_convert_180d"] < s.timing_threshold)
-    sell = (a["resale"] > np.maximum(best, 0.0)) | low
+    sell, low, why_sell = sell_rule(a, best, s)
     candidate = ~sell & (best > 0)
     cand = np.flatnonzero(candidate)
     consultant = np.full(n, -1)
@@ -340,7 +364,7 @@ def plan_actions(
     expected_profit = float(value[in_house].sum() + a["resale"][sell].sum())
     worked = float(value[in_house].sum())
     gap = max(0.0, bound - worked) / bound if bound > 0 else 0.0
-    queue = _queue(profile, a, s, cons, consultant, sell, low, best, value, levels)
+    queue = _queue(profile, a, cons, consultant, sell, why_sell, best, value, levels)
     hours_used = np.bincount(
         consultant[in_house], weights=a["expected_effort_hours"][in_house], minlength=len(cons)
     )
@@ -362,19 +386,15 @@ def plan_actions(
     )
 
 
-def _queue(profile, a, s, cons, consultant, sell, low, best, value, levels) -> pd.DataFrame:
+def _queue(profile, a, cons, consultant, sell, why_sell, best, value, levels) -> pd.DataFrame:
     n = len(profile)
     in_house = consultant >= 0
     action = np.where(sell, "sell", np.where(in_house, "in_house", "nurture"))
     reason = np.empty(n, dtype=object)
-    pf, p180, res = a["p_fit"], a["p_convert_180d"], a["resale"]
+    res = a["resale"]
     for i in range(n):  # one short sentence per lead
-        if sell[i] and low[i]:
-            reason[i] = (
-                f"sell: low fit (p_fit {pf[i]:.2f}) and low 6-month conversion ({p180[i]:.0%})"
-            )
-        elif sell[i]:
-            reason[i] = f"sell: resale {res[i]:,.0f} > best in-house value {best[i]:,.0f}"
+        if sell[i]:
+            reason[i] = why_sell[i]
         elif in_house[i]:
             reason[i] = f"work now: value {value[i]:,.0f} with {cons['name'].iat[consultant[i]]}"
         elif best[i] <= 0:
