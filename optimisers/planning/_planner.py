@@ -191,7 +191,7 @@ PROFILE_SCHEMA = TableSchema(
 )
 
 
-def _profile_arrays(profile: pd.DataFrame, source: str | None) -> dict[str, np.ndarray]:
+def _profile_arrays(profile: pd.DataFrame, source: str | None = None) -> dict[str, np.ndarray]:
     if missing := [c for c in PROFILE_COLUMNS if c not in profile.columns]:
         where = f"File '{source}'" if source else "The leads table"
         raise PlannerError(
