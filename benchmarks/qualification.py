@@ -52,12 +52,13 @@ def main() -> None:
     _, t_rest = timed(lambda: bundle.profile(big))
     bundle.conversion = real
     print(
-        f"profile without the conversion model (timing, effort, salary, fit, resale, grades), "
+        f"profile without the conversion model (timing, effort, value, fit, resale, grades), "
         f"{len(big):,} leads: {t_rest:.2f} s"
     )
 
     rng = np.random.default_rng(0)
-    profile = prof.sample(50_000, random_state=0).reset_index(drop=True)
+    open_profile = prof[prof["converted"].isna()]  # only open leads are planned
+    profile = open_profile.sample(50_000, random_state=0).reset_index(drop=True)
     team = pd.DataFrame(
         {
             "name": [f"c{j:02d}" for j in range(50)],

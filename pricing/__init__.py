@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         sell_or_convert,
         shared_revenue,
     )
+    from leadlever.pricing._price_list import PriceList, price_open_leads
     from leadlever.pricing._quality import (
         DEFAULT_GRADES,
         SCORED_SCHEMA,

@@ -6,6 +6,7 @@ from leadlever._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from leadlever.engine.io._atomic import save_figure
+    from leadlever.engine.io._dates import ParsedDates, parse_dates
     from leadlever.engine.io._formats import (
         ID_NAME_PATTERN,
         id_columns,
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
         restore_formulas,
         table_format,
     )
+    from leadlever.engine.io._inspect import ColumnReport, Inspection, inspect_table
     from leadlever.engine.io._lead_schema import (
         LEAD_SCHEMA,
         OUTCOME_COLUMNS,
@@ -25,6 +27,16 @@ if TYPE_CHECKING:
     )
     from leadlever.engine.io._lock import exclusive_lock, locked
     from leadlever.engine.io._numbers import MAX_ABS_VALUE, check_number, shorten
+    from leadlever.engine.io._outcomes import (
+        OUTCOME_COLUMN,
+        Outcome,
+        OutcomeSpec,
+        keep_open,
+        open_mask,
+        parse_outcome,
+        parse_values,
+        split_open,
+    )
     from leadlever.engine.io._paths import check_output, check_outputs
     from leadlever.engine.io._schema import (
         ColumnSpec,

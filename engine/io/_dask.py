@@ -70,11 +70,14 @@ def _read_piece(path: Path, id_col: str) -> pd.DataFrame:
 
 def _task(
     piece: Path, part: Path, fn: Callable[[pd.DataFrame], pd.DataFrame], id_col: str, tally: Tally
-) -> dict[str, float]:
-    """One file: read, check, apply, write its part; return its totals."""
-    result = fn(_read_piece(piece, id_col))
-    write_table(result, part)
-    return tally.of(result)
+) -> dict[str, Any]:
+    """One file: read, check, apply, write its part (none when no row comes out); return its
+    totals and the rows read."""
+    frame = _read_piece(piece, id_col)
+    result = fn(frame)
+    if len(result):
+        write_table(result, part)
+    return {**tally.of(result), "_read": len(frame)}
 
 
 def _ids(piece: Path, id_col: str) -> pd.Series:
@@ -128,13 +131,14 @@ def map_dataset_dask(
     tally: Tally,
     id_col: str = "lead_id",
     scheduler: str | None = None,
-) -> int:
+    if_empty: Callable[[int], Exception] | None = None,
+) -> tuple[int, int]:
     """Apply ``fn`` to every file of a Parquet dataset on Dask; write a dataset folder.
 
     Returns
     -------
-    int
-        The number of rows written (``tally`` holds the totals).
+    (int, int)
+        The rows read and the rows written (``tally`` holds the totals).
     """
     require_dask()
     import dask
@@ -173,8 +177,12 @@ def map_dataset_dask(
             dask.delayed(_task, pure=False)(p, work / f"part-{i:05d}.parquet", fn, id_col, tally)
             for i, p in enumerate(pieces)
         ]
+        n_read = 0
         for part in compute(*tasks):
+            n_read += part.pop("_read")
             tally.add(part)
+        if tally.totals["n"] == 0 and if_empty is not None:
+            raise if_empty(n_read)
         _check_ids_across_files(pieces, id_col, str(path), compute)
         swap_folder(work, target, replace_whole=True)
     except BaseException:
@@ -183,4 +191,4 @@ def map_dataset_dask(
     finally:
         if client is not None:
             client.close()
-    return int(tally.totals["n"])
+    return n_read, int(tally.totals["n"])

@@ -25,6 +25,7 @@ class MapResult:
     """What a chunked map wrote: where, how many rows, on which engine, its totals."""
 
     out: str
+    n_read: int
     n_rows: int
     engine: str
     tally: Tally = field(repr=False)
@@ -44,6 +45,7 @@ def map_with_engine(
     dedupe: bool = False,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     id_col: str = "lead_id",
+    if_empty: Callable[[int], Exception] | None = None,
 ) -> MapResult:
     """Run ``fn`` over ``source`` chunk by chunk on ``engine`` and write ``out``.
 
@@ -57,8 +59,15 @@ def map_with_engine(
     if engine == "local":
         if scheduler:
             raise ParameterError("--scheduler is for --engine dask; drop it or add --engine dask.")
-        n = map_table(
-            source, out, fn, chunk_rows=chunk_rows, id_col=id_col, dedupe=dedupe, tally=tally
+        n_read, n = map_table(
+            source,
+            out,
+            fn,
+            chunk_rows=chunk_rows,
+            id_col=id_col,
+            dedupe=dedupe,
+            tally=tally,
+            if_empty=if_empty,
         )
     else:
         if dedupe:
@@ -68,5 +77,7 @@ def map_with_engine(
             )
         from leadlever.engine.io._dask import map_dataset_dask
 
-        n = map_dataset_dask(source, out, fn, tally=tally, id_col=id_col, scheduler=scheduler)
-    return MapResult(str(out), n, engine, tally)
+        n_read, n = map_dataset_dask(
+            source, out, fn, tally=tally, id_col=id_col, scheduler=scheduler, if_empty=if_empty
+        )
+    return MapResult(str(out), n_read, n, engine, tally)

@@ -55,6 +55,7 @@ __all__ = [
     "TableWriter",
     "map_table",
     "parquet_files",
+    "table_columns",
     "arrow_to_pandas",
 ]
 
@@ -166,6 +167,17 @@ def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
         raise InputFileError(
             f"File '{path}' is not a readable Parquet file ({shorten(str(exc), 160)})."
         ) from None
+
+
+def table_columns(source: str | os.PathLike) -> list[str]:
+    """The column names of a table (CSV header, Parquet schema), without reading its rows."""
+    path, kind = input_table(source, dataset=True)
+    if kind == "csv":
+        return header_names(path, csv_separator(path))
+    require_pyarrow(path)
+    import pyarrow.parquet as pq
+
+    return list(pq.read_schema(parquet_files(path)[0]).names)
 
 
 def iter_table(
@@ -308,28 +320,35 @@ def map_table(
     id_col: str = "lead_id",
     dedupe: bool = False,
     tally: Tally | None = None,
-) -> int:
+    if_empty: Callable[[int], Exception] | None = None,
+) -> tuple[int, int]:
     """Apply ``fn`` chunk by chunk to ``source`` and write the results to ``out``.
 
     Each chunk's ``id_col`` values must not repeat one met before (``dedupe`` drops such
-    rows instead). Nothing is written unless every chunk succeeds.
+    rows instead). ``fn`` may return fewer rows than it is given (none: nothing is written
+    for that chunk). Nothing is written unless every chunk succeeds; when no row at all
+    comes out, ``if_empty(rows read)`` is raised if given.
 
     Returns
     -------
-    int
-        The number of rows written.
+    (int, int)
+        The rows read and the rows written.
     """
     seen = SeenIds()
     dropped: list[int] = []
+    n_read = 0
     with TableWriter(out, id_cols=(id_col,)) as writer:
         for _, chunk in iter_table(source, chunk_rows=chunk_rows, id_cols=(id_col,)):
             kept, repeats = _unique_across_chunks(chunk, seen, id_col, str(source), dedupe)
             dropped += repeats
-            if len(kept):
-                result = fn(kept)
+            n_read += len(chunk)
+            result = fn(kept) if len(kept) else kept.iloc[:0]
+            if len(result):
                 writer.write(result)
                 if tally is not None:
                     tally.add(tally.of(result))
+        if writer.n_rows == 0 and if_empty is not None:
+            raise if_empty(n_read)
     if dropped:
         warn_dropped(str(source), id_col, dropped)
-    return writer.n_rows
+    return n_read, writer.n_rows

@@ -42,16 +42,17 @@ class SeenIds:
 
 class Tally:
     """Running totals of chunks (rows, sums of some columns, counts of the values of
-    others, the ``k`` rows with the largest value of a column), added up the same way
-    whichever engine made the chunks."""
+    others, rows with a value in others, the ``k`` rows with the largest value of a column),
+    added up the same way whichever engine made the chunks."""
 
     def __init__(
         self,
         sums: tuple[str, ...] = (),
         counts: tuple[str, ...] = (),
         top: tuple[str, int, tuple[str, ...]] | None = None,
+        present: tuple[str, ...] = (),
     ) -> None:
-        self.sums, self.counts, self.top = sums, counts, top
+        self.sums, self.counts, self.top, self.presents = sums, counts, top, present
         self.totals: dict[str, float] = {"n": 0}
         self.top_rows: pd.DataFrame | None = None
 
@@ -70,6 +71,8 @@ class Tally:
         for c in self.counts:
             for value, n in frame[c].astype(str).value_counts(sort=False).items():
                 out[f"count:{c}:{value}"] = int(n)
+        for c in self.presents:
+            out[f"present:{c}"] = int(frame[c].notna().sum()) if c in frame.columns else 0
         return out
 
     def add(self, part: dict[str, Any]) -> None:
@@ -86,6 +89,10 @@ class Tally:
 
     def total(self, column: str) -> float:
         return self.totals.get(f"sum:{column}", 0.0)
+
+    def present(self, column: str) -> int:
+        """Rows with a value in ``column``."""
+        return int(self.totals.get(f"present:{column}", 0))
 
     def value_counts(self, column: str) -> dict[str, int]:
         prefix = f"count:{column}:"

@@ -15,9 +15,12 @@ if TYPE_CHECKING:
         active_leads,
         load_bundle,
     )
+    from leadlever.engine.qualification._columns import ColumnMap, load_mapping, resolve_columns
+    from leadlever.engine.qualification._cox import concordance_index
     from leadlever.engine.qualification._effort import EffortModel, delivery_cost
     from leadlever.engine.qualification._fit_bundle import fit_bundle
-    from leadlever.engine.qualification._profit import ResaleModel, SalaryModel, expected_commission
+    from leadlever.engine.qualification._profile_leads import ProfileResult, qualify_leads
+    from leadlever.engine.qualification._profit import ResaleModel, ValueModel, expected_commission
     from leadlever.engine.qualification._rescore import (
         HISTORY_COLUMNS,
         RescoreResult,
@@ -27,7 +30,7 @@ if TYPE_CHECKING:
     from leadlever.engine.qualification._strategic_fit import FitModel
     from leadlever.engine.qualification._timing import (
         TimingModel,
-        concordance_index,
+        durations_from_dates,
         survival_target,
     )
 

@@ -24,29 +24,32 @@ __all__ = ["BUNDLE_SCHEMA", "probe_bundle"]
 
 _SETTINGS = Obj(
     {
-        "commission_rate": Number(0, 1),
-        "hourly_rate": Number(low=0),
         "horizons": ListOf(Number(1, 36_500, integer=True), min_length=1),
         "target_roles": Nullable(ListOf(TEXT)),
         "tier_cuts": ListOf(Number(0, 100), min_length=3),
+        "lost": TEXT,
     },
-    optional=("commission_rate", "hourly_rate", "horizons", "target_roles", "tier_cuts"),
+    optional=("horizons", "target_roles", "tier_cuts", "lost"),
 )
+_MODEL = Nullable(Obj({}))
 #: what a qualification bundle file must hold (the models' internals are checked on rebuild)
 BUNDLE_SCHEMA = Obj(
     {
         "model_version": TEXT,
+        "columns": Obj({}),
+        "features": ListOf(TEXT),
         "settings": _SETTINGS,
         "grade_cuts": MapOf(ListOf(Number(), min_length=4)),
         "models": Obj(
             {
                 "conversion": Obj({"class": TEXT, "data": ANY}),
-                "timing": Obj({}),
-                "effort": Obj({}),
-                "salary": Obj({}),
-                "resale": Obj({}),
-                "fit": Obj({}),
-            }
+                "timing": _MODEL,
+                "effort": _MODEL,
+                "value": _MODEL,
+                "resale": _MODEL,
+                "fit": _MODEL,
+            },
+            optional=("timing", "effort", "value", "resale", "fit"),
         ),
     }
 )
@@ -56,7 +59,9 @@ def probe_bundle(bundle: QualificationBundle, source: str, hint: str) -> None:
     """Profile one empty lead; raise :class:`ModelFileError` if the bundle cannot."""
     import pandas as pd
 
-    columns = list(getattr(bundle.conversion, "feature_names_in_", []))
+    columns = list(
+        dict.fromkeys([*bundle.features, *getattr(bundle.conversion, "feature_names_in_", [])])
+    )
     probe = pd.DataFrame({c: [None] for c in columns}, dtype=object)
     try:
         with rebuilding(source, hint), np.errstate(all="ignore"):
@@ -68,7 +73,14 @@ def probe_bundle(bundle: QualificationBundle, source: str, hint: str) -> None:
     except LeadLeverError as exc:
         raise ModelFileError(f"{source} is damaged ({exc}). {hint}") from None
     numbers = profile.select_dtypes("number").drop(columns=["expected_roi"], errors="ignore")
-    bad = [c for c in numbers.columns if not np.isfinite(numbers[c].to_numpy(float)).all()]
+    # a criterion the bundle skipped, or a lead without the data it needs, may be empty (NaN);
+    # an infinite number, or no conversion probability, is damage
+    bad = [c for c in numbers.columns if np.isinf(numbers[c].to_numpy(float)).any()]
+    if (
+        "p_convert" in numbers.columns
+        and not np.isfinite(numbers["p_convert"].to_numpy(float)).all()
+    ):
+        bad.insert(0, "p_convert")
     if bad:
         raise ModelFileError(
             f"{source} is damaged: it gives a non-finite {bad[0]} for a lead with no data. {hint}"

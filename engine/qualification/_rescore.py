@@ -36,11 +36,7 @@ from leadlever.engine.io._lock import locked
 from leadlever.engine.io._numbers import rows_text, shorten
 from leadlever.engine.io._schema import require_columns
 from leadlever.engine.io._tables import append_table, read_table
-from leadlever.engine.qualification._bundle import (
-    QualificationBundle,
-    QualificationSettings,
-    active_leads,
-)
+from leadlever.engine.qualification._bundle import QualificationBundle, QualificationSettings
 
 __all__ = ["rescore", "rescore_frame", "RescoreResult", "HISTORY_COLUMNS", "EVENT_KINDS"]
 
@@ -91,7 +87,10 @@ class RescoreResult:
 
 
 def _targets(
-    leads: pd.DataFrame, events: pd.DataFrame | None, source: str
+    leads: pd.DataFrame,
+    events: pd.DataFrame | None,
+    source: str = "events",
+    id_col: str = "lead_id",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rows to re-score and the trigger of each (``source`` names the events file)."""
     n = len(leads)
@@ -119,7 +118,7 @@ def _targets(
         events, ["lead_id"], source=source, fix="Events of kind 'call' name the lead they touch."
     )
     wanted = set(events.loc[kinds == "call", "lead_id"].astype(str))
-    rows = np.flatnonzero(leads["lead_id"].astype(str).isin(wanted).to_numpy())
+    rows = np.flatnonzero(leads[id_col].astype(str).isin(wanted).to_numpy())
     return rows, np.full(rows.size, "call", dtype=object)
 
 
@@ -179,15 +178,16 @@ def rescore_frame(
         The timestamp written on the rows.
     """
     sources = sources or {}
+    id_col = bundle.columns.lead_id or "lead_id"
     require_columns(
         leads,
-        ["lead_id"],
+        [id_col],
         source=sources.get("leads"),
         needed_for="(the score history is kept per lead)",
-        fix="Add a lead_id column.",
+        fix="Add the id column the bundle was fitted with.",
     )
-    active = active_leads(leads).reset_index(drop=True)
-    rows, trigger = _targets(active, events, sources.get("events", "events"))
+    active = leads.loc[bundle.open_mask(leads)].reset_index(drop=True)
+    rows, trigger = _targets(active, events, sources.get("events", "events"), id_col)
     stamp = scored_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if rows.size == 0:
         profile = pd.DataFrame(columns=["lead_id", *CRITERIA_COLUMNS, "tier"])
@@ -236,8 +236,8 @@ def rescore(
     Parameters
     ----------
     leads : DataFrame
-        Lead table; rows with an empty ``converted`` (or all rows when the
-        column is absent) are active.
+        Lead table (the export the bundle was fitted on, or its newer version); open
+        leads by the bundle's outcome column (all rows when it is absent) are active.
     bundle : QualificationBundle
     history : path
         Score-history table (CSV/Parquet), created if absent.

@@ -23,8 +23,10 @@ from leadlever.cli import (
 )
 from leadlever.cli.demo import demo
 from leadlever.cli.examples import examples
+from leadlever.cli.inspect_export import inspect_command
 from leadlever.cli.package import package_command
 from leadlever.cli.plan import plan
+from leadlever.cli.report import report
 from leadlever.cli.rescore import rescore
 from leadlever.cli.serve import serve
 
@@ -49,7 +51,9 @@ app.add_typer(roi.app, name="roi")
 app.add_typer(allocate.app, name="allocate")
 app.command("demo")(demo)
 app.command("examples")(examples)
+app.command("inspect")(inspect_command)
 app.command("package")(package_command)
+app.command("report")(report)
 app.command("serve")(serve)
 
 

@@ -197,9 +197,10 @@ def _check_options(
             elif isinstance(item, int) and not isinstance(item, bool):
                 low, high = INT_RANGES.get(name, (None, None))
                 check_number(item, label(name), low=low, high=high, integer=True)
+    given = [kwargs.get(n) for n in inputs]
     check_outputs(
         {label(n): (kwargs.get(n), kind) for n, kind in outputs.items()},
-        inputs=[kwargs.get(n) for n in inputs],
+        inputs=[p for v in given for p in (v if isinstance(v, list | tuple) else [v])],
     )
 
 

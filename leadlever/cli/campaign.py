@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import DedupeOption, emit_json, fail, handle_errors, print_table
+from leadlever.cli._common import (
+    DedupeOption,
+    echo_err,
+    emit_json,
+    fail,
+    handle_errors,
+    print_table,
+)
 
 __all__ = ["app"]
 
@@ -84,6 +91,22 @@ def step(
     seed: Annotated[
         int, typer.Option("--seed", help="Seed of the Thompson draws (first call only).")
     ] = 0,
+    curves: Annotated[
+        Path | None,
+        typer.Option(
+            "--curves",
+            help="Fitted curves (allocate fit): the split follows their recommendation until the "
+            "learner has its own feedback, and every move is compared with it.",
+        ),
+    ] = None,
+    max_change: Annotated[
+        float,
+        typer.Option(
+            "--max-change",
+            min=0.0,
+            help="A channel's spend moves at most this share away from last week's.",
+        ),
+    ] = 0.25,
     dedupe: DedupeOption = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
@@ -99,7 +122,20 @@ def step(
                 "With --db the state, leads and outcomes are the database's: drop --state, "
                 "--leads and --outcomes."
             )
-        _step_db(db, budget, out, spend, channels, threshold, floor, forgetting, seed, json_out)
+        _step_db(
+            db,
+            budget,
+            out,
+            spend,
+            channels,
+            threshold,
+            floor,
+            forgetting,
+            seed,
+            json_out,
+            curves,
+            max_change,
+        )
         return
     if state is None:
         fail("Give --state FILE (the learner's JSON state) or --db URL (the service's database).")
@@ -119,6 +155,8 @@ def step(
         settings=LearnerSettings(floor_share=floor, forgetting=forgetting),
         seed=seed,
         sources={"leads": str(leads), "spend": str(spend), "outcomes": str(outcomes)},
+        curves=None if curves is None else str(curves),
+        max_change=max_change,
     )
     write_table(result.to_frame(), out)
     if json_out:
@@ -126,11 +164,33 @@ def step(
         return
     verb = "Created" if result.created else "Updated"
     typer.echo(f"{verb} {state}; proposed split for period {result.step.period} written to {out}.")
+    typer.echo(result.explanation)
     print_table(result.to_frame())
+    if result.limited:
+        typer.echo(
+            f"Limited by --max-change ({max_change:.0%} a week): {', '.join(result.limited)}."
+        )
+    for row in result.agreement:
+        if not row["agrees"]:
+            echo_err(
+                f"Note: '{row['channel']}' goes {row['direction']} here but "
+                f"{row['recommended_direction']} in allocate solve: {row['why']}."
+            )
 
 
 def _step_db(
-    db, budget, out, spend, channels, threshold, floor, forgetting, seed, json_out
+    db,
+    budget,
+    out,
+    spend,
+    channels,
+    threshold,
+    floor,
+    forgetting,
+    seed,
+    json_out,
+    curves,
+    max_change,
 ) -> None:
     """``--db``: one step of the loop whose state and leads the service's database keeps."""
     from leadlever.cli.serve import require_server_extra
@@ -162,6 +222,8 @@ def _step_db(
             else (okr.threshold if okr.metric == "roi" else None),
             settings=LearnerSettings(floor_share=floor, forgetting=forgetting),
             seed=seed,
+            curves=None if curves is None else str(curves),
+            max_change=max_change,
         )
     finally:
         database.dispose()

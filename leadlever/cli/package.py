@@ -16,6 +16,7 @@ from leadlever.cli._common import (
     handle_errors,
     print_table,
 )
+from leadlever.cli._options import EconomicsOption, print_notes
 
 __all__ = ["package_command", "Solver"]
 
@@ -44,7 +45,8 @@ def package_command(
         str | None,
         typer.Option(
             "--cost-col",
-            help="Column with each lead's opportunity cost (e.g. expected in-house value); default 0.",
+            help="Column with each lead's opportunity cost; default its expected in-house "
+            "value (expected_value, else p x value - delivery cost from the economics).",
         ),
     ] = None,
     id_col: Annotated[
@@ -70,14 +72,20 @@ def package_command(
             "the notes and in 'reasons'); without it nothing is written and the exit code is 2.",
         ),
     ] = False,
+    economics: EconomicsOption = None,
     dedupe: DedupeOption = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
 ) -> None:
-    """Package SCORED leads into graded bundles for the buyers in BUYERS.toml."""
+    """Package the open leads of SCORED into graded bundles for the buyers in BUYERS.toml.
+
+    A lead is sold only when its bundle price beats its expected in-house value; profit
+    counts the leads' generation cost as 'price leads' does.
+    """
+    from leadlever.engine.economics import load_economics
     from leadlever.engine.io import read_leads, write_table
-    from leadlever.optimisers.packaging import PackagerSettings, package, read_buyers
+    from leadlever.optimisers.packaging import PackagerSettings, package_open_leads, read_buyers
 
     market = read_buyers(buyers)
     frame = read_leads(scored, dedupe=dedupe, id_col=id_col)
@@ -86,27 +94,31 @@ def package_command(
         time_limit=time_limit,
         on_infeasible="skip" if skip_infeasible else "report",
     )
-    result = package(
+    sale = package_open_leads(
         frame,
         market,
+        economics=load_economics(economics),
         prob_col=prob_col,
         cost_col=cost_col,
         id_col=id_col,
         settings=settings,
         source=str(scored),
     )
+    result = sale.result
     if result.status == "infeasible":
         if json_out:
-            emit_json(result.to_dict())
+            emit_json(sale.to_dict())
         echo_err("Error: no packaging meets every buyer's requirements; nothing was written.")
         for reason in result.reasons:
             echo_err(f"  - {reason}")
         echo_err("Fix the requirements, or add --skip-infeasible to package the other buyers.")
         raise typer.Exit(EXIT_USER_ERROR)
     write_table(result.to_frame(), out)
+    payload = sale.to_dict()
     if json_out:
-        emit_json({**result.to_dict(), "out": str(out)})
+        emit_json({**payload, "out": str(out)})
         return
+    print_notes(sale.assumptions, sale.warnings, sale.notes)
     if result.status == "optimal":
         gap = ""
     elif result.gap is None or result.gap == float("inf"):
@@ -114,9 +126,18 @@ def package_command(
     else:
         gap = f" (gap {result.gap:.2%})"
     typer.echo(
-        f"Status: {result.status}{gap}. Revenue {result.revenue:,.2f}, opportunity cost "
-        f"{result.cost:,.2f}, profit {result.profit:,.2f}; {len(result.unsold):,} leads unsold."
+        f"Status: {result.status}{gap}. Revenue {result.revenue:,.2f}; generation cost of the "
+        f"leads sold {sale.generation_cost:,.2f}, profit {sale.profit:,.2f}; their in-house "
+        f"value {result.cost:,.2f}, so selling gains {payload['gain_over_keeping']:,.2f} over "
+        f"keeping them; {len(result.unsold):,} leads unsold."
     )
+    rec = payload["reconciliation"]
+    if rec is not None:
+        typer.echo(
+            f"List prices ('price leads') of the leads sold: {rec['list_revenue']:,.2f} "
+            f"(profit {rec['list_profit']:,.2f}); bundles differ by {rec['difference']:+,.2f}: "
+            f"{rec['why']}"
+        )
     shown = result.packages_frame()
     shown["guarantee"] = [f"{g:.2%}" for g in shown["guarantee"]]  # 0.9997 is not 1.00
     print_table(shown, title="Bundles:")

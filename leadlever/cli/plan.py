@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from leadlever.cli._common import DedupeOption, emit_json, handle_errors, print_table
+from leadlever.cli._options import EconomicsOption, print_notes
 
 __all__ = ["plan", "Solver"]
 
@@ -21,7 +22,10 @@ class Solver(StrEnum):
 @handle_errors(outputs={"out": "table"}, inputs=("leads", "consultants"))
 def plan(
     leads: Annotated[
-        Path, typer.Argument(help="Qualification profile of the active leads ('qualify apply').")
+        Path,
+        typer.Argument(
+            help="Qualification profile ('qualify apply') or scored leads; closed ones are left out."
+        ),
     ],
     consultants: Annotated[
         Path,
@@ -33,9 +37,12 @@ def plan(
     odds_factor: Annotated[
         float, typer.Option("--odds-factor", help="Conversion-odds multiplier per seniority level.")
     ] = 1.3,
+    economics: EconomicsOption = None,
     hourly_rate: Annotated[
-        float, typer.Option("--hourly-rate", help="Cost of a consultant hour, EUR.")
-    ] = 60.0,
+        float | None,
+        typer.Option("--hourly-rate", help="Cost of a consultant hour (economics, default 60)."),
+    ] = None,
+    id_col: Annotated[str, typer.Option("--id-col", help="Column of lead ids.")] = "lead_id",
     horizon_weeks: Annotated[
         float, typer.Option("--horizon-weeks", help="Weeks of capacity the plan books.")
     ] = 1.0,
@@ -52,13 +59,18 @@ def plan(
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
 ) -> None:
-    """Plan every active lead: work in-house now (ranked, with a consultant), nurture, or sell."""
+    """Plan every open lead: work in-house now (ranked, with a consultant), nurture, or sell.
+
+    Closed leads (converted 1 or 0) are left out; the figures the plan rests on are listed
+    as assumptions.
+    """
+    from leadlever.engine.economics import load_economics
     from leadlever.engine.io import read_table, write_table
     from leadlever.optimisers.planning import PlannerSettings, plan_actions
 
+    econ = load_economics(economics, hourly_rate=hourly_rate)
     settings = PlannerSettings(
         seniority_odds_factor=odds_factor,
-        hourly_rate=hourly_rate,
         horizon_weeks=horizon_weeks,
         fit_threshold=fit_threshold,
         timing_threshold=timing_threshold,
@@ -66,13 +78,20 @@ def plan(
         time_limit=time_limit,
     )
     result = plan_actions(
-        read_table(leads), consultants, settings, source=str(leads), dedupe=dedupe
+        read_table(leads, id_cols=(id_col,)),
+        consultants,
+        settings,
+        econ,
+        id_col=id_col,
+        source=str(leads),
+        dedupe=dedupe,
     )
     write_table(result.queue, out)
     if json_out:
         emit_json(result.to_dict() | {"out": str(out)})
         return
     d = result.to_dict()
+    print_notes(result.assumptions, result.warnings, result.notes)
     typer.echo(
         f"{d['n_in_house']:,} in-house, {d['n_nurture']:,} nurture, {d['n_sell']:,} sell; expected profit "
         f"{d['expected_profit']:,.0f} EUR ({d['status']}, gap {d['gap']:.2%} vs the LP bound). Queue: {out}."

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from leadlever.cli._common import DedupeOption, emit_json, fail, handle_errors
+from leadlever.cli._options import EconomicsOption, print_notes
 
 __all__ = ["app"]
 
@@ -171,7 +172,8 @@ def leads(
         typer.Option(
             "--c-high",
             min=0.0,
-            help="Generation cost of a high-grade lead (its price floor; a 'generation_cost' column overrides it).",
+            help="Generation cost of a high-grade lead (its price floor; a 'generation_cost' "
+            "column overrides it; default: the economics' generation_cost).",
         ),
     ] = None,
     c_low: Annotated[
@@ -179,7 +181,8 @@ def leads(
         typer.Option(
             "--c-low",
             min=0.0,
-            help="Generation cost of a low-grade lead (its price floor; a 'generation_cost' column overrides it).",
+            help="Generation cost of a low-grade lead (its price floor; a 'generation_cost' "
+            "column overrides it; default: the economics' generation_cost).",
         ),
     ] = None,
     target_margin: Annotated[
@@ -216,19 +219,26 @@ def leads(
             help="Willingness to pay for any lead (a 'willingness_to_pay' column overrides it).",
         ),
     ] = None,
+    economics: EconomicsOption = None,
     dedupe: DedupeOption = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Grade and price every lead of SCORED so the batch earns the target; write them to --out."""
+    """Grade and price every open lead of SCORED so the batch earns the target; write them to --out.
+
+    Closed leads (converted 1 or 0) are left out; generation costs not given come from the
+    economics and are listed as assumptions.
+    """
+    from leadlever.engine.economics import load_economics
     from leadlever.engine.io import write_table
-    from leadlever.pricing import load_scored_leads, price_lead_table
+    from leadlever.pricing import load_scored_leads, price_open_leads
 
     if (target_margin is None) == (target_profit is None):
         fail("Give exactly one of --target-margin and --target-profit.")
-    table = load_scored_leads(scored, dedupe=dedupe)
-    priced, result = price_lead_table(
-        table,
-        costs={k: v for k, v in (("low", c_low), ("high", c_high)) if v is not None},
+    listing = price_open_leads(
+        load_scored_leads(scored, dedupe=dedupe),
+        economics=load_economics(economics),
+        c_high=c_high,
+        c_low=c_low,
         target_margin=target_margin,
         target_profit=target_profit,
         thresholds=(threshold,),
@@ -236,16 +246,15 @@ def leads(
         r_low=r_low,
         cap=cap,
         confidence=confidence,
+        source=str(scored),
     )
-    write_table(priced, out)
-    summary = {
-        "out": str(out),
-        **result.to_dict(),
-        "n_by_grade": priced["grade"].value_counts().to_dict(),
-    }
+    result = listing.pricing
+    write_table(listing.priced, out)
+    summary = {"out": str(out), **listing.to_dict()}
     if json_out:
         emit_json(summary)
         return
+    print_notes(listing.assumptions, listing.warnings, listing.notes)
     typer.echo(
         f"Priced {summary['n_leads']:,} leads into {out}: mean price {summary['mean_price']:,.2f} "
         f"(min {summary['min_price']:,.2f}, max {summary['max_price']:,.2f})."

@@ -19,6 +19,7 @@ from leadlever.cli._common import (
     handle_errors,
     print_table,
 )
+from leadlever.cli._options import LostOption, TargetOption, WonOption, outcome_spec
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -30,7 +31,6 @@ app = typer.Typer(
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
-TargetOption = Annotated[str, typer.Option("--target", help="0/1 (or yes/no) outcome column.")]
 PlotsOption = Annotated[
     Path | None, typer.Option("--plots", help="Folder for ROC, gains/lift and calibration PNGs.")
 ]
@@ -72,6 +72,8 @@ def fit(
         Path, typer.Argument(help="Closed leads (CSV/Parquet) with features and the target.")
     ],
     target: TargetOption,
+    won: WonOption = None,
+    lost: LostOption = None,
     drop: Annotated[
         str, typer.Option("--drop", help="Comma-separated columns to leave out (e.g. leaks).")
     ] = "",
@@ -96,15 +98,20 @@ def fit(
     dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
-    """Fit a calibrated conversion model; every reported metric is out-of-fold."""
-    from leadlever.engine.io import read_leads, write_table
-    from leadlever.engine.scoring import fit_and_evaluate
+    """Fit a calibrated conversion model; every reported metric is out-of-fold.
 
+    Id-like columns are left out with a notice, leak suspects are named, and a model no
+    better than chance (AUC interval reaching below 0.55) is flagged in plain words.
+    """
+    from leadlever.engine.io import read_leads, write_table
+    from leadlever.engine.scoring import fit_and_evaluate, save_model
+
+    spec = outcome_spec(target, won, lost)
     table = read_leads(data, dedupe=dedupe)
     drops = [c.strip() for c in drop.split(",") if c.strip()]
     model, report = fit_and_evaluate(
         table,
-        target,
+        spec,
         cv=cv,
         date_col=date_col,
         random_state=seed,
@@ -113,19 +120,21 @@ def fit(
         sentinels=parse_sentinels(sentinel or []),
     )
     if model_out is not None:
-        model.save(model_out)
+        save_model(model, report.record, model_out)
     if oof_out is not None:
         write_table(report.oof, oof_out)
     oof = report.oof
-    files = _plots(oof[target].to_numpy(), oof["p_convert"].to_numpy(), plots)
+    files = _plots(oof[spec.column].to_numpy(), oof["p_convert"].to_numpy(), plots)
     payload = report.to_dict()
     if json_out:
         emit_json({**payload, "model_out": model_out, "oof_out": oof_out, "plots": files})
         return
+    ci = payload["auc_ci"]
     typer.echo(
         f"Fitted on {payload['n_rows']:,} rows, {payload['n_features']} feature columns, base rate "
         f"{payload['base_rate']:.1%}. Out-of-sample ({payload['split']}, {payload['folds']} fold(s)): "
-        f"AUC {payload['auc']:.3f}, PR AUC {payload['pr_auc']:.3f}, Brier {payload['brier']:.4f}, "
+        f"AUC {payload['auc']:.3f} (95% CI {ci['lower']:.3f}-{ci['upper']:.3f}), PR AUC "
+        f"{payload['pr_auc']:.3f}, Brier {payload['brier']:.4f}, "
         f"ECE {payload['ece']:.4f}, top-decile lift {payload['lift_top_decile']:.2f}."
     )
     print_table(
@@ -156,11 +165,17 @@ def apply(
     dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
-    """Add p_convert, score, tier and reasons to every lead (in chunks: any number of leads)."""
-    from leadlever.engine.scoring import score_file, score_summary
+    """Add p_convert, score, tier and reasons to every lead (in chunks: any number of leads).
 
+    Also writes 'converted' (1/0/empty, from the outcome the model was fitted on) so later
+    steps leave closed leads out, and 'model_warning' when the model is no better than chance.
+    """
+    from leadlever.cli._options import print_notes
+    from leadlever.engine.scoring import load_model, score_file, score_summary
+
+    fitted, record = load_model(model)
     result = score_file(
-        model,
+        (fitted, record),
         data,
         out,
         reasons=reasons,
@@ -168,14 +183,15 @@ def apply(
         engine=engine.value,
         scheduler=scheduler,
     )
-    summary = score_summary(result)
+    summary = score_summary(result, record)
     if json_out:
         emit_json(summary)
-    else:
-        typer.echo(
-            f"Scored {summary['n_rows']:,} leads into {out} (mean p_convert "
-            f"{summary['mean_p_convert']:.3f})."
-        )
+        return
+    print_notes(warnings=summary["warnings"])
+    typer.echo(
+        f"Scored {summary['n_rows']:,} leads into {out} (mean p_convert "
+        f"{summary['mean_p_convert']:.3f}; {summary['n_closed']:,} of them already closed)."
+    )
 
 
 @app.command("evaluate")
@@ -183,6 +199,8 @@ def apply(
 def evaluate(
     file: Annotated[Path, typer.Argument(help="Table with outcomes and probabilities.")],
     target: TargetOption,
+    won: WonOption = None,
+    lost: LostOption = None,
     prob_col: Annotated[str, typer.Option("--prob-col", help="Probability column.")] = "p_convert",
     threshold: Annotated[
         float, typer.Option("--threshold", min=0.0, max=1.0, help="Predicted hit when p > this.")
@@ -207,7 +225,7 @@ def evaluate(
             [prob_col],
             {prob_col: close[0]} if close else {},
         )
-    X, y = split_target(table, target, str(file))
+    X, y = split_target(table, outcome_spec(target, won, lost), str(file))
     from leadlever.engine.io import ColumnSpec, TableSchema, validate_table
 
     probs = validate_table(
@@ -264,46 +282,60 @@ def rules(
 
 
 @app.command("compare")
-@handle_errors
+@handle_errors(inputs=("model", "rules_file", "data"))
 def compare(
-    model: Annotated[Path, typer.Argument(help="Model JSON (fitted on other leads).")],
+    model: Annotated[Path, typer.Argument(help="Model JSON from `score fit --model-out`.")],
     rules_file: Annotated[Path, typer.Argument(help="TOML rules file.")],
-    data: Annotated[Path, typer.Argument(help="Held-out closed leads with the target.")],
+    data: Annotated[Path, typer.Argument(help="Closed leads with the target.")],
     target: TargetOption,
+    won: WonOption = None,
+    lost: LostOption = None,
     weight: Annotated[
-        float, typer.Option("--weight", min=0.0, max=1.0, help="Blend weight on the model.")
-    ] = 0.5,
+        float | None,
+        typer.Option(
+            "--weight",
+            min=0.0,
+            max=1.0,
+            help="Blend weight on the model (default: chosen by cross-validation).",
+        ),
+    ] = None,
     threshold: Annotated[
         float,
         typer.Option("--threshold", min=0.0, max=1.0, help="Hit threshold for model and blend."),
     ] = 0.5,
+    cv: Annotated[int, typer.Option("--cv", min=2, help="Folds (refit and blend weight).")] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the folds.")] = 0,
     dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
-    """Manual points vs predictive probability vs their blend on the same held-out leads."""
-    from leadlever.engine.io import read_leads
-    from leadlever.engine.scoring import ConversionModel, apply_rules, load_rules, split_target
-    from leadlever.engine.scoring._blend import (
-        blend_probabilities,
-        compare_scores,
-        points_to_probability,
-    )
+    """Manual points vs predictive probability vs their blend, on leads the model has not seen.
 
-    fitted = ConversionModel.load(model)
-    ruleset = load_rules(rules_file)
-    X, y = split_target(read_leads(data, dedupe=dedupe), target, str(data))
-    p = fitted.score_table(X, reasons=False, source=str(data))["p_convert"].to_numpy()
-    points = apply_rules(ruleset, X, source=str(data))["manual_points"].to_numpy()
-    blend = blend_probabilities(p, points_to_probability(points, y), weight)
-    result = compare_scores(
-        y,
-        {
-            "manual": (points, ruleset.hot_threshold),
-            "predictive": (p, threshold),
-            "blend": (blend, threshold),
-        },
+    When the model was fitted on some of these leads it is refitted out-of-fold (and says
+    so); the blend weight is chosen by cross-validation unless --weight is given.
+    """
+    from leadlever.cli._options import print_notes
+    from leadlever.engine.io import read_leads
+    from leadlever.engine.scoring import compare_on_unseen, load_model, load_rules
+
+    fitted, record = load_model(model)
+    result = compare_on_unseen(
+        fitted,
+        record,
+        load_rules(rules_file),
+        read_leads(data, dedupe=dedupe),
+        outcome_spec(target, won, lost),
+        threshold=threshold,
+        weight=weight,
+        cv=cv,
+        seed=seed,
+        source=str(data),
     )
     if json_out:
         emit_json(result.to_dict())
-    else:
-        print_table(result.to_frame(), title=f"{len(y):,} held-out leads:", float_format="{:.3f}")
+        return
+    print_notes(notes=result.notes)
+    print_table(
+        result.to_frame(),
+        title=f"{result.result.to_dict()['n']:,} leads ({result.evaluation}):",
+        float_format="{:.3f}",
+    )

@@ -65,9 +65,14 @@ def serve(
             "(default: the library's break-even 1.0, announced in every answer).",
         ),
     ] = None,
-    costs: Annotated[
-        Path | None, typer.Option("--costs", help="costs.toml for the expected-ROI evaluator.")
+    economics: Annotated[
+        Path | None,
+        typer.Option("--economics", help="Economics file (business figures; defaults announced)."),
     ] = None,
+    metric: Annotated[
+        str,
+        typer.Option("--metric", help="What the OKR threshold applies to: roi, profit, margin."),
+    ] = "roi",
     rescore_every: Annotated[
         str | None,
         typer.Option("--rescore-every", help="Rescore active leads on a schedule: 12h, 1d, 1w."),
@@ -94,7 +99,8 @@ def serve(
         db=db,
         model=None if model is None else str(model),
         threshold=threshold,
-        costs=None if costs is None else str(costs),
+        economics=None if economics is None else str(economics),
+        metric=metric,
         rescore_every=every,
     )
     typer.echo(

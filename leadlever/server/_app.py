@@ -44,8 +44,11 @@ class ServerConfig:
         start-up unless that version is already stored.
     threshold : float, optional
         OKR threshold until an ``okr_change`` event sets another.
-    costs : str, optional
-        A ``costs.toml`` for the expected-ROI evaluator.
+    economics : str, optional
+        An economics file (``leadlever examples`` writes one) for the expected-ROI
+        evaluator and the actions; its figures are listed in every answer's assumptions.
+    metric : {"roi", "profit", "margin"}
+        What the OKR threshold applies to.
     rescore_every : float, optional
         Seconds between scheduled rescorings of the active leads (None: never).
     """
@@ -53,7 +56,8 @@ class ServerConfig:
     db: str = "leadlever.db"
     model: str | None = None
     threshold: float | None = None
-    costs: str | None = None
+    economics: str | None = None
+    metric: str = "roi"
     rescore_every: float | None = None
 
 
@@ -121,11 +125,10 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        from leadlever.engine.roi import load_costs
+        from leadlever.engine.economics import load_economics
 
         db = open_database(config.db)
-        costs = None if config.costs is None else load_costs(config.costs)
-        service = Service(db, costs=costs, costs_source=config.costs or "default",
+        service = Service(db, economics=load_economics(config.economics), metric=config.metric,
                           threshold=config.threshold)  # fmt: skip
         if config.model is not None:
             models.load_model_file(service, config.model)

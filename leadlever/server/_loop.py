@@ -98,8 +98,14 @@ def run_campaign_step(
     threshold: float | None = None,
     settings: Any = None,
     seed: int = 0,
+    curves: str | None = None,
+    max_change: float | None = None,
 ) -> dict[str, Any]:
-    """One period of the closed loop on the stored leads; returns the step's summary."""
+    """One period of the closed loop on the stored leads; returns the step's summary.
+
+    ``curves`` and ``max_change`` are :func:`~leadlever.optimisers.learning.campaign_step`'s
+    (fitted curves to follow, the weekly move limit; ``None``: its default limit).
+    """
     import pandas as pd
 
     from leadlever.optimisers.learning import (
@@ -148,6 +154,8 @@ def run_campaign_step(
             threshold=threshold,
             settings=settings,
             seed=seed,
+            curves=curves,
+            **({} if max_change is None else {"max_change": max_change}),
             sources={
                 "leads": "the stored leads",
                 "spend": "field 'spend'",

@@ -7,27 +7,27 @@
 3. the planner's rules (:func:`leadlever.optimisers.planning.triage_leads`) choose
    the action (work now / nurture / sell, with the price asked when selling).
 
-No number is made up here: every setting comes from the bundle, the cost model
-(``CostModel``, defaults or a ``costs.toml``) and the OKR threshold, and each one's
-source is listed in :meth:`LeadEvaluator.assumptions`. Fields the model uses but a
+No number is made up here: every setting comes from the bundle, the economics
+(:class:`~leadlever.engine.economics.Economics`, defaults or an economics file) and the
+OKR threshold, and each one's source is listed in :meth:`LeadEvaluator.assumptions`. Fields the model uses but a
 posted lead lacks are scored as missing values and named in ``missing_fields``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from leadlever.engine.economics import Economics
     from leadlever.engine.qualification import QualificationBundle
-    from leadlever.engine.roi import CostModel
 
 __all__ = ["Okr", "LeadEvaluator", "PROFILE_OUT"]
 
 #: the bundle's models, each of which may name fields a posted lead lacks
-MODELS_CHECKED = ("conversion", "timing", "effort", "salary", "fit")
+MODELS_CHECKED = ("conversion", "timing", "effort", "value", "fit")
 
 #: profile columns answered per lead (besides p_convert, score, tier)
 PROFILE_OUT = (
@@ -56,20 +56,22 @@ class Okr:
 
 
 class LeadEvaluator:
-    """Scores, evaluates and triages leads with one bundle and one cost model.
+    """Scores, evaluates and triages leads with one bundle and one set of economics.
 
     Parameters
     ----------
     bundle : QualificationBundle
-    costs : CostModel
-    costs_source : str
-        "default" or the costs file's path (for the assumptions).
+    economics : Economics
+    metric : {"roi", "profit", "margin"}
+        What the OKR threshold applies to.
     """
 
-    def __init__(self, bundle: QualificationBundle, costs: CostModel, costs_source: str) -> None:
+    def __init__(
+        self, bundle: QualificationBundle, economics: Economics, metric: str = "roi"
+    ) -> None:
         self.bundle = bundle
-        self.costs = costs
-        self.costs_source = costs_source
+        self.economics = economics
+        self.metric = metric
         self._required: list[str] | None = None
 
     @property
@@ -78,25 +80,18 @@ class LeadEvaluator:
 
     def assumptions(self, okr: Okr) -> list[dict[str, Any]]:
         """``{name, value, source}`` of every setting a verdict or action rests on."""
-        from leadlever.engine.roi import CostModel
-
-        default = CostModel()
         out = [
             {"name": "threshold", "value": okr.threshold, "source": okr.source},
-            {"name": "metric", "value": self.costs.metric, "source": self._src("metric", default)},
+            {
+                "name": "metric",
+                "value": self.metric,
+                "source": "default" if self.metric == "roi" else "option",
+            },
         ]
-        for f in fields(self.costs):
-            if f.name != "metric":
-                out.append(
-                    {
-                        "name": f"costs.{f.name}",
-                        "value": getattr(self.costs, f.name),
-                        "source": self._src(f.name, default),
-                    }
-                )
-        settings = self.bundle.settings.to_dict()
-        for key in ("commission_rate", "hourly_rate"):
-            out.append({"name": f"bundle.{key}", "value": settings[key], "source": "model"})
+        figures = ("value_per_conversion", "commission_rate", "hourly_rate", "effort_hours",
+                   "legal_fees", "legal_fees_per", "admin_overhead", "generation_cost",
+                   "generation_cost_by_channel")  # fmt: skip
+        out += [a.to_dict() for a in self.economics.assumptions(figures)]
         out.append(
             {
                 "name": "price",
@@ -105,10 +100,6 @@ class LeadEvaluator:
             }
         )
         return out
-
-    def _src(self, name: str, default: Any) -> str:
-        same = getattr(self.costs, name) == getattr(default, name)
-        return "default" if same and self.costs_source == "default" else self.costs_source
 
     def required_fields(self) -> list[str]:
         """Every input field the bundle's models use (found once, by asking them)."""
@@ -153,14 +144,20 @@ class LeadEvaluator:
         from leadlever.optimisers.planning import triage_leads
 
         frame, missing = self.complete_fields(leads)
-        profile = self.bundle.profile(frame)
+        profile = self.bundle.profile(frame, economics=self.economics)
         scored = self.bundle.conversion.score_table(frame, reasons=True)
         for col in ("channel", "campaign"):
             if col in frame.columns:
                 profile[col] = frame[col].to_numpy()
-        report = evaluate_leads(profile, threshold=okr.threshold, costs=self.costs)
+        report = evaluate_leads(
+            profile,
+            threshold=okr.threshold,
+            economics=self.economics,
+            metric=self.metric,
+            include_closed=True,  # what is posted is evaluated; the store knows what is open
+        )
         roi = report.to_frame()
-        actions = triage_leads(profile)
+        actions = triage_leads(profile, economics=self.economics)
         out = profile[["lead_id", "p_convert", "score"]].copy()
         out["tier"] = profile["tier"].astype(str).to_numpy()
         out["channel"] = frame["channel"].astype(str).to_numpy()
@@ -173,9 +170,10 @@ class LeadEvaluator:
         for col in PROFILE_OUT:
             out[col] = profile[col].astype(object).to_numpy() if col in profile.columns else None
         out["in_house_value"] = profile["expected_value"].to_numpy()
-        for col in ("expected_roi", "expected_value", "acquisition_cost", "verdict", "magnitude"):
+        for col in ("expected_roi", "expected_value", "verdict", "magnitude"):
             out[col] = roi[col].to_numpy()
-        out["metric_value"] = roi[METRIC_COLUMNS[self.costs.metric]].to_numpy()
+        out["acquisition_cost"] = roi["generation_cost"].to_numpy()
+        out["metric_value"] = roi[METRIC_COLUMNS[self.metric]].to_numpy()
         out["action"] = actions["action"].to_numpy()
         out["action_reason"] = actions["reason"].to_numpy()
         out["price"] = actions["price"].to_numpy()

@@ -15,7 +15,7 @@ from leadlever.server._pipeline import LeadEvaluator, Okr
 from leadlever.server._store import NotFoundError, Store
 
 if TYPE_CHECKING:  # pragma: no cover
-    from leadlever.engine.roi import CostModel
+    from leadlever.engine.economics import Economics
     from leadlever.server._database import Database
 
 __all__ = ["Service", "NoModelError"]
@@ -39,10 +39,10 @@ class Service:
     Parameters
     ----------
     db : Database
-    costs : CostModel, optional
-        Cost assumptions of the expected-ROI evaluator (library defaults when omitted).
-    costs_source : str
-        "default" or the costs file's path.
+    economics : Economics, optional
+        The business figures (library defaults when omitted, announced as such).
+    metric : {"roi", "profit", "margin"}
+        What the OKR threshold applies to.
     threshold : float, optional
         OKR threshold given at start-up; an ``okr_change`` event stored later wins.
     """
@@ -51,16 +51,20 @@ class Service:
         self,
         db: Database,
         *,
-        costs: CostModel | None = None,
-        costs_source: str = "default",
+        economics: Economics | None = None,
+        metric: str = "roi",
         threshold: float | None = None,
     ) -> None:
-        from leadlever.engine.roi import CostModel
+        from leadlever.engine.economics import Economics
+        from leadlever.engine.exceptions import ParameterError
+        from leadlever.engine.roi import METRICS
 
+        if metric not in METRICS:
+            raise ParameterError(f"--metric must be one of {', '.join(METRICS)}. Got {metric!r}.")
         self.db = db
         self.store = Store(db)
-        self.costs = costs or CostModel()
-        self.costs_source = costs_source if costs is not None else "default"
+        self.economics = economics or Economics()
+        self.metric = metric
         self.start_threshold = threshold
         self._evaluator: LeadEvaluator | None = None
         self._lock = threading.Lock()
@@ -74,16 +78,16 @@ class Service:
 
         stored = self.store.okr_threshold()
         if stored is not None:
-            return Okr(stored[0], "event", self.costs.metric)
+            return Okr(stored[0], "event", self.metric)
         if self.start_threshold is not None:
-            return Okr(float(self.start_threshold), "option", self.costs.metric)
-        if self.costs.metric != DEFAULT_OKR_METRIC:
+            return Okr(float(self.start_threshold), "option", self.metric)
+        if self.metric != DEFAULT_OKR_METRIC:
             raise ParameterError(
                 f"The default OKR threshold ({DEFAULT_OKR_THRESHOLD:g}) is an expected ROI, but "
-                f"the costs file's metric is '{self.costs.metric}'. Give the threshold on that "
+                f"the metric is '{self.metric}'. Give the threshold on that "
                 "metric: `leadlever serve --threshold T`, or POST /events with an okr_change."
             )
-        return Okr(DEFAULT_OKR_THRESHOLD, "default", self.costs.metric)
+        return Okr(DEFAULT_OKR_THRESHOLD, "default", self.metric)
 
     def evaluator(self) -> LeadEvaluator:
         """The evaluator of the active model (loaded once per model version)."""
@@ -99,7 +103,7 @@ class Service:
                 bundle = QualificationBundle.from_dict(
                     loads_json(text, source=f"Stored model {version}")
                 )
-                self._evaluator = LeadEvaluator(bundle, self.costs, self.costs_source)
+                self._evaluator = LeadEvaluator(bundle, self.economics, self.metric)
             return self._evaluator
 
     # ------------------------------------------------------------------ leads
@@ -267,7 +271,7 @@ class Service:
         return {
             "since": since,
             "threshold": okr.threshold,
-            "metric": self.costs.metric,
+            "metric": self.metric,
             "n": int(sum(s["n"] for s in sums.values())),
             "by_channel": frame.to_dict(orient="records"),
             "assumptions": [

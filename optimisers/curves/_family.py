@@ -39,6 +39,7 @@ __all__ = [
     "ExpSaturation",
     "CURVE_KINDS",
     "curve_from_params",
+    "hill_basis",
 ]
 
 
@@ -337,6 +338,16 @@ class ExpSaturation(Curve):
 CURVE_KINDS: dict[str, type[Curve]] = {
     c.kind: c for c in (Hill, Logistic, MichaelisMenten, Power, ExpSaturation)
 }
+
+
+def hill_basis(x: Any, half_saturation: Any, shape: Any) -> np.ndarray:
+    r"""The Hill curve with unit scale, :math:`h(x) = x^k / (K^k + x^k)` (0 at :math:`x \le 0`).
+
+    Broadcasts ``x``, ``half_saturation`` and ``shape`` against each other, so
+    one call evaluates a grid of curves (the Bayesian fits and the learner use
+    it; :class:`Hill` is :math:`s\,h`).
+    """
+    return Hill._v(_arr(x), 1.0, np.asarray(half_saturation, float), np.asarray(shape, float))
 
 
 def curve_from_params(kind: str, params: dict[str, float]) -> Curve:

@@ -38,7 +38,6 @@ from typing import Any
 import numpy as np
 
 from leadlever.engine.exceptions import ModelFileError, ParameterError
-from leadlever.engine.io._docschema import TEXT, ListOf, MapOf, Nullable, Number, Obj
 from leadlever.engine.io._persist import (
     check_versioned,
     dumps_json,
@@ -46,15 +45,16 @@ from leadlever.engine.io._persist import (
     rebuilding,
     versioned,
 )
+from leadlever.optimisers.curves._family import hill_basis
 from leadlever.optimisers.learning._allocate import allocate_curves
 from leadlever.optimisers.learning._bayes_curves import (
     HillGrid,
     draw_curves,
     grid_log_posterior,
-    hill,
     make_grid,
 )
 from leadlever.optimisers.learning._settings import LearnerSettings, LearnerStep
+from leadlever.optimisers.learning._state_schema import STATE_HINT, STATE_SCHEMA
 
 __all__ = [
     "LearnerSettings",
@@ -62,60 +62,11 @@ __all__ = [
     "CampaignLearner",
     "STATE_FORMAT",
     "STATE_VERSION",
-    "STATE_SCHEMA",
+    "project_to_box",
 ]
 
 STATE_FORMAT = "leadlever.campaign_learner"
 STATE_VERSION = 1
-_STATE_HINT = "Start a new state file, or use the LeadLever version that wrote it."
-
-_COUNT = Number(low=0, integer=True)
-_SETTINGS_SCHEMA = Obj(
-    {
-        "forgetting": Number(0.0, 1.0, low_open=True),
-        "floor_share": Number(0.0, 1.0),
-        "window": Number(1, 10_000, integer=True),
-        "grid_half_saturation": Number(2, 1_000, integer=True),
-        "grid_low": Number(0.0, low_open=True),
-        "grid_high": Number(0.0, low_open=True),
-        "shapes": ListOf(Number(0.0, 100.0, low_open=True), min_length=1),
-        "allocator_grid": Number(2, 100_000, integer=True),
-    },
-    optional=(
-        "forgetting",
-        "floor_share",
-        "window",
-        "grid_half_saturation",
-        "grid_low",
-        "grid_high",
-        "shapes",
-        "allocator_grid",
-    ),
-)
-#: what a campaign learner state file must hold (checked on load, the wrong field named)
-STATE_SCHEMA = Obj(
-    {
-        "channels": ListOf(TEXT, min_length=1),
-        "seed": _COUNT,
-        "period": _COUNT,
-        "reference_spend": Number(0.0, low_open=True),
-        "settings": _SETTINGS_SCHEMA,
-        "last_proposal": Nullable(ListOf(Number(low=0.0), length="channels")),
-        "logs": MapOf(
-            Obj(
-                {
-                    "period": ListOf(Number(integer=True)),
-                    "spend": ListOf(Number(low=0.0), length="period"),
-                    "value": ListOf(Number(), length="period"),
-                    "value_at_arrival": ListOf(Number(), length="period"),
-                    "cusum": ListOf(Number(), min_length=2),
-                    "reset_period": Number(integer=True),
-                    "changes": ListOf(Number(integer=True)),
-                }
-            )
-        ),
-    }
-)
 
 
 @dataclass
@@ -127,6 +78,24 @@ class _ChannelLog:
     cusum: list[float] = field(default_factory=lambda: [0.0, 0.0])
     reset_period: int = -1
     changes: list[int] = field(default_factory=list)
+
+
+def project_to_box(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: float) -> np.ndarray:
+    """The split :math:`\\mathrm{clip}(x + \\tau, lo, hi)` summing to ``total`` (bisection on
+    :math:`\\tau`), or the nearest end of the box when ``total`` is outside it."""
+    x, lo, hi = (np.asarray(v, float) for v in (x, lo, hi))
+    if total <= lo.sum():
+        return lo.copy()
+    if total >= hi.sum():
+        return hi.copy()
+    a, b = -float(np.max(x - lo)) - 1.0, float(np.max(hi - x)) + 1.0
+    for _ in range(200):
+        mid = 0.5 * (a + b)
+        if np.clip(x + mid, lo, hi).sum() < total:
+            a = mid
+        else:
+            b = mid
+    return np.clip(x + 0.5 * (a + b), lo, hi)
 
 
 class CampaignLearner:
@@ -212,7 +181,7 @@ class CampaignLearner:
             return
         log_post, a_hat, s_hh, resid, nu = grid_log_posterior(self.grid, x, y, w)
         g = int(np.argmax(log_post))
-        h = float(hill(spend, self.grid.half_saturation[g], self.grid.shape[g]))
+        h = float(hill_basis(spend, self.grid.half_saturation[g], self.grid.shape[g]))
         mean = a_hat[g] * h
         rho = nu / (1.0 + nu)
         sd = math.sqrt(resid[g] / nu * (1.0 + rho * h * h / max(s_hh[g], 1e-300)))
@@ -242,7 +211,7 @@ class CampaignLearner:
         log_post, a_mean, _, resid, nu = grid_log_posterior(self.grid, x[old], y[old], w[old])
         g = int(np.argmax(log_post))
         sd = math.sqrt(resid[g] / nu)
-        pred = a_mean[g] * hill(x[recent], self.grid.half_saturation[g], self.grid.shape[g])
+        pred = a_mean[g] * hill_basis(x[recent], self.grid.half_saturation[g], self.grid.shape[g])
         stat = float(np.sum((y[recent] - pred) / max(sd, 1e-12)) / math.sqrt(m))
         if abs(stat) > self.settings.window_threshold:
             log.reset_period = int(per[recent].min())
@@ -295,14 +264,21 @@ class CampaignLearner:
         """Exploration floor per channel, :math:`m_j = \\phi B`."""
         return np.full(len(self.channels), self.settings.floor_share * budget)
 
-    def propose(self, budget: float, *, floors: np.ndarray | None = None) -> LearnerStep:
+    def propose(
+        self,
+        budget: float,
+        *,
+        floors: np.ndarray | None = None,
+        limits: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> LearnerStep:
         """Next period's spend: Thompson draws, then the exact allocator on them.
 
         Channels with fewer than two effective observations make the period
         an exploration period: an equal split above the floors, each share
         multiplied by a log-normal factor :math:`e^{N(0, s^2)}` (``explore_spread``).
         Each channel's spend is capped at ``trust_factor`` times the largest
-        spend it has been observed at.
+        spend it has been observed at. ``limits`` (lower, upper spend per
+        channel, e.g. at most 25 % away from last week's) bound every proposal.
         """
         if not np.isfinite(budget) or budget <= 0:
             raise ParameterError(f"The 'budget' must be a positive number. Got {budget!r} instead.")
@@ -315,6 +291,8 @@ class CampaignLearner:
             free = budget - fl.sum()
             wiggle = np.exp(rng.normal(0.0, self.settings.explore_spread, len(self.channels)))
             spend = fl + free * wiggle / wiggle.sum()
+            if limits is not None:
+                spend = project_to_box(spend, *limits, float(budget))
             return LearnerStep(self.period, self.channels, spend, float(budget), True, ())
         draws = []
         for c in self.channels:
@@ -326,6 +304,10 @@ class CampaignLearner:
                 for j, c in enumerate(self.channels)
             ]
         )
+        if limits is not None:
+            lo, hi = (np.asarray(v, float) for v in limits)
+            fl = np.minimum(np.maximum(fl, lo), hi)
+            caps = np.maximum(np.minimum(caps, hi), fl)
         spend = allocate_curves(
             draws, budget, fl, caps=caps, grid_points=self.settings.allocator_grid
         )
@@ -362,7 +344,7 @@ class CampaignLearner:
             fmt=STATE_FORMAT,
             version=STATE_VERSION,
             what="campaign learner state",
-            hint=_STATE_HINT,
+            hint=STATE_HINT,
             source=source,
             schema=STATE_SCHEMA,
         )
@@ -370,9 +352,9 @@ class CampaignLearner:
         if missing:
             raise ModelFileError(
                 f"{source} is damaged: field 'logs' has no entry for channel {missing[0]!r}. "
-                f"{_STATE_HINT}"
+                f"{STATE_HINT}"
             )
-        with rebuilding(source, _STATE_HINT):
+        with rebuilding(source, STATE_HINT):
             learner = cls(
                 channels=data["channels"],
                 reference_spend=float(data["reference_spend"]),

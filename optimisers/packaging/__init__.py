@@ -21,5 +21,6 @@ if TYPE_CHECKING:
         PackagingResult,
         plan_violations,
     )
+    from leadlever.optimisers.packaging._sale import Sale, package_open_leads
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)

@@ -67,11 +67,11 @@ def plot_bundle_composition(result: PackagingResult, p: np.ndarray, path: str | 
         ax.bar(labels, counts[:, j], bottom=bottom, label=name, color=colors[j])
         bottom += counts[:, j]
     ax.set_ylabel("leads in bundle")
-    ax.set_title("Bundle composition by lead p_convert band (bundle grade under its id)")
+    ax.set_title("Bundle composition by p_convert band\n(bundle grade under its id)", fontsize=10)
     ax.legend(title="lead p_convert", fontsize=8)
     ax.tick_params(axis="x", labelsize=7)
     fig.tight_layout()
     out = Path(path)
-    fig.savefig(out, dpi=110)
+    fig.savefig(out, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return out

@@ -4,7 +4,7 @@ The planner's rules (:mod:`leadlever.optimisers.planning._planner`) applied to o
 lead at a time, at the base seniority :math:`s_0` (no consultant chosen yet):
 
 1. **sell** when the expected resale value :math:`R_i` exceeds the in-house value
-   :math:`v_i = p_i K_i - c_h e_i` (and 0), or when the lead is low on fit and timing
+   :math:`v_i = p_i K_i - D(p_i, e_i)` (the economics' delivery cost; and 0), or when the lead is low on fit and timing
    (:math:`p_{fit} < \phi` and :math:`p_{180} < \tau`); the price asked is
    :math:`R_i`, what the bundle's resale model expects a partner to pay;
 2. **nurture** when :math:`v_i \le 0`;
@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from leadlever.engine.economics._economics import Economics
 from leadlever.optimisers.planning._planner import (
     PlannerSettings,
     _profile_arrays,
@@ -27,12 +28,17 @@ from leadlever.optimisers.planning._planner import (
 __all__ = ["triage_leads"]
 
 
-def triage_leads(profile: pd.DataFrame, settings: PlannerSettings | None = None) -> pd.DataFrame:
+def triage_leads(
+    profile: pd.DataFrame,
+    settings: PlannerSettings | None = None,
+    economics: Economics | None = None,
+) -> pd.DataFrame:
     """``lead_id``, ``action`` (in_house / nurture / sell), ``reason``, ``price`` and
     ``expected_in_house_value`` for each row of a qualification profile (same order)."""
     s = settings or PlannerSettings()
-    a = _profile_arrays(profile)
-    value = _values(a, np.array([s.base_seniority], dtype=float), s)[:, 0]
+    econ = economics or Economics()
+    a, _ = _profile_arrays(profile, econ, None)
+    value = _values(a, np.array([s.base_seniority], dtype=float), s, econ)[:, 0]
     sell, low, why_sell = sell_rule(a, value, s)
     action = np.where(sell, "sell", np.where(value > 0, "in_house", "nurture"))
     reason = np.where(

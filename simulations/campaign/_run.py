@@ -33,6 +33,7 @@ from leadlever.simulations.campaign._policies import (
     FitOncePolicy,
     HistoricalPolicy,
     LearnerPolicy,
+    LimitedLearnerPolicy,
     OraclePolicy,
     Policy,
 )
@@ -179,6 +180,10 @@ def _make_policy(
     chans = world.channel_names
     if name == "learner":
         return LearnerPolicy(channels=chans, budget=budget, seed=seed, settings=setup.learner)
+    if name == "learner_limited":
+        return LimitedLearnerPolicy(
+            channels=chans, budget=budget, seed=seed, settings=setup.learner
+        )
     if name == "equal":
         return EqualPolicy(channels=chans, budget=budget, seed=seed)
     if name == "historical":

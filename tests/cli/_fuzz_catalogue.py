@@ -53,11 +53,16 @@ class Command:
     #: inputs copied into the output folder first (read and rewritten: state, history)
     updated: tuple[str, ...] = ()
     numbers: tuple[str, ...] = field(default=())
+    #: writes data as users bring it (a simulated export), empty cells included on purpose
+    raw_data: bool = False
 
 
 COMMANDS = (
     Command("simulate leads", ("simulate", "leads", "--n", "150", "--seed", "1", "--out", "{o}/l.csv"),
-            outputs=("l.csv",), numbers=("--n", "--seed")),
+            outputs=("l.csv",), numbers=("--n", "--seed"), raw_data=True),
+    Command("simulate export", ("simulate", "export", "--kind", "pipeline", "--n", "100",
+                                "--out", "{o}/e.csv"),
+            outputs=("e.csv",), numbers=("--n", "--seed"), raw_data=True),
     Command("simulate channels", ("simulate", "channels", "--weeks", "12", "--out", "{o}/c.csv"),
             outputs=("c.csv",), numbers=("--weeks", "--seed")),
     Command("simulate campaign", ("simulate", "campaign", "--weeks", "4", "--seeds", "1",
@@ -98,10 +103,19 @@ COMMANDS = (
             numbers=("--odds-factor", "--hourly-rate", "--horizon-weeks", "--fit-threshold",
                      "--timing-threshold", "--time-limit")),
     Command("roi evaluate", ("roi", "evaluate", "{d}/scored.csv", "--threshold", "top40%",
-                             "--costs", "{d}/costs.toml", "--out", "{o}/roi.csv"),
-            inputs=("scored.csv", "costs.toml"), outputs=("roi.csv",)),
+                             "--economics", "{d}/economics.toml", "--out", "{o}/roi.csv"),
+            inputs=("scored.csv", "economics.toml"), outputs=("roi.csv",)),
+    Command("roi target", ("roi", "target", "{d}/scored.csv", "--value-per-conversion", "10000",
+                           "--cost-per-contact", "500", "--out", "{o}/contacts.csv"),
+            inputs=("scored.csv",), outputs=("contacts.csv",),
+            numbers=("--value-per-conversion", "--cost-per-contact", "--budget")),
+    Command("inspect", ("inspect", "{d}/leads.csv", "--target", "converted"),
+            inputs=("leads.csv",)),
     Command("allocate fit", ("allocate", "fit", "{d}/channels.csv", "--out", "{o}/cv.csv"),
             inputs=("channels.csv",), outputs=("cv.csv",)),
+    Command("allocate plan", ("allocate", "plan", "{d}/curves.csv", "--weeks", "4",
+                              "--budget", "80000", "--out", "{o}/weeks.csv"),
+            inputs=("curves.csv",), outputs=("weeks.csv",), numbers=("--budget", "--weeks")),
     Command("allocate solve", ("allocate", "solve", "{d}/curves.csv", "--budget", "20000"),
             inputs=("curves.csv",), numbers=("--budget",)),
     Command("campaign step", ("campaign", "step", "--state", "{o}/state.json", "--budget", "20000",
@@ -116,8 +130,9 @@ COMMANDS = (
                             "--c-high", "120", "--r-low", "80", "--c-low", "40"),
             numbers=("--target-profit", "--r-high", "--c-high", "--r-low", "--c-low")),
     Command("price leads", ("price", "leads", "{d}/scored.csv", "--target-margin", "0.3",
-                            "--c-high", "40", "--c-low", "20", "--out", "{o}/pr.csv"),
-            inputs=("scored.csv",), outputs=("pr.csv",),
+                            "--c-high", "40", "--c-low", "20", "--out", "{o}/pr.csv",
+                            "--economics", "{d}/economics.toml"),
+            inputs=("scored.csv", "economics.toml"), outputs=("pr.csv",),
             numbers=("--target-margin", "--c-high", "--c-low", "--threshold", "--r-high", "--cap",
                      "--confidence")),
     Command("deals compare", ("deals", "compare", "{d}/deals.toml", "--leads", "{d}/scored.csv",

@@ -17,7 +17,7 @@ from _new_user import _ok, _user_error, runner
 
 from leadlever.cli import app
 from leadlever.engine.io import read_table
-from leadlever.engine.qualification import load_bundle, qualify_file
+from leadlever.engine.qualification import load_bundle, qualify_file, qualify_leads
 from leadlever.engine.scoring import ConversionModel, score_file
 
 ODD_IDS = ["-5", "=1+1", "0000123", "+44 20 7946", "@home", "007"]
@@ -108,11 +108,11 @@ def test_chunked_scoring_does_not_depend_on_the_chunk_size(base, tmp_path, suffi
 def test_chunked_qualification_equals_the_whole_table(base, tmp_path):
     bundle = load_bundle(base / "bundle.json")
     small, big = tmp_path / "q7.csv", tmp_path / "qall.csv"
-    qualify_file(bundle, base / "leads.csv", small, chunk_rows=7, open_only=True)
-    qualify_file(bundle, base / "leads.csv", big, open_only=True)
+    qualify_file(bundle, base / "leads.csv", small, chunk_rows=7)
+    result = qualify_file(bundle, base / "leads.csv", big)
     assert small.read_bytes() == big.read_bytes()
-    leads = read_table(base / "leads.csv")
-    whole = bundle.profile(leads[leads["converted"].isna()])
+    whole = qualify_leads(bundle, read_table(base / "leads.csv")).profile
+    assert result.n_read == 400 and result.n_rows == len(whole)
     got = read_table(small)
     assert got["lead_id"].tolist() == whole["lead_id"].tolist()
     assert np.allclose(got["expected_value"], whole["expected_value"], rtol=1e-12, atol=0)

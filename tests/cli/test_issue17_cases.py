@@ -210,8 +210,8 @@ def test_overflowing_number_in_a_model(d, tmp_path):
     "edit, words",
     [
         (lambda b: b.update(grade_cuts="x"), ["grade_cuts", "not 'x'"]),
-        (lambda b: b["models"].pop("timing"), ["models.timing", "missing"]),
-        (lambda b: b["settings"].update(commission_rate=20), ["commission_rate", "[0, 1]"]),
+        (lambda b: b["models"].pop("conversion"), ["models.conversion", "missing"]),
+        (lambda b: b["settings"].update(horizons=[30, -5]), ["settings.horizons[1]", "[1, 36500]"]),
     ],
 )  # fmt: skip
 def test_damaged_bundle_fields(d, tmp_path, edit, words):
@@ -244,12 +244,15 @@ def test_rules_file_nan_and_inf(d, tmp_path, old, new, words):
 
 
 def test_commission_rate_20_is_a_percentage(d):
-    text = (d / "costs.toml").read_text()
-    (d / "costs.toml").write_text(text.replace("commission_rate = 0.20", "commission_rate = 20", 1))
-    res = run(
-        "roi", "evaluate", d / "scored.csv", "--threshold", "1.5", "--costs", d / "costs.toml"
+    text = (d / "economics.toml").read_text()
+    assert "commission_rate = 0.20" in text
+    (d / "economics.toml").write_text(
+        text.replace("commission_rate = 0.20", "commission_rate = 20", 1)
     )
-    _user_error(res, "costs.toml", "commission_rate", "0.20 for 20 %")
+    res = run(
+        "roi", "evaluate", d / "scored.csv", "--threshold", "1.5", "--economics", d / "economics.toml"
+    )  # fmt: skip
+    _user_error(res, "economics.toml", "commission_rate", "0.20 for 20 %")
 
 
 @pytest.mark.parametrize(
@@ -392,5 +395,4 @@ def test_a_300000_character_cell_is_not_echoed(d, tmp_path):
 def test_evaluate_with_one_outcome_class(d):
     _edit_csv(d / "scored.csv", lambda f: f[f["converted"] == 1])
     res = run("score", "evaluate", d / "scored.csv", "--target", "converted")
-    _user_error(res, "scored.csv", "evaluating", "both converted (1) and lost (0)")
-    assert "Fitting needs" not in res.output
+    _user_error(res, "scored.csv", "0 lost", "both won and lost leads")

@@ -12,13 +12,13 @@ from leadlever.simulations.deals import example_deals_path
 # --------------------------------------------------------------------- TOML files with typos
 
 
-def test_costs_toml_typo_suggests_key(work, tmp_path):
-    costs = tmp_path / "costs.toml"
+def test_economics_toml_typo_suggests_key(work, tmp_path):
+    costs = tmp_path / "economics.toml"
     costs.write_text(COSTS_TOML.replace("hourly_rate", "hourly_rat"))
     out = tmp_path / "roi.csv"
     res = runner.invoke(
         app,
-        ["roi", "evaluate", str(work["scored"]), "--threshold", "1.5", "--costs", str(costs),
+        ["roi", "evaluate", str(work["open"]), "--threshold", "1.5", "--economics", str(costs),
          "--out", str(out)],
     )  # fmt: skip
     _user_error(res, "hourly_rat", "hourly_rate", out=out)
@@ -86,7 +86,7 @@ def test_margin_of_100_percent(work, tmp_path):
     out = tmp_path / "priced.csv"
     res = runner.invoke(
         app,
-        ["price", "leads", str(work["scored"]), "--target-margin", "30", "--c-high", "40",
+        ["price", "leads", str(work["open"]), "--target-margin", "30", "--c-high", "40",
          "--c-low", "20", "--out", str(out)],
     )  # fmt: skip
     _user_error(res, "margin", out=out)
@@ -135,7 +135,7 @@ def test_deals_unknown_season(tmp_path, work):
 def test_roi_bad_threshold_rule(work, tmp_path):
     out = tmp_path / "roi.csv"
     res = runner.invoke(
-        app, ["roi", "evaluate", str(work["scored"]), "--threshold", "top140%", "--out", str(out)]
+        app, ["roi", "evaluate", str(work["open"]), "--threshold", "top140%", "--out", str(out)]
     )
     _user_error(res, "threshold", out=out)
 
@@ -153,7 +153,7 @@ def test_library_warnings_are_one_readable_line(work, tmp_path):
 
 
 def test_deals_city_in_lower_case_and_unknown_city(work, tmp_path):
-    leads = pd.read_csv(work["scored"]).assign(created_at="2026-04-15")
+    leads = pd.read_csv(work["open"]).assign(created_at="2026-04-15")
     city = str(leads["city"].mode()[0])
     path = tmp_path / "scored.csv"
     leads.to_csv(path, index=False)

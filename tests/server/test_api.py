@@ -18,7 +18,8 @@ def _count(client, path="/ledger"):
 def test_a_posted_lead_is_scored_evaluated_and_triaged_as_the_library_does(
     client, bundle, lead_pool
 ):
-    from leadlever.engine.roi import DEFAULT_OKR_THRESHOLD, CostModel, evaluate_leads
+    from leadlever.engine.economics import Economics
+    from leadlever.engine.roi import DEFAULT_OKR_THRESHOLD, evaluate_leads
     from leadlever.optimisers.planning import triage_leads
 
     records, _ = lead_pool
@@ -31,7 +32,7 @@ def test_a_posted_lead_is_scored_evaluated_and_triaged_as_the_library_does(
     assert got["p_convert"] == pytest.approx(profile["p_convert"].iat[0], abs=TOL)
     assert got["tier"] == str(profile["tier"].iat[0])
     roi = evaluate_leads(profile.assign(channel=lead["channel"]), threshold=DEFAULT_OKR_THRESHOLD,
-                         costs=CostModel()).to_frame()  # fmt: skip
+                         economics=Economics(), include_closed=True).to_frame()  # fmt: skip
     assert got["expected_roi"] == pytest.approx(roi["expected_roi"].iat[0], rel=TOL)
     assert got["verdict"]["feedback"] == roi["verdict"].iat[0]
     assert got["verdict"]["magnitude"] == pytest.approx(roi["magnitude"].iat[0], rel=TOL)
@@ -174,7 +175,8 @@ def test_events_rescore_and_an_okr_change_moves_the_verdicts(client, bundle, lea
 
 
 def test_channel_feedback_agrees_with_roi_evaluate_on_the_same_leads(client, bundle, lead_pool):
-    from leadlever.engine.roi import CostModel, evaluate_leads
+    from leadlever.engine.economics import Economics
+    from leadlever.engine.roi import evaluate_leads
 
     records, _ = lead_pool
     batch = records[900:1300]
@@ -182,9 +184,9 @@ def test_channel_feedback_agrees_with_roi_evaluate_on_the_same_leads(client, bun
     client.post("/events", json={"event": "okr_change", "threshold": 12.0})
     got = pd.DataFrame(client.get("/channels/feedback").json()["by_channel"]).set_index("channel")
     profile = bundle.profile(pd.DataFrame(batch)).assign(channel=[r["channel"] for r in batch])
-    want = evaluate_leads(profile, threshold=12.0, costs=CostModel()).by_channel.set_index(
-        "channel"
-    )
+    want = evaluate_leads(
+        profile, threshold=12.0, economics=Economics(), include_closed=True
+    ).by_channel.set_index("channel")
     assert set(got.index) == set(want.index)
     for col in ("n", "mean_expected_roi", "share_above", "expected_profit", "feedback_strength"):
         np.testing.assert_allclose(got.loc[want.index, col], want[col], rtol=1e-9, err_msg=col)

@@ -74,21 +74,19 @@ def test_a_profit_metric_needs_its_own_threshold(tmp_path, bundle_path):
     from leadlever.engine.exceptions import ParameterError
     from leadlever.server import ServerConfig, create_app
 
-    costs = tmp_path / "costs.toml"
-    costs.write_text('metric = "profit"\n', encoding="utf-8")
-    app = create_app(ServerConfig(db=str(tmp_path / "p.db"), costs=str(costs)))
+    app = create_app(ServerConfig(db=str(tmp_path / "p.db"), metric="profit"))
     try:
         with TestClient(app):
             raise AssertionError("the service started with an ROI threshold on a profit metric")
     except ParameterError as exc:
         assert "--threshold" in str(exc) and "'profit'" in str(exc)
-    app = create_app(ServerConfig(db=str(tmp_path / "p.db"), costs=str(costs), threshold=500.0,
+    app = create_app(ServerConfig(db=str(tmp_path / "p.db"), metric="profit", threshold=500.0,
                                   model=str(bundle_path)))  # fmt: skip
     with TestClient(app) as c:
         got = c.post("/leads", json={"lead_id": "p1", "channel": "social"}).json()
         assert got["threshold"] == 500.0
         assumed = {a["name"]: a for a in got["assumptions"]}
-        assert assumed["metric"] == {"name": "metric", "value": "profit", "source": str(costs)}
+        assert assumed["metric"] == {"name": "metric", "value": "profit", "source": "option"}
         assert got["verdict"]["feedback"] == (
             "positive" if got["expected_value"] >= 500 else "negative"
         )

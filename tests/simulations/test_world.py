@@ -133,8 +133,12 @@ def test_channel_history_follows_true_curves():
     assert any(c.shape > 1 for c in world.channels)  # some S-shaped
     for channel in world.channels:
         rows = hist[hist["channel"] == channel.name]
-        expected = channel.expected_leads(rows["spend"].to_numpy())
-        np.testing.assert_allclose(rows["true_expected_leads"], expected, rtol=1e-6, atol=1e-3)
+        # carry-over: the adstock follows its recursion from the week's spend
+        lam, spend = channel.carryover, rows["spend"].to_numpy()
+        stock = rows["true_adstock"].to_numpy()
+        np.testing.assert_allclose(stock[1:], lam * stock[:-1] + (1 - lam) * spend[1:], atol=1e-3)
+        expected = rows["true_time_effect"].to_numpy() * channel.expected_leads(stock)
+        np.testing.assert_allclose(rows["true_expected_leads"], expected, rtol=1e-5, atol=1e-3)
         # Poisson noise: mean leads within 4 standard errors of the expected total
         assert abs(rows["leads"].sum() - expected.sum()) < 4 * np.sqrt(expected.sum())
         assert (rows["conversions"] <= rows["leads"]).all()
