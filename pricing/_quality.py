@@ -14,8 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from leadlever.engine.io._lead_schema import read_leads
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
-from leadlever.engine.io._tables import read_table
 from leadlever.pricing.exceptions import PricingError
 
 __all__ = [
@@ -56,10 +56,13 @@ SCORED_SCHEMA = TableSchema(
 )
 
 
-def load_scored_leads(source: str | os.PathLike | pd.DataFrame) -> pd.DataFrame:
-    """Read a scored lead table (CSV/Parquet or DataFrame) and check ``p_convert``."""
+def load_scored_leads(
+    source: str | os.PathLike | pd.DataFrame, *, dedupe: bool = False
+) -> pd.DataFrame:
+    """Read a scored lead table (CSV/Parquet or DataFrame) and check ``p_convert`` and that
+    each ``lead_id`` appears once (``dedupe`` keeps the first row of a repeated one)."""
     name = None if isinstance(source, pd.DataFrame) else str(source)
-    return validate_table(read_table(source), SCORED_SCHEMA, source=name)
+    return validate_table(read_leads(source, dedupe=dedupe), SCORED_SCHEMA, source=name)
 
 
 def assign_quality_classes(

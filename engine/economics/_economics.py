@@ -42,7 +42,6 @@ enters the ROI of a campaign and the profit of a sale.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -52,6 +51,7 @@ from typing import Any
 import numpy as np
 
 from leadlever.engine.exceptions import ParameterError
+from leadlever.engine.io._numbers import check_number
 from leadlever.engine.io._schema import closest_names
 from leadlever.engine.io._tables import read_toml
 
@@ -136,13 +136,8 @@ class Assumption:
 
 
 def _check_number(name: str, value: Any, *, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ParameterError(
-            f"{where}'{name}' must be a finite number >= 0. Got {value!r} instead."
-        )
-    if value < 0:
-        raise ParameterError(f"{where}'{name}' must be >= 0. Got {value!r} instead.")
-    return float(value)
+    """A figure: a finite number >= 0 of realistic size (:func:`check_number`)."""
+    return check_number(value, f"{where}'{name}'", low=0.0)
 
 
 @dataclass(frozen=True)

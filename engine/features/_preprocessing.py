@@ -30,7 +30,6 @@ linear beyond the outer knots.
 from __future__ import annotations
 
 import logging
-import re
 import warnings
 from typing import Any
 
@@ -39,15 +38,13 @@ import pandas as pd
 
 from leadlever.engine.exceptions import DataError, MissingColumnsError, ParameterError
 from leadlever.engine.features._splines import rcs_basis, rcs_combination
+from leadlever.engine.io._formats import ID_NAME_PATTERN
 from leadlever.engine.io._lead_schema import is_outcome_column
 from leadlever.engine.io._schema import _FALSE, _TRUE, closest_names, require_columns
 
 __all__ = ["Preprocessor", "infer_kind", "ID_NAME_PATTERN"]
 
 logger = logging.getLogger(__name__)
-
-#: column names treated as identifiers (excluded from the features)
-ID_NAME_PATTERN = re.compile(r"(^|[_\s.-])(id|uuid|guid|key)$|^(id|uuid|guid)([_\s.-]|$)", re.I)
 
 
 def infer_kind(series: pd.Series, name: str) -> str:

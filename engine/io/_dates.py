@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.exceptions import InvalidValueError
+from leadlever.engine.io._numbers import rows_text, shorten, verb
 
-__all__ = ["ParsedDates", "parse_dates", "DATE_FORMATS"]
+__all__ = ["ParsedDates", "parse_dates", "DATE_FORMATS", "DATE_SPAN"]
 
 _TIMES = ("", " %H:%M", " %H:%M:%S")
 #: (label, strftime formats) tried in order; ISO is handled by pandas' ISO8601 parser
@@ -68,6 +69,25 @@ def _best(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     return out
 
 
+#: dates a lead table can hold: before or after these a cell is a typo (or a negative year)
+DATE_SPAN = (pd.Timestamp("1900-01-01"), pd.Timestamp("2200-12-31"))
+
+
+def _check_span(values: pd.Series, text: pd.Series, column: str, where: str) -> None:
+    """Parsed dates outside :data:`DATE_SPAN` are an error naming their rows."""
+    low, high = DATE_SPAN
+    with np.errstate(invalid="ignore"):
+        bad = (values.notna() & ((values < low) | (values > high))).to_numpy(dtype=bool)
+    if bad.any():
+        rows = (np.flatnonzero(bad) + 1).tolist()
+        raise InvalidValueError(
+            f"{where}, column '{column}': {rows_text(rows)} {verb(rows, 'hold')} dates outside "
+            f"{low.year}-{high.year} (e.g. {shorten(str(text[bad].iloc[0]), 30)}). Correct them.",
+            column,
+            rows,
+        )
+
+
 def parse_dates(series: pd.Series, *, column: str, source: str | None = None) -> ParsedDates:
     """Parse a date column (empty cells stay missing).
 
@@ -104,6 +124,7 @@ def parse_dates(series: pd.Series, *, column: str, source: str | None = None) ->
                 f"Column '{column}': every day is 12 or less, so the dates could be day/month or "
                 "month/day; read as day/month/year. Export ISO dates (2024-03-31) to be sure."
             )
+        _check_span(values, text, column, where)
         return ParsedDates(values.astype("datetime64[ns]"), label, note)
     label, values = max(candidates, key=lambda c: int(c[1].notna().sum()))
     bad = values.isna().to_numpy() & filled

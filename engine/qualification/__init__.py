@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from leadlever._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from leadlever.engine.qualification._apply import qualify_file, qualify_summary
     from leadlever.engine.qualification._bundle import (
         CRITERIA,
         QualificationBundle,

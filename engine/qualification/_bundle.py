@@ -40,9 +40,16 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.economics._economics import Assumption, Economics
-from leadlever.engine.exceptions import ModelFileError, ParameterError
+from leadlever.engine.exceptions import ParameterError
 from leadlever.engine.io._outcomes import OUTCOME_COLUMN, parse_outcome
-from leadlever.engine.io._persist import check_versioned, load_versioned, save_versioned, versioned
+from leadlever.engine.io._persist import (
+    check_versioned,
+    load_versioned,
+    rebuilding,
+    save_versioned,
+    versioned,
+)
+from leadlever.engine.qualification._bundle_check import BUNDLE_SCHEMA, probe_bundle
 from leadlever.engine.qualification._columns import ColumnMap
 from leadlever.engine.qualification._conversion import conversion_from_json, conversion_to_json
 from leadlever.engine.qualification._effort import EffortModel
@@ -234,15 +241,20 @@ class QualificationBundle:
         leads: pd.DataFrame,
         settings: QualificationSettings | None = None,
         economics: Economics | None = None,
+        *,
+        source: str | None = None,
     ) -> pd.DataFrame:
         """The qualification profile of every row of ``leads`` (open and closed alike).
 
         Carries the lead id (as ``lead_id``), the context columns, ``converted`` (1, 0 or
-        empty) and, when the conversion model is no better than chance, ``model_warning``.
+        empty) and, when the conversion model is no better than chance, ``model_warning``;
+        ``source`` names the leads' file in messages.
         """
         s = settings or self.settings
         econ = economics or Economics()
         cm = self.columns
+        if hasattr(self.conversion, "preprocessor_"):  # a missing column named with the file
+            self.conversion.preprocessor_.check_columns(leads, source)
         X = leads[self.features] if all(c in leads.columns for c in self.features) else leads
         p = np.asarray(self.conversion.predict_proba(X), dtype=float)[:, 1]
         out = pd.DataFrame(index=leads.index)
@@ -324,7 +336,11 @@ class QualificationBundle:
 
     @classmethod
     def from_dict(
-        cls, data: dict[str, Any], *, conversion_class: type | None = None
+        cls,
+        data: dict[str, Any],
+        *,
+        conversion_class: type | None = None,
+        source: str = "The qualification bundle",
     ) -> QualificationBundle:
         """Rebuild a bundle from :meth:`to_dict` output (``conversion_class`` overrides the
         conversion model's class, default ``engine.ConversionModel``)."""
@@ -334,8 +350,10 @@ class QualificationBundle:
             version=BUNDLE_VERSION,
             what="qualification bundle",
             hint="Bundles of earlier LeadLever versions must be refitted: " + BUNDLE_HINT,
+            schema=BUNDLE_SCHEMA,
+            source=source,
         )
-        try:
+        with rebuilding(source, BUNDLE_HINT):
             m = data["models"]
             rep = data.get("report")
             models = {
@@ -353,7 +371,7 @@ class QualificationBundle:
             return cls(
                 columns=ColumnMap.from_dict(data["columns"]),
                 features=list(data["features"]),
-                conversion=conversion_from_json(m["conversion"], conversion_class),
+                conversion=conversion_from_json(m["conversion"], conversion_class, source),
                 **models,
                 settings=QualificationSettings.from_dict(data["settings"]),
                 criterion_cuts={k: list(v) for k, v in data["grade_cuts"].items()},
@@ -361,26 +379,22 @@ class QualificationBundle:
                 model_version=str(data["model_version"]),
                 model_warning=data.get("model_warning"),
             )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            if isinstance(exc, ModelFileError):
-                raise
-            raise ModelFileError(
-                f"The qualification bundle is damaged ({type(exc).__name__}: {exc})."
-            ) from exc
 
 
 def load_bundle(
     path: str | os.PathLike, *, conversion_class: type | None = None
 ) -> QualificationBundle:
     """Read a bundle written by :meth:`QualificationBundle.save` (plain JSON, no code runs)."""
+    hint = "Bundles of earlier LeadLever versions must be refitted: " + BUNDLE_HINT
     data = load_versioned(
         path,
         fmt=BUNDLE_FORMAT,
         version=BUNDLE_VERSION,
-        what="model",
-        hint="Bundles of earlier LeadLever versions must be refitted: " + BUNDLE_HINT,
+        what="bundle",
+        hint=hint,
+        schema=BUNDLE_SCHEMA,
     )
-    try:
-        return QualificationBundle.from_dict(data, conversion_class=conversion_class)
-    except ModelFileError as exc:  # name the file the user gave
-        raise ModelFileError(f"Model file '{path}': {exc}") from None
+    source = f"Bundle file '{path}'"
+    bundle = QualificationBundle.from_dict(data, conversion_class=conversion_class, source=source)
+    probe_bundle(bundle, source, BUNDLE_HINT)
+    return bundle

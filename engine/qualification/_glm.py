@@ -21,6 +21,7 @@ import pandas as pd
 from leadlever.engine.exceptions import DataError, ModelFileError, NotFittedError, ParameterError
 from leadlever.engine.features._preprocessing import Preprocessor
 from leadlever.engine.io._lead_schema import is_outcome_column
+from leadlever.engine.stats._rowdot import row_dot
 
 __all__ = [
     "GLMModel",
@@ -72,11 +73,12 @@ def design_dot(pre: Preprocessor, X: pd.DataFrame, w: np.ndarray) -> np.ndarray:
 
     Column by column through the preprocessor's per-column contributions (each distinct
     value encoded once), so scoring a million leads never builds the design matrix; falls
-    back to ``transform(X) @ w`` when the preprocessor offers no such path.
+    back to the design matrix (summed row by row, :func:`row_dot`, so a row's value does not
+    depend on the rows scored with it) when the preprocessor offers no such path.
     """
     w = np.asarray(w, dtype=float)
     if not hasattr(pre, "plan_contribution"):
-        return pre.transform(X) @ w
+        return row_dot(pre.transform(X), w)
     eta = np.zeros(len(X))
     pos = 0
     for plan in pre.plans_:

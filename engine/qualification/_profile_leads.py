@@ -19,7 +19,7 @@ from leadlever.engine.economics._economics import Assumption, Economics
 from leadlever.engine.exceptions import EmptyDataError
 from leadlever.engine.qualification._bundle import QualificationBundle, QualificationSettings
 
-__all__ = ["ProfileResult", "qualify_leads"]
+__all__ = ["ProfileResult", "qualify_leads", "profile_rows", "closed_note", "no_open_leads"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,45 @@ class ProfileResult:
         }
 
 
+def profile_rows(
+    bundle: QualificationBundle,
+    rows: pd.DataFrame,
+    settings: QualificationSettings | None,
+    economics: Economics,
+    source: str | None = None,
+) -> pd.DataFrame:
+    """The profile columns of ``rows`` followed by the export's own columns (each row on its
+    own: a chunk of an export gets the rows the whole export would)."""
+    prof = bundle.profile(rows, settings, economics, source=source)
+    rest = rows.reset_index(drop=True)
+    rest = rest.drop(columns=[c for c in rest.columns if c in prof.columns])
+    return pd.concat([prof, rest], axis=1)
+
+
+def closed_note(bundle: QualificationBundle, n_closed: int, has_outcome: bool) -> list[str]:
+    """What the output says about the closed leads it left out (or why there were none)."""
+    if n_closed:
+        return [
+            f"Left out {n_closed:,} closed lead(s) (won or lost by "
+            f"{bundle.columns.outcome.describe()}): only open leads are profiled."
+        ]
+    if not has_outcome:
+        return [
+            f"The leads have no outcome column '{bundle.columns.outcome.column}': every lead "
+            "is taken to be open."
+        ]
+    return []
+
+
+def no_open_leads(source: str | None, n_closed: int) -> EmptyDataError:
+    """The error when every lead of the input is closed."""
+    where = f"File '{source}'" if source else "The table"
+    return EmptyDataError(
+        f"{where} has no open leads to profile ({n_closed:,} closed). Pass --include-closed "
+        "to profile closed leads too."
+    )
+
+
 def qualify_leads(
     bundle: QualificationBundle,
     leads: pd.DataFrame,
@@ -71,27 +110,10 @@ def qualify_leads(
     mask = bundle.open_mask(leads)
     n_closed = 0 if include_closed else int((~mask).sum())
     rows = leads if include_closed else leads.loc[mask]
-    notes = []
-    if n_closed:
-        notes.append(
-            f"Left out {n_closed:,} closed lead(s) (won or lost by "
-            f"{bundle.columns.outcome.describe()}): only open leads are profiled."
-        )
-    elif bundle.columns.outcome.column not in leads.columns:
-        notes.append(
-            f"The leads have no outcome column '{bundle.columns.outcome.column}': every lead "
-            "is taken to be open."
-        )
+    notes = closed_note(bundle, n_closed, bundle.columns.outcome.column in leads.columns)
     if rows.empty:
-        where = f"File '{source}'" if source else "The table"
-        raise EmptyDataError(
-            f"{where} has no open leads to profile ({n_closed:,} closed). Pass --include-closed "
-            "to profile closed leads too."
-        )
-    prof = bundle.profile(rows, settings, econ)
-    rest = rows.reset_index(drop=True)
-    rest = rest.drop(columns=[c for c in rest.columns if c in prof.columns])
-    prof = pd.concat([prof, rest], axis=1)
+        raise no_open_leads(source, n_closed)
+    prof = profile_rows(bundle, rows, settings, econ, source)
     warnings = (bundle.model_warning,) if bundle.model_warning else ()
     return ProfileResult(
         profile=prof,

@@ -408,12 +408,14 @@ def evaluate_file(
     economics: Economics | None = None,
     metric: str = "roi",
     include_closed: bool = False,
+    dedupe: bool = False,
 ) -> RoiReport:
-    """Read a scored lead table (CSV/Parquet) and evaluate its open leads."""
-    from leadlever.engine.io._tables import read_table
+    """Read a scored lead table (CSV/Parquet) and evaluate its open leads; a repeated
+    ``lead_id`` is an error unless ``dedupe`` (its first row kept)."""
+    from leadlever.engine.io._lead_schema import read_leads
 
     return evaluate_leads(
-        read_table(path),
+        read_leads(path, dedupe=dedupe),
         threshold=threshold,
         economics=economics,
         metric=metric,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.exceptions import ParameterError
+from leadlever.engine.io._numbers import check_number
 
 __all__ = ["Threshold", "parse_threshold"]
 
@@ -39,6 +40,9 @@ class Threshold:
     def __post_init__(self) -> None:
         if (self.value is None) == (self.top_share is None):
             raise ParameterError("A Threshold needs exactly one of 'value' and 'top_share'.")
+        if self.value is not None:
+            value = check_number(self.value, "The threshold (--threshold)")
+            object.__setattr__(self, "value", value)
         if self.top_share is not None and not 0 < self.top_share < 1:
             raise ParameterError(
                 f"The 'top_share' parameter of Threshold must be in (0, 1). Got {self.top_share!r} instead."
@@ -82,9 +86,11 @@ def parse_threshold(text: str | float | Threshold) -> Threshold:
         return Threshold(value=float(text))
     s = str(text).strip().lower().replace(":", " ").replace("last", "").strip()
     try:
-        return Threshold(value=float(s))
+        number = float(s)
     except ValueError:
         pass
+    else:
+        return Threshold(value=number)  # checked: finite, of realistic size
     m = _TOP.match(re.sub(r"\s+", " ", s))
     if not m:
         raise ParameterError(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from leadlever._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from leadlever.engine.scoring._apply import score_file, score_summary
     from leadlever.engine.scoring._blend import (
         ComparisonResult,
         blend_probabilities,

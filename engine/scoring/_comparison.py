@@ -101,6 +101,8 @@ def compare_on_unseen(
     import warnings
 
     X, y = split_target(table, outcome, source)
+    if hasattr(model, "preprocessor_"):  # a column the model needs is named with the file
+        model.preprocessor_.check_columns(X, source)
     n_seen = estimated_overlap(record.training, X)
     notes = []
     with warnings.catch_warnings():

@@ -336,7 +336,7 @@ class ConversionModel:
     ) -> pd.DataFrame:
         """``X`` with ``p_convert``, ``score``, ``tier`` (and ``reasons``) appended."""
         p = self.calibrator_.predict(self.decision_function(X, source))
-        out = X.copy()
+        out = X.copy(deep=False)  # copy-on-write: new columns never touch X, no data copied
         out["p_convert"] = p
         out["score"] = score_from_p(p)
         out["tier"] = funnel_tiers(out["score"].to_numpy(), self.tiers, self.tier_labels)

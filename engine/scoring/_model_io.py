@@ -15,17 +15,107 @@ import numpy as np
 
 from leadlever.engine.exceptions import ModelFileError
 from leadlever.engine.features._preprocessing import Preprocessor
-from leadlever.engine.io._persist import check_versioned, versioned
+from leadlever.engine.io._docschema import (
+    ANY,
+    BOOL,
+    TEXT,
+    ListOf,
+    MapOf,
+    Nullable,
+    Number,
+    Obj,
+    Tagged,
+)
+from leadlever.engine.io._persist import check_versioned, rebuilding, versioned
 from leadlever.engine.scoring._calibration import Calibrator
 
 if TYPE_CHECKING:  # pragma: no cover
     from leadlever.engine.scoring._conversion import ConversionModel
 
-__all__ = ["model_to_dict", "model_from_dict", "MODEL_FORMAT", "MODEL_VERSION", "MODEL_HINT"]
+__all__ = [
+    "model_to_dict",
+    "model_from_dict",
+    "probe_model",
+    "MODEL_FORMAT",
+    "MODEL_VERSION",
+    "MODEL_HINT",
+    "MODEL_SCHEMA",
+]
 
 MODEL_FORMAT = "leadlever.conversion_model"
 MODEL_VERSION = 1
 MODEL_HINT = "Fit one with `leadlever score fit ... --model-out model.json`."
+
+_NAMES = ListOf(TEXT)
+_NUMBERS = ListOf(Number())
+_NUMERIC_PLAN = Obj(
+    {
+        "name": TEXT,
+        "median": Number(),
+        "clip": ListOf(Number(), min_length=2),
+        "mean": Number(),
+        "scale": Number(low=0.0, low_open=True),
+        "missing_indicator": BOOL,
+        "knots": _NUMBERS,
+    }
+)
+_PLAN = Tagged(
+    "kind",
+    {
+        "numeric": _NUMERIC_PLAN,
+        "date": Obj({**_NUMERIC_PLAN.fields, "reference_date": TEXT}),
+        "binary": Obj(
+            {"name": TEXT, "mode": Number(0, 1), "missing_indicator": BOOL, "mean": Number()}
+        ),
+        "categorical": Obj({"name": TEXT, "levels": ListOf(TEXT, min_length=2)}),
+    },
+)
+#: what a conversion model file must hold (checked on load, with the wrong field named)
+MODEL_SCHEMA = Obj(
+    {
+        "params": Obj({"tiers": _NUMBERS, "tier_labels": ListOf(TEXT, length="tiers")}),
+        "preprocessing": Obj(
+            {
+                "params": Obj(
+                    {
+                        "drop": _NAMES,
+                        "sentinels": MapOf(ListOf(ANY)),
+                        "min_level_count": Number(low=1, integer=True),
+                        "spline_knots": Number(0, 7, integer=True),
+                        "spline_columns": Nullable(_NAMES),
+                    }
+                ),
+                "plans": ListOf(_PLAN),
+                "excluded": _NAMES,
+                "feature_names": _NAMES,
+                "feature_source": ListOf(TEXT, length="feature_names"),
+            }
+        ),
+        "center": _NUMBERS,
+        "scale": ListOf(Number(low=0.0, low_open=True), length="center"),
+        "intercept": Number(),
+        "coef": MapOf(Number()),
+        "calibration": Tagged(
+            "method",
+            {
+                "platt": Obj({"params": Obj({"a": Number(), "b": Number()})}),
+                "isotonic": Obj(
+                    {"params": Obj({"x": _NUMBERS, "p": ListOf(Number(0, 1), length="x")})}
+                ),
+                "none": Obj({}),
+            },
+        ),
+        "training": Obj(
+            {
+                "n_rows": Number(low=0, integer=True),
+                "base_rate": Number(0, 1),
+                "alpha_used": Number(low=0),
+                "data_warnings": _NAMES,
+                "columns_in": _NAMES,
+            }
+        ),
+    }
+)
 
 
 def model_to_dict(model: ConversionModel) -> dict[str, Any]:
@@ -70,8 +160,9 @@ def model_from_dict(
         what="conversion model",
         hint=MODEL_HINT,
         source=source,
+        schema=MODEL_SCHEMA,
     )
-    try:
+    with rebuilding(source, MODEL_HINT):
         model = cls(
             **{
                 **data["params"],
@@ -96,12 +187,24 @@ def model_from_dict(
         model.feature_names_in_ = list(train["columns_in"])
         model.n_features_in_ = len(model.feature_names_in_)
         model.classes_ = np.array([0, 1])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFileError(
-            f"{source} is damaged or incomplete ({type(exc).__name__}: {exc}). Refit it."
-        ) from exc
     if len(model.center_) != len(model.feature_names_) or len(model.scale_) != len(
         model.feature_names_
     ):
         raise ModelFileError(f"{source} is inconsistent (feature count mismatch). Refit it.")
+    probe_model(model, source)
     return model
+
+
+def probe_model(model: ConversionModel, source: str) -> None:
+    """Score one lead with every input empty; a model that fails or gives a probability
+    outside [0, 1] is damaged (checked once on load, not on every lead)."""
+    import pandas as pd
+
+    probe = pd.DataFrame({c: [None] for c in model.feature_names_in_}, dtype=object)
+    with rebuilding(source, MODEL_HINT):
+        p = model.predict_proba(probe)[:, 1]
+    if not (np.isfinite(p).all() and ((p >= 0) & (p <= 1)).all()):
+        raise ModelFileError(
+            f"{source} is damaged: it gives the probability {p[0]!r} for a lead with no data. "
+            f"{MODEL_HINT}"
+        )

@@ -6,6 +6,7 @@ Each command group lives in its own module and is registered here.
 from __future__ import annotations
 
 import os
+import signal
 
 import typer
 
@@ -64,7 +65,16 @@ def main() -> None:
     computing them, up to 7x slower on a busy 2-core machine. The command runs
     with one BLAS thread unless the user set these variables; numpy is not
     imported yet at this point (commands import the library when they run).
+    SIGTERM ends the command like an exception (exit 143), so half-written temporary
+    files are removed on the way out (SIGKILL cannot be caught: the next write to the same
+    file removes them).
     """
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
+    # SIGTERM unwinds like an exception, so temporary files are removed on the way out
+    signal.signal(signal.SIGTERM, _terminate)
     app()
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)

@@ -68,7 +68,7 @@ FitOption = Annotated[
 
 
 @app.command("fit")
-@handle_errors
+@handle_errors(outputs={"out": "table"}, inputs=("history",))
 def fit(
     history: Annotated[
         Path,
@@ -182,7 +182,7 @@ def solve(
 
 
 @app.command("plan")
-@handle_errors
+@handle_errors(outputs={"out": "table"}, inputs=("curves",))
 def plan(
     curves: Annotated[Path, typer.Argument(help="CURVES table from allocate fit.")],
     weeks: Annotated[int, typer.Option("--weeks", min=1, max=104, help="Weeks to plan.")] = 4,
@@ -213,11 +213,9 @@ def plan(
     json_out: JsonOption = False,
 ) -> None:
     """Spread spend over the coming weeks and channels, with carry-over and the season."""
-    from leadlever.engine.io import table_format, write_table
+    from leadlever.engine.io import write_table
     from leadlever.optimisers.allocation import DecisionSettings, plan_curves
 
-    if out is not None:
-        table_format(out)
     settings = DecisionSettings(margin=margin, extrapolate=extrapolate, untrusted=untrusted.value)
     result = plan_curves(
         str(curves),

@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import echo_err, emit_json, fail, handle_errors, print_table
+from leadlever.cli._common import (
+    DedupeOption,
+    echo_err,
+    emit_json,
+    fail,
+    handle_errors,
+    print_table,
+)
 
 __all__ = ["app"]
 
@@ -18,7 +25,7 @@ app = typer.Typer(
 
 
 @app.command("step")
-@handle_errors
+@handle_errors(outputs={"out": "table", "state": "json"}, inputs=("leads", "spend", "outcomes"))
 def step(
     budget: Annotated[float, typer.Option("--budget", help="Budget of the next period (a cap).")],
     out: Annotated[
@@ -100,15 +107,15 @@ def step(
             help="A channel's spend moves at most this share away from last week's.",
         ),
     ] = 0.25,
+    dedupe: DedupeOption = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
 ) -> None:
     """Update the learner with last period's feedback and write the next period's split."""
-    from leadlever.engine.io import read_table, table_format, write_table
+    from leadlever.engine.io import read_leads, read_table, write_table
     from leadlever.optimisers.learning import LearnerSettings, campaign_step
 
-    table_format(out)
     if db is not None:
         if state is not None or leads is not None or outcomes is not None:
             fail(
@@ -133,8 +140,9 @@ def step(
     if state is None:
         fail("Give --state FILE (the learner's JSON state) or --db URL (the service's database).")
     tables = {
-        name: (read_table(p) if p is not None else None)
-        for name, p in (("leads", leads), ("spend", spend), ("outcomes", outcomes))
+        "leads": None if leads is None else read_leads(leads, dedupe=dedupe),
+        "spend": None if spend is None else read_table(spend),
+        "outcomes": None if outcomes is None else read_table(outcomes),
     }
     result = campaign_step(
         state,

@@ -10,7 +10,7 @@ import typer
 from leadlever.cli._common import emit_json, handle_errors
 
 
-@handle_errors
+@handle_errors(outputs={"out_dir": "folder"})
 def examples(
     out_dir: Annotated[
         Path, typer.Argument(help="Folder for the example files (created if needed).")

@@ -7,13 +7,20 @@ from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import EXIT_USER_ERROR, echo_err, emit_json, handle_errors, print_table
+from leadlever.cli._common import (
+    EXIT_USER_ERROR,
+    DedupeOption,
+    echo_err,
+    emit_json,
+    handle_errors,
+    print_table,
+)
 from leadlever.cli._options import EconomicsOption, SolverOption, print_notes, solver_setting
 
 __all__ = ["package_command"]
 
 
-@handle_errors
+@handle_errors(outputs={"out": "table"}, inputs=("scored", "buyers"))
 def package_command(
     scored: Annotated[
         Path, typer.Argument(help="Scored leads (CSV/Parquet) with a probability column.")
@@ -57,6 +64,7 @@ def package_command(
         ),
     ] = False,
     economics: EconomicsOption = None,
+    dedupe: DedupeOption = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
@@ -67,12 +75,11 @@ def package_command(
     counts the leads' generation cost as 'price leads' does.
     """
     from leadlever.engine.economics import load_economics
-    from leadlever.engine.io import read_table, table_format, write_table
+    from leadlever.engine.io import read_leads, write_table
     from leadlever.optimisers.packaging import PackagerSettings, package_open_leads, read_buyers
 
-    table_format(out)
     market = read_buyers(buyers)
-    frame = read_table(scored)
+    frame = read_leads(scored, dedupe=dedupe, id_col=id_col)
     settings = PackagerSettings(
         **solver_setting(solver),
         time_limit=time_limit,

@@ -7,13 +7,13 @@ from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import emit_json, handle_errors, print_table
+from leadlever.cli._common import DedupeOption, emit_json, handle_errors, print_table
 from leadlever.cli._options import EconomicsOption, SolverOption, print_notes, solver_setting
 
 __all__ = ["plan"]
 
 
-@handle_errors
+@handle_errors(outputs={"out": "table"}, inputs=("leads", "consultants"))
 def plan(
     leads: Annotated[
         Path,
@@ -48,6 +48,7 @@ def plan(
     ] = 0.05,
     solver: SolverOption = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Solver seconds.")] = 5.0,
+    dedupe: DedupeOption = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
@@ -58,10 +59,9 @@ def plan(
     as assumptions.
     """
     from leadlever.engine.economics import load_economics
-    from leadlever.engine.io import read_table, table_format, write_table
+    from leadlever.engine.io import read_table, write_table
     from leadlever.optimisers.planning import PlannerSettings, plan_actions
 
-    table_format(out)
     econ = load_economics(economics, hourly_rate=hourly_rate)
     settings = PlannerSettings(
         seniority_odds_factor=odds_factor,
@@ -72,7 +72,13 @@ def plan(
         time_limit=time_limit,
     )
     result = plan_actions(
-        read_table(leads), consultants, settings, econ, id_col=id_col, source=str(leads)
+        read_table(leads, id_cols=(id_col,)),
+        consultants,
+        settings,
+        econ,
+        id_col=id_col,
+        source=str(leads),
+        dedupe=dedupe,
     )
     write_table(result.queue, out)
     if json_out:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import emit_json, fail, handle_errors
+from leadlever.cli._common import DedupeOption, emit_json, fail, handle_errors
 from leadlever.cli._options import EconomicsOption, print_notes
 
 __all__ = ["app"]
@@ -159,7 +159,7 @@ def solve(
 
 
 @app.command("leads")
-@handle_errors
+@handle_errors(outputs={"out": "table"}, inputs=("scored",))
 def leads(
     scored: Annotated[
         Path, typer.Argument(help="Scored lead table (.csv or .parquet) with a p_convert column.")
@@ -223,6 +223,7 @@ def leads(
         ),
     ] = None,
     economics: EconomicsOption = None,
+    dedupe: DedupeOption = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Grade and price every open lead of SCORED so the batch earns the target; write them to --out.
@@ -231,14 +232,13 @@ def leads(
     economics and are listed as assumptions.
     """
     from leadlever.engine.economics import load_economics
-    from leadlever.engine.io import table_format, write_table
+    from leadlever.engine.io import write_table
     from leadlever.pricing import load_scored_leads, price_open_leads
 
     if (target_margin is None) == (target_profit is None):
         fail("Give exactly one of --target-margin and --target-profit.")
-    table_format(out)
     listing = price_open_leads(
-        load_scored_leads(scored),
+        load_scored_leads(scored, dedupe=dedupe),
         economics=load_economics(economics),
         c_high=c_high,
         c_low=c_low,

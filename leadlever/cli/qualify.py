@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import emit_json, handle_errors, print_table
+from leadlever.cli._common import (
+    DedupeOption,
+    Engine,
+    EngineOption,
+    SchedulerOption,
+    emit_json,
+    handle_errors,
+    print_table,
+)
 from leadlever.cli._options import (
     EconomicsOption,
     JsonOption,
@@ -39,7 +47,7 @@ HourlyOption = Annotated[
 
 
 @app.command("fit")
-@handle_errors
+@handle_errors(outputs={"bundle_out": "json"}, inputs=("history", "mapping"))
 def fit(
     history: Annotated[
         Path, typer.Argument(help="The export (CSV/Parquet): closed and open leads.")
@@ -72,6 +80,7 @@ def fit(
         float, typer.Option("--test-fraction", help="Share held out for metrics.")
     ] = 0.25,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the held-out split.")] = 0,
+    dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
     """Fit every criterion HISTORY supports; skip the others with a reason.
@@ -81,12 +90,9 @@ def fit(
     leads; delivery effort and strategic fit when their columns exist. Features come
     from the export itself; id-like columns are left out and leak suspects named.
     """
-    from leadlever.engine.exceptions import ParameterError
-    from leadlever.engine.io import OutcomeSpec, parse_values, read_table
+    from leadlever.engine.io import OutcomeSpec, parse_values, read_leads
     from leadlever.engine.qualification import fit_bundle, load_mapping
 
-    if not str(bundle_out).lower().endswith(".json"):
-        raise ParameterError(f"--bundle-out '{bundle_out}' must end in .json (the bundle is JSON).")
     base = load_mapping(mapping) if mapping else {"roles": {}, "won": (), "lost": (), "as_of": None}
     roles = dict(base["roles"])
     options = {
@@ -102,7 +108,7 @@ def fit(
     roles.pop("converted", None)
     spec = OutcomeSpec(column, parse_values(won) or base["won"], parse_values(lost) or base["lost"])
     bundle = fit_bundle(
-        read_table(history),
+        read_leads(history, dedupe=dedupe, id_col=roles.get("lead_id") or "lead_id"),
         outcome=spec,
         columns=roles,
         as_of=as_of or base["as_of"],
@@ -132,11 +138,20 @@ def fit(
 
 
 @app.command("apply")
-@handle_errors
+@handle_errors(outputs={"out": "dataset"}, inputs=("bundle", "leads", "economics"))
 def apply(
     bundle: Annotated[Path, typer.Argument(help="JSON bundle from 'qualify fit'.")],
-    leads: Annotated[Path, typer.Argument(help="Leads to qualify (CSV/Parquet).")],
-    out: Annotated[Path, typer.Option("--out", help="Profile table to write (.csv or .parquet).")],
+    leads: Annotated[
+        Path,
+        typer.Argument(help="Leads to qualify (CSV, Parquet, or a folder of Parquet files)."),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="Profile table to write (.csv, .csv.gz or .parquet; a folder with --engine dask).",
+        ),
+    ],
     target_roles: Annotated[
         str | None,
         typer.Option(
@@ -153,50 +168,50 @@ def apply(
             help="Profile closed (won or lost) leads too; by default only open leads are.",
         ),
     ] = False,
+    engine: EngineOption = Engine.local,
+    scheduler: SchedulerOption = None,
+    dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
-    """Write the qualification profile of the open leads in LEADS (closed ones are left out)."""
+    """Write the qualification profile of the open leads in LEADS (closed ones are left out).
+
+    Reads LEADS in chunks, so any number of leads fits in memory; with --engine dask a
+    Parquet dataset is profiled on a Dask cluster.
+    """
     import dataclasses
 
     from leadlever.engine.economics import load_economics
-    from leadlever.engine.io import read_table, table_format, write_table
-    from leadlever.engine.qualification import load_bundle, qualify_leads
+    from leadlever.engine.io._stream import table_columns
+    from leadlever.engine.qualification import load_bundle, qualify_file, qualify_summary
 
-    table_format(out)
     model = load_bundle(bundle)
     econ = load_economics(economics, commission_rate=commission_rate, hourly_rate=hourly_rate)
     settings = model.settings
     if target_roles:
         roles = tuple(r.strip() for r in target_roles.split(",") if r.strip())
         settings = dataclasses.replace(settings, target_roles=roles)
-    result = qualify_leads(
+    result = qualify_file(
         model,
-        read_table(leads),
+        leads,
+        out,
         economics=econ,
         settings=settings,
         include_closed=include_closed,
-        source=str(leads),
+        dedupe=dedupe,
+        engine=engine.value,
+        scheduler=scheduler,
     )
-    write_table(result.profile, out)
-    summary = {"out": str(out), **result.to_dict()}
+    summary = qualify_summary(
+        result,
+        model,
+        econ,
+        include_closed=include_closed,
+        has_outcome=model.columns.outcome.column in table_columns(leads),
+    )
     if json_out:
         emit_json(summary)
         return
-    print_notes(result.assumptions, result.warnings, result.notes)
-    profile = result.profile
-    typer.echo(f"Wrote the profile of {len(profile):,} open leads to {out}.")
-    top = profile.sort_values("expected_value", ascending=False).head(10)
-    cols = [
-        c
-        for c in (
-            "lead_id",
-            "p_convert",
-            "p_convert_180d",
-            "expected_effort_hours",
-            "expected_commission",
-            "p_fit",
-            "expected_value",
-        )
-        if c in top.columns
-    ]
-    print_table(top[cols])
+    print_notes(model.profile_assumptions(econ), summary["warnings"], summary["notes"])
+    typer.echo(f"Wrote the profile of {summary['n_leads']:,} open leads to {out}.")
+    if result.tally.top_rows is not None:
+        print_table(result.tally.top_rows)

@@ -13,7 +13,7 @@ from leadlever.cli._options import JsonOption
 __all__ = ["report"]
 
 
-@handle_errors
+@handle_errors(outputs={"out": "html"}, inputs=("inputs",))
 def report(
     inputs: Annotated[
         list[Path],

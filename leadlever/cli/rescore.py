@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import emit_json, fail, handle_errors, print_table
+from leadlever.cli._common import DedupeOption, emit_json, fail, handle_errors, print_table
 
 __all__ = ["rescore"]
 
 
-@handle_errors
+@handle_errors(outputs={"history": "table"}, inputs=("bundle", "leads", "events"))
 def rescore(
     bundle: Annotated[
         Path | None, typer.Argument(help="JSON bundle from 'qualify fit' (not with --db).")
@@ -46,6 +46,7 @@ def rescore(
         str | None, typer.Option("--scored-at", help="Timestamp for the rows (default now, UTC).")
     ] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="Movers to list each way.")] = 5,
+    dedupe: DedupeOption = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
@@ -56,17 +57,17 @@ def rescore(
         return
     if bundle is None or leads is None or history is None:
         fail("Give BUNDLE, LEADS and --history (files), or --db URL (the service's database).")
-    from leadlever.engine.io import read_table, table_format
+    from leadlever.engine.io import read_leads, read_table
     from leadlever.engine.qualification import load_bundle
     from leadlever.engine.qualification import rescore as run_rescore
 
-    table_format(history)
     result = run_rescore(
-        read_table(leads),
+        read_leads(leads, dedupe=dedupe),
         load_bundle(bundle),
         history,
         events=None if events is None else read_table(events),
         scored_at=scored_at,
+        sources={"leads": str(leads), "events": str(events)},
     )
     summary = result.to_dict(top=top)
     if json_out:

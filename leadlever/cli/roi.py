@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import echo_err, emit_json, handle_errors, print_table
+from leadlever.cli._common import DedupeOption, echo_err, emit_json, handle_errors, print_table
 from leadlever.cli._options import (
     EconomicsOption,
     JsonOption,
@@ -26,7 +26,7 @@ app = typer.Typer(
 
 
 @app.command("evaluate")
-@handle_errors
+@handle_errors(outputs={"out": "table"}, inputs=("scored", "economics", "curves"))
 def evaluate(
     scored: Annotated[
         Path,
@@ -65,14 +65,13 @@ def evaluate(
             "--include-closed", help="Evaluate closed leads too (a look back at a past campaign)."
         ),
     ] = False,
+    dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
     """Evaluate every open lead's expected ROI; feedback overall and per channel/campaign."""
     from leadlever.engine.economics import load_economics
-    from leadlever.engine.io import table_format, write_table
+    from leadlever.engine.io import write_table
 
-    if out is not None:
-        table_format(out)
     econ = load_economics(economics)
     notes: tuple[str, ...] = ()
     if curves is not None:
@@ -97,6 +96,7 @@ def evaluate(
             economics=econ,
             metric=metric,
             include_closed=include_closed,
+            dedupe=dedupe,
         )
         payload = report.to_dict()
     if out is not None:
@@ -141,7 +141,7 @@ def evaluate(
 
 
 @app.command("target")
-@handle_errors
+@handle_errors(outputs={"out": "table"}, inputs=("scored", "economics"))
 def target(
     scored: Annotated[
         Path,
@@ -166,6 +166,7 @@ def target(
     prob_col: Annotated[
         str, typer.Option("--prob-col", help="Column with each lead's probability.")
     ] = "p_convert",
+    dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
     """Contact the leads whose expected profit p x V - C is positive (the best first).
@@ -175,16 +176,15 @@ def target(
     """
     from leadlever.cli._options import outcome_spec
     from leadlever.engine.economics import load_economics
-    from leadlever.engine.io import read_table, table_format, write_table
+    from leadlever.engine.io import read_leads, write_table
     from leadlever.engine.roi import target_contacts
 
-    table_format(out)
     econ = load_economics(
         economics, value_per_conversion=value_per_conversion, contact_cost=cost_per_contact
     )
     spec = None if target_col is None else outcome_spec(target_col, won, lost)
     result = target_contacts(
-        read_table(scored),
+        read_leads(scored, dedupe=dedupe),
         economics=econ,
         outcome=spec,
         budget=budget,

@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leadlever.cli._common import emit_json, handle_errors, print_table
+from leadlever.cli._common import (
+    DedupeOption,
+    Engine,
+    EngineOption,
+    SchedulerOption,
+    emit_json,
+    handle_errors,
+    print_table,
+)
 from leadlever.cli._options import LostOption, TargetOption, WonOption, outcome_spec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,7 +64,9 @@ def _plots(y: np.ndarray, p: np.ndarray, plots: Path | None) -> list[str]:
 
 
 @app.command("fit")
-@handle_errors
+@handle_errors(
+    outputs={"model_out": "json", "oof_out": "table", "plots": "folder"}, inputs=("data",)
+)
 def fit(
     data: Annotated[
         Path, typer.Argument(help="Closed leads (CSV/Parquet) with features and the target.")
@@ -85,6 +95,7 @@ def fit(
     ] = None,
     plots: PlotsOption = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the folds.")] = 0,
+    dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
     """Fit a calibrated conversion model; every reported metric is out-of-fold.
@@ -92,13 +103,11 @@ def fit(
     Id-like columns are left out with a notice, leak suspects are named, and a model no
     better than chance (AUC interval reaching below 0.55) is flagged in plain words.
     """
-    from leadlever.engine.io import read_table, table_format, write_table
+    from leadlever.engine.io import read_leads, write_table
     from leadlever.engine.scoring import fit_and_evaluate, save_model
 
-    if oof_out is not None:
-        table_format(oof_out)
     spec = outcome_spec(target, won, lost)
-    table = read_table(data)
+    table = read_leads(data, dedupe=dedupe)
     drops = [c.strip() for c in drop.split(",") if c.strip()]
     model, report = fit_and_evaluate(
         table,
@@ -136,34 +145,49 @@ def fit(
 
 
 @app.command("apply")
-@handle_errors
+@handle_errors(outputs={"out": "dataset"}, inputs=("model", "data"))
 def apply(
     model: Annotated[Path, typer.Argument(help="Model JSON written by `score fit --model-out`.")],
-    data: Annotated[Path, typer.Argument(help="Leads to score (CSV/Parquet).")],
-    out: Annotated[Path, typer.Option("--out", help="Output table (.csv or .parquet).")],
+    data: Annotated[
+        Path, typer.Argument(help="Leads to score (CSV, Parquet, or a folder of Parquet files).")
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Output table (.csv, .csv.gz or .parquet; a folder with --engine dask)."
+        ),
+    ],
     reasons: Annotated[
         bool, typer.Option("--reasons/--no-reasons", help="Add reason texts per lead.")
     ] = True,
+    engine: EngineOption = Engine.local,
+    scheduler: SchedulerOption = None,
+    dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
-    """Add p_convert, score, tier and reasons to every lead.
+    """Add p_convert, score, tier and reasons to every lead (in chunks: any number of leads).
 
     Also writes 'converted' (1/0/empty, from the outcome the model was fitted on) so later
     steps leave closed leads out, and 'model_warning' when the model is no better than chance.
     """
     from leadlever.cli._options import print_notes
-    from leadlever.engine.io import read_table, table_format, write_table
-    from leadlever.engine.scoring import load_model, score_leads
+    from leadlever.engine.scoring import load_model, score_file, score_summary
 
-    table_format(out)
     fitted, record = load_model(model)
-    result = score_leads(fitted, record, read_table(data), reasons=reasons, source=str(data))
-    write_table(result.table, out)
-    summary = {"out": str(out), **result.to_dict()}
+    result = score_file(
+        (fitted, record),
+        data,
+        out,
+        reasons=reasons,
+        dedupe=dedupe,
+        engine=engine.value,
+        scheduler=scheduler,
+    )
+    summary = score_summary(result, record)
     if json_out:
         emit_json(summary)
         return
-    print_notes(warnings=result.warnings)
+    print_notes(warnings=summary["warnings"])
     typer.echo(
         f"Scored {summary['n_rows']:,} leads into {out} (mean p_convert "
         f"{summary['mean_p_convert']:.3f}; {summary['n_closed']:,} of them already closed)."
@@ -171,7 +195,7 @@ def apply(
 
 
 @app.command("evaluate")
-@handle_errors
+@handle_errors(outputs={"plots": "folder"}, inputs=("file",))
 def evaluate(
     file: Annotated[Path, typer.Argument(help="Table with outcomes and probabilities.")],
     target: TargetOption,
@@ -182,15 +206,16 @@ def evaluate(
         float, typer.Option("--threshold", min=0.0, max=1.0, help="Predicted hit when p > this.")
     ] = 0.5,
     plots: PlotsOption = None,
+    dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
     """Confusion matrix, AUC, Brier, ECE, lift and gains of a probability column."""
     from leadlever.engine.exceptions import MissingColumnsError
-    from leadlever.engine.io import closest_names, read_table
+    from leadlever.engine.io import closest_names, read_leads
     from leadlever.engine.scoring import evaluate as evaluate_metrics
     from leadlever.engine.scoring import split_target
 
-    table = read_table(file)
+    table = read_leads(file, dedupe=dedupe)
     if prob_col not in table.columns:
         close = closest_names(prob_col, [str(c) for c in table.columns])
         raise MissingColumnsError(
@@ -222,7 +247,7 @@ def evaluate(
 
 
 @app.command("rules")
-@handle_errors
+@handle_errors(outputs={"out": "table"}, inputs=("rules_file", "data"))
 def rules(
     rules_file: Annotated[
         Path, typer.Argument(help="TOML rules (see simulations/examples/data/example_rules.toml).")
@@ -231,15 +256,15 @@ def rules(
     out: Annotated[
         Path, typer.Option("--out", help="Output table with manual_points and manual_hot.")
     ],
+    dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
     """Manual point scoring: conditions -> points, behaviour decay, hot threshold."""
-    from leadlever.engine.io import read_table, table_format, write_table
+    from leadlever.engine.io import read_leads, write_table
     from leadlever.engine.scoring import apply_rules, load_rules
 
-    table_format(out)
     ruleset = load_rules(rules_file)
-    scored = apply_rules(ruleset, read_table(data), source=str(data))
+    scored = apply_rules(ruleset, read_leads(data, dedupe=dedupe), source=str(data))
     write_table(scored, out)
     summary = {
         "out": str(out),
@@ -257,7 +282,7 @@ def rules(
 
 
 @app.command("compare")
-@handle_errors
+@handle_errors(inputs=("model", "rules_file", "data"))
 def compare(
     model: Annotated[Path, typer.Argument(help="Model JSON from `score fit --model-out`.")],
     rules_file: Annotated[Path, typer.Argument(help="TOML rules file.")],
@@ -280,6 +305,7 @@ def compare(
     ] = 0.5,
     cv: Annotated[int, typer.Option("--cv", min=2, help="Folds (refit and blend weight).")] = 5,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the folds.")] = 0,
+    dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
     """Manual points vs predictive probability vs their blend, on leads the model has not seen.
@@ -288,7 +314,7 @@ def compare(
     so); the blend weight is chosen by cross-validation unless --weight is given.
     """
     from leadlever.cli._options import print_notes
-    from leadlever.engine.io import read_table
+    from leadlever.engine.io import read_leads
     from leadlever.engine.scoring import compare_on_unseen, load_model, load_rules
 
     fitted, record = load_model(model)
@@ -296,7 +322,7 @@ def compare(
         fitted,
         record,
         load_rules(rules_file),
-        read_table(data),
+        read_leads(data, dedupe=dedupe),
         outcome_spec(target, won, lost),
         threshold=threshold,
         weight=weight,

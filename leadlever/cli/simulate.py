@@ -23,18 +23,25 @@ JsonOption = Annotated[
 
 
 @app.command("leads")
-@handle_errors
+@handle_errors(outputs={"out": "table"})
 def leads(
     out: OutOption,
-    n: Annotated[int, typer.Option("--n", min=1, help="Number of leads to simulate.")] = 10_000,
+    n: Annotated[
+        int,
+        typer.Option(
+            "--n",
+            min=1,
+            max=50_000_000,
+            help="Number of leads to simulate (at most 50 million: they are built in memory).",
+        ),
+    ] = 10_000,
     seed: SeedOption = 0,
     json_out: JsonOption = False,
 ) -> None:
     """Simulate N leads with explicit, behavioural and outcome columns (true_* = ground truth)."""
-    from leadlever.engine.io import table_format, write_table
+    from leadlever.engine.io import write_table
     from leadlever.simulations.world import simulate_leads
 
-    table_format(out)
     frame = simulate_leads(n, seed=seed)
     write_table(frame, out)
     summary = {
@@ -65,7 +72,7 @@ class StyleChoice(StrEnum):
 
 
 @app.command("export")
-@handle_errors
+@handle_errors(outputs={"out": "table"})
 def export(
     out: OutOption,
     kind: Annotated[
@@ -81,10 +88,9 @@ def export(
     json_out: JsonOption = False,
 ) -> None:
     """Simulate a CRM export as a user brings it: foreign column names, stage values, leaks."""
-    from leadlever.engine.io import table_format, write_table
+    from leadlever.engine.io import write_table
     from leadlever.simulations.world import simulate_export
 
-    table_format(out)
     frame, _ = simulate_export(kind, n, seed=seed)
     write_table(frame, out)
     summary = {"out": str(out), "kind": kind, "n_rows": len(frame), "columns": list(frame.columns)}
@@ -95,10 +101,12 @@ def export(
 
 
 @app.command("channels")
-@handle_errors
+@handle_errors(outputs={"out": "table"})
 def channels(
     out: OutOption,
-    weeks: Annotated[int, typer.Option("--weeks", min=1, help="Number of weekly periods.")] = 104,
+    weeks: Annotated[
+        int, typer.Option("--weeks", min=1, max=5_200, help="Number of weekly periods.")
+    ] = 104,
     seed: SeedOption = 0,
     world: Annotated[
         WorldChoice,
@@ -159,7 +167,7 @@ def channels(
 
 
 @app.command("ads")
-@handle_errors
+@handle_errors(outputs={"out": "table"})
 def ads(
     out: OutOption,
     n_ads: Annotated[int, typer.Option("--ads", min=1, help="Number of ads (rows).")] = 1143,
@@ -167,10 +175,9 @@ def ads(
     json_out: JsonOption = False,
 ) -> None:
     """Simulate a Facebook-ads-style export: one row per ad, campaign, interest, spend, conversions."""
-    from leadlever.engine.io import table_format, write_table
+    from leadlever.engine.io import write_table
     from leadlever.simulations.world import facebook_ads_export
 
-    table_format(out)
     frame = facebook_ads_export(n_ads, seed=seed)
     write_table(frame, out)
     summary = {

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from leadlever.engine.io._dates import DATE_SPAN
+
 __all__ = [
     "PERIOD_NAMES",
     "CHANNEL_NAMES",
@@ -85,6 +87,8 @@ def period_kind(raw: pd.Series) -> tuple[str, pd.Series]:
     if pd.api.types.is_numeric_dtype(raw):
         return "labels", raw.astype(float)
     parsed = pd.to_datetime(raw, errors="coerce", format="mixed")
+    low, high = DATE_SPAN  # a date before or after these is a typo (a negative year): not a date
+    parsed = parsed.where((parsed >= low) & (parsed <= high))
     if parsed.notna().mean() >= 0.9:
         return "dates", parsed
     numbers = pd.to_numeric(raw, errors="coerce")

@@ -172,7 +172,7 @@ def read_history(
         work = validate_table(work, schema, source=source)
     except InvalidValueError as exc:  # report the user's column name, not ours
         msg = str(exc).replace(f"column '{exc.column}'", f"column '{renamed[exc.column]}'")
-        if "outside [0" in msg:
+        if "below 0" in msg or "outside [0" in msg:
             msg += " Spend and value cannot be negative: correct or drop those rows (refunds belong in an earlier week)."
         raise InvalidValueError(msg, renamed[exc.column], exc.rows) from None
     if value_per_lead is not None:

@@ -26,10 +26,12 @@ import pandas as pd
 
 from leadlever.engine.exceptions import (
     DataError,
-    InputFileError,
     MissingColumnsError,
     ParameterError,
 )
+from leadlever.engine.io._lead_schema import unique_ids
+from leadlever.engine.io._lock import locked
+from leadlever.engine.io._persist import read_json_text
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
 from leadlever.engine.io._tables import atomic_write_text
 from leadlever.optimisers.allocation._agreement import compare_directions, move_toward
@@ -185,11 +187,9 @@ def leads_value_by_channel(
 def _load_state(path: Path) -> CampaignLearner | None:
     if not path.exists():
         return None
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputFileError(f"Cannot read the state file {path} ({exc}).") from None
-    return CampaignLearner.from_json(text, source=str(path))
+    source = f"State file '{path}'"
+    hint = "Give a state written by `leadlever campaign step`, or a new file name to start one."
+    return CampaignLearner.from_json(read_json_text(path, source=source, hint=hint), source=source)
 
 
 def _check_channels(names: list[str], known: tuple[str, ...], source: str) -> None:
@@ -201,6 +201,7 @@ def _check_channels(names: list[str], known: tuple[str, ...], source: str) -> No
         )
 
 
+@locked("state_path")
 def campaign_step(
     state_path: str | Path,
     *,
@@ -233,7 +234,9 @@ def campaign_step(
 
     Notes
     -----
-    The state is written (atomically) only after everything succeeded.
+    The state is written (atomically) only after everything succeeded, and the whole
+    read-update-write holds an exclusive lock on ``state_path``, so concurrent steps on one
+    state run one after the other (each advances its own period).
     """
     if max_change is not None and not (np.isfinite(max_change) and max_change >= 0):
         raise ParameterError(f"--max-change must be a share >= 0 (e.g. 0.25). Got {max_change!r}.")
@@ -249,7 +252,12 @@ def campaign_step(
     spend_tab = (
         None
         if spend is None
-        else validate_table(spend, SPEND_SCHEMA, source=sources.get("spend", "spend"))
+        else unique_ids(
+            validate_table(spend, SPEND_SCHEMA, source=sources.get("spend", "spend")),
+            "channel",
+            source=sources.get("spend", "spend"),
+            fix="Give one row per channel (add up its spend).",
+        )
     )
     if learner is None:
         names = channels or (

@@ -38,7 +38,13 @@ from typing import Any
 import numpy as np
 
 from leadlever.engine.exceptions import ModelFileError, ParameterError
-from leadlever.engine.io._persist import check_versioned, dumps_json, loads_json, versioned
+from leadlever.engine.io._persist import (
+    check_versioned,
+    dumps_json,
+    loads_json,
+    rebuilding,
+    versioned,
+)
 from leadlever.optimisers.curves._family import hill_basis
 from leadlever.optimisers.learning._allocate import allocate_curves
 from leadlever.optimisers.learning._bayes_curves import (
@@ -48,6 +54,7 @@ from leadlever.optimisers.learning._bayes_curves import (
     make_grid,
 )
 from leadlever.optimisers.learning._settings import LearnerSettings, LearnerStep
+from leadlever.optimisers.learning._state_schema import STATE_HINT, STATE_SCHEMA
 
 __all__ = [
     "LearnerSettings",
@@ -337,10 +344,17 @@ class CampaignLearner:
             fmt=STATE_FORMAT,
             version=STATE_VERSION,
             what="campaign learner state",
-            hint="Start a new state file, or use the LeadLever version that wrote it.",
+            hint=STATE_HINT,
             source=source,
+            schema=STATE_SCHEMA,
         )
-        try:
+        missing = [c for c in data["channels"] if c not in data["logs"]]
+        if missing:
+            raise ModelFileError(
+                f"{source} is damaged: field 'logs' has no entry for channel {missing[0]!r}. "
+                f"{STATE_HINT}"
+            )
+        with rebuilding(source, STATE_HINT):
             learner = cls(
                 channels=data["channels"],
                 reference_spend=float(data["reference_spend"]),
@@ -361,8 +375,6 @@ class CampaignLearner:
                     reset_period=int(raw["reset_period"]),
                     changes=[int(p) for p in raw["changes"]],
                 )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelFileError(f"{source} is a damaged campaign learner state ({exc}).") from None
         return learner
 
     @classmethod

@@ -31,13 +31,14 @@ file, the buyer and the closest valid key.
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from leadlever.engine.exceptions import ParameterError
+from leadlever.engine.io._numbers import check_number
 from leadlever.engine.io._schema import closest_names
 from leadlever.engine.io._tables import read_toml
 from leadlever.optimisers.exceptions import BuyersFileError
@@ -185,20 +186,15 @@ def _number(
     high: float | None = None,
     integer: bool = False,
 ) -> float:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    if ok and integer:
-        ok = float(value).is_integer()
-    if not ok:
-        kind = "a whole number" if integer else "a number"
-        raise _fail(source, where, f"'{key}' must be {kind}. Got {value!r} instead.")
-    if (low is not None and value < low) or (high is not None and value > high):
-        span = f"[{low if low is not None else '-inf'}, {high if high is not None else 'inf'}]"
+    try:
+        check_number(value, f"'{key}'", low=low, high=high, integer=integer)
+    except ParameterError as exc:
         hint = (
             " It looks like a percentage: write it as a fraction (e.g. 0.40)."
-            if (high == 1 and 1 < value <= 100)
+            if high == 1 and isinstance(value, int | float) and 1 < value <= 100
             else ""
         )
-        raise _fail(source, where, f"'{key}' must lie in {span}. Got {value!r} instead.{hint}")
+        raise _fail(source, where, f"{exc}{hint}") from None
     return int(value) if integer else float(value)
 
 

@@ -50,7 +50,11 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.economics._economics import Assumption, Economics
+from leadlever.engine.exceptions import ParameterError
+from leadlever.engine.io._lead_schema import unique_ids
+from leadlever.engine.io._numbers import check_number
 from leadlever.engine.io._outcomes import keep_open
+from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
 from leadlever.engine.scoring._fit_record import MODEL_WARNING_COLUMN, column_warning
 from leadlever.optimisers._solvers import DEFAULT_SOLVER, SOLVERS
 from leadlever.optimisers.exceptions import PlannerError, ZeroCapacityError
@@ -116,22 +120,33 @@ class PlannerSettings:
     core_extra: int = 50
 
     def __post_init__(self) -> None:
-        checks = {
-            "seniority_odds_factor": self.seniority_odds_factor > 0,
-            "horizon_weeks": self.horizon_weeks > 0,
-            "fit_threshold": 0 <= self.fit_threshold <= 1,
-            "timing_threshold": 0 <= self.timing_threshold <= 1,
-            "solver": self.solver in SOLVERS,
-            "time_limit": self.time_limit > 0,
-            "gap_rel": 0 <= self.gap_rel < 1,
-            "exact_max_pairs": self.exact_max_pairs >= 1,
-            "core_extra": self.core_extra >= 0,
+        ranges = {  # name -> (low, high, low_open)
+            "seniority_odds_factor": (0.0, None, True),
+            "horizon_weeks": (0.0, 520.0, True),
+            "fit_threshold": (0.0, 1.0, False),
+            "timing_threshold": (0.0, 1.0, False),
+            "time_limit": (0.0, 86_400.0, True),
+            "gap_rel": (0.0, 1.0, False),
+            "exact_max_pairs": (1.0, None, False),
+            "core_extra": (0.0, None, False),
         }
-        for name, ok in checks.items():
-            if not ok:
-                raise PlannerError(
-                    f"The '{name}' parameter of PlannerSettings is out of range. Got {getattr(self, name)!r} instead."
-                )
+        for name, (low, high, low_open) in ranges.items():
+            label = _OPTION_OF.get(name, f"'{name}'")
+            try:
+                check_number(getattr(self, name), label, low=low, high=high, low_open=low_open)
+            except ParameterError as exc:
+                raise PlannerError(str(exc)) from None
+        if self.solver not in SOLVERS:
+            raise PlannerError(
+                f"--solver must be one of {', '.join(SOLVERS)}; got {self.solver!r} instead."
+            )
+
+
+#: the ``leadlever plan`` option that sets a setting (messages name the option)
+_OPTION_OF = {"seniority_odds_factor": "--odds-factor"} | {
+    n: "--" + n.replace("_", "-")
+    for n in ("horizon_weeks", "fit_threshold", "timing_threshold", "time_limit")
+}
 
 
 @dataclass(frozen=True)
@@ -181,6 +196,20 @@ class Plan:
         return self.queue
 
 
+#: what a plan checks in its leads table (columns it can do without have fallbacks)
+PROFILE_SCHEMA = TableSchema(
+    "leads to plan",
+    (
+        ColumnSpec("p_convert", "probability"),
+        ColumnSpec("p_fit", "probability", required=False, allow_missing=True),
+        ColumnSpec("p_convert_180d", "probability", required=False, allow_missing=True),
+        ColumnSpec("expected_commission", "numeric", required=False, allow_missing=True, min=0),
+        ColumnSpec("expected_effort_hours", "numeric", required=False, allow_missing=True, min=0),
+        ColumnSpec("expected_resale_value", "numeric", required=False, allow_missing=True, min=0),
+    ),
+)
+
+
 def _profile_arrays(
     profile: pd.DataFrame, econ: Economics, source: str | None
 ) -> tuple[dict[str, np.ndarray], list[Assumption]]:
@@ -204,18 +233,8 @@ def _profile_arrays(
             arr[c] = np.where(empty, getattr(econ, figure), arr[c])
             note = "" if empty.all() else f"for {int(empty.sum()):,} lead(s) without '{c}'"
             used.append(econ.assumption(figure, note))
-    bad = np.flatnonzero(~np.isfinite(arr["p_convert"]))
-    if bad.size:
-        raise PlannerError(
-            f"{where}, column 'p_convert', data row(s) {(bad[:5] + 1).tolist()}: missing or not "
-            "a number. Fill them in or drop those rows."
-        )
-    p = arr["p_convert"]
-    if p.min() < 0 or p.max() > 1:
-        bad = np.flatnonzero((p < 0) | (p > 1))
-        raise PlannerError(
-            f"{where}, column 'p_convert', data row(s) {(bad[:5] + 1).tolist()}: outside [0, 1]."
-        )
+    # probabilities in [0, 1] (a column in percent is recognised), the rest not negative
+    validate_table(profile, PROFILE_SCHEMA, source=source)
     arr["p_fit"] = get("p_fit", 1.0)
     arr["p_convert_180d"] = get("p_convert_180d", 1.0)
     arr["resale"] = np.nan_to_num(get("expected_resale_value", 0.0), nan=0.0)
@@ -260,6 +279,7 @@ def plan_actions(
     *,
     id_col: str = "lead_id",
     source: str | None = None,
+    dedupe: bool = False,
 ) -> Plan:
     """Choose in-house (with consultant and priority), nurture or sell for every open lead.
 
@@ -273,7 +293,10 @@ def plan_actions(
     economics : Economics, optional
         Hourly rate, legal fees, overhead, and the fallbacks for absent profile columns.
     id_col : str
-        Column of lead ids.
+        Column of lead ids (a repeated id is an error unless ``dedupe``: its first row
+        is then planned, the others dropped).
+    source : str, optional
+        The leads' file, for messages.
     """
     start = time.perf_counter()
     s = settings or PlannerSettings()
@@ -285,6 +308,7 @@ def plan_actions(
                 f"'{id_col}'. Check --id-col."
             )
         profile = profile.rename(columns={id_col: "lead_id"})
+    profile = unique_ids(profile, source=source, dedupe=dedupe)
     profile, n_closed, notes = keep_open(profile, doing="planned", source=source)
     warning = column_warning(profile, source)
     cons = load_consultants(consultants)

@@ -315,6 +315,10 @@ def compare_policies(
     setup = setup or CampaignSetup()
     world = world or default_world()
     names = list(dict.fromkeys(policies))
+    if not names:
+        raise SimulationError(
+            f"No policy given (--policies names none); choose from {', '.join(POLICY_NAMES)}."
+        )
     for n in names:
         if n not in POLICY_NAMES:
             raise SimulationError(f"Unknown policy {n!r}; choose from {', '.join(POLICY_NAMES)}.")
