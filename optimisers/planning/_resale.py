@@ -48,7 +48,12 @@ def plan_resale(
     lead's best in-house value in the plan (the packager's opportunity cost)."""
     if market is None:
         r = resale_values(profile, source)
-        return Resale(r.values, None, None, r.assumptions)
+        note = (
+            f"A lead's resale value here is its {r.how}; 'leadlever package' sells at its "
+            "buyers' bundle prices instead, so the two may differ on which leads to sell: "
+            "give --buyers to plan with the packager's bundles."
+        )
+        return Resale(r.values, None, None, r.assumptions, (note,))
     frame = profile.assign(opportunity_cost=np.maximum(best, 0.0))
     settings = PackagerSettings(on_infeasible="skip", **({"solver": solver} if solver else {}))
     result = package(

@@ -130,3 +130,10 @@ def test_with_buyers_the_plan_sells_what_the_packager_sells():
     assert set(q.loc[q["action"] == "sell", "lead_id"]) == sold
     assert (q.loc[q["action"] == "sell", "expected_value"] == 6000).all()
     assert _by_name(plan)["expected_resale_value"].source == "file"
+
+
+def test_without_buyers_the_plan_says_why_package_may_differ():
+    notes = plan_actions(_profile(), TEAM).notes
+    assert any("--buyers" in n and "package" in n for n in notes)
+    with_buyers = plan_actions(_profile(), TEAM, market=parse_buyers(tomllib.loads(BUYERS)))
+    assert not any("give --buyers" in n for n in with_buyers.notes)
