@@ -57,7 +57,12 @@ def plan_resale(
     frame = profile.assign(opportunity_cost=np.maximum(best, 0.0))
     settings = PackagerSettings(on_infeasible="skip", **({"solver": solver} if solver else {}))
     result = package(
-        frame, market, cost_col="opportunity_cost", id_col="lead_id", settings=settings
+        frame,
+        market,
+        cost_col="opportunity_cost",
+        id_col="lead_id",
+        settings=settings,
+        source=source,
     )
     n = len(frame)
     values = np.zeros(n)
