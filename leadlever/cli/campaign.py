@@ -113,6 +113,7 @@ def step(
     ] = False,
 ) -> None:
     """Update the learner with last period's feedback and write the next period's split."""
+    from leadlever.cli._allocate_render import render_assumptions
     from leadlever.engine.io import read_leads, read_table, write_table
     from leadlever.optimisers.learning import LearnerSettings, campaign_step
 
@@ -170,12 +171,17 @@ def step(
         typer.echo(
             f"Limited by --max-change ({max_change:.0%} a week): {', '.join(result.limited)}."
         )
+    for row in result.evidence:
+        echo_err(f"Warning: '{row['channel']}' (as in allocate solve): {row['why']}.")
+    for note in result.notes:
+        echo_err(f"Warning: {note}")
     for row in result.agreement:
         if not row["agrees"]:
             echo_err(
                 f"Note: '{row['channel']}' goes {row['direction']} here but "
                 f"{row['recommended_direction']} in allocate solve: {row['why']}."
             )
+    render_assumptions(result.assumptions)
 
 
 def _step_db(

@@ -24,11 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leadlever.engine.exceptions import (
-    DataError,
-    MissingColumnsError,
-    ParameterError,
-)
+from leadlever.engine.exceptions import DataError, ParameterError
 from leadlever.engine.io._lead_schema import unique_ids
 from leadlever.engine.io._lock import locked
 from leadlever.engine.io._persist import read_json_text
@@ -37,11 +33,13 @@ from leadlever.engine.io._tables import atomic_write_text
 from leadlever.optimisers.allocation._agreement import compare_directions, move_toward
 from leadlever.optimisers.allocation._curve_table import read_curves
 from leadlever.optimisers.allocation._entry import solve_curves
+from leadlever.optimisers.learning._lead_values import leads_value_by_channel
 from leadlever.optimisers.learning._learner import (
     CampaignLearner,
     LearnerSettings,
     LearnerStep,
 )
+from leadlever.optimisers.learning._step_limits import step_limits
 
 #: a channel's weekly spend moves at most this share by default
 DEFAULT_MAX_CHANGE = 0.25
@@ -101,6 +99,9 @@ class CampaignStepResult:
     max_change: float | None = None
     agreement: tuple[dict[str, Any], ...] = ()
     assumptions: tuple[dict[str, Any], ...] = ()
+    evidence: tuple[dict[str, Any], ...] = ()
+    unallocated: float = 0.0
+    notes: tuple[str, ...] = ()
 
     @property
     def explanation(self) -> str:
@@ -134,6 +135,9 @@ class CampaignStepResult:
             "max_change": self.max_change,
             "limited": list(self.limited),
             "agreement": [dict(a) for a in self.agreement],
+            "evidence_limits": [dict(e) for e in self.evidence],
+            "unallocated": self.unallocated,
+            "notes": list(self.notes),
             "change_points": self.change_points,
             "assumptions": [dict(a) for a in self.assumptions],
         }
@@ -142,46 +146,6 @@ class CampaignStepResult:
         frame = self.step.to_frame()
         frame.insert(0, "period", self.step.period)
         return frame
-
-
-def leads_value_by_channel(
-    leads: pd.DataFrame, *, threshold: float | None = None, source: str = "leads"
-) -> pd.Series:
-    """Sum of the leads' evaluated value per channel (see the module docstring)."""
-    if "channel" not in leads.columns:
-        raise MissingColumnsError(
-            f"{source} has no 'channel' column. Add the channel of every lead.", ["channel"], {}
-        )
-    if "expected_value" in leads.columns:
-        spec = (ColumnSpec("channel", "category"), ColumnSpec("expected_value", "numeric"))
-        frame = validate_table(leads, TableSchema("scored leads", spec), source=source)
-        value = frame["expected_value"].to_numpy(float)
-    elif {"p_convert", "commission"} <= set(leads.columns):
-        spec = (
-            ColumnSpec("channel", "category"),
-            ColumnSpec("p_convert", "probability"),
-            ColumnSpec("commission", "numeric", min=0.0),
-        )
-        frame = validate_table(leads, TableSchema("scored leads", spec), source=source)
-        value = frame["p_convert"].to_numpy(float) * frame["commission"].to_numpy(float)
-    else:
-        raise MissingColumnsError(
-            f"{source} needs an 'expected_value' column, or 'p_convert' and 'commission' columns "
-            "(value = p_convert x commission). Score the leads first.",
-            ["expected_value"],
-            {},
-        )
-    if threshold is not None:
-        if "expected_roi" not in frame.columns:
-            raise MissingColumnsError(
-                f"{source} has no 'expected_roi' column, needed with an OKR threshold. "
-                "Evaluate the leads' expected ROI first or drop the threshold.",
-                ["expected_roi"],
-                {},
-            )
-        roi = pd.to_numeric(frame["expected_roi"], errors="coerce").to_numpy(float)
-        value = np.where(roi >= threshold, value, 0.0)
-    return pd.Series(value, index=frame["channel"].astype(str).to_numpy()).groupby(level=0).sum()
 
 
 def _load_state(path: Path) -> CampaignLearner | None:
@@ -229,8 +193,9 @@ def campaign_step(
         their recommendation (the same as ``allocate solve``); afterwards they are the
         reference the step's directions are compared with.
     max_change : float or None
-        A channel's spend moves at most this share away from last week's (scaled to the
-        new budget); None: no limit.
+        A channel's spend moves at most this share away from last week's spend, or from its
+        share of a new budget; None: no limit. Within the curves' evidence limits: where
+        the two disagree, the evidence wins and the budget it cannot carry is left unallocated.
 
     Notes
     -----
@@ -312,10 +277,6 @@ def campaign_step(
             )
             revisions += 1
     previous = _previous_split(learner, spend_tab, table)
-    limits = None
-    if previous is not None and max_change is not None and previous.sum() > 0:
-        ref = previous * (budget / previous.sum())
-        limits = (ref * (1.0 - max_change), ref * (1.0 + max_change))
     rec = None
     if table is not None:
         missing = set(learner.channels) - set(table.channels)
@@ -325,28 +286,33 @@ def campaign_step(
                 "Fit curves for every channel the campaign runs."
             )
         rec = solve_curves(curves, budget, sidecar=curves_fit, channels=list(learner.channels))
+    box = step_limits(float(budget), previous, max_change, table, learner.channels)
+    limits, spendable = box.bounds, box.spendable(float(budget))
     own = learner.effective_observations()
     if rec is not None and np.any(own < curve_periods):
         target = np.array([rec.spend[c] for c in learner.channels])
-        spend = target if limits is None else move_toward(ref, target, *limits, float(budget))
+        spend = target if limits is None else move_toward(target, target, *limits, spendable)
         step = LearnerStep(learner.period, learner.channels, spend, float(budget), False, ())
         source = "curves"
     else:
-        step = learner.propose(budget, limits=limits)
+        step = learner.propose(spendable, limits=limits)
+        step = LearnerStep(
+            step.period, step.channels, step.spend, float(budget), step.explored, step.draws
+        )
         source = "exploration" if step.explored else "learner"
     tol = 1e-6 * budget
-    limited = ()
-    if limits is not None:
-        at = (step.spend <= limits[0] + tol) | (step.spend >= limits[1] - tol)
-        limited = tuple(c for c, a in zip(learner.channels, at, strict=True) if a)
+    limited = box.limited(step.spend, learner.channels, tol)
+    unallocated = max(float(budget) - float(step.spend.sum()), 0.0)
+    unallocated = unallocated if unallocated > tol else 0.0
     agreement: tuple[dict[str, Any], ...] = ()
+    evidence: tuple[dict[str, Any], ...] = ()
     if rec is not None:
+        current = {c.channel: c.current_spend for c in rec.channels}
+        # directions against last week's spend as it was (not scaled to the new budget), the
+        # base allocate solve's output shows as current spend
         base = (
-            previous
-            if previous is not None
-            else np.array([rec.channels[i].current_spend for i in range(len(rec.channels))])
+            previous if previous is not None else np.array([current[c] for c in learner.channels])
         )
-        base = base * (budget / base.sum()) if base.sum() > 0 else base
         agreement = compare_directions(
             learner.channels,
             step.spend,
@@ -356,6 +322,13 @@ def campaign_step(
             limited=limited,
             statuses={c.channel: c.status for c in rec.channels},
             tol=max(0.02 * budget / len(learner.channels), tol),
+        )
+        if source == "curves":
+            agreement = tuple(_forced(a, limited) for a in agreement)
+        evidence = tuple(
+            {"channel": c.channel, "status": c.status, "why": c.why}
+            for c in rec.channels
+            if c.status in ("held", "capped")
         )
     learner.last_proposal = step.spend.tolist()
     atomic_write_text(learner.to_json(), path)
@@ -367,6 +340,14 @@ def campaign_step(
         }
     ]
     if rec is not None:
+        assumptions.append(
+            {
+                "name": "evidence limits",
+                "value": "those of allocate solve on the same curves (default margin, channels "
+                "not trusted held near their current share)",
+                "source": "default",
+            }
+        )
         assumptions.append(
             {
                 "name": "curves used until",
@@ -389,7 +370,24 @@ def campaign_step(
         max_change=max_change,
         agreement=agreement,
         assumptions=tuple(assumptions),
+        evidence=evidence,
+        unallocated=unallocated,
+        notes=tuple(
+            n for n in [box.unallocated_note(float(budget), max_change)] if n and unallocated
+        ),
     )
+
+
+def _forced(row: dict[str, Any], limited: tuple[str, ...]) -> dict[str, Any]:
+    """Following the curves, a channel goes against their direction only when the budget forces
+    it: the channels the recommendation moves the money to cannot take it this week."""
+    if row["agrees"] or row["channel"] in limited:
+        return row
+    why = (
+        "the weekly move limit (--max-change) keeps the channels the recommendation moves money "
+        "to from taking all of it this week, so part of the budget goes here"
+    )
+    return {**row, "why": why}
 
 
 def _previous_split(learner: CampaignLearner, spend_tab, table) -> np.ndarray | None:
