@@ -17,7 +17,6 @@ Channels that spent but brought no leads get value 0.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from leadlever.engine.io._tables import atomic_write_text
 from leadlever.optimisers.allocation._agreement import compare_directions, move_toward
 from leadlever.optimisers.allocation._curve_table import read_curves
 from leadlever.optimisers.allocation._entry import solve_curves
+from leadlever.optimisers.learning._curves_ref import recall_curves, record_curves
 from leadlever.optimisers.learning._lead_values import leads_value_by_channel
 from leadlever.optimisers.learning._learner import (
     CampaignLearner,
@@ -40,6 +40,7 @@ from leadlever.optimisers.learning._learner import (
     LearnerStep,
 )
 from leadlever.optimisers.learning._step_limits import step_limits
+from leadlever.optimisers.learning._step_result import CampaignStepResult
 
 #: a channel's weekly spend moves at most this share by default
 DEFAULT_MAX_CHANGE = 0.25
@@ -73,79 +74,6 @@ OUTCOMES_SCHEMA = TableSchema(
         ),
     ),
 )
-
-
-@dataclass(frozen=True)
-class CampaignStepResult:
-    """What one ``campaign step`` did and proposes.
-
-    ``source`` says where the split comes from: ``"curves"`` (the fitted curves'
-    recommendation, the same as ``allocate solve``, while the learner has fewer than
-    ``curve_periods`` periods of its own feedback), ``"learner"`` (a Thompson draw of the
-    learner's curves) or ``"exploration"`` (a random split around an equal one: the learner
-    has no data and no curves were given; not a recommendation). ``agreement`` compares
-    every channel's move with the curves' recommendation and says why they differ.
-    """
-
-    created: bool
-    updated_period: int | None
-    value_by_channel: dict[str, float]
-    revisions: int
-    step: LearnerStep
-    change_points: dict[str, list[int]]
-    source: str = "learner"
-    previous: dict[str, float] | None = None
-    limited: tuple[str, ...] = ()
-    max_change: float | None = None
-    agreement: tuple[dict[str, Any], ...] = ()
-    assumptions: tuple[dict[str, Any], ...] = ()
-    evidence: tuple[dict[str, Any], ...] = ()
-    unallocated: float = 0.0
-    notes: tuple[str, ...] = ()
-
-    @property
-    def explanation(self) -> str:
-        if self.source == "exploration":
-            return (
-                "Exploration: the learner has no feedback for some channels yet and no curves "
-                "were given, so this split is random around an equal split, to learn from. It is "
-                "not a recommendation; pass --curves curves.csv to start from the fitted curves."
-            )
-        if self.source == "curves":
-            return (
-                "From the fitted curves (the allocate solve recommendation), moved at most "
-                f"{self.max_change:.0%} a week; the learner takes over once it has its own feedback."
-                if self.max_change is not None
-                else "From the fitted curves (the allocate solve recommendation)."
-            )
-        return "A Thompson draw of the learner's curves, learned from the weekly feedback."
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "created": self.created,
-            "updated_period": self.updated_period,
-            "value_by_channel": dict(self.value_by_channel),
-            "revisions": self.revisions,
-            "next_period": self.step.period,
-            "explored": self.step.explored,
-            "source": self.source,
-            "explanation": self.explanation,
-            "allocation": self.step.to_dict()["allocation"],
-            "previous": self.previous,
-            "max_change": self.max_change,
-            "limited": list(self.limited),
-            "agreement": [dict(a) for a in self.agreement],
-            "evidence_limits": [dict(e) for e in self.evidence],
-            "unallocated": self.unallocated,
-            "notes": list(self.notes),
-            "change_points": self.change_points,
-            "assumptions": [dict(a) for a in self.assumptions],
-        }
-
-    def to_frame(self) -> pd.DataFrame:
-        frame = self.step.to_frame()
-        frame.insert(0, "period", self.step.period)
-        return frame
 
 
 def _load_state(path: Path) -> CampaignLearner | None:
@@ -205,9 +133,6 @@ def campaign_step(
     """
     if max_change is not None and not (np.isfinite(max_change) and max_change >= 0):
         raise ParameterError(f"--max-change must be a share >= 0 (e.g. 0.25). Got {max_change!r}.")
-    table = None
-    if curves is not None:
-        table = read_curves(curves, sidecar=curves_fit, channels=None)
     sources = sources or {}
     if not np.isfinite(budget) or budget <= 0:
         raise ParameterError(f"The budget must be a positive number. Got {budget!r} instead.")
@@ -238,6 +163,8 @@ def campaign_step(
         learner = CampaignLearner(
             channels=names, reference_spend=budget, settings=settings, seed=seed
         )
+    given = curves is not None
+    curves, curves_fit, table = _follow_curves(learner, curves, curves_fit, f"State file '{path}'")
     value_by_channel: dict[str, float] = {}
     updated = None
     if leads is not None:
@@ -342,6 +269,13 @@ def campaign_step(
     if rec is not None:
         assumptions.append(
             {
+                "name": "curves",
+                "value": str(curves) if learner.curves is None else learner.curves["path"],
+                "source": "option" if given else "state (recorded by an earlier step)",
+            }
+        )
+        assumptions.append(
+            {
                 "name": "evidence limits",
                 "value": "those of allocate solve on the same curves (default margin, channels "
                 "not trusted held near their current share)",
@@ -376,6 +310,22 @@ def campaign_step(
             n for n in [box.unallocated_note(float(budget), max_change)] if n and unallocated
         ),
     )
+
+
+def _follow_curves(learner: CampaignLearner, curves, curves_fit, source: str):
+    """The curves this step follows: those given (recorded in the state when a file), else
+    the ones the state recorded (checked unchanged); and their table."""
+    if curves is None and learner.curves is not None:
+        curves, curves_fit = recall_curves(learner.curves, source)
+    if curves is None:
+        return None, curves_fit, None
+    table = read_curves(curves, sidecar=curves_fit, channels=None)
+    if not isinstance(curves, pd.DataFrame):
+        ref = record_curves(curves, table.fit_path, learner.period)
+        old = learner.curves
+        same = old is not None and all(old[k] == ref[k] for k in ("path", "sha256", "fit_sha256"))
+        learner.curves = old if same else ref
+    return curves, curves_fit, table
 
 
 def _forced(row: dict[str, Any], limited: tuple[str, ...]) -> dict[str, Any]:
