@@ -165,6 +165,8 @@ def step(
         return
     verb = "Created" if result.created else "Updated"
     typer.echo(f"{verb} {state}; proposed split for period {result.step.period} written to {out}.")
+    if result.feedback_note:
+        typer.echo(result.feedback_note)
     typer.echo(result.explanation)
     print_table(result.to_frame())
     if result.limited:

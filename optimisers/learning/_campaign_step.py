@@ -33,7 +33,7 @@ from leadlever.optimisers.allocation._agreement import compare_directions, move_
 from leadlever.optimisers.allocation._curve_table import read_curves
 from leadlever.optimisers.allocation._entry import solve_curves
 from leadlever.optimisers.learning._curves_ref import recall_curves, record_curves
-from leadlever.optimisers.learning._lead_values import leads_value_by_channel
+from leadlever.optimisers.learning._lead_values import leads_feedback
 from leadlever.optimisers.learning._learner import (
     CampaignLearner,
     LearnerSettings,
@@ -52,7 +52,6 @@ __all__ = [
     "DEFAULT_CURVE_PERIODS",
     "CampaignStepResult",
     "campaign_step",
-    "leads_value_by_channel",
     "SPEND_SCHEMA",
     "OUTCOMES_SCHEMA",
 ]
@@ -166,11 +165,10 @@ def campaign_step(
     given = curves is not None
     curves, curves_fit, table = _follow_curves(learner, curves, curves_fit, f"State file '{path}'")
     value_by_channel: dict[str, float] = {}
-    updated = None
+    updated = feedback = None
     if leads is not None:
-        values = leads_value_by_channel(
-            leads, threshold=threshold, source=sources.get("leads", "leads")
-        )
+        feedback = leads_feedback(leads, threshold=threshold, source=sources.get("leads", "leads"))
+        values = feedback.value
         _check_channels(list(values.index), learner.channels, sources.get("leads", "leads"))
         if spend_tab is not None:
             _check_channels(
@@ -306,6 +304,8 @@ def campaign_step(
         assumptions=tuple(assumptions),
         evidence=evidence,
         unallocated=unallocated,
+        leads=None if feedback is None else feedback.counts(),
+        feedback_note=None if feedback is None else feedback.note,
         notes=tuple(
             n for n in [box.unallocated_note(float(budget), max_change)] if n and unallocated
         ),

@@ -39,6 +39,8 @@ class CampaignStepResult:
     evidence: tuple[dict[str, Any], ...] = ()
     unallocated: float = 0.0
     notes: tuple[str, ...] = ()
+    leads: dict[str, int] | None = None
+    feedback_note: str | None = None
 
     @property
     def explanation(self) -> str:
@@ -75,6 +77,8 @@ class CampaignStepResult:
             "evidence_limits": [dict(e) for e in self.evidence],
             "unallocated": self.unallocated,
             "notes": list(self.notes),
+            "leads": self.leads,
+            "feedback_note": self.feedback_note,
             "change_points": self.change_points,
             "assumptions": [dict(a) for a in self.assumptions],
         }
