@@ -15,6 +15,7 @@ from leadlever.cli._common import (
     handle_errors,
     print_table,
 )
+from leadlever.cli._options import EconomicsOption
 
 __all__ = ["app"]
 
@@ -107,6 +108,7 @@ def step(
             help="A channel's spend moves at most this share away from last week's.",
         ),
     ] = 0.25,
+    economics: EconomicsOption = None,
     dedupe: DedupeOption = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
@@ -114,6 +116,7 @@ def step(
 ) -> None:
     """Update the learner with last period's feedback and write the next period's split."""
     from leadlever.cli._allocate_render import render_assumptions
+    from leadlever.engine.economics import load_economics
     from leadlever.engine.io import read_leads, read_table, write_table
     from leadlever.optimisers.learning import LearnerSettings, campaign_step
 
@@ -158,6 +161,7 @@ def step(
         sources={"leads": str(leads), "spend": str(spend), "outcomes": str(outcomes)},
         curves=None if curves is None else str(curves),
         max_change=max_change,
+        economics=None if economics is None else load_economics(economics),
     )
     write_table(result.to_frame(), out)
     if json_out:

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from leadlever.engine.economics import Economics
 from leadlever.engine.exceptions import DataError, ParameterError
 from leadlever.engine.io._lead_schema import unique_ids
 from leadlever.engine.io._lock import locked
@@ -109,6 +110,7 @@ def campaign_step(
     curves_fit: str | Path | bool | None = None,
     max_change: float | None = DEFAULT_MAX_CHANGE,
     curve_periods: int = DEFAULT_CURVE_PERIODS,
+    economics: Economics | None = None,
 ) -> CampaignStepResult:
     """Update the learner in ``state_path`` with last period's feedback and propose the next split.
 
@@ -119,6 +121,8 @@ def campaign_step(
         ``curve_periods`` periods of its own feedback per channel, the split is
         their recommendation (the same as ``allocate solve``); afterwards they are the
         reference the step's directions are compared with.
+    economics : Economics, optional
+        Its ``value_per_conversion`` values leads scored without a ``commission`` column.
     max_change : float or None
         A channel's spend moves at most this share away from last week's spend, or from its
         share of a new budget; None: no limit. Within the curves' evidence limits: where
@@ -167,7 +171,9 @@ def campaign_step(
     value_by_channel: dict[str, float] = {}
     updated = feedback = None
     if leads is not None:
-        feedback = leads_feedback(leads, threshold=threshold, source=sources.get("leads", "leads"))
+        feedback = leads_feedback(
+            leads, threshold=threshold, source=sources.get("leads", "leads"), economics=economics
+        )
         values = feedback.value
         _check_channels(list(values.index), learner.channels, sources.get("leads", "leads"))
         if spend_tab is not None:
@@ -264,6 +270,8 @@ def campaign_step(
             "source": "option" if max_change != DEFAULT_MAX_CHANGE else "default",
         }
     ]
+    if feedback is not None:
+        assumptions.extend(feedback.assumptions)
     if rec is not None:
         assumptions.append(
             {

@@ -9,10 +9,12 @@ OKR ``threshold`` on ``expected_roi``, open leads below it count 0 (they are not
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from leadlever.engine.economics import Economics
 from leadlever.engine.exceptions import InvalidValueError, MissingColumnsError
 from leadlever.engine.io._outcomes import OUTCOME_COLUMN, OutcomeSpec, parse_outcome
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
@@ -33,6 +35,7 @@ class LeadFeedback:
     open: int
     predicted: str
     realised: str | None
+    assumptions: tuple[dict[str, Any], ...] = ()
 
     def counts(self) -> dict[str, int]:
         return {"won": self.won, "lost": self.lost, "open": self.open}
@@ -59,9 +62,18 @@ def leads_value_by_channel(
 
 
 def leads_feedback(
-    leads: pd.DataFrame, *, threshold: float | None = None, source: str = "leads"
+    leads: pd.DataFrame,
+    *,
+    threshold: float | None = None,
+    source: str = "leads",
+    economics: Economics | None = None,
 ) -> LeadFeedback:
-    """The leads' evaluated value per channel, closed leads at what they realised."""
+    """The leads' evaluated value per channel, closed leads at what they realised.
+
+    Leads with ``p_convert`` but no ``commission`` are worth ``value_per_conversion`` of
+    ``economics`` (default: the documented default) when won, announced as an assumption.
+    """
+    assumptions: tuple[dict[str, Any], ...] = ()
     if "channel" not in leads.columns:
         raise MissingColumnsError(
             f"{source} has no 'channel' column. Add the channel of every lead.", ["channel"], {}
@@ -80,10 +92,27 @@ def leads_feedback(
         frame = validate_table(leads, TableSchema("scored leads", spec), source=source)
         value = frame["p_convert"].to_numpy(float) * frame["commission"].to_numpy(float)
         predicted = "p_convert x commission"
+    elif "p_convert" in leads.columns:
+        spec = (ColumnSpec("channel", "category"), ColumnSpec("p_convert", "probability"))
+        frame = validate_table(leads, TableSchema("scored leads", spec), source=source)
+        econ = economics or Economics()
+        per = econ.value_per_conversion
+        frame = frame.assign(commission=per) if "value" not in frame.columns else frame
+        value = frame["p_convert"].to_numpy(float) * per
+        predicted = f"p_convert x value_per_conversion {per:,.6g}"
+        assumptions = (
+            {
+                "name": "value_per_conversion",
+                "value": per,
+                "source": econ.sources.get("value_per_conversion", "default"),
+                "note": f"{source} has no 'commission' column: every lead is worth this if won",
+            },
+        )
     else:
         raise MissingColumnsError(
-            f"{source} needs an 'expected_value' column, or 'p_convert' and 'commission' columns "
-            "(value = p_convert x commission). Score the leads first.",
+            f"{source} needs an 'expected_value' column, or 'p_convert' (and 'commission', else "
+            "the economics' value_per_conversion; --economics) (value = p_convert x commission). "
+            "Score the leads first.",
             ["expected_value"],
             {},
         )
@@ -130,5 +159,5 @@ def leads_feedback(
     )
     n_open = len(frame) - int(won.sum()) - int(lost.sum())
     return LeadFeedback(
-        by_channel, int(won.sum()), int(lost.sum()), n_open, predicted, realised_col
+        by_channel, int(won.sum()), int(lost.sum()), n_open, predicted, realised_col, assumptions
     )

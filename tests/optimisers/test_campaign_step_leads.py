@@ -64,3 +64,39 @@ def test_won_leads_without_a_realised_value_are_an_error(tmp_path):
     campaign_step(tmp_path / "s.json", budget=1000.0, channels=["a", "b"])
     with pytest.raises(MissingColumnsError, match="won lead"):
         campaign_step(tmp_path / "s.json", budget=1000.0, leads=leads)
+
+
+def test_without_commission_the_economics_value_per_conversion_is_announced(tmp_path):
+    from typer.testing import CliRunner
+
+    from leadlever.cli import app
+
+    leads = pd.DataFrame(
+        {"channel": ["a", "a", "b"], "p_convert": [0.2, 0.4, 0.5], "converted": [None, 1, None]}
+    )
+    leads.to_csv(tmp_path / "leads.csv", index=False)
+    (tmp_path / "econ.toml").write_text("value_per_conversion = 2500\n")
+    runner = CliRunner()
+
+    def step(*extra):
+        return runner.invoke(
+            app,
+            ["campaign", "step", "--state", str(tmp_path / "s.json"), "--budget", "1000",
+             "--out", str(tmp_path / "o.csv"), *extra],
+        )  # fmt: skip
+
+    assert step("--channels", "a,b").exit_code == 0
+    res = step("--leads", str(tmp_path / "leads.csv"), "--economics", str(tmp_path / "econ.toml"))
+    assert res.exit_code == 0, res.output
+    assert "Assumptions:" in res.stdout and "value_per_conversion: 2500" in res.stdout
+    assert "(file)" in res.stdout
+    state = _learner_from(tmp_path / "s.json")
+    # a: one open lead at 0.2 x 2500, one won at 2500; b: one open lead at 0.5 x 2500
+    assert state._logs["a"].value[-1] == pytest.approx(0.2 * 2500 + 2500)
+    assert state._logs["b"].value[-1] == pytest.approx(0.5 * 2500)
+
+
+def _learner_from(path):
+    from leadlever.optimisers.learning import CampaignLearner
+
+    return CampaignLearner.from_json(path.read_text())
