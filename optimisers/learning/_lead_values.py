@@ -36,6 +36,7 @@ class LeadFeedback:
     predicted: str
     realised: str | None
     assumptions: tuple[dict[str, Any], ...] = ()
+    outcomes: bool = False
 
     def counts(self) -> dict[str, int]:
         return {"won": self.won, "lost": self.lost, "open": self.open}
@@ -43,9 +44,14 @@ class LeadFeedback:
     @property
     def note(self) -> str:
         if self.won + self.lost == 0:
+            why = (
+                f"none is closed ('{OUTCOME_COLUMN}' 1 won, 0 lost)"
+                if self.outcomes
+                else f"the leads have no '{OUTCOME_COLUMN}' column (1 won, 0 lost, empty open)"
+            )
             return (
                 f"Counted all {self.open:,} leads at their predicted value ({self.predicted}): "
-                f"no closed lead (column '{OUTCOME_COLUMN}' 1 won, 0 lost, empty open)."
+                f"{why}."
             )
         won = f"{self.won:,} won at their realised '{self.realised}'" if self.won else "0 won"
         return (
@@ -159,5 +165,12 @@ def leads_feedback(
     )
     n_open = len(frame) - int(won.sum()) - int(lost.sum())
     return LeadFeedback(
-        by_channel, int(won.sum()), int(lost.sum()), n_open, predicted, realised_col, assumptions
+        by_channel,
+        int(won.sum()),
+        int(lost.sum()),
+        n_open,
+        predicted,
+        realised_col,
+        assumptions,
+        OUTCOME_COLUMN in frame.columns,
     )

@@ -3,6 +3,7 @@ directions or says why (issue 18 items 4 and 6)."""
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -134,3 +135,21 @@ def test_a_scaled_up_weak_channel_stays_in_its_band_and_the_rest_is_unallocated(
             assert row["agrees"] or "--max-change" in row["why"]
             if row["channel"] != "search":  # both raise tv and social from last week's spend
                 assert row["direction"] == row["recommended_direction"] == "up"
+
+
+def test_the_learner_also_stays_within_the_evidence_once_it_takes_over(tmp_path):
+    rng = np.random.default_rng(3)
+    table = _table(rng, 4)
+    table["quality"] = "trusted"
+    table.to_csv(tmp_path / "c.csv", index=False)
+    names = list(table["channel"])
+    budget = float(table["current_spend"].sum() * 40)  # far more than the evidence carries
+    caps = table["max_observed_spend"].to_numpy() * (1 + MARGIN)
+    state = tmp_path / "s.json"
+    res = campaign_step(state, budget=budget, channels=names, curves=tmp_path / "c.csv")
+    for _ in range(4):
+        leads = pd.DataFrame({"channel": names, "expected_value": np.sqrt(res.step.spend) * 50})
+        res = campaign_step(state, budget=budget, leads=leads, curve_periods=2, max_change=None)
+        assert np.all(res.step.spend <= caps * (1 + 1e-9))
+        assert res.unallocated == pytest.approx(budget - res.step.spend.sum())
+    assert res.source == "learner"
