@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.economics._economics import Assumption, Economics
-from leadlever.engine.io._outcomes import keep_open
+from leadlever.engine.io._open_leads import keep_open
+from leadlever.engine.io._outcomes import OutcomeSpec
 from leadlever.engine.scoring._fit_record import column_warning
 from leadlever.pricing._lead_prices import LeadPricing, price_lead_table
 from leadlever.pricing._quality import DEFAULT_QUALITY_CLASSES, assign_quality_classes
@@ -65,6 +66,7 @@ def price_open_leads(
     cap: float | None = None,
     confidence: float | None = None,
     source: str | None = None,
+    outcome: OutcomeSpec | None = None,
 ) -> PriceList:
     """Classify and price the open leads of ``scored`` (module docstring); ``weight_high`` and
     ``weight_low`` are the relative weights of :func:`~leadlever.pricing._lead_prices.price_leads`.
@@ -76,7 +78,7 @@ def price_open_leads(
         would be 0), naming how to give the costs.
     """
     econ = economics or Economics()
-    frame, n_closed, notes = keep_open(scored, doing="priced", source=source)
+    frame, n_closed, notes = keep_open(scored, doing="priced", source=source, outcome=outcome)
     used: list[Assumption] = []
     costs = {k: v for k, v in (("low", c_low), ("high", c_high)) if v is not None}
     classes = pd.Series(

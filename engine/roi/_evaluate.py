@@ -38,7 +38,8 @@ import pandas as pd
 
 from leadlever.engine.economics._economics import Assumption, Economics
 from leadlever.engine.exceptions import ParameterError
-from leadlever.engine.io._outcomes import split_open
+from leadlever.engine.io._open_leads import open_leads
+from leadlever.engine.io._outcomes import OutcomeSpec
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
 from leadlever.engine.roi._feedback import aggregate_sums, feedback_frame
 from leadlever.engine.roi._threshold import Threshold, parse_threshold
@@ -239,6 +240,7 @@ def evaluate_leads(
     max_step: float = 0.3,
     source: str | None = None,
     include_closed: bool = False,
+    outcome: OutcomeSpec | None = None,
 ) -> RoiReport:
     """Evaluate every open lead of a scored table (batch API).
 
@@ -247,7 +249,8 @@ def evaluate_leads(
     scored : DataFrame
         Needs ``p_convert``; uses ``expected_commission``, ``expected_effort_hours``,
         ``generation_cost``, the salary column, ``channel``, ``campaign`` and
-        ``created_at`` when present. Closed leads (``converted`` 1 or 0) are left out
+        ``created_at`` when present. Closed leads (won or lost by ``outcome``, or by the
+        outcome column found: ``converted``, ``Converted``, ``deal_stage`` ...) are left out
         unless ``include_closed`` (to evaluate a past campaign's leads).
     threshold : number, rule text or Threshold
     economics : Economics, optional
@@ -265,9 +268,11 @@ def evaluate_leads(
     if include_closed:
         notes.append("Closed leads are evaluated too (--include-closed): a look back, not a plan.")
     else:
-        frame, n_closed, _ = split_open(frame)
+        found = open_leads(frame, outcome, source=source)
+        frame, n_closed = found.leads, found.n_closed
+        notes.extend(found.notes)
         if n_closed:
-            notes.append(f"Left out {n_closed:,} closed lead(s) (converted 1 or 0).")
+            notes.append(f"Left out {n_closed:,} closed lead(s) ({found.closed_why}).")
     if frame.empty:
         raise ParameterError(
             f"{'File ' + repr(source) if source else 'The table'} has no open leads to evaluate "
@@ -350,6 +355,7 @@ def evaluate_file(
     metric: str = "roi",
     include_closed: bool = False,
     dedupe: bool = False,
+    outcome: OutcomeSpec | None = None,
 ) -> RoiReport:
     """Read a scored lead table (CSV/Parquet) and evaluate its open leads; a repeated
     ``lead_id`` is an error unless ``dedupe`` (its first row kept)."""
@@ -362,4 +368,5 @@ def evaluate_file(
         metric=metric,
         source=str(path),
         include_closed=include_closed,
+        outcome=outcome,
     )

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.economics import Economics
+from leadlever.engine.io._outcomes import OutcomeSpec
 from leadlever.engine.roi._evaluate import RoiReport, evaluate_file
 from leadlever.optimisers.allocation._agreement import direction
 from leadlever.optimisers.allocation._decision import DecisionSettings
@@ -93,10 +94,11 @@ def evaluate_with_curves(
     include_closed: bool = False,
     settings: DecisionSettings | None = None,
     sidecar: str | os.PathLike | bool | None = None,
+    outcome: OutcomeSpec | None = None,
 ) -> ChannelFeedback:
     """Evaluate the leads and join the allocator's recommendation at today's budget.
 
-    ``economics``, ``metric`` and ``include_closed`` are
+    ``economics``, ``metric``, ``include_closed`` and ``outcome`` are
     :func:`leadlever.engine.roi.evaluate_file`'s.
     """
     report = evaluate_file(
@@ -105,6 +107,7 @@ def evaluate_with_curves(
         economics=economics,
         metric=metric,
         include_closed=include_closed,
+        outcome=outcome,
     )
     rec = solve_curves(str(curves), None, settings=settings, sidecar=sidecar)
     if report.by_channel is None:

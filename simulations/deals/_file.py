@@ -29,7 +29,8 @@ from typing import Any
 import pandas as pd
 
 from leadlever.engine.economics._economics import Assumption, Economics
-from leadlever.engine.io._outcomes import split_open
+from leadlever.engine.io._open_leads import open_leads
+from leadlever.engine.io._outcomes import OutcomeSpec
 from leadlever.engine.io._tables import read_toml
 from leadlever.simulations.deals._compare import DealComparison, compare_deals
 from leadlever.simulations.deals._forecast import METHODS, SEASONS, forecast_pool_p
@@ -154,19 +155,24 @@ def compare_deals_file(
     n_draws: int = 100_000,
     seed: int = 0,
     economics: Economics | None = None,
+    outcome: OutcomeSpec | None = None,
 ) -> DealComparison:
     """Load DEALS.toml, forecast p from the open scored ``leads`` (if given) and compare.
 
     ``city``, ``season`` and ``method`` override the file's ``[pool]``; closed leads
-    (``converted`` 1 or 0) are left out of the forecast.
+    (won or lost by ``outcome``, or by the outcome column found) are left out of the forecast.
     """
     spec = load_deals(path, economics)
     forecast = None
     notes: list[str] = []
     if leads is not None:
-        leads, n_closed, _ = split_open(leads)
+        found = open_leads(leads, outcome)
+        leads, n_closed = found.leads, found.n_closed
+        notes.extend(found.notes)
         if n_closed:
-            notes.append(f"Left out {n_closed:,} closed lead(s) from the forecast of p.")
+            notes.append(
+                f"Left out {n_closed:,} closed lead(s) ({found.closed_why}) from the forecast of p."
+            )
         pool = dict(spec.pool)
         pool.update(
             {
