@@ -28,6 +28,7 @@ from leadlever.engine.io._column_checks import (
     text_missing_codes,
 )
 from leadlever.engine.io._dates import parse_dates
+from leadlever.engine.io._money import MONEY_NOTE
 from leadlever.engine.io._outcomes import Outcome, OutcomeSpec, parse_outcome
 
 __all__ = ["ColumnReport", "Inspection", "inspect_table", "KINDS", "ROLES"]
@@ -221,6 +222,7 @@ def inspect_table(
         closed = parsed.closed
         y = parsed.values[closed].to_numpy(dtype=float)
     given = dict(roles or {})
+    money = frame.attrs.get("money_columns", {})
     reports = []
     for col in frame.columns:
         name = str(col)
@@ -236,6 +238,8 @@ def inspect_table(
             continue
         kind = _kind(values, name)
         warnings: list[str] = []
+        if name in money:
+            warnings.append(MONEY_NOTE.format(example=repr(money[name])))
         role = given.get(name, "date" if kind == "date" else "feature")
         why_id = id_reason(values, name) if kind != "date" else None
         if why_id:

@@ -50,6 +50,7 @@ from leadlever.engine.io._lead_schema import (
     repeated_ids_error,
     warn_dropped,
 )
+from leadlever.engine.io._money import read_money
 from leadlever.engine.io._numbers import check_table_numbers, shorten
 from leadlever.engine.io._tables import check_finite_output
 from leadlever.engine.io._totals import SeenIds, Tally
@@ -123,14 +124,17 @@ def _csv_chunks(path: Path, chunk_rows: int, id_cols: tuple[str, ...]) -> Iterat
         text = {c for c in first.columns if not pd.api.types.is_numeric_dtype(first[c])}
         first = decimal_commas(first, skip=tuple(ids))
         commas = {c for c in text if pd.api.types.is_float_dtype(first[c])}
+    first, money = read_money(first, skip=tuple(ids))
     dtypes, whole = _fixed_dtypes(first, ids)
-    dtypes.update({c: str for c in commas})
+    dtypes.update({c: str for c in commas | set(money)})
     read_dtypes = {c: dtypes[str(c).strip()] for c in raw if str(c).strip() in dtypes}
     with pd.read_csv(path, dtype=read_dtypes, **options) as reader:
         for chunk in reader:
             chunk.columns = [str(c).strip() for c in chunk.columns]
             if commas:
                 chunk = decimal_commas(chunk, skip=tuple(ids))
+            if money:
+                chunk, _ = read_money(chunk, marks=money)
             yield restore_formulas(_whole_numbers(chunk, whole))
 
 
