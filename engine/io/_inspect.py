@@ -27,7 +27,7 @@ from leadlever.engine.io._column_checks import (
     period_coded,
     text_missing_codes,
 )
-from leadlever.engine.io._dates import parse_dates
+from leadlever.engine.io._dates import looks_like_dates
 from leadlever.engine.io._money import MONEY_NOTE
 from leadlever.engine.io._outcomes import Outcome, OutcomeSpec, parse_outcome
 
@@ -40,7 +40,6 @@ ROLES = ("target", "id", "date", "feature", "excluded")
 _TEXT_UNIQUE_SHARE = 0.5
 #: ... and they are this long on average
 _TEXT_MEAN_LENGTH = 25
-_DATE_SAMPLE = 200
 _STAGE_WORDS = ("won", "lost", "closed", "win", "loss")
 
 
@@ -134,25 +133,6 @@ class Inspection:
         )
 
 
-def _looks_like_dates(values: pd.Series) -> bool:
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return True
-    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-        return False
-    text = values.dropna().astype(str).str.strip()
-    text = text[text != ""]
-    if text.empty or not text.str.contains(r"\d").all():
-        return False
-    sample = text.drop_duplicates().head(_DATE_SAMPLE)
-    if not sample.str.contains(r"[-/.:\s]").all():
-        return False
-    try:
-        parse_dates(sample.reset_index(drop=True), column="sample")
-    except Exception:  # any reading failure means "not dates"
-        return False
-    return True
-
-
 def _stage_like(values: pd.Series) -> bool:
     text = values.dropna().astype(str).str.strip().str.lower()
     levels = set(text.unique().tolist())
@@ -163,7 +143,7 @@ def _stage_like(values: pd.Series) -> bool:
 
 
 def _kind(values: pd.Series, name: str) -> str:
-    if _looks_like_dates(values):
+    if looks_like_dates(values):
         return "date"
     if (is_yes_no(values) and OUTCOME_NAME.match(str(name).strip())) or _stage_like(values):
         return "target candidate"
