@@ -94,6 +94,7 @@ def compare(
         seed=seed,
         economics=load_economics(economics),
         outcome=optional_outcome_spec(target_col, won, lost),
+        source=None if leads is None else str(leads),
     )
     if tornado is not None:
         write_table(envelope_sensitivity(result), tornado)
@@ -103,9 +104,10 @@ def compare(
         plot_deals(result, plot)
     payload = result.to_dict()
     if json_out:
+        print_notes(warnings=result.warnings)  # on stderr: the JSON on stdout stays one object
         emit_json(payload)
         return
-    print_notes(result.assumptions, notes=result.notes)
+    print_notes(result.assumptions, result.warnings, result.notes)
     for c in result.crossings:
         typer.echo(c.describe())
     typer.echo("Best deal by p:")

@@ -147,6 +147,7 @@ class DealComparison:
     monte_carlo: DecisionOdds | None = None
     assumptions: tuple[Any, ...] = ()
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def best_expected(self) -> str | None:
@@ -169,6 +170,7 @@ class DealComparison:
             if self.monte_carlo is not None:
                 out["monte_carlo"] = self.monte_carlo.to_dict()
         out["assumptions"] = [a.to_dict() for a in self.assumptions]
+        out["warnings"] = list(self.warnings)
         out["notes"] = list(self.notes)
         return out
 

@@ -32,6 +32,7 @@ from leadlever.engine.economics._economics import Assumption, Economics
 from leadlever.engine.io._open_leads import open_leads
 from leadlever.engine.io._outcomes import OutcomeSpec
 from leadlever.engine.io._tables import read_toml
+from leadlever.engine.scoring._fit_record import column_warning
 from leadlever.simulations.deals._compare import DealComparison, compare_deals
 from leadlever.simulations.deals._forecast import METHODS, SEASONS, forecast_pool_p
 from leadlever.simulations.deals._lines import DEAL_KINDS, Deal, deal_from_terms
@@ -156,6 +157,7 @@ def compare_deals_file(
     seed: int = 0,
     economics: Economics | None = None,
     outcome: OutcomeSpec | None = None,
+    source: str | None = None,
 ) -> DealComparison:
     """Load DEALS.toml, forecast p from the open scored ``leads`` (if given) and compare.
 
@@ -165,8 +167,11 @@ def compare_deals_file(
     spec = load_deals(path, economics)
     forecast = None
     notes: list[str] = []
+    warning = None
     if leads is not None:
-        found = open_leads(leads, outcome)
+        # the leads' probabilities may come from a model no better than chance: say so
+        warning = column_warning(leads, source)
+        found = open_leads(leads, outcome, source=source)
         leads, n_closed = found.leads, found.n_closed
         notes.extend(found.notes)
         if n_closed:
@@ -188,4 +193,9 @@ def compare_deals_file(
             method=pool.get("method", "poisson_binomial"),
         )
     result = compare_deals(spec.deals, forecast, n_draws=n_draws, seed=seed)
-    return dataclasses.replace(result, assumptions=spec.assumptions, notes=tuple(notes))
+    return dataclasses.replace(
+        result,
+        assumptions=spec.assumptions,
+        notes=tuple(notes),
+        warnings=(warning,) if warning else (),
+    )
