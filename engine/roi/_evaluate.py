@@ -41,7 +41,14 @@ from leadlever.engine.exceptions import ParameterError
 from leadlever.engine.io._open_leads import open_leads
 from leadlever.engine.io._outcomes import OutcomeSpec
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
-from leadlever.engine.roi._feedback import aggregate_sums, feedback_frame
+from leadlever.engine.roi._feedback import (
+    MIN_GROUP_LEADS,
+    MISSING_GROUP,
+    TOO_FEW,
+    aggregate_sums,
+    feedback_frame,
+    group_name,
+)
 from leadlever.engine.roi._threshold import Threshold, parse_threshold
 from leadlever.engine.scoring._fit_record import column_warning
 
@@ -213,6 +220,15 @@ class RoiReport:
         return self.leads if self.leads is not None else pd.DataFrame()
 
 
+def _min_group_assumption(min_n: int) -> Assumption:
+    return Assumption(
+        "min_leads_per_group",
+        min_n,
+        "default" if min_n == MIN_GROUP_LEADS else "option",
+        f"a channel or campaign with fewer leads gets no verdict ('{TOO_FEW}')",
+    )
+
+
 def _groups(frame: pd.DataFrame, notes: list[str]) -> dict[str, np.ndarray]:
     """The grouping columns holding names (a numeric 'campaign' is a count, not campaigns)."""
     out = {}
@@ -226,7 +242,13 @@ def _groups(frame: pd.DataFrame, notes: list[str]) -> dict[str, np.ndarray]:
                 f"no per-{name} feedback (rename it if it is not a {name})."
             )
             continue
-        out[name] = col.astype(str).to_numpy(dtype=object)
+        names = np.array([group_name(v) for v in col.to_numpy(dtype=object)], dtype=object)
+        n_missing = int((names == MISSING_GROUP).sum())
+        if n_missing:
+            notes.append(
+                f"{n_missing:,} lead(s) have no {name}: counted under the {name} '{MISSING_GROUP}'."
+            )
+        out[name] = names
     return out
 
 
@@ -241,6 +263,7 @@ def evaluate_leads(
     source: str | None = None,
     include_closed: bool = False,
     outcome: OutcomeSpec | None = None,
+    min_group_leads: int = MIN_GROUP_LEADS,
 ) -> RoiReport:
     """Evaluate every open lead of a scored table (batch API).
 
@@ -322,9 +345,23 @@ def evaluate_leads(
     )
     kw = {"gain": feedback_gain, "max_step": max_step}
     by = {
-        name: feedback_frame(aggregate_sums(keys, *args), tau, name, **kw)
+        name: feedback_frame(aggregate_sums(keys, *args), tau, name, **kw, min_n=min_group_leads)
         for name, keys in groups.items()
     }
+    if by:
+        used.append(_min_group_assumption(min_group_leads))
+    for name, table in by.items():
+        few = table.loc[table["feedback"] == TOO_FEW]
+        if len(few):
+            shown = ", ".join(
+                f"'{g}' ({k})" for g, k in zip(few[name][:8], few["n"][:8], strict=True)
+            )
+            shown += f" and {len(few) - 8:,} more" if len(few) > 8 else ""
+            notes.append(
+                f"{len(few):,} {name}(s) with fewer than {min_group_leads} leads get no verdict "
+                f"('{TOO_FEW}', no spend change): {shown}. Their mean moves with "
+                "any one lead."
+            )
     total = aggregate_sums(np.zeros(n, dtype=object), *args)
     overall = feedback_frame(total, tau, "group", **kw).iloc[0].to_dict()
     overall["group"] = "all leads"

@@ -24,6 +24,7 @@ import pandas as pd
 from leadlever.engine.economics import Economics
 from leadlever.engine.io._outcomes import OutcomeSpec
 from leadlever.engine.roi._evaluate import RoiReport, evaluate_file
+from leadlever.engine.roi._feedback import TOO_FEW
 from leadlever.optimisers.allocation._agreement import direction
 from leadlever.optimisers.allocation._decision import DecisionSettings
 from leadlever.optimisers.allocation._entry import solve_curves
@@ -133,6 +134,8 @@ def evaluate_with_curves(
         change = (d.spend - d.current_spend) / d.current_spend if d.current_spend > 0 else np.nan
         way = direction(d.spend, d.current_spend, HOLD_TOLERANCE * max(d.current_spend, 1e-12))
         ok = (row["feedback"] == "reinforce") == (way == "up") or way == "hold"
+        if row["feedback"] == TOO_FEW:  # no verdict from the leads to disagree with
+            ok = None
         directions.append(way)
         changes.append(change)
         agrees.append(ok)
