@@ -137,6 +137,8 @@ def target_contacts(
     y = None
     if outcome is not None:
         parsed = parse_outcome(scored, outcome, source=source)
+        if parsed.note:
+            notes.append(parsed.note)
         frame = scored.loc[parsed.closed].reset_index(drop=True)
         y = parsed.values[parsed.closed].to_numpy(dtype=float)
         if parsed.n_open:

@@ -160,3 +160,38 @@ def test_won_without_target_is_an_error(exports):
     res = runner.invoke(app, ["roi", "evaluate", str(exports["y"]), "--threshold", "top40%",
                               "--won", "yes", "--lost", "no"])  # fmt: skip
     assert res.exit_code == 2 and "--target" in res.output
+
+
+def test_roi_target_reads_the_oof_outcome_coded_1_0_with_the_stage_flags(tmp_path):
+    from leadlever.simulations.world import simulate_export
+
+    export = simulate_export("pipeline", 1200, seed=4)[0]
+    history, oof = tmp_path / "pipe.csv", tmp_path / "oof.csv"
+    export.to_csv(history, index=False)
+    stages = ("--target", "deal_stage", "--won", "Won", "--lost", "Lost")
+    _run("score", "fit", history, *stages, "--cv", "2", "--oof-out", oof,
+         "--drop", "close_date,close_value")  # fmt: skip
+    written = pd.read_csv(oof)
+    assert set(written["deal_stage"].dropna().unique()) <= {0, 1}  # coded by score fit
+    res = _run("roi", "target", oof, *stages, "--value-per-conversion", "2000",
+               "--cost-per-contact", "900", "--out", tmp_path / "c.csv", "--json")  # fmt: skip
+    data = json.loads(res.stdout)
+    assert any("already coded 1/0" in n for n in data["notes"])
+    # the realised profit, recomputed from the oof file by hand
+    p, y = written["p_convert"].to_numpy(), written["deal_stage"].to_numpy(dtype=float)
+    chosen = p * 2000 - 900 > 0
+    assert data["realised_profit"] == pytest.approx(2000 * y[chosen].sum() - 900 * chosen.sum())
+
+
+def test_qualify_fit_date_errors_name_the_file(tmp_path):
+    from leadlever.simulations.world import simulate_export
+
+    export = simulate_export("pipeline", 600, seed=4)[0]
+    export.loc[3, "engage_date"] = "soon"
+    path = tmp_path / "bad_dates.csv"
+    export.to_csv(path, index=False)
+    res = runner.invoke(app, ["qualify", "fit", str(path), "--target", "deal_stage", "--won",
+                              "Won", "--lost", "Lost", "--created-col", "engage_date",
+                              "--closed-col", "close_date", "--bundle-out",
+                              str(tmp_path / "b.json")])  # fmt: skip
+    assert res.exit_code == 2 and "bad_dates.csv" in res.output and "engage_date" in res.output
