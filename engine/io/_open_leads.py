@@ -23,7 +23,15 @@ from leadlever.engine.exceptions import EmptyDataError
 from leadlever.engine.io._outcomes import OUTCOME_COLUMN, OutcomeSpec, parse_outcome
 from leadlever.engine.io._schema import _FALSE, _TRUE
 
-__all__ = ["OpenLeads", "find_outcome", "open_leads", "open_mask", "split_open", "keep_open"]
+__all__ = [
+    "OpenLeads",
+    "find_outcome",
+    "outcome_candidates",
+    "open_leads",
+    "open_mask",
+    "split_open",
+    "keep_open",
+]
 
 #: names (lower case, spaces and dashes as ``_``) an outcome column goes by, most telling first
 OUTCOME_NAMES = (
@@ -71,19 +79,25 @@ def _coding(values: pd.Series, column: str) -> OutcomeSpec | None:
     return None
 
 
+def outcome_candidates(names: list[str]) -> list[str]:
+    """The columns of ``names`` named like an outcome (:data:`OUTCOME_NAMES`), most telling
+    first: those :func:`find_outcome` tries, before it looks at their values."""
+    by_name: dict[str, str] = {}
+    for column in names:
+        by_name.setdefault(_norm(column), str(column))
+    if OUTCOME_COLUMN in names:
+        return [OUTCOME_COLUMN]
+    return [by_name[n] for n in OUTCOME_NAMES if n in by_name]
+
+
 def find_outcome(frame: pd.DataFrame) -> OutcomeSpec | None:
     """The outcome column of ``frame`` (module docstring), or None when it has none."""
     if OUTCOME_COLUMN in frame.columns:
         return OutcomeSpec(OUTCOME_COLUMN)
-    by_name: dict[str, str] = {}
-    for column in frame.columns:
-        by_name.setdefault(_norm(column), str(column))
-    for name in OUTCOME_NAMES:
-        column = by_name.get(name)
-        if column is not None:
-            spec = _coding(frame[column], column)
-            if spec is not None:
-                return spec
+    for column in outcome_candidates([str(c) for c in frame.columns]):
+        spec = _coding(frame[column], column)
+        if spec is not None:
+            return spec
     return None
 
 

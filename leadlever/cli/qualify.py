@@ -181,6 +181,7 @@ def apply(
     import dataclasses
 
     from leadlever.engine.economics import load_economics
+    from leadlever.engine.io._open_leads import outcome_candidates
     from leadlever.engine.io._stream import table_columns
     from leadlever.engine.qualification import load_bundle, qualify_file, qualify_summary
 
@@ -201,12 +202,14 @@ def apply(
         engine=engine.value,
         scheduler=scheduler,
     )
+    names = table_columns(leads)
     summary = qualify_summary(
         result,
         model,
         econ,
         include_closed=include_closed,
-        has_outcome=model.columns.outcome.column in table_columns(leads),
+        has_outcome=model.columns.outcome.column in names,
+        found=outcome_candidates(names),
     )
     if json_out:
         emit_json(summary)

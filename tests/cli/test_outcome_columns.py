@@ -195,3 +195,20 @@ def test_qualify_fit_date_errors_name_the_file(tmp_path):
                               "--closed-col", "close_date", "--bundle-out",
                               str(tmp_path / "b.json")])  # fmt: skip
     assert res.exit_code == 2 and "bad_dates.csv" in res.output and "engage_date" in res.output
+
+
+def test_qualify_apply_finds_the_outcome_under_another_name(tmp_path):
+    from qualify_fixtures import bundle, leads
+
+    bundle().save(tmp_path / "models.json")  # fitted on the shared 'converted' column
+    frame = leads(800, 12).rename(columns={"converted": "Converted"})
+    path = tmp_path / "export.csv"
+    frame.to_csv(path, index=False)
+    res = _run("qualify", "apply", tmp_path / "models.json", path, "--out",
+               tmp_path / "profile.csv", "--json")  # fmt: skip
+    data = json.loads(res.stdout)
+    is_open = frame["Converted"].isna()
+    assert data["n_closed_excluded"] == int((~is_open).sum()) > 0
+    assert any("'Converted'" in n for n in data["notes"])
+    profile = pd.read_csv(tmp_path / "profile.csv")
+    assert set(profile["lead_id"]) == set(frame.loc[is_open, "lead_id"])
