@@ -212,3 +212,22 @@ def test_qualify_apply_finds_the_outcome_under_another_name(tmp_path):
     assert any("'Converted'" in n for n in data["notes"])
     profile = pd.read_csv(tmp_path / "profile.csv")
     assert set(profile["lead_id"]) == set(frame.loc[is_open, "lead_id"])
+
+
+def test_qualify_apply_takes_target_won_lost(tmp_path):
+    from qualify_fixtures import bundle, leads
+
+    bundle().save(tmp_path / "models.json")
+    frame = leads(800, 14)
+    code = frame.pop("converted").map({1.0: "W", 0.0: "L"})
+    frame["result_code"] = code  # a coding no name or value rule recognises
+    path = tmp_path / "export.csv"
+    frame.to_csv(path, index=False)
+    args = ("qualify", "apply", tmp_path / "models.json", path, "--out", tmp_path / "p.csv")
+    res = _run(*args, "--target", "result_code", "--won", "W", "--lost", "L", "--json")
+    is_open = code.isna()
+    assert json.loads(res.stdout)["n_closed_excluded"] == int((~is_open).sum()) > 0
+    assert set(pd.read_csv(tmp_path / "p.csv")["lead_id"]) == set(frame.loc[is_open, "lead_id"])
+    # without --target nothing tells which leads are closed: all profiled, and said so
+    res = _run(*args, "--json")
+    assert json.loads(res.stdout)["n_closed_excluded"] == 0
