@@ -148,6 +148,7 @@ class DealComparison:
     assumptions: tuple[Any, ...] = ()
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    n_closed_excluded: int = 0
 
     @property
     def best_expected(self) -> str | None:
@@ -167,6 +168,7 @@ class DealComparison:
             out["prob_best"] = self.exact.prob_best
             out["expected_regret"] = self.exact.expected_regret
             out["best_deal"] = self.best_expected
+            out["n_closed_excluded"] = self.n_closed_excluded
             if self.monte_carlo is not None:
                 out["monte_carlo"] = self.monte_carlo.to_dict()
         out["assumptions"] = [a.to_dict() for a in self.assumptions]

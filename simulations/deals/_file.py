@@ -168,6 +168,7 @@ def compare_deals_file(
     forecast = None
     notes: list[str] = []
     warning = None
+    n_closed = 0
     if leads is not None:
         # the leads' probabilities may come from a model no better than chance: say so
         warning = column_warning(leads, source)
@@ -198,4 +199,5 @@ def compare_deals_file(
         assumptions=spec.assumptions,
         notes=tuple(notes),
         warnings=(warning,) if warning else (),
+        n_closed_excluded=n_closed,
     )

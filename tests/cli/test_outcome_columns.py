@@ -123,6 +123,7 @@ def test_deals_compare_forecasts_from_open_leads(exports):
     mixed = json.loads(_run(*args, "--leads", exports["y"]).stdout)
     alone = json.loads(_run(*args, "--leads", exports["y_open"]).stdout)
     assert mixed["p_forecast"] == alone["p_forecast"]
+    assert mixed["n_closed_excluded"] == exports["n_closed"] and alone["n_closed_excluded"] == 0
     assert any("'y'" in n for n in mixed["notes"])
 
 
