@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from leadlever.engine.exceptions import InvalidValueError
 from leadlever.engine.io._column_checks import (
     OUTCOME_NAME,
     id_reason,
@@ -27,7 +28,7 @@ from leadlever.engine.io._column_checks import (
     period_coded,
     text_missing_codes,
 )
-from leadlever.engine.io._dates import looks_like_dates
+from leadlever.engine.io._dates import looks_like_dates, parse_dates
 from leadlever.engine.io._money import MONEY_NOTE
 from leadlever.engine.io._outcomes import Outcome, OutcomeSpec, parse_outcome
 
@@ -142,6 +143,17 @@ def _stage_like(values: pd.Series) -> bool:
     return len(hits) >= 2
 
 
+def _date_note(values: pd.Series, name: str) -> list[str]:
+    """How a date column is read when that needs saying (mixed formats, day/month assumed)."""
+    try:
+        note = parse_dates(values, column=name).note
+    except InvalidValueError:
+        return []
+    if not note:
+        return []
+    return [note.removeprefix(f"Column '{name}' ").removeprefix(f"Column '{name}': ").rstrip(".")]
+
+
 def _kind(values: pd.Series, name: str) -> str:
     if looks_like_dates(values):
         return "date"
@@ -221,6 +233,8 @@ def inspect_table(
         if name in money:
             warnings.append(MONEY_NOTE.format(example=repr(money[name])))
         role = given.get(name, "date" if kind == "date" else "feature")
+        if kind == "date":
+            warnings += _date_note(values, name)
         why_id = id_reason(values, name) if kind != "date" else None
         if why_id:
             kind = "id"

@@ -43,7 +43,8 @@ def test_inspect_score_fit_and_qualify_fit_see_dates(tmp_path):
     path = tmp_path / "mixed.csv"
     export.to_csv(path, index=False)
     spec = OutcomeSpec("deal_stage", ("Won",), ("Lost",))
-    assert inspect_table(export, outcome=spec).column("engage_date").kind == "date"
+    column = inspect_table(export, outcome=spec).column("engage_date")
+    assert column.kind == "date" and any("mixes two date formats" in w for w in column.warnings)
     # the features: the mixed date column is left out with a notice, not one level per day
     features = export[["engage_date", "sector", "product"]]
     with warnings.catch_warnings(record=True) as caught:
