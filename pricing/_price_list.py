@@ -25,7 +25,8 @@ import pandas as pd
 
 from leadlever.engine.economics._economics import Assumption, Economics
 from leadlever.engine.economics._lead_values import in_house_values
-from leadlever.engine.io._outcomes import keep_open
+from leadlever.engine.io._open_leads import keep_open
+from leadlever.engine.io._outcomes import OutcomeSpec
 from leadlever.engine.scoring._fit_record import column_warning
 from leadlever.pricing._lead_prices import LeadPricing, price_lead_table
 from leadlever.pricing._quality import DEFAULT_QUALITY_CLASSES, assign_quality_classes
@@ -79,6 +80,7 @@ def price_open_leads(
     confidence: float | None = None,
     source: str | None = None,
     floor: str = "in-house-value",
+    outcome: OutcomeSpec | None = None,
 ) -> PriceList:
     """Classify and price the open leads of ``scored`` (module docstring); ``weight_high`` and
     ``weight_low`` are the relative weights of :func:`~leadlever.pricing._lead_prices.price_leads`.
@@ -92,7 +94,7 @@ def price_open_leads(
     if floor not in FLOORS:
         raise PricingError(f"The price floor must be one of {FLOORS}. Got {floor!r} instead.")
     econ = economics or Economics()
-    frame, n_closed, notes = keep_open(scored, doing="priced", source=source)
+    frame, n_closed, notes = keep_open(scored, doing="priced", source=source, outcome=outcome)
     used: list[Assumption] = []
     costs = {k: v for k, v in (("low", c_low), ("high", c_high)) if v is not None}
     classes = pd.Series(

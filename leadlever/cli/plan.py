@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 
 from leadlever.cli._common import DedupeOption, emit_json, handle_errors, print_table
-from leadlever.cli._options import EconomicsOption, SolverOption, print_notes, solver_setting
+from leadlever.cli._options import (
+    EconomicsOption,
+    LostOption,
+    OptionalTargetOption,
+    SolverOption,
+    WonOption,
+    print_notes,
+    solver_setting,
+)
 
 __all__ = ["plan"]
 
@@ -61,6 +69,9 @@ def plan(
     ] = 0.05,
     solver: SolverOption = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Solver seconds.")] = 5.0,
+    target_col: OptionalTargetOption = None,
+    won: WonOption = None,
+    lost: LostOption = None,
     dedupe: DedupeOption = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
@@ -68,9 +79,11 @@ def plan(
 ) -> None:
     """Plan every open lead: work in-house now (ranked, with a consultant), nurture, or sell.
 
-    Closed leads (converted 1 or 0) are left out; the figures the plan rests on are listed
+    Closed leads (won or lost by --target, or by the outcome column found and named in a
+    note: converted, Converted, a Won/Lost deal_stage ...) are left out; the figures the plan rests on are listed
     as assumptions.
     """
+    from leadlever.cli._options import optional_outcome_spec
     from leadlever.engine.economics import load_economics
     from leadlever.engine.io import read_table, write_table
     from leadlever.optimisers.packaging import read_buyers
@@ -94,6 +107,7 @@ def plan(
         source=str(leads),
         dedupe=dedupe,
         market=None if buyers is None else read_buyers(buyers),
+        outcome=optional_outcome_spec(target_col, won, lost),
     )
     write_table(result.queue, out)
     if json_out:

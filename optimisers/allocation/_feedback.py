@@ -22,7 +22,9 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.economics import Economics
+from leadlever.engine.io._outcomes import OutcomeSpec
 from leadlever.engine.roi._evaluate import RoiReport, evaluate_file
+from leadlever.engine.roi._feedback import TOO_FEW
 from leadlever.optimisers.allocation._agreement import direction
 from leadlever.optimisers.allocation._decision import DecisionSettings
 from leadlever.optimisers.allocation._entry import solve_curves
@@ -93,10 +95,11 @@ def evaluate_with_curves(
     include_closed: bool = False,
     settings: DecisionSettings | None = None,
     sidecar: str | os.PathLike | bool | None = None,
+    outcome: OutcomeSpec | None = None,
 ) -> ChannelFeedback:
     """Evaluate the leads and join the allocator's recommendation at today's budget.
 
-    ``economics``, ``metric`` and ``include_closed`` are
+    ``economics``, ``metric``, ``include_closed`` and ``outcome`` are
     :func:`leadlever.engine.roi.evaluate_file`'s.
     """
     report = evaluate_file(
@@ -105,6 +108,7 @@ def evaluate_with_curves(
         economics=economics,
         metric=metric,
         include_closed=include_closed,
+        outcome=outcome,
     )
     rec = solve_curves(str(curves), None, settings=settings, sidecar=sidecar)
     if report.by_channel is None:
@@ -130,6 +134,8 @@ def evaluate_with_curves(
         change = (d.spend - d.current_spend) / d.current_spend if d.current_spend > 0 else np.nan
         way = direction(d.spend, d.current_spend, HOLD_TOLERANCE * max(d.current_spend, 1e-12))
         ok = (row["feedback"] == "reinforce") == (way == "up") or way == "hold"
+        if row["feedback"] == TOO_FEW:  # no verdict from the leads to disagree with
+            ok = None
         directions.append(way)
         changes.append(change)
         agrees.append(ok)

@@ -33,7 +33,8 @@ import pandas as pd
 from leadlever.engine.economics._economics import Assumption, Economics
 from leadlever.engine.economics._lead_values import in_house_values
 from leadlever.engine.io._column_checks import id_reason
-from leadlever.engine.io._outcomes import keep_open
+from leadlever.engine.io._open_leads import keep_open
+from leadlever.engine.io._outcomes import OutcomeSpec
 from leadlever.engine.scoring._fit_record import column_warning
 from leadlever.optimisers.packaging._buyers import Market
 from leadlever.optimisers.packaging._packager import package
@@ -135,11 +136,12 @@ def package_open_leads(
     id_col: str = "lead_id",
     settings: PackagerSettings | None = None,
     source: str | os.PathLike | None = None,
+    outcome: OutcomeSpec | None = None,
 ) -> Sale:
     """Package the open leads of ``scored`` for the buyers of ``market`` (module docstring)."""
     econ = economics or Economics()
     src = None if source is None else str(source)
-    frame, n_closed, notes = keep_open(scored, doing="sold", source=src)
+    frame, n_closed, notes = keep_open(scored, doing="sold", source=src, outcome=outcome)
     id_col = _id_column(frame, id_col, notes)
     used: list[Assumption] = []
     value_warnings: tuple[str, ...] = ()

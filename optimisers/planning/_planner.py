@@ -62,7 +62,8 @@ import pandas as pd
 
 from leadlever.engine.economics._economics import Assumption, Economics
 from leadlever.engine.io._lead_schema import unique_ids
-from leadlever.engine.io._outcomes import keep_open
+from leadlever.engine.io._open_leads import keep_open
+from leadlever.engine.io._outcomes import OutcomeSpec
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
 from leadlever.engine.scoring._fit_record import MODEL_WARNING_COLUMN, column_warning
 from leadlever.optimisers.exceptions import PlannerError, ZeroCapacityError
@@ -226,6 +227,7 @@ def plan_actions(
     source: str | None = None,
     dedupe: bool = False,
     market: Market | None = None,
+    outcome: OutcomeSpec | None = None,
 ) -> Plan:
     """Choose in-house (with consultant and priority), nurture or sell for every open lead.
 
@@ -233,7 +235,7 @@ def plan_actions(
     ----------
     profile : DataFrame
         One row per lead (a qualification profile or a scored table); closed leads
-        (``converted`` 1 or 0) are left out.
+        (won or lost by ``outcome``, or by the outcome column found) are left out.
     consultants : DataFrame or path
     settings : PlannerSettings, optional
     economics : Economics, optional
@@ -258,7 +260,7 @@ def plan_actions(
             )
         profile = profile.rename(columns={id_col: "lead_id"})
     profile = unique_ids(profile, source=source, dedupe=dedupe)
-    profile, n_closed, notes = keep_open(profile, doing="planned", source=source)
+    profile, n_closed, notes = keep_open(profile, doing="planned", source=source, outcome=outcome)
     warning = column_warning(profile, source)
     cons = load_consultants(consultants)
     capacity = cons["weekly_hours"].to_numpy() * s.horizon_weeks
