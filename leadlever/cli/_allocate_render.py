@@ -28,9 +28,14 @@ def render_assumptions(assumptions: Any) -> None:
 
 def render_fit(result: Any, out: Path, sidecar: str) -> None:
     frame = result.to_frame()
+    rows = [a["value"] for a in result.assumptions if a["name"] == "rows read"]
+    read = (
+        rows[0]
+        if rows
+        else f"{result.n_periods} {'weeks' if result.sequential else 'observations'}"
+    )
     typer.echo(
-        f"Fitted {len(frame)} curves on {result.n_periods} "
-        f"{'weeks' if result.sequential else 'observations'}; wrote {out} and {sidecar} "
+        f"Fitted {len(frame)} curves ({read}); wrote {out} and {sidecar} "
         f"({0 if result.draws is None else result.draws.n} posterior draws per channel)."
     )
     cols = [
@@ -48,7 +53,7 @@ def render_fit(result: Any, out: Path, sidecar: str) -> None:
     for c in result.curves:
         if c.quality != "trusted":
             echo_err(f"Warning: channel '{c.channel}' is {c.quality}: {'; '.join(c.reasons)}.")
-    render_assumptions(result.assumptions)
+    render_assumptions(a for a in result.assumptions if a["name"] != "rows read")
 
 
 def render_solve(rec: Any) -> None:

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from leadlever.engine.io._dates import DATE_SPAN
+from leadlever.engine.exceptions import InvalidValueError
+from leadlever.engine.io._dates import DATE_SPAN, parse_dates
 
 __all__ = [
     "PERIOD_NAMES",
@@ -22,7 +23,20 @@ __all__ = [
 ]
 
 #: candidate names, in order of preference (compared without case, spaces or punctuation)
-PERIOD_NAMES = ("period", "week", "weekstart", "date", "day", "reportingstarts", "ds", "time")
+PERIOD_NAMES = (
+    "period",
+    "week",
+    "weekstart",
+    "weekstarting",
+    "weekof",
+    "date",
+    "day",
+    "reportingstart",
+    "reportingdate",
+    "startdate",
+    "ds",
+    "time",
+)
 CHANNEL_NAMES = (
     "channel",
     "medium",
@@ -53,13 +67,21 @@ def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
 
 
+def _same(name: str, cand: str) -> bool:
+    """Equal after normalising, a plural 's' aside ('Reporting starts' = 'reporting_start')."""
+    return name == cand or name == cand + "s" or name + "s" == cand
+
+
 def find_column(
     columns: Sequence[str], candidates: Sequence[str], *, prefix: bool = False
 ) -> str | None:
+    """The first column whose name matches a candidate, compared without case, spaces,
+    underscores or punctuation (and a plural 's'); with ``prefix``, a name starting with
+    the candidate also matches (``Amount spent (EUR)``), but never a ``... per ...``."""
     normed = {c: _norm(c) for c in columns}
     for cand in candidates:
         for col, n in normed.items():
-            if n == cand or (prefix and n.startswith(cand) and "per" not in n[len(cand) :]):
+            if _same(n, cand) or (prefix and n.startswith(cand) and "per" not in n[len(cand) :]):
                 return col
     return None
 
@@ -86,7 +108,10 @@ def period_kind(raw: pd.Series) -> tuple[str, pd.Series]:
     """('dates', parsed) or ('labels', numbers) for a period column."""
     if pd.api.types.is_numeric_dtype(raw):
         return "labels", raw.astype(float)
-    parsed = pd.to_datetime(raw, errors="coerce", format="mixed")
+    try:  # one format for the whole column: 05/09/2017 is not May in a day/month export
+        parsed = parse_dates(raw, column=str(raw.name)).values
+    except InvalidValueError:
+        parsed = pd.to_datetime(raw, errors="coerce", format="mixed")
     low, high = DATE_SPAN  # a date before or after these is a typo (a negative year): not a date
     parsed = parsed.where((parsed >= low) & (parsed <= high))
     if parsed.notna().mean() >= 0.9:

@@ -1,0 +1,117 @@
+"""Ad-platform exports as reviewers bring them: period names such as ``reporting_start``,
+day-first dates, wide marketing-mix tables, channel names in another case, and the solve
+table's current spend at another budget. Exports are simulated (the truth is known) and
+saved the way the real ones are."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from leadlever.cli import app
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def _weeks_with_seven_days(dates: pd.Series) -> int:
+    """Monday-start weeks holding all 7 days (the documented weekly aggregation)."""
+    days = pd.Series(pd.to_datetime(dates).unique())
+    monday = days - pd.to_timedelta(days.dt.dayofweek, unit="D")
+    return int((monday.value_counts() == 7).sum())
+
+
+@pytest.fixture(scope="module")
+def daily_export(tmp_path_factory):
+    d = tmp_path_factory.mktemp("exports")
+    res = run(
+        "simulate",
+        "channels",
+        "--world",
+        "random",
+        "--channels",
+        3,
+        "--style",
+        "platform",
+        "--daily",
+        "--weeks",
+        20,
+        "--seed",
+        4,
+        "--out",
+        d / "daily.csv",
+    )
+    assert res.exit_code == 0, res.output
+    return d, pd.read_csv(d / "daily.csv")
+
+
+@pytest.mark.parametrize("name", ["reporting_start", "Reporting Start", "DAY", "date"])
+def test_period_column_found_by_normalised_name_and_rows_counted(daily_export, name):
+    d, export = daily_export
+    frame = export.rename(columns={"Day": name})
+    # written day-first, as the Facebook ads export does
+    frame[name] = pd.to_datetime(frame[name]).dt.strftime("%d/%m/%Y")
+    path = d / f"{name.replace(' ', '_')}.csv"
+    frame.to_csv(path, index=False)
+    weeks = _weeks_with_seven_days(export["Day"])
+    channels = export["Campaign name"].nunique()
+    res = run("allocate", "fit", path, "--out", d / "c.csv")
+    assert res.exit_code == 0, res.output
+    assert f"{len(frame):,} rows → {weeks} weekly observations of {channels} channels" in res.stdout
+    res = run("allocate", "fit", path, "--out", d / "c.csv", "--json")
+    body = json.loads(res.stdout)
+    assert body["n_periods"] == weeks
+    assert {"name": "period column", "value": name, "source": "data"} in body["assumptions"]
+
+
+def test_day_first_dates_are_read_as_one_format():
+    from leadlever.optimisers.curves._columns import period_kind
+
+    days = pd.date_range("2017-09-01", "2017-09-30", freq="D")
+    kind, parsed = period_kind(pd.Series(days.strftime("%d/%m/%Y"), name="reporting_start"))
+    assert kind == "dates"
+    assert list(parsed) == list(days)  # 05/09/2017 is the 5th of September, not the 9th of May
+
+
+def _ads_over_two_weeks(n: int, seed: int) -> pd.DataFrame:
+    """One row per ad and day over 14 days from a Thursday (like the Kaggle export)."""
+    rng = np.random.default_rng(seed)
+    day = pd.Timestamp("2017-08-17") + pd.to_timedelta(rng.integers(0, 14, n), "D")
+    spent = np.round(rng.gamma(1.5, 20, n), 2)
+    return pd.DataFrame(
+        {
+            "ad_id": np.arange(n),
+            "reporting_start": day.strftime("%d/%m/%Y"),
+            "reporting_end": day.strftime("%d/%m/%Y"),
+            "campaign_id": rng.choice([916, 936, 1178], n),
+            "interest": rng.choice([2, 7, 10, 15, 16], n),
+            "Impressions": rng.integers(100, 5000, n),
+            "Spent": spent,
+            "Approved_Conversion": rng.poisson(0.5 + spent / 40),
+        }
+    )
+
+
+def test_short_daily_ads_export_is_refused_with_the_true_counts(tmp_path):
+    ads = _ads_over_two_weeks(600, 1)
+    path = tmp_path / "fb_ads.csv"
+    ads.to_csv(path, index=False)
+    dates = pd.to_datetime(ads["reporting_start"], format="%d/%m/%Y")
+    weeks = _weeks_with_seven_days(dates)
+    res = run("allocate", "fit", path, "--out", tmp_path / "c.csv")
+    assert res.exit_code == 2, res.output
+    assert f"'{path}'" in res.output and "--period-col ''" in res.output
+    assert f"600 rows → {weeks} weekly observation" in res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fb_ads.csv"]
+    # every ad as an independent observation, when asked for
+    res = run("allocate", "fit", path, "--period-col", "", "--out", tmp_path / "c.csv")
+    assert res.exit_code == 0, res.output
+    n_int = ads["interest"].nunique()
+    assert f"600 rows → 600 independent observations (no period column) of {n_int} channels" in (
+        res.stdout
+    )
