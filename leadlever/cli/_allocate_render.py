@@ -35,7 +35,13 @@ def render_fit(result: Any, out: Path, sidecar: str) -> None:
         else f"{result.n_periods} {'weeks' if result.sequential else 'observations'}"
     )
     typer.echo(
-        f"Fitted {len(frame)} curves ({read}); wrote {out} and {sidecar} "
+        f"Fitted {len(frame)} curves"
+        + (
+            " jointly on a wide table"
+            if any(a["name"] == "layout" for a in result.assumptions)
+            else ""
+        )
+        + f" ({read}); wrote {out} and {sidecar} "
         f"({0 if result.draws is None else result.draws.n} posterior draws per channel)."
     )
     cols = [

@@ -20,6 +20,8 @@ __all__ = [
     "is_count",
     "clean_money",
     "period_kind",
+    "wide_layout",
+    "wide_spend_columns",
 ]
 
 #: candidate names, in order of preference (compared without case, spaces or punctuation)
@@ -120,3 +122,48 @@ def period_kind(raw: pd.Series) -> tuple[str, pd.Series]:
     if numbers.notna().mean() >= 0.9:
         return "labels", numbers.astype(float)
     return "other", raw
+
+
+_WIDE_SPEND = (
+    re.compile(r"^(?P<ch>.+?)[\s_.-]*(?:spend|spent|cost|media[\s_.-]?cost)$", re.IGNORECASE),
+    re.compile(r"^(?:spend|cost)[\s_.-]+(?P<ch>.+)$", re.IGNORECASE),
+    re.compile(r"^(?P<ch>.+)_S$"),  # Robyn's naming: tv_S is the spend on tv
+)
+
+
+def wide_spend_columns(frame: pd.DataFrame) -> dict[str, str]:
+    """{spend column: channel} of a wide marketing-mix table (one spend column per channel).
+
+    A numeric column named like ``tv_spend``, ``Channel0_spend``, ``spend_tv``, ``tv cost``
+    or Robyn's ``tv_S`` (never a ``cost per ...``) is the spend of the channel its name gives.
+    """
+    found: dict[str, str] = {}
+    for col in frame.columns:
+        name = str(col).strip()
+        if "per" in _norm(name) or not pd.api.types.is_numeric_dtype(frame[col]):
+            continue
+        for pattern in _WIDE_SPEND:
+            m = pattern.match(name)
+            if m and m.group("ch").strip(" _.-"):
+                found[str(col)] = m.group("ch").strip(" _.-")
+                break
+    return found
+
+
+def wide_layout(frame: pd.DataFrame) -> tuple[str | None, dict[str, str], str] | None:
+    """(period column, {spend column: channel}, outcome column) when ``frame`` is a wide
+    marketing-mix table: no channel column, at least two spend columns and one outcome
+    column (a value such as ``revenue``, or a count such as ``conversions``); else None."""
+    cols = [str(c) for c in frame.columns]
+    if find_column(cols, CHANNEL_NAMES) is not None:
+        return None
+    spends = wide_spend_columns(frame)
+    if len(spends) < 2:
+        return None
+    rest = [c for c in cols if c not in spends]
+    outcome = find_column(rest, VALUE_NAMES, prefix=True) or find_column(
+        rest, COUNT_NAMES, prefix=True
+    )
+    if outcome is None or not pd.api.types.is_numeric_dtype(frame[outcome]):
+        return None
+    return find_column(rest, PERIOD_NAMES), spends, outcome

@@ -1,4 +1,11 @@
-"""Fit a history file and write the CURVES table with its fit file (``allocate fit``)."""
+"""Fit a history file and write the CURVES table with its fit file (``allocate fit``).
+
+A long history (one row per period and channel, or per ad) is read by
+:func:`read_history`; a **wide** marketing-mix table (one row per week, one spend
+column per channel and one total outcome, like Robyn's ``dt_simulated_weekly.csv``)
+is recognised by :func:`~._columns.wide_layout` and its curves are fitted jointly
+by :func:`fit_additive`, with a notice naming the columns read.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,9 @@ import os
 from dataclasses import replace
 from typing import Any
 
+import pandas as pd
+
+from leadlever.optimisers.curves._columns import period_kind, wide_layout
 from leadlever.optimisers.curves._export import ChannelHistory, read_history
 from leadlever.optimisers.curves._result import CurveFitResult, write_fit
 from leadlever.optimisers.curves._weekly import fit_curves
@@ -47,6 +57,49 @@ def _fit_long(hist: ChannelHistory, n_rows: int, source: str, options: dict) -> 
     )
 
 
+def _fit_wide(frame: pd.DataFrame, layout: tuple, source: str, options: dict) -> CurveFitResult:
+    from leadlever.optimisers.curves._mmm_fit import fit_additive
+
+    period, spends, outcome = layout
+    date = None
+    if period is not None:
+        kind, parsed = period_kind(frame[period])
+        if kind in ("dates", "labels"):  # numbered weeks: in order, but no week of the year
+            frame = frame.assign(**{period: parsed}).sort_values(period, kind="stable")
+            date = period if kind == "dates" else None
+        else:
+            period = None
+    fit = fit_additive(
+        frame,
+        list(spends),
+        outcome,
+        date=date,
+        channel_names=list(spends.values()),
+        carryover=options.get("carryover", True),
+        n_draws=options.get("n_draws", 200),
+        seed=options.get("seed", 0),
+    )
+    columns = ", ".join(f"{c} -> {ch}" for c, ch in spends.items())
+    unused = [str(c) for c in frame.columns if str(c) not in (*spends, outcome, layout[0])]
+    notice = (
+        f"wide table (one spend column per channel): spend columns {columns}; value column "
+        f"'{outcome}' is the total outcome, so the curves are fitted jointly on it"
+        + (f"; period column '{period}'" if period else "; no period column: rows in file order")
+        + (f"; columns not used (no controls are fitted): {', '.join(unused)}" if unused else "")
+        + ". Reshape to one row per week and channel (or name --channel-col/--spend-col) if "
+        "each channel's own value is known"
+    )
+    counted = _rows_text(len(frame), fit.n, True, len(spends))
+    return replace(
+        fit.curves,
+        assumptions=(
+            {"name": ROWS_READ, "value": counted, "source": "data"},
+            {"name": "layout", "value": notice, "source": "data"},
+            *fit.curves.assumptions,
+        ),
+    )
+
+
 def fit_and_write(
     history: str | os.PathLike, out: str | os.PathLike, **options: Any
 ) -> tuple[CurveFitResult, str]:
@@ -65,6 +118,17 @@ def fit_and_write(
         if k in options
     }
     frame = read_table(history)
-    hist = read_history(frame, source=str(history), **columns)
-    result = _fit_long(hist, len(frame), str(history), options)
+    named = any(columns.get(k) is not None for k in ("channel", "spend", "value_per_lead"))
+    layout = None if named else wide_layout(frame)
+    if layout is not None and (columns.get("period") or columns.get("value")):
+        layout = (
+            columns.get("period") or layout[0],
+            layout[1],
+            columns.get("value") or layout[2],
+        )
+    if layout is not None:
+        result = _fit_wide(frame, layout, str(history), options)
+    else:
+        hist = read_history(frame, source=str(history), **columns)
+        result = _fit_long(hist, len(frame), str(history), options)
     return result, write_fit(result, out)

@@ -115,3 +115,62 @@ def test_short_daily_ads_export_is_refused_with_the_true_counts(tmp_path):
     assert f"600 rows → 600 independent observations (no period column) of {n_int} channels" in (
         res.stdout
     )
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory):
+    """A simulated history pivoted to a marketing-mix table: one spend column per channel."""
+    d = tmp_path_factory.mktemp("wide")
+    res = run("simulate", "channels", "--weeks", 104, "--seed", 2, "--out", d / "long.csv")
+    assert res.exit_code == 0, res.output
+    long = pd.read_csv(d / "long.csv")
+    spend = long.pivot(index="week", columns="channel", values="spend")
+    table = pd.DataFrame({"DATE": spend.index})
+    table["revenue"] = long.groupby("week")["value"].sum().reindex(spend.index).to_numpy()
+    for c in spend.columns:
+        table[f"{c}_S"] = spend[c].to_numpy()
+    table["competitor_sales_B"] = 1000.0 + np.arange(len(table))
+    table.to_csv(d / "wide.csv", index=False)
+    return d, table, list(spend.columns)
+
+
+def test_wide_table_is_read_with_a_notice(wide):
+    d, table, channels = wide
+    res = run("allocate", "fit", d / "wide.csv", "--out", d / "wc.csv", "--draws", 20, "--json")
+    assert res.exit_code == 0, res.output
+    body = json.loads(res.stdout)
+    assert [c["channel"] for c in body["channels"]] == channels
+    layout = next(a["value"] for a in body["assumptions"] if a["name"] == "layout")
+    assert (
+        "'revenue'" in layout and "not used (no controls are fitted): competitor_sales_B" in layout
+    )
+    assert all(f"{c}_S -> {c}" in layout for c in channels)
+    # today's spend: the mean of the last 52 weeks of each spend column
+    for c in body["channels"]:
+        want = table[f"{c['channel']}_S"].tail(52).mean()
+        assert c["current_spend"] == pytest.approx(want)
+    assert (d / "wc.csv").exists()
+    res = run("allocate", "fit", d / "wide.csv", "--out", d / "wc2.csv", "--draws", 0)
+    assert res.exit_code == 0, res.output
+    assert f"{len(table)} rows → {len(table)} weekly observations of {len(channels)}" in res.stdout
+    assert "wide table" in res.stdout
+
+
+def test_wide_layout_names_channels_from_spend_columns():
+    from leadlever.optimisers.curves._columns import wide_layout
+
+    frame = pd.DataFrame(
+        {
+            "time": ["2021-01-25", "2021-02-01"],
+            "conversions": [1.0, 2.0],
+            "revenue_per_conversion": [0.02, 0.02],
+            "Channel0_spend": [1.0, 2.0],
+            "Channel1_spend": [3.0, 4.0],
+            "Channel0_impression": [10, 20],
+            "cost_per_click": [0.5, 0.4],
+        }
+    )
+    period, spends, outcome = wide_layout(frame)
+    assert (period, outcome) == ("time", "conversions")
+    assert spends == {"Channel0_spend": "Channel0", "Channel1_spend": "Channel1"}
+    assert wide_layout(frame.assign(channel="a")) is None  # a long table names its channel
