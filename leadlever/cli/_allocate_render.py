@@ -75,6 +75,11 @@ def render_solve(rec: Any) -> None:
             f"Uplift at equal budget ({rec.budget:,.0f}): {_money(rec.uplift)}"
             + (f" ({d['uplift_relative']:+.1%})" if d.get("uplift_relative") is not None else "")
             + " by the fitted curves"
+            + (
+                " (against today's split rescaled to the budget: reference_spend)"
+                if rec.rescaled
+                else ""
+            )
         )
         if iv is not None:
             line += (
@@ -93,7 +98,15 @@ def render_solve(rec: Any) -> None:
             + "."
         )
     frame = rec.to_frame()
-    cols = ["channel", "current_spend", "spend", "spend_change", "quality", "status"]
+    cols = [
+        "channel",
+        "current_spend",
+        "reference_spend",
+        "spend",
+        "spend_change",
+        "quality",
+        "status",
+    ]
     print_table(frame[[c for c in cols if c in frame.columns]])
     for c in rec.channels:
         if c.status in ("held", "capped"):

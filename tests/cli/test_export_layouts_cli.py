@@ -174,3 +174,72 @@ def test_wide_layout_names_channels_from_spend_columns():
     assert (period, outcome) == ("time", "conversions")
     assert spends == {"Channel0_spend": "Channel0", "Channel1_spend": "Channel1"}
     assert wide_layout(frame.assign(channel="a")) is None  # a long table names its channel
+
+
+def _hill(frame: pd.DataFrame, x: np.ndarray) -> np.ndarray:
+    k = frame["shape"].to_numpy(float)
+    half = frame["half_saturation"].to_numpy(float)
+    return frame["scale"].to_numpy(float) * x**k / (half**k + x**k)
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory):
+    d = tmp_path_factory.mktemp("solve")
+    res = run("simulate", "channels", "--weeks", 104, "--seed", 5, "--out", d / "h.csv")
+    assert res.exit_code == 0, res.output
+    res = run("allocate", "fit", d / "h.csv", "--out", d / "curves.csv", "--draws", 20)
+    assert res.exit_code == 0, res.output
+    return d, pd.read_csv(d / "curves.csv")
+
+
+def test_solve_at_another_budget_keeps_today_spend_and_names_the_reference(fitted):
+    from leadlever.optimisers.allocation import DecisionSettings, solve_curves
+
+    d, curves = fitted
+    today = curves["current_spend"].to_numpy(float)
+    budget = 1.3 * today.sum()
+    settings = DecisionSettings(untrusted="free", extrapolate=True)
+    frame = solve_curves(str(d / "curves.csv"), budget, settings=settings).to_frame()
+    np.testing.assert_allclose(frame["current_spend"], today)
+    np.testing.assert_allclose(frame["spend_change"], frame["spend"] - today)
+    np.testing.assert_allclose(frame["reference_spend"], 1.3 * today)
+    res = run(
+        "allocate", "solve", d / "curves.csv", "--budget", budget, "--untrusted", "free",
+        "--extrapolate", "--json",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    body = json.loads(res.stdout)
+    ref = np.array([c["reference_spend"] for c in body["channels"]])
+    np.testing.assert_allclose(ref, 1.3 * today)
+    assert body["baseline_objective"] == pytest.approx(_hill(curves, ref).sum(), rel=1e-9)
+    assert body["uplift"] == pytest.approx(body["total_value"] - _hill(curves, ref).sum())
+    human = run(
+        "allocate", "solve", d / "curves.csv", "--budget", budget, "--untrusted", "free",
+        "--extrapolate",
+    )  # fmt: skip
+    assert "reference_spend" in human.stdout and "rescaled to the budget" in human.stdout
+    same = run("allocate", "solve", d / "curves.csv", "--untrusted", "free", "--extrapolate")
+    assert "reference_spend" not in same.stdout  # at today's budget the reference is today
+
+
+def test_baseline_objective_is_reported_when_the_reference_meets_a_cap(tmp_path):
+    curves = pd.DataFrame(
+        {
+            "channel": ["a", "b"],
+            "curve": ["hill", "hill"],
+            "scale": [100.0, 80.0],
+            "half_saturation": [40.0, 90.0],
+            "shape": [1.2, 1.0],
+            "max_observed_spend": [60.0, 1000.0],
+            "current_spend": [50.0, 50.0],
+        }
+    )
+    curves.to_csv(tmp_path / "curves.csv", index=False)
+    res = run("allocate", "solve", tmp_path / "curves.csv", "--budget", 300, "--json")
+    assert res.exit_code == 0, res.output
+    body = json.loads(res.stdout)
+    ref = np.array([c["reference_spend"] for c in body["channels"]])
+    # today's split tripled, 'a' stopped at its evidence cap 1.2 x 60
+    np.testing.assert_allclose(ref, [72.0, 150.0])
+    assert body["baseline_objective"] == pytest.approx(_hill(curves, ref).sum(), rel=1e-9)
+    assert [c["current_spend"] for c in body["channels"]] == [50.0, 50.0]
