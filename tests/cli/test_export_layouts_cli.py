@@ -243,3 +243,36 @@ def test_baseline_objective_is_reported_when_the_reference_meets_a_cap(tmp_path)
     np.testing.assert_allclose(ref, [72.0, 150.0])
     assert body["baseline_objective"] == pytest.approx(_hill(curves, ref).sum(), rel=1e-9)
     assert [c["current_spend"] for c in body["channels"]] == [50.0, 50.0]
+
+
+def test_roi_channels_matched_without_case_and_unmatched_named(fitted, tmp_path):
+    d, curves = fitted
+    res = run("simulate", "leads", "--n", 1500, "--seed", 3, "--out", tmp_path / "leads.csv")
+    assert res.exit_code == 0, res.output
+    leads = pd.read_csv(tmp_path / "leads.csv")
+    leads["p_convert"] = leads["true_p_convert"]
+    names = sorted(leads["channel"].unique())
+    # the CRM writes the channels capitalised with a trailing space; one has no curve
+    leads["channel"] = leads["channel"].map(lambda c: f"{c.upper()} ")
+    open_leads = leads.index[leads["converted"].isna()]
+    leads.loc[open_leads[: len(open_leads) // 5], "channel"] = "Word of mouth"
+    leads.to_csv(tmp_path / "scored.csv", index=False)
+    solve = json.loads(run("allocate", "solve", d / "curves.csv", "--json").stdout)
+    res = run(
+        "roi", "evaluate", tmp_path / "scored.csv", "--threshold", "top40%",
+        "--curves", d / "curves.csv", "--json",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    body = json.loads(res.stdout)
+    cur = {c["channel"]: c["current_spend"] for c in solve["channels"]}
+    for row in body["by_channel"]:
+        if row["channel"] == "Word of mouth":
+            assert row["suggested_spend_change"] is None and row["spend_direction"] is None
+            continue
+        name = row["channel"].strip().lower()
+        assert name in names
+        want = solve["allocation"][name] / cur[name] - 1
+        assert row["suggested_spend_change"] == pytest.approx(want)
+    notes = " ".join(body["notes"])
+    assert "No curve for channel 'Word of mouth'" in notes and "no spend recommendation" in notes
+    assert f"'{names[0].upper()} ' = '{names[0]}'" in notes
