@@ -276,3 +276,17 @@ def test_roi_channels_matched_without_case_and_unmatched_named(fitted, tmp_path)
     notes = " ".join(body["notes"])
     assert "No curve for channel 'Word of mouth'" in notes and "no spend recommendation" in notes
     assert f"'{names[0].upper()} ' = '{names[0]}'" in notes
+
+
+def test_money_is_printed_without_an_invented_currency():
+    from pathlib import Path
+
+    res = run("simulate", "campaign", "--weeks", 2, "--seeds", 1, "--policies", "equal")
+    assert res.exit_code == 0, res.output
+    assert "profit" in res.stdout and "EUR" not in res.output
+    assert "EUR" not in run("simulate", "campaign", "--help").output
+    # the docs name a currency only inside an ad platform's own column name
+    root = Path(__file__).resolve().parents[2]
+    for page in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        text = page.read_text(encoding="utf-8").replace("Amount spent (EUR)", "")
+        assert "EUR" not in text, page.name
