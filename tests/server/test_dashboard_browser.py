@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from server_helpers import http, start_server
 
+from leadlever.engine.roi._feedback import MIN_GROUP_LEADS, TOO_FEW
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
@@ -76,9 +78,14 @@ def test_dashboard_renders_charts_and_shows_a_posted_lead(
         assert page.locator("#queue tr").count() == 1 + 41  # header + every open lead (<= 50 shown)
         row = page.locator("#queue tr", has_text="BROWSER-1").inner_text()
         assert answer["action"]["action"] in row and answer["action"]["reason"] in row
-        assert "reinforce" in page.inner_text("#feedback") or "correct" in page.inner_text(
-            "#feedback"
-        )
+        # each channel's verdict: 'too few leads' exactly below the minimum, else a direction
+        for line in page.inner_text("#feedback").splitlines()[1:]:
+            cells = line.split("\t")
+            n, verdict = int(cells[1].replace(",", "")), cells[4]
+            if n < MIN_GROUP_LEADS:
+                assert verdict == TOO_FEW, line
+            else:
+                assert verdict in ("reinforce", "correct"), line
         open_answers = posted["leads"][40:] + [answer]
         sold = [a for a in open_answers if a["action"]["action"] == "sell"]
         summary = page.inner_text("#sell-summary")

@@ -127,7 +127,7 @@ def test_comparison_dict_keys(scored):
     assert set(d["p_star"][0]) >= {"deal_a", "deal_b", "p"}
     assert set(d["envelope"][0]) == {"deal", "p_from", "p_to"}
     assert compare_deals(DEALS).to_dict().keys() == {
-        "deals", "p_star", "envelope", "assumptions", "notes"
+        "deals", "p_star", "envelope", "assumptions", "warnings", "notes"
     }  # fmt: skip
 
 
