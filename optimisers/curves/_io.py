@@ -25,7 +25,7 @@ def fit_and_write(
     table_format(out)
     columns = {
         k: options.pop(k)
-        for k in ("period", "channel", "spend", "value", "value_per_lead")
+        for k in ("period", "channel", "spend", "value", "value_per_lead", "leads")
         if k in options
     }
     hist = read_history(read_table(history), source=str(history), **columns)
