@@ -1,9 +1,9 @@
 """Budget decisions under the truth (issue 18): 20 simulated channel worlds, peers side by side.
 
 Each world (:func:`leadlever.simulations.world.random_channel_world`): 6 channels with
-Hill curves, carry-over 0-0.6, a shared season and trend, 104 weeks of Poisson-noisy value
-(8-40 conversions a week per channel), spend wandering +-10-35 % around a poor current split
-(the best split gains >= 10 % over it). The current split is the fit's (mean of the last 4
+Hill curves, carry-over 0-0.6, a shared season and trend, 104 weeks of Poisson-noisy leads
+and value (8-40 conversions a week per channel, 3-20 times as many leads), spend wandering
++-10-35 % around a poor current split (the best split gains >= 10 % over it). The current split is the fit's (mean of the last 4
 weeks); the budget is its total. Every split is judged by the world's TRUE steady-state curves:
 
 * captured = (true value of the split - true value of the current split) /

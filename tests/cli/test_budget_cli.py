@@ -255,3 +255,26 @@ def test_bad_histories_exit_2_and_write_nothing(tmp_path, rows, message):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["h.csv"]
     assert "Traceback" not in res.output
     np.testing.assert_equal(res.stdout, "")
+
+
+def test_fit_reads_leads_or_not_as_asked(scenario, tmp_path):
+    """The shared scenario's history counts leads: each channel's response is its leads (and
+    value per lead = its value over its leads); --leads-col none fits the value; a leads column
+    that does not exist exits 2 naming the file and column."""
+    d, fit = scenario
+    history = pd.read_csv(d / "channels.csv")
+    sums = history.groupby("channel")[["value", "leads"]].sum()
+    for ch in fit["channels"]:
+        if ch["response"] == "leads":
+            want = sums.loc[ch["channel"], "value"] / sums.loc[ch["channel"], "leads"]
+            assert ch["value_per_lead"] == pytest.approx(want, rel=1e-9)
+    assert sum(ch["response"] == "leads" for ch in fit["channels"]) >= 1
+    out = tmp_path / "value_curves.csv"
+    res = run("allocate", "fit", d / "channels.csv", "--out", out, "--leads-col", "none", "--json")
+    assert res.exit_code == 0, res.output
+    plain = json.loads(res.stdout)
+    assert {ch["response"] for ch in plain["channels"]} == {"value"}
+    assert "value model" not in {a["name"] for a in plain["assumptions"]}
+    res = run("allocate", "fit", d / "channels.csv", "--out", out, "--leads-col", "signups")
+    assert res.exit_code == 2
+    assert "channels.csv" in res.output and "'signups'" in res.output
