@@ -403,7 +403,7 @@ def fit_curves(
     trend: str | bool = "auto",
     n_draws: int = 200,
     current_periods: int = 4,
-    leads: bool = True,
+    leads: bool | str = True,
     point: str = "mode",
     seed: int | np.random.Generator = 0,
     source: str | None = None,
@@ -414,9 +414,13 @@ def fit_curves(
     ``history`` is a table as any ad platform exports it (see
     :func:`~leadlever.optimisers.curves._export.read_history`, whose column
     options ``period``, ``channel``, ``spend``, ``value``, ``value_per_lead``
-    are passed through) or a :class:`ChannelHistory`. See
+    are passed through) or a :class:`ChannelHistory`. ``leads``: ``True`` fits value
+    as leads x value per lead when the table has a leads column (found by name), a
+    column name names it, ``False`` fits the value alone. See
     :class:`WeeklyCurveModel` for the other parameters.
     """
+    if isinstance(leads, str):
+        columns["leads"] = leads
     hist = (
         history
         if isinstance(history, ChannelHistory)
@@ -429,7 +433,7 @@ def fit_curves(
         trend=trend,
         n_draws=n_draws,
         current_periods=current_periods,
-        leads=leads,
+        leads=bool(leads),
         point=point,
         seed=seed,
     )

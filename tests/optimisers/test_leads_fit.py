@@ -95,3 +95,8 @@ def test_the_history_reads_a_leads_column_and_says_so(world_history):
     fit = fit_curves(history, n_draws=0)
     model = {a["name"]: a["value"] for a in fit.assumptions}["value model"]
     assert model.startswith("leads x the channel's value per lead")
+    # a leads column named in fit_curves is the one read
+    renamed = fit_curves(history.rename(columns={"leads": "signups"}), n_draws=0, leads="signups")
+    assert {fc.response for fc in renamed.curves} == {"leads"}
+    for a, b in zip(renamed.curves, fit.curves, strict=True):
+        assert a.curve.params() == pytest.approx(b.curve.params(), rel=1e-12)
