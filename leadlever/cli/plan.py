@@ -13,7 +13,7 @@ from leadlever.cli._options import EconomicsOption, SolverOption, print_notes, s
 __all__ = ["plan"]
 
 
-@handle_errors(outputs={"out": "table"}, inputs=("leads", "consultants"))
+@handle_errors(outputs={"out": "table"}, inputs=("leads", "consultants", "buyers"))
 def plan(
     leads: Annotated[
         Path,
@@ -29,8 +29,21 @@ def plan(
     ],
     out: Annotated[Path, typer.Option("--out", help="Work queue to write (.csv or .parquet).")],
     odds_factor: Annotated[
-        float, typer.Option("--odds-factor", help="Conversion-odds multiplier per seniority level.")
+        float,
+        typer.Option(
+            "--odds-factor",
+            help="Conversion-odds multiplier per seniority level above junior (1 = none).",
+        ),
     ] = 1.3,
+    buyers: Annotated[
+        Path | None,
+        typer.Option(
+            "--buyers",
+            help="Buyers file (TOML, as for 'package'): the leads the packager would sell "
+            "are sold, at their bundle price. Without it a lead's resale value is its "
+            "expected_resale_value or list price column, else 0.",
+        ),
+    ] = None,
     economics: EconomicsOption = None,
     hourly_rate: Annotated[
         float | None,
@@ -60,6 +73,7 @@ def plan(
     """
     from leadlever.engine.economics import load_economics
     from leadlever.engine.io import read_table, write_table
+    from leadlever.optimisers.packaging import read_buyers
     from leadlever.optimisers.planning import PlannerSettings, plan_actions
 
     econ = load_economics(economics, hourly_rate=hourly_rate)
@@ -79,6 +93,7 @@ def plan(
         id_col=id_col,
         source=str(leads),
         dedupe=dedupe,
+        market=None if buyers is None else read_buyers(buyers),
     )
     write_table(result.queue, out)
     if json_out:
@@ -88,10 +103,11 @@ def plan(
     print_notes(result.assumptions, result.warnings, result.notes)
     typer.echo(
         f"{d['n_in_house']:,} in-house, {d['n_nurture']:,} nurture, {d['n_sell']:,} sell; expected profit "
-        f"{d['expected_profit']:,.0f} EUR ({d['status']}, gap {d['gap']:.2%} vs the LP bound). Queue: {out}."
+        f"{d['expected_profit']:,.0f} ({d['status']}, gap {d['gap']:.2%} vs the LP bound). Queue: {out}."
     )
     print_table(
         result.queue.head(10)[
-            ["priority", "lead_id", "action", "consultant", "expected_value", "reason"]
+            ["priority", "lead_id", "action", "consultant", "p_convert", "p_convert_assigned"]
+            + ["expected_value", "reason"]
         ]
     )

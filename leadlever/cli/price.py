@@ -23,6 +23,13 @@ app = typer.Typer(
 )
 
 
+class Floor(StrEnum):
+    """What a price may not go below (``leadlever.pricing.FLOORS``)."""
+
+    in_house_value = "in-house-value"
+    generation_cost = "generation-cost"
+
+
 class Lever(StrEnum):
     p = "p"
     r_high = "r_high"
@@ -222,14 +229,23 @@ def leads(
             help="Willingness to pay for any lead (a 'willingness_to_pay' column overrides it).",
         ),
     ] = None,
+    floor: Annotated[
+        Floor,
+        typer.Option(
+            "--floor",
+            help="A price's floor: the lead's in-house value (expected_value, else from the "
+            "economics) and its generation cost, or the generation cost only.",
+        ),
+    ] = Floor.in_house_value,
     economics: EconomicsOption = None,
     dedupe: DedupeOption = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Grade and price every open lead of SCORED so the batch earns the target; write them to --out.
 
-    Closed leads (converted 1 or 0) are left out; generation costs not given come from the
-    economics and are listed as assumptions.
+    Closed leads (converted 1 or 0) are left out; no lead is priced below its in-house value
+    (unless --floor generation-cost); generation costs not given come from the economics and
+    are listed as assumptions.
     """
     from leadlever.engine.economics import load_economics
     from leadlever.engine.io import write_table
@@ -250,6 +266,7 @@ def leads(
         cap=cap,
         confidence=confidence,
         source=str(scored),
+        floor=floor.value,
     )
     result = listing.pricing
     write_table(listing.priced, out)

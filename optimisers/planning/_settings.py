@@ -1,15 +1,19 @@
-"""The planner's settings (:class:`PlannerSettings`), checked where they are made."""
+"""The planner's settings (:class:`PlannerSettings`), checked where they are made, and the
+seniority uplift they define (:func:`adjusted_p`, announced by :func:`seniority_assumptions`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
+from leadlever.engine.economics._economics import Assumption
 from leadlever.engine.exceptions import ParameterError
 from leadlever.engine.io._numbers import check_number
 from leadlever.optimisers._solvers import DEFAULT_SOLVER, SOLVERS
 from leadlever.optimisers.exceptions import PlannerError
 
-__all__ = ["PlannerSettings"]
+__all__ = ["PlannerSettings", "adjusted_p", "seniority_assumptions"]
 
 
 @dataclass(frozen=True)
@@ -80,3 +84,48 @@ _OPTION_OF = {"seniority_odds_factor": "--odds-factor"} | {
     n: "--" + n.replace("_", "-")
     for n in ("horizon_weeks", "fit_threshold", "timing_threshold", "time_limit")
 }
+
+
+def adjusted_p(p: np.ndarray, levels: np.ndarray, s: PlannerSettings) -> np.ndarray:
+    """:math:`p_{is}`: conversion probability of lead i with a consultant of each level."""
+    p = np.clip(np.asarray(p, dtype=float), 1e-9, 1 - 1e-9)
+    odds = p / (1 - p)
+    adj = odds[:, None] * s.seniority_odds_factor ** (levels[None, :] - s.base_seniority)
+    return adj / (1 + adj)
+
+
+def seniority_assumptions(
+    s: PlannerSettings, levels: np.ndarray, warned: bool
+) -> tuple[list[Assumption], list[str]]:
+    """The odds factor and base seniority as assumptions; a warning when they lift scores
+    that are no better than chance."""
+    default = PlannerSettings()
+    src = lambda name: (  # noqa: E731
+        "default" if getattr(s, name) == getattr(default, name) else "option"
+    )
+    top = float(np.max(levels)) if levels.size else s.base_seniority
+    lifted = float(adjusted_p(np.array([0.5]), np.array([top]), s)[0, 0])
+    note = (
+        f"conversion odds x{s.seniority_odds_factor:g} per seniority level above the base: "
+        f"p 0.50 becomes {lifted:.2f} for the most senior consultant (level {top:g})"
+    )
+    used = [
+        Assumption(
+            "seniority_odds_factor", s.seniority_odds_factor, src("seniority_odds_factor"), note
+        ),
+        Assumption(
+            "base_seniority",
+            s.base_seniority,
+            src("base_seniority"),
+            "p_convert applies unchanged at this level",
+        ),
+    ]
+    uplift = s.seniority_odds_factor != 1.0 and bool(np.any(levels != s.base_seniority))
+    warnings = []
+    if warned and uplift:
+        warnings.append(
+            f"the seniority uplift (conversion odds x{s.seniority_odds_factor:g} per level) "
+            "is applied on top of scores that are no better than chance, so the plan's values "
+            "rest on it more than on the model; check it, or plan with --odds-factor 1."
+        )
+    return used, warnings
