@@ -3,8 +3,7 @@
 ``campaign step`` and ``roi evaluate --curves`` report, per channel, whether their
 direction (up, down, hold against last week's spend) agrees with ``allocate
 solve`` on the same curves, and if not, why: exploration, the weekly
-``--max-change`` limit (on the channel itself, or on others whose budget it shifts), the
-evidence limits, or the learner's own feedback.
+``--max-change`` limit, the evidence limits, or the learner's own feedback.
 """
 
 from __future__ import annotations
@@ -44,12 +43,6 @@ def compare_directions(
                 why = "limited by --max-change this week; it keeps moving next week"
             elif statuses.get(c) in ("held", "capped"):
                 why = f"the recommendation is {statuses[c]} by the evidence limits"
-            elif source == "curves" and limited:
-                why = (
-                    "this week's budget: what --max-change keeps from "
-                    + ", ".join(limited)
-                    + " goes to (comes from) the other channels"
-                )
             else:
                 why = "the learner's own feedback since the curves were fitted (a Thompson draw)"
         out.append(

@@ -162,7 +162,7 @@ def test_the_three_commands_agree_or_say_why(scenario):
         assert row["agrees"] or row["why"]
         if not row["agrees"]:
             # limited itself, held or capped, or given the budget other channels' limits shift
-            shifted = bool(step["limited"]) and "what --max-change keeps from" in row["why"]
+            shifted = bool(step["limited"]) and "(--max-change) keeps the channels" in row["why"]
             assert row["channel"] in step["limited"] or "evidence" in row["why"] or shifted
     # every channel moved at most 25 % from today's spend
     cur = {c["channel"]: c["current_spend"] for c in solve["channels"]}
