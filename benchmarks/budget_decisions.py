@@ -1,9 +1,9 @@
 """Budget decisions under the truth (issue 18): 20 simulated channel worlds, peers side by side.
 
 Each world (:func:`leadlever.simulations.world.random_channel_world`): 6 channels with
-Hill curves, carry-over 0-0.6, a shared season and trend, 104 weeks of Poisson-noisy value
-(8-40 conversions a week per channel), spend wandering +-10-35 % around a poor current split
-(the best split gains >= 10 % over it). The current split is the fit's (mean of the last 4
+Hill curves, carry-over 0-0.6, a shared season and trend, 104 weeks of Poisson-noisy leads
+and value (8-40 conversions a week per channel, 3-20 times as many leads), spend wandering
++-10-35 % around a poor current split (the best split gains >= 10 % over it). The current split is the fit's (mean of the last 4
 weeks); the budget is its total. Every split is judged by the world's TRUE steady-state curves:
 
 * captured = (true value of the split - true value of the current split) /
@@ -13,9 +13,12 @@ weeks); the budget is its total. Every split is judged by the world's TRUE stead
 
 Methods, each fitted on the same history:
 
-* ``leadlever``: ``fit_curves`` (carry-over, season, saturation, posterior draws) then
-  ``recommend`` with the defaults (evidence caps, channels not trusted held within their
+* ``leadlever``: ``fit_curves`` (carry-over, season, saturation, posterior draws; the
+  history's ``leads`` column read next to its value, so each channel's value is fitted as
+  leads x its value per lead where that passes its check) then ``recommend`` with the defaults (evidence caps, channels not trusted held within their
   observed spend range, unidentified ones at their current spend);
+* ``leadlever-value-only``: the defaults on the history without its ``leads`` column
+  (``fit_curves(leads=False)``: the curves learnt from the few-conversion value alone);
 * ``leadlever-free``: the same with ``untrusted="free"`` (no holds);
 * ``leadlever-cvar``: the same with ``risk="cvar"`` (mean of the worst 10 % of the draws);
 * ``plain-hill``: the previous method, a Hill curve per channel by least squares on weekly
@@ -80,7 +83,7 @@ def one_world(seed: int, n_channels: int, hold_band: float = 0.5) -> list[dict]:
     oracle_gain = v(world.oracle(budget, max_spend=cap)) - base
     rows = []
 
-    def row(method, x, claim=None, interval=None, p=None):
+    def row(method, x, claim=None, interval=None, p=None, fitted=fit):
         gain = v(x) - base
         rows.append(
             {
@@ -92,23 +95,26 @@ def one_world(seed: int, n_channels: int, hold_band: float = 0.5) -> list[dict]:
                 "claimed": None if claim is None else claim / base,
                 "covered": None if interval is None else bool(interval[0] <= gain <= interval[1]),
                 "p_better": p,
-                "held": sum(f.quality != "trusted" for f in fcs),
+                "not_trusted": sum(f.quality != "trusted" for f in fitted.curves),
             }
         )
 
     curves = [f.curve for f in fcs]
-    for method, settings in (
-        ("leadlever", DecisionSettings(hold_band=hold_band)),
-        ("leadlever-free", DecisionSettings(untrusted="free")),
-        ("leadlever-cvar", DecisionSettings(risk="cvar")),
+    value_only = fit_curves(hist, leads=False)
+    for method, settings, fitted in (
+        ("leadlever", DecisionSettings(hold_band=hold_band), fit),
+        ("leadlever-value-only", DecisionSettings(hold_band=hold_band), value_only),
+        ("leadlever-free", DecisionSettings(untrusted="free"), fit),
+        ("leadlever-cvar", DecisionSettings(risk="cvar"), fit),
     ):
-        rec = recommend_fit(fit, settings=settings)
+        rec = recommend_fit(fitted, settings=settings)
         row(
             method,
             np.array([rec.spend[n] for n in names]),
             rec.uplift,
             rec.uplift_interval,
             rec.p_better,
+            fitted,
         )
     plain = []
     for n in names:

@@ -95,6 +95,14 @@ def fit(
             "--value-per-lead", help="Value of one lead or conversion: value = count x this."
         ),
     ] = None,
+    leads_col: Annotated[
+        str | None,
+        typer.Option(
+            "--leads-col",
+            help="Leads column next to a money value: value is fitted as leads x value per lead "
+            "(default: found by name; 'none': fit value directly).",
+        ),
+    ] = None,
     carryover: Annotated[
         bool, typer.Option("--carryover/--no-carryover", help="Estimate carry-over (adstock).")
     ] = True,
@@ -115,6 +123,7 @@ def fit(
         spend=spend_col,
         value=value_col,
         value_per_lead=value_per_lead,
+        leads="" if leads_col is not None and leads_col.lower() == "none" else leads_col,
         carryover=carryover,
         n_draws=draws,
         seed=seed,

@@ -6,7 +6,9 @@ with :math:`F_i(t)` the best value of channels :math:`1..i` using :math:`t` unit
 
 .. math:: F_i(t) = \max_{0 \le j \le \min(t, J_i)} F_{i-1}(t - j) + v_i(l_i + j h),
 
-which is exact on the grid whatever the curves' shapes. The grid optimum is
+which is exact on the grid whatever the curves' shapes (a channel's last unit may be cut at
+its maximum; what that leaves of the budget goes to the channels with room, the highest
+marginal value first). The grid optimum is
 then *polished* exactly: channels the grid put on their concave branch are
 re-optimised jointly by the KKT solver on that branch, the others keep their
 spend; the better of the polished points is returned. A starting point given
@@ -102,7 +104,24 @@ def dp_allocate(
     for i in range(n - 1, -1, -1):
         units[i] = choice[i, t]
         t -= units[i]
-    return np.minimum(lo + units * h, hi)
+    x = np.minimum(lo + units * h, hi)
+    return x if spend_price is not None else _spend_the_rest(stack, x, hi, budget)
+
+
+def _spend_the_rest(stack: CurveStack, x: np.ndarray, hi: np.ndarray, budget: float) -> np.ndarray:
+    """Give the budget a clipped last unit left unspent (less than one unit per channel) to the
+    channels with room, the highest marginal value first, so the grid point spends the budget.
+    """
+    x = x.copy()
+    for _ in range(x.size):
+        short = budget - x.sum()
+        room = hi - x
+        if short <= _ROUNDING * max(budget, 1e-300) or not np.any(room > 0):
+            break
+        grad = np.where(room > 0, stack.derivative(x), -np.inf)
+        i = int(np.argmax(grad))
+        x[i] += min(room[i], short)
+    return x
 
 
 def _objective(stack: CurveStack, x: np.ndarray, spend_price: float | None) -> float:

@@ -16,6 +16,7 @@ __all__ = [
     "SPEND_NAMES",
     "VALUE_NAMES",
     "COUNT_NAMES",
+    "LEAD_NAMES",
     "find_column",
     "is_count",
     "clean_money",
@@ -62,6 +63,8 @@ COUNT_NAMES = (
     "results",
     "leads",
 )
+#: a count of leads next to a money value (value is then fitted as leads x value per lead)
+LEAD_NAMES = ("leads", "lead", "leadcount", "numberofleads", "newleads")
 _MONEY = re.compile(r"^[^\d\-+.,]*([-+]?[\d.,]+)[^\d]*$")
 
 

@@ -76,6 +76,7 @@ class ChannelEvidence:
     mroi_interval: tuple[float, float, float] | None = None  # (5 %, 50 %, 95 %)
     failed: str = ""
     period_word: str = "weeks"
+    response_word: str = "value"
 
 
 def _money(v: float) -> str:
@@ -104,14 +105,15 @@ def judge(ev: ChannelEvidence) -> tuple[str, tuple[str, ...]]:
         hard.append("its value is zero in every period")
     if np.isfinite(ev.r2) and ev.r2 <= 0 and not hard:
         hard.append(
-            f"the curve explains none of the variation in value (R² {ev.r2:.2f}): spend does not "
+            f"the curve explains none of the variation in {ev.response_word} (R² {ev.r2:.2f}): "
+            "spend does not "
             "visibly drive it"
         )
     if hard:
         return "unidentified", tuple(hard)
     if not np.isfinite(ev.r2) or ev.r2 < MIN_R2:
         soft.append(
-            f"the curve explains only {max(ev.r2, 0):.0%} of the variation in value "
+            f"the curve explains only {max(ev.r2, 0):.0%} of the variation in {ev.response_word} "
             f"(R² {ev.r2:.2f} < {MIN_R2})"
         )
     for name, side in ev.at_bound.items():

@@ -10,8 +10,11 @@ into a :class:`ChannelHistory` (one spend and one value per week and channel):
   ``spent``, ... but never a ``cost per ...``) and the value (``value``,
   ``revenue``, ``conversion value``, then counts: ``approved conversions``,
   ``conversions``, ``results``, ``leads``; or ``leads`` times a value per
-  lead). Every other column (impressions, clicks, ...) is ignored. Which column
-  was read as what is recorded in :attr:`ChannelHistory.assumptions`.
+  lead). A **leads** count next to a money value (``leads``, ``lead count``,
+  ...) is read too: the fit then models value as leads x value per lead
+  (:mod:`~leadlever.optimisers.curves._leads`). Every other column
+  (impressions, clicks, ...) is ignored. Which column was read as what is
+  recorded in :attr:`ChannelHistory.assumptions`.
 * **daily rows** are summed into weeks starting on Monday; weeks at either end
   with fewer than 7 days of data are dropped (they would look like half-spend
   weeks). Several rows per week and channel (campaigns of a channel) are summed.
@@ -36,6 +39,7 @@ from leadlever.engine.io._schema import ColumnSpec, TableSchema, require_columns
 from leadlever.optimisers.curves._columns import (
     CHANNEL_NAMES,
     COUNT_NAMES,
+    LEAD_NAMES,
     PERIOD_NAMES,
     SPEND_NAMES,
     VALUE_NAMES,
@@ -68,6 +72,8 @@ class ChannelHistory:
         ``"money"`` or ``"count"`` (conversions, leads, results).
     assumptions : list of dict
         ``{"name", "value", "source"}``: how the file was read.
+    leads : ndarray or None, shape (T, C)
+        Leads per period and channel when the history counts them next to a money value.
     """
 
     channels: tuple[str, ...]
@@ -79,6 +85,7 @@ class ChannelHistory:
     value_kind: str = "money"
     assumptions: tuple[dict[str, Any], ...] = field(default_factory=tuple)
     source: str | None = None
+    leads: np.ndarray | None = None
 
     @property
     def n_periods(self) -> int:
@@ -99,6 +106,7 @@ def read_history(
     spend: str | None = None,
     value: str | None = None,
     value_per_lead: float | None = None,
+    leads: str | None = None,
     source: str | None = None,
 ) -> ChannelHistory:
     """Read a channel history from any export (see the module docstring).
@@ -112,6 +120,9 @@ def read_history(
     value_per_lead : float, optional
         Value of one lead (or conversion): the value column is then a count
         multiplied by it.
+    leads : str, optional
+        Column counting leads next to a money value (found by name when not given;
+        ``""``: none).
     source : str, optional
         File name for messages.
 
@@ -152,11 +163,16 @@ def read_history(
     elif value_col is not None and is_count(value_col):
         value_kind = "count"
     period_col = pick(period, PERIOD_NAMES, "period", required=False)
+    leads_col = None
+    if value_kind == "money" and value_per_lead is None and leads != "":
+        leads_col = pick(leads, LEAD_NAMES, "leads", required=False)
+        leads_col = None if leads_col == value_col else leads_col
     work = pd.DataFrame(
         {
             "channel": frame[chan_col],
             "spend": clean_money(frame[spend_col]),
             "value": clean_money(frame[value_col]),
+            **({"leads": clean_money(frame[leads_col])} if leads_col else {}),
         }
     )
     schema = TableSchema(
@@ -165,9 +181,10 @@ def read_history(
             ColumnSpec("channel", "category"),
             ColumnSpec("spend", "numeric", min=0),
             ColumnSpec("value", "numeric", min=0),
+            *((ColumnSpec("leads", "numeric", min=0),) if leads_col else ()),
         ),
     )
-    renamed = {"channel": chan_col, "spend": spend_col, "value": value_col}
+    renamed = {"channel": chan_col, "spend": spend_col, "value": value_col, "leads": leads_col}
     try:
         work = validate_table(work, schema, source=source)
     except InvalidValueError as exc:  # report the user's column name, not ours
@@ -220,13 +237,15 @@ def read_history(
     return _numbered(work, period_col, where, assumptions, value_kind, source)
 
 
-def _pivot(work: pd.DataFrame, index) -> tuple[list[str], np.ndarray, np.ndarray, int]:
+def _pivot(work: pd.DataFrame, index) -> tuple[list[str], np.ndarray, np.ndarray, int, Any]:
+    """Channels, spend, value (T, C), channel-periods without a row, leads (T, C) or None."""
     channels = list(dict.fromkeys(work["channel"]))
-    grouped = work.groupby(["period", "channel"], sort=False)[["spend", "value"]].sum()
-    spend = grouped["spend"].unstack("channel").reindex(index=index, columns=channels)
-    value = grouped["value"].unstack("channel").reindex(index=index, columns=channels)
-    missing = int(spend.isna().sum().sum())
-    return channels, spend.fillna(0.0).to_numpy(float), value.fillna(0.0).to_numpy(float), missing
+    cols = [c for c in ("spend", "value", "leads") if c in work.columns]
+    grouped = work.groupby(["period", "channel"], sort=False)[cols].sum()
+    wide = {c: grouped[c].unstack("channel").reindex(index=index, columns=channels) for c in cols}
+    missing = int(wide["spend"].isna().sum().sum())
+    arrays = {c: w.fillna(0.0).to_numpy(float) for c, w in wide.items()}
+    return channels, arrays["spend"], arrays["value"], missing, arrays.get("leads")
 
 
 def _gap_error(where: str, col: str, labels: list[str]) -> DataError:
@@ -277,7 +296,7 @@ def _dated(work, col, where, assumptions, value_kind, source) -> ChannelHistory:
     grid = pd.date_range(periods.min(), periods.max(), freq="7D")
     if periods.isin(grid).all() and len(grid) > len(periods):  # weeks on one weekday: gaps show
         raise _gap_error(where, col, [d.date().isoformat() for d in grid.difference(periods)])
-    channels, spend, value, missing_cells = _pivot(work, periods)
+    channels, spend, value, missing_cells, leads = _pivot(work, periods)
     if missing_cells:
         assumptions.append(
             {
@@ -297,6 +316,7 @@ def _dated(work, col, where, assumptions, value_kind, source) -> ChannelHistory:
         value_kind,
         tuple(assumptions),
         source,
+        leads,
     )
 
 
@@ -309,7 +329,7 @@ def _numbered(work, col, where, assumptions, value_kind, source) -> ChannelHisto
     full = np.arange(labels.min(), labels.max() + 1)
     if full.size > labels.size:
         raise _gap_error(where, col, [f"period {int(p)}" for p in np.setdiff1d(full, labels)])
-    channels, spend, value, missing_cells = _pivot(work, labels)
+    channels, spend, value, missing_cells, leads = _pivot(work, labels)
     assumptions.append(
         {
             "name": "period",
@@ -335,6 +355,7 @@ def _numbered(work, col, where, assumptions, value_kind, source) -> ChannelHisto
         value_kind,
         tuple(assumptions),
         source,
+        leads,
     )
 
 
@@ -344,9 +365,12 @@ def _observations(work, where, assumptions, value_kind, source) -> ChannelHistor
     n = max(len(g) for g in groups)
     spend = np.full((n, len(channels)), np.nan)
     value = np.full((n, len(channels)), np.nan)
+    leads = np.full((n, len(channels)), np.nan) if "leads" in work.columns else None
     for j, g in enumerate(groups):
         spend[: len(g), j] = g["spend"].to_numpy(float)
         value[: len(g), j] = g["value"].to_numpy(float)
+        if leads is not None:
+            leads[: len(g), j] = g["leads"].to_numpy(float)
     assumptions.append(
         {
             "name": "period",
@@ -365,4 +389,5 @@ def _observations(work, where, assumptions, value_kind, source) -> ChannelHistor
         value_kind,
         tuple(assumptions),
         source,
+        leads,
     )

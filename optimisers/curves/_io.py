@@ -114,7 +114,7 @@ def fit_and_write(
     table_format(out)
     columns = {
         k: options.pop(k)
-        for k in ("period", "channel", "spend", "value", "value_per_lead")
+        for k in ("period", "channel", "spend", "value", "value_per_lead", "leads")
         if k in options
     }
     frame = read_table(history)

@@ -169,6 +169,11 @@ class FittedCurve:
         ``trusted``, ``weak`` or ``unidentified`` (:data:`QUALITIES`).
     reasons : tuple of str
         Why, in plain words (empty when trusted).
+    response : str
+        What the curve was fitted to: ``value``, or ``leads`` (value as leads x
+        ``value_per_lead``, :mod:`~leadlever.optimisers.curves._leads`).
+    value_per_lead : float
+        The channel's value per lead over the history (NaN without a leads count).
     """
 
     channel: str
@@ -184,6 +189,8 @@ class FittedCurve:
     min_observed_spend: float = float("nan")
     quality: str = "trusted"
     reasons: tuple[str, ...] = ()
+    response: str = "value"
+    value_per_lead: float = float("nan")
 
     @property
     def trusted(self) -> bool:
@@ -219,6 +226,8 @@ class FittedCurve:
             "carryover_state": self.carryover_state,
             "quality": self.quality,
             "reasons": list(self.reasons),
+            "response": self.response,
+            "value_per_lead": self.value_per_lead,
         }
 
 

@@ -65,6 +65,7 @@ from leadlever.optimisers.curves._estimate import (
 )
 from leadlever.optimisers.curves._export import ChannelHistory, read_history
 from leadlever.optimisers.curves._family import CURVE_KINDS
+from leadlever.optimisers.curves._leads import lead_model, lead_notes
 from leadlever.optimisers.curves._posterior import draw_from_posterior, scale_posterior
 from leadlever.optimisers.curves._result import (
     CurveDraws,
@@ -100,6 +101,10 @@ class WeeklyCurveModel:
         Posterior draws per channel (0: none).
     current_periods : int
         Current spend = mean of the last this-many weeks.
+    leads : bool
+        When the history counts leads next to a money value, fit each channel's value
+        as leads x its value per lead (:mod:`~leadlever.optimisers.curves._leads`;
+        checked per channel).
     point : {"mode", "mean"}
         The curve reported and optimised: the posterior mode (the polished fit; exact
         on noiseless data) or the posterior mean of the steady-state curve projected
@@ -117,6 +122,7 @@ class WeeklyCurveModel:
         trend: str | bool = "auto",
         n_draws: int = 200,
         current_periods: int = 4,
+        leads: bool = True,
         point: str = "mode",
         seed: int | np.random.Generator = 0,
     ) -> None:
@@ -126,6 +132,7 @@ class WeeklyCurveModel:
         self.trend = trend
         self.n_draws = n_draws
         self.current_periods = current_periods
+        self.leads = leads
         self.point = point
         self.seed = seed
 
@@ -171,8 +178,13 @@ class WeeklyCurveModel:
         cls = CURVE_KINDS[self.kind]
         design, order, trend, time_notes = self._time_terms(hist)
         lam_grid = CARRYOVER_GRID if (self.carryover and hist.sequential) else np.zeros(1)
+        lm = (
+            lead_model(hist.spend, hist.value, hist.leads)
+            if self.leads and hist.leads is not None
+            else None
+        )
         x = np.nan_to_num(hist.spend)
-        y = np.nan_to_num(hist.value)
+        y = np.nan_to_num(hist.value if lm is None else lm.response(hist.value, hist.leads))
         w = (np.isfinite(hist.spend) & np.isfinite(hist.value)).astype(float)
         xmax = np.where(x.max(axis=0) > 0, x.max(axis=0), 1.0)
         ymax = np.where(np.abs(y).max(axis=0) > 0, np.abs(y).max(axis=0), 1.0)
@@ -228,10 +240,16 @@ class WeeklyCurveModel:
             else np.random.default_rng(self.seed)
         )
         fitted, draw_params = [], {n: [] for n in (*cls.param_names, "adstock")}
+        factors = (
+            lm.scale_factors(rng, self.n_draws)
+            if lm is not None and self.n_draws
+            else np.ones((self.n_draws, len(fcs)))
+        )
         for c, fc in enumerate(fcs):
             post = posts[c]
             if self.n_draws:
                 idx, scales = draw_from_posterior(post, rng, self.n_draws)
+                scales = scales * factors[:, c]
                 raw = {"scale": np.maximum(scales, 1e-12), **{n: grid[n][idx] for n in names}}
                 back = cls._rescale(
                     tuple(raw[n] for n in cls.param_names), 1.0 / xmax[c], 1.0 / ymax[c]
@@ -251,7 +269,7 @@ class WeeklyCurveModel:
         )
         mask = (np.isfinite(hist.spend) & np.isfinite(hist.value)).astype(float)
         curves = [
-            self._finish(cls, fc, c, hist, x, y, mask, xmax, ymax, m, draws) for fc, c in fitted
+            self._finish(cls, fc, c, hist, x, y, mask, xmax, ymax, m, draws, lm) for fc, c in fitted
         ]
         self.history_ = hist
         self.time_effect_ = TimeEffect(
@@ -277,7 +295,12 @@ class WeeklyCurveModel:
             tuple(curves),
             self.kind,
             ("channels " + ", ".join(notes),),
-            (*hist.assumptions, *time_notes, *self._assumed(hist.sequential)),
+            (
+                *hist.assumptions,
+                *time_notes,
+                *self._assumed(hist.sequential),
+                *lead_notes(hist.channels, lm),
+            ),
             self.time_effect_ if hist.sequential else None,
             draws,
             hist.n_periods,
@@ -302,7 +325,9 @@ class WeeklyCurveModel:
             {"name": "posterior draws", "value": self.n_draws, "source": "default"},
         ]
 
-    def _finish(self, cls, fc: dict, c: int, hist, x, y, w, xmax, ymax, m, draws) -> FittedCurve:
+    def _finish(
+        self, cls, fc: dict, c: int, hist, x, y, w, xmax, ymax, m, draws, lm
+    ) -> FittedCurve:
         obs = w[:, c] > 0
         xc, yc = x[obs, c], y[obs, c]
         curve = cls(
@@ -347,6 +372,7 @@ class WeeklyCurveModel:
             mroi_interval=mroi,
             failed=fc["failed"],
             period_word="weeks" if hist.sequential else "observations",
+            response_word="leads" if lm is not None and lm.used[c] else "value",
         )
         quality, reasons = judge(ev)
         return FittedCurve(
@@ -363,6 +389,8 @@ class WeeklyCurveModel:
             min_observed_spend=float(xc.min()) if xc.size else 0.0,
             quality=quality,
             reasons=reasons,
+            response="leads" if lm is not None and lm.used[c] else "value",
+            value_per_lead=float(lm.value_per_lead[c]) if lm is not None else float("nan"),
         )
 
 
@@ -375,6 +403,7 @@ def fit_curves(
     trend: str | bool = "auto",
     n_draws: int = 200,
     current_periods: int = 4,
+    leads: bool | str = True,
     point: str = "mode",
     seed: int | np.random.Generator = 0,
     source: str | None = None,
@@ -385,9 +414,13 @@ def fit_curves(
     ``history`` is a table as any ad platform exports it (see
     :func:`~leadlever.optimisers.curves._export.read_history`, whose column
     options ``period``, ``channel``, ``spend``, ``value``, ``value_per_lead``
-    are passed through) or a :class:`ChannelHistory`. See
+    are passed through) or a :class:`ChannelHistory`. ``leads``: ``True`` fits value
+    as leads x value per lead when the table has a leads column (found by name), a
+    column name names it, ``False`` fits the value alone. See
     :class:`WeeklyCurveModel` for the other parameters.
     """
+    if isinstance(leads, str):
+        columns["leads"] = leads
     hist = (
         history
         if isinstance(history, ChannelHistory)
@@ -400,6 +433,7 @@ def fit_curves(
         trend=trend,
         n_draws=n_draws,
         current_periods=current_periods,
+        leads=bool(leads),
         point=point,
         seed=seed,
     )

@@ -161,7 +161,9 @@ def test_the_three_commands_agree_or_say_why(scenario):
     for row in step["agreement"]:
         assert row["agrees"] or row["why"]
         if not row["agrees"]:
-            assert row["channel"] in step["limited"] or "evidence" in row["why"]
+            # limited itself, held or capped, or given the budget other channels' limits shift
+            shifted = bool(step["limited"]) and "(--max-change) keeps the channels" in row["why"]
+            assert row["channel"] in step["limited"] or "evidence" in row["why"] or shifted
     # every channel moved at most 25 % from today's spend
     cur = {c["channel"]: c["current_spend"] for c in solve["channels"]}
     for name, spend in step["allocation"].items():
@@ -253,3 +255,26 @@ def test_bad_histories_exit_2_and_write_nothing(tmp_path, rows, message):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["h.csv"]
     assert "Traceback" not in res.output
     np.testing.assert_equal(res.stdout, "")
+
+
+def test_fit_reads_leads_or_not_as_asked(scenario, tmp_path):
+    """The shared scenario's history counts leads: each channel's response is its leads (and
+    value per lead = its value over its leads); --leads-col none fits the value; a leads column
+    that does not exist exits 2 naming the file and column."""
+    d, fit = scenario
+    history = pd.read_csv(d / "channels.csv")
+    sums = history.groupby("channel")[["value", "leads"]].sum()
+    for ch in fit["channels"]:
+        if ch["response"] == "leads":
+            want = sums.loc[ch["channel"], "value"] / sums.loc[ch["channel"], "leads"]
+            assert ch["value_per_lead"] == pytest.approx(want, rel=1e-9)
+    assert sum(ch["response"] == "leads" for ch in fit["channels"]) >= 1
+    out = tmp_path / "value_curves.csv"
+    res = run("allocate", "fit", d / "channels.csv", "--out", out, "--leads-col", "none", "--json")
+    assert res.exit_code == 0, res.output
+    plain = json.loads(res.stdout)
+    assert {ch["response"] for ch in plain["channels"]} == {"value"}
+    assert "value model" not in {a["name"] for a in plain["assumptions"]}
+    res = run("allocate", "fit", d / "channels.csv", "--out", out, "--leads-col", "signups")
+    assert res.exit_code == 2
+    assert "channels.csv" in res.output and "'signups'" in res.output

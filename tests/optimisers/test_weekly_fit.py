@@ -45,11 +45,19 @@ def test_geometric_adstock_against_its_definition():
     assert geometric_adstock(np.full(5, 3.0), 0.9)[-1] == pytest.approx(3.0)  # steady state
 
 
-def test_carryover_season_and_curves_recovered_exactly_without_noise(valiant):
+@pytest.mark.parametrize("response", ["value", "leads"])
+def test_carryover_season_and_curves_recovered_exactly_without_noise(valiant, response):
+    """Noiseless value (its leads column dropped), or noiseless leads and value: the value
+    path and the leads x value-per-lead path both recover the truth."""
     history = simulate_channels(104, seed=4)
     history["value"] = history["true_expected_value"]
+    if response == "leads":
+        history["leads"] = history["true_expected_leads"]
+    else:
+        history = history.drop(columns="leads")
     result = fit_curves(history, point="mode", n_draws=0)
     for fc in result.curves:
+        assert fc.response == response
         truth = next(c for c in valiant.channels if c.name == fc.channel)
         assert fc.adstock == pytest.approx(truth.carryover, abs=EXACT)
         for name, value in truth.value_curve.params().items():
