@@ -24,10 +24,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from leadlever.engine.economics import Economics
     from leadlever.engine.qualification import QualificationBundle
 
-__all__ = ["Okr", "LeadEvaluator", "PROFILE_OUT"]
+__all__ = ["Okr", "LeadEvaluator", "PROFILE_OUT", "FAST_MAX_LEADS"]
 
 #: the bundle's models, each of which may name fields a posted lead lacks
 MODELS_CHECKED = ("conversion", "timing", "effort", "value", "fit")
+
+#: most records scored by the fast path in one call (larger batches: the library's path)
+FAST_MAX_LEADS = 20_000
 
 #: profile columns answered per lead (besides p_convert, score, tier)
 PROFILE_OUT = (
@@ -73,6 +76,8 @@ class LeadEvaluator:
         self.economics = economics
         self.metric = metric
         self._required: list[str] | None = None
+        self._fast: Any = None
+        self._compiled = False
 
     @property
     def model_version(self) -> str:
@@ -128,6 +133,36 @@ class LeadEvaluator:
 
         missing = [c for c in self.required_fields() if c not in leads.columns]
         return (leads.assign(**{c: np.nan for c in missing}) if missing else leads), missing
+
+    def fast(self) -> Any:
+        """The compiled :class:`~leadlever.server._fast_eval.FastEvaluator` of this bundle
+        (built once), or None when the bundle's models are not all of the classes it knows."""
+        if not self._compiled:
+            from leadlever.server._fast_eval import compile_bundle
+
+            self._fast = compile_bundle(self.bundle, self.economics, self.metric)
+            self._compiled = True
+        return self._fast
+
+    def evaluate_records(
+        self, records: list[dict[str, Any]], okr: Okr
+    ) -> tuple[dict[str, list[Any]], list[str]]:
+        """:meth:`evaluate` of posted records, as columns of plain values.
+
+        Up to :data:`FAST_MAX_LEADS` records go through the compiled fast path (same
+        numbers, reasons and actions, without pandas frames); larger batches, bundles
+        the fast path does not know and records without text ``lead_id`` and ``channel``
+        through the library's batch functions.
+        """
+        fast = self.fast()
+        if fast is not None and len(records) <= FAST_MAX_LEADS and fast.supports(records):
+            return fast.evaluate(records, okr.threshold)
+        import pandas as pd
+
+        frame = pd.DataFrame.from_records(records)
+        frame["lead_id"] = frame["lead_id"].astype(str)
+        scored, missing = self.evaluate(frame, okr)
+        return {c: scored[c].to_numpy(dtype=object).tolist() for c in scored.columns}, missing
 
     def evaluate(self, leads: pd.DataFrame, okr: Okr) -> tuple[pd.DataFrame, list[str]]:
         """One row per lead (same order) and the model fields the leads lacked.

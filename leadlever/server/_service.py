@@ -104,6 +104,7 @@ class Service:
                     loads_json(text, source=f"Stored model {version}")
                 )
                 self._evaluator = LeadEvaluator(bundle, self.economics, self.metric)
+                self._evaluator.fast()  # compiled once per model version, before its first lead
             return self._evaluator
 
     # ------------------------------------------------------------------ leads
@@ -114,16 +115,11 @@ class Service:
     def score_groups(self, groups: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
         """Several requests' leads scored in one call and stored in one transaction
         (all or nothing); one answer per request."""
-        import pandas as pd
-
         evaluator = self.evaluator()
         okr = self.okr()
         records = [r for g in groups for r in g]
-        frame = pd.DataFrame.from_records(records)
-        frame["lead_id"] = frame["lead_id"].astype(str)
-        scored, missing = evaluator.evaluate(frame, okr)
-        stored_at = self.store.add_arrivals(records, scored, evaluator.model_version, okr)
-        cols = {c: scored[c].to_numpy(dtype=object).tolist() for c in scored.columns}
+        cols, missing = evaluator.evaluate_records(records, okr)
+        stored_at = self.store.add_arrivals(records, cols, evaluator.model_version, okr)
         answers = [
             lead_answer(dict(zip(cols, row, strict=True)))
             for row in zip(*cols.values(), strict=True)

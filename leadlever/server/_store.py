@@ -73,9 +73,14 @@ class Store:
         return found
 
     def add_arrivals(
-        self, records: list[dict[str, Any]], scored: pd.DataFrame, model_version: str, okr: Any
+        self,
+        records: list[dict[str, Any]],
+        cols: dict[str, list[Any]],
+        model_version: str,
+        okr: Any,
     ) -> str:
-        """Store leads with their first score and verdict, in one transaction; the time."""
+        """Store leads with their first score and verdict (``cols``: the evaluated columns,
+        one value per record), in one transaction; the time."""
         now = utc_now()
         ids = [str(r["lead_id"]) for r in records]
         lead_rows = [
@@ -89,7 +94,6 @@ class Store:
             }
             for lid, r in zip(ids, records, strict=True)
         ]
-        cols = {c: scored[c].to_numpy(dtype=object).tolist() for c in scored.columns}
         history, verdicts = [], []
         for i, lid in enumerate(ids):
             history.append(
