@@ -204,7 +204,7 @@ class FastEvaluator:
         prob = np.exp(eta)
         prob /= prob.sum(axis=1, keepdims=True)
         levels = self.bundle.fit.role_levels_
-        return sum(prob[:, levels.index(r) + 1] for r in roles)
+        return sum(prob[:, levels.index(r)] for r in roles)
 
     # ---------------------------------------------------------------- reasons
     def reasons(self, raw: RawValues) -> list[str]:

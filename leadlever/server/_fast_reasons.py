@@ -40,9 +40,7 @@ def _value_text(reader: PlanReader, value: Any) -> str:
     return rounded + (" days old" if kind == "date" else "") + level
 
 
-def reason_texts(
-    model: Any, readers: list[PlanReader], raw: RawValues, Z: np.ndarray
-) -> list[str]:
+def reason_texts(model: Any, readers: list[PlanReader], raw: RawValues, Z: np.ndarray) -> list[str]:
     """One text per lead: up to 3 positive then up to 3 negative reasons, ``"; "``-separated.
 
     Parameters
@@ -76,6 +74,10 @@ def reason_texts(
                 continue
             cents = int(np.rint(value * 100))
             reader = by_name[cols[g]]
-            text = labels[g] + _value_text(reader, raw.get(reader)[i]) + f", {cents / 100:+.2f} log-odds"
+            text = (
+                labels[g]
+                + _value_text(reader, raw.get(reader)[i])
+                + f", {cents / 100:+.2f} log-odds"
+            )
             joined[i] = text if not joined[i] else joined[i] + "; " + text
     return joined
