@@ -163,7 +163,7 @@ def make_solver(
         if not solver.available():
             raise SolverError(
                 "The HiGHS solver needs the 'highspy' package, a dependency of LeadLever: "
-                "pip install highspy."
+                'pip install highspy; or use --solver cbc (pip install "pulp[cbc]").'
             )
         _route_highs_banner_to_stderr()
         return solver

@@ -99,8 +99,8 @@ def price_open_leads(
             else "generation_cost"
         )
         used.append(econ.assumption(name, f"the price floor of {int(need.sum()):,} lead(s)"))
-    # the cost each lead is priced on (a grade's cost where it has none of its own)
-    frame = frame.assign(generation_cost=own.fillna(grades.map(costs)))
+    # the cost each lead is priced on (its quality class's cost where it has none of its own)
+    frame = frame.assign(generation_cost=own.fillna(classes.map(costs)))
     if target_margin is not None:
         floor = own.fillna(classes.map(costs)).to_numpy(dtype=float)
         if np.nansum(floor) == 0:

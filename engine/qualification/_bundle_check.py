@@ -64,6 +64,7 @@ def probe_bundle(bundle: QualificationBundle, source: str, hint: str) -> None:
     )
     probe = pd.DataFrame({c: [None] for c in columns}, dtype=object)
     try:
+        # the probe is one all-missing row: its arithmetic on NaN warns by design
         with rebuilding(source, hint), np.errstate(all="ignore"):
             profile = bundle.profile(probe)
     except MissingColumnsError:

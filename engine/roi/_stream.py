@@ -21,10 +21,10 @@ from leadlever.engine.exceptions import InvalidValueError, ParameterError
 from leadlever.engine.roi._evaluate import (
     METRIC_COLUMNS,
     RoiReport,
-    feedback_frame,
     lead_economics,
     resolve_inputs,
 )
+from leadlever.engine.roi._feedback import feedback_frame
 
 __all__ = ["RoiStream", "LeadVerdict"]
 

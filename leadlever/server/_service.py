@@ -258,7 +258,7 @@ class Service:
 
     def feedback(self, since: str | None) -> dict[str, Any]:
         """Per-channel reinforce/correct over the leads evaluated since ``since``."""
-        from leadlever.engine.roi._evaluate import feedback_frame
+        from leadlever.engine.roi._feedback import feedback_frame
         from leadlever.server._queries import channel_sums
 
         okr = self.okr()

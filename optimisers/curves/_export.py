@@ -244,7 +244,7 @@ def _dated(work, col, where, assumptions, value_kind, source) -> ChannelHistory:
     gaps = np.diff(days).astype(float) if days.size > 1 else np.array([7.0])
     step = float(np.median(gaps))
     if step < 6.5:  # daily (or finer): sum into Monday-start weeks
-        monday = dates.normalize() - pd.to_timedelta(dates.dayofweek, unit="D")
+        monday = dates.normalize() - pd.to_timedelta(dates.day_of_week, unit="D")
         work = work.assign(period=monday, day=dates.normalize())
         ndays = work.groupby("period")["day"].nunique()
         full = ndays.index[ndays >= 7]
@@ -286,7 +286,7 @@ def _dated(work, col, where, assumptions, value_kind, source) -> ChannelHistory:
                 "source": "default",
             }
         )
-    week_of_year = ((periods.dayofyear.to_numpy() - 1) / 7.0).astype(float)
+    week_of_year = ((periods.day_of_year.to_numpy() - 1) / 7.0).astype(float)
     return ChannelHistory(
         tuple(channels),
         spend,

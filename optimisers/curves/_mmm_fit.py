@@ -111,7 +111,7 @@ def fit_additive(
     z = frame[list(controls)].to_numpy(dtype=float) if controls else np.zeros((len(frame), 0))
     n, k = x.shape
     if date:
-        woy = (pd.to_datetime(frame[date]).dt.dayofyear.to_numpy() - 1) / 7.0
+        woy = (pd.to_datetime(frame[date]).dt.day_of_year.to_numpy() - 1) / 7.0
     else:
         woy = np.arange(n, dtype=float)
     s = time_design(woy, np.arange(n) - (n - 1), order=seasonality, trend=seasonality > 0)

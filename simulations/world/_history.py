@@ -126,7 +126,7 @@ def simulate_channels(
     adstock = geometric_adstock(spend, np.array([c.carryover for c in chans]))
     end = np.datetime64(cw.end_date, "D")
     week_dates = end - (np.arange(weeks)[::-1] * 7).astype("timedelta64[D]")
-    day_of_year = pd.DatetimeIndex(week_dates).dayofyear.to_numpy()
+    day_of_year = pd.DatetimeIndex(week_dates).day_of_year.to_numpy()
     season = cw.seasonality.multiplier((day_of_year - 1) / 7.0, np.arange(weeks) - (weeks - 1))
     expected = season[:, None] * np.column_stack(
         [c.expected_leads(adstock[:, j]) for j, c in enumerate(chans)]
