@@ -51,6 +51,9 @@ class ServerConfig:
         What the OKR threshold applies to.
     rescore_every : float, optional
         Seconds between scheduled rescorings of the active leads (None: never).
+    sqlite_sync : {"normal", "full"}
+        SQLite's ``synchronous`` setting: ``normal`` (acknowledged writes survive ``kill -9``
+        of the server) or ``full`` (also a power cut; one disk flush per batch).
     """
 
     db: str = "leadlever.db"
@@ -59,6 +62,7 @@ class ServerConfig:
     economics: str | None = None
     metric: str = "roi"
     rescore_every: float | None = None
+    sqlite_sync: str = "normal"
 
 
 def validation_message(errors: list[dict[str, Any]]) -> str:
@@ -127,7 +131,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         from leadlever.engine.economics import load_economics
 
-        db = open_database(config.db)
+        db = open_database(config.db, sync=config.sqlite_sync)
         service = Service(db, economics=load_economics(config.economics), metric=config.metric,
                           threshold=config.threshold)  # fmt: skip
         if config.model is not None:

@@ -92,6 +92,7 @@ class FastEvaluator:
     """
 
     def __init__(self, bundle: QualificationBundle, economics: Economics, metric: str) -> None:
+        from leadlever.engine.qualification._bundle import CRITERIA
         from leadlever.engine.scoring._tiers import funnel_tiers
         from leadlever.optimisers.planning import PlannerSettings
 
@@ -124,6 +125,8 @@ class FastEvaluator:
         # the funnel tier of every possible score (0-100), by the library's own rule
         scores = np.arange(101)
         self.tiers = np.asarray(funnel_tiers(scores, bundle.settings.tier_cuts), dtype=object)
+        self.grades = {name: _grade_table(cuts, CRITERIA[name][1])
+                       for name, cuts in bundle.criterion_cuts.items() if name in CRITERIA}  # fmt: skip
 
     def _glm_models(self) -> dict[str, Any]:
         b = self.bundle
@@ -154,7 +157,7 @@ class FastEvaluator:
     # ---------------------------------------------------------------- profile
     def profile(self, raw: RawValues) -> dict[str, np.ndarray]:
         """:meth:`QualificationBundle.profile`'s numeric and grade columns."""
-        from leadlever.engine.qualification._bundle import CRITERIA, criterion_tiers
+        from leadlever.engine.qualification._bundle import CRITERIA
         from leadlever.engine.qualification._profit import expected_commission
         from leadlever.engine.scoring._tiers import score_from_p
 
@@ -187,10 +190,10 @@ class FastEvaluator:
             if b.resale is not None:
                 out["expected_resale_value"] = b.resale.predict(p, out["p_fit"])
         out["expected_value"] = econ.in_house_value(p, commission, hours)
-        for name, (col, higher) in CRITERIA.items():
-            if col in out and name in b.criterion_cuts and np.isfinite(out[col]).any():
-                tiers = criterion_tiers(out[col], b.criterion_cuts[name], higher)
-                out[f"grade_{name}"] = np.asarray(tiers, dtype=object)
+        for name, (col, _) in CRITERIA.items():
+            if col in out and name in self.grades and not np.isnan(out[col]).all():
+                cuts, letters = self.grades[name]
+                out[f"grade_{name}"] = letters[np.searchsorted(cuts, out[col], side="right")]
         return out
 
     def _p_fit(self, raw: RawValues, feedback: np.ndarray) -> np.ndarray:
@@ -278,6 +281,20 @@ class FastEvaluator:
         cols["price"] = price.tolist()
         missing = [c for c in self.fields if all(c not in r for r in records)]
         return cols, missing
+
+
+def _grade_table(cuts: list[float], higher: bool) -> tuple[np.ndarray, np.ndarray]:
+    """A criterion's cut points and the letter of each bin (``searchsorted`` index), as
+    :func:`criterion_tiers` gives them: asked once for a value in every bin (the index only
+    changes at a cut, so minus infinity, the cuts and infinity reach every bin)."""
+    from leadlever.engine.qualification._bundle import criterion_tiers
+
+    cuts_arr = np.asarray(cuts, dtype=float)
+    probes = np.r_[-np.inf, cuts_arr, np.inf]
+    letters = np.empty(len(cuts_arr) + 1, dtype=object)
+    bins = np.searchsorted(cuts_arr, probes, side="right")
+    letters[bins] = np.asarray(criterion_tiers(probes, cuts_arr, higher), dtype=object)
+    return cuts_arr, letters
 
 
 def _frame(raw: RawValues, fields: list[str]):

@@ -129,14 +129,11 @@ class Store:
                 }
             )
         try:
-            with self.db.write() as conn:
-                taken = self._existing(conn, ids)
-                if taken:
-                    raise ConflictError(_taken_message(taken))
+            with self.db.write() as conn:  # a stored id fails the unique lead_id: see below
                 bulk_insert(conn, t.leads, lead_rows)
                 bulk_insert(conn, t.score_history, history)
                 bulk_insert(conn, t.feedback, verdicts)
-        except IntegrityError:  # a concurrent request stored one of the ids first
+        except IntegrityError:  # an id already stored (or by a concurrent request): rolled back
             with self.db.read() as conn:
                 taken = self._existing(conn, ids)
             raise ConflictError(_taken_message(taken or ids)) from None
@@ -352,21 +349,36 @@ class Store:
         return [_plain(r, ("id",)) for r in rows]
 
 
+#: compiled INSERT statements by (dialect, table, columns): compiling one costs more than
+#: inserting a few rows, and every arrival batch inserts the same three
+_INSERTS: dict[tuple[str, str, tuple[str, ...]], tuple[str, tuple[str, ...] | None]] = {}
+
+
+def _insert_sql(conn: Any, table: Any, keys: tuple[str, ...]) -> tuple[str, tuple[str, ...] | None]:
+    """The INSERT's SQL text and, for a positional driver, its parameter order."""
+    key = (conn.dialect.name, table.name, keys)
+    if key not in _INSERTS:
+        compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(keys))
+        order = tuple(compiled.positiontup) if compiled.positional else None
+        _INSERTS[key] = (str(compiled), order)
+    return _INSERTS[key]
+
+
 def bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
     """Insert many rows with the driver's ``executemany`` inside ``conn``'s transaction
-    (SQLAlchemy's per-row parameter processing costs more than the insert itself)."""
+    (SQLAlchemy's per-row parameter processing costs more than the insert itself); the
+    statement is compiled once per table and column set."""
     if not rows:
         return
-    compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(rows[0]))
+    sql, order = _insert_sql(conn, table, tuple(rows[0]))
     cursor = conn.connection.driver_connection.cursor()
     try:
-        if compiled.positional:
-            order = compiled.positiontup
-            cursor.executemany(str(compiled), [tuple(r[k] for k in order) for r in rows])
+        if order is not None:
+            cursor.executemany(sql, [tuple(r[k] for k in order) for r in rows])
         else:
-            cursor.executemany(str(compiled), rows)
+            cursor.executemany(sql, rows)
     except conn.dialect.loaded_dbapi.IntegrityError as exc:  # as SQLAlchemy would raise it
-        raise IntegrityError(str(compiled), None, exc) from exc
+        raise IntegrityError(sql, None, exc) from exc
     finally:
         cursor.close()
 

@@ -30,19 +30,29 @@ def test_migrations_build_the_declared_schema_on_postgresql(fresh_postgres):
     assert _diff(fresh_postgres) == []
 
 
-def test_sqlite_runs_in_wal_with_full_sync(tmp_path):
+@pytest.mark.parametrize(("sync", "pragma"), [("normal", 1), ("full", 2)])
+def test_sqlite_runs_in_wal_with_the_chosen_sync(tmp_path, sync, pragma):
     from sqlalchemy import text
 
     from leadlever.server._database import open_database
 
-    db = open_database(f"sqlite:///{tmp_path / 'w.db'}")
+    db = open_database(f"sqlite:///{tmp_path / 'w.db'}", sync=sync)
     try:
         with db.read() as conn:
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-            assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+            assert conn.execute(text("PRAGMA synchronous")).scalar() == pragma
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     finally:
         db.dispose()
+
+
+def test_an_unknown_sqlite_sync_names_the_option_and_the_choices(tmp_path):
+    from leadlever.engine.exceptions import ParameterError
+    from leadlever.server._database import open_database
+
+    with pytest.raises(ParameterError, match=r"--sqlite-sync .*normal, full.*'fast'"):
+        open_database(f"sqlite:///{tmp_path / 'w.db'}", sync="fast")
+    assert not (tmp_path / "w.db").exists()  # refused before anything was created
 
 
 @pytest.mark.parametrize(
