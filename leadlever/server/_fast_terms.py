@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from leadlever.engine.features._splines import rcs_basis, rcs_combination
+from leadlever.engine.features._splines import rcs_basis, rcs_combination, rcs_weights
 
 __all__ = ["PlanReader", "RawValues", "Term", "LinearPredictor", "plan_design"]
 
@@ -31,6 +31,8 @@ __all__ = ["PlanReader", "RawValues", "Term", "LinearPredictor", "plan_design"]
 MISSING_LEVEL = "missing"
 #: the level unseen categories fall back to when the plan has it
 OTHER_LEVEL = "other"
+#: up to this many leads, numeric terms are computed lead by lead on Python floats
+SCALAR_MAX = 16
 
 
 def _is_missing(v: Any) -> bool:
@@ -170,14 +172,28 @@ class Term:
     w: np.ndarray
     #: a categorical plan's contribution per level code (``np.r_[0.0, w]``)
     table: np.ndarray | None = None
+    #: a numeric plan's spline weights per knot (:func:`rcs_weights`)
+    spline: tuple[float, ...] = ()
+
+    @classmethod
+    def of(cls, reader: PlanReader, w: np.ndarray) -> Term:
+        plan = reader.plan
+        if plan["kind"] == "categorical":
+            return cls(reader, w, np.r_[0.0, w])
+        knots = plan.get("knots") or []
+        spline = tuple(rcs_weights(knots, w[1 : len(knots) - 1]).tolist()) if knots else ()
+        return cls(reader, w, None, spline)
 
     def contribution(self, raw: RawValues) -> np.ndarray:
-        """:meth:`Preprocessor._unique_contribution` on the raw values (same operations)."""
+        """:meth:`Preprocessor._unique_contribution` on the raw values (same operations;
+        lead by lead on Python floats for a few leads, where numpy's per-call cost dominates)."""
         plan, w = self.reader.plan, self.w
         values = raw.get(self.reader)
-        kind = plan["kind"]
         if self.table is not None:
             return self.table[values]
+        if raw.n <= SCALAR_MAX:
+            return np.array([self._one(v) for v in values.tolist()], dtype=float)
+        kind = plan["kind"]
         missing = np.isnan(values)
         if kind == "binary":
             out = w[0] * np.where(missing, plan["mode"], values)
@@ -189,6 +205,26 @@ class Term:
                 out += rcs_combination(filled, plan["knots"], w[1 : len(plan["knots"]) - 1])
         if plan["missing_indicator"]:
             out += w[-1] * missing
+        return out
+
+    def _one(self, v: float) -> float:
+        """The same operations, in the same order, on one value."""
+        plan, w = self.reader.plan, self.w
+        missing = math.isnan(v)
+        if plan["kind"] == "binary":
+            out = float(w[0]) * (plan["mode"] if missing else v)
+        else:
+            lo, hi = plan["clip"]
+            filled = min(max(plan["median"] if missing else v, lo), hi)
+            out = (float(w[0]) / plan["scale"]) * (filled - plan["mean"])
+            if self.spline:
+                total = 0.0
+                for kk, ck in zip(plan["knots"], self.spline, strict=True):
+                    t = max(filled - kk, 0.0)
+                    total += ck * (t * t * t)
+                out += total
+        if plan["missing_indicator"]:
+            out += float(w[-1]) * (1.0 if missing else 0.0)
         return out
 
 
@@ -216,8 +252,7 @@ class LinearPredictor:
             part = np.asarray(w[pos : pos + width], dtype=float)
             pos += width
             if start is not None or np.any(part):
-                table = np.r_[0.0, part] if plan["kind"] == "categorical" else None
-                terms.append(Term(PlanReader.of(pre, plan), part, table))
+                terms.append(Term.of(PlanReader.of(pre, plan), part))
         return cls(tuple(terms), start, intercept)
 
     def __call__(self, raw: RawValues) -> np.ndarray:
