@@ -110,6 +110,8 @@ class FastEvaluator:
             full = np.zeros(t.keep_.size)
             full[t.keep_] = t.coef_
             self.timing = LinearPredictor.of(t.features_, full)
+            # the baseline cumulative hazard at each horizon: a constant of the model
+            self.hazards = {int(h): t.cumulative_hazard(h) for h in bundle.settings.horizons}
         self.glms = {}
         for name, model in self._glm_models().items():
             self.glms[name] = (model, _glm(model))
@@ -169,7 +171,7 @@ class FastEvaluator:
         if self.timing is not None:
             rel = np.exp(self.timing(raw))
             for h in s.horizons:
-                out[f"p_convert_{int(h)}d"] = 1.0 - np.exp(-b.timing.cumulative_hazard(h) * rel)
+                out[f"p_convert_{int(h)}d"] = 1.0 - np.exp(-self.hazards[int(h)] * rel)
         mean = {k: _glm_mean(m, lp(raw)) for k, (m, lp) in self.glms.items()}
         if b.effort is not None:
             hours = mean["hours"]

@@ -291,6 +291,22 @@ class Store:
                 select(mv.c.model_version).where(mv.c.active.is_(True))
             ).scalar()  # fmt: skip
 
+    def scoring_state(self) -> tuple[str | None, tuple[float, str] | None]:
+        """:meth:`active_version` and :meth:`okr_threshold` read in one transaction (what
+        every arrival batch needs)."""
+        mv, e = t.model_versions, t.events
+        with self.db.read() as conn:
+            version = conn.execute(
+                select(mv.c.model_version).where(mv.c.active.is_(True))
+            ).scalar()  # fmt: skip
+            row = conn.execute(
+                select(e.c.threshold, e.c.at)
+                .where(and_(e.c.kind == "okr_change", e.c.threshold.is_not(None)))
+                .order_by(e.c.id.desc())
+                .limit(1)
+            ).first()
+        return version, None if row is None else (float(row[0]), row[1])
+
     def model_bundle(self, version: str) -> str:
         """A stored version's bundle JSON."""
         mv = t.model_versions
