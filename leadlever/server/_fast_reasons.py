@@ -24,8 +24,9 @@ MIN_REASON = 0.005
 _TRAILING_ZERO = re.compile(r"\.0$")
 
 
-def _value_text(reader: PlanReader, value: Any) -> str:
-    """``_value_texts`` of one raw value: ``14 (high)``, ``retired``, ``yes``, ``missing``."""
+def _value_text(reader: PlanReader, value: Any, rounded: float) -> str:
+    """``_value_texts`` of one raw value (``rounded``: it to 2 decimals, as numpy rounds):
+    ``14 (high)``, ``retired``, ``yes``, ``missing``."""
     plan = reader.plan
     kind = plan["kind"]
     if kind == "categorical":
@@ -36,8 +37,8 @@ def _value_text(reader: PlanReader, value: Any) -> str:
         return "yes" if value == 1 else "no"
     q1, q3 = plan["quartiles"]
     level = " (high)" if value > q3 else " (low)" if value < q1 else " (typical)"
-    rounded = _TRAILING_ZERO.sub("", str(float(np.round(value, 2))))
-    return rounded + (" days old" if kind == "date" else "") + level
+    text = _TRAILING_ZERO.sub("", str(float(rounded)))
+    return text + (" days old" if kind == "date" else "") + level
 
 
 def reason_texts(model: Any, readers: list[PlanReader], raw: RawValues, Z: np.ndarray) -> list[str]:
@@ -65,6 +66,7 @@ def reason_texts(model: Any, readers: list[PlanReader], raw: RawValues, Z: np.nd
     for r in readers:
         by_name.setdefault(r.plan["name"], r)
     labels = [humanise(col) + ": " for col in cols]
+    rounded: dict[str, np.ndarray] = {}  # each column's values rounded once, for all leads
     joined = [""] * n
     for chosen, sign in picks:
         for i in range(n):
@@ -72,11 +74,14 @@ def reason_texts(model: Any, readers: list[PlanReader], raw: RawValues, Z: np.nd
             value = contrib[i, g]
             if not value * sign > MIN_REASON:
                 continue
-            cents = int(np.rint(value * 100))
+            cents = round(float(value) * 100)  # half to even, as np.rint
             reader = by_name[cols[g]]
+            values = raw.get(reader)
+            if cols[g] not in rounded:
+                rounded[cols[g]] = np.round(values, 2) if values.dtype.kind == "f" else values
             text = (
                 labels[g]
-                + _value_text(reader, raw.get(reader)[i])
+                + _value_text(reader, values[i], rounded[cols[g]][i])
                 + f", {cents / 100:+.2f} log-odds"
             )
             joined[i] = text if not joined[i] else joined[i] + "; " + text
