@@ -113,6 +113,7 @@ def serve(
         metric=metric,
         rescore_every=every,
         sqlite_sync=sqlite_sync,
+        freeze_gc=True,  # this process only serves (see ServerConfig)
     )
     typer.echo(
         f"LeadLever on http://{host}:{port} (dashboard /, API docs /docs), database {db}.",
