@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from leadlever.engine.features._splines import rcs_basis, rcs_combination, rcs_weights
+from leadlever.engine.features._preprocessing import Preprocessor
+from leadlever.engine.features._splines import rcs_weights
 
 __all__ = ["PlanReader", "RawValues", "Term", "LinearPredictor", "plan_design"]
 
@@ -185,27 +186,16 @@ class Term:
         return cls(reader, w, None, spline)
 
     def contribution(self, raw: RawValues) -> np.ndarray:
-        """:meth:`Preprocessor._unique_contribution` on the raw values (same operations;
-        lead by lead on Python floats for a few leads, where numpy's per-call cost dominates)."""
+        """:meth:`Preprocessor.values_contribution` of the raw values (for a few leads, the
+        same operations in the same order lead by lead on Python floats, where numpy's
+        per-call cost would dominate)."""
         plan, w = self.reader.plan, self.w
         values = raw.get(self.reader)
         if self.table is not None:
             return self.table[values]
         if raw.n <= SCALAR_MAX:
             return np.array([self._one(v) for v in values.tolist()], dtype=float)
-        kind = plan["kind"]
-        missing = np.isnan(values)
-        if kind == "binary":
-            out = w[0] * np.where(missing, plan["mode"], values)
-        else:
-            lo, hi = plan["clip"]
-            filled = np.clip(np.where(missing, plan["median"], values), lo, hi)
-            out = (w[0] / plan["scale"]) * (filled - plan["mean"])
-            if plan["knots"]:
-                out += rcs_combination(filled, plan["knots"], w[1 : len(plan["knots"]) - 1])
-        if plan["missing_indicator"]:
-            out += w[-1] * missing
-        return out
+        return Preprocessor.values_contribution(plan, values, w)
 
     def _one(self, v: float) -> float:
         """The same operations, in the same order, on one value."""
@@ -263,25 +253,5 @@ class LinearPredictor:
 
 
 def plan_design(reader: PlanReader, raw: RawValues) -> np.ndarray:
-    """The plan's design columns (:meth:`Preprocessor._transform_one`, same operations)."""
-    plan = reader.plan
-    values = raw.get(reader)
-    kind = plan["kind"]
-    if kind == "categorical":
-        codes = values
-        onehot = np.zeros((len(codes), len(plan["levels"]) - 1))
-        rows = np.flatnonzero(codes > 0)
-        onehot[rows, codes[rows] - 1] = 1.0
-        return onehot
-    missing = np.isnan(values)
-    if kind == "binary":
-        cols = [np.where(missing, plan["mode"], values)]
-    else:
-        lo, hi = plan["clip"]
-        filled = np.clip(np.where(missing, plan["median"], values), lo, hi)
-        cols = [(filled - plan["mean"]) / plan["scale"]]
-        if plan["knots"]:
-            cols.extend(rcs_basis(filled, plan["knots"]).T)
-    if plan["missing_indicator"]:
-        cols.append(missing.astype(float))
-    return np.column_stack(cols)
+    """The plan's design columns (:meth:`Preprocessor.values_design`)."""
+    return Preprocessor.values_design(reader.plan, raw.get(reader))

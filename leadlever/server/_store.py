@@ -285,27 +285,14 @@ class Store:
 
     def active_version(self) -> str | None:
         """The active model's version, or None."""
-        mv = t.model_versions
         with self.db.read() as conn:
-            return conn.execute(
-                select(mv.c.model_version).where(mv.c.active.is_(True))
-            ).scalar()  # fmt: skip
+            return _active_version(conn)
 
     def scoring_state(self) -> tuple[str | None, tuple[float, str] | None]:
         """:meth:`active_version` and :meth:`okr_threshold` read in one transaction (what
         every arrival batch needs)."""
-        mv, e = t.model_versions, t.events
         with self.db.read() as conn:
-            version = conn.execute(
-                select(mv.c.model_version).where(mv.c.active.is_(True))
-            ).scalar()  # fmt: skip
-            row = conn.execute(
-                select(e.c.threshold, e.c.at)
-                .where(and_(e.c.kind == "okr_change", e.c.threshold.is_not(None)))
-                .order_by(e.c.id.desc())
-                .limit(1)
-            ).first()
-        return version, None if row is None else (float(row[0]), row[1])
+            return _active_version(conn), _okr_threshold(conn)
 
     def model_bundle(self, version: str) -> str:
         """A stored version's bundle JSON."""
@@ -328,15 +315,8 @@ class Store:
 
     def okr_threshold(self) -> tuple[float, str] | None:
         """The latest OKR threshold set by an event, with its time."""
-        e = t.events
         with self.db.read() as conn:
-            row = conn.execute(
-                select(e.c.threshold, e.c.at)
-                .where(and_(e.c.kind == "okr_change", e.c.threshold.is_not(None)))
-                .order_by(e.c.id.desc())
-                .limit(1)
-            ).first()
-        return None if row is None else (float(row[0]), row[1])
+            return _okr_threshold(conn)
 
     def add_run(self, kind: str, status: str, summary_json: str) -> str:
         """Store a pricing or packaging run's summary."""
@@ -397,6 +377,22 @@ def bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
         raise IntegrityError(sql, None, exc) from exc
     finally:
         cursor.close()
+
+
+def _active_version(conn: Any) -> str | None:
+    mv = t.model_versions
+    return conn.execute(select(mv.c.model_version).where(mv.c.active.is_(True))).scalar()
+
+
+def _okr_threshold(conn: Any) -> tuple[float, str] | None:
+    e = t.events
+    row = conn.execute(
+        select(e.c.threshold, e.c.at)
+        .where(and_(e.c.kind == "okr_change", e.c.threshold.is_not(None)))
+        .order_by(e.c.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (float(row[0]), row[1])
 
 
 def _taken_message(taken: list[str]) -> str:
