@@ -151,6 +151,27 @@ class FastEvaluator:
         pres += [b.fit.roles_["features"]] if self.roles is not None else []
         return {p["name"] for pre in pres for p in pre.plans_}
 
+    def probe_records(self) -> list[dict[str, Any]]:
+        """Four leads that reach every kind of cell of the models' plans: all fields absent,
+        each field at its median or first level, beyond its clip range or at its last level,
+        at its lower quartile or an unseen level (what :meth:`LeadEvaluator.fast` compares
+        with the library before using this evaluator)."""
+        plans: dict[str, dict[str, Any]] = {}
+        b = self.bundle
+        pres = [b.conversion.preprocessor_] + [m.preprocessor_ for m, _ in self.glms.values()]
+        pres += [b.timing.features_] if b.timing is not None else []
+        for pre in pres:
+            for plan in pre.plans_:
+                plans.setdefault(plan["name"], plan)
+        out = [{"lead_id": "probe-0", "channel": "probe-unseen-channel"}]
+        for k in range(1, 4):
+            record: dict[str, Any] = {"lead_id": f"probe-{k}"}
+            for name, plan in plans.items():
+                record[name] = _probe_value(plan, k)
+            record["channel"] = str(record.get("channel") or "probe-unseen-channel")
+            out.append(record)
+        return out
+
     def supports(self, records: list[dict[str, Any]]) -> bool:
         """Leads as the API posts them: text ``lead_id`` and ``channel`` in every record."""
         return all(isinstance(r.get("lead_id"), str) and isinstance(r.get("channel"), str)
@@ -283,6 +304,19 @@ class FastEvaluator:
         cols["price"] = price.tolist()
         missing = [c for c in self.fields if all(c not in r for r in records)]
         return cols, missing
+
+
+def _probe_value(plan: dict[str, Any], k: int) -> Any:
+    """Probe lead ``k``'s value of a plan's column (see :meth:`FastEvaluator.probe_records`)."""
+    kind = plan["kind"]
+    if kind == "categorical":
+        return [plan["levels"][0], plan["levels"][-1], "probe-unseen-level"][k - 1]
+    if kind == "binary":
+        return [1, 0, None][k - 1]
+    if kind == "date":
+        return plan.get("reference_date") if k == 1 else None
+    lo, hi = plan["clip"]
+    return [plan["median"], hi + abs(hi - lo) + 1.0, plan["quartiles"][0]][k - 1]
 
 
 def _grade_table(cuts: list[float], higher: bool) -> tuple[np.ndarray, np.ndarray]:

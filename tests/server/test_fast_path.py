@@ -173,3 +173,34 @@ def test_an_unknown_conversion_model_keeps_the_library_path(bundle, lead_pool):
     got, _ = evaluator.evaluate_records(records[:3], okr)
     want, _ = LeadEvaluator(bundle, Economics()).fast().evaluate(records[:3], okr.threshold)
     _assert_same(got, want, records[:3])
+
+
+def test_a_fast_path_that_disagrees_with_the_library_is_not_used(
+    bundle, lead_pool, monkeypatch, caplog
+):
+    """The compiled path checks itself on probe leads against the library before use: a
+    path that is off (here by 1e-6 in probability) is dropped, with a warning, and the leads
+    get the library's answers."""
+    import logging
+
+    from leadlever.engine.economics import Economics
+    from leadlever.server import _fast_eval
+    from leadlever.server._pipeline import LeadEvaluator, Okr
+
+    exact = _fast_eval.FastEvaluator.evaluate
+
+    def off(self, records, threshold):
+        cols, missing = exact(self, records, threshold)
+        cols["p_convert"] = [p + 1e-6 for p in cols["p_convert"]]
+        return cols, missing
+
+    monkeypatch.setattr(_fast_eval.FastEvaluator, "evaluate", off)
+    evaluator = LeadEvaluator(bundle, Economics())
+    with caplog.at_level(logging.WARNING, logger="leadlever.server"):
+        assert evaluator.fast() is None
+    assert "disagrees with the library" in caplog.text
+    records, _ = lead_pool
+    okr = Okr(1.0, "default")
+    got, _ = evaluator.evaluate_records(records[:3], okr)
+    want, _ = _library(evaluator, records[:3], okr)
+    _assert_same(got, want, records[:3])
