@@ -252,7 +252,7 @@ class FastEvaluator:
         from leadlever.engine.roi._evaluate import METRIC_COLUMNS, lead_economics, resolve_inputs
         from leadlever.engine.roi._threshold import parse_threshold
         from leadlever.optimisers.planning._triage import triage_arrays
-        from leadlever.server._pipeline import PROFILE_OUT
+        from leadlever.server._answer_columns import PROFILE_OUT
 
         raw = RawValues(records)
         econ, n = self.economics, raw.n

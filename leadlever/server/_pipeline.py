@@ -19,6 +19,8 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from leadlever.server._answer_columns import PROFILE_OUT
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
@@ -38,21 +40,6 @@ FAST_MAX_LEADS = 20_000
 #: relative difference allowed between the fast path and the library on the probe leads
 #: (both run the same operations; this only absorbs a last-bit difference)
 PROBE_REL_TOL = 1e-9
-
-#: profile columns answered per lead (besides p_convert, score, tier)
-PROFILE_OUT = (
-    "p_convert_30d",
-    "p_convert_180d",
-    "expected_effort_hours",
-    "expected_commission",
-    "p_fit",
-    "expected_resale_value",
-    "grade_conversion",
-    "grade_timing",
-    "grade_delivery",
-    "grade_profit",
-    "grade_fit",
-)
 
 
 @dataclass(frozen=True)
