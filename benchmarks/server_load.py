@@ -8,7 +8,13 @@ simulated leads, then
    is sent at its scheduled time whether or not earlier ones were answered, so a slow
    server shows up as latency, not as a lower offered rate); reports the achieved
    throughput, p50/p99 latency from the scheduled send time, and errors;
-2. **batches**: ``--batch``-lead POSTs (3 runs), wall time of each.
+2. **batches**: ``--batch``-lead POSTs (3 runs), wall time of each;
+3. **the peer**, in the same run: the same single-lead schedule against a trivial FastAPI
+   endpoint on the same uvicorn set-up (it parses the JSON body and answers a small JSON
+   object: no validation, scoring or database), the floor this machine and load allow;
+4. **scoring one lead in process**: CPU per call of the library's batch path
+   (:meth:`LeadEvaluator.evaluate` on a one-row frame, the path before the fast one) and of
+   the compiled fast path (:meth:`LeadEvaluator.evaluate_records`), median of 7 rounds.
 
 Run: ``python benchmarks/server_load.py --rate 300 --seconds 20`` (figures in
 BENCHMARKS.md). Every lead id is new; every answered request was committed first.
@@ -128,6 +134,84 @@ async def _batches(port: int, leads: list[dict], size: int, runs: int) -> list[f
     return out
 
 
+PEER_APP = """
+from typing import Any
+
+from fastapi import Body, FastAPI
+from fastapi.responses import JSONResponse
+
+app = FastAPI()
+
+
+@app.post("/leads")
+async def leads(body: Any = Body(...)) -> JSONResponse:
+    return JSONResponse({"lead_id": body.get("lead_id"), "ok": True})
+"""
+
+
+def _wait_for(port: int) -> None:
+    for _ in range(300):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
+def _peer(tmp: Path, leads: list[dict], args) -> dict:
+    """The single-lead schedule against the trivial endpoint (see the module docstring)."""
+    (tmp / "peer_app.py").write_text(PEER_APP)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "peer_app:app", "--port", str(port),
+         "--log-level", "warning", "--no-access-log"],
+        cwd=tmp, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait_for(port)
+        asyncio.run(_single(port, leads[:200], 50, 2, 4))  # warm-up
+        cpu0 = _cpu_seconds(server.pid)
+        out = asyncio.run(_single(port, leads[200:], args.rate, args.seconds, args.connections))
+        out["server_cpu_ms_per_request"] = (
+            1000 * (_cpu_seconds(server.pid) - cpu0) / out["requests"]
+        )
+    finally:
+        server.terminate()
+        server.wait(30)
+    return out
+
+
+def _scoring_cpu(bundle_path: Path, leads: list[dict], rounds: int = 7) -> dict:
+    """CPU ms per single-lead call: the library's batch path and the compiled fast path."""
+    import pandas as pd
+
+    from leadlever.engine.economics import Economics
+    from leadlever.engine.qualification import load_bundle
+    from leadlever.server._pipeline import LeadEvaluator, Okr
+
+    evaluator = LeadEvaluator(load_bundle(bundle_path), Economics())
+    okr = Okr(1.0, "default")
+
+    def library(r: dict) -> None:
+        evaluator.evaluate(pd.DataFrame.from_records([r]), okr)
+
+    def fast(r: dict) -> None:
+        evaluator.evaluate_records([r], okr)
+
+    out = {}
+    for name, call in (("library_path", library), ("fast_path", fast)):
+        call(leads[0])
+        per = []
+        for k in range(rounds):
+            t = time.process_time()
+            for r in leads[k * 10 : (k + 1) * 10]:
+                call(r)
+            per.append(100 * (time.process_time() - t))  # ms per call over 10 calls
+        out[f"{name}_cpu_ms"] = round(float(np.median(per)), 3)
+    out["ratio_library_to_fast"] = round(out["library_path_cpu_ms"] / out["fast_path_cpu_ms"], 1)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rate", type=float, default=300.0)
@@ -135,6 +219,8 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=128)
     ap.add_argument("--batch", type=int, default=10_000)
     ap.add_argument("--db", default=None, help="database URL (default: a fresh SQLite file)")
+    ap.add_argument("--sqlite-sync", default="normal", choices=("normal", "full"))
+    ap.add_argument("--no-peer", action="store_true", help="skip the trivial-endpoint peer")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -149,16 +235,11 @@ def main() -> None:
         db = args.db or str(tmp / "bench.db")
         server = subprocess.Popen(
             [exe, "serve", "--db", db, "--port", str(port), "--model", tmp / "m.json",
-             "--log-level", "warning"],  # fmt: skip
+             "--log-level", "warning", "--sqlite-sync", args.sqlite_sync],  # fmt: skip
             env={**os.environ}, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
-            for _ in range(300):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            _wait_for(port)
             n_single = int(args.rate * args.seconds)
             leads = _leads(n_single + 3 * args.batch + 200, seed=2)
             asyncio.run(_single(port, leads[:200], 50, 2, 4))  # warm-up
@@ -175,10 +256,19 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(30)
-    print(json.dumps({"single": single, "batch_size": args.batch,
-                      "batch_seconds": [round(b, 3) for b in batches],
-                      "batch_server_cpu_seconds": round(batch_cpu, 3),
-                      "load_average_1min": os.getloadavg()[0]}, indent=1))  # fmt: skip
+        peer = None if args.no_peer else _peer(tmp, leads[: 200 + n_single], args)
+        scoring = _scoring_cpu(tmp / "m.json", leads[:70])
+    out = {"single": single, "batch_size": args.batch,
+           "batch_seconds": [round(b, 3) for b in batches],
+           "batch_server_cpu_seconds": round(batch_cpu, 3), "sqlite_sync": args.sqlite_sync,
+           "peer_trivial_endpoint": peer, "scoring_one_lead": scoring,
+           "load_average_1min": os.getloadavg()[0]}  # fmt: skip
+    if peer is not None:
+        out["ratio_p99_to_peer"] = round(single["p99_ms"] / peer["p99_ms"], 2)
+        out["ratio_cpu_per_request_to_peer"] = round(
+            single["server_cpu_ms_per_request"] / peer["server_cpu_ms_per_request"], 2
+        )
+    print(json.dumps(out, indent=1))
 
 
 if __name__ == "__main__":

@@ -310,7 +310,7 @@ class Preprocessor:
     def transform(self, frame: pd.DataFrame, source: str | None = None) -> np.ndarray:
         """Design matrix (float64, rows x ``len(feature_names_)``), centred on the training means."""
         self.check_columns(frame, source)
-        blocks = [self._transform_one(p, frame[p["name"]]) for p in self.plans_]
+        blocks = [self.values_design(p, self.raw_values(p, frame[p["name"]])) for p in self.plans_]
         return np.column_stack(blocks) if blocks else np.empty((len(frame), 0))
 
     def _text_sentinels_as_missing(self, series: pd.Series, name: str) -> pd.Series:
@@ -366,13 +366,13 @@ class Preprocessor:
         (:func:`pandas.factorize`), which is what makes scoring millions of rows fast.
         """
         codes, uniques = pd.factorize(series, use_na_sentinel=False)
-        return self._unique_contribution(plan, pd.Series(uniques, name=series.name), w)[codes]
+        values = self.raw_values(plan, pd.Series(uniques, name=series.name))
+        return self.values_contribution(plan, values, w)[codes]
 
-    def _unique_contribution(
-        self, plan: dict[str, Any], series: pd.Series, w: np.ndarray
-    ) -> np.ndarray:
+    @staticmethod
+    def values_contribution(plan: dict[str, Any], values: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """:meth:`plan_contribution` of the plan's raw values (:meth:`raw_values`)."""
         kind = plan["kind"]
-        values = self.raw_values(plan, series)
         if kind == "categorical":
             return np.r_[0.0, w][values]
         missing = np.isnan(values)
@@ -388,9 +388,10 @@ class Preprocessor:
             out += w[-1] * missing
         return out
 
-    def _transform_one(self, plan: dict[str, Any], series: pd.Series) -> np.ndarray:
+    @staticmethod
+    def values_design(plan: dict[str, Any], values: np.ndarray) -> np.ndarray:
+        """The plan's design columns from its raw values (:meth:`raw_values`)."""
         kind = plan["kind"]
-        values = self.raw_values(plan, series)
         if kind == "categorical":
             codes = values
             k = len(plan["levels"])

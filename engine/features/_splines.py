@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["rcs_basis", "rcs_combination"]
+__all__ = ["rcs_basis", "rcs_combination", "rcs_weights"]
 
 
 def rcs_basis(x: np.ndarray, knots: list[float] | np.ndarray) -> np.ndarray:
@@ -33,8 +33,8 @@ def rcs_basis(x: np.ndarray, knots: list[float] | np.ndarray) -> np.ndarray:
     return np.column_stack(cols) if cols else np.empty((len(x), 0))
 
 
-def rcs_combination(x: np.ndarray, knots: list[float] | np.ndarray, a: np.ndarray) -> np.ndarray:
-    """:math:`\\sum_j a_j s_j(x)` for the basis of :func:`rcs_basis`, as one sum over knots."""
+def rcs_weights(knots: list[float] | np.ndarray, a: np.ndarray) -> np.ndarray:
+    r"""Weights :math:`c_k` of :math:`\sum_j a_j s_j(x) = \sum_k c_k (x - k_k)_+^3` (one per knot)."""
     k = np.asarray(knots, dtype=float)
     K = len(k)
     scale = (k[-1] - k[0]) ** 2 or 1.0
@@ -44,8 +44,15 @@ def rcs_combination(x: np.ndarray, knots: list[float] | np.ndarray, a: np.ndarra
     c[: K - 2] = a
     c[K - 2] -= np.sum(a * (k[-1] - k[: K - 2])) / denom
     c[K - 1] += np.sum(a * (k[-2] - k[: K - 2])) / denom
+    return c
+
+
+def rcs_combination(x: np.ndarray, knots: list[float] | np.ndarray, a: np.ndarray) -> np.ndarray:
+    r""":math:`\sum_j a_j s_j(x)` for the basis of :func:`rcs_basis`, as one sum over knots
+    (weights from :func:`rcs_weights`)."""
+    k = np.asarray(knots, dtype=float)
     out = np.zeros(len(x))
-    for kk, ck in zip(k, c, strict=True):
+    for kk, ck in zip(k, rcs_weights(k, a), strict=True):
         t = np.maximum(x - kk, 0.0)
         out += ck * (t * t * t)
     return out

@@ -77,6 +77,14 @@ def serve(
         str | None,
         typer.Option("--rescore-every", help="Rescore active leads on a schedule: 12h, 1d, 1w."),
     ] = None,
+    sqlite_sync: Annotated[
+        str,
+        typer.Option(
+            "--sqlite-sync",
+            help="SQLite durability: normal (an answered write survives kill -9 of the "
+            "server) or full (also a power cut; one disk flush per batch).",
+        ),
+    ] = "normal",
     log_level: Annotated[
         str, typer.Option("--log-level", help="uvicorn log level (info, warning, ...).")
     ] = "info",
@@ -94,7 +102,9 @@ def serve(
     if threshold is not None and not math.isfinite(threshold):
         fail(f"--threshold must be a finite number. Got {threshold!r}.")
     every = None if rescore_every is None else parse_interval(rescore_every)
-    open_database(db).dispose()  # a bad URL fails here with a clear message, before binding
+    open_database(
+        db, sync=sqlite_sync
+    ).dispose()  # a bad URL or setting fails here with a clear message, before binding
     config = ServerConfig(
         db=db,
         model=None if model is None else str(model),
@@ -102,6 +112,8 @@ def serve(
         economics=None if economics is None else str(economics),
         metric=metric,
         rescore_every=every,
+        sqlite_sync=sqlite_sync,
+        freeze_gc=True,  # this process only serves (see ServerConfig)
     )
     typer.echo(
         f"LeadLever on http://{host}:{port} (dashboard /, API docs /docs), database {db}.",

@@ -51,6 +51,15 @@ class ServerConfig:
         What the OKR threshold applies to.
     rescore_every : float, optional
         Seconds between scheduled rescorings of the active leads (None: never).
+    sqlite_sync : {"normal", "full"}
+        SQLite's ``synchronous`` setting: ``normal`` (acknowledged writes survive ``kill -9``
+        of the server) or ``full`` (also a power cut; one disk flush per batch).
+    freeze_gc : bool
+        At the end of start-up, move every object alive into the garbage collector's
+        permanent generation (:func:`gc.freeze`): the full collections that follow then
+        skip the libraries' and the model's objects, which otherwise stop the process for
+        100-300 ms now and then. For a process that only serves (``leadlever serve`` sets
+        it); off for an app created inside another program (a test, a notebook).
     """
 
     db: str = "leadlever.db"
@@ -59,6 +68,8 @@ class ServerConfig:
     economics: str | None = None
     metric: str = "roi"
     rescore_every: float | None = None
+    sqlite_sync: str = "normal"
+    freeze_gc: bool = False
 
 
 def validation_message(errors: list[dict[str, Any]]) -> str:
@@ -87,6 +98,17 @@ def _status(exc: LeadLeverError) -> int:
     if isinstance(exc, DataError):
         return 422
     return 400
+
+
+async def _checkpoints(db: Any, every: float) -> None:
+    """The SQLite write-ahead log checkpointed in the background (see
+    :meth:`~leadlever.server._database.Database.checkpoint`)."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(db.checkpoint)
+        except Exception:  # a busy or failed checkpoint is retried next time; SQLite's own
+            log.exception("background checkpoint failed")  # automatic one still applies
 
 
 async def _scheduled_rescoring(app: FastAPI, every: float) -> None:
@@ -127,7 +149,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         from leadlever.engine.economics import load_economics
 
-        db = open_database(config.db)
+        db = open_database(config.db, sync=config.sqlite_sync)
         service = Service(db, economics=load_economics(config.economics), metric=config.metric,
                           threshold=config.threshold)  # fmt: skip
         if config.model is not None:
@@ -136,13 +158,24 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         app.state.service = service
         app.state.batcher = Batcher(service)
         await app.state.batcher.start()
-        task = None
+        tasks = []
         if config.rescore_every:
-            task = asyncio.create_task(_scheduled_rescoring(app, config.rescore_every))
+            tasks.append(asyncio.create_task(_scheduled_rescoring(app, config.rescore_every)))
+        if db.dialect == "sqlite":
+            from leadlever.server._database import CHECKPOINT_EVERY_S
+
+            tasks.append(asyncio.create_task(_checkpoints(db, CHECKPOINT_EVERY_S)))
+        if config.freeze_gc:
+            import gc
+
+            if service.store.active_version() is not None:
+                service.evaluator()  # the active model loaded and compiled before freezing
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
             await app.state.batcher.stop()
             db.dispose()

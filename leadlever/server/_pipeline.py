@@ -15,8 +15,11 @@ posted lead lacks are scored as missing values and named in ``missing_fields``.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from leadlever.server._answer_columns import PROFILE_OUT
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -24,25 +27,19 @@ if TYPE_CHECKING:  # pragma: no cover
     from leadlever.engine.economics import Economics
     from leadlever.engine.qualification import QualificationBundle
 
-__all__ = ["Okr", "LeadEvaluator", "PROFILE_OUT"]
+__all__ = ["Okr", "LeadEvaluator", "PROFILE_OUT", "FAST_MAX_LEADS", "PROBE_REL_TOL"]
+
+log = logging.getLogger("leadlever.server")
 
 #: the bundle's models, each of which may name fields a posted lead lacks
 MODELS_CHECKED = ("conversion", "timing", "effort", "value", "fit")
 
-#: profile columns answered per lead (besides p_convert, score, tier)
-PROFILE_OUT = (
-    "p_convert_30d",
-    "p_convert_180d",
-    "expected_effort_hours",
-    "expected_commission",
-    "p_fit",
-    "expected_resale_value",
-    "grade_conversion",
-    "grade_timing",
-    "grade_delivery",
-    "grade_profit",
-    "grade_fit",
-)
+#: most records scored by the fast path in one call (larger batches: the library's path)
+FAST_MAX_LEADS = 20_000
+
+#: relative difference allowed between the fast path and the library on the probe leads
+#: (both run the same operations; this only absorbs a last-bit difference)
+PROBE_REL_TOL = 1e-9
 
 
 @dataclass(frozen=True)
@@ -73,6 +70,8 @@ class LeadEvaluator:
         self.economics = economics
         self.metric = metric
         self._required: list[str] | None = None
+        self._fast: Any = None
+        self._compiled = False
 
     @property
     def model_version(self) -> str:
@@ -128,6 +127,74 @@ class LeadEvaluator:
 
         missing = [c for c in self.required_fields() if c not in leads.columns]
         return (leads.assign(**{c: np.nan for c in missing}) if missing else leads), missing
+
+    def fast(self) -> Any:
+        """The compiled :class:`~leadlever.server._fast_eval.FastEvaluator` of this bundle
+        (built once), or None when the bundle's models are not all of the classes it knows
+        or when its answers on probe leads differ from the library's (then logged)."""
+        if not self._compiled:
+            from leadlever.server._fast_eval import compile_bundle
+
+            fast = compile_bundle(self.bundle, self.economics, self.metric)
+            if fast is not None and not self._agrees(fast):
+                log.warning(
+                    "model %s: the compiled fast path disagrees with the library on probe "
+                    "leads; leads are scored by the library's batch path",
+                    self.model_version,
+                )
+                fast = None
+            self._fast, self._compiled = fast, True
+        return self._fast
+
+    def _agrees(self, fast: Any) -> bool:
+        """Whether ``fast`` gives the library's answers on the bundle's probe leads."""
+        import math
+
+        import pandas as pd
+
+        records = fast.probe_records()
+        okr = Okr(1.0, "probe", self.metric)
+        try:
+            got, _ = fast.evaluate(records, okr.threshold)
+            scored, _ = self.evaluate(pd.DataFrame.from_records(records), okr)
+        except Exception:  # noqa: BLE001 (a model whose internals the fast path misreads)
+            log.exception("scoring the probe leads failed")
+            return False
+
+        def same(a: Any, b: Any) -> bool:
+            a, b = (x.item() if hasattr(x, "item") else x for x in (a, b))
+            missing = [x is None or (isinstance(x, float) and math.isnan(x)) for x in (a, b)]
+            if any(missing):
+                return all(missing)
+            if isinstance(a, float) or isinstance(b, float):
+                return math.isclose(a, b, rel_tol=PROBE_REL_TOL, abs_tol=PROBE_REL_TOL)
+            return a == b
+
+        return list(got) == list(scored.columns) and all(
+            same(a, b)
+            for col in scored.columns
+            for a, b in zip(got[col], scored[col].to_numpy(dtype=object), strict=True)
+        )
+
+    def evaluate_records(
+        self, records: list[dict[str, Any]], okr: Okr
+    ) -> tuple[dict[str, list[Any]], list[str]]:
+        """:meth:`evaluate` of posted records, as columns of plain values.
+
+        Up to :data:`FAST_MAX_LEADS` records go through the compiled fast path (same
+        numbers, reasons and actions, without pandas frames); larger batches, bundles
+        the fast path does not know and records without text ``lead_id`` and ``channel``
+        through the library's batch functions.
+        """
+        fast = self.fast()
+        if fast is not None and len(records) <= FAST_MAX_LEADS and fast.supports(records):
+            return fast.evaluate(records, okr.threshold)
+        import pandas as pd
+
+        frame = pd.DataFrame.from_records(records)
+        frame["lead_id"] = frame["lead_id"].astype(str)
+        scored, missing = self.evaluate(frame, okr)
+        return {c: scored[c].to_numpy(dtype=object).tolist() for c in scored.columns}, missing
 
     def evaluate(self, leads: pd.DataFrame, okr: Okr) -> tuple[pd.DataFrame, list[str]]:
         """One row per lead (same order) and the model fields the leads lacked.

@@ -70,13 +70,15 @@ class Service:
         self._lock = threading.Lock()
 
     # --------------------------------------------------------------- settings
-    def okr(self) -> Okr:
+    def okr(self, stored: tuple[float, str] | None | bool = False) -> Okr:
         """The OKR threshold in force: the latest ``okr_change`` event, else the start-up
-        option, else the library's announced default."""
+        option, else the library's announced default (``stored``: that event's threshold
+        and time when already read, see :meth:`scoring_context`)."""
         from leadlever.engine.exceptions import ParameterError
         from leadlever.engine.roi import DEFAULT_OKR_METRIC, DEFAULT_OKR_THRESHOLD
 
-        stored = self.store.okr_threshold()
+        if stored is False:
+            stored = self.store.okr_threshold()
         if stored is not None:
             return Okr(stored[0], "event", self.metric)
         if self.start_threshold is not None:
@@ -89,9 +91,16 @@ class Service:
             )
         return Okr(DEFAULT_OKR_THRESHOLD, "default", self.metric)
 
-    def evaluator(self) -> LeadEvaluator:
-        """The evaluator of the active model (loaded once per model version)."""
-        version = self.store.active_version()
+    def scoring_context(self) -> tuple[LeadEvaluator, Okr]:
+        """The active model's evaluator and the OKR threshold, from one database read."""
+        version, stored = self.store.scoring_state()
+        return self.evaluator(version), self.okr(stored)
+
+    def evaluator(self, version: str | None | bool = False) -> LeadEvaluator:
+        """The evaluator of the active model (loaded once per model version; ``version``:
+        the active version when already read)."""
+        if version is False:
+            version = self.store.active_version()
         if version is None:
             raise NoModelError(NO_MODEL)
         with self._lock:
@@ -104,6 +113,7 @@ class Service:
                     loads_json(text, source=f"Stored model {version}")
                 )
                 self._evaluator = LeadEvaluator(bundle, self.economics, self.metric)
+                self._evaluator.fast()  # compiled once per model version, before its first lead
             return self._evaluator
 
     # ------------------------------------------------------------------ leads
@@ -114,16 +124,10 @@ class Service:
     def score_groups(self, groups: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
         """Several requests' leads scored in one call and stored in one transaction
         (all or nothing); one answer per request."""
-        import pandas as pd
-
-        evaluator = self.evaluator()
-        okr = self.okr()
+        evaluator, okr = self.scoring_context()
         records = [r for g in groups for r in g]
-        frame = pd.DataFrame.from_records(records)
-        frame["lead_id"] = frame["lead_id"].astype(str)
-        scored, missing = evaluator.evaluate(frame, okr)
-        stored_at = self.store.add_arrivals(records, scored, evaluator.model_version, okr)
-        cols = {c: scored[c].to_numpy(dtype=object).tolist() for c in scored.columns}
+        cols, missing = evaluator.evaluate_records(records, okr)
+        stored_at = self.store.add_arrivals(records, cols, evaluator.model_version, okr)
         answers = [
             lead_answer(dict(zip(cols, row, strict=True)))
             for row in zip(*cols.values(), strict=True)

@@ -73,9 +73,14 @@ class Store:
         return found
 
     def add_arrivals(
-        self, records: list[dict[str, Any]], scored: pd.DataFrame, model_version: str, okr: Any
+        self,
+        records: list[dict[str, Any]],
+        cols: dict[str, list[Any]],
+        model_version: str,
+        okr: Any,
     ) -> str:
-        """Store leads with their first score and verdict, in one transaction; the time."""
+        """Store leads with their first score and verdict (``cols``: the evaluated columns,
+        one value per record), in one transaction; the time."""
         now = utc_now()
         ids = [str(r["lead_id"]) for r in records]
         lead_rows = [
@@ -89,7 +94,6 @@ class Store:
             }
             for lid, r in zip(ids, records, strict=True)
         ]
-        cols = {c: scored[c].to_numpy(dtype=object).tolist() for c in scored.columns}
         history, verdicts = [], []
         for i, lid in enumerate(ids):
             history.append(
@@ -125,14 +129,11 @@ class Store:
                 }
             )
         try:
-            with self.db.write() as conn:
-                taken = self._existing(conn, ids)
-                if taken:
-                    raise ConflictError(_taken_message(taken))
+            with self.db.write() as conn:  # a stored id fails the unique lead_id: see below
                 bulk_insert(conn, t.leads, lead_rows)
                 bulk_insert(conn, t.score_history, history)
                 bulk_insert(conn, t.feedback, verdicts)
-        except IntegrityError:  # a concurrent request stored one of the ids first
+        except IntegrityError:  # an id already stored (or by a concurrent request): rolled back
             with self.db.read() as conn:
                 taken = self._existing(conn, ids)
             raise ConflictError(_taken_message(taken or ids)) from None
@@ -284,11 +285,14 @@ class Store:
 
     def active_version(self) -> str | None:
         """The active model's version, or None."""
-        mv = t.model_versions
         with self.db.read() as conn:
-            return conn.execute(
-                select(mv.c.model_version).where(mv.c.active.is_(True))
-            ).scalar()  # fmt: skip
+            return _active_version(conn)
+
+    def scoring_state(self) -> tuple[str | None, tuple[float, str] | None]:
+        """:meth:`active_version` and :meth:`okr_threshold` read in one transaction (what
+        every arrival batch needs)."""
+        with self.db.read() as conn:
+            return _active_version(conn), _okr_threshold(conn)
 
     def model_bundle(self, version: str) -> str:
         """A stored version's bundle JSON."""
@@ -311,15 +315,8 @@ class Store:
 
     def okr_threshold(self) -> tuple[float, str] | None:
         """The latest OKR threshold set by an event, with its time."""
-        e = t.events
         with self.db.read() as conn:
-            row = conn.execute(
-                select(e.c.threshold, e.c.at)
-                .where(and_(e.c.kind == "okr_change", e.c.threshold.is_not(None)))
-                .order_by(e.c.id.desc())
-                .limit(1)
-            ).first()
-        return None if row is None else (float(row[0]), row[1])
+            return _okr_threshold(conn)
 
     def add_run(self, kind: str, status: str, summary_json: str) -> str:
         """Store a pricing or packaging run's summary."""
@@ -348,23 +345,54 @@ class Store:
         return [_plain(r, ("id",)) for r in rows]
 
 
+#: compiled INSERT statements by (dialect, table, columns): compiling one costs more than
+#: inserting a few rows, and every arrival batch inserts the same three
+_INSERTS: dict[tuple[str, str, tuple[str, ...]], tuple[str, tuple[str, ...] | None]] = {}
+
+
+def _insert_sql(conn: Any, table: Any, keys: tuple[str, ...]) -> tuple[str, tuple[str, ...] | None]:
+    """The INSERT's SQL text and, for a positional driver, its parameter order."""
+    key = (conn.dialect.name, table.name, keys)
+    if key not in _INSERTS:
+        compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(keys))
+        order = tuple(compiled.positiontup) if compiled.positional else None
+        _INSERTS[key] = (str(compiled), order)
+    return _INSERTS[key]
+
+
 def bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
     """Insert many rows with the driver's ``executemany`` inside ``conn``'s transaction
-    (SQLAlchemy's per-row parameter processing costs more than the insert itself)."""
+    (SQLAlchemy's per-row parameter processing costs more than the insert itself); the
+    statement is compiled once per table and column set."""
     if not rows:
         return
-    compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(rows[0]))
+    sql, order = _insert_sql(conn, table, tuple(rows[0]))
     cursor = conn.connection.driver_connection.cursor()
     try:
-        if compiled.positional:
-            order = compiled.positiontup
-            cursor.executemany(str(compiled), [tuple(r[k] for k in order) for r in rows])
+        if order is not None:
+            cursor.executemany(sql, [tuple(r[k] for k in order) for r in rows])
         else:
-            cursor.executemany(str(compiled), rows)
+            cursor.executemany(sql, rows)
     except conn.dialect.loaded_dbapi.IntegrityError as exc:  # as SQLAlchemy would raise it
-        raise IntegrityError(str(compiled), None, exc) from exc
+        raise IntegrityError(sql, None, exc) from exc
     finally:
         cursor.close()
+
+
+def _active_version(conn: Any) -> str | None:
+    mv = t.model_versions
+    return conn.execute(select(mv.c.model_version).where(mv.c.active.is_(True))).scalar()
+
+
+def _okr_threshold(conn: Any) -> tuple[float, str] | None:
+    e = t.events
+    row = conn.execute(
+        select(e.c.threshold, e.c.at)
+        .where(and_(e.c.kind == "okr_change", e.c.threshold.is_not(None)))
+        .order_by(e.c.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (float(row[0]), row[1])
 
 
 def _taken_message(taken: list[str]) -> str:

@@ -26,7 +26,35 @@ from leadlever.optimisers.planning._planner import (
     sell_rule,
 )
 
-__all__ = ["triage_leads"]
+__all__ = ["triage_leads", "triage_arrays"]
+
+
+def triage_arrays(
+    a: dict[str, np.ndarray], settings: PlannerSettings, economics: Economics
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The rules of the module docstring on profile arrays (``p_convert``,
+    ``expected_commission``, ``expected_effort_hours``, ``p_fit``, ``p_convert_180d``,
+    ``resale``, the figures already filled from the economics where no estimate exists).
+
+    Returns
+    -------
+    action, reason, price, value : ndarray
+        Per lead: ``in_house`` / ``nurture`` / ``sell``, its one-sentence reason, the
+        price asked when selling (NaN otherwise), and the in-house value at base seniority.
+    """
+    value = _values(a, np.array([settings.base_seniority], dtype=float), settings, economics)[:, 0]
+    sell, _, why_sell = sell_rule(a, value, settings)
+    action = np.where(sell, "sell", np.where(value > 0, "in_house", "nurture"))
+    reason = np.where(
+        sell,
+        why_sell,
+        np.where(
+            value > 0,
+            [f"work now: in-house value {v:,.0f}" for v in value],
+            [f"nurture: in-house value {v:,.0f} <= 0 now" for v in value],
+        ),
+    )
+    return action, reason.astype(object), np.where(sell, a["resale"], np.nan), value
 
 
 def triage_leads(
@@ -40,24 +68,13 @@ def triage_leads(
     econ = economics or Economics()
     a, _ = _profile_arrays(profile, econ, None)
     a["resale"] = resale_values(profile).values  # the plan's definition, without buyers
-    value = _values(a, np.array([s.base_seniority], dtype=float), s, econ)[:, 0]
-    sell, low, why_sell = sell_rule(a, value, s)
-    action = np.where(sell, "sell", np.where(value > 0, "in_house", "nurture"))
-    reason = np.where(
-        sell,
-        why_sell,
-        np.where(
-            value > 0,
-            [f"work now: in-house value {v:,.0f}" for v in value],
-            [f"nurture: in-house value {v:,.0f} <= 0 now" for v in value],
-        ),
-    )
+    action, reason, price, value = triage_arrays(a, s, econ)
     return pd.DataFrame(
         {
             "lead_id": profile["lead_id"].to_numpy(),
             "action": action,
-            "reason": reason.astype(object),
-            "price": np.where(sell, a["resale"], np.nan),
+            "reason": reason,
+            "price": price,
             "expected_in_house_value": value,
         }
     )

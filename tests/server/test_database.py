@@ -30,19 +30,29 @@ def test_migrations_build_the_declared_schema_on_postgresql(fresh_postgres):
     assert _diff(fresh_postgres) == []
 
 
-def test_sqlite_runs_in_wal_with_full_sync(tmp_path):
+@pytest.mark.parametrize(("sync", "pragma"), [("normal", 1), ("full", 2)])
+def test_sqlite_runs_in_wal_with_the_chosen_sync(tmp_path, sync, pragma):
     from sqlalchemy import text
 
     from leadlever.server._database import open_database
 
-    db = open_database(f"sqlite:///{tmp_path / 'w.db'}")
+    db = open_database(f"sqlite:///{tmp_path / 'w.db'}", sync=sync)
     try:
         with db.read() as conn:
             assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-            assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+            assert conn.execute(text("PRAGMA synchronous")).scalar() == pragma
             assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     finally:
         db.dispose()
+
+
+def test_an_unknown_sqlite_sync_names_the_option_and_the_choices(tmp_path):
+    from leadlever.engine.exceptions import ParameterError
+    from leadlever.server._database import open_database
+
+    with pytest.raises(ParameterError, match=r"--sqlite-sync .*normal, full.*'fast'"):
+        open_database(f"sqlite:///{tmp_path / 'w.db'}", sync="fast")
+    assert not (tmp_path / "w.db").exists()  # refused before anything was created
 
 
 @pytest.mark.parametrize(
@@ -165,5 +175,23 @@ def test_an_older_database_is_upgraded_in_place_keeping_its_rows(tmp_path):
             assert "runs" in inspect(conn).get_table_names()
             assert conn.execute(select(leads.c.lead_id)).scalars().all() == ["kept"]
         assert db.migrate() == "0002"
+    finally:
+        db.dispose()
+
+
+def test_a_checkpoint_copies_every_committed_page_of_the_log(tmp_path):
+    from sqlalchemy import text
+
+    from leadlever.server._database import open_database
+
+    db = open_database(f"sqlite:///{tmp_path / 'c.db'}")
+    try:
+        with db.write() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+            conn.execute(text("INSERT INTO t VALUES (1), (2), (3)"))
+        busy, in_log, copied = db.checkpoint()
+        assert busy == 0 and in_log > 0 and copied == in_log
+        with db.read() as conn:  # nothing lost on the way into the database file
+            assert conn.execute(text("SELECT SUM(x) FROM t")).scalar() == 6
     finally:
         db.dispose()

@@ -52,12 +52,24 @@ async def post_model(request: Request) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise ModelFileError("The body is not UTF-8 text: post the bundle's JSON file.") from None
     service = request.app.state.service
-    return await run_in_threadpool(store_bundle_text, service, text, "The posted model")
+
+    def run() -> dict[str, Any]:
+        out = store_bundle_text(service, text, "The posted model")
+        service.evaluator()  # loaded and compiled now, not at the next lead
+        return out
+
+    return await run_in_threadpool(run)
 
 
 @router.post("/models/{version}/activate", summary="Make a stored version the active one")
 async def activate(request: Request, version: str) -> dict[str, Any]:
-    await run_in_threadpool(request.app.state.service.store.activate_model, version)
+    service = request.app.state.service
+
+    def run() -> None:
+        service.store.activate_model(version)
+        service.evaluator()  # loaded and compiled now, not at the next lead
+
+    await run_in_threadpool(run)
     return {"model_version": version, "active": True}
 
 

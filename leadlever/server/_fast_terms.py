@@ -1,0 +1,257 @@
+"""The models' linear predictors on plain lead records, compiled once per model version.
+
+Every model of a qualification bundle on main scores a lead through
+:class:`~leadlever.engine.features.Preprocessor` plans: a linear predictor is a constant
+plus one term per plan, :meth:`Preprocessor.plan_contribution`. The library evaluates
+those terms on pandas columns, which costs far more than the arithmetic on a few leads.
+Here each plan's raw values (numbers, category codes, yes/no, date ages) are read from the
+records with the same rules as :meth:`Preprocessor.raw_values`, once per distinct plan for
+all models, and each term is computed with the library's own formula (same operations in
+the same order, so the result is the library's to the last bit on the same input).
+
+What this reads of a fitted preprocessor: ``plans_`` (each plan's ``name``, ``kind``,
+``levels``, ``median``, ``clip``, ``mean``, ``scale``, ``mode``, ``missing_indicator``,
+``knots``, ``reference_date``), ``sentinels`` and :meth:`Preprocessor.plan_width`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from leadlever.engine.features._preprocessing import Preprocessor
+from leadlever.engine.features._splines import rcs_weights
+
+__all__ = ["PlanReader", "RawValues", "Term", "LinearPredictor", "plan_design"]
+
+#: the text a categorical plan reads for an empty cell (see ``Preprocessor._to_text``)
+MISSING_LEVEL = "missing"
+#: the level unseen categories fall back to when the plan has it
+OTHER_LEVEL = "other"
+#: up to this many leads, numeric terms are computed lead by lead on Python floats
+SCALAR_MAX = 16
+
+
+def _is_missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def _numeric_column(values: Sequence[Any]) -> bool:
+    """Whether pandas would give these cells a numeric (or boolean) dtype."""
+    present = [v for v in values if not _is_missing(v)]
+    return bool(present) and all(isinstance(v, int | float) for v in present)
+
+
+@dataclass(frozen=True)
+class PlanReader:
+    """How one plan reads its column (compiled once per model version).
+
+    Parameters
+    ----------
+    plan : dict
+        The preprocessor's plan (never modified).
+    words, numbers : tuple
+        The column's declared text and numeric sentinels (read as missing).
+    index : dict, optional
+        Level text -> code, for a categorical plan.
+    """
+
+    plan: dict[str, Any]
+    words: tuple[str, ...] = ()
+    numbers: tuple[float, ...] = ()
+    index: dict[str, int] | None = None
+    key: tuple = ()
+
+    @classmethod
+    def of(cls, pre: Any, plan: dict[str, Any]) -> PlanReader:
+        declared = pre.sentinels.get(plan["name"], [])
+        words = tuple(str(v).strip().lower() for v in declared if isinstance(v, str))
+        numbers = tuple(float(v) for v in declared) if plan["kind"] == "numeric" else ()
+        index = None
+        if plan["kind"] == "categorical":
+            index = {str(v): i for i, v in enumerate(plan["levels"])}
+        key = (plan["name"], plan["kind"], tuple(plan.get("levels", ())), words, numbers,
+               plan.get("reference_date"))  # fmt: skip
+        return cls(plan, words, numbers, index, key)
+
+    def read(self, values: list[Any]) -> np.ndarray:
+        """:meth:`Preprocessor.raw_values` of the cells ``values``."""
+        numeric = _numeric_column(values)
+        if self.words and not numeric:  # declared text sentinels read as missing
+            values = [None if not _is_missing(v) and str(v).strip().lower() in self.words else v
+                      for v in values]  # fmt: skip
+        kind = self.plan["kind"]
+        if kind == "categorical":
+            return self._codes(values)
+        if kind == "binary":
+            return _binary(values, numeric)
+        if kind == "date":
+            return _date_ages(self.plan, values)
+        out = np.array([_number(v) for v in values], dtype=float)
+        for s in self.numbers:
+            out[out == s] = np.nan
+        return out
+
+    def _codes(self, values: list[Any]) -> np.ndarray:
+        index = self.index or {}
+        fallback = index.get(OTHER_LEVEL, 0)
+        missing = index.get(MISSING_LEVEL, fallback)
+        out = np.empty(len(values), dtype=np.int64)
+        for i, v in enumerate(values):
+            if _is_missing(v):
+                out[i] = missing
+            else:
+                out[i] = index.get(str(v).strip() or MISSING_LEVEL, fallback)
+        return out
+
+
+class RawValues:
+    """Each plan's raw values for a list of records, computed once per distinct plan.
+
+    Parameters
+    ----------
+    records : list of dict
+        The leads; a field a record lacks is a missing value.
+    """
+
+    def __init__(self, records: Sequence[dict[str, Any]]) -> None:
+        self.records = records
+        self.n = len(records)
+        self._cache: dict[tuple, np.ndarray] = {}
+
+    def get(self, reader: PlanReader) -> np.ndarray:
+        key = reader.key
+        if key not in self._cache:
+            name = reader.plan["name"]
+            self._cache[key] = reader.read([r.get(name) for r in self.records])
+        return self._cache[key]
+
+
+def _number(v: Any) -> float:
+    """``pd.to_numeric(errors="coerce")`` of one cell, as a float."""
+    if _is_missing(v):
+        return math.nan
+    if isinstance(v, bool | int | float):
+        return float(v)
+    import pandas as pd  # text cells: pandas' own parser decides, as in the library
+
+    return float(pd.to_numeric(pd.Series([v], dtype=object), errors="coerce").astype(float)[0])
+
+
+def _binary(values: list[Any], numeric: bool) -> np.ndarray:
+    from leadlever.engine.io._schema import _FALSE, _TRUE
+
+    if numeric:
+        return np.array([_number(v) for v in values], dtype=float)
+    out = np.full(len(values), np.nan)
+    for i, v in enumerate(values):
+        if _is_missing(v):
+            continue
+        text = str(v).strip().lower()
+        out[i] = 1.0 if text in _TRUE else 0.0 if text in _FALSE else np.nan
+    return out
+
+
+def _date_ages(plan: dict[str, Any], values: list[Any]) -> np.ndarray:
+    """Dates are parsed by pandas exactly as the library does (format inference included)."""
+    import pandas as pd
+
+    from leadlever.engine.features._preprocessing import Preprocessor
+
+    return Preprocessor().raw_values(plan, pd.Series(values))
+
+
+@dataclass(frozen=True)
+class Term:
+    """One plan's weights in one linear predictor."""
+
+    reader: PlanReader
+    w: np.ndarray
+    #: a categorical plan's contribution per level code (``np.r_[0.0, w]``)
+    table: np.ndarray | None = None
+    #: a numeric plan's spline weights per knot (:func:`rcs_weights`)
+    spline: tuple[float, ...] = ()
+
+    @classmethod
+    def of(cls, reader: PlanReader, w: np.ndarray) -> Term:
+        plan = reader.plan
+        if plan["kind"] == "categorical":
+            return cls(reader, w, np.r_[0.0, w])
+        knots = plan.get("knots") or []
+        spline = tuple(rcs_weights(knots, w[1 : len(knots) - 1]).tolist()) if knots else ()
+        return cls(reader, w, None, spline)
+
+    def contribution(self, raw: RawValues) -> np.ndarray:
+        """:meth:`Preprocessor.values_contribution` of the raw values (for a few leads, the
+        same operations in the same order lead by lead on Python floats, where numpy's
+        per-call cost would dominate)."""
+        plan, w = self.reader.plan, self.w
+        values = raw.get(self.reader)
+        if self.table is not None:
+            return self.table[values]
+        if raw.n <= SCALAR_MAX:
+            return np.array([self._one(v) for v in values.tolist()], dtype=float)
+        return Preprocessor.values_contribution(plan, values, w)
+
+    def _one(self, v: float) -> float:
+        """The same operations, in the same order, on one value."""
+        plan, w = self.reader.plan, self.w
+        missing = math.isnan(v)
+        if plan["kind"] == "binary":
+            out = float(w[0]) * (plan["mode"] if missing else v)
+        else:
+            lo, hi = plan["clip"]
+            filled = min(max(plan["median"] if missing else v, lo), hi)
+            out = (float(w[0]) / plan["scale"]) * (filled - plan["mean"])
+            if self.spline:
+                total = 0.0
+                for kk, ck in zip(plan["knots"], self.spline, strict=True):
+                    t = max(filled - kk, 0.0)
+                    total += ck * (t * t * t)
+                out += total
+        if plan["missing_indicator"]:
+            out += float(w[-1]) * (1.0 if missing else 0.0)
+        return out
+
+
+@dataclass(frozen=True)
+class LinearPredictor:
+    r"""A model's :math:`\eta` as the library sums it.
+
+    ``start`` is added first and every term after it (``ConversionModel.decision_function``);
+    or, with ``start`` None, the terms are summed from zero, zero-weight plans skipped, and
+    ``intercept`` added last (``design_dot`` and the GLMs).
+    """
+
+    terms: tuple[Term, ...]
+    start: float | None = None
+    intercept: float | None = None
+
+    @classmethod
+    def of(
+        cls, pre: Any, w: np.ndarray, *, start: float | None = None, intercept: float | None = None
+    ) -> LinearPredictor:
+        """Split the weights ``w`` (one per design column) over the preprocessor's plans."""
+        terms, pos = [], 0
+        for plan in pre.plans_:
+            width = pre.plan_width(plan)
+            part = np.asarray(w[pos : pos + width], dtype=float)
+            pos += width
+            if start is not None or np.any(part):
+                terms.append(Term.of(PlanReader.of(pre, plan), part))
+        return cls(tuple(terms), start, intercept)
+
+    def __call__(self, raw: RawValues) -> np.ndarray:
+        eta = np.full(raw.n, self.start) if self.start is not None else np.zeros(raw.n)
+        for term in self.terms:
+            eta += term.contribution(raw)
+        return eta if self.intercept is None else self.intercept + eta
+
+
+def plan_design(reader: PlanReader, raw: RawValues) -> np.ndarray:
+    """The plan's design columns (:meth:`Preprocessor.values_design`)."""
+    return Preprocessor.values_design(reader.plan, raw.get(reader))
