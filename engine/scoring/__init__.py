@@ -1,5 +1,5 @@
-"""Conversion scoring: the calibrated conversion model, honest evaluation,
-metrics, tiers, thresholds, manual rules and their blend with the model.
+"""Conversion scoring: the calibrated additive conversion model with chosen pairs,
+honest evaluation, metrics, tiers, thresholds, manual rules and their blend with the model.
 """
 
 from typing import TYPE_CHECKING
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
         points_to_probability,
     )
     from leadlever.engine.scoring._calibration import Calibrator
-    from leadlever.engine.scoring._conversion import ConversionModel, DataQualityWarning
+    from leadlever.engine.scoring._conversion import ConversionModel
     from leadlever.engine.scoring._evaluation import FitReport, fit_and_evaluate, split_target
     from leadlever.engine.scoring._metrics import (
         ConfusionResult,
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         roc_auc,
         roc_curve,
     )
+    from leadlever.engine.scoring._penalised import ConvergenceWarning, DataQualityWarning
     from leadlever.engine.scoring._rules import (
         Criterion,
         RuleSet,
@@ -50,6 +51,8 @@ if TYPE_CHECKING:
         FUNNEL_CUTOFFS,
         FUNNEL_LABELS,
         GRADE_CUTOFFS,
+        apply_tiers,
+        choose_tiers,
         funnel_tiers,
         letter_grades,
         quantile_tiers,

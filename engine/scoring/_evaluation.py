@@ -9,7 +9,7 @@ then fits the final model on all rows.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,8 @@ class FitReport:
     split: str
     calibration_method: str
     oof: pd.DataFrame
+    terms: dict[str, Any] = field(default_factory=dict)
+    tiers: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         ev = self.evaluation
@@ -55,6 +57,8 @@ class FitReport:
             "folds": self.folds,
             "split": self.split,
             "n_evaluated": ev.n,
+            "terms": self.terms,
+            "tiers": self.tiers,
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -170,5 +174,7 @@ def fit_and_evaluate(
         split=split,
         calibration_method=final.calibrator_.method_,
         oof=frame.reset_index(drop=True),
+        terms=final.summary(),
+        tiers={k: final.tiers_[k] for k in ("method", "labels", "cutoffs", "p_cuts", "reason")},
     )
     return final, report

@@ -1,17 +1,20 @@
-r"""Reason codes per lead and global attribute importance per original column.
+r"""Reasons per lead, in the words a sales person uses.
 
-The contribution of original column :math:`c` to lead :math:`i`'s log-odds is
+A lead's log-odds are exactly :math:`\eta_i = \beta_0 + \sum_t r_{it}` (one
+contribution per term, measured against the average training lead; see
+:mod:`leadlever.engine.scoring._term_scoring`). The reason for term :math:`t` compares
+the lead's calibrated chance with the chance it would have if that term were average:
 
 .. math::
-    r_{ic} = \sum_{k \in c} \beta_k \frac{x_{ik} - \bar x_k}{s_k},
+    p_i = \mathrm{cal}(\eta_i), \qquad p_i^{(-t)} = \mathrm{cal}(\eta_i - r_{it}),
 
-the coefficient times the deviation from the average training lead, summed over
-the design columns built from :math:`c` (linear term, spline terms, missing
-indicator, one-hot levels). :math:`\eta_i = \beta_0 + \sum_c r_{ic}`, so the
-reasons add up to the lead's distance from the average lead. Each lead gets its
-3 largest positive and 3 largest negative :math:`r_{ic}`, in words, e.g.
-``site visits: 14 (high), +0.80 log-odds``. Global importance of column
-:math:`c` is the standard deviation of :math:`r_{ic}` over the training leads.
+e.g. ``site visits 14 (high): raises the chance from 32 % to 41 %`` or, for a pair,
+``page value 0 (low) with month nov: lowers the chance from 12 % to 4 %``. Each lead
+gets its :data:`N_REASONS` largest positive and largest negative contributions (in
+that order), leaving out those that move the chance by less than
+:data:`MIN_REASON_CHANGE`. "(high)/(low)" means above the training 75th / below the
+25th percentile. The log-odds themselves are in :meth:`ConversionModel.contributions`
+and the model's JSON.
 """
 
 from __future__ import annotations
@@ -23,16 +26,14 @@ import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
     from leadlever.engine.scoring._conversion import ConversionModel
+    from leadlever.engine.scoring._term_scoring import TermEvaluation
 
-__all__ = [
-    "group_contributions",
-    "group_importance",
-    "importance_table",
-    "reason_texts",
-    "humanise",
-]
+__all__ = ["N_REASONS", "MIN_REASON_CHANGE", "humanise", "percent_text", "reason_texts"]
 
 N_REASONS = 3
+#: reasons that move the calibrated chance by less than this (half a point) are left out
+MIN_REASON_CHANGE = 0.005
+_PERMILLE = 1000
 
 
 def humanise(name: str) -> str:
@@ -40,92 +41,114 @@ def humanise(name: str) -> str:
     return str(name).replace("_", " ").replace(".", " ").strip()
 
 
-def group_contributions(
-    Z: np.ndarray, coef: np.ndarray, sources: list[str]
-) -> tuple[np.ndarray, list[str]]:
-    """Per-column contributions :math:`r_{ic}` (n x columns) and the column names."""
-    cols = list(dict.fromkeys(sources))
-    index = {c: i for i, c in enumerate(cols)}
-    groups = np.array([index[s] for s in sources])
-    # sum design columns into their source column with one matrix product
-    member = np.zeros((len(sources), len(cols)))
-    member[np.arange(len(sources)), groups] = 1.0
-    return (Z * coef) @ member, cols
+def percent_text(p: Any) -> np.ndarray:
+    """``"32 %"`` from 10 % up, ``"4.5 %"`` below (object array)."""
+    return _PERCENT[np.rint(np.clip(np.asarray(p, dtype=float), 0, 1) * _PERMILLE).astype(int)]
 
 
-def group_importance(Z: np.ndarray, coef: np.ndarray, sources: list[str]) -> list[dict[str, Any]]:
-    """``[{column, importance}]`` sorted by decreasing standard deviation of :math:`r_{ic}`."""
-    contrib, cols = group_contributions(Z, coef, sources)
-    imp = contrib.std(axis=0)
-    order = np.argsort(-imp, kind="stable")
-    return [{"column": cols[i], "importance": float(imp[i])} for i in order]
+_PERCENT = np.array(
+    [f"{k / 10:.0f} %" if k >= 100 else f"{k / 10:.1f} %" for k in range(_PERMILLE + 1)],
+    dtype=object,
+)
+_PERCENT_FINE = np.array([f"{k / 10:.1f} %" for k in range(_PERMILLE + 1)], dtype=object)
 
 
-def importance_table(model: ConversionModel) -> pd.DataFrame:
-    """Importance of each original column, largest first, as a DataFrame."""
-    return pd.DataFrame(model.importance_, columns=["column", "importance"])
+def _number(v: float) -> str:
+    """``14``, ``0.25``, ``-1.5``: at most two decimals, no trailing zeros."""
+    if not np.isfinite(v):
+        return "missing"
+    if float(v).is_integer():
+        return f"{int(v)}"
+    return f"{v:.2f}".rstrip("0").rstrip(".")
 
 
-def _value_texts(model: ConversionModel, column: str, series: pd.Series) -> pd.Series:
-    """How a column's value reads to a sales person: ``14 (high)``, ``retired``, ``missing``."""
+def _value_texts(model: ConversionModel, column: str, uniques: pd.Series) -> np.ndarray:
+    """``14 (high)``, ``retired``, ``yes``, ``missing`` for each distinct value of a column."""
     pre = model.preprocessor_
     plan = next(p for p in pre.plans_ if p["name"] == column)
     kind = plan["kind"]
-    values = pre.raw_values(plan, series)
-    if kind == "categorical":
-        return pd.Series(np.asarray(plan["levels"], dtype=object)[values], index=series.index)
+    if kind == "categorical":  # the lead's own text, also for pooled or unseen levels
+        text = uniques.astype("string").str.strip()
+        return text.mask(text == "").fillna("missing").to_numpy(dtype=object)
+    values = pre.raw_values(plan, uniques)
     if kind == "binary":
         text = np.where(values == 1, "yes", "no").astype(object)
         text[np.isnan(values)] = "missing"
-        return pd.Series(text, index=series.index)
+        return text
     q1, q3 = plan["quartiles"]
-    level = np.where(values > q3, " (high)", np.where(values < q1, " (low)", " (typical)")).astype(
-        object
-    )
-    rounded = (
-        pd.Series(np.round(values, 2), index=series.index)
-        .astype(str)
-        .str.replace(r"\.0$", "", regex=True)
-    )
+    level = np.where(values > q3, " (high)", np.where(values < q1, " (low)", "")).astype(object)
+    rounded = np.array([_number(v) for v in values], dtype=object)
     suffix = " days old" if kind == "date" else ""
-    text = (rounded + suffix + pd.Series(level, index=series.index)).astype(object)
+    text = (rounded + suffix + level).astype(object)
     text[np.isnan(values)] = "missing"
     return text
 
 
-def _column_texts(model: ConversionModel, column: str, series: pd.Series) -> np.ndarray:
-    """Value text of every row, computed once per distinct value (:func:`pandas.factorize`)."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=False)
-    texts = _value_texts(model, column, pd.Series(uniques, name=series.name)).to_numpy(dtype=object)
-    return texts[codes]
+class _Labels:
+    """Per-term label of any row (``name value``), each column's texts built once."""
+
+    def __init__(self, model: ConversionModel, ev: TermEvaluation) -> None:
+        self.model, self.ev = model, ev
+        self.cache: dict[str, np.ndarray] = {}
+        self.names = [m["column"] for m in model.mains_]
+        self.pairs = [p["columns"] for p in model.pairs_]
+
+    def column(self, name: str, rows: np.ndarray) -> np.ndarray:
+        if name not in self.cache:
+            index, _, uniques = self.ev.factors[name]
+            texts = _value_texts(self.model, name, uniques)
+            self.cache[name] = (humanise(name) + " " + texts)[index]
+        return self.cache[name][rows]
+
+    def term(self, k: int, rows: np.ndarray) -> np.ndarray:
+        if k < len(self.names):
+            return self.column(self.names[k], rows)
+        a, b = self.pairs[k - len(self.names)]
+        return self.column(a, rows) + " with " + self.column(b, rows)
 
 
-def reason_texts(model: ConversionModel, X: pd.DataFrame, Z: np.ndarray) -> pd.Series:
-    """One text per lead: up to 3 positive then up to 3 negative reasons, ``"; "``-separated."""
-    contrib, cols = group_contributions(Z, model.coef_, model.feature_source_)
-    n, c = contrib.shape
-    k = min(N_REASONS, c)
+def _phrases(p_before: np.ndarray, p_after: np.ndarray) -> np.ndarray:
+    """``": raises the chance from 32 % to 41 %"`` per row (built once per distinct pair)."""
+    a = np.rint(np.clip(p_before, 0, 1) * _PERMILLE).astype(np.int64)
+    b = np.rint(np.clip(p_after, 0, 1) * _PERMILLE).astype(np.int64)
+    keys, inverse = np.unique(a * (_PERMILLE + 1) + b, return_inverse=True)
+    ka, kb = keys // (_PERMILLE + 1), keys % (_PERMILLE + 1)
+    ta, tb = _PERCENT[ka], _PERCENT[kb]
+    same = ta == tb
+    ta[same], tb[same] = _PERCENT_FINE[ka[same]], _PERCENT_FINE[kb[same]]
+    verb = np.where(kb >= ka, ": raises the chance from ", ": lowers the chance from ")
+    return (verb.astype(object) + ta + " to " + tb)[inverse]
+
+
+def reason_texts(
+    model: ConversionModel, ev: TermEvaluation, p: np.ndarray, *, index: Any = None
+) -> pd.Series:
+    """One text per lead: up to 3 reasons that raise then up to 3 that lower its chance."""
+    contrib = ev.contributions
+    n, n_terms = contrib.shape
+    k = min(N_REASONS, n_terms)
     order = np.argsort(contrib, axis=1, kind="stable")
-    picks = [(order[:, c - 1 - j], 1) for j in range(k)] + [(order[:, j], -1) for j in range(k)]
-    rows = np.arange(n)
-    labels = np.array([humanise(col) + ": " for col in cols], dtype=object)
-    cache: dict[int, np.ndarray] = {}
+    picks = [order[:, n_terms - 1 - j] for j in range(k)] + [order[:, j] for j in range(k)]
+    signs = [1] * k + [-1] * k
+    labels = _Labels(model, ev)
+    rows_all = np.arange(n)
     joined = np.full(n, "", dtype=object)
-    for chosen, sign in picks:
-        value = contrib[rows, chosen]
-        keep = value * sign > 0.005
-        if not keep.any():
+    for chosen, sign in zip(picks, signs, strict=True):
+        value = contrib[rows_all, chosen]
+        keep = np.flatnonzero(value * sign > 0)
+        if not keep.size:
             continue
-        cents, inverse = np.unique(np.rint(value[keep] * 100).astype(np.int64), return_inverse=True)
-        amounts = np.array([f", {v / 100:+.2f} log-odds" for v in cents], dtype=object)[inverse]
-        values = np.empty(int(keep.sum()), dtype=object)
-        kept_cols = chosen[keep]
-        for g in np.unique(kept_cols):
-            if g not in cache:
-                cache[g] = _column_texts(model, cols[g], X[cols[g]])
-            here = kept_cols == g
-            values[here] = cache[g][keep][here]
-        text = labels[kept_cols] + values + amounts
+        before = model.calibrator_.predict(ev.eta[keep] - value[keep])
+        keep_change = np.abs(p[keep] - before) >= MIN_REASON_CHANGE
+        keep, before = keep[keep_change], before[keep_change]
+        if not keep.size:
+            continue
+        text = np.empty(keep.size, dtype=object)
+        terms = chosen[keep]
+        for t in np.unique(terms):
+            here = terms == t
+            text[here] = labels.term(int(t), keep[here])
+        text = text + _phrases(before, p[keep])
         sep = np.where(joined[keep] == "", "", "; ").astype(object)
         joined[keep] = joined[keep] + sep + text
-    return pd.Series(joined, index=X.index, dtype=object)
+    return pd.Series(joined, index=index, dtype=object)
