@@ -50,6 +50,7 @@ from leadlever.engine.scoring._penalised import (
     FitResult,
     Term,
     fs_log_step,
+    inverse_from_cholesky,
     linear_predictor,
     logistic,
     penalty_matrix,
@@ -57,7 +58,10 @@ from leadlever.engine.scoring._penalised import (
     sigmoid,
 )
 
-__all__ = ["fit_joint", "refit_rows"]
+__all__ = ["fit_joint", "refit_rows", "TIE_TOL"]
+
+#: cells of a monotone term closer than this (log-odds) are one pooled block
+TIE_TOL = 1e-9
 
 
 def fit_joint(
@@ -86,21 +90,26 @@ def fit_joint(
     weight = len(y) * base * (1 - base)
     lo, hi = LAMBDA_RANGE[0] * weight, LAMBDA_RANGE[1] * weight
     lam = np.full(len(terms), 0.1 * weight / max(off[-1], 1)) if lam is None else np.array(lam)
-    eigs = [np.linalg.eigvalsh(t.penalty) for t in terms]
+
     accel, previous = np.ones(len(terms)), np.zeros(len(terms))
     eta = linear_predictor(terms, theta, off)
     p, ll = logistic(y, eta)
     smoothing = estimate
     converged = False
+    monotone = any(t.monotone for t in terms)
     for it in range(1, max_iter + 1):
         w = p * (1 - p)
         H = design.hessian(w)
         S = penalty_matrix(terms, lam, eps)
         factor = cho_factor(H + S)
-        step = cho_solve(factor, design.gradient(y - p) - S @ theta)
+        rhs = design.gradient(y - p) - S @ theta
         q0 = ll - 0.5 * theta @ S @ theta
-        target = theta + step
-        if any(t.monotone for t in terms):
+        if monotone and not smoothing:  # active set: cells the projection pooled stay pooled
+            M = _ties(terms, theta, off)
+            target = theta + M @ np.linalg.solve(M.T @ (H + S) @ M, M.T @ rhs)
+        else:
+            target = theta + cho_solve(factor, rhs)
+        if monotone:
             target = project_monotone(terms, target, np.diag(H))
         shrink = 1.0
         while True:
@@ -113,11 +122,12 @@ def fit_joint(
         moved = float(np.abs(new_eta - eta).max(initial=0.0))
         theta, eta, p, ll = new, new_eta, new_p, new_ll
         if smoothing:
-            V = cho_solve(factor, np.eye(len(theta)))
+            V = inverse_from_cholesky(factor)
             changes = []
             for k, t in enumerate(terms):
                 sl = slice(off[k], off[k + 1])
-                d = fs_log_step(t.penalty, eigs[k], lam[k], eps, V[sl, sl], theta[sl])
+                prior = t.prior_traces(lam[k : k + 1], eps)[0]
+                d = fs_log_step(prior, V[sl, sl], t.penalty, theta[sl])
                 accel[k] = min(2 * accel[k], 8.0) if d * previous[k] > 0 else 1.0
                 previous[k] = d
                 new_lam = float(np.clip(lam[k] * np.exp(accel[k] * d), lo, hi))
@@ -145,6 +155,26 @@ def fit_joint(
     )
 
 
+def _ties(terms: list[Term], theta: np.ndarray, off: np.ndarray) -> np.ndarray:
+    """Map (coefficients x free parameters) that keeps runs of equal values of the
+    monotone terms' ordered cells equal (their pooled blocks)."""
+    cols = []
+    pooled = np.zeros(len(theta), dtype=bool)
+    for t, a in zip(terms, off[:-1], strict=False):
+        if not t.monotone or len(t.order) < 2:
+            continue
+        idx = a + np.asarray(t.order)
+        breaks = np.flatnonzero(np.abs(np.diff(theta[idx])) > TIE_TOL) + 1
+        for run in np.split(idx, breaks):
+            if len(run) > 1:
+                col = np.zeros(len(theta))
+                col[run] = 1.0
+                cols.append(col)
+                pooled[run] = True
+    free = np.eye(len(theta))[:, ~pooled]
+    return np.column_stack([free, *cols]) if cols else free
+
+
 def refit_rows(
     terms: list[Term],
     y: np.ndarray,
@@ -163,7 +193,7 @@ def refit_rows(
     y = np.asarray(y, dtype=float)
     sub = [Term(t.codes[rows], t.size, t.penalty, t.monotone, t.order) for t in terms]
     others = np.setdiff1d(np.arange(len(y)), rows, assume_unique=True)
-    design = Design(sub)
+    design = Design(sub, cache=False)
     eps = 1.0 / PRIOR_SD**2
     S = penalty_matrix(terms, full.lam, eps)
     theta = full.theta.copy()
@@ -171,7 +201,7 @@ def refit_rows(
     yr = y[rows]
     if full.hessian is not None and len(others):
         p_other = sigmoid(full.eta[others])
-        H = full.hessian - Design(terms, others).hessian(p_other * (1 - p_other))
+        H = full.hessian - Design(terms, others, cache=False).hessian(p_other * (1 - p_other))
     else:
         H = design.hessian(sigmoid(eta) * (1 - sigmoid(eta)))
     factor = cho_factor(H + S)
@@ -180,10 +210,14 @@ def refit_rows(
         p = sigmoid(eta)
         if it > max_iter // 2:  # chord steps too slow: true Newton from here
             factor = cho_factor(design.hessian(p * (1 - p)) + S)
-        step = cho_solve(factor, design.gradient(yr - p) - S @ theta)
-        target = theta + step
+        rhs = design.gradient(yr - p) - S @ theta
         if any(t.monotone for t in terms):
+            M = _ties(sub, theta, design.off)
+            Hr = design.hessian(p * (1 - p)) if it > max_iter // 2 else H
+            target = theta + M @ np.linalg.solve(M.T @ (Hr + S) @ M, M.T @ rhs)
             target = project_monotone(sub, target, np.diag(H))
+        else:
+            target = theta + cho_solve(factor, rhs)
         new_eta = linear_predictor(sub, target, design.off)
         moved = float(np.abs(new_eta - eta).max(initial=0.0))
         theta, eta = target, new_eta

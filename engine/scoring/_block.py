@@ -24,6 +24,7 @@ from leadlever.engine.scoring._penalised import (
     SMOOTHING_LOG_TOL,
     Term,
     fs_log_step,
+    inverse_from_cholesky,
     logistic,
     sigmoid,
 )
@@ -36,33 +37,40 @@ def fit_block(
     y: np.ndarray,
     offset: np.ndarray,
     *,
-    lam: float | None = None,
+    lam: np.ndarray | float | None = None,
     estimate: bool = True,
     start: np.ndarray | None = None,
     max_iter: int = 40,
-) -> tuple[np.ndarray, float, bool, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, bool, np.ndarray]:
     """Fit one term given the others' linear predictor ``offset``.
 
     Its Hessian block is diagonal (one cell per row), so each Newton step solves a
-    system of the term's size only. Returns ``(beta, lambda, converged, H + S)``.
+    system of the term's size only. A term may have several penalties
+    :math:`S_\\lambda = \\sum_j \\lambda_j S_j + \varepsilon I` (a pair: one per axis), each
+    :math:`\\lambda_j` estimated by the Fellner-Schall update
+    :math:`\\lambda_j \\leftarrow \\lambda_j [\\operatorname{tr}(S_\\lambda^{-1}S_j) -
+    \\operatorname{tr}(V S_j)] / \beta^\top S_j\beta`. Returns
+    ``(beta, lambdas, converged, H + S_lambda)``.
     """
     y = np.asarray(y, dtype=float)
     eps = 1.0 / PRIOR_SD**2
+    parts = term.penalties
+    eye = np.eye(term.size)
     beta = np.zeros(term.size) if start is None else np.array(start, dtype=float)
     p0 = sigmoid(offset)
     weight = float((p0 * (1 - p0)).sum())
     lo, hi = LAMBDA_RANGE[0] * weight, LAMBDA_RANGE[1] * weight
-    lam = 0.1 * weight / term.size if lam is None else float(lam)
-    eig = np.linalg.eigvalsh(term.penalty)
-    accel, previous = 1.0, 0.0
+    if lam is None:
+        lam = np.full(len(parts), 0.1 * weight / term.size)
+    lam = np.array(np.broadcast_to(np.asarray(lam, dtype=float), (len(parts),)))
+    accel, previous = np.ones(len(parts)), np.zeros(len(parts))
     smoothing, converged = estimate, False
     eta = offset + beta[term.codes]
     p, ll = logistic(y, eta)
     for _ in range(max_iter):
         h = np.bincount(term.codes, p * (1 - p), term.size)
-        S = lam * term.penalty + eps * np.eye(term.size)
-        A = np.diag(h) + S
-        factor = cho_factor(A)
+        S = sum(lj * Sj for lj, Sj in zip(lam, parts, strict=True)) + eps * eye
+        factor = cho_factor(np.diag(h) + S)
         step = cho_solve(factor, np.bincount(term.codes, y - p, term.size) - S @ beta)
         q0 = ll - 0.5 * beta @ S @ beta
         shrink = 1.0
@@ -76,28 +84,34 @@ def fit_block(
         moved = float(np.abs(new_eta - eta).max(initial=0.0))
         beta, eta, p, ll = new, new_eta, new_p, new_ll
         if smoothing:
-            d = fs_log_step(term.penalty, eig, lam, eps, cho_solve(factor, np.eye(term.size)), beta)
-            accel = min(2 * accel, 8.0) if d * previous > 0 else 1.0
-            previous = d
-            new_lam = float(np.clip(lam * np.exp(accel * d), lo, hi))
-            change = 0.0 if (new_lam >= hi and lam >= hi) else abs(np.log(new_lam / lam))
-            lam = new_lam
-            smoothing = not (moved < SMOOTHING_ETA_TOL and change < SMOOTHING_LOG_TOL)
+            V = inverse_from_cholesky(factor)
+            priors = term.prior_traces(lam, eps)
+            changes = [0.0]
+            for j, Sj in enumerate(parts):
+                d = fs_log_step(priors[j], V, Sj, beta)
+                accel[j] = min(2 * accel[j], 8.0) if d * previous[j] > 0 else 1.0
+                previous[j] = d
+                new_lam = float(np.clip(lam[j] * np.exp(accel[j] * d), lo, hi))
+                if not (new_lam >= hi and lam[j] >= hi):
+                    changes.append(abs(np.log(new_lam / lam[j])))
+                lam[j] = new_lam
+            smoothing = not (moved < SMOOTHING_ETA_TOL and max(changes) < SMOOTHING_LOG_TOL)
             continue
         if moved < ETA_TOL:
             converged = True
             break
     h = np.bincount(term.codes, p * (1 - p), term.size)
-    return beta, lam, converged, np.diag(h) + lam * term.penalty + eps * np.eye(term.size)
+    S = sum(lj * Sj for lj, Sj in zip(lam, parts, strict=True)) + eps * eye
+    return beta, lam, converged, np.diag(h) + S
 
 
 def block_evidence(term: Term, y: np.ndarray, offset: np.ndarray) -> float:
     """Laplace-approximate log marginal likelihood of one term's penalty (at its best
-    :math:`\\lambda`): :math:`\\ell(\\hat\\beta) - \\tfrac12\\hat\\beta^\\top S_\\lambda\\hat\\beta
-    + \\tfrac12\\log|S_\\lambda| - \\tfrac12\\log|H + S_\\lambda|`."""
+    :math:`\\lambda`): :math:`\\ell(\\hat\beta) - \tfrac12\\hat\beta^\top S_\\lambda\\hat\beta
+    + \tfrac12\\log|S_\\lambda| - \tfrac12\\log|H + S_\\lambda|`."""
     beta, lam, _, A = fit_block(term, y, offset)
     eps = 1.0 / PRIOR_SD**2
-    S = lam * term.penalty + eps * np.eye(term.size)
+    S = sum(lj * Sj for lj, Sj in zip(lam, term.penalties, strict=True)) + eps * np.eye(term.size)
     _, logdet_s = np.linalg.slogdet(S)
     _, logdet_a = np.linalg.slogdet(A)
     eta = offset + beta[term.codes]

@@ -81,8 +81,8 @@ class ConversionModel:
     Parameters
     ----------
     interactions : "auto" or int
-        ``"auto"``: up to 10 pair terms (fewer on small data) ranked by FAST, how many
-        chosen by cross-validation; an int: exactly that many top-ranked pairs; 0: none.
+        ``"auto"``: up to 3 pair terms per column (fewer on small data) ranked by FAST, how
+        many chosen by cross-validation; an int: exactly that many top-ranked pairs; 0: none.
     max_bins : "auto" or int
         Histogram cells per numeric column; ``"auto"`` = min(32, rows / 10), at least 4.
     monotone : dict, optional
@@ -327,7 +327,8 @@ class ConversionModel:
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated probabilities, shape ``(n, 2)``: columns P(not converted), P(converted)."""
-        p = self.calibrator_.predict(self.decision_function(X))
+        eta = self.decision_function(X)
+        p = self.calibrator_.predict(eta)
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X: pd.DataFrame, threshold: float = 0.5) -> np.ndarray:

@@ -8,7 +8,9 @@ r"""Fitting the scorer's terms: main effects, chosen pairs, out-of-fold predicti
    categories, whichever has the larger Laplace-approximate marginal likelihood on its
    own (:func:`~leadlever.engine.scoring._additive.block_evidence`).
 2. **Pair candidates**: every pair of columns is ranked by FAST on the main-effect
-   model's residuals; the best ``max_pairs`` become candidates, and each is fitted in
+   model's residuals; the best :data:`PAIRS_PER_COLUMN` times the number of columns (fewer
+   on small data: one per :data:`ROWS_PER_PAIR_CONVERSION` rows of the rarer outcome)
+   become candidates, and each is fitted in
    rank order on top of the model so far (its own smoothing parameter estimated),
    as in GA\ :sup:`2`\ M / EBM.
 3. **How many pairs**, by ``cv``-fold cross-validation: in each fold the main effects
@@ -27,7 +29,7 @@ full-data model; the folds re-estimate every coefficient, not those choices.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -41,13 +43,13 @@ from leadlever.engine.stats._cv import stratified_kfold
 __all__ = [
     "AdditiveFit",
     "fit_additive",
-    "MAX_PAIRS",
+    "PAIRS_PER_COLUMN",
     "PAIR_DEVIANCE_TOL",
     "ROWS_PER_PAIR_CONVERSION",
 ]
 
-#: at most this many pair candidates are tried
-MAX_PAIRS = 10
+#: at most this many pair candidates per column are tried (EBM's default is also 3)
+PAIRS_PER_COLUMN = 3
 #: one pair candidate per this many rows of the rarer outcome (small data: fewer pairs)
 ROWS_PER_PAIR_CONVERSION = 40
 #: the fewest pairs whose summed held-out deviance is within this of the best count win
@@ -95,11 +97,11 @@ def _main_terms(infos, cells, y, monotone):
     return terms, choices
 
 
-def _n_candidates(y: np.ndarray, interactions: int | str) -> int:
+def _n_candidates(y: np.ndarray, interactions: int | str, n_columns: int) -> int:
     if interactions != "auto":
         return int(interactions)
     rarer = int(min(y.sum(), len(y) - y.sum()))
-    return int(min(MAX_PAIRS, rarer // ROWS_PER_PAIR_CONVERSION))
+    return int(min(PAIRS_PER_COLUMN * n_columns, rarer // ROWS_PER_PAIR_CONVERSION))
 
 
 def _deviance(y: np.ndarray, eta: np.ndarray) -> float:
@@ -125,11 +127,12 @@ def fit_additive(
     converged = [full.converged]
     # pair candidates, ranked on the main-effect model's residuals
     p = sigmoid(full.eta)
-    n_cand = _n_candidates(y, interactions)
+    n_cand = _n_candidates(y, interactions, len(infos))
     ranking = fast_ranking(infos, cells, y - p, p * (1 - p)) if n_cand > 0 else []
     candidates = [r for r in ranking if r[0] > 0][:n_cand]
     pairs, eta = [], full.eta.copy()
-    for gain, a, b in candidates:
+    for gain, first, second in candidates:
+        a, b = min(first, second), max(first, second)  # the table's column order
         term, layout = pair_term(infos[a], cells[a], infos[b], cells[b])
         beta, lam, ok, A = fit_block(term, y, eta)
         converged.append(ok)
@@ -180,7 +183,7 @@ def _cross_validate(mains, pairs, full: FitResult, y, cv, seed, converged):
         deviance[f, 0] = _deviance(y[test], eta_test)
         for k, pair in enumerate(pairs, start=1):
             term = pair["term"]
-            sub = type(term)(term.codes[train], term.size, term.penalty)
+            sub = replace(term, codes=term.codes[train])
             beta, _, ok, _ = fit_block(
                 sub, y[train], eta_train, lam=pair["lam"], estimate=False, start=pair["beta"]
             )
@@ -214,7 +217,7 @@ def _finalise(infos, cells, mains, built, full: FitResult, pairs, y) -> Additive
                 "shape": [na, nb],
                 "values": pure.ravel(),
                 "counts": weight.ravel().tolist(),
-                "lambda": float(pair["lam"]),
+                "lambda": [float(v) for v in pair["lam"]],
                 "edf": pair["edf"],
                 "fast_gain": float(pair["gain"]),
             }

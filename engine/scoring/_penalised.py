@@ -30,6 +30,7 @@ __all__ = [
     "FitResult",
     "Term",
     "fs_log_step",
+    "inverse_from_cholesky",
     "linear_predictor",
     "logistic",
     "offsets",
@@ -42,7 +43,7 @@ __all__ = [
 #: prior sd (log-odds) of every cell: the weak ridge eps = 1 / PRIOR_SD**2
 PRIOR_SD = 2.5
 #: a fit has converged when no linear predictor moves by more than this (log-odds)
-ETA_TOL = 1e-6
+ETA_TOL = 1e-5
 #: smoothing parameters stop being re-estimated when the fit moves less than this
 SMOOTHING_ETA_TOL = 1e-3
 #: ... and no smoothing parameter changes by more than this factor (in log)
@@ -96,6 +97,9 @@ class Term:
         +1 / -1: non-decreasing / non-increasing over ``order`` (0 = free).
     order : ndarray of int
         Cells, in increasing order of the value they hold, that ``monotone`` constrains.
+    extra_penalties : tuple of ndarray
+        Further penalties with their own smoothing parameters (a pair term's second
+        axis); only :func:`~leadlever.engine.scoring._block.fit_block` uses them.
     """
 
     codes: np.ndarray
@@ -103,6 +107,27 @@ class Term:
     penalty: np.ndarray
     monotone: int = 0
     order: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    extra_penalties: tuple[np.ndarray, ...] = ()
+    kron_eigs: tuple[np.ndarray, np.ndarray] | None = None
+    _eigs: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def penalties(self) -> tuple[np.ndarray, ...]:
+        """All penalty matrices, one smoothing parameter each (joint fits use the first)."""
+        return (self.penalty, *self.extra_penalties)
+
+    def prior_traces(self, lam: np.ndarray, eps: float) -> np.ndarray:
+        """:math:`\\operatorname{tr}(S_\\lambda^{-1} S_j)` for every penalty, from eigenvalues:
+        one penalty, :math:`\\sum_i s_i/(\\lambda s_i + \varepsilon)`; a Kronecker pair
+        :math:`K_a \\otimes I`, :math:`I \\otimes K_b` (they commute),
+        :math:`\\sum_{ij} a_i / (\\lambda_a a_i + \\lambda_b b_j + \varepsilon)` and likewise."""
+        if self.kron_eigs is not None:
+            a, b = self.kron_eigs
+            denom = lam[0] * a[:, None] + lam[1] * b[None, :] + eps
+            return np.array([(a[:, None] / denom).sum(), (b[None, :] / denom).sum()])
+        if self._eigs is None:
+            self._eigs = np.linalg.eigvalsh(self.penalty)
+        return np.array([np.sum(self._eigs / (lam[0] * self._eigs + eps))])
 
 
 @dataclass
@@ -144,17 +169,16 @@ def linear_predictor(
 class Design:
     """Hessian and gradient of the one-hot cell design, from bincount histograms."""
 
-    def __init__(self, terms: list[Term], rows: np.ndarray | None = None) -> None:
+    def __init__(
+        self, terms: list[Term], rows: np.ndarray | None = None, *, cache: bool = True
+    ) -> None:
         self.codes = [t.codes if rows is None else t.codes[rows] for t in terms]
         self.sizes = [t.size for t in terms]
         self.off = offsets(terms)
         n = len(self.codes[0]) if self.codes else 0
         n_pairs = len(terms) * (len(terms) - 1) // 2
         self.cross: dict[tuple[int, int], np.ndarray] = {}
-        if n * n_pairs * 8 <= CROSS_CACHE_BYTES:
-            for a in range(len(terms)):
-                for b in range(a):
-                    self.cross[a, b] = self._pair_codes(a, b)
+        self.cache = cache and n * n_pairs * 8 <= CROSS_CACHE_BYTES
 
     def _pair_codes(self, a: int, b: int) -> np.ndarray:
         return self.codes[a] * self.sizes[b] + self.codes[b]
@@ -181,6 +205,8 @@ class Design:
                 codes = self.cross.get((i, j))
                 if codes is None:
                     codes = self._pair_codes(i, j)
+                    if self.cache:
+                        self.cross[i, j] = codes
                 block = np.bincount(codes, w, k * self.sizes[j]).reshape(k, self.sizes[j])
                 H[sa, sb] = block
                 H[sb, sa] = block.T
@@ -209,13 +235,26 @@ def project_monotone(terms: list[Term], theta: np.ndarray, hdiag: np.ndarray) ->
     return theta
 
 
-def fs_log_step(S_t: np.ndarray, eig: np.ndarray, lam: float, eps: float, V_tt, beta) -> float:
-    """log of the Fellner-Schall multiplier of one smoothing parameter."""
-    num = float(np.sum(eig / (lam * eig + eps)) - np.sum(V_tt * S_t))
+def fs_log_step(prior_trace: float, V_tt: np.ndarray, S_t: np.ndarray, beta: np.ndarray) -> float:
+    """log of the Fellner-Schall multiplier of one smoothing parameter:
+    :math:`[\\operatorname{tr}(S_\\lambda^{-1} S_t) - \\operatorname{tr}(V_{tt} S_t)] /
+    \beta_t^\top S_t \beta_t` (``prior_trace`` is the first trace)."""
+    num = float(prior_trace - np.sum(V_tt * S_t))
     den = float(beta @ S_t @ beta)
     if num <= 0 or den <= 0:
         return 10.0 if den <= 0 else -10.0
     return float(np.log(num / den))
+
+
+def inverse_from_cholesky(factor: tuple[np.ndarray, bool]) -> np.ndarray:
+    """:math:`A^{-1}` from :func:`scipy.linalg.cho_factor` output (LAPACK ``potri``)."""
+    from scipy.linalg.lapack import dpotri
+
+    c, lower = factor
+    inv, info = dpotri(c, lower=lower)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"potri failed ({info})")
+    return np.tril(inv) + np.tril(inv, -1).T if lower else np.triu(inv) + np.triu(inv, 1).T
 
 
 def warn_if_not_converged(what: str, results: list[bool]) -> list[str]:

@@ -85,26 +85,43 @@ def _value_texts(model: ConversionModel, column: str, uniques: pd.Series) -> np.
 
 
 class _Labels:
-    """Per-term label of any row (``name value``), each column's texts built once."""
+    """Labels (``name value``) of the terms, as one growing table of strings addressed by
+    integer codes: each column's distinct values once, each pair's value combinations once."""
 
     def __init__(self, model: ConversionModel, ev: TermEvaluation) -> None:
         self.model, self.ev = model, ev
-        self.cache: dict[str, np.ndarray] = {}
+        self.columns: dict[str, tuple[np.ndarray, int, int]] = {}  # index, offset, count
+        self.table: list[np.ndarray] = []
+        self.size = 0
         self.names = [m["column"] for m in model.mains_]
         self.pairs = [p["columns"] for p in model.pairs_]
 
-    def column(self, name: str, rows: np.ndarray) -> np.ndarray:
-        if name not in self.cache:
-            index, _, uniques = self.ev.factors[name]
-            texts = _value_texts(self.model, name, uniques)
-            self.cache[name] = (humanise(name) + " " + texts)[index]
-        return self.cache[name][rows]
+    def _add(self, texts: np.ndarray) -> int:
+        offset = self.size
+        self.table.append(texts.astype(object))
+        self.size += len(texts)
+        return offset
 
-    def term(self, k: int, rows: np.ndarray) -> np.ndarray:
+    def _column(self, name: str) -> tuple[np.ndarray, int, int]:
+        if name not in self.columns:
+            index, _, uniques = self.ev.factors[name]
+            texts = humanise(name) + " " + _value_texts(self.model, name, uniques)
+            self.columns[name] = (index, self._add(texts), len(texts))
+        return self.columns[name]
+
+    def codes(self, k: int, rows: np.ndarray) -> np.ndarray:
+        """Codes of term ``k``'s labels for ``rows``."""
         if k < len(self.names):
-            return self.column(self.names[k], rows)
-        a, b = self.pairs[k - len(self.names)]
-        return self.column(a, rows) + " with " + self.column(b, rows)
+            index, offset, _ = self._column(self.names[k])
+            return offset + index[rows]
+        (ia, oa, na), (ib, ob, nb) = (self._column(c) for c in self.pairs[k - len(self.names)])
+        keys, inverse = np.unique(ia[rows] * nb + ib[rows], return_inverse=True)
+        table = np.concatenate(self.table)
+        combos = table[oa + keys // nb] + " with " + table[ob + keys % nb]
+        return self._add(combos) + inverse
+
+    def strings(self) -> np.ndarray:
+        return np.concatenate(self.table) if self.table else np.empty(0, dtype=object)
 
 
 def _phrases(p_before: np.ndarray, p_after: np.ndarray) -> np.ndarray:
@@ -127,28 +144,38 @@ def reason_texts(
     contrib = ev.contributions
     n, n_terms = contrib.shape
     k = min(N_REASONS, n_terms)
-    order = np.argsort(contrib, axis=1, kind="stable")
-    picks = [order[:, n_terms - 1 - j] for j in range(k)] + [order[:, j] for j in range(k)]
-    signs = [1] * k + [-1] * k
+    # one partition gives each row's k smallest (front) and k largest (back) contributions
+    kth = sorted({k - 1, n_terms - k})
+    part = np.argpartition(contrib, kth, axis=1)
+    front, back = part[:, :k], part[:, n_terms - k :]
+    sorted_back = np.argsort(-np.take_along_axis(contrib, back, axis=1), axis=1)
+    sorted_front = np.argsort(np.take_along_axis(contrib, front, axis=1), axis=1)
+    up = np.take_along_axis(back, sorted_back, axis=1)
+    down = np.take_along_axis(front, sorted_front, axis=1)
+    picks = [(up[:, j], 1) for j in range(k)] + [(down[:, j], -1) for j in range(k)]
     labels = _Labels(model, ev)
     rows_all = np.arange(n)
-    joined = np.full(n, "", dtype=object)
-    for chosen, sign in zip(picks, signs, strict=True):
+    chosen_rows, chosen_codes, chosen_text = [], [], []
+    for chosen, sign in picks:
         value = contrib[rows_all, chosen]
         keep = np.flatnonzero(value * sign > 0)
-        if not keep.size:
-            continue
         before = model.calibrator_.predict(ev.eta[keep] - value[keep])
         keep_change = np.abs(p[keep] - before) >= MIN_REASON_CHANGE
         keep, before = keep[keep_change], before[keep_change]
-        if not keep.size:
-            continue
-        text = np.empty(keep.size, dtype=object)
+        codes = np.empty(keep.size, dtype=np.int64)
         terms = chosen[keep]
         for t in np.unique(terms):
             here = terms == t
-            text[here] = labels.term(int(t), keep[here])
-        text = text + _phrases(before, p[keep])
-        sep = np.where(joined[keep] == "", "", "; ").astype(object)
-        joined[keep] = joined[keep] + sep + text
+            codes[here] = labels.codes(int(t), keep[here])
+        chosen_rows.append(keep)
+        chosen_codes.append(codes)
+        chosen_text.append(_phrases(before, p[keep]))
+    table = labels.strings()
+    separated = "; " + table
+    joined = np.full(n, "", dtype=object)
+    filled = np.zeros(n, dtype=bool)
+    for keep, codes, phrase in zip(chosen_rows, chosen_codes, chosen_text, strict=True):
+        label = np.where(filled[keep], separated[codes], table[codes])
+        joined[keep] = joined[keep] + (label + phrase)
+        filled[keep] = True
     return pd.Series(joined, index=index, dtype=object)

@@ -8,9 +8,10 @@ Main effect of a column
 Pair term of two columns
     one value per cell of a small table over coarse groups of both columns' cells
     (at most :data:`MAX_PAIR_CELLS`; a category keeps its most frequent levels), with
-    first differences along ordered axes plus a ridge,
-    :math:`S = K_a \otimes I + I \otimes K_b + I`: a low-rank surface that shrinks
-    towards "no interaction".
+    one penalty per axis, :math:`\lambda_a K_a \otimes I + \lambda_b I \otimes K_b` (a
+    tensor-product smooth): :math:`K` is second differences along an ordered axis and
+    differences from the mean level along a category axis, so the surface is smooth
+    where the columns are ordered and shrinks towards "no interaction" elsewhere.
 
 Pairs are ranked by FAST (Lou, Caruana, Gehrke & Hooker 2013): on the main-effect
 model's gradient :math:`g_i = y_i - p_i` and Hessian :math:`h_i = p_i(1-p_i)`, the
@@ -83,7 +84,9 @@ def pair_layout(info_a: dict, info_b: dict) -> tuple[int, int]:
     axis gets what :data:`MAX_PAIR_CELLS` leaves."""
 
     def levels(info):
-        return info["n_cells"] - 2 if info["kind"] == "categorical" else None
+        if info["kind"] == "categorical":
+            return info["n_cells"] - 2
+        return 2 if info["kind"] == "binary" else None
 
     la, lb = levels(info_a), levels(info_b)
     side = int(np.sqrt(MAX_PAIR_CELLS))
@@ -102,14 +105,31 @@ def pair_term(
     map_a, chain_a = coarse_map(info_a, ga)
     map_b, chain_b = coarse_map(info_b, gb)
     na, nb = len(chain_a), len(chain_b)
-    S = (
-        np.kron(difference_penalty(chain_a, 1), np.eye(nb))
-        + np.kron(np.eye(na), difference_penalty(chain_b, 1))
-        + np.eye(na * nb)
-    )
+    K_a, K_b = _axis_penalty(info_a, chain_a), _axis_penalty(info_b, chain_b)
     codes = map_a[codes_a].astype(np.int64) * nb + map_b[codes_b]
     layout = {"maps": [map_a.tolist(), map_b.tolist()], "shape": [na, nb]}
-    return Term(codes=codes, size=na * nb, penalty=S), layout
+    term = Term(
+        codes=codes,
+        size=na * nb,
+        penalty=np.kron(K_a, np.eye(nb)),
+        extra_penalties=(np.kron(np.eye(na), K_b),),
+        kron_eigs=(np.linalg.eigvalsh(K_a), np.linalg.eigvalsh(K_b)),
+    )
+    return term, layout
+
+
+def _axis_penalty(info: dict, chain: np.ndarray) -> np.ndarray:
+    """Along an ordered axis, second differences of the chain groups (a linear trend is
+    free; spikes and missing shrink towards 0); along a category axis, differences from
+    the mean level."""
+    n = len(chain)
+    centre = np.eye(n) - np.full((n, n), 1.0 / n)
+    if info["kind"] in ("categorical", "binary") or not chain.any():
+        return centre
+    K = difference_penalty(chain, 2)
+    special = ~np.asarray(chain, dtype=bool)
+    K[special, special] += 1.0
+    return K
 
 
 def _ordered_groups(codes: np.ndarray, n: int, g: np.ndarray, h: np.ndarray, ordered: bool):
@@ -129,47 +149,55 @@ def fast_ranking(
     infos: list[dict], cells: list[np.ndarray], g: np.ndarray, h: np.ndarray
 ) -> list[tuple[float, int, int]]:
     """``[(gain, a, b)]`` for every pair of columns, largest FAST gain first."""
-    grouped = []
+    grouped, ordered = [], []
     for info, c in zip(infos, cells, strict=True):
         mapping, _ = coarse_map(info, FAST_GROUPS)
         n = int(mapping.max()) + 1
-        grouped.append(
-            _ordered_groups(mapping[c], n, g, h, ordered=info["kind"] in ("numeric", "date"))
-        )
+        is_ordered = info["kind"] in ("numeric", "date")
+        grouped.append(_ordered_groups(mapping[c], n, g, h, ordered=is_ordered))
+        ordered.append(is_ordered)
     G0, H0 = float(g.sum()), float(h.sum())
     base = G0 * G0 / H0 if H0 > 0 else 0.0
     out = []
     for a in range(len(grouped)):
-        ca, na = grouped[a]
         for b in range(a):
-            cb, nb = grouped[b]
-            code = ca * nb + cb
-            Gt = np.bincount(code, g, na * nb).reshape(na, nb).cumsum(0).cumsum(1)
-            Ht = np.bincount(code, h, na * nb).reshape(na, nb).cumsum(0).cumsum(1)
-            if na < 2 or nb < 2:
+            # a category goes on the rows: its levels are re-ordered for every column cut
+            r, c = (b, a) if ordered[a] and not ordered[b] else (a, b)
+            (cr, nr), (cc, nc) = grouped[r], grouped[c]
+            if nr < 2 or nc < 2:
                 out.append((0.0, a, b))
                 continue
-            q = _quadrants(Gt, Ht, G0, H0)
-            ok = np.all([qh >= MIN_QUADRANT_WEIGHT for _, qh in q], axis=0)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                total = sum(np.where(ok, qg * qg / qh, 0.0) for qg, qh in q)
-            gain = 0.5 * (float(np.max(np.where(ok, total, base))) - base)
+            G = np.bincount(cr * nc + cc, g, nr * nc).reshape(nr, nc)
+            H = np.bincount(cr * nc + cc, h, nr * nc).reshape(nr, nc)
+            total = _split_gains(G, H, reorder=not ordered[r])
+            gain = 0.5 * (float(np.max(total, initial=base)) - base)
             out.append((max(gain, 0.0), a, b))
     out.sort(key=lambda t: -t[0])
     return out
 
 
-def _quadrants(Gt: np.ndarray, Ht: np.ndarray, G0: float, H0: float):
-    """Sums of the four quadrants for every (row cut, column cut), from 2-D cumulative sums."""
-    g1, h1 = Gt[:-1, :-1], Ht[:-1, :-1]
-    gr, hr = Gt[:-1, -1:], Ht[:-1, -1:]
-    gc, hc = Gt[-1:, :-1], Ht[-1:, :-1]
-    return [
-        (g1, h1),
-        (gr - g1, hr - h1),
-        (gc - g1, hc - h1),
-        (G0 - gr - gc + g1, H0 - hr - hc + h1),
-    ]
+def _split_gains(G: np.ndarray, H: np.ndarray, reorder: bool) -> np.ndarray:
+    r""":math:`\sum_q G_q^2/H_q` for every (row cut, column cut) of a 2-D histogram.
+
+    With ``reorder`` (categories on the rows) the rows are sorted, for each column cut,
+    by the contrast of their mean residual left and right of the cut, the order in
+    which the best two-set split of categories for that cut is a prefix (Fisher 1958).
+    """
+    gl, hl = G.cumsum(1)[:, :-1], H.cumsum(1)[:, :-1]  # rows x column cuts
+    gr, hr = G.sum(1)[:, None] - gl, H.sum(1)[:, None] - hl
+    if reorder:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            contrast = np.where(hl > 0, gl / hl, 0.0) - np.where(hr > 0, gr / hr, 0.0)
+        order = np.argsort(contrast, axis=0, kind="stable")
+        gl, hl, gr, hr = (np.take_along_axis(x, order, axis=0) for x in (gl, hl, gr, hr))
+    q = []
+    for gs, hs in ((gl, hl), (gr, hr)):
+        top_g, top_h = gs.cumsum(0)[:-1], hs.cumsum(0)[:-1]
+        q += [(top_g, top_h), (gs.sum(0) - top_g, hs.sum(0) - top_h)]
+    ok = np.all([qh >= MIN_QUADRANT_WEIGHT for _, qh in q], axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        total = sum(np.where(ok, qg * qg / qh, 0.0) for qg, qh in q)
+    return total[ok]
 
 
 def purify(values: np.ndarray, weights: np.ndarray, max_iter: int = 100):
