@@ -53,7 +53,9 @@ def test_sklearn_contract(fitted):
     y = np.r_[[0, 1] * (len(X) // 2), [0] * (len(X) % 2)]
     with pytest.raises(ParameterError, match="'interactions' parameter of ConversionModel"):
         ConversionModel(interactions=-1).fit(X, y)
-    with pytest.raises(ParameterError, match="'monotone' parameter of ConversionModel names 'industry'"):
+    with pytest.raises(
+        ParameterError, match="'monotone' parameter of ConversionModel names 'industry'"
+    ):
         ConversionModel(monotone={"industry": 1}).fit(X, y)
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from leadlever.engine.io import read_table, write_table
-from leadlever.engine.scoring import ConversionModel, log_loss, roc_auc, split_target
+from leadlever.engine.scoring import ConversionModel, roc_auc, split_target
 from leadlever.simulations.datasets import (
     simulate_campaign_responses,
     simulate_lead_export,
