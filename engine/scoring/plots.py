@@ -16,7 +16,15 @@ import numpy as np
 
 from leadlever.engine.scoring._metrics import gains_table, reliability_table, roc_auc, roc_curve
 
-__all__ = ["plot_roc", "plot_gains", "plot_calibration", "plot_all", "plot_term", "plot_terms"]
+__all__ = [
+    "plot_roc",
+    "plot_gains",
+    "plot_calibration",
+    "plot_all",
+    "plot_term",
+    "plot_terms",
+    "term_figure",
+]
 
 
 def _figure():
@@ -150,9 +158,10 @@ def _plot_pair(fig: Any, ax: Any, table: Any, columns: list[str]) -> None:
     fig.colorbar(image, ax=ax, label="interaction, log-odds")
 
 
-def plot_term(model: Any, term: str, path: str | os.PathLike) -> Path:
-    """One term of a fitted conversion model: a main effect's curve (numeric columns) or
-    bars (categories) with its 95 % band, or a pair's heat map (interaction only)."""
+def term_figure(model: Any, term: str) -> Any:
+    """The matplotlib figure of one term of a fitted conversion model: a main effect's
+    curve (numeric columns) or bars (categories) with its 95 % band, or a pair's heat map
+    (the interaction only; cells without training leads blank)."""
     table = model.term_table(term)
     plt = _figure()
     names = list(model.feature_names_)
@@ -167,6 +176,13 @@ def plot_term(model: Any, term: str, path: str | os.PathLike) -> Path:
         fig, ax = plt.subplots(figsize=(7, 5.5))
         _plot_pair(fig, ax, table, columns)
     ax.set_title(f"{term} (importance {importance:.3f} log-odds)")
+    return fig
+
+
+def plot_term(model: Any, term: str, path: str | os.PathLike) -> Path:
+    """:func:`term_figure` saved as a PNG."""
+    plt = _figure()
+    fig = term_figure(model, term)
     out = _save(fig, Path(path))
     plt.close(fig)
     return out
