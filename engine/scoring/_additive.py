@@ -50,12 +50,13 @@ from leadlever.engine.scoring._penalised import (
     FitResult,
     Term,
     fs_log_step,
-    inverse_from_cholesky,
     linear_predictor,
     logistic,
     penalty_matrix,
     project_monotone,
     sigmoid,
+    trace_with,
+    upper_inverse,
 )
 
 __all__ = ["fit_joint", "refit_rows", "TIE_TOL"]
@@ -122,12 +123,12 @@ def fit_joint(
         moved = float(np.abs(new_eta - eta).max(initial=0.0))
         theta, eta, p, ll = new, new_eta, new_p, new_ll
         if smoothing:
-            V = inverse_from_cholesky(factor)
+            V = upper_inverse(factor)
             changes = []
             for k, t in enumerate(terms):
                 sl = slice(off[k], off[k + 1])
                 prior = t.prior_traces(lam[k : k + 1], eps)[0]
-                d = fs_log_step(prior, V[sl, sl], t.penalty, theta[sl])
+                d = fs_log_step(prior, trace_with(V[sl, sl], t.penalty), t.penalty, theta[sl])
                 accel[k] = min(2 * accel[k], 8.0) if d * previous[k] > 0 else 1.0
                 previous[k] = d
                 new_lam = float(np.clip(lam[k] * np.exp(accel[k] * d), lo, hi))

@@ -24,9 +24,10 @@ from leadlever.engine.scoring._penalised import (
     SMOOTHING_LOG_TOL,
     Term,
     fs_log_step,
-    inverse_from_cholesky,
     logistic,
     sigmoid,
+    trace_with,
+    upper_inverse,
 )
 
 __all__ = ["fit_block", "block_evidence"]
@@ -42,20 +43,19 @@ def fit_block(
     start: np.ndarray | None = None,
     max_iter: int = 40,
 ) -> tuple[np.ndarray, np.ndarray, bool, np.ndarray]:
-    """Fit one term given the others' linear predictor ``offset``.
+    r"""Fit one term given the others' linear predictor ``offset``.
 
     Its Hessian block is diagonal (one cell per row), so each Newton step solves a
     system of the term's size only. A term may have several penalties
-    :math:`S_\\lambda = \\sum_j \\lambda_j S_j + \varepsilon I` (a pair: one per axis), each
-    :math:`\\lambda_j` estimated by the Fellner-Schall update
-    :math:`\\lambda_j \\leftarrow \\lambda_j [\\operatorname{tr}(S_\\lambda^{-1}S_j) -
-    \\operatorname{tr}(V S_j)] / \beta^\top S_j\beta`. Returns
+    :math:`S_\lambda = \sum_j \lambda_j S_j + \varepsilon I` (a pair: one per axis), each
+    :math:`\lambda_j` estimated by the Fellner-Schall update
+    :math:`\lambda_j \leftarrow \lambda_j [\operatorname{tr}(S_\lambda^{-1}S_j) -
+    \operatorname{tr}(V S_j)] / \beta^\top S_j\beta`. Returns
     ``(beta, lambdas, converged, H + S_lambda)``.
     """
     y = np.asarray(y, dtype=float)
     eps = 1.0 / PRIOR_SD**2
     parts = term.penalties
-    eye = np.eye(term.size)
     beta = np.zeros(term.size) if start is None else np.array(start, dtype=float)
     p0 = sigmoid(offset)
     weight = float((p0 * (1 - p0)).sum())
@@ -67,48 +67,62 @@ def fit_block(
     smoothing, converged = estimate, False
     eta = offset + beta[term.codes]
     p, ll = logistic(y, eta)
+    S = _penalty(parts, lam, eps)
+    diagonal = np.arange(term.size)
     for _ in range(max_iter):
-        h = np.bincount(term.codes, p * (1 - p), term.size)
-        S = sum(lj * Sj for lj, Sj in zip(lam, parts, strict=True)) + eps * eye
-        factor = cho_factor(np.diag(h) + S)
-        step = cho_solve(factor, np.bincount(term.codes, y - p, term.size) - S @ beta)
-        q0 = ll - 0.5 * beta @ S @ beta
+        A = S.copy()
+        A[diagonal, diagonal] += np.bincount(term.codes, p * (1 - p), term.size)
+        factor = cho_factor(A, overwrite_a=True, check_finite=False)
+        Sb = S @ beta
+        gradient = np.bincount(term.codes, y - p, term.size) - Sb
+        step = cho_solve(factor, gradient, check_finite=False)
+        q0 = ll - 0.5 * beta @ Sb
         shrink = 1.0
         while True:
             new = beta + shrink * step
             new_eta = offset + new[term.codes]
             new_p, new_ll = logistic(y, new_eta)
-            if new_ll - 0.5 * new @ S @ new >= q0 - OBJECTIVE_SLACK or shrink < MIN_SHRINK:
+            if new_ll - 0.5 * new @ (S @ new) >= q0 - OBJECTIVE_SLACK or shrink < MIN_SHRINK:
                 break
             shrink /= 2
         moved = float(np.abs(new_eta - eta).max(initial=0.0))
         beta, eta, p, ll = new, new_eta, new_p, new_ll
         if smoothing:
-            V = inverse_from_cholesky(factor)
+            V = upper_inverse(factor)
             priors = term.prior_traces(lam, eps)
             changes = [0.0]
             for j, Sj in enumerate(parts):
-                d = fs_log_step(priors[j], V, Sj, beta)
+                d = fs_log_step(priors[j], trace_with(V, Sj), Sj, beta)
                 accel[j] = min(2 * accel[j], 8.0) if d * previous[j] > 0 else 1.0
                 previous[j] = d
                 new_lam = float(np.clip(lam[j] * np.exp(accel[j] * d), lo, hi))
                 if not (new_lam >= hi and lam[j] >= hi):
                     changes.append(abs(np.log(new_lam / lam[j])))
                 lam[j] = new_lam
+            S = _penalty(parts, lam, eps)
             smoothing = not (moved < SMOOTHING_ETA_TOL and max(changes) < SMOOTHING_LOG_TOL)
             continue
         if moved < ETA_TOL:
             converged = True
             break
-    h = np.bincount(term.codes, p * (1 - p), term.size)
-    S = sum(lj * Sj for lj, Sj in zip(lam, parts, strict=True)) + eps * eye
-    return beta, lam, converged, np.diag(h) + S
+    A = S.copy()
+    A[diagonal, diagonal] += np.bincount(term.codes, p * (1 - p), term.size)
+    return beta, lam, converged, A
+
+
+def _penalty(parts: tuple[np.ndarray, ...], lam: np.ndarray, eps: float) -> np.ndarray:
+    """:math:`\\sum_j \\lambda_j S_j + \\varepsilon I`."""
+    S = lam[0] * parts[0]
+    for lj, Sj in zip(lam[1:], parts[1:], strict=True):
+        S += lj * Sj
+    S[np.diag_indices_from(S)] += eps
+    return S
 
 
 def block_evidence(term: Term, y: np.ndarray, offset: np.ndarray) -> float:
-    """Laplace-approximate log marginal likelihood of one term's penalty (at its best
-    :math:`\\lambda`): :math:`\\ell(\\hat\beta) - \tfrac12\\hat\beta^\top S_\\lambda\\hat\beta
-    + \tfrac12\\log|S_\\lambda| - \tfrac12\\log|H + S_\\lambda|`."""
+    r"""Laplace-approximate log marginal likelihood of one term's penalty (at its best
+    :math:`\lambda`): :math:`\ell(\hat\beta) - \tfrac12\hat\beta^\top S_\lambda\hat\beta
+    + \tfrac12\log|S_\lambda| - \tfrac12\log|H + S_\lambda|`."""
     beta, lam, _, A = fit_block(term, y, offset)
     eps = 1.0 / PRIOR_SD**2
     S = sum(lj * Sj for lj, Sj in zip(lam, term.penalties, strict=True)) + eps * np.eye(term.size)

@@ -30,7 +30,8 @@ __all__ = [
     "FitResult",
     "Term",
     "fs_log_step",
-    "inverse_from_cholesky",
+    "trace_with",
+    "upper_inverse",
     "linear_predictor",
     "logistic",
     "offsets",
@@ -117,10 +118,10 @@ class Term:
         return (self.penalty, *self.extra_penalties)
 
     def prior_traces(self, lam: np.ndarray, eps: float) -> np.ndarray:
-        """:math:`\\operatorname{tr}(S_\\lambda^{-1} S_j)` for every penalty, from eigenvalues:
-        one penalty, :math:`\\sum_i s_i/(\\lambda s_i + \varepsilon)`; a Kronecker pair
-        :math:`K_a \\otimes I`, :math:`I \\otimes K_b` (they commute),
-        :math:`\\sum_{ij} a_i / (\\lambda_a a_i + \\lambda_b b_j + \varepsilon)` and likewise."""
+        r""":math:`\operatorname{tr}(S_\lambda^{-1} S_j)` for every penalty, from eigenvalues:
+        one penalty, :math:`\sum_i s_i/(\lambda s_i + \varepsilon)`; a Kronecker pair
+        :math:`K_a \otimes I`, :math:`I \otimes K_b` (they commute),
+        :math:`\sum_{ij} a_i / (\lambda_a a_i + \lambda_b b_j + \varepsilon)` and likewise."""
         if self.kron_eigs is not None:
             a, b = self.kron_eigs
             denom = lam[0] * a[:, None] + lam[1] * b[None, :] + eps
@@ -235,26 +236,37 @@ def project_monotone(terms: list[Term], theta: np.ndarray, hdiag: np.ndarray) ->
     return theta
 
 
-def fs_log_step(prior_trace: float, V_tt: np.ndarray, S_t: np.ndarray, beta: np.ndarray) -> float:
-    """log of the Fellner-Schall multiplier of one smoothing parameter:
-    :math:`[\\operatorname{tr}(S_\\lambda^{-1} S_t) - \\operatorname{tr}(V_{tt} S_t)] /
-    \beta_t^\top S_t \beta_t` (``prior_trace`` is the first trace)."""
-    num = float(prior_trace - np.sum(V_tt * S_t))
+def fs_log_step(
+    prior_trace: float, posterior_trace: float, S_t: np.ndarray, beta: np.ndarray
+) -> float:
+    r"""log of the Fellner-Schall multiplier of one smoothing parameter,
+    :math:`[\operatorname{tr}(S_\lambda^{-1} S_t) - \operatorname{tr}(V_{tt} S_t)] /
+    \beta_t^\top S_t \beta_t`, from the two traces."""
+    num = float(prior_trace - posterior_trace)
     den = float(beta @ S_t @ beta)
     if num <= 0 or den <= 0:
         return 10.0 if den <= 0 else -10.0
     return float(np.log(num / den))
 
 
-def inverse_from_cholesky(factor: tuple[np.ndarray, bool]) -> np.ndarray:
-    """:math:`A^{-1}` from :func:`scipy.linalg.cho_factor` output (LAPACK ``potri``)."""
+def upper_inverse(factor: tuple[np.ndarray, bool]) -> np.ndarray:
+    """Upper triangle (diagonal included, zeros below) of :math:`A^{-1}` from
+    :func:`scipy.linalg.cho_factor` output with ``lower=False`` (LAPACK ``potri``)."""
     from scipy.linalg.lapack import dpotri
 
     c, lower = factor
-    inv, info = dpotri(c, lower=lower)
+    if lower:
+        raise ValueError("upper_inverse needs an upper Cholesky factor (lower=False)")
+    inv, info = dpotri(c, lower=False)
     if info != 0:
         raise np.linalg.LinAlgError(f"potri failed ({info})")
-    return np.tril(inv) + np.tril(inv, -1).T if lower else np.triu(inv) + np.triu(inv, 1).T
+    return np.triu(inv)
+
+
+def trace_with(upper: np.ndarray, S: np.ndarray) -> float:
+    r""":math:`\operatorname{tr}(V S) = \sum_{ij} V_{ij} S_{ij}` for symmetric :math:`V, S`,
+    from the upper triangle of :math:`V` (see :func:`upper_inverse`)."""
+    return float(2.0 * np.sum(upper * S) - np.dot(np.diagonal(upper), np.diagonal(S)))
 
 
 def warn_if_not_converged(what: str, results: list[bool]) -> list[str]:

@@ -19,6 +19,7 @@ from leadlever.engine.exceptions import (
 )
 from leadlever.engine.io import read_table
 from leadlever.engine.scoring import (
+    ConvergenceWarning,
     ConversionModel,
     DataQualityWarning,
     ece,
@@ -214,3 +215,17 @@ def test_small_bank_csv_out_of_fold():
     # 4,521 rows: the full-size targets (AUC 0.765+) are checked in benchmarks/scoring.py
     assert d["auc"] > 0.70 and d["ece"] < 0.03 and d["lift_top_decile"] > 3.0
     assert abs(d["base_rate"] - 521 / 4521) < 1e-9
+
+
+def test_a_fit_that_does_not_converge_says_so(monkeypatch, sim_closed):
+    """Warm-started refits that stop at their iteration limit are reported, not hidden."""
+    import leadlever.engine.scoring._additive as additive
+
+    monkeypatch.setattr(additive, "ETA_TOL", 0.0)  # no fit can ever settle
+    X = features(sim_closed).head(1500)
+    y = sim_closed["converted"].head(1500)
+    with pytest.warns(ConvergenceWarning, match="iteration limit"):
+        model = ConversionModel(cv=3, interactions=0).fit(X, y)
+    assert model.data_warnings_ and "iteration limit" in model.summary()["warnings"][0]
+    doc = model.to_dict()
+    assert doc["training"]["data_warnings"] == model.data_warnings_
