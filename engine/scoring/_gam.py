@@ -8,8 +8,9 @@ r"""Fitting the scorer's terms: main effects, chosen pairs, out-of-fold predicti
    categories, whichever has the larger Laplace-approximate marginal likelihood on its
    own (:func:`~leadlever.engine.scoring._additive.block_evidence`).
 2. **Pair candidates**: every pair of columns is ranked by FAST on the main-effect
-   model's residuals; the best :data:`PAIRS_PER_COLUMN` times the number of columns (fewer
-   on small data: one per :data:`ROWS_PER_PAIR_CONVERSION` rows of the rarer outcome)
+   model's residuals; the best :data:`PAIRS_PER_COLUMN` times the number of columns (at
+   most :data:`MAX_PAIR_CANDIDATES`; fewer on small data: one per
+   :data:`ROWS_PER_PAIR_CONVERSION` rows of the rarer outcome)
    become candidates, and each is fitted in
    rank order on top of the model so far (its own smoothing parameter estimated),
    as in GA\ :sup:`2`\ M / EBM.
@@ -43,13 +44,16 @@ from leadlever.engine.stats._cv import stratified_kfold
 __all__ = [
     "AdditiveFit",
     "fit_additive",
+    "MAX_PAIR_CANDIDATES",
     "PAIRS_PER_COLUMN",
     "PAIR_DEVIANCE_TOL",
     "ROWS_PER_PAIR_CONVERSION",
 ]
 
-#: at most this many pair candidates per column are tried (EBM's default is also 3)
+#: at most this many pair candidates per column are tried (EBM's default is also 3) ...
 PAIRS_PER_COLUMN = 3
+#: ... and never more than this many in all (wide exports)
+MAX_PAIR_CANDIDATES = 60
 #: one pair candidate per this many rows of the rarer outcome (small data: fewer pairs)
 ROWS_PER_PAIR_CONVERSION = 40
 #: the fewest pairs whose summed held-out deviance is within this of the best count win
@@ -101,7 +105,8 @@ def _n_candidates(y: np.ndarray, interactions: int | str, n_columns: int) -> int
     if interactions != "auto":
         return int(interactions)
     rarer = int(min(y.sum(), len(y) - y.sum()))
-    return int(min(PAIRS_PER_COLUMN * n_columns, rarer // ROWS_PER_PAIR_CONVERSION))
+    most = min(PAIRS_PER_COLUMN * n_columns, MAX_PAIR_CANDIDATES)
+    return int(min(most, rarer // ROWS_PER_PAIR_CONVERSION))
 
 
 def _deviance(y: np.ndarray, eta: np.ndarray) -> float:
