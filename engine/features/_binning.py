@@ -66,14 +66,23 @@ def _numeric_bins(values: np.ndarray, max_bins: int) -> dict[str, Any]:
     n_quantile = max(max_bins - len(spikes), 2)
     probs = np.linspace(0.0, 1.0, n_quantile + 1)[1:-1]
     cuts = np.unique(np.quantile(rest, probs)) if rest.size else np.empty(0)
-    # a spike s is the cell [s, next float after s)
+    # a spike s is the cell [s, next float after s); no threshold at or below the smallest
+    # value (it would open an empty cell that new, lower values would fall in)
     thresholds = np.unique(np.concatenate([cuts, spikes, np.nextafter(spikes, np.inf)]))
+    thresholds = thresholds[thresholds > uniq[0]]
     return {
         "thresholds": thresholds.tolist(),
         "spikes": spikes.tolist(),
         "few_levels": False,
         "range": [float(uniq[0]), float(uniq[-1])],
     }
+
+
+def _spike_cells(info: dict[str, Any]) -> list[bool]:
+    """Which interval cells of a numeric column hold exactly one spike value: those whose
+    upper threshold is the next float after a spike."""
+    ends = {float(np.nextafter(v, np.inf)) for v in info["spikes"]}
+    return [t in ends for t in info["thresholds"]] + [False]
 
 
 def fit_bins(
@@ -95,9 +104,7 @@ def fit_bins(
             values = pre.raw_values(plan, series)
             info.update(_numeric_bins(values, max_bins))
             n_interval = len(info["thresholds"]) + 1
-            lower = [-np.inf, *info["thresholds"]]
-            spikes = set(info["spikes"])
-            chain = [lower[k] not in spikes for k in range(n_interval)]
+            chain = [not spike for spike in _spike_cells(info)]
         elif kind == "binary":
             n_interval, chain = 2, [False, False]
         else:
@@ -207,13 +214,15 @@ def cell_labels(info: dict[str, Any]) -> list[str]:
     if kind == "binary":
         return ["no", "yes", "missing"]
     lower, upper = _edges(info)
-    spikes = set(info["spikes"])
-    after_spike = {float(np.nextafter(v, np.inf)): v for v in spikes}
+    after_spike = {float(np.nextafter(v, np.inf)): v for v in info["spikes"]}
+    spike_cells = _spike_cells(info)
     last = len(lower) - 1
     labels = []
     for k, (left, right) in enumerate(zip(lower, upper, strict=True)):
-        if info["few_levels"] or (k > 0 and left in spikes):
+        if info["few_levels"]:
             labels.append(f"= {_number(left)}")
+        elif spike_cells[k]:
+            labels.append(f"= {_number(after_spike[right])}")
         elif k == last:
             sign = "> " if left in after_spike else ">= "
             labels.append(sign + _number(after_spike.get(left, left)))

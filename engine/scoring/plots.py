@@ -120,8 +120,7 @@ def _file_name(term: str) -> str:
 
 
 def _plot_main(ax: Any, table: Any, kind: str) -> None:
-    shown = table[(table["n"] > 0) | (table["label"] != "missing")]
-    shown = shown[(shown["n"] > 0) | (shown["label"] != "unseen")]
+    shown = table[table["n"] > 0]  # cells without training leads carry no evidence
     x = np.arange(len(shown))
     if kind in ("numeric", "date"):
         ax.fill_between(

@@ -78,3 +78,21 @@ def test_coarse_groups_keep_spikes_and_order():
     chain_groups = mapping[[0, 1, 2, 4, 5, 6, 7]]
     assert np.all(np.diff(chain_groups) >= 0)
     assert chain.sum() == len(set(chain_groups))
+
+
+def test_a_spike_at_the_smallest_value_is_its_own_first_cell():
+    import pandas as pd
+
+    from leadlever.engine.features._binning import cell_labels, fit_bins
+    from leadlever.engine.features._preprocessing import Preprocessor
+
+    rng = np.random.default_rng(2)
+    value = np.where(rng.random(4000) < 0.7, 0.0, np.round(rng.lognormal(3, 1, 4000), 2))
+    frame = pd.DataFrame({"page_value": value})
+    pre = Preprocessor().fit(frame)
+    (info,), (cells,) = fit_bins(pre, frame, 16)
+    assert info["spikes"] == [0.0]
+    assert info["chain"][0] is False and cell_labels(info)[0] == "= 0"
+    assert set(cells[value == 0]) == {0} and 0 not in set(cells[value > 0])
+    # every interval cell holds training rows (no empty cell below the data)
+    assert all(c > 0 for c in info["counts"][: info["missing_cell"]])
