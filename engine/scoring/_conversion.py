@@ -51,7 +51,7 @@ __all__ = ["ConversionModel", "DataQualityWarning", "MAX_BINS"]
 logger = logging.getLogger(__name__)
 
 #: most histogram cells per numeric column (fewer on small data: about 10 rows a cell)
-MAX_BINS = 32
+MAX_BINS = 128
 _PARAMS = (
     "interactions",
     "max_bins",
@@ -84,7 +84,7 @@ class ConversionModel:
         ``"auto"``: up to 3 pair terms per column (fewer on small data) ranked by FAST, how
         many chosen by cross-validation; an int: exactly that many top-ranked pairs; 0: none.
     max_bins : "auto" or int
-        Histogram cells per numeric column; ``"auto"`` = min(32, rows / 10), at least 4.
+        Histogram cells per numeric column; ``"auto"`` = min(128, rows / 10), at least 4.
     monotone : dict, optional
         ``{column: +1 or -1}``: the column's effect may only rise (+1) or fall (-1).
     calibration : {"auto", "platt", "isotonic", "none"}
