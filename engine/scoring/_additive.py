@@ -56,6 +56,7 @@ from leadlever.engine.scoring._penalised import (
     project_monotone,
     sigmoid,
     trace_with,
+    update_smoothing,
     upper_inverse,
 )
 
@@ -124,18 +125,15 @@ def fit_joint(
         theta, eta, p, ll = new, new_eta, new_p, new_ll
         if smoothing:
             V = upper_inverse(factor)
-            changes = []
+            steps = []
             for k, t in enumerate(terms):
                 sl = slice(off[k], off[k + 1])
                 prior = t.prior_traces(lam[k : k + 1], eps)[0]
-                d = fs_log_step(prior, trace_with(V[sl, sl], t.penalty), t.penalty, theta[sl])
-                accel[k] = min(2 * accel[k], 8.0) if d * previous[k] > 0 else 1.0
-                previous[k] = d
-                new_lam = float(np.clip(lam[k] * np.exp(accel[k] * d), lo, hi))
-                if not (new_lam >= hi and lam[k] >= hi):
-                    changes.append(abs(np.log(new_lam / lam[k])))
-                lam[k] = new_lam
-            settled = moved < SMOOTHING_ETA_TOL and max(changes, default=0.0) < SMOOTHING_LOG_TOL
+                steps.append(
+                    fs_log_step(prior, trace_with(V[sl, sl], t.penalty), t.penalty, theta[sl])
+                )
+            change = update_smoothing(lam, steps, accel, previous, (lo, hi))
+            settled = moved < SMOOTHING_ETA_TOL and change < SMOOTHING_LOG_TOL
             if settled or it >= max_smoothing_iter:
                 smoothing = False
             continue

@@ -27,6 +27,7 @@ from leadlever.engine.scoring._penalised import (
     logistic,
     sigmoid,
     trace_with,
+    update_smoothing,
     upper_inverse,
 )
 
@@ -90,17 +91,12 @@ def fit_block(
         if smoothing:
             V = upper_inverse(factor)
             priors = term.prior_traces(lam, eps)
-            changes = [0.0]
-            for j, Sj in enumerate(parts):
-                d = fs_log_step(priors[j], trace_with(V, Sj), Sj, beta)
-                accel[j] = min(2 * accel[j], 8.0) if d * previous[j] > 0 else 1.0
-                previous[j] = d
-                new_lam = float(np.clip(lam[j] * np.exp(accel[j] * d), lo, hi))
-                if not (new_lam >= hi and lam[j] >= hi):
-                    changes.append(abs(np.log(new_lam / lam[j])))
-                lam[j] = new_lam
+            steps = [
+                fs_log_step(priors[j], trace_with(V, Sj), Sj, beta) for j, Sj in enumerate(parts)
+            ]
+            change = update_smoothing(lam, steps, accel, previous, (lo, hi))
             S = _penalty(parts, lam, eps)
-            smoothing = not (moved < SMOOTHING_ETA_TOL and max(changes) < SMOOTHING_LOG_TOL)
+            smoothing = not (moved < SMOOTHING_ETA_TOL and change < SMOOTHING_LOG_TOL)
             continue
         if moved < ETA_TOL:
             converged = True

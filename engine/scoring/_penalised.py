@@ -31,6 +31,7 @@ __all__ = [
     "Term",
     "fs_log_step",
     "trace_with",
+    "update_smoothing",
     "upper_inverse",
     "linear_predictor",
     "logistic",
@@ -57,6 +58,8 @@ CROSS_CACHE_BYTES = 256e6
 OBJECTIVE_SLACK = 1e-9
 #: step halving gives up (and takes the step) below this fraction of a Newton step
 MIN_SHRINK = 1e-3
+#: a smoothing parameter moving the same way again takes up to this multiple of its step
+MAX_ACCEL = 8.0
 
 
 class DataQualityWarning(UserWarning):
@@ -247,6 +250,31 @@ def fs_log_step(
     if num <= 0 or den <= 0:
         return 10.0 if den <= 0 else -10.0
     return float(np.log(num / den))
+
+
+def update_smoothing(
+    lam: np.ndarray,
+    steps: list[float],
+    accel: np.ndarray,
+    previous: np.ndarray,
+    bounds: tuple[float, float],
+) -> float:
+    """Move every smoothing parameter by its Fellner-Schall log-step (in place).
+
+    A step in the same direction as the last one is doubled (up to 8x), which takes a
+    parameter on its way to a bound there in a few iterations instead of dozens. Returns
+    the largest change, in log, of a parameter not sitting at the upper bound.
+    """
+    lo, hi = bounds
+    changes = [0.0]
+    for j, d in enumerate(steps):
+        accel[j] = min(2 * accel[j], MAX_ACCEL) if d * previous[j] > 0 else 1.0
+        previous[j] = d
+        new = float(np.clip(lam[j] * np.exp(accel[j] * d), lo, hi))
+        if not (new >= hi and lam[j] >= hi):
+            changes.append(abs(np.log(new / lam[j])))
+        lam[j] = new
+    return max(changes)
 
 
 def upper_inverse(factor: tuple[np.ndarray, bool]) -> np.ndarray:
