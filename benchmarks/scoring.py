@@ -15,7 +15,8 @@ Peers (benchmark-only dependencies, the ``bench`` extra): scikit-learn's
 4. Scoring throughput on 1,000,000 leads (bank-full rows repeated) without reasons, and
    with reasons on 200,000 leads.
 
-Usage: ``OPENBLAS_NUM_THREADS=1 python benchmarks/scoring.py [--sets a,b] [--no-ebm]``
+Usage: ``OPENBLAS_NUM_THREADS=1 python benchmarks/scoring.py [--sets a,b] [--no-ebm]
+[--skip-timing]`` (``--sets ""`` runs only the timing sections)
 """
 
 from __future__ import annotations
@@ -225,7 +226,7 @@ def main() -> None:
         f"machine: {os.cpu_count()} cores, OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}"
     )
     models = peers(ebm=not args.no_ebm)
-    for name in args.sets.split(","):
+    for name in filter(None, args.sets.split(",")):
         accuracy(name, models, ablation=True)
     if not args.skip_timing:
         fit_time()

@@ -43,6 +43,7 @@ def fit_block(
     estimate: bool = True,
     start: np.ndarray | None = None,
     max_iter: int = 40,
+    tol: float = ETA_TOL,
 ) -> tuple[np.ndarray, np.ndarray, bool, np.ndarray]:
     r"""Fit one term given the others' linear predictor ``offset``.
 
@@ -51,7 +52,8 @@ def fit_block(
     :math:`S_\lambda = \sum_j \lambda_j S_j + \varepsilon I` (a pair: one per axis), each
     :math:`\lambda_j` estimated by the Fellner-Schall update
     :math:`\lambda_j \leftarrow \lambda_j [\operatorname{tr}(S_\lambda^{-1}S_j) -
-    \operatorname{tr}(V S_j)] / \beta^\top S_j\beta`. Returns
+    \operatorname{tr}(V S_j)] / \beta^\top S_j\beta`. Converged means the last Newton step
+    moved no linear predictor by more than ``tol``. Returns
     ``(beta, lambdas, converged, H + S_lambda)``.
     """
     y = np.asarray(y, dtype=float)
@@ -98,7 +100,7 @@ def fit_block(
             S = _penalty(parts, lam, eps)
             smoothing = not (moved < SMOOTHING_ETA_TOL and change < SMOOTHING_LOG_TOL)
             continue
-        if moved < ETA_TOL:
+        if moved < tol:
             converged = True
             break
     A = S.copy()

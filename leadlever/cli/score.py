@@ -121,7 +121,7 @@ def fit(
         str,
         typer.Option(
             "--interactions",
-            help="Pair terms: 'auto' (up to 3 per column, how many by cross-validation) or a number.",
+            help="Pair terms: 'auto' (up to 2 per column, how many by cross-validation) or a number.",
         ),
     ] = "auto",
     monotone: Annotated[
