@@ -107,6 +107,9 @@ def s_shaped(instances: int = 100, ref_grid: int = 3000, seed: int = 7) -> None:
 
 
 if __name__ == "__main__":
+    from _util import machine_line
+
+    print(f"machine: {machine_line()}", flush=True)
     if "--s-shaped-only" in _sys.argv:
         s_shaped()
         _sys.exit(0)

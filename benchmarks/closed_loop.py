@@ -37,7 +37,7 @@ def _speed() -> None:
     run_campaign(seed=123, setup=CampaignSetup(weeks=52))
     t2 = time.perf_counter()
     print(f"[speed] predictor + pool build (once per process): {t1 - t0:.2f} s")
-    print(f"[speed] one 52-week run, all 7 policies, one seed: {t2 - t1:.2f} s (target <= 10 s)")
+    print(f"[speed] one 52-week run, all 8 policies, one seed: {t2 - t1:.2f} s (target <= 10 s)")
 
 
 def _main_table(seeds: int, out_dir: Path | None) -> None:
@@ -172,6 +172,9 @@ def main() -> None:
         "--skip", default="", help="comma-separated parts to skip: speed,main,regret,shift"
     )
     args = parser.parse_args()
+    from _util import machine_line
+
+    print(f"machine: {machine_line()}", flush=True)
     skip = set(args.skip.split(","))
     if "speed" not in skip:
         _speed()

@@ -41,7 +41,7 @@ ROLES = [
     "product_manager",
 ]
 CITIES = ["London", "Berlin", "Paris", "Warsaw", "Munich", "Amsterdam", "Lisbon", "Manchester"]
-GRADES = ["AAA", "AA", "A", "BBB", "BB", "B"]
+RATINGS = ["AAA", "AA", "A", "BBB", "BB", "B"]
 
 
 def make_leads(n: int, seed: int):
@@ -146,60 +146,106 @@ def run_once(frame, doc, settings, with_greedy=True):
     return out
 
 
+def _solve_row(frame, doc, solver: str, time_limit: float, **kw) -> dict:
+    return run_once(
+        frame,
+        doc,
+        PackagerSettings(solver=solver, on_infeasible="skip", time_limit=time_limit, **kw),
+        with_greedy=False,
+    )
+
+
 def main() -> None:
+    from _util import machine_line
+
+    from leadlever.optimisers._solvers import available_solvers
+
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--solver", default="cbc")
+    parser.add_argument("--quick", action="store_true", help="20,000 leads instead of 200,000")
+    parser.add_argument("--solvers", nargs="+", default=available_solvers())
     parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--per-lead-limit", type=float, default=120.0)
     parser.add_argument("--per-lead-only", action="store_true")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5, 6, 7, 8])
     args = parser.parse_args()
+    print(f"machine: {machine_line()}; solvers {args.solvers}", flush=True)
     n_large = 20_000 if args.quick else 200_000
-    report = {"large": [], "per_lead": []}
+    large: list[dict] = []
     for seed in args.seeds if not args.per_lead_only else ():
         frame = make_leads(n_large, seed)
         doc = make_market(20, seed)
-        res = run_once(
-            frame,
-            doc,
-            PackagerSettings(solver=args.solver, on_infeasible="skip", time_limit=args.time_limit),
-        )
-        res["seed"] = seed
-        report["large"].append(res)
-        print(json.dumps(res), flush=True)
+        # side by side on the same instance; the order rotates with the seed (a table's
+        # first packaging pays some one-off caching in the class stage)
+        k = seed % len(args.solvers)
+        for solver in args.solvers[k:] + args.solvers[:k]:
+            res = run_once(
+                frame,
+                doc,
+                PackagerSettings(solver=solver, on_infeasible="skip", time_limit=args.time_limit),
+                with_greedy=solver == args.solvers[0],
+            )
+            res.update(seed=seed, solver=solver)
+            large.append(res)
+            print(json.dumps(res), flush=True)
+    per_lead: list[dict] = []
     for seed in (1, 2):
         frame = make_leads(2_000, 100 + seed)
         doc = make_market(12, 100 + seed, scale=0.2)  # about 40 per-lead bundle slots
-        cls = run_once(
-            frame,
-            doc,
-            PackagerSettings(solver=args.solver, on_infeasible="skip", time_limit=args.time_limit),
-            with_greedy=False,
-        )
-        per = run_once(
-            frame,
-            doc,
-            PackagerSettings(
-                solver=args.solver, formulation="per_lead", on_infeasible="skip", time_limit=120
-            ),
-            with_greedy=False,
-        )
         market = parse_buyers(doc, source="benchmark")
         pool = prepare_leads(frame, market, prob_col="p_convert", cost_col="in_house_value")
         served = [
             i for i in range(len(market.buyers)) if i not in infeasible_by_buyer(pool, market)
         ]
         served_market = dataclasses.replace(market, buyers=tuple(market.buyers[i] for i in served))
-        row = {
-            "seed": seed,
-            "per_lead_bundle_slots": len(build_slots(served_market, aggregate=False)),
-            "class": cls,
-            "per_lead": per,
-            "time_ratio_per_lead_over_class": per["seconds"] / cls["seconds"],
-            "profit_difference_per_lead_minus_class": per["profit"] - cls["profit"],
-        }
-        report["per_lead"].append(row)
-        print(json.dumps(row), flush=True)
+        for solver in args.solvers:
+            cls = _solve_row(frame, doc, solver, args.time_limit)
+            per = _solve_row(frame, doc, solver, args.per_lead_limit, formulation="per_lead")
+            row = {
+                "seed": seed,
+                "solver": solver,
+                "per_lead_bundle_slots": len(build_slots(served_market, aggregate=False)),
+                "class": cls,
+                "per_lead": per,
+                "time_ratio_per_lead_over_class": per["seconds"] / cls["seconds"],
+                "profit_difference_per_lead_minus_class": per["profit"] - cls["profit"],
+            }
+            per_lead.append(row)
+            print(json.dumps(row), flush=True)
+    _summary(large, per_lead, args.solvers)
+
+
+def _pct(gap: float | None) -> str:
+    return "n/a" if gap is None or gap != gap or gap == float("inf") else f"{gap:.2%}"
+
+
+def _summary(large: list[dict], per_lead: list[dict], solvers: list[str]) -> None:
+    """Markdown tables for BENCHMARKS.md: one row per instance, solvers side by side."""
+    if large:
+        print("\n| seed | " + " | ".join(f"{s}: end to end / solve, status, gap" for s in solvers)
+              + " | class-model objective | profit / greedy |")  # fmt: skip
+        print("|---" * (len(solvers) + 3) + "|")
+        for seed in sorted({r["seed"] for r in large}):
+            rows = {r["solver"]: r for r in large if r["seed"] == seed}
+            cells = [
+                f"{rows[s]['seconds']:.2f} s / {rows[s]['stages']['solve']:.2f} s, "
+                f"{rows[s]['status']}, gap {_pct(rows[s]['gap'])}"
+                for s in solvers
+            ]
+            objectives = " vs ".join(f"{rows[s]['model_objective']:,.1f}" for s in solvers)
+            ratio = rows[solvers[0]].get("profit_ratio")
+            print(f"| {seed} | " + " | ".join(cells) + f" | {objectives} | {ratio:.2f} |")
+        for s in solvers:
+            times = [r["seconds"] for r in large if r["solver"] == s]
+            print(f"{s}: total {sum(times):.2f} s, worst {max(times):.2f} s, "
+                  f"violations {sum(r['violations'] for r in large if r['solver'] == s)}")  # fmt: skip
+    for row in per_lead:
+        c, p = row["class"], row["per_lead"]
+        print(
+            f"per-lead comparison seed {row['seed']} ({row['per_lead_bundle_slots']} slots), "
+            f"{row['solver']}: class {c['seconds']:.2f} s {c['status']} profit {c['profit']:,.0f}; "
+            f"per-lead {p['seconds']:.1f} s {p['status']} ({p['method']}) gap {_pct(p['gap'])} "
+            f"profit {p['profit']:,.0f}"
+        )
 
 
 if __name__ == "__main__":

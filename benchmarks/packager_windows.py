@@ -1,4 +1,4 @@
-"""Benchmark: grade windows on sale pools of unlikely leads.
+"""Benchmark: rating windows on sale pools of unlikely leads.
 
 Run: python benchmarks/packager_windows.py
 
@@ -8,7 +8,7 @@ caps (p < 0.06 and p < 0.12), 250 leads drawn at random among the simulated lead
 the cap (p = true_p_convert plus noise, out of 20,000) are packaged for the demo's three partners
 (``simulations/examples/data/demo_partners.toml``: one pays by grade B/BB/BBB, one buys volume,
 one shares leads). Printed per seed: the greedy baseline's profit, the MILP plan's profit
-(no greedy fallback) with grade windows and with the certified line only, the grades of
+(no greedy fallback) with rating windows and with the certified line only, the ratings of
 the graded partner's bundles and the MILP's time.
 """
 
@@ -42,6 +42,9 @@ def sale_pool(seed: int, cap: float, n: int = 250):
 
 
 def main() -> None:
+    from _util import machine_line
+
+    print(f"machine: {machine_line()}", flush=True)
     market = read_buyers(DEMO_PARTNERS)
     settings = PackagerSettings(on_infeasible="skip", greedy_fallback=False)
     for cap, seed in [(cap, seed) for cap in (0.06, 0.12) for seed in range(1, 6)]:
@@ -64,9 +67,11 @@ def main() -> None:
             "milp_line_only_profit": line.profit,
             "windows_over_greedy": round(win.profit / (revenue - cost), 4),
             "line_only_over_greedy": round(line.profit / (revenue - cost), 4),
-            "graded_bundles_windows": [b.grade for b in win.bundles if b.buyer == "graded-sourcer"],
+            "graded_bundles_windows": [
+                b.rating for b in win.bundles if b.buyer == "graded-sourcer"
+            ],
             "graded_bundles_line_only": [
-                b.grade for b in line.bundles if b.buyer == "graded-sourcer"
+                b.rating for b in line.bundles if b.buyer == "graded-sourcer"
             ],
             "partners_served_windows": len({b.buyer for b in win.bundles}),
             "violations": len(plan_violations(win.bundles, pool, market)),

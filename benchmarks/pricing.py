@@ -30,6 +30,9 @@ def best_of(fn, repeats: int = 3) -> float:
 
 
 def main() -> None:
+    from _util import machine_line
+
+    print(f"machine: {machine_line()}")
     rng = np.random.default_rng(0)
     p_big = rng.beta(2, 5, 1_000_000)
     cost = np.where(p_big >= 0.5, 40.0, 20.0)

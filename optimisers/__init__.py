@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from leadlever._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from leadlever.optimisers._solvers import DEFAULT_SOLVER, SOLVERS, available_solvers
     from leadlever.optimisers.exceptions import (
         BuyersFileError,
         ConvergenceError,

@@ -12,9 +12,9 @@ if TYPE_CHECKING:
     from leadlever.pricing._formulas import (
         LEVERS,
         BreakEven,
-        KGradeResult,
+        KClassResult,
         PricingResult,
-        TwoGradeLevers,
+        TwoClassLevers,
         break_even_p,
         evaluate,
         expected_profit_k,
@@ -31,12 +31,13 @@ if TYPE_CHECKING:
         sell_or_convert,
         shared_revenue,
     )
+    from leadlever.pricing._price_list import PriceList, price_open_leads
     from leadlever.pricing._quality import (
-        DEFAULT_GRADES,
+        DEFAULT_QUALITY_CLASSES,
         SCORED_SCHEMA,
-        assign_grades,
-        grade_shares,
+        assign_quality_classes,
         load_scored_leads,
+        quality_class_shares,
     )
     from leadlever.pricing._solve import SolveResult, lever_coefficients, solve_lever
     from leadlever.pricing._uncertainty import (

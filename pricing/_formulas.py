@@ -1,8 +1,8 @@
 r"""The case's expected-profit formulas for selling leads.
 
-Two grades (the case, "Price leads"): a share :math:`p` of the leads is
+Two quality classes (the case, "Price leads"): a share :math:`p` of the leads is
 predicted high quality (``p_convert`` above the quality threshold); a lead of
-grade :math:`g` sells for :math:`R_g` and cost :math:`C_g` to generate. With a
+quality class :math:`g` sells for :math:`R_g` and cost :math:`C_g` to generate. With a
 uniform price multiplier :math:`m` (1 = list prices) the expected profit per
 lead is
 
@@ -16,7 +16,7 @@ is the root of :math:`\pi(p) = 0`,
 .. math::
     p_0 = \frac{mR_L - C_L}{(mR_L - C_L) - (mR_H - C_H)}.
 
-With :math:`k` grades of shares :math:`s_k` (summing to 1):
+With :math:`k` quality classes of shares :math:`s_k` (summing to 1):
 :math:`\pi = \sum_k s_k\,(mR_k - C_k)`.
 """
 
@@ -35,10 +35,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "LEVERS",
-    "TwoGradeLevers",
+    "TwoClassLevers",
     "PricingResult",
     "BreakEven",
-    "KGradeResult",
+    "KClassResult",
     "expected_profit_per_lead",
     "break_even_p",
     "evaluate",
@@ -74,8 +74,8 @@ def _finite(
 
 
 @dataclass(frozen=True)
-class TwoGradeLevers:
-    """The levers of the two-grade formula.
+class TwoClassLevers:
+    """The levers of the two-class formula (high / low quality).
 
     Parameters
     ----------
@@ -109,7 +109,7 @@ class TwoGradeLevers:
             )
         object.__setattr__(self, "n", int(self.n))
 
-    def with_value(self, lever: str, value: float) -> TwoGradeLevers:
+    def with_value(self, lever: str, value: float) -> TwoClassLevers:
         """A copy with one lever set to ``value``."""
         if lever not in LEVERS:
             raise PricingError(f"Unknown lever {lever!r}; choose one of {', '.join(LEVERS)}.")
@@ -193,9 +193,9 @@ def break_even_p(
 
 @dataclass(frozen=True)
 class PricingResult:
-    """Expected economics of selling ``n`` leads under the two-grade formula."""
+    """Expected economics of selling ``n`` leads under the two-class formula."""
 
-    levers: TwoGradeLevers
+    levers: TwoClassLevers
     expected_profit_per_lead: float
     expected_profit_total: float
     expected_revenue_per_lead: float
@@ -220,7 +220,7 @@ class PricingResult:
         }
 
 
-def evaluate(levers: TwoGradeLevers) -> PricingResult:
+def evaluate(levers: TwoClassLevers) -> PricingResult:
     """Expected profit per lead and in total, margin and break-even ``p``."""
     lv = levers
     profit = expected_profit_per_lead(lv.p, lv.r_high, lv.c_high, lv.r_low, lv.c_low, lv.multiplier)
@@ -237,23 +237,24 @@ def evaluate(levers: TwoGradeLevers) -> PricingResult:
 
 
 @dataclass(frozen=True)
-class KGradeResult:
-    """Expected profit with ``k`` grades; ``by_grade`` holds each grade's contribution."""
+class KClassResult:
+    """Expected profit with ``k`` quality classes; ``by_class`` holds each class's contribution
+    (its ``to_dict`` key is ``"by_grade"``, as in earlier JSON output)."""
 
     expected_profit_per_lead: float
     expected_profit_total: float
     margin: float | None
-    by_grade: pd.DataFrame
+    by_class: pd.DataFrame
 
     def to_frame(self) -> pd.DataFrame:
-        return self.by_grade.copy()
+        return self.by_class.copy()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "expected_profit_per_lead": self.expected_profit_per_lead,
             "expected_profit_total": self.expected_profit_total,
             "margin": self.margin,
-            "by_grade": self.by_grade.to_dict(orient="records"),
+            "by_grade": self.by_class.to_dict(orient="records"),
         }
 
 
@@ -264,20 +265,24 @@ def expected_profit_k(
     *,
     multiplier: float = 1.0,
     n: int = 1,
-) -> KGradeResult:
-    r""":math:`\pi = \sum_k s_k (mR_k - C_k)` over grades keyed by name.
+) -> KClassResult:
+    r""":math:`\pi = \sum_k s_k (mR_k - C_k)` over quality classes keyed by name.
 
     ``shares`` must be non-negative and sum to 1; ``revenues`` and ``costs``
-    need an entry for every grade in ``shares``.
+    need an entry for every class in ``shares``.
     """
     import pandas as pd
 
     s = pd.Series(shares, dtype=float)
     if s.empty:
-        raise PricingError("The 'shares' parameter must name at least one grade. Got none instead.")
+        raise PricingError(
+            "The 'shares' parameter must name at least one quality class. Got none instead."
+        )
     missing = [g for g in s.index if g not in revenues or g not in costs]
     if missing:
-        raise PricingError(f"Revenue and cost are needed for every grade; missing for {missing}.")
+        raise PricingError(
+            f"Revenue and cost are needed for every quality class; missing for {missing}."
+        )
     if (s < 0).any() or not np.isclose(s.sum(), 1.0, atol=1e-9):
         raise PricingError(
             f"The 'shares' parameter must be >= 0 and sum to 1. Got sum {s.sum():g} instead."
@@ -297,16 +302,16 @@ def expected_profit_k(
     )
     profit = float(contrib.sum())
     revenue = float((s.to_numpy() * m * r).sum())
-    return KGradeResult(
+    return KClassResult(
         expected_profit_per_lead=profit,
         expected_profit_total=profit * int(n),
         margin=profit / revenue if revenue > 0 else None,
-        by_grade=frame,
+        by_class=frame,
     )
 
 
 def profit_sensitivity(
-    levers: TwoGradeLevers, changes: tuple[float, ...] = (-0.2, -0.1, 0.1, 0.2)
+    levers: TwoClassLevers, changes: tuple[float, ...] = (-0.2, -0.1, 0.1, 0.2)
 ) -> pd.DataFrame:
     """Expected profit per lead when each lever moves by a relative ``change``.
 

@@ -1,9 +1,12 @@
 r"""Per-lead prices weighted by predicted probability.
 
 Lead :math:`i` with predicted probability :math:`p_i` has the probability-
-weighted value :math:`v_i = R_L + (R_H - R_L)\,p_i` (the case's two-grade
-formula for a single lead; the defaults :math:`R_H = 1, R_L = 0` give
-:math:`v_i = p_i`). Its price is that value scaled by one batch multiplier
+weighted value :math:`v_i = \omega_L + (\omega_H - \omega_L)\,p_i`, with relative weights
+:math:`\omega_H \ge \omega_L \ge 0` of a high and a low quality lead (the case's two-class formula
+for a single lead, in relative units: only the ratio :math:`\omega_L / \omega_H` matters, since the
+multiplier below sets the scale; the defaults :math:`\omega_H = 1, \omega_L = 0` give
+:math:`v_i = p_i`). They are not the revenues :math:`R_H, R_L` of
+:mod:`leadlever.pricing._formulas`. A lead's price is that value scaled by one batch multiplier
 :math:`m`, floored at its generation cost :math:`c_i` and optionally capped
 at the buyer's willingness to pay :math:`w_i`:
 
@@ -15,17 +18,17 @@ at the buyer's willingness to pay :math:`w_i`:
 :math:`\sum_i P_i` is piecewise linear in :math:`m` with breakpoints
 :math:`c_i / v_i` and :math:`w_i / v_i`, so sorting them finds the root.
 
-**With a confidence** :math:`c`: the batch is settled by realised grade (the
-buyer pays :math:`m R_H` for a lead that turns out high quality and
-:math:`m R_L` otherwise, plus the fixed floor/cap adjustment
+**With a confidence** :math:`c`: the batch is settled by realised quality class (the
+buyer pays :math:`m \omega_H` for a lead that turns out high quality and
+:math:`m \omega_L` otherwise, plus the fixed floor/cap adjustment
 :math:`P_i - m v_i`), so realised revenue is
-:math:`\sum_i P_i + m(R_H - R_L)(S - \sum_i p_i)` with :math:`S` the
+:math:`\sum_i P_i + m(\omega_H - \omega_L)(S - \sum_i p_i)` with :math:`S` the
 Poisson-binomial count of high-quality leads. It increases with :math:`S`, so
 the target holds with probability :math:`\ge c` exactly when it holds at
 :math:`s_c = \max\{s : P(S \ge s) \ge c\}`; :math:`m` is the smallest root of
 that (still piecewise linear) condition.
 
-Grades come from ``p_convert`` tiers (:mod:`leadlever.pricing._quality`).
+Quality classes come from ``p_convert`` thresholds (:mod:`leadlever.pricing._quality`).
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.stats import poisson_binomial
-from leadlever.pricing._quality import DEFAULT_GRADES, assign_grades
+from leadlever.pricing._quality import DEFAULT_QUALITY_CLASSES, assign_quality_classes
 from leadlever.pricing._uncertainty import guaranteed_count
 from leadlever.pricing.exceptions import PricingError, UnreachableTargetError
 
@@ -176,12 +179,12 @@ def price_leads(
     *,
     target_margin: float | None = None,
     target_profit: float | None = None,
-    r_high: float = 1.0,
-    r_low: float = 0.0,
+    weight_high: float = 1.0,
+    weight_low: float = 0.0,
     caps: np.ndarray | Sequence[float] | float | None = None,
     confidence: float | None = None,
 ) -> LeadPricing:
-    """Per-lead prices that earn the target on average (or with a confidence).
+    r"""Per-lead prices that earn the target on average (or with a confidence).
 
     Parameters
     ----------
@@ -191,14 +194,15 @@ def price_leads(
         Generation cost of each lead (the price floor), >= 0.
     target_margin, target_profit : float
         Exactly one: batch margin (profit / revenue, < 1) or profit per lead.
-    r_high, r_low : float
-        Relative value of a high / low quality lead (only the ratio matters
-        without a confidence; ``r_high >= r_low >= 0``, ``r_high > 0``).
+    weight_high, weight_low : float
+        Relative weight :math:`\omega_H, \omega_L` of a high / low quality lead (only the ratio
+        matters; ``weight_high >= weight_low >= 0``, ``weight_high > 0``).
     caps : array_like or float, optional
         Willingness to pay per lead (NaN = no cap). A cap below cost is
         raised to the cost (the floor wins) and counted in ``n_cap_below_cost``.
     confidence : float, optional
-        Reach the target with this probability under grade settlement.
+        Reach the target with this probability when the batch is settled by realised
+        quality class.
 
     Raises
     ------
@@ -216,9 +220,12 @@ def price_leads(
     c = np.broadcast_to(np.asarray(costs, dtype=float), (n,)).astype(float)
     if not np.all(np.isfinite(c)) or c.min() < 0:
         raise PricingError("The 'costs' must be finite and >= 0.")
-    if not (math.isfinite(r_high) and math.isfinite(r_low) and r_high >= r_low >= 0 and r_high > 0):
+    w_high, w_low = weight_high, weight_low
+    if not (math.isfinite(w_high) and math.isfinite(w_low) and w_high >= w_low >= 0 and w_high > 0):
         raise PricingError(
-            f"Need r_high >= r_low >= 0 and r_high > 0. Got r_high={r_high!r}, r_low={r_low!r} instead."
+            "The relative weights of a high and a low quality lead need weight_high >= "
+            f"weight_low >= 0 and weight_high > 0 (--r-high, --r-low of 'price leads'). Got "
+            f"{w_high!r} and {w_low!r} instead."
         )
     if caps is None:
         w = np.full(n, np.inf)
@@ -245,13 +252,13 @@ def price_leads(
             raise PricingError(f"The target profit must be finite. Got {target_profit!r} instead.")
         need, kind = total_cost + n * value, "profit_per_lead"
 
-    v = r_low + (r_high - r_low) * p
+    v = w_low + (w_high - w_low) * p
     pmf = None
     penalty = 0.0
     if confidence is not None:
         pmf = poisson_binomial.pmf(p)
         s_c = guaranteed_count(pmf, confidence)
-        penalty = max((r_high - r_low) * (float(p.sum()) - s_c), 0.0)
+        penalty = max((w_high - w_low) * (float(p.sum()) - s_c), 0.0)
     m = _smallest_root(v, c, hi, penalty, need)
     if m is None:
         reachable = float(hi.sum()) - 0.0
@@ -268,7 +275,7 @@ def price_leads(
     profit = revenue - total_cost
     prob = None
     if pmf is not None:
-        dr = m * (r_high - r_low)
+        dr = m * (w_high - w_low)
         s = np.arange(n + 1, dtype=float)
         realised = revenue + dr * (s - float(p.sum()))
         ok = (
@@ -301,20 +308,21 @@ def price_lead_table(
     costs: Mapping[str, float] | None = None,
     target_margin: float | None = None,
     target_profit: float | None = None,
-    thresholds: Sequence[float] = DEFAULT_GRADES[0],
-    labels: Sequence[str] = DEFAULT_GRADES[1],
-    r_high: float = 1.0,
-    r_low: float = 0.0,
+    thresholds: Sequence[float] = DEFAULT_QUALITY_CLASSES[0],
+    labels: Sequence[str] = DEFAULT_QUALITY_CLASSES[1],
+    weight_high: float = 1.0,
+    weight_low: float = 0.0,
     cap: float | None = None,
     cap_column: str = "willingness_to_pay",
     cost_column: str = "generation_cost",
     confidence: float | None = None,
 ) -> tuple[pd.DataFrame, LeadPricing]:
-    """Grade and price a lead table (needs ``p_convert``); adds ``grade`` and ``price``.
+    """Classify and price a lead table (needs ``p_convert``); adds columns ``grade`` (the
+    lead's quality class, ``high``/``low`` by default) and ``price``.
 
     Each lead's generation cost (its price floor) is its ``cost_column`` value
-    when the table has one (empty cells fall back to the grade's cost), else
-    ``costs[grade]``. A ``cap_column`` in the table (if present) or ``cap``
+    when the table has one (empty cells fall back to its quality class's cost), else
+    ``costs[class]``. ``weight_high``, ``weight_low``: see :func:`price_leads`. A ``cap_column`` in the table (if present) or ``cap``
     gives the willingness to pay.
     """
     if "p_convert" not in leads.columns:
@@ -323,16 +331,16 @@ def price_lead_table(
             "'p_convert' with each lead's probability)."
         )
     p = leads["p_convert"].to_numpy(dtype=float)
-    grades = assign_grades(p, thresholds, labels)
-    lead_costs = pd.Series(grades).map(dict(costs or {})).to_numpy(dtype=float)
+    classes = assign_quality_classes(p, thresholds, labels)
+    lead_costs = pd.Series(classes).map(dict(costs or {})).to_numpy(dtype=float)
     if cost_column in leads.columns:
         own = leads[cost_column].to_numpy(dtype=float)
         lead_costs = np.where(np.isnan(own), lead_costs, own)
     if np.isnan(lead_costs).any():
-        missing = sorted(set(grades[np.isnan(lead_costs)]))
+        missing = sorted(set(classes[np.isnan(lead_costs)]))
         raise PricingError(
-            f"A generation cost is needed for every lead; none is given for grade(s) {missing}. "
-            f"Give the cost per grade (--c-high/--c-low) or a '{cost_column}' column."
+            "A generation cost is needed for every lead; none is given for quality class(es) "
+            f"{missing}. Give the cost per class (--c-high/--c-low) or a '{cost_column}' column."
         )
     caps: Any = cap
     if cap_column in leads.columns:
@@ -342,12 +350,12 @@ def price_lead_table(
         lead_costs,
         target_margin=target_margin,
         target_profit=target_profit,
-        r_high=r_high,
-        r_low=r_low,
+        weight_high=weight_high,
+        weight_low=weight_low,
         caps=caps,
         confidence=confidence,
     )
     out = leads.copy()
-    out["grade"] = grades.astype(str)
+    out["grade"] = classes.astype(str)  # the column keeps its name (users' files)
     out["price"] = result.prices.round(2)
     return out, result

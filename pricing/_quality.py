@@ -1,8 +1,8 @@
-"""Grades from ``p_convert`` tiers, and reading a scored lead table.
+"""Quality classes from ``p_convert`` thresholds, and reading a scored lead table.
 
 ``thresholds`` (ascending, inside (0, 1)) split the leads into ``labels`` (one
 more label than thresholds; a lead exactly at a threshold goes up). The
-default is the case's two grades: ``high`` when ``p_convert >= 0.5`` (a
+default is the case's two quality classes: ``high`` when ``p_convert >= 0.5`` (a
 predicted hit), ``low`` otherwise.
 """
 
@@ -14,14 +14,20 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from leadlever.engine.io._lead_schema import read_leads
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
-from leadlever.engine.io._tables import read_table
 from leadlever.pricing.exceptions import PricingError
 
-__all__ = ["DEFAULT_GRADES", "SCORED_SCHEMA", "assign_grades", "grade_shares", "load_scored_leads"]
+__all__ = [
+    "DEFAULT_QUALITY_CLASSES",
+    "SCORED_SCHEMA",
+    "assign_quality_classes",
+    "quality_class_shares",
+    "load_scored_leads",
+]
 
-#: the case's two grades: "high" when p_convert >= 0.5 (a predicted hit)
-DEFAULT_GRADES: tuple[tuple[float, ...], tuple[str, ...]] = ((0.5,), ("low", "high"))
+#: the case's two quality classes: "high" when p_convert >= 0.5 (a predicted hit)
+DEFAULT_QUALITY_CLASSES: tuple[tuple[float, ...], tuple[str, ...]] = ((0.5,), ("low", "high"))
 
 
 #: what pricing needs of a scored lead table
@@ -36,7 +42,7 @@ SCORED_SCHEMA = TableSchema(
             required=False,
             allow_missing=True,
             min=0,
-            description="Optional cost of generating the lead (its price floor; empty = the grade's cost).",
+            description="Optional cost of generating the lead (its price floor; empty = the quality class's cost).",
         ),
         ColumnSpec(
             "willingness_to_pay",
@@ -50,18 +56,21 @@ SCORED_SCHEMA = TableSchema(
 )
 
 
-def load_scored_leads(source: str | os.PathLike | pd.DataFrame) -> pd.DataFrame:
-    """Read a scored lead table (CSV/Parquet or DataFrame) and check ``p_convert``."""
+def load_scored_leads(
+    source: str | os.PathLike | pd.DataFrame, *, dedupe: bool = False
+) -> pd.DataFrame:
+    """Read a scored lead table (CSV/Parquet or DataFrame) and check ``p_convert`` and that
+    each ``lead_id`` appears once (``dedupe`` keeps the first row of a repeated one)."""
     name = None if isinstance(source, pd.DataFrame) else str(source)
-    return validate_table(read_table(source), SCORED_SCHEMA, source=name)
+    return validate_table(read_leads(source, dedupe=dedupe), SCORED_SCHEMA, source=name)
 
 
-def assign_grades(
+def assign_quality_classes(
     p_convert: np.ndarray | Sequence[float],
-    thresholds: Sequence[float] = DEFAULT_GRADES[0],
-    labels: Sequence[str] = DEFAULT_GRADES[1],
+    thresholds: Sequence[float] = DEFAULT_QUALITY_CLASSES[0],
+    labels: Sequence[str] = DEFAULT_QUALITY_CLASSES[1],
 ) -> np.ndarray:
-    """Grade label of each lead: ``labels[j]`` with ``j`` = number of thresholds <= p."""
+    """Quality class of each lead: ``labels[j]`` with ``j`` = number of thresholds <= p."""
     t = np.asarray(thresholds, dtype=float)
     if len(labels) != t.size + 1:
         raise PricingError(
@@ -76,13 +85,13 @@ def assign_grades(
     return np.asarray(labels, dtype=object)[idx]
 
 
-def grade_shares(
+def quality_class_shares(
     p_convert: np.ndarray | Sequence[float],
-    thresholds: Sequence[float] = DEFAULT_GRADES[0],
-    labels: Sequence[str] = DEFAULT_GRADES[1],
+    thresholds: Sequence[float] = DEFAULT_QUALITY_CLASSES[0],
+    labels: Sequence[str] = DEFAULT_QUALITY_CLASSES[1],
 ) -> dict[str, float]:
-    """Share of leads in each grade (the :math:`s_k` of :func:`leadlever.pricing._formulas.expected_profit_k`)."""
-    grades = assign_grades(p_convert, thresholds, labels)
-    if grades.size == 0:
-        raise PricingError("No leads: grade shares need at least one lead.")
-    return {str(g): float(np.mean(grades == g)) for g in labels}
+    """Share of leads in each quality class (the :math:`s_k` of :func:`leadlever.pricing._formulas.expected_profit_k`)."""
+    classes = assign_quality_classes(p_convert, thresholds, labels)
+    if classes.size == 0:
+        raise PricingError("No leads: quality-class shares need at least one lead.")
+    return {str(g): float(np.mean(classes == g)) for g in labels}

@@ -1,4 +1,4 @@
-r"""Solve the two-grade formula for one lever, in closed form.
+r"""Solve the two-class formula for one lever, in closed form.
 
 A target is a profit per lead :math:`T`, a total profit :math:`T_N`
 (:math:`T = T_N / N`) or a margin :math:`\mu^*` (profit over revenue). Both
@@ -34,7 +34,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from leadlever.pricing._formulas import LEVERS, TwoGradeLevers, evaluate
+from leadlever.pricing._formulas import LEVERS, TwoClassLevers, evaluate
 from leadlever.pricing.exceptions import PricingError, UnreachableTargetError
 
 __all__ = ["SolveResult", "solve_lever", "lever_coefficients"]
@@ -64,7 +64,7 @@ class SolveResult:
     expected_profit_per_lead: float
     expected_profit_total: float
     margin: float | None
-    levers: TwoGradeLevers
+    levers: TwoClassLevers
     any_value: bool = False
 
     def to_dict(self) -> dict[str, Any]:
@@ -82,7 +82,7 @@ class SolveResult:
 
 
 def lever_coefficients(
-    levers: TwoGradeLevers, lever: str, *, margin: float = 0.0, profit: float = 0.0
+    levers: TwoClassLevers, lever: str, *, margin: float = 0.0, profit: float = 0.0
 ) -> tuple[float, float]:
     """Coefficients ``(a, b)`` of the target condition ``a + b * x = 0`` in ``lever``."""
     lv = levers
@@ -105,8 +105,14 @@ def lever_coefficients(
     return table[lever]
 
 
+#: a coefficient below this share of the terms' magnitude may be round-off
+ROUND_OFF_RTOL = 1e-12
+#: a target residual below this share of the terms' magnitude is met
+TARGET_RTOL = 1e-9
+
+
 def _root(
-    levers: TwoGradeLevers, lever: str, margin: float, profit: float
+    levers: TwoClassLevers, lever: str, margin: float, profit: float
 ) -> tuple[float | None, str]:
     """The admissible root, or None and the reason."""
     a, b = lever_coefficients(levers, lever, margin=margin, profit=profit)
@@ -119,12 +125,17 @@ def _root(
         + abs(profit)
         + 1.0
     )
-    if abs(b) <= 1e-12 * mag:
-        if abs(a) <= 1e-9 * mag:
+    if abs(b) <= ROUND_OFF_RTOL * mag:
+        if abs(a) <= TARGET_RTOL * mag:
             return getattr(levers, lever), "any value reaches the target"
-        return None, f"the target does not depend on {_LABEL[lever]} here (its coefficient is 0)"
+        if b == 0 or not math.isfinite(-a / b):
+            return (
+                None,
+                f"the target does not depend on {_LABEL[lever]} here (its coefficient is 0)",
+            )
+        # a tiny coefficient can be exact (C_high's is -p, with p = 2**-24): its root stands
     x = -a / b
-    tol = 1e-9 * mag / abs(b)
+    tol = TARGET_RTOL * mag / abs(b)
     if -tol < x < 0:
         x = 0.0
     if lever == "p" and 1 < x < 1 + tol:
@@ -136,7 +147,7 @@ def _root(
     return x, ""
 
 
-def _needed(levers: TwoGradeLevers, lever: str, margin: float, profit: float) -> float | None:
+def _needed(levers: TwoClassLevers, lever: str, margin: float, profit: float) -> float | None:
     a, b = lever_coefficients(levers, lever, margin=margin, profit=profit)
     return None if b == 0 else -a / b
 
@@ -150,18 +161,18 @@ def _target_text(margin: float | None, profit: float, total: float | None) -> st
 
 
 def solve_lever(
-    levers: TwoGradeLevers,
+    levers: TwoClassLevers,
     lever: str,
     *,
     target_profit: float | None = None,
     target_total: float | None = None,
     target_margin: float | None = None,
 ) -> SolveResult:
-    """Value of one lever that makes the two-grade formula reach a target.
+    """Value of one lever that makes the two-class formula reach a target.
 
     Parameters
     ----------
-    levers : TwoGradeLevers
+    levers : TwoClassLevers
         Current values; the one named by ``lever`` is replaced by the solution.
     lever : {"p", "r_high", "c_high", "r_low", "c_low", "multiplier"}
     target_profit, target_total, target_margin : float

@@ -3,7 +3,7 @@ r"""Uncertainty of a finite batch: how many leads turn out high quality.
 Lead :math:`i` turns out high quality with its predicted probability
 :math:`p_i` (``p_convert``), independently, so the number of high-quality
 leads :math:`S = \sum_i B_i` is Poisson-binomial; its exact pmf comes from
-:mod:`leadlever.engine.stats.poisson_binomial`. Billed by realised grade, the batch's profit
+:mod:`leadlever.engine.stats.poisson_binomial`. Billed by realised quality class, the batch's profit
 with price multiplier :math:`m` is affine in :math:`S`,
 
 .. math::
@@ -14,7 +14,7 @@ multiplier that reaches :math:`T` with confidence :math:`c` is the smallest
 :math:`m` with :math:`\sum_s P(S=s)\,[m \ge m_s] \ge c`, where
 :math:`m_s = (T + \mathrm{cost}(s)) / \mathrm{rev}(s)` reaches :math:`T`
 when exactly :math:`s` leads are high quality (sorting the :math:`m_s`
-gives it exactly, whatever the signs of the grade differences).
+gives it exactly, whatever the signs of the class differences).
 """
 
 from __future__ import annotations
@@ -116,7 +116,7 @@ def profit_distribution(
     *,
     multiplier: float = 1.0,
 ) -> ProfitDistribution:
-    """Exact distribution of the total profit of a batch billed by realised grade."""
+    """Exact distribution of the total profit of a batch billed by realised quality class."""
     p = _probabilities(p_convert)
     pmf = poisson_binomial.pmf(p)
     s = np.arange(p.size + 1, dtype=float)
@@ -199,6 +199,7 @@ def multiplier_for_confidence(
             "profit_total",
             float(target_total),
         )
+    # scale 0 divides by zero; np.where gives those counts 0 or inf explicitly
     with np.errstate(divide="ignore", invalid="ignore"):
         m_s = np.where(scale > 0, np.maximum(need / scale, 0.0), np.where(need <= 0, 0.0, np.inf))
     order = np.argsort(m_s, kind="stable")

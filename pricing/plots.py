@@ -27,7 +27,9 @@ def plot_pricing_sensitivity(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    levers = list(dict.fromkeys(sensitivity["lever"]))[::-1]
+    moved = sensitivity.groupby("lever", sort=False)["delta"].apply(lambda d: bool((d != 0).any()))
+    # a lever that moves nothing (e.g. a zero cost moved by 10 %) would be an empty row
+    levers = [lv for lv in dict.fromkeys(sensitivity["lever"]) if moved[lv]][::-1]
     changes = sorted(sensitivity["change"].unique(), key=abs, reverse=True)
     fig, ax = plt.subplots(figsize=(7, 0.6 * len(levers) + 1.5))
     colours = {}
@@ -41,14 +43,16 @@ def plot_pricing_sensitivity(
             ax.barh(i, d, color=colours[ch], alpha=alpha, height=0.6)
     ax.set_yticks(range(len(levers)), levers)
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_xlabel("change in expected profit per lead")
+    ax.set_xlabel("change in expected profit per lead (EUR)")
     ax.set_title(
         title
-        or "Pricing sensitivity (levers moved by the given %; lever up green, down red; pale = larger move)"
+        or "Pricing sensitivity: expected profit when one lever moves\n"
+        "(lever up green, down red; pale bars = the larger move)",
+        fontsize=10,
     )
     fig.tight_layout()
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
+    fig.savefig(out, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return out

@@ -13,8 +13,16 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import matplotlib  # noqa: E402  (after the BLAS settings on purpose)
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 matplotlib.use("Agg")
+
+# Property tests draw the same examples on every run (derandomize: a CI result can be
+# reproduced), with no time limit per example (the machine is shared and noisy).
+# HYPOTHESIS_PROFILE=explore draws new random examples, to hunt for new failures locally.
+settings.register_profile("leadlever", derandomize=True, deadline=None, database=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "leadlever"))
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from typing import TYPE_CHECKING
 from leadlever._lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from leadlever.engine.features._design import Design
     from leadlever.engine.features._preprocessing import Preprocessor, infer_kind
     from leadlever.engine.features._splines import rcs_basis, rcs_combination
 

@@ -30,7 +30,6 @@ linear beyond the outer knots.
 from __future__ import annotations
 
 import logging
-import re
 import warnings
 from typing import Any
 
@@ -39,15 +38,13 @@ import pandas as pd
 
 from leadlever.engine.exceptions import DataError, MissingColumnsError, ParameterError
 from leadlever.engine.features._splines import rcs_basis, rcs_combination
+from leadlever.engine.io._formats import ID_NAME_PATTERN
 from leadlever.engine.io._lead_schema import is_outcome_column
 from leadlever.engine.io._schema import _FALSE, _TRUE, closest_names, require_columns
 
 __all__ = ["Preprocessor", "infer_kind", "ID_NAME_PATTERN"]
 
 logger = logging.getLogger(__name__)
-
-#: column names treated as identifiers (excluded from the features)
-ID_NAME_PATTERN = re.compile(r"(^|[_\s.-])(id|uuid|guid|key)$|^(id|uuid|guid)([_\s.-]|$)", re.I)
 
 
 def infer_kind(series: pd.Series, name: str) -> str:
@@ -169,11 +166,12 @@ class Preprocessor:
         for name in frame.columns:
             if name in self.drop or str(name) in leaking:
                 continue
-            kind = infer_kind(frame[name], name)
+            series = self._text_sentinels_as_missing(frame[name], str(name))
+            kind = infer_kind(series, name)
             if kind == "id":
                 excluded.append(str(name))
                 continue
-            plan = getattr(self, f"_fit_{kind}")(frame[name], str(name))
+            plan = getattr(self, f"_fit_{kind}")(series, str(name))
             if plan is not None:
                 plans.append(plan)
         if excluded:
@@ -298,9 +296,18 @@ class Preprocessor:
         blocks = [self._transform_one(p, frame[p["name"]]) for p in self.plans_]
         return np.column_stack(blocks) if blocks else np.empty((len(frame), 0))
 
+    def _text_sentinels_as_missing(self, series: pd.Series, name: str) -> pd.Series:
+        """Text cells equal to a declared sentinel (e.g. ``Specialization=Select``) -> missing."""
+        words = [str(v).strip().lower() for v in self.sentinels.get(name, []) if isinstance(v, str)]
+        if not words or pd.api.types.is_numeric_dtype(series):
+            return series
+        text = series.astype("string").str.strip().str.lower()
+        return series.mask(text.isin(words).fillna(False).to_numpy(dtype=bool))
+
     def raw_values(self, plan: dict[str, Any], series: pd.Series) -> np.ndarray:
         """The column's values as the model sees them before scaling (for reason texts)."""
         kind = plan["kind"]
+        series = self._text_sentinels_as_missing(series, plan["name"])
         if kind == "numeric":
             return self._numeric_values(series, plan["name"])
         if kind == "date":

@@ -5,6 +5,16 @@ from typing import TYPE_CHECKING
 from leadlever._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from leadlever.engine.io._atomic import save_figure
+    from leadlever.engine.io._dates import ParsedDates, parse_dates
+    from leadlever.engine.io._formats import (
+        ID_NAME_PATTERN,
+        id_columns,
+        neutralise_formulas,
+        restore_formulas,
+        table_format,
+    )
+    from leadlever.engine.io._inspect import ColumnReport, Inspection, inspect_table
     from leadlever.engine.io._lead_schema import (
         LEAD_SCHEMA,
         OUTCOME_COLUMNS,
@@ -12,7 +22,22 @@ if TYPE_CHECKING:
         data_dictionary,
         is_outcome_column,
         load_leads,
+        read_leads,
+        unique_ids,
     )
+    from leadlever.engine.io._lock import exclusive_lock, locked
+    from leadlever.engine.io._numbers import MAX_ABS_VALUE, check_number, shorten
+    from leadlever.engine.io._outcomes import (
+        OUTCOME_COLUMN,
+        Outcome,
+        OutcomeSpec,
+        keep_open,
+        open_mask,
+        parse_outcome,
+        parse_values,
+        split_open,
+    )
+    from leadlever.engine.io._paths import check_output, check_outputs
     from leadlever.engine.io._schema import (
         ColumnSpec,
         TableSchema,
@@ -24,10 +49,8 @@ if TYPE_CHECKING:
     from leadlever.engine.io._tables import (
         append_table,
         atomic_write_text,
-        neutralise_formulas,
         read_table,
         read_toml,
-        table_format,
         write_table,
     )
 

@@ -9,9 +9,13 @@ with its own :class:`~leadlever.engine.io._schema.TableSchema` (see :func:`load_
 from __future__ import annotations
 
 import os
+import warnings
 
+import numpy as np
 import pandas as pd
 
+from leadlever.engine.exceptions import InvalidValueError
+from leadlever.engine.io._numbers import rows_text, shorten, verb
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
 from leadlever.engine.io._tables import read_table
 
@@ -22,6 +26,11 @@ __all__ = [
     "is_outcome_column",
     "load_leads",
     "data_dictionary",
+    "unique_ids",
+    "read_leads",
+    "repeated_ids_error",
+    "warn_dropped",
+    "DEDUPE_FIX",
 ]
 
 #: lead-table columns only known after a lead is worked (outcomes): never model inputs
@@ -288,3 +297,73 @@ def data_dictionary(schema: TableSchema = LEAD_SCHEMA) -> str:
     rows = ["| column | kind | meaning |", "|---|---|---|"]
     rows += [f"| `{c.name}` | {c.kind} | {c.description} |" for c in schema.columns]
     return "\n".join(rows)
+
+
+#: how to fix a repeated lead id, on every command that reads a lead table
+DEDUPE_FIX = "Remove the copies, or pass --dedupe to keep the first row of each id."
+
+
+def repeated_ids_error(
+    source: str | None, column: str, rows: list[int], example: object, fix: str
+) -> InvalidValueError:
+    """The error for ``rows`` (1-based) whose ``column`` repeats an earlier row's value."""
+    where = f"File '{source}'" if source else "The table"
+    return InvalidValueError(
+        f"{where}, column '{column}': {rows_text(rows)} {verb(rows, 'repeat')} an earlier "
+        f"row's value (e.g. {shorten(str(example), 40)}), so it would be counted twice. {fix}",
+        column,
+        rows,
+    )
+
+
+def warn_dropped(source: str | None, column: str, rows: list[int]) -> None:
+    """Say how many rows ``--dedupe`` dropped, and which."""
+    where = f"File '{source}'" if source else "The table"
+    warnings.warn(
+        f"{where}: dropped {len(rows):,} row(s) whose {column} repeats an earlier row "
+        f"(--dedupe keeps the first of each; {rows_text(rows)}).",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
+def unique_ids(
+    frame: pd.DataFrame,
+    column: str = "lead_id",
+    *,
+    source: str | None = None,
+    dedupe: bool = False,
+    fix: str = DEDUPE_FIX,
+) -> pd.DataFrame:
+    """``frame`` with one row per ``column`` value: a repeated value is an error, or with
+    ``dedupe`` its later rows are dropped (with a warning saying how many).
+
+    Tables without ``column`` are returned as they are. Values are compared as text, exactly.
+
+    Raises
+    ------
+    InvalidValueError
+        Naming the file, the column, the rows that repeat a value, and ``fix``.
+    """
+    if column not in frame.columns:
+        return frame
+    values = frame[column]
+    text = values.astype("string")
+    repeated = text.duplicated(keep="first").to_numpy(dtype=bool) & text.notna().to_numpy(bool)
+    if not repeated.any():
+        return frame
+    rows = (np.flatnonzero(repeated) + 1).tolist()
+    if not dedupe:
+        raise repeated_ids_error(source, column, rows, values[repeated].iloc[0], fix)
+    warn_dropped(source, column, rows)
+    return frame.loc[~repeated]
+
+
+def read_leads(
+    source: str | os.PathLike | pd.DataFrame, *, dedupe: bool = False, id_col: str = "lead_id"
+) -> pd.DataFrame:
+    """:func:`read_table` of a lead table whose ``id_col`` (when present) names each lead once
+    (:func:`unique_ids`; ``dedupe`` keeps the first row of a repeated id instead)."""
+    name = None if isinstance(source, pd.DataFrame) else str(source)
+    frame = read_table(source, id_cols=(id_col,))
+    return unique_ids(frame, id_col, source=name, dedupe=dedupe)

@@ -233,12 +233,11 @@ def _check_range(values: pd.Series, spec: ColumnSpec, source: str | None) -> Non
     arr = values.to_numpy(dtype=float)
     low = spec.min if spec.min is not None else -np.inf
     high = spec.max if spec.max is not None else np.inf
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"):  # missing values (NaN) are checked apart
         bad = (arr < low) | (arr > high)
     if not bad.any():
         return
     where, rows = _rows_text(bad)
-    hint = ""
     finite = arr[np.isfinite(arr)]
     if (
         spec.kind == "probability"
@@ -248,10 +247,16 @@ def _check_range(values: pd.Series, spec: ColumnSpec, source: str | None) -> Non
         and np.mean(finite > 1) > 0.5  # most values above 1: percentages, not one typo
     ):
         hint = " It looks like a percentage: divide the column by 100."
+    else:
+        hint = " Correct those cells."
     raise InvalidValueError(
-        f"{_where(source)}, column '{spec.name}': {where} {_verb(rows, 'lie')} outside "
-        f"[{low:g}, {high:g}] "
-        f"(e.g. {arr[bad][0]:g}).{hint}",
+        f"{_where(source)}, column '{spec.name}': {where} {_verb(rows, 'lie')} "
+        + (
+            f"outside [{low:g}, {high:g}]"
+            if np.isfinite(low) and np.isfinite(high)
+            else (f"below {low:g}" if np.isfinite(low) else f"above {high:g}")
+        )
+        + f" (e.g. {arr[bad][0]:g}).{hint}",
         spec.name,
         rows,
     )

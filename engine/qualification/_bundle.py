@@ -1,34 +1,36 @@
-r"""The qualification profile: every lead scored on the case study's four criteria.
+r"""The qualification profile: every lead scored on the criteria its export supports.
 
-A :class:`QualificationBundle` holds one fitted model per criterion
+A :class:`QualificationBundle` holds one fitted model per criterion the data allowed
+(``qualify fit`` skips the others with a reason):
 
-=====================  ==========================================  =============================
-criterion              model                                       profile columns
-=====================  ==========================================  =============================
-ease of conversion     conversion model (``engine.ConversionModel``)  ``p_convert``, ``score``, ``tier``
-timing                 Cox model (:class:`leadlever.engine.qualification._timing.TimingModel`)  ``p_convert_30d``, ``p_convert_180d``
-ease of delivery       count GLMs (:class:`leadlever.engine.qualification._effort.EffortModel`) ``expected_effort_hours``
-profit potential       Gamma GLM (:class:`leadlever.engine.qualification._profit.SalaryModel`)  ``expected_commission``
-strategic fit          logit (:class:`leadlever.engine.qualification._strategic_fit.FitModel`)         ``p_fit``
-=====================  ==========================================  =============================
+=====================  =======================================  ==============================
+criterion              model                                    profile columns
+=====================  =======================================  ==============================
+ease of conversion     ``ConversionModel`` (scoring)            ``p_convert``, ``score``, ``tier``
+timing                 Cox model (:class:`TimingModel`)         ``p_convert_30d``, ``p_convert_180d``
+ease of delivery       Poisson / NB GLMs (:class:`EffortModel`) ``expected_effort_hours``
+profit potential       Gamma GLM (:class:`ValueModel`)          ``expected_commission``
+strategic fit          logit (:class:`FitModel`)                ``p_fit``
+=====================  =======================================  ==============================
 
-and the expected in-house value
+and the expected in-house value (:meth:`leadlever.engine.economics.Economics.in_house_value`)
 
-.. math:: V = p_{convert}\, K - c_h\, E[h]
+.. math:: V = p_{convert}\, K - D, \qquad D = c_h\, E[h] + L_p + A
 
-with commission :math:`K = r\,E[S]` and delivery cost at hourly rate :math:`c_h`.
-Each criterion also gets a letter grade A-E from the quintiles of the fitted
-history (A = best fifth; for effort, A = least effort).
-
-The bundle is saved as one versioned JSON file (never pickle); settings
-(commission rate, hourly rate, horizons, target roles) can be changed at
-apply time without refitting any model.
+with :math:`K` the expected value of a win (the commission rate times the expected
+salary when the value is a salary). A criterion without a model takes its figure from
+the economics (``effort_hours``, ``value_per_conversion``), announced as an assumption.
+Each criterion also gets a letter tier A-E from the quintiles of the fitted history
+(A = best fifth; for effort, A = least effort), in the profile columns ``grade_<criterion>``
+(the names users' files know). Without a model, ``expected_effort_hours``
+and ``expected_commission`` are left empty (no estimate) and later steps fill them from
+the economics, announced again. The bundle is saved as one versioned JSON file (never
+pickle).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,21 +39,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leadlever.engine.exceptions import ModelFileError, ParameterError
+from leadlever.engine.economics._economics import Assumption, Economics
+from leadlever.engine.exceptions import ParameterError
+from leadlever.engine.io._outcomes import OUTCOME_COLUMN, parse_outcome
 from leadlever.engine.io._persist import (
     check_versioned,
     load_versioned,
+    rebuilding,
     save_versioned,
     versioned,
 )
-from leadlever.engine.qualification._conversion import (
-    conversion_from_json,
-    conversion_to_json,
-)
-from leadlever.engine.qualification._effort import EffortModel, delivery_cost
-from leadlever.engine.qualification._profit import ResaleModel, SalaryModel, expected_commission
+from leadlever.engine.qualification._bundle_check import BUNDLE_SCHEMA, probe_bundle
+from leadlever.engine.qualification._columns import ColumnMap
+from leadlever.engine.qualification._conversion import conversion_from_json, conversion_to_json
+from leadlever.engine.qualification._effort import EffortModel
+from leadlever.engine.qualification._profit import ResaleModel, ValueModel, expected_commission
 from leadlever.engine.qualification._strategic_fit import FitModel
 from leadlever.engine.qualification._timing import TimingModel
+from leadlever.engine.scoring._fit_record import MODEL_WARNING_COLUMN, chance_label
 from leadlever.engine.scoring._tiers import FUNNEL_CUTOFFS, funnel_tiers, score_from_p
 
 __all__ = [
@@ -59,30 +64,15 @@ __all__ = [
     "QualificationBundle",
     "FitReport",
     "load_bundle",
-    "letter_grades",
+    "criterion_tiers",
     "active_leads",
-    "PROFILE_CONTEXT",
     "CRITERIA",
-    "FEATURE_EXCLUDE",
+    "BUNDLE_VERSION",
 ]
 
 BUNDLE_FORMAT = "leadlever.qualification"
-BUNDLE_VERSION = 1
+BUNDLE_VERSION = 2
 BUNDLE_HINT = "Create one with `leadlever qualify fit`."
-
-#: outcome and ground-truth columns never given to a model as features
-FEATURE_EXCLUDE = (
-    "lead_id",
-    "created_at",
-    "converted",
-    "days_to_convert",
-    "placement_salary",
-    "commission",
-    "n_interactions",
-    "effort_hours",
-    "fit_feedback",
-    "resale_value",
-)
 
 #: criterion -> (profile column graded, higher is better)
 CRITERIA = {
@@ -92,46 +82,39 @@ CRITERIA = {
     "profit": ("expected_commission", True),
     "fit": ("p_fit", True),
 }
+_MODELS = {
+    "timing": TimingModel,
+    "effort": EffortModel,
+    "value": ValueModel,
+    "resale": ResaleModel,
+    "fit": FitModel,
+}
 
 
 @dataclass(frozen=True)
 class QualificationSettings:
-    """Business settings applied on top of the fitted models (no refit needed).
+    """Model settings applied on top of the fitted models (no refit needed); the business
+    figures (commission rate, hourly rate ...) are in :class:`~leadlever.engine.economics.Economics`.
 
     Parameters
     ----------
-    commission_rate : float
-        Share of the starting salary earned per placement (0.20).
-    hourly_rate : float
-        Cost of one consultant hour (EUR), for the delivery cost.
     horizons : tuple of int
         Days for ``p_convert_<H>d`` (30 and 180 by default).
     target_roles : tuple of str, optional
-        If set, ``p_fit`` is the probability of being in one of these role
-        categories (multinomial model) instead of the feedback logit.
+        If set, ``p_fit`` is the probability of being in one of these role categories
+        (multinomial model) instead of the feedback logit.
     tier_cuts : tuple of int
-        Upper bounds of the funnel tiers on the 0-100 score (30, 65, 100; see
-        :mod:`leadlever.engine.scoring._tiers`).
+        Upper bounds of the funnel tiers on the 0-100 score (30, 65, 100).
     lost : {"competing", "censor"}
         How lost leads enter the timing model (see :mod:`leadlever.engine.qualification._timing`).
     """
 
-    commission_rate: float = 0.20
-    hourly_rate: float = 60.0
     horizons: tuple[int, ...] = (30, 180)
     target_roles: tuple[str, ...] | None = None
     tier_cuts: tuple[int, ...] = FUNNEL_CUTOFFS
     lost: str = "competing"
 
     def __post_init__(self) -> None:
-        if not 0 <= self.commission_rate <= 1:
-            raise ParameterError(
-                f"The 'commission_rate' setting must be in [0, 1]. Got {self.commission_rate!r} instead."
-            )
-        if not np.isfinite(self.hourly_rate) or self.hourly_rate < 0:
-            raise ParameterError(
-                f"The 'hourly_rate' setting must be >= 0. Got {self.hourly_rate!r} instead."
-            )
         if not self.horizons or any(int(h) <= 0 for h in self.horizons):
             raise ParameterError(
                 f"The 'horizons' setting must be positive days. Got {self.horizons!r} instead."
@@ -159,8 +142,10 @@ class QualificationSettings:
         return cls(**data)
 
 
-def letter_grades(values, cuts, higher_is_better: bool = True) -> pd.Categorical:
-    """Grades A-E from four ascending quintile cut points (A = best fifth)."""
+def criterion_tiers(values, cuts, higher_is_better: bool = True) -> pd.Categorical:
+    """Letter tiers A-E of a criterion from its four ascending quintile cut points (A = best
+    fifth). Relative to the fitted history, unlike the score bands of
+    :func:`leadlever.engine.scoring.letter_tiers`."""
     idx = np.searchsorted(
         np.asarray(cuts, dtype=float), np.asarray(values, dtype=float), side="right"
     )
@@ -168,38 +153,32 @@ def letter_grades(values, cuts, higher_is_better: bool = True) -> pd.Categorical
     return pd.Categorical.from_codes(4 - codes, categories=["A", "B", "C", "D", "E"])
 
 
-#: input columns copied into the profile (identity and pool keys, not features)
-PROFILE_CONTEXT = ("lead_id", "channel", "campaign", "city", "created_at")
+def active_leads(leads: pd.DataFrame, column: str = OUTCOME_COLUMN) -> pd.DataFrame:
+    """Rows whose outcome cell is empty (open leads); all rows without that column."""
+    from leadlever.engine.io._outcomes import open_mask
 
-
-def active_leads(leads: pd.DataFrame) -> pd.DataFrame:
-    """Rows whose ``converted`` cell is empty (open leads); all rows without that column."""
-    if "converted" not in leads.columns:
-        return leads
-    text = leads["converted"].astype("string").str.strip()
-    return leads[(text.isna() | (text == "")).to_numpy(dtype=bool)]
-
-
-def _features(frame: pd.DataFrame) -> pd.DataFrame:
-    drop = [c for c in frame.columns if c in FEATURE_EXCLUDE or str(c).startswith("true_")]
-    return frame.drop(columns=drop)
+    return leads[open_mask(leads, column)]
 
 
 @dataclass(frozen=True)
 class FitReport:
-    """Held-out metrics of every model of a bundle."""
+    """Held-out metrics of every model of a bundle, and the status of every criterion."""
 
     model_version: str
     n_history: int
     n_closed: int
-    metrics: dict[str, dict[str, float]]
+    metrics: dict[str, dict[str, Any]]
+    criteria: tuple[dict[str, Any], ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "model_version": self.model_version,
             "n_history": self.n_history,
             "n_closed": self.n_closed,
+            "criteria": [dict(c) for c in self.criteria],
             "metrics": self.metrics,
+            "warnings": list(self.warnings),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -207,91 +186,147 @@ class FitReport:
             {"model": m, "metric": k, "value": v}
             for m, d in self.metrics.items()
             for k, v in d.items()
+            if isinstance(v, int | float)
         ]
         return pd.DataFrame(rows)
 
 
 @dataclass
 class QualificationBundle:
-    """All qualification models, fitted together, saved and loaded as one JSON file."""
+    """Every qualification model of an export, fitted together, saved as one JSON file.
 
+    Models of criteria the export did not support are ``None``.
+    """
+
+    columns: ColumnMap
+    features: list[str]
     conversion: Any
-    timing: TimingModel
-    effort: EffortModel
-    salary: SalaryModel
-    resale: ResaleModel
-    fit: FitModel
+    timing: TimingModel | None = None
+    effort: EffortModel | None = None
+    value: ValueModel | None = None
+    resale: ResaleModel | None = None
+    fit: FitModel | None = None
     settings: QualificationSettings = field(default_factory=QualificationSettings)
-    grade_cuts: dict[str, list[float]] = field(default_factory=dict)
+    criterion_cuts: dict[str, list[float]] = field(default_factory=dict)
     report: FitReport | None = None
     model_version: str = ""
+    model_warning: str | None = None
+
+    @property
+    def conversion_auc_ci(self) -> dict[str, Any] | None:
+        """The held-out AUC interval of the conversion model (None when not measured)."""
+        if self.report is None:
+            return None
+        return self.report.metrics.get("conversion", {}).get("auc_ci")
+
+    def profile_assumptions(self, economics: Economics) -> list[Assumption]:
+        """The economics figures a profile rests on (the ones its models do not estimate)."""
+        names = ["hourly_rate", "legal_fees", "legal_fees_per", "admin_overhead"]
+        if self.effort is None:
+            names.append("effort_hours")
+        if self.value is None:
+            names.append("value_per_conversion")
+        elif self.columns.value_is_salary:
+            names.append("commission_rate")
+        return economics.assumptions(names)
+
+    def open_mask(self, leads: pd.DataFrame) -> np.ndarray:
+        """Open leads by the bundle's outcome (all rows when the export lacks its column)."""
+        if self.columns.outcome.column not in leads.columns:
+            return np.ones(len(leads), dtype=bool)
+        return ~parse_outcome(leads, self.columns.outcome, strict=False).closed
 
     def profile(
-        self, leads: pd.DataFrame, settings: QualificationSettings | None = None
+        self,
+        leads: pd.DataFrame,
+        settings: QualificationSettings | None = None,
+        economics: Economics | None = None,
+        *,
+        source: str | None = None,
     ) -> pd.DataFrame:
-        """The qualification profile of every lead (one row per input row)."""
+        """The qualification profile of every row of ``leads`` (open and closed alike).
+
+        Carries the lead id (as ``lead_id``), the context columns, ``converted`` (1, 0 or
+        empty) and, when the conversion model is no better than chance, ``model_warning``;
+        ``source`` names the leads' file in messages.
+        """
         s = settings or self.settings
-        X = _features(leads)
+        econ = economics or Economics()
+        cm = self.columns
+        if hasattr(self.conversion, "preprocessor_"):  # a missing column named with the file
+            self.conversion.preprocessor_.check_columns(leads, source)
+        X = leads[self.features] if all(c in leads.columns for c in self.features) else leads
         p = np.asarray(self.conversion.predict_proba(X), dtype=float)[:, 1]
         out = pd.DataFrame(index=leads.index)
-        for col in PROFILE_CONTEXT:  # carried along so the profile feeds `roi` and `deals`
-            if col in leads.columns:
-                out[col] = leads[col].to_numpy(copy=False)
+        if cm.lead_id and cm.lead_id in leads.columns:
+            out["lead_id"] = leads[cm.lead_id].astype("string").to_numpy()
+        else:
+            out["lead_id"] = np.arange(1, len(leads) + 1)
+        for role in ("channel", "campaign", "city", "created_at"):
+            col = getattr(cm, role)
+            if col and col in leads.columns:
+                out[role] = leads[col].to_numpy(copy=False)
+        if cm.outcome.column in leads.columns:
+            out[OUTCOME_COLUMN] = parse_outcome(leads, cm.outcome, strict=False).values.to_numpy()
         out["p_convert"] = p
         out["score"] = score_from_p(p)
         out["tier"] = funnel_tiers(out["score"].to_numpy(), s.tier_cuts)
-        for h, ph in self.timing.predict_within(X, s.horizons).items():
-            out[f"p_convert_{h}d"] = ph
-        cache: dict[str, np.ndarray] = {}
-
-        def design(glm) -> np.ndarray:  # one matrix per distinct design, shared by models
-            key = json.dumps(glm.design_.to_dict(), sort_keys=True)
-            if key not in cache:
-                cache[key] = glm.design_.transform(X)
-            return cache[key]
-
-        hours = self.effort.hours_.predict(X, design(self.effort.hours_))
-        out["expected_interactions"] = self.effort.count_.predict(X, design(self.effort.count_))
-        out["expected_effort_hours"] = hours
-        cost = delivery_cost(hours, s.hourly_rate)
+        if self.timing is not None:
+            for h, ph in self.timing.predict_within(leads, s.horizons).items():
+                out[f"p_convert_{h}d"] = ph
+        if self.effort is not None:
+            out["expected_interactions"] = self.effort.predict_interactions(leads)
+            hours = self.effort.predict_hours(leads)
+            out["expected_effort_hours"] = hours
+        else:  # no estimate: left empty; the costs below use the economics' figure
+            hours = np.full(len(leads), econ.effort_hours)
+            out["expected_effort_hours"] = np.nan
+        cost = econ.delivery_cost(p, hours)
         out["expected_delivery_cost"] = cost
-        salary = self.salary.predict(X, design(self.salary))
-        out["expected_starting_salary"] = salary
-        commission = expected_commission(salary, s.commission_rate)
-        out["expected_commission"] = commission
-        if s.target_roles is None:
-            p_fit = self.fit.feedback_.predict(X, design(self.fit.feedback_))
+        if self.value is None:  # no estimate: left empty, the value uses the economics' figure
+            commission = np.full(len(leads), econ.value_per_conversion)
+        elif cm.value_is_salary:
+            salary = self.value.predict(leads)
+            out["expected_starting_salary"] = salary
+            commission = expected_commission(salary, econ.commission_rate)
         else:
-            p_fit = self.fit.predict(X, s.target_roles)
-        out["p_fit"] = p_fit
-        out["expected_resale_value"] = self.resale.predict(p, p_fit)
-        out["expected_value"] = p * commission - cost
+            commission = self.value.predict(leads)
+        out["expected_commission"] = np.nan if self.value is None else commission
+        if self.fit is not None:
+            out["p_fit"] = self.fit.predict(leads, s.target_roles)
+            if self.resale is not None:
+                out["expected_resale_value"] = self.resale.predict(p, out["p_fit"].to_numpy())
+        out["expected_value"] = econ.in_house_value(p, commission, hours)
+        # zero delivery cost divides by zero; np.where makes those leads inf
         with np.errstate(divide="ignore", invalid="ignore"):
             out["expected_roi"] = np.where(cost > 0, p * commission / cost, np.inf)
         for name, (col, higher) in CRITERIA.items():
-            if col in out.columns and name in self.grade_cuts:
-                out[f"grade_{name}"] = letter_grades(
-                    out[col].to_numpy(), self.grade_cuts[name], higher
+            if col in out.columns and name in self.criterion_cuts and out[col].notna().any():
+                out[f"grade_{name}"] = criterion_tiers(
+                    out[col].to_numpy(), self.criterion_cuts[name], higher
                 )
+        label = chance_label(self.conversion_auc_ci)
+        if label:
+            out[MODEL_WARNING_COLUMN] = label
         return out.reset_index(drop=True)
 
     def to_dict(self) -> dict[str, Any]:
+        models = {
+            name: None if getattr(self, name) is None else getattr(self, name).to_dict()
+            for name in _MODELS
+        }
         return versioned(
             BUNDLE_FORMAT,
             BUNDLE_VERSION,
             {
                 "model_version": self.model_version,
+                "columns": self.columns.to_dict(),
+                "features": list(self.features),
                 "settings": self.settings.to_dict(),
-                "grade_cuts": self.grade_cuts,
+                "grade_cuts": self.criterion_cuts,  # the file key stays
                 "report": None if self.report is None else self.report.to_dict(),
-                "models": {
-                    "conversion": conversion_to_json(self.conversion),
-                    "timing": self.timing.to_dict(),
-                    "effort": self.effort.to_dict(),
-                    "salary": self.salary.to_dict(),
-                    "resale": self.resale.to_dict(),
-                    "fit": self.fit.to_dict(),
-                },
+                "model_warning": self.model_warning,
+                "models": {"conversion": conversion_to_json(self.conversion), **models},
             },
         )
 
@@ -301,7 +336,11 @@ class QualificationBundle:
 
     @classmethod
     def from_dict(
-        cls, data: dict[str, Any], *, conversion_class: type | None = None
+        cls,
+        data: dict[str, Any],
+        *,
+        conversion_class: type | None = None,
+        source: str = "The qualification bundle",
     ) -> QualificationBundle:
         """Rebuild a bundle from :meth:`to_dict` output (``conversion_class`` overrides the
         conversion model's class, default ``engine.ConversionModel``)."""
@@ -310,39 +349,52 @@ class QualificationBundle:
             fmt=BUNDLE_FORMAT,
             version=BUNDLE_VERSION,
             what="qualification bundle",
-            hint=BUNDLE_HINT,
+            hint="Bundles of earlier LeadLever versions must be refitted: " + BUNDLE_HINT,
+            schema=BUNDLE_SCHEMA,
+            source=source,
         )
-        try:
+        with rebuilding(source, BUNDLE_HINT):
             m = data["models"]
             rep = data.get("report")
+            models = {
+                name: None if m.get(name) is None else kind.from_dict(m[name])
+                for name, kind in _MODELS.items()
+            }
+            if rep is not None:
+                rep = FitReport(
+                    **{
+                        **rep,
+                        "criteria": tuple(rep.get("criteria", ())),
+                        "warnings": tuple(rep.get("warnings", ())),
+                    }
+                )
             return cls(
-                conversion=conversion_from_json(m["conversion"], conversion_class),
-                timing=TimingModel.from_dict(m["timing"]),
-                effort=EffortModel.from_dict(m["effort"]),
-                salary=SalaryModel.from_dict(m["salary"]),
-                resale=ResaleModel.from_dict(m["resale"]),
-                fit=FitModel.from_dict(m["fit"]),
+                columns=ColumnMap.from_dict(data["columns"]),
+                features=list(data["features"]),
+                conversion=conversion_from_json(m["conversion"], conversion_class, source),
+                **models,
                 settings=QualificationSettings.from_dict(data["settings"]),
-                grade_cuts={k: list(v) for k, v in data["grade_cuts"].items()},
-                report=None if rep is None else FitReport(**rep),
+                criterion_cuts={k: list(v) for k, v in data["grade_cuts"].items()},
+                report=rep,
                 model_version=str(data["model_version"]),
+                model_warning=data.get("model_warning"),
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            if isinstance(exc, ModelFileError):
-                raise
-            raise ModelFileError(
-                f"The qualification bundle is damaged ({type(exc).__name__}: {exc})."
-            ) from exc
 
 
 def load_bundle(
     path: str | os.PathLike, *, conversion_class: type | None = None
 ) -> QualificationBundle:
     """Read a bundle written by :meth:`QualificationBundle.save` (plain JSON, no code runs)."""
+    hint = "Bundles of earlier LeadLever versions must be refitted: " + BUNDLE_HINT
     data = load_versioned(
-        path, fmt=BUNDLE_FORMAT, version=BUNDLE_VERSION, what="model", hint=BUNDLE_HINT
+        path,
+        fmt=BUNDLE_FORMAT,
+        version=BUNDLE_VERSION,
+        what="bundle",
+        hint=hint,
+        schema=BUNDLE_SCHEMA,
     )
-    try:
-        return QualificationBundle.from_dict(data, conversion_class=conversion_class)
-    except ModelFileError as exc:  # name the file the user gave
-        raise ModelFileError(f"Model file '{path}': {exc}") from None
+    source = f"Bundle file '{path}'"
+    bundle = QualificationBundle.from_dict(data, conversion_class=conversion_class, source=source)
+    probe_bundle(bundle, source, BUNDLE_HINT)
+    return bundle

@@ -33,7 +33,9 @@ def conversion_to_json(model: Any) -> dict[str, Any]:
     raise ParameterError(f"The conversion model {type(model).__name__} cannot be saved as JSON.")
 
 
-def conversion_from_json(entry: dict[str, Any], cls: type | None = None) -> Any:
+def conversion_from_json(
+    entry: dict[str, Any], cls: type | None = None, source: str = "The qualification bundle"
+) -> Any:
     """Rebuild the conversion model stored by :func:`conversion_to_json`.
 
     ``cls`` (with a ``from_dict``) overrides the default ``engine.ConversionModel``.
@@ -44,4 +46,4 @@ def conversion_from_json(entry: dict[str, Any], cls: type | None = None) -> Any:
         raise ModelFileError("The bundle's conversion model entry is damaged (no 'data').")
     if cls is not None:
         return cls.from_dict(entry["data"])
-    return ConversionModel.from_dict(entry["data"], source="The qualification bundle's model")
+    return ConversionModel.from_dict(entry["data"], source=f"{source} (conversion model)")

@@ -1,14 +1,14 @@
-r"""Ease of delivery: expected consultant effort and delivery cost.
+r"""Ease of delivery: expected consultant effort.
 
-Two log-link GLMs on closed leads:
+Log-link GLMs on closed leads, on the export's own features:
 
-* interactions :math:`N` with a negative binomial (default) or Poisson count
-  model, :math:`E[N \mid x] = e^{x^\top\beta_N}`;
 * hours :math:`h` with a Poisson quasi-likelihood (valid for non-negative
-  continuous amounts), :math:`E[h \mid x] = e^{x^\top\beta_h}`.
+  continuous amounts), :math:`E[h \mid x] = e^{x^\top\beta_h}`;
+* interactions :math:`N` (when the export records them) with a negative binomial
+  (default) or Poisson count model, :math:`E[N \mid x] = e^{x^\top\beta_N}`.
 
-The expected delivery cost at hourly rate :math:`c_h` is
-:math:`C = c_h\,E[h \mid x]`.
+The expected delivery cost is :math:`D = c_h\,E[h \mid x] + L_p + A`
+(:meth:`leadlever.engine.economics.Economics.delivery_cost`).
 """
 
 from __future__ import annotations
@@ -21,19 +21,12 @@ import pandas as pd
 from leadlever.engine.exceptions import MissingColumnsError, NotFittedError, ParameterError
 from leadlever.engine.qualification._glm import GLMModel
 
-__all__ = ["EffortModel", "EFFORT_TERMS", "delivery_cost"]
-
-EFFORT_TERMS = (
-    "skills_match",
-    "ratio:expected_salary/current_salary",
-    "years_experience",
-    "cat:role_category",
-    "cat:education",
-)
+__all__ = ["EffortModel", "delivery_cost"]
 
 
 def delivery_cost(expected_hours, hourly_rate: float) -> np.ndarray:
-    """Expected delivery cost :math:`c_h E[h]` (EUR)."""
+    """Consultant-time cost :math:`c_h E[h]` (EUR); the full delivery cost adds legal fees and
+    overhead (:meth:`leadlever.engine.economics.Economics.delivery_cost`)."""
     if not np.isfinite(hourly_rate) or hourly_rate < 0:
         raise ParameterError(
             f"The 'hourly_rate' parameter must be a number >= 0. Got {hourly_rate!r} instead."
@@ -42,38 +35,50 @@ def delivery_cost(expected_hours, hourly_rate: float) -> np.ndarray:
 
 
 class EffortModel:
-    """Expected interactions and hours per lead.
+    """Expected consultant hours (and interactions, when recorded) per lead.
 
     Parameters
     ----------
     count_family : {"negbin", "poisson"}
-    terms : sequence of str, optional
-        Feature terms; default :data:`EFFORT_TERMS`.
+        Family of the interactions model.
+    columns : sequence of str, optional
+        Feature columns; default every column of ``X`` except outcome columns.
     """
 
-    def __init__(self, *, count_family: str = "negbin", terms=None):
+    def __init__(self, *, count_family: str = "negbin", columns=None):
         self.count_family = count_family
-        self.terms = terms
+        self.columns = columns
 
-    def fit(self, X: pd.DataFrame, y: pd.DataFrame | None = None) -> EffortModel:
-        """Fit on closed leads; ``y`` has ``n_interactions`` and ``effort_hours`` (default: from ``X``)."""
+    def fit(
+        self,
+        X: pd.DataFrame,
+        hours=None,
+        interactions=None,
+    ) -> EffortModel:
+        """Fit on closed leads: ``hours`` (default ``X["effort_hours"]``) and, when given
+        (default ``X["n_interactions"]`` if present), the interaction counts."""
         if self.count_family not in ("negbin", "poisson"):
             raise ParameterError(
                 "The 'count_family' parameter of EffortModel must be 'negbin' or 'poisson'. "
                 f"Got {self.count_family!r} instead."
             )
-        y = X if y is None else y
-        missing = [c for c in ("n_interactions", "effort_hours") if c not in y.columns]
-        if missing:
-            raise MissingColumnsError(
-                f"The history lacks {missing}, needed for the effort model. Add the consultant "
-                "interactions and hours of closed leads.",
-                missing,
-                {},
-            )
-        terms = list(self.terms) if self.terms is not None else list(EFFORT_TERMS)
-        self.count_ = GLMModel(family=self.count_family, terms=terms).fit(X, y["n_interactions"])
-        self.hours_ = GLMModel(family="poisson", terms=terms).fit(X, y["effort_hours"])
+        if hours is None:
+            if "effort_hours" not in X.columns:
+                raise MissingColumnsError(
+                    "The history lacks 'effort_hours', needed for the effort model. Add the "
+                    "consultant hours of closed leads (or name the column with --effort-col).",
+                    ["effort_hours"],
+                    {},
+                )
+            hours = X["effort_hours"]
+        if interactions is None and "n_interactions" in X.columns:
+            interactions = X["n_interactions"]
+        self.hours_ = GLMModel(family="poisson", columns=self.columns).fit(X, hours)
+        self.count_ = (
+            None
+            if interactions is None
+            else GLMModel(family=self.count_family, columns=self.columns).fit(X, interactions)
+        )
         return self
 
     def _check(self) -> None:
@@ -81,7 +86,10 @@ class EffortModel:
             raise NotFittedError("This EffortModel is not fitted yet. Call fit first.")
 
     def predict_interactions(self, X: pd.DataFrame) -> np.ndarray:
+        """Expected interactions (NaN when none were recorded)."""
         self._check()
+        if self.count_ is None:
+            return np.full(len(X), np.nan)
         return self.count_.predict(X)
 
     def predict_hours(self, X: pd.DataFrame) -> np.ndarray:
@@ -94,14 +102,14 @@ class EffortModel:
         return {
             "kind": "effort",
             "count_family": self.count_family,
-            "terms": self.terms,
-            "count": self.count_.to_dict(),
+            "columns": self.columns,
+            "count": None if self.count_ is None else self.count_.to_dict(),
             "hours": self.hours_.to_dict(),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EffortModel:
-        model = cls(count_family=data["count_family"], terms=data["terms"])
-        model.count_ = GLMModel.from_dict(data["count"])
+        model = cls(count_family=data["count_family"], columns=data["columns"])
+        model.count_ = None if data["count"] is None else GLMModel.from_dict(data["count"])
         model.hours_ = GLMModel.from_dict(data["hours"])
         return model

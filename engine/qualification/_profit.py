@@ -1,10 +1,11 @@
 r"""Profit potential: expected starting salary, commission and resale value.
 
-* Salary: a Gamma GLM with log link on the starting salary of placed leads
-  (positive, right-skewed amounts with roughly constant coefficient of
-  variation), :math:`E[S \mid x] = e^{x^\top\beta}`.
-* Commission: :math:`K = r\,E[S \mid x]` with commission rate :math:`r`
-  (default 0.20, the case study's 20%).
+* Value: a Gamma GLM with log link on what won leads were worth (positive,
+  right-skewed amounts with roughly constant coefficient of variation),
+  :math:`E[S \mid x] = e^{x^\top\beta}`: a placed candidate's starting salary, or a
+  won deal's value.
+* Commission: for a salary, :math:`K = r\,E[S \mid x]` with the economics' commission
+  rate :math:`r` (0.20 by default, the case study's 20%); for a deal value, :math:`K = E[S \mid x]`.
 * Resale: where partners' prices are known, a linear model of the price on
   the lead's predicted conversion and fit probabilities,
   :math:`E[R] = \gamma_0 + \gamma_1 p + \gamma_2\,p\,p_{fit}`, fitted on the
@@ -21,19 +22,11 @@ import pandas as pd
 from leadlever.engine.exceptions import MissingColumnsError, NotFittedError, ParameterError
 from leadlever.engine.qualification._glm import GLMModel
 
-__all__ = ["SalaryModel", "ResaleModel", "SALARY_TERMS", "expected_commission"]
-
-SALARY_TERMS = (
-    "log:expected_salary",
-    "log:current_salary",
-    "years_experience",
-    "cat:role_category",
-    "cat:city",
-)
+__all__ = ["ValueModel", "ResaleModel", "expected_commission"]
 
 
-def expected_commission(expected_salary, rate: float = 0.20) -> np.ndarray:
-    """Commission :math:`r\\,E[S]`."""
+def expected_commission(expected_salary, rate: float) -> np.ndarray:
+    """Commission :math:`r\\,E[S]` (the rate comes from the economics, 0.20 by default)."""
     if not np.isfinite(rate) or not 0 <= rate <= 1:
         raise ParameterError(
             f"The 'commission_rate' parameter must be in [0, 1]. Got {rate!r} instead."
@@ -41,27 +34,26 @@ def expected_commission(expected_salary, rate: float = 0.20) -> np.ndarray:
     return float(rate) * np.asarray(expected_salary, dtype=float)
 
 
-class SalaryModel(GLMModel):
-    """Gamma GLM (log link) of the starting salary of placed leads.
+class ValueModel(GLMModel):
+    """Gamma GLM (log link) of what a won lead is worth: a placed candidate's starting
+    salary or a won deal's value.
 
     Parameters
     ----------
-    terms : sequence of str, optional
-        Default :data:`SALARY_TERMS`.
+    columns : sequence of str, optional
+        Feature columns; default every column of ``X`` except outcome columns.
     """
 
-    def __init__(self, *, terms=None):
-        super().__init__(
-            family="gamma", terms=list(terms) if terms is not None else list(SALARY_TERMS)
-        )
+    def __init__(self, *, columns=None):
+        super().__init__(family="gamma", columns=columns)
 
-    def fit(self, X: pd.DataFrame, y=None) -> SalaryModel:
+    def fit(self, X: pd.DataFrame, y=None) -> ValueModel:
         """Fit on rows with a positive ``y`` (default ``X["placement_salary"]``)."""
         if y is None:
             if "placement_salary" not in X.columns:
                 raise MissingColumnsError(
-                    "The history lacks 'placement_salary', needed for the salary model. "
-                    "Add the starting salary of placed leads.",
+                    "The history lacks 'placement_salary', needed for the value model. Add the "
+                    "starting salary of placed leads (or name a value column with --value-col).",
                     ["placement_salary"],
                     {},
                 )

@@ -5,7 +5,9 @@ leads with a qualification bundle, either all of them (a scheduled batch) or
 those touched by events, and appends one row per lead to a score-history table
 through :func:`leadlever.engine.io._tables.append_table`: the new history is written to a
 temporary file and swapped in with one atomic rename, so a crash at any point
-leaves the earlier history exactly as it was.
+leaves the earlier history exactly as it was. The whole read-score-append holds an
+exclusive lock on the history (:func:`leadlever.engine.io._lock.locked`), so concurrent
+runs on one history run one after the other and none loses or repeats another's rows.
 
 Events file (CSV/Parquet): columns ``event`` and optionally ``lead_id``.
 
@@ -29,15 +31,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leadlever.engine.exceptions import DataError, MissingColumnsError
+from leadlever.engine.exceptions import DataError
+from leadlever.engine.io._lock import locked
+from leadlever.engine.io._numbers import rows_text, shorten
+from leadlever.engine.io._schema import require_columns
 from leadlever.engine.io._tables import append_table, read_table
-from leadlever.engine.qualification._bundle import (
-    QualificationBundle,
-    QualificationSettings,
-    active_leads,
-)
+from leadlever.engine.qualification._bundle import QualificationBundle, QualificationSettings
 
-__all__ = ["rescore", "RescoreResult", "HISTORY_COLUMNS", "EVENT_KINDS"]
+__all__ = ["rescore", "rescore_frame", "RescoreResult", "HISTORY_COLUMNS", "EVENT_KINDS"]
 
 EVENT_KINDS = {"call": "lead", "new_client": "all", "okr_change": "all"}
 CRITERIA_COLUMNS = (
@@ -57,7 +58,7 @@ HISTORY_COLUMNS = ("lead_id", "scored_at", "model_version", "trigger", *CRITERIA
 class RescoreResult:
     """What one rescoring run appended, and who moved."""
 
-    history: Path
+    history: Path | str
     scored_at: str
     model_version: str
     rows: pd.DataFrame
@@ -85,86 +86,113 @@ class RescoreResult:
         return self.movers
 
 
-def _targets(leads: pd.DataFrame, events: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
-    """Rows to re-score and the trigger of each."""
+def _targets(
+    leads: pd.DataFrame,
+    events: pd.DataFrame | None,
+    source: str = "events",
+    id_col: str = "lead_id",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows to re-score and the trigger of each (``source`` names the events file)."""
     n = len(leads)
     if events is None:
         return np.arange(n), np.full(n, "batch", dtype=object)
-    if "event" not in events.columns:
-        raise MissingColumnsError(
-            "The events file lacks the 'event' column. Give one of "
-            f"{sorted(EVENT_KINDS)} per row (and lead_id for 'call').",
-            ["event"],
-            {},
-        )
+    require_columns(
+        events,
+        ["event"],
+        source=source,
+        fix=f"Give one of {sorted(EVENT_KINDS)} per row (and lead_id for 'call').",
+    )
     kinds = events["event"].astype(str).str.strip().str.lower()
     unknown = sorted(set(kinds) - set(EVENT_KINDS))
     if unknown:
-        bad = np.flatnonzero(~kinds.isin(list(EVENT_KINDS)).to_numpy())
+        bad = (np.flatnonzero(~kinds.isin(list(EVENT_KINDS)).to_numpy()) + 1).tolist()
+        shown = ", ".join(shorten(u, 30) for u in unknown[:3])
         raise DataError(
-            f"Events file, column 'event', row(s) {(bad[:5] + 1).tolist()}: unknown event(s) {unknown}. "
+            f"File '{source}', column 'event': {rows_text(bad)} hold unknown event(s) {shown}. "
             f"Use {sorted(EVENT_KINDS)}."
         )
     global_events = [k for k in kinds if EVENT_KINDS[k] == "all"]
     if global_events:
         return np.arange(n), np.full(n, global_events[0], dtype=object)
-    if "lead_id" not in events.columns:
-        raise MissingColumnsError("Events of kind 'call' need a 'lead_id' column.", ["lead_id"], {})
+    require_columns(
+        events, ["lead_id"], source=source, fix="Events of kind 'call' name the lead they touch."
+    )
     wanted = set(events.loc[kinds == "call", "lead_id"].astype(str))
-    rows = np.flatnonzero(leads["lead_id"].astype(str).isin(wanted).to_numpy())
+    rows = np.flatnonzero(leads[id_col].astype(str).isin(wanted).to_numpy())
     return rows, np.full(rows.size, "call", dtype=object)
 
 
-def _previous(history: Path) -> pd.DataFrame | None:
+def _read_history(history: Path) -> pd.DataFrame | None:
+    """The score history so far (``None`` before the first run), checked to be one."""
     if not history.exists():
         return None
     old = read_table(history)
+    require_columns(
+        old,
+        list(HISTORY_COLUMNS),
+        source=str(history),
+        needed_for="of a score history",
+        fix="It is not a history `leadlever score rescore` wrote: give a new --history file "
+        "name (it is created) or the history file of earlier runs.",
+    )
+    return old
+
+
+def _previous(old: pd.DataFrame | None) -> pd.DataFrame | None:
+    if old is None:
+        return None
     old = old.sort_values("scored_at", kind="stable").drop_duplicates("lead_id", keep="last")
     return old[["lead_id", "score", "tier"]].rename(
         columns={"score": "previous_score", "tier": "previous_tier"}
     )
 
 
-def rescore(
+def rescore_frame(
     leads: pd.DataFrame,
     bundle: QualificationBundle,
-    history: str | os.PathLike,
+    previous: pd.DataFrame | None,
     *,
     events: pd.DataFrame | None = None,
     scored_at: str | None = None,
     settings: QualificationSettings | None = None,
-) -> RescoreResult:
-    """Re-score active leads and append them to the score history.
+    sources: dict[str, str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The history rows and movers of one rescoring, without writing anything.
 
     Parameters
     ----------
-    leads : DataFrame
-        Lead table; rows with an empty ``converted`` (or all rows when the
-        column is absent) are active.
-    bundle : QualificationBundle
-    history : path
-        Score-history table (CSV/Parquet), created if absent.
-    events : DataFrame, optional
-        Events that trigger the rescoring (see the module docstring); ``None``
-        re-scores every active lead (batch).
-    scored_at : str, optional
-        Timestamp written on the rows (default: now, UTC, ISO 8601).
-    settings : QualificationSettings, optional
-        Overrides the bundle's settings (e.g. after an OKR change).
+    leads, bundle, events, scored_at, settings, sources
+        As in :func:`rescore`.
+    previous : DataFrame or None
+        Each lead's latest earlier row (``lead_id``, ``previous_score``,
+        ``previous_tier``), or None when there is no history yet.
+
+    Returns
+    -------
+    new : DataFrame
+        One history row per re-scored lead (:data:`HISTORY_COLUMNS`).
+    movers : DataFrame
+        ``lead_id``, ``score``, ``tier``, ``previous_score``, ``previous_tier``,
+        ``score_change``, ``tier_changed``.
+    scored_at : str
+        The timestamp written on the rows.
     """
-    history = Path(history)
-    if "lead_id" not in leads.columns:
-        raise MissingColumnsError(
-            "The leads table lacks 'lead_id', needed for the score history.", ["lead_id"], {}
-        )
-    active = active_leads(leads).reset_index(drop=True)
-    rows, trigger = _targets(active, events)
+    sources = sources or {}
+    id_col = bundle.columns.lead_id or "lead_id"
+    require_columns(
+        leads,
+        [id_col],
+        source=sources.get("leads"),
+        needed_for="(the score history is kept per lead)",
+        fix="Add the id column the bundle was fitted with.",
+    )
+    active = leads.loc[bundle.open_mask(leads)].reset_index(drop=True)
+    rows, trigger = _targets(active, events, sources.get("events", "events"), id_col)
     stamp = scored_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    previous = _previous(history)  # read before anything is written
     if rows.size == 0:
         profile = pd.DataFrame(columns=["lead_id", *CRITERIA_COLUMNS, "tier"])
     else:
-        profile = bundle.profile(active.iloc[rows], settings)
+        profile = bundle.profile(active.iloc[rows], settings, source=sources.get("leads"))
     new = pd.DataFrame(
         {
             "lead_id": profile["lead_id"].astype(str).to_numpy(),
@@ -189,7 +217,52 @@ def rescore(
     movers["tier_changed"] = movers["previous_tier"].notna() & (
         movers["previous_tier"] != movers["tier"]
     )
-    n_before = 0 if previous is None else len(read_table(history))
+    return new, movers, stamp
+
+
+@locked("history")
+def rescore(
+    leads: pd.DataFrame,
+    bundle: QualificationBundle,
+    history: str | os.PathLike,
+    *,
+    events: pd.DataFrame | None = None,
+    scored_at: str | None = None,
+    settings: QualificationSettings | None = None,
+    sources: dict[str, str] | None = None,
+) -> RescoreResult:
+    """Re-score active leads and append them to the score history.
+
+    Parameters
+    ----------
+    leads : DataFrame
+        Lead table (the export the bundle was fitted on, or its newer version); open
+        leads by the bundle's outcome column (all rows when it is absent) are active.
+    bundle : QualificationBundle
+    history : path
+        Score-history table (CSV/Parquet), created if absent.
+    events : DataFrame, optional
+        Events that trigger the rescoring (see the module docstring); ``None``
+        re-scores every active lead (batch).
+    scored_at : str, optional
+        Timestamp written on the rows (default: now, UTC, ISO 8601).
+    settings : QualificationSettings, optional
+        Overrides the bundle's settings (e.g. after an OKR change).
+    sources : dict, optional
+        File names of ``"leads"`` and ``"events"``, for messages.
+    """
+    history = Path(history)
+    old = _read_history(history)  # read under the lock, before anything is written
+    new, movers, stamp = rescore_frame(
+        leads,
+        bundle,
+        _previous(old),
+        events=events,
+        scored_at=scored_at,
+        settings=settings,
+        sources=sources,
+    )
+    n_before = 0 if old is None else len(old)
     if len(new):
-        append_table(new, history)
+        append_table(new, history, existing=old)
     return RescoreResult(history, stamp, bundle.model_version, new, movers, n_before + len(new))

@@ -24,19 +24,20 @@ from leadlever.engine.exceptions import (
     NotFittedError,
     ParameterError,
 )
-from leadlever.engine.features._design import Design, available_terms
-from leadlever.engine.qualification._glm import GLMModel
-
-__all__ = ["FitModel", "FIT_TERMS", "ROLE_TERMS"]
-
-FIT_TERMS = ("cat:role_category", "skills_match", "years_experience", "cat:education")
-ROLE_TERMS = (
-    "log:current_salary",
-    "skills_match",
-    "years_experience",
-    "cat:education",
-    "cat:industry",
+from leadlever.engine.features._preprocessing import Preprocessor
+from leadlever.engine.io._schema import coerce_binary
+from leadlever.engine.qualification._glm import (
+    GLMModel,
+    design_dot,
+    feature_columns,
+    fit_features,
+    independent_columns,
 )
+
+__all__ = ["FitModel", "ROLE_COLUMN"]
+
+#: the lead-table column whose categories the role model predicts
+ROLE_COLUMN = "role_category"
 
 
 def _softmax_fit(Z: np.ndarray, codes: np.ndarray, k: int, l2: float = 1e-4) -> np.ndarray:
@@ -96,48 +97,54 @@ class FitModel:
 
     Parameters
     ----------
-    terms : sequence of str, optional
-        Terms of the feedback logit (default :data:`FIT_TERMS`).
-    role_terms : sequence of str, optional
-        Terms of the role multinomial (default :data:`ROLE_TERMS`).
+    columns : sequence of str, optional
+        Feature columns of the feedback logit; default every column of ``X`` except
+        outcome columns.
+    role_column : str
+        Column of role categories; when present, a multinomial logit of it on the other
+        features is fitted too, so target roles can change without a refit.
     """
 
-    def __init__(self, *, terms=None, role_terms=None):
-        self.terms = terms
-        self.role_terms = role_terms
+    def __init__(self, *, columns=None, role_column: str = ROLE_COLUMN):
+        self.columns = columns
+        self.role_column = role_column
 
     def fit(self, X: pd.DataFrame, y=None) -> FitModel:
-        """Fit the feedback logit on ``y`` (default ``X["fit_feedback"]``) and, when
-        ``role_category`` is present, the role multinomial."""
+        """Fit the feedback logit on ``y`` (1/0, yes/no; default ``X["fit_feedback"]``) and,
+        when ``role_column`` is present, the role multinomial."""
         if y is None:
             if "fit_feedback" not in X.columns:
                 raise MissingColumnsError(
                     "The history lacks 'fit_feedback', needed for the strategic-fit model. "
-                    "Add the client feedback (1 good fit, 0 not) for closed leads.",
+                    "Add the client feedback (1 good fit, 0 not) for closed leads, or name the "
+                    "column with --fit-col.",
                     ["fit_feedback"],
                     {},
                 )
             y = X["fit_feedback"]
-        terms = list(self.terms) if self.terms is not None else list(FIT_TERMS)
-        self.feedback_ = GLMModel(family="binomial", terms=terms).fit(X, y)
+        coded = coerce_binary(pd.Series(np.asarray(y, dtype=object)), column="fit feedback")
+        values = coded.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        self.feedback_ = GLMModel(family="binomial", columns=self.columns).fit(X, values)
         self.roles_ = None
         self.role_levels_: list[str] = []
-        if "role_category" in X.columns:
+        if self.role_column in X.columns:
             self._fit_roles(X)
         return self
 
     def _fit_roles(self, X: pd.DataFrame) -> None:
-        roles = X["role_category"].astype("string")
+        roles = X[self.role_column].astype("string")
         ok = roles.notna().to_numpy()
         levels = sorted(roles[ok].unique().tolist())
         if len(levels) < 2:
             return
-        terms = available_terms(list(self.role_terms or ROLE_TERMS), X.columns)
-        design = Design(terms=terms).fit(X.loc[ok])
-        Z = design.transform(X.loc[ok])
+        base = self.columns if self.columns is not None else feature_columns(X)
+        columns = [c for c in base if c != self.role_column]
+        pre = fit_features(X.loc[ok], columns)
+        Z = np.column_stack([np.ones(int(ok.sum())), pre.transform(X.loc[ok, columns])])
+        keep = independent_columns(Z)
         codes = pd.Categorical(roles[ok], categories=levels).codes
-        params = _softmax_fit(Z, codes, len(levels))
-        self.roles_ = {"design": design, "coef": params}
+        params = _softmax_fit(Z[:, keep], codes, len(levels))
+        self.roles_ = {"features": pre, "columns": columns, "keep": keep, "coef": params}
         self.role_levels_ = levels
 
     def _check(self) -> None:
@@ -154,10 +161,16 @@ class FitModel:
         self._check()
         if self.roles_ is None:
             raise NotFittedError(
-                "The role model was not fitted (no 'role_category' in the history)."
+                f"The role model was not fitted (no '{self.role_column}' in the history)."
             )
-        eta = self.roles_["design"].transform(X) @ self.roles_["coef"]
-        eta = np.column_stack([np.zeros(len(X)), eta])
+        r = self.roles_
+        r["features"].check_columns(X)
+        full = np.zeros((r["keep"].size, r["coef"].shape[1]))
+        full[r["keep"]] = r["coef"]
+        eta = np.column_stack(
+            [np.zeros(len(X))]
+            + [full[0, k] + design_dot(r["features"], X, full[1:, k]) for k in range(full.shape[1])]
+        )
         eta -= eta.max(axis=1, keepdims=True)
         prob = np.exp(eta)
         prob /= prob.sum(axis=1, keepdims=True)
@@ -179,29 +192,35 @@ class FitModel:
         self._check()
         roles = None
         if self.roles_ is not None:
+            r = self.roles_
             roles = {
-                "design": self.roles_["design"].to_dict(),
-                "coef": self.roles_["coef"].tolist(),
+                "features": r["features"].to_dict(),
+                "columns": list(r["columns"]),
+                "keep": r["keep"].astype(int).tolist(),
+                "coef": r["coef"].tolist(),
                 "levels": self.role_levels_,
             }
         return {
             "kind": "fit",
-            "terms": self.terms,
-            "role_terms": self.role_terms,
+            "columns": self.columns,
+            "role_column": self.role_column,
             "feedback": self.feedback_.to_dict(),
             "roles": roles,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FitModel:
-        model = cls(terms=data["terms"], role_terms=data["role_terms"])
+        model = cls(columns=data["columns"], role_column=data["role_column"])
         model.feedback_ = GLMModel.from_dict(data["feedback"])
         model.roles_ = None
         model.role_levels_ = []
         if data.get("roles"):
+            r = data["roles"]
             model.roles_ = {
-                "design": Design.from_dict(data["roles"]["design"]),
-                "coef": np.asarray(data["roles"]["coef"], dtype=float),
+                "features": Preprocessor.from_dict(r["features"]),
+                "columns": list(r["columns"]),
+                "keep": np.asarray(r["keep"], dtype=bool),
+                "coef": np.asarray(r["coef"], dtype=float),
             }
-            model.role_levels_ = list(data["roles"]["levels"])
+            model.role_levels_ = list(r["levels"])
         return model

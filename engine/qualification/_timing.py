@@ -31,6 +31,12 @@ A lead closed lost will never convert. Two treatments are offered by
     and :math:`F(H)` over-states the chance of placement (a test shows it).
 
 Open leads are always censored at the days observed so far.
+
+Durations come from the export's created and closed dates
+(:func:`durations_from_dates`: open leads are censored at the observation date
+``as_of``, by default the export's latest date) or, in the shared vocabulary, from
+``days_to_convert`` (:func:`survival_target`). Features are the export's own columns
+(:class:`leadlever.engine.features.Preprocessor`).
 """
 
 from __future__ import annotations
@@ -46,23 +52,91 @@ from leadlever.engine.exceptions import (
     NotFittedError,
     ParameterError,
 )
-from leadlever.engine.features._design import Design, available_terms
-
-__all__ = ["TimingModel", "survival_target", "concordance_index", "TIMING_TERMS"]
-
-#: default feature terms (those present in the table are used)
-TIMING_TERMS = (
-    "skills_match",
-    "log1p:downloads",
-    "log1p:site_visits",
-    "log1p:email_clicks",
-    "days_since_last_activity",
-    "years_experience",
-    "ratio:expected_salary/current_salary",
-    "cat:role_category",
+from leadlever.engine.features._preprocessing import Preprocessor
+from leadlever.engine.qualification._cox import _breslow, _efron_newton, concordance_index
+from leadlever.engine.qualification._glm import (
+    design_dot,
+    feature_columns,
+    fit_features,
+    independent_columns,
 )
 
+__all__ = ["TimingModel", "survival_target", "durations_from_dates"]
+
 LOST_CHOICES = ("competing", "censor")
+_DAY = pd.Timedelta(days=1)
+
+
+def durations_from_dates(
+    converted: np.ndarray,
+    created: pd.Series,
+    closed: pd.Series | None,
+    *,
+    as_of: str | pd.Timestamp | None = None,
+    lost: str = "competing",
+    column_names: tuple[str, str] = ("created", "closed"),
+) -> tuple[np.ndarray, np.ndarray, pd.Timestamp]:
+    """Days from creation to placement (event), loss or the observation date (censored).
+
+    Parameters
+    ----------
+    converted : array
+        1 won, 0 lost, NaN open.
+    created, closed : Series of datetimes
+        When each lead arrived and (if closed) when it was won or lost.
+    as_of : date, optional
+        Observation date for open leads (and lost ones with ``lost="competing"``);
+        default the latest created or closed date.
+    lost : {"competing", "censor"}
+        See the module docstring.
+
+    Returns
+    -------
+    duration : ndarray (NaN where ``created`` is missing)
+    event : ndarray of int
+    as_of : Timestamp
+
+    Raises
+    ------
+    DataError
+        A won lead without a closing date, or a closing date before the creation date,
+        naming the rows.
+    """
+    if lost not in LOST_CHOICES:
+        raise ParameterError(
+            f"The 'lost' parameter must be one of {LOST_CHOICES}. Got {lost!r} instead."
+        )
+    conv = np.asarray(converted, dtype=float)
+    closed = pd.Series(pd.NaT, index=created.index) if closed is None else closed
+    latest = pd.concat([created, closed]).max()
+    ref = pd.Timestamp(as_of) if as_of is not None else latest
+    if pd.isna(ref):
+        raise DataError("No dates to measure time to close: the created dates are all empty.")
+    won = conv == 1
+    no_close = won & closed.isna().to_numpy()
+    if no_close.any():
+        rows = (np.flatnonzero(no_close) + 1).tolist()
+        raise DataError(
+            f"Column '{column_names[1]}': {len(rows)} won lead(s) have no closing date (data rows "
+            f"{rows[:5]}). Fill them in, or fit without --closed-col."
+        )
+    to_close = ((closed - created) / _DAY).to_numpy(dtype=float, na_value=np.nan)
+    to_ref = ((ref - created) / _DAY).to_numpy(dtype=float, na_value=np.nan)
+    negative = (to_close < 0) | (to_ref < 0)
+    if negative.any():
+        rows = (np.flatnonzero(negative) + 1).tolist()
+        raise DataError(
+            f"Columns '{column_names[0]}'/'{column_names[1]}': {len(rows)} lead(s) close before "
+            f"they were created or after the observation date {ref.date()} (data rows "
+            f"{rows[:5]}). Check the dates and --as-of."
+        )
+    is_lost = conv == 0
+    if lost == "censor":
+        lost_days = np.where(np.isfinite(to_close), to_close, to_ref)
+    else:
+        lost_days = to_ref
+    duration = np.where(won, to_close, np.where(is_lost, lost_days, to_ref))
+    return np.round(duration), won.astype(np.int64), ref
 
 
 def survival_target(
@@ -132,164 +206,13 @@ def survival_target(
     return duration, event
 
 
-def concordance_index(duration, event, risk) -> float:
-    r"""Harrell's concordance index, vectorised over distinct event times.
-
-    A pair :math:`(i, j)` is comparable when :math:`t_i < t_j` and :math:`i`
-    had the event; it is concordant when :math:`r_i > r_j` (higher risk, earlier
-    event), and counts 1/2 when :math:`r_i = r_j`:
-
-    .. math:: C = \frac{\sum_{i,j} [t_i < t_j]\, d_i\, ([r_i > r_j] + \tfrac12 [r_i = r_j])}
-                       {\sum_{i,j} [t_i < t_j]\, d_i}
-
-    Cost :math:`O(U\,n)` for :math:`U` distinct event times (a few hundred days).
-    """
-    t = np.asarray(duration, dtype=float)
-    d = np.asarray(event).astype(bool)
-    r = np.asarray(risk, dtype=float)
-    order = np.argsort(-t, kind="stable")
-    t_sorted, r_sorted = t[order], r[order]
-    times = np.unique(t[d])[::-1]
-    # number of subjects with time strictly greater than each event time
-    n_greater = np.searchsorted(-t_sorted, -times, side="left")
-    num = 0.0
-    den = 0.0
-    pool = np.empty(0)
-    done = 0
-    for u, k in zip(times, n_greater, strict=True):
-        if k > done:
-            pool = np.sort(np.concatenate([pool, r_sorted[done:k]]), kind="mergesort")
-            done = k
-        ri = r[d & (t == u)]
-        if k == 0 or ri.size == 0:
-            continue
-        lo = np.searchsorted(pool, ri, side="left")
-        hi = np.searchsorted(pool, ri, side="right")
-        num += float(lo.sum() + 0.5 * (hi - lo).sum())
-        den += float(ri.size * k)
-    if den == 0:
-        return float("nan")
-    return num / den
-
-
-def _efron_newton(
-    duration: np.ndarray, event: np.ndarray, Z: np.ndarray, *, max_iter: int = 50, tol: float = 1e-9
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    r"""Maximise the Efron partial likelihood by Newton's method, vectorised.
-
-    With :math:`w_i = e^{z_i^\top\beta}`, risk-set sums :math:`S_{a,k} = \sum_{t_i \ge u_k} w_i z_i^{\otimes a}`
-    and tied-event sums :math:`S^D_{a,k}` at each distinct event time :math:`u_k` with
-    :math:`d_k` events,
-
-    .. math::
-        \ell(\beta) = \sum_k \Big[\sum_{i \in D_k} z_i^\top\beta
-            - \sum_{l=0}^{d_k - 1} \log\big(S_{0,k} - \tfrac{l}{d_k} S^D_{0,k}\big)\Big]
-
-    Every sum is a reverse cumulative sum over the rows grouped by day, so one
-    Newton step costs :math:`O(n p^2)` with no Python loop over times. Returns
-    the coefficients and the Breslow baseline cumulative hazard
-    :math:`\Lambda_0(u_k) = \sum_{u_j \le u_k} d_j / S_{0,j}`.
-    """
-    n, p = Z.shape
-    order = np.argsort(duration, kind="stable")
-    Z = Z[order]
-    dur = duration[order]
-    ev = event[order].astype(bool)
-    times, starts = np.unique(dur, return_index=True)
-    evf = ev.astype(float)
-    d_per = np.add.reduceat(evf, starts)
-    ek = np.flatnonzero(d_per > 0)  # distinct event times (indices into times)
-    d = d_per[ek].astype(np.int64)
-    # expanded (k, l) pairs: c = l / d_k for l = 0..d_k-1
-    rep = np.repeat(np.arange(ek.size), d)
-    c = (np.arange(rep.size) - np.repeat(np.cumsum(d) - d, d)) / d[rep]
-    zev = Z[ev].sum(axis=0)
-    ends = np.append(starts[1:], n)
-    evz = Z * evf[:, None]
-
-    def outer_sums(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Risk-set and tied-event sums of w z z^T (one BLAS product per day)."""
-        g = np.empty((times.size, p, p))
-        for k, (s, e) in enumerate(zip(starts, ends, strict=True)):
-            zw = Z[s:e] * w[s:e, None]
-            g[k] = zw.T @ Z[s:e]
-        r = np.cumsum(g[::-1], axis=0)[::-1][ek]
-        e2 = np.empty((ek.size, p, p))
-        for i, k in enumerate(ek):
-            s, e = starts[k], ends[k]
-            e2[i] = (evz[s:e] * w[s:e, None]).T @ Z[s:e]
-        return r, e2
-
-    def risk_sums(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Risk-set sums (t >= u_k) and tied-event sums at each event time."""
-        g = np.add.reduceat(a, starts, axis=0)
-        r = np.cumsum(g[::-1], axis=0)[::-1][ek]
-        e = np.add.reduceat(a * (evf if a.ndim == 1 else evf[:, None]), starts, axis=0)[ek]
-        return r, e
-
-    def s0_terms(beta):
-        eta = Z @ beta
-        shift = eta.max()
-        w = np.exp(eta - shift)
-        r0, e0 = risk_sums(w)
-        return eta, shift, w, r0, r0[rep] - c * e0[rep]
-
-    def loglik(beta):
-        eta, shift, _, _, s0 = s0_terms(beta)
-        return float(eta[ev].sum() - (np.log(s0) + shift).sum())
-
-    beta = np.zeros(p)
-    ll = loglik(beta)
-    for _ in range(max_iter):
-        eta, shift, w, r0, s0 = s0_terms(beta)
-        r1, e1 = risk_sums(w[:, None] * Z)
-        r2, e2 = outer_sums(w)
-        inv_s0 = 1.0 / s0
-        m1 = (r1[rep] - c[:, None] * e1[rep]) * inv_s0[:, None]
-        grad = zev - m1.sum(axis=0)
-        # sum over (k, l) of (S2 - c S2D) / s0, without expanding the p^2 block
-        a = np.bincount(rep, weights=inv_s0, minlength=ek.size)
-        b = np.bincount(rep, weights=c * inv_s0, minlength=ek.size)
-        info = np.tensordot(a, r2, axes=1) - np.tensordot(b, e2, axes=1) - m1.T @ m1
-        step = np.linalg.solve(info + 1e-10 * np.eye(p), grad)
-        t = 1.0
-        while True:
-            new = beta + t * step
-            ll_new = loglik(new)
-            if ll_new >= ll - 1e-12 or t < 1e-4:
-                break
-            t /= 2
-        converged = abs(ll_new - ll) < tol * (1 + abs(ll)) and np.max(np.abs(t * step)) < 1e-7
-        beta, ll = new, ll_new
-        if converged:
-            break
-    return beta, *_breslow(dur, ev, Z, beta, presorted=True)
-
-
-def _breslow(duration, event, Z, beta, *, presorted: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    r"""Breslow baseline :math:`\Lambda_0(u_k) = \sum_{u_j \le u_k} d_j / \sum_{t_i \ge u_j} e^{z_i^\top\beta}`."""
-    if not presorted:
-        order = np.argsort(duration, kind="stable")
-        duration, event, Z = duration[order], np.asarray(event)[order], Z[order]
-    times, starts = np.unique(duration, return_index=True)
-    evf = np.asarray(event, dtype=float)
-    d_per = np.add.reduceat(evf, starts)
-    ek = np.flatnonzero(d_per > 0)
-    eta = Z @ beta
-    shift = eta.max()
-    g = np.add.reduceat(np.exp(eta - shift), starts)
-    r0 = np.cumsum(g[::-1])[::-1][ek] * np.exp(shift)
-    return times[ek], np.cumsum(d_per[ek] / r0)
-
-
 class TimingModel:
     """Cox proportional-hazards model of the days to placement.
 
     Parameters
     ----------
-    terms : sequence of str, optional
-        Feature terms (see :mod:`leadlever.engine.features._design`); default :data:`TIMING_TERMS`
-        restricted to the columns present.
+    columns : sequence of str, optional
+        Feature columns; default every column of ``X`` except outcome columns.
     horizons : tuple of int
         Default horizons (days) reported by :meth:`predict_within`.
     solver : {"newton", "phreg"}
@@ -300,9 +223,9 @@ class TimingModel:
     """
 
     def __init__(
-        self, *, terms=None, horizons: tuple[int, ...] = (30, 180), solver: str = "newton"
+        self, *, columns=None, horizons: tuple[int, ...] = (30, 180), solver: str = "newton"
     ):
-        self.terms = terms
+        self.columns = columns
         self.horizons = horizons
         self.solver = solver
 
@@ -322,17 +245,20 @@ class TimingModel:
         event = np.asarray(event, dtype=np.int64)
         if duration.shape[0] != len(X) or event.shape[0] != len(X):
             raise DataError("X, duration and event must have the same number of rows.")
+        if not np.all(np.isfinite(duration)) or (duration < 0).any():
+            raise DataError("Durations must be finite days >= 0; drop rows without dates first.")
         if event.sum() < 5:
             raise DataError(
                 f"Only {int(event.sum())} placements in the history; the timing model needs at least 5."
             )
-        terms = (
-            list(self.terms) if self.terms is not None else available_terms(TIMING_TERMS, X.columns)
-        )
-        self.design_ = Design(terms=terms, intercept=False).fit(X)
-        Z = self.design_.transform(X)
-        keep = Z.std(axis=0) > 0
-        self.design_names_ = [n for n, k in zip(self.design_.names, keep, strict=True) if k]
+        self.columns_ = list(self.columns) if self.columns is not None else feature_columns(X)
+        # linear terms (no splines): a proportional-hazards model of many columns stays quick
+        self.features_ = fit_features(X, self.columns_, splines=0)
+        Z = self.features_.transform(X[self.columns_])
+        keep = independent_columns(Z, keep_first=False)
+        self.design_names_ = [
+            n for n, k in zip(self.features_.feature_names_, keep, strict=True) if k
+        ]
         self.keep_ = keep
         if self.solver == "phreg":
             res = PHReg(duration, Z[:, keep], status=event, ties="efron").fit()
@@ -353,7 +279,10 @@ class TimingModel:
     def predict_risk(self, X: pd.DataFrame) -> np.ndarray:
         r"""Linear predictor :math:`x^\top\beta` (higher = sooner)."""
         self._check()
-        return self.design_.transform(X)[:, self.keep_] @ self.coef_
+        self.features_.check_columns(X)  # a missing column is named, with its fix
+        full = np.zeros(self.keep_.size)
+        full[self.keep_] = self.coef_
+        return design_dot(self.features_, X, full)
 
     def cumulative_hazard(self, days) -> np.ndarray:
         r"""Baseline :math:`\Lambda_0(t)` at the given days (step function)."""
@@ -385,8 +314,13 @@ class TimingModel:
         self._check()
         return {
             "kind": "timing",
-            "params": {"terms": self.terms, "horizons": list(self.horizons), "solver": self.solver},
-            "design": self.design_.to_dict(),
+            "params": {
+                "columns": self.columns,
+                "horizons": list(self.horizons),
+                "solver": self.solver,
+            },
+            "feature_columns": list(self.columns_),
+            "features": self.features_.to_dict(),
             "keep": self.keep_.astype(int).tolist(),
             "coef": self.coef_.tolist(),
             "baseline_times": self.baseline_times_.tolist(),
@@ -398,11 +332,12 @@ class TimingModel:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TimingModel:
         p = data["params"]
-        model = cls(terms=p["terms"], horizons=tuple(p["horizons"]), solver=p["solver"])
-        model.design_ = Design.from_dict(data["design"])
+        model = cls(columns=p["columns"], horizons=tuple(p["horizons"]), solver=p["solver"])
+        model.columns_ = list(data["feature_columns"])
+        model.features_ = Preprocessor.from_dict(data["features"])
         model.keep_ = np.asarray(data["keep"], dtype=bool)
         model.design_names_ = [
-            n for n, k in zip(model.design_.names, model.keep_, strict=True) if k
+            n for n, k in zip(model.features_.feature_names_, model.keep_, strict=True) if k
         ]
         model.coef_ = np.asarray(data["coef"], dtype=float)
         model.baseline_times_ = np.asarray(data["baseline_times"], dtype=float)

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from leadlever.engine.exceptions import ParameterError
+
 __all__ = ["plot_survival_by_tier"]
 
 
@@ -36,10 +38,13 @@ def plot_survival_by_tier(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from leadlever.engine.qualification._bundle import _features
-
     profile = bundle.profile(leads) if profile is None else profile
-    X = _features(leads.reset_index(drop=True))
+    if bundle.timing is None:
+        raise ParameterError(
+            "The bundle has no timing model (the export had no created and closed dates), "
+            "so there are no survival curves to plot."
+        )
+    X = leads.reset_index(drop=True)
     t = np.arange(0, days + 1)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for tier in pd.unique(profile["tier"]):
@@ -47,13 +52,13 @@ def plot_survival_by_tier(
         curve = bundle.timing.survival_curve(X.loc[rows], t)
         ax.step(t, curve, where="post", label=f"{tier} (n={rows.sum():,})")
     ax.set_xlabel("days since the lead arrived")
-    ax.set_ylabel("P(not yet placed)")
+    ax.set_ylabel("P(not yet placed), share of leads")
     ax.set_title("Time to placement by funnel tier (Cox model)")
     ax.set_ylim(0, 1.02)
     ax.legend()
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path

@@ -1,9 +1,12 @@
 r"""Expected-ROI evaluation of leads, with per-lead verdicts and per-channel feedback.
 
-For a lead with conversion probability :math:`p`, expected commission
-:math:`c`, expected consultant hours :math:`h`, hourly rate :math:`w`, legal
-fees :math:`L` (per placement, so :math:`pL`, or per lead), admin overhead
-:math:`A` and its share of acquisition spend :math:`Q`:
+For an open lead with conversion probability :math:`p`, expected value of a win
+:math:`c` (its ``expected_commission``, else the economics' commission rate times a
+salary column, else ``value_per_conversion``), expected consultant hours :math:`h`,
+hourly rate :math:`w`, legal fees :math:`L` (per placement, so :math:`pL`, or per
+lead), admin overhead :math:`A` and its generation (acquisition) cost :math:`Q`
+(every figure from :class:`~leadlever.engine.economics.Economics` unless a column
+gives it, and announced as an assumption):
 
 .. math::
     \text{cost} = h w + pL + A + Q, \qquad
@@ -14,8 +17,9 @@ fees :math:`L` (per placement, so :math:`pL`, or per lead), admin overhead
 The selected metric :math:`m` (roi, profit = expected_value, or margin) is
 compared with a threshold :math:`\tau` (a number, or "the top :math:`q` of last
 month's leads" = the :math:`1-q` quantile of the metric over leads created in
-the last ``window_days``): verdict positive when :math:`m \ge \tau`, magnitude
-:math:`m - \tau`. Per channel (and campaign) the feedback for the campaign tool
+the last ``window_days``; a table without dates ranks all its leads and says so):
+verdict positive when :math:`m \ge \tau`, magnitude :math:`m - \tau`. Over all leads,
+and per channel and campaign when the table names them, the feedback for the campaign tool
 is *reinforce* when the mean metric clears :math:`\tau`, else *correct*, with
 strength :math:`(\bar m - \tau)/|\tau|` and a suggested spend change
 :math:`\operatorname{clip}(g \cdot \text{strength}, -s, s)`.
@@ -25,7 +29,6 @@ strength :math:`(\bar m - \tau)/|\tau|` and a suggested spend change
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,11 +36,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from leadlever.engine.exceptions import MissingColumnsError, ParameterError
+from leadlever.engine.economics._economics import Assumption, Economics
+from leadlever.engine.exceptions import ParameterError
+from leadlever.engine.io._outcomes import split_open
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
-from leadlever.engine.roi._costs import CostModel
+from leadlever.engine.roi._feedback import aggregate_sums, feedback_frame
+from leadlever.engine.roi._threshold import Threshold, parse_threshold
+from leadlever.engine.scoring._fit_record import column_warning
 
 __all__ = [
+    "METRICS",
     "Threshold",
     "parse_threshold",
     "RoiReport",
@@ -45,13 +53,14 @@ __all__ = [
     "resolve_inputs",
     "evaluate_leads",
     "evaluate_file",
-    "aggregate_sums",
-    "feedback_frame",
     "METRIC_COLUMNS",
     "SCORED_SCHEMA",
 ]
 
 METRIC_COLUMNS = {"roi": "expected_roi", "profit": "expected_value", "margin": "expected_margin"}
+METRICS = tuple(METRIC_COLUMNS)
+#: columns that group leads for feedback; numbers there are counts, not names
+GROUP_COLUMNS = ("channel", "campaign")
 
 SCORED_SCHEMA = TableSchema(
     "scored leads",
@@ -59,95 +68,19 @@ SCORED_SCHEMA = TableSchema(
         ColumnSpec("p_convert", "probability", description="Calibrated conversion probability."),
         ColumnSpec("expected_commission", "numeric", required=False, allow_missing=True, min=0),
         ColumnSpec("expected_effort_hours", "numeric", required=False, allow_missing=True, min=0),
-        ColumnSpec("acquisition_cost", "numeric", required=False, allow_missing=True, min=0),
+        ColumnSpec("generation_cost", "numeric", required=False, allow_missing=True, min=0),
     ),
 )
 
 
-@dataclass(frozen=True)
-class Threshold:
-    """An OKR threshold: a fixed number, or the top share of recent leads.
-
-    Parameters
-    ----------
-    value : float, optional
-        Fixed threshold on the metric.
-    top_share : float, optional
-        E.g. 0.4 for "the top 40% of last month's leads".
-    window_days : int
-        How far back "last month" reaches from the newest lead's ``created_at``.
-    """
-
-    value: float | None = None
-    top_share: float | None = None
-    window_days: int = 30
-
-    def __post_init__(self) -> None:
-        if (self.value is None) == (self.top_share is None):
-            raise ParameterError("A Threshold needs exactly one of 'value' and 'top_share'.")
-        if self.top_share is not None and not 0 < self.top_share < 1:
-            raise ParameterError(
-                f"The 'top_share' parameter of Threshold must be in (0, 1). Got {self.top_share!r} instead."
-            )
-
-    def describe(self) -> str:
-        if self.value is not None:
-            return f"{self.value:g}"
-        return f"top {self.top_share:.0%} of the last {self.window_days} days' leads"
-
-    def resolve(self, metric: np.ndarray, created_at: pd.Series | None = None) -> float:
-        """The numeric threshold (the rule's quantile over the reference window)."""
-        if self.value is not None:
-            return float(self.value)
-        ref = np.asarray(metric, dtype=float)
-        if created_at is not None:
-            dates = pd.to_datetime(created_at)
-            recent = (dates >= dates.max() - pd.Timedelta(days=self.window_days)).to_numpy()
-            ref = ref[recent]
-        ref = ref[np.isfinite(ref)]
-        if ref.size == 0:
-            raise ParameterError("The threshold rule has no leads with a finite metric to rank.")
-        return float(np.quantile(ref, 1.0 - self.top_share))
-
-
-_TOP = re.compile(
-    r"^top\s*[:=]?\s*(\d+(?:\.\d+)?)\s*(%?)(?:\s*(?:of\s*)?(?:last\s*)?(\d+)\s*d(?:ays)?)?$"
-)
-
-
-def parse_threshold(text: str | float | Threshold) -> Threshold:
-    """A number (``"1.5"``) or a rule (``"top40%"``, ``"top 40%"``, ``"top:0.4"``, ``"top40%:60d"``)."""
-    if isinstance(text, Threshold):
-        return text
-    if isinstance(text, int | float) and not isinstance(text, bool):
-        return Threshold(value=float(text))
-    s = str(text).strip().lower().replace(":", " ").replace("last", "").strip()
-    try:
-        return Threshold(value=float(s))
-    except ValueError:
-        pass
-    m = _TOP.match(re.sub(r"\s+", " ", s))
-    if not m:
-        raise ParameterError(
-            f"The threshold must be a number (e.g. 1.5) or a rule like 'top40%' (top 40% of the last "
-            f"30 days' leads) or 'top40%:60d'. Got {text!r} instead."
-        )
-    share = float(m.group(1)) / (100.0 if m.group(2) or float(m.group(1)) > 1 else 1.0)
-    return Threshold(top_share=share, window_days=int(m.group(3) or 30))
-
-
 def lead_economics(
-    p, commission, effort_hours, acquisition, costs: CostModel
+    p, commission, effort_hours, acquisition, economics: Economics
 ) -> dict[str, np.ndarray]:
     """Per-lead expected revenue, cost, ROI, value and margin (elementwise, see module formulas)."""
     p = np.asarray(p, dtype=float)
-    legal = (
-        costs.legal_fees * p
-        if costs.legal_fees_per == "placement"
-        else np.full(p.shape, costs.legal_fees)
-    )
-    cost = effort_hours * costs.hourly_rate + legal + costs.admin_overhead + acquisition
+    cost = economics.delivery_cost(p, effort_hours) + acquisition
     revenue = p * commission
+    # zero cost or revenue divides by zero; np.where gives those leads inf / -inf instead
     with np.errstate(divide="ignore", invalid="ignore"):
         roi = np.where(cost > 0, revenue / cost, np.inf)
         margin = np.where(revenue > 0, (revenue - cost) / revenue, -np.inf)
@@ -162,110 +95,79 @@ def lead_economics(
 
 
 def resolve_inputs(
-    get: Callable[[str], np.ndarray | None], channel: np.ndarray | None, n: int, costs: CostModel
-) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """Commission, effort and acquisition per lead, from columns or the cost model.
+    get: Callable[[str], np.ndarray | None],
+    channel: np.ndarray | None,
+    n: int,
+    economics: Economics,
+) -> tuple[dict[str, np.ndarray], dict[str, str], list[Assumption]]:
+    """Value of a win, effort and generation cost per lead, from columns or the economics.
 
-    ``get(name)`` returns the column as a float array or None when absent; a
-    column's empty cells fall back to the next source.
+    ``get(name)`` returns the column as a float array or None when absent; a column's
+    empty cells fall back to the next source. Returns the inputs, a short source name per
+    input, and the :class:`~leadlever.engine.economics.Assumption` records of what was used.
     """
+    e = economics
     sources: dict[str, str] = {}
-    default_c = np.full(n, costs.default_commission)
-    salary = get(costs.salary_column)
+    used: list[Assumption] = []
+    default_c = np.full(n, e.value_per_conversion)
+    salary = get(e.salary_column)
+    commission = get("expected_commission")
     fallback_c = (
         default_c
         if salary is None
-        else np.where(np.isnan(salary), default_c, costs.commission_rate * salary)
+        else np.where(np.isnan(salary), default_c, e.commission_rate * salary)
     )
-    commission = get("expected_commission")
-    sources["commission"] = (
-        "expected_commission"
-        if commission is not None
-        else f"{costs.commission_rate:g} x {costs.salary_column}"
-        if salary is not None
-        else "default_commission"
-    )
-    commission = (
-        fallback_c if commission is None else np.where(np.isnan(commission), fallback_c, commission)
-    )
+    need = np.ones(n, dtype=bool) if commission is None else np.isnan(commission)
+    if commission is not None:
+        sources["commission"] = "expected_commission"
+        used.append(
+            Assumption(
+                "value_per_conversion",
+                float(np.nanmean(commission)),
+                "data",
+                "mean of column 'expected_commission'",
+            )  # fmt: skip
+        )
+    else:
+        sources["commission"] = (
+            f"{e.commission_rate:g} x {e.salary_column}"
+            if salary is not None
+            else "value_per_conversion"
+        )
+    if need.any() and salary is not None and not np.isnan(salary[need]).all():
+        used.append(e.assumption("commission_rate", f"times column '{e.salary_column}'"))
+    if need.any() and (salary is None or np.isnan(salary[need]).any()):
+        used.append(e.assumption("value_per_conversion"))
+    commission = np.where(need, fallback_c, commission if commission is not None else 0.0)
     effort = get("expected_effort_hours")
-    sources["effort"] = "expected_effort_hours" if effort is not None else "default_effort_hours"
-    default_h = np.full(n, costs.default_effort_hours)
+    sources["effort"] = "expected_effort_hours" if effort is not None else "effort_hours"
+    if effort is None or np.isnan(effort).any():
+        used.append(e.assumption("effort_hours"))
+    default_h = np.full(n, e.effort_hours)
     effort = default_h if effort is None else np.where(np.isnan(effort), default_h, effort)
-    acq = np.full(n, costs.acquisition_cost_per_lead)
-    if channel is not None and costs.acquisition_cost_by_channel:
-        by = costs.acquisition_cost_by_channel
-        acq = np.array([by.get(str(c), a) for c, a in zip(channel, acq, strict=True)], dtype=float)
-        sources["acquisition"] = "acquisition_cost_by_channel"
-    given = get("acquisition_cost")
+    acq = e.generation_costs(n, channel)
+    by_channel = channel is not None and bool(e.generation_cost_by_channel)
+    sources["acquisition"] = "generation_cost_by_channel" if by_channel else "generation_cost"
+    given = get("generation_cost")
     if given is not None:
         acq = np.where(np.isnan(given), acq, given)
-        sources["acquisition"] = "acquisition_cost"
-    sources.setdefault("acquisition", "acquisition_cost_per_lead")
-    return {"commission": commission, "effort": effort, "acquisition": acq}, sources
-
-
-#: running sums kept per group (streaming and batch share them)
-SUM_KEYS = ("n", "above", "sum_roi", "sum_metric", "sum_gap", "sum_value", "sum_acquisition")
-
-
-def aggregate_sums(
-    keys: np.ndarray, roi, metric, above, value, acquisition, threshold: float
-) -> dict:
-    """Per-group sums in row order (sequential, so they equal the streaming sums bit for bit)."""
-    out: dict[str, dict[str, float]] = {}
-    keys = np.asarray(keys, dtype=object)
-    order: dict[Any, list[int]] = {}
-    for i, k in enumerate(keys):
-        order.setdefault(k, []).append(i)
-    for k, idx in order.items():
-        ix = np.asarray(idx)
-        out[k] = {
-            "n": len(ix),
-            "above": int(np.sum(above[ix])),
-            "sum_roi": float(np.cumsum(roi[ix])[-1]),
-            "sum_metric": float(np.cumsum(metric[ix])[-1]),
-            "sum_gap": float(np.cumsum(metric[ix] - threshold)[-1]),
-            "sum_value": float(np.cumsum(value[ix])[-1]),
-            "sum_acquisition": float(np.cumsum(acquisition[ix])[-1]),
-        }
-    return out
-
-
-def feedback_frame(
-    sums: dict, threshold: float, key_name: str, *, gain: float = 0.5, max_step: float = 0.3
-) -> pd.DataFrame:
-    """Per-group report from the running sums (see the module docstring)."""
-    rows = []
-    for k, s in sums.items():
-        n = s["n"]
-        mean_metric = s["sum_metric"] / n
-        strength = (
-            (s["sum_gap"] / n) / abs(threshold) if threshold != 0 else float(np.sign(s["sum_gap"]))
-        )
-        rows.append(
-            {
-                key_name: k,
-                "n": n,
-                "mean_expected_roi": s["sum_roi"] / n,
-                "mean_metric": mean_metric,
-                "share_above": s["above"] / n,
-                "expected_profit": s["sum_value"],
-                "acquisition_spend": s["sum_acquisition"],
-                "expected_profit_per_spend": s["sum_value"] / s["sum_acquisition"]
-                if s["sum_acquisition"] > 0
-                else float("nan"),
-                "feedback": "reinforce" if mean_metric >= threshold else "correct",
-                "feedback_strength": strength,
-                "suggested_spend_change": float(np.clip(gain * strength, -max_step, max_step)),
-            }
-        )
-    return pd.DataFrame(rows)
+        sources["acquisition"] = "generation_cost column"
+    if given is None or np.isnan(given).any():
+        if by_channel:
+            used.append(e.assumption("generation_cost_by_channel"))
+        used.append(e.assumption("generation_cost"))
+    used += e.assumptions(["hourly_rate", "legal_fees", "legal_fees_per", "admin_overhead"])
+    return {"commission": commission, "effort": effort, "acquisition": acq}, sources, used
 
 
 @dataclass(frozen=True)
 class RoiReport:
-    """Result of an expected-ROI evaluation."""
+    """Result of an expected-ROI evaluation.
+
+    ``overall`` is the feedback row of all leads (one verdict when the table has no
+    channel column); ``by_channel`` and ``by_campaign`` are None when the table has no
+    such column (or only numbers in it).
+    """
 
     metric: str
     threshold: float
@@ -273,24 +175,36 @@ class RoiReport:
     n: int
     share_above: float
     mean_expected_roi: float
-    by_channel: pd.DataFrame
+    by_channel: pd.DataFrame | None
     by_campaign: pd.DataFrame | None = None
     leads: pd.DataFrame | None = None
     sources: dict[str, str] = field(default_factory=dict)
+    overall: dict[str, Any] = field(default_factory=dict)
+    n_closed_excluded: int = 0
+    assumptions: tuple[Assumption, ...] = ()
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "n": self.n,
+            "n_closed_excluded": self.n_closed_excluded,
             "metric": self.metric,
             "threshold": self.threshold,
             "threshold_rule": self.threshold_rule,
             "share_above": self.share_above,
             "mean_expected_roi": self.mean_expected_roi,
-            "by_channel": self.by_channel.to_dict(orient="records"),
+            "overall": dict(self.overall),
+            "by_channel": None
+            if self.by_channel is None
+            else self.by_channel.to_dict(orient="records"),
             "by_campaign": None
             if self.by_campaign is None
             else self.by_campaign.to_dict(orient="records"),
             "sources": dict(self.sources),
+            "assumptions": [a.to_dict() for a in self.assumptions],
+            "warnings": list(self.warnings),
+            "notes": list(self.notes),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -298,84 +212,133 @@ class RoiReport:
         return self.leads if self.leads is not None else pd.DataFrame()
 
 
+def _groups(frame: pd.DataFrame, notes: list[str]) -> dict[str, np.ndarray]:
+    """The grouping columns holding names (a numeric 'campaign' is a count, not campaigns)."""
+    out = {}
+    for name in GROUP_COLUMNS:
+        if name not in frame.columns:
+            continue
+        col = frame[name]
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            notes.append(
+                f"Column '{name}' holds numbers ({col.nunique():,} distinct), not {name} names: "
+                f"no per-{name} feedback (rename it if it is not a {name})."
+            )
+            continue
+        out[name] = col.astype(str).to_numpy(dtype=object)
+    return out
+
+
 def evaluate_leads(
     scored: pd.DataFrame,
     *,
     threshold: str | float | Threshold,
-    costs: CostModel | None = None,
+    economics: Economics | None = None,
+    metric: str = "roi",
     feedback_gain: float = 0.5,
     max_step: float = 0.3,
     source: str | None = None,
+    include_closed: bool = False,
 ) -> RoiReport:
-    """Evaluate every lead of a scored table (batch API).
+    """Evaluate every open lead of a scored table (batch API).
 
     Parameters
     ----------
     scored : DataFrame
         Needs ``p_convert``; uses ``expected_commission``, ``expected_effort_hours``,
-        ``acquisition_cost``, the salary column, ``channel``, ``campaign`` and
-        ``created_at`` when present.
+        ``generation_cost``, the salary column, ``channel``, ``campaign`` and
+        ``created_at`` when present. Closed leads (``converted`` 1 or 0) are left out
+        unless ``include_closed`` (to evaluate a past campaign's leads).
     threshold : number, rule text or Threshold
-    costs : CostModel, optional
+    economics : Economics, optional
+    metric : {"roi", "profit", "margin"}
+        The metric the threshold applies to.
     """
-    costs = costs or CostModel()
+    if metric not in METRIC_COLUMNS:
+        raise ParameterError(
+            f"The 'metric' parameter must be one of {', '.join(METRICS)}. Got {metric!r} instead."
+        )
+    econ = economics or Economics()
     frame = validate_table(scored, SCORED_SCHEMA, source=source)
-    if "channel" not in frame.columns:
-        raise MissingColumnsError(
-            f"{'File ' + repr(source) if source else 'The table'} lacks the column 'channel', needed for the "
-            "per-channel feedback. Add it (one channel name per lead).",
-            ["channel"],
-            {},
+    notes: list[str] = []
+    n_closed = 0
+    if include_closed:
+        notes.append("Closed leads are evaluated too (--include-closed): a look back, not a plan.")
+    else:
+        frame, n_closed, _ = split_open(frame)
+        if n_closed:
+            notes.append(f"Left out {n_closed:,} closed lead(s) (converted 1 or 0).")
+    if frame.empty:
+        raise ParameterError(
+            f"{'File ' + repr(source) if source else 'The table'} has no open leads to evaluate "
+            f"({n_closed:,} closed leads left out). To look back at closed leads' expected ROI, "
+            "pass --include-closed; to test a contact rule on them, use 'leadlever roi target "
+            "--target'."
         )
     n = len(frame)
+    warning = column_warning(frame, source)
 
     def get(name: str) -> np.ndarray | None:
         if name not in frame.columns:
             return None
         return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=float)
 
-    channel = frame["channel"].astype(str).to_numpy(dtype=object)
-    inputs, sources = resolve_inputs(get, channel, n, costs)
-    econ = lead_economics(
+    groups = _groups(frame, notes)
+    channel = groups.get("channel")
+    if channel is None:
+        notes.append("No channel names: one overall verdict for all leads.")
+    inputs, sources, used = resolve_inputs(get, channel, n, econ)
+    econ_cols = lead_economics(
         frame["p_convert"].to_numpy(dtype=float),
         inputs["commission"],
         inputs["effort"],
         inputs["acquisition"],
-        costs,
+        econ,
     )
-    metric = econ[METRIC_COLUMNS[costs.metric]]
+    values = econ_cols[METRIC_COLUMNS[metric]]
     rule = parse_threshold(threshold)
-    tau = rule.resolve(metric, frame["created_at"] if "created_at" in frame.columns else None)
-    above = metric >= tau
+    dated = "created_at" in frame.columns and frame["created_at"].notna().any()
+    tau = rule.resolve(values, frame["created_at"] if dated else None)
+    above = values >= tau
     leads = frame.copy()
-    for k, v in econ.items():
+    for k, v in econ_cols.items():
         leads[k] = v
-    leads["acquisition_cost"] = inputs["acquisition"]
+    leads["generation_cost"] = inputs["acquisition"]
     leads["expected_effort_hours"] = inputs["effort"]
     leads["verdict"] = np.where(above, "positive", "negative")
-    leads["magnitude"] = metric - tau
-    args = (econ["expected_roi"], metric, above, econ["expected_value"], inputs["acquisition"], tau)
-    by_channel = feedback_frame(
-        aggregate_sums(channel, *args), tau, "channel", gain=feedback_gain, max_step=max_step
+    leads["magnitude"] = values - tau
+    args = (
+        econ_cols["expected_roi"],
+        values,
+        above,
+        econ_cols["expected_value"],
+        inputs["acquisition"],
+        tau,
     )
-    by_campaign = None
-    if "campaign" in frame.columns:
-        camp = frame["campaign"].astype(str).to_numpy(dtype=object)
-        by_campaign = feedback_frame(
-            aggregate_sums(camp, *args), tau, "campaign", gain=feedback_gain, max_step=max_step
-        )
-    total = aggregate_sums(np.zeros(n, dtype=object), *args)[0]
+    kw = {"gain": feedback_gain, "max_step": max_step}
+    by = {
+        name: feedback_frame(aggregate_sums(keys, *args), tau, name, **kw)
+        for name, keys in groups.items()
+    }
+    total = aggregate_sums(np.zeros(n, dtype=object), *args)
+    overall = feedback_frame(total, tau, "group", **kw).iloc[0].to_dict()
+    overall["group"] = "all leads"
     return RoiReport(
-        metric=costs.metric,
+        metric=metric,
         threshold=tau,
-        threshold_rule=rule.describe(),
+        threshold_rule=rule.describe(dated=dated),
         n=n,
-        share_above=total["above"] / n,
-        mean_expected_roi=total["sum_roi"] / n,
-        by_channel=by_channel,
-        by_campaign=by_campaign,
+        share_above=total[0]["above"] / n,
+        mean_expected_roi=total[0]["sum_roi"] / n,
+        by_channel=by.get("channel"),
+        by_campaign=by.get("campaign"),
         leads=leads,
         sources=sources,
+        overall=overall,
+        n_closed_excluded=n_closed,
+        assumptions=tuple(used),
+        warnings=() if warning is None else (warning,),
+        notes=tuple(notes),
     )
 
 
@@ -383,11 +346,20 @@ def evaluate_file(
     path: str,
     *,
     threshold: str | float | Threshold,
-    costs_path: str | None = None,
+    economics: Economics | None = None,
+    metric: str = "roi",
+    include_closed: bool = False,
+    dedupe: bool = False,
 ) -> RoiReport:
-    """Read a scored lead table (CSV/Parquet) and evaluate it; costs from an optional TOML file."""
-    from leadlever.engine.io._tables import read_table
-    from leadlever.engine.roi._costs import load_costs
+    """Read a scored lead table (CSV/Parquet) and evaluate its open leads; a repeated
+    ``lead_id`` is an error unless ``dedupe`` (its first row kept)."""
+    from leadlever.engine.io._lead_schema import read_leads
 
-    costs = load_costs(costs_path) if costs_path is not None else CostModel()
-    return evaluate_leads(read_table(path), threshold=threshold, costs=costs, source=str(path))
+    return evaluate_leads(
+        read_leads(path, dedupe=dedupe),
+        threshold=threshold,
+        economics=economics,
+        metric=metric,
+        source=str(path),
+        include_closed=include_closed,
+    )

@@ -16,15 +16,15 @@ from typing import Any
 
 import numpy as np
 
+from leadlever.engine.economics._economics import Economics
 from leadlever.engine.exceptions import InvalidValueError, ParameterError
-from leadlever.engine.roi._costs import CostModel
 from leadlever.engine.roi._evaluate import (
     METRIC_COLUMNS,
     RoiReport,
-    feedback_frame,
     lead_economics,
     resolve_inputs,
 )
+from leadlever.engine.roi._feedback import feedback_frame
 
 __all__ = ["RoiStream", "LeadVerdict"]
 
@@ -70,9 +70,10 @@ class RoiStream:
     Parameters
     ----------
     threshold : float
-        Numeric threshold on the cost model's metric (resolve a rule such as
-        "top 40%" beforehand with :meth:`leadlever.engine.roi._evaluate.Threshold.resolve`).
-    costs : CostModel, optional
+        Numeric threshold on the metric (resolve a rule such as "top 40%" beforehand
+        with :meth:`leadlever.engine.roi._threshold.Threshold.resolve`).
+    economics : Economics, optional
+    metric : {"roi", "profit", "margin"}
     feedback_gain, max_step : float
         As in :func:`leadlever.engine.roi._evaluate.evaluate_leads`.
     """
@@ -81,7 +82,8 @@ class RoiStream:
         self,
         *,
         threshold: float,
-        costs: CostModel | None = None,
+        economics: Economics | None = None,
+        metric: str = "roi",
         feedback_gain: float = 0.5,
         max_step: float = 0.3,
     ):
@@ -94,7 +96,13 @@ class RoiStream:
                 f"The 'threshold' parameter of RoiStream must be a finite number. Got {threshold!r} instead."
             )
         self.threshold = float(threshold)
-        self.costs = costs or CostModel()
+        if metric not in METRIC_COLUMNS:
+            raise ParameterError(
+                f"The 'metric' parameter of RoiStream must be one of {tuple(METRIC_COLUMNS)}. "
+                f"Got {metric!r} instead."
+            )
+        self.economics = economics or Economics()
+        self.metric = metric
         self.feedback_gain = feedback_gain
         self.max_step = max_step
         self._channels: dict[str, dict[str, float]] = {}
@@ -124,15 +132,15 @@ class RoiStream:
                 f"Lead field 'p_convert' must be in [0, 1]. Got {p[0]!r}.", "p_convert", []
             )
         channel = str(lead["channel"])
-        inputs, sources = resolve_inputs(
-            lambda n: _num(lead, n), np.array([channel], dtype=object), 1, self.costs
+        inputs, sources, _ = resolve_inputs(
+            lambda n: _num(lead, n), np.array([channel], dtype=object), 1, self.economics
         )
         self._sources = sources
         econ = lead_economics(
-            p, inputs["commission"], inputs["effort"], inputs["acquisition"], self.costs
+            p, inputs["commission"], inputs["effort"], inputs["acquisition"], self.economics
         )
         roi = float(econ["expected_roi"][0])
-        metric = float(econ[METRIC_COLUMNS[self.costs.metric]][0])
+        metric = float(econ[METRIC_COLUMNS[self.metric]][0])
         value = float(econ["expected_value"][0])
         acq = float(inputs["acquisition"][0])
         above = metric >= self.threshold
@@ -166,7 +174,7 @@ class RoiStream:
             raise ParameterError("No lead has been evaluated yet; call update() first.")
         kw = {"gain": self.feedback_gain, "max_step": self.max_step}
         return RoiReport(
-            metric=self.costs.metric,
+            metric=self.metric,
             threshold=self.threshold,
             threshold_rule=f"{self.threshold:g}",
             n=self.n,
@@ -177,4 +185,8 @@ class RoiStream:
             if self._campaigns
             else None,
             sources=dict(self._sources),
+            overall={
+                **feedback_frame({0: self._total}, self.threshold, "group", **kw).iloc[0].to_dict(),
+                "group": "all leads",
+            },
         )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from leadlever._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from leadlever.engine.scoring._apply import score_file, score_summary
     from leadlever.engine.scoring._blend import (
         ComparisonResult,
         blend_probabilities,
@@ -14,11 +15,23 @@ if TYPE_CHECKING:
         points_to_probability,
     )
     from leadlever.engine.scoring._calibration import Calibrator
+    from leadlever.engine.scoring._comparison import HonestComparison, compare_on_unseen
     from leadlever.engine.scoring._conversion import ConversionModel
     from leadlever.engine.scoring._evaluation import FitReport, fit_and_evaluate, split_target
+    from leadlever.engine.scoring._fit_record import (
+        CHANCE_AUC_LOWER,
+        MODEL_WARNING_COLUMN,
+        FitRecord,
+        chance_warning,
+        estimated_overlap,
+        load_model,
+        save_model,
+    )
     from leadlever.engine.scoring._metrics import (
+        AucInterval,
         ConfusionResult,
         EvaluationResult,
+        auc_ci,
         brier,
         calibration_slope_intercept,
         confusion,
@@ -40,6 +53,7 @@ if TYPE_CHECKING:
         load_rules,
         parse_rules,
     )
+    from leadlever.engine.scoring._scored import ScoredLeads, score_leads
     from leadlever.engine.scoring._thresholds import (
         ThresholdChoice,
         threshold_for_capacity,
@@ -50,11 +64,11 @@ if TYPE_CHECKING:
     from leadlever.engine.scoring._tiers import (
         FUNNEL_CUTOFFS,
         FUNNEL_LABELS,
-        GRADE_CUTOFFS,
+        LETTER_CUTOFFS,
         apply_tiers,
         choose_tiers,
         funnel_tiers,
-        letter_grades,
+        letter_tiers,
         quantile_tiers,
         score_from_p,
     )

@@ -24,7 +24,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.optimize import isotonic_regression, minimize
 
 from leadlever.engine.exceptions import ModelFileError, ParameterError
 from leadlever.engine.stats._cv import stratified_kfold
@@ -42,6 +41,8 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
 def fit_platt(eta: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """Maximum-likelihood :math:`(a, b)` of :math:`p = \\sigma(a + b\\eta)`."""
+    from scipy.optimize import minimize  # only to fit: applying a calibration needs numpy
+
     eta = np.asarray(eta, dtype=float)
     y = np.asarray(y, dtype=float)
 
@@ -59,6 +60,8 @@ def fit_platt(eta: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 def fit_isotonic(eta: np.ndarray, y: np.ndarray) -> tuple[list[float], list[float]]:
     """Isotonic map as knots ``(x, p)``: block-mean predictor values and fitted probabilities."""
+    from scipy.optimize import isotonic_regression  # only to fit (see fit_platt)
+
     order = np.argsort(eta, kind="stable")
     xs = np.asarray(eta, dtype=float)[order]
     ys = np.asarray(y, dtype=float)[order]

@@ -19,7 +19,17 @@ import numpy as np
 
 from leadlever.engine.exceptions import ModelFileError
 from leadlever.engine.features._preprocessing import Preprocessor
-from leadlever.engine.io._persist import check_versioned, versioned
+from leadlever.engine.io._docschema import (
+    ANY,
+    BOOL,
+    TEXT,
+    ListOf,
+    MapOf,
+    Number,
+    Obj,
+    Tagged,
+)
+from leadlever.engine.io._persist import check_versioned, rebuilding, versioned
 from leadlever.engine.scoring._calibration import Calibrator
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,9 +39,11 @@ __all__ = [
     "model_to_dict",
     "model_from_dict",
     "check_model_version",
+    "probe_model",
     "MODEL_FORMAT",
     "MODEL_VERSION",
     "MODEL_HINT",
+    "MODEL_SCHEMA",
 ]
 
 MODEL_FORMAT = "leadlever.conversion_model"
@@ -67,6 +79,91 @@ def check_model_version(path: Any) -> None:
 
 def _floats(values: Any) -> list:
     return np.asarray(values, dtype=float).tolist()
+
+
+_NAMES = ListOf(TEXT)
+_NUMBERS = ListOf(Number())
+_NUMERIC_PLAN = Obj(
+    {
+        "name": TEXT,
+        "median": Number(),
+        "clip": ListOf(Number(), min_length=2),
+        "mean": Number(),
+        "scale": Number(low=0.0, low_open=True),
+        "missing_indicator": BOOL,
+        "knots": _NUMBERS,
+    }
+)
+_PLAN = Tagged(
+    "kind",
+    {
+        "numeric": _NUMERIC_PLAN,
+        "date": Obj({**_NUMERIC_PLAN.fields, "reference_date": TEXT}),
+        "binary": Obj(
+            {"name": TEXT, "mode": Number(0, 1), "missing_indicator": BOOL, "mean": Number()}
+        ),
+        "categorical": Obj({"name": TEXT, "levels": ListOf(TEXT, min_length=2)}),
+    },
+)
+_CELLS = Number(low=1, integer=True)
+_TERM = {"values": _NUMBERS, "edf": Number(low=0)}
+#: what a conversion model file must hold (checked on load, with the wrong field named)
+MODEL_SCHEMA = Obj(
+    {
+        "params": Obj({"tiers": _NUMBERS, "tier_labels": ListOf(TEXT, length="tiers")}),
+        "preprocessing": Obj(
+            {
+                "params": Obj(
+                    {
+                        "drop": _NAMES,
+                        "sentinels": MapOf(ListOf(ANY)),
+                        "min_level_count": Number(low=1, integer=True),
+                    }
+                ),
+                "plans": ListOf(_PLAN),
+                "excluded": _NAMES,
+            }
+        ),
+        "bins": ListOf(Obj({"name": TEXT, "kind": TEXT, "n_cells": _CELLS})),
+        "intercept": Number(),
+        "mains": ListOf(
+            Obj({"column": TEXT, **_TERM, "se": ListOf(Number(low=0), length="values")}),
+            length="bins",
+        ),
+        "pairs": ListOf(
+            Obj(
+                {
+                    "columns": ListOf(TEXT, min_length=2),
+                    "index": ListOf(Number(low=0, integer=True), min_length=2),
+                    "maps": ListOf(ListOf(Number(low=0, integer=True)), min_length=2),
+                    "shape": ListOf(_CELLS, min_length=2),
+                    **_TERM,
+                }
+            )
+        ),
+        "calibration": Tagged(
+            "method",
+            {
+                "platt": Obj({"params": Obj({"a": Number(), "b": Number()})}),
+                "isotonic": Obj(
+                    {"params": Obj({"x": _NUMBERS, "p": ListOf(Number(0, 1), length="x")})}
+                ),
+                "none": Obj({}),
+            },
+        ),
+        "tiers": Obj({"method": TEXT, "labels": _NAMES}),
+        "importance": ListOf(Obj({"column": TEXT, "importance": Number(low=0)})),
+        "choices": Obj({}),
+        "training": Obj(
+            {
+                "n_rows": Number(low=0, integer=True),
+                "base_rate": Number(0, 1),
+                "data_warnings": _NAMES,
+                "columns_in": _NAMES,
+            }
+        ),
+    }
+)
 
 
 def model_to_dict(model: ConversionModel) -> dict[str, Any]:
@@ -125,10 +222,11 @@ def model_from_dict(
         what="conversion model",
         hint=MODEL_HINT,
         source=source,
+        schema=MODEL_SCHEMA,
     )
     from leadlever.engine.scoring._term_scoring import term_names
 
-    try:
+    with rebuilding(source, MODEL_HINT):
         params = data["params"]
         model = cls(
             **{
@@ -169,10 +267,22 @@ def model_from_dict(
             consistent &= len(m["values"]) == b["n_cells"]
         for p in model.pairs_:
             consistent &= len(p["values"]) == p["shape"][0] * p["shape"][1]
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ModelFileError(
-            f"{source} is damaged or incomplete ({type(exc).__name__}: {exc}). Refit it."
-        ) from exc
     if not consistent:
-        raise ModelFileError(f"{source} is inconsistent (term tables do not match). Refit it.")
+        raise ModelFileError(f"{source} is inconsistent (term tables do not match). {MODEL_HINT}")
+    probe_model(model, source)
     return model
+
+
+def probe_model(model: ConversionModel, source: str) -> None:
+    """Score one lead with every input empty; a model that fails or gives a probability
+    outside [0, 1] is damaged (checked once on load, not on every lead)."""
+    import pandas as pd
+
+    probe = pd.DataFrame({c: [None] for c in model.feature_names_in_}, dtype=object)
+    with rebuilding(source, MODEL_HINT):
+        p = model.predict_proba(probe)[:, 1]
+    if not (np.isfinite(p).all() and ((p >= 0) & (p <= 1)).all()):
+        raise ModelFileError(
+            f"{source} is damaged: it gives the probability {p[0]!r} for a lead with no data. "
+            f"{MODEL_HINT}"
+        )

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.exceptions import ParameterError
+from leadlever.engine.io._numbers import check_number
 from leadlever.engine.io._schema import closest_names, require_columns
 from leadlever.engine.io._tables import read_toml
 
@@ -63,7 +64,7 @@ class Criterion:
             hit = (text == self.value).fillna(False).to_numpy(dtype=bool)
             return (hit if self.op == "==" else ~hit) & present
         x = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"):  # comparisons with NaN (missing) are False
             if self.op == "between":
                 lo, hi = self.value
                 out = (x >= lo) & (x <= hi)
@@ -100,10 +101,16 @@ class RuleSet:
         }
 
 
+_EXAMPLE = "`leadlever examples DIR` writes an example rules.toml."
+
+
 def _bad(source: str, where: str, problem: str) -> ParameterError:
-    return ParameterError(
-        f"Rules file '{source}', {where}: {problem}. `leadlever examples DIR` writes an example rules.toml."
-    )
+    return ParameterError(f"Rules file '{source}', {where}: {problem}. {_EXAMPLE}")
+
+
+def _number(source: str, where: str, key: str, value: Any, **limits: Any) -> float:
+    """A finite number of realistic size (:func:`check_number`), named in the message."""
+    return check_number(value, f"Rules file '{source}', {where}, '{key}'", fix=_EXAMPLE, **limits)
 
 
 #: keys a rules file may use, per table
@@ -144,8 +151,13 @@ def parse_rules(data: dict[str, Any], source: str = "rules") -> RuleSet:
             raise _bad(source, where, f'\'{op}\' needs a list value, e.g. ["tech", "finance"]')
         if op == "between" and (not isinstance(value, list) or len(value) != 2):
             raise _bad(source, where, "'between' needs a [low, high] value")
-        if not isinstance(item["points"], int | float):
-            raise _bad(source, where, f"points must be a number, got {item['points']!r}")
+        if op == "between":
+            low, high = (_number(source, where, "value", v) for v in value)
+            if low > high:
+                raise _bad(source, where, f"'between' needs low <= high, got {value!r}")
+        elif op in (">", ">=", "<", "<=") or (op in ("==", "!=") and not isinstance(value, str)):
+            _number(source, where, "value", value)
+        _number(source, where, "points", item["points"])
         kind = item.get("kind", "demographic")
         if kind not in ("behaviour", "demographic"):
             raise _bad(source, where, f"kind must be 'behaviour' or 'demographic', got {kind!r}")
@@ -160,16 +172,12 @@ def parse_rules(data: dict[str, Any], source: str = "rules") -> RuleSet:
             )
         )
     half_life = scoring.get("half_life_days")
-    if half_life is not None and (not isinstance(half_life, int | float) or half_life <= 0):
-        raise _bad(
-            source, "[scoring]", f"half_life_days must be a positive number, got {half_life!r}"
-        )
+    if half_life is not None:
+        _number(source, "[scoring]", "half_life_days", half_life, low=0, low_open=True)
     decay_column = scoring.get("decay_column")
     if (decay_column is None) != (half_life is None):
         raise _bad(source, "[scoring]", "set both decay_column and half_life_days, or neither")
-    threshold = scoring.get("hot_threshold", 100)
-    if not isinstance(threshold, int | float):
-        raise _bad(source, "[scoring]", f"hot_threshold must be a number, got {threshold!r}")
+    threshold = _number(source, "[scoring]", "hot_threshold", scoring.get("hot_threshold", 100))
     cols = tuple(
         dict.fromkeys([c.column for c in criteria] + ([decay_column] if decay_column else []))
     )

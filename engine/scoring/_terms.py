@@ -138,6 +138,7 @@ def _ordered_groups(codes: np.ndarray, n: int, g: np.ndarray, h: np.ndarray, ord
         return codes, n
     G = np.bincount(codes, g, n)
     H = np.bincount(codes, h, n)
+    # empty groups (H = 0) divide by zero; np.where replaces them with 0
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = np.where(H > 0, G / H, 0.0)
     rank = np.empty(n, dtype=np.int64)
@@ -195,6 +196,7 @@ def _split_gains(G: np.ndarray, H: np.ndarray, reorder: bool) -> np.ndarray:
         top_g, top_h = gs.cumsum(0)[:-1], hs.cumsum(0)[:-1]
         q += [(top_g, top_h), (gs.sum(0) - top_g, hs.sum(0) - top_h)]
     ok = np.all([qh >= MIN_QUADRANT_WEIGHT for _, qh in q], axis=0)
+    # quadrants too light to count (some qh = 0) divide by zero; np.where drops them
     with np.errstate(divide="ignore", invalid="ignore"):
         total = sum(np.where(ok, qg * qg / qh, 0.0) for qg, qh in q)
     return total[ok]

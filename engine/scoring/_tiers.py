@@ -10,7 +10,7 @@ r"""Scores and tiers from calibrated probabilities.
   under 30); then the same labels at the :math:`k/K` quantiles of those probabilities,
   so each tier holds about :math:`1/K` of the leads;
 * quantile tiers (quartiles by default): ``Q1`` holds the highest-scored quarter;
-* letter grades A-E on score bands 80-100, 60-79, 40-59, 20-39, 0-19 (configurable).
+* letter tiers A-E on score bands 80-100, 60-79, 40-59, 20-39, 0-19 (configurable).
 """
 
 from __future__ import annotations
@@ -30,17 +30,17 @@ __all__ = [
     "score_from_p",
     "funnel_tiers",
     "quantile_tiers",
-    "letter_grades",
+    "letter_tiers",
     "check_cutoffs",
     "FUNNEL_CUTOFFS",
     "FUNNEL_LABELS",
-    "GRADE_CUTOFFS",
+    "LETTER_CUTOFFS",
 ]
 
 FUNNEL_CUTOFFS = (30, 65, 100)
 FUNNEL_LABELS = ("top of funnel", "middle of funnel", "bottom of funnel")
-#: lower score bounds of grades A, B, C, D (E below)
-GRADE_CUTOFFS = (80, 60, 40, 20)
+#: lower score bounds of letter tiers A, B, C, D (E below)
+LETTER_CUTOFFS = (80, 60, 40, 20)
 #: "auto" tiers switch to quantiles when the funnel would put more than this share in one tier
 MAX_TIER_SHARE = 0.8
 TIER_METHODS = ("auto", "funnel", "quantile")
@@ -95,12 +95,12 @@ def quantile_tiers(p: np.ndarray, q: int = 4) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=[f"Q{i + 1}" for i in range(q)])
 
 
-def letter_grades(score: np.ndarray, cutoffs: Sequence[int] = GRADE_CUTOFFS) -> pd.Categorical:
-    """Grades A (score >= cutoffs[0]) .. E (below the last cut-off)."""
+def letter_tiers(score: np.ndarray, cutoffs: Sequence[int] = LETTER_CUTOFFS) -> pd.Categorical:
+    """Letter tiers A (score >= cutoffs[0]) .. E (below the last cut-off)."""
     cut = list(cutoffs)
     if len(cut) != 4 or any(a <= b for a, b in zip(cut, cut[1:], strict=False)):
         raise ParameterError(
-            "The 'cutoffs' parameter of letter_grades must be 4 strictly decreasing scores (A..D lower "
+            "The 'cutoffs' parameter of letter_tiers must be 4 strictly decreasing scores (A..D lower "
             f"bounds). Got {tuple(cutoffs)!r} instead."
         )
     s = np.asarray(score)

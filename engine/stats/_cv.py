@@ -57,7 +57,9 @@ def time_split(dates: pd.Series, test_fraction: float = 0.2) -> tuple[np.ndarray
         raise ParameterError(
             f"The 'test_fraction' parameter of time_split must be in (0, 1). Got {test_fraction!r} instead."
         )
-    parsed = pd.to_datetime(dates, errors="coerce")
+    from leadlever.engine.io._dates import parse_dates
+
+    parsed = parse_dates(dates, column=str(dates.name)).values
     if parsed.isna().all():
         raise DataError(
             f"Date column '{dates.name}' holds no readable dates. Use ISO dates like 2025-03-31."

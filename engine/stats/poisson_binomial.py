@@ -9,12 +9,14 @@ so its probability mass function is the coefficient vector of that
 polynomial. :func:`pmf` multiplies the factors pairwise in a balanced tree
 (direct convolution for short factors, FFT convolution for long ones), which
 costs :math:`O(n \log^2 n)`: 100,000 trials take well under a second.
+
+:func:`cdf` and :func:`sf` follow scipy's meanings: ``cdf(k)`` = :math:`P(S \le k)`,
+``sf(k)`` = :math:`P(S > k)`, so the chance of at least ``k`` successes is ``sf(k - 1)``.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import signal
 
 from leadlever.engine.exceptions import ParameterError
 
@@ -36,7 +38,9 @@ def _check(p: np.ndarray | list[float]) -> np.ndarray:
 def _multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if min(a.size, b.size) < _FFT_MIN:
         return np.convolve(a, b)
-    out = signal.fftconvolve(a, b)
+    from scipy.signal import fftconvolve  # heavy (about 1 s): only for long factors
+
+    out = fftconvolve(a, b)
     np.clip(out, 0.0, None, out=out)
     return out
 
@@ -88,9 +92,10 @@ def cdf(k: int | np.ndarray, p: np.ndarray | list[float]) -> np.ndarray | float:
 
 
 def sf(k: int | np.ndarray, p: np.ndarray | list[float]) -> np.ndarray | float:
-    """P(S >= k), the guarantee that at least ``k`` trials succeed."""
+    """P(S > k), as :func:`scipy.stats.binom.sf`; ``sf(k - 1)`` is the chance of at least
+    ``k`` successes."""
     tail = np.cumsum(pmf(p)[::-1])[::-1]  # tail[j] = P(S >= j)
-    idx = np.asarray(k)
+    idx = np.asarray(k) + 1
     res = np.where(
         idx <= 0, 1.0, np.where(idx >= tail.size, 0.0, tail[np.clip(idx, 0, tail.size - 1)])
     )

@@ -6,6 +6,7 @@ Each command group lives in its own module and is registered here.
 from __future__ import annotations
 
 import os
+import signal
 
 import typer
 
@@ -22,9 +23,12 @@ from leadlever.cli import (
 )
 from leadlever.cli.demo import demo
 from leadlever.cli.examples import examples
+from leadlever.cli.inspect_export import inspect_command
 from leadlever.cli.package import package_command
 from leadlever.cli.plan import plan
+from leadlever.cli.report import report
 from leadlever.cli.rescore import rescore
+from leadlever.cli.serve import serve
 
 __all__ = ["app", "main"]
 
@@ -47,7 +51,10 @@ app.add_typer(roi.app, name="roi")
 app.add_typer(allocate.app, name="allocate")
 app.command("demo")(demo)
 app.command("examples")(examples)
+app.command("inspect")(inspect_command)
 app.command("package")(package_command)
+app.command("report")(report)
+app.command("serve")(serve)
 
 
 def main() -> None:
@@ -58,7 +65,16 @@ def main() -> None:
     computing them, up to 7x slower on a busy 2-core machine. The command runs
     with one BLAS thread unless the user set these variables; numpy is not
     imported yet at this point (commands import the library when they run).
+    SIGTERM ends the command like an exception (exit 143), so half-written temporary
+    files are removed on the way out (SIGKILL cannot be caught: the next write to the same
+    file removes them).
     """
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
+    # SIGTERM unwinds like an exception, so temporary files are removed on the way out
+    signal.signal(signal.SIGTERM, _terminate)
     app()
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)

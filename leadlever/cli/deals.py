@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import emit_json, handle_errors
+from leadlever.cli._common import DedupeOption, emit_json, handle_errors
+from leadlever.cli._options import EconomicsOption, print_notes
 
 __all__ = ["app"]
 
@@ -31,7 +32,7 @@ class Method(StrEnum):
 
 
 @app.command("compare")
-@handle_errors
+@handle_errors(outputs={"plot": "image", "tornado": "table"}, inputs=("deals_file", "leads"))
 def compare(
     deals_file: Annotated[
         Path, typer.Argument(help="DEALS.toml with [[deals]] tables (see the README).")
@@ -59,19 +60,20 @@ def compare(
     tornado: Annotated[
         Path | None, typer.Option("--tornado", help="Write the p* sensitivity table (CSV) here.")
     ] = None,
+    economics: EconomicsOption = None,
+    dedupe: DedupeOption = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
 ) -> None:
     """Break-even p* of every pair of deals, the best deal on each interval of p, and with --leads the odds."""
-    from leadlever.engine.io import table_format, write_table
+    from leadlever.engine.economics import load_economics
+    from leadlever.engine.io import write_table
     from leadlever.pricing import load_scored_leads
     from leadlever.simulations.deals import compare_deals_file
     from leadlever.simulations.deals._compare import envelope_sensitivity
 
-    if tornado is not None:
-        table_format(tornado)
-    scored = load_scored_leads(leads) if leads is not None else None
+    scored = load_scored_leads(leads, dedupe=dedupe) if leads is not None else None
     result = compare_deals_file(
         deals_file,
         scored,
@@ -80,6 +82,7 @@ def compare(
         method=None if method is None else method.value,
         n_draws=draws,
         seed=seed,
+        economics=load_economics(economics),
     )
     if tornado is not None:
         write_table(envelope_sensitivity(result), tornado)
@@ -91,6 +94,7 @@ def compare(
     if json_out:
         emit_json(payload)
         return
+    print_notes(result.assumptions, notes=result.notes)
     for c in result.crossings:
         typer.echo(c.describe())
     typer.echo("Best deal by p:")

@@ -10,7 +10,7 @@ import typer
 from leadlever.cli._common import emit_json, handle_errors
 
 
-@handle_errors
+@handle_errors(outputs={"out_dir": "folder"})
 def examples(
     out_dir: Annotated[
         Path, typer.Argument(help="Folder for the example files (created if needed).")
@@ -22,7 +22,7 @@ def examples(
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
 ) -> None:
-    """Write example rules.toml, costs.toml, buyers.toml, deals.toml and team.csv to edit."""
+    """Write example rules.toml, economics.toml, buyers.toml, deals.toml and team.csv to edit."""
     from leadlever.simulations.examples import write_examples
 
     files = write_examples(out_dir, overwrite=overwrite)

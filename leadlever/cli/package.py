@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import EXIT_USER_ERROR, echo_err, emit_json, handle_errors, print_table
+from leadlever.cli._common import (
+    EXIT_USER_ERROR,
+    DedupeOption,
+    echo_err,
+    emit_json,
+    handle_errors,
+    print_table,
+)
+from leadlever.cli._options import EconomicsOption, SolverOption, print_notes, solver_setting
 
-__all__ = ["package_command", "Solver"]
+__all__ = ["package_command"]
 
 
-class Solver(StrEnum):
-    cbc = "cbc"
-    highs = "highs"
-
-
-@handle_errors
+@handle_errors(outputs={"out": "table"}, inputs=("scored", "buyers"))
 def package_command(
     scored: Annotated[
         Path, typer.Argument(help="Scored leads (CSV/Parquet) with a probability column.")
@@ -37,16 +39,14 @@ def package_command(
         str | None,
         typer.Option(
             "--cost-col",
-            help="Column with each lead's opportunity cost (e.g. expected in-house value); default 0.",
+            help="Column with each lead's opportunity cost; default its expected in-house "
+            "value (expected_value, else p x value - delivery cost from the economics).",
         ),
     ] = None,
     id_col: Annotated[
         str, typer.Option("--id-col", help="Column with lead ids (row numbers if absent).")
     ] = "lead_id",
-    solver: Annotated[
-        Solver,
-        typer.Option("--solver", help="MILP solver: cbc (bundled) or highs (needs highspy)."),
-    ] = Solver.cbc,
+    solver: SolverOption = None,
     time_limit: Annotated[
         float | None,
         typer.Option(
@@ -63,43 +63,53 @@ def package_command(
             "the notes and in 'reasons'); without it nothing is written and the exit code is 2.",
         ),
     ] = False,
+    economics: EconomicsOption = None,
+    dedupe: DedupeOption = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
 ) -> None:
-    """Package SCORED leads into graded bundles for the buyers in BUYERS.toml."""
-    from leadlever.engine.io import read_table, table_format, write_table
-    from leadlever.optimisers.packaging import PackagerSettings, package, read_buyers
+    """Package the open leads of SCORED into graded bundles for the buyers in BUYERS.toml.
 
-    table_format(out)
+    A lead is sold only when its bundle price beats its expected in-house value; profit
+    counts the leads' generation cost as 'price leads' does.
+    """
+    from leadlever.engine.economics import load_economics
+    from leadlever.engine.io import read_leads, write_table
+    from leadlever.optimisers.packaging import PackagerSettings, package_open_leads, read_buyers
+
     market = read_buyers(buyers)
-    frame = read_table(scored)
+    frame = read_leads(scored, dedupe=dedupe, id_col=id_col)
     settings = PackagerSettings(
-        solver=solver.value,
+        **solver_setting(solver),
         time_limit=time_limit,
         on_infeasible="skip" if skip_infeasible else "report",
     )
-    result = package(
+    sale = package_open_leads(
         frame,
         market,
+        economics=load_economics(economics),
         prob_col=prob_col,
         cost_col=cost_col,
         id_col=id_col,
         settings=settings,
         source=str(scored),
     )
+    result = sale.result
     if result.status == "infeasible":
         if json_out:
-            emit_json(result.to_dict())
+            emit_json(sale.to_dict())
         echo_err("Error: no packaging meets every buyer's requirements; nothing was written.")
         for reason in result.reasons:
             echo_err(f"  - {reason}")
         echo_err("Fix the requirements, or add --skip-infeasible to package the other buyers.")
         raise typer.Exit(EXIT_USER_ERROR)
     write_table(result.to_frame(), out)
+    payload = sale.to_dict()
     if json_out:
-        emit_json({**result.to_dict(), "out": str(out)})
+        emit_json({**payload, "out": str(out)})
         return
+    print_notes(sale.assumptions, sale.warnings, sale.notes)
     if result.status == "optimal":
         gap = ""
     elif result.gap is None or result.gap == float("inf"):
@@ -107,9 +117,18 @@ def package_command(
     else:
         gap = f" (gap {result.gap:.2%})"
     typer.echo(
-        f"Status: {result.status}{gap}. Revenue {result.revenue:,.2f}, opportunity cost "
-        f"{result.cost:,.2f}, profit {result.profit:,.2f}; {len(result.unsold):,} leads unsold."
+        f"Status: {result.status}{gap}. Revenue {result.revenue:,.2f}; generation cost of the "
+        f"leads sold {sale.generation_cost:,.2f}, profit {sale.profit:,.2f}; their in-house "
+        f"value {result.cost:,.2f}, so selling gains {payload['gain_over_keeping']:,.2f} over "
+        f"keeping them; {len(result.unsold):,} leads unsold."
     )
+    rec = payload["reconciliation"]
+    if rec is not None:
+        typer.echo(
+            f"List prices ('price leads') of the leads sold: {rec['list_revenue']:,.2f} "
+            f"(profit {rec['list_profit']:,.2f}); bundles differ by {rec['difference']:+,.2f}: "
+            f"{rec['why']}"
+        )
     shown = result.packages_frame()
     shown["guarantee"] = [f"{g:.2%}" for g in shown["guarantee"]]  # 0.9997 is not 1.00
     print_table(shown, title="Bundles:")

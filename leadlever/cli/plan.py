@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import emit_json, handle_errors, print_table
+from leadlever.cli._common import DedupeOption, emit_json, handle_errors, print_table
+from leadlever.cli._options import EconomicsOption, SolverOption, print_notes, solver_setting
 
-__all__ = ["plan", "Solver"]
-
-
-class Solver(StrEnum):
-    cbc = "cbc"
-    highs = "highs"
+__all__ = ["plan"]
 
 
-@handle_errors
+@handle_errors(outputs={"out": "table"}, inputs=("leads", "consultants"))
 def plan(
     leads: Annotated[
-        Path, typer.Argument(help="Qualification profile of the active leads ('qualify apply').")
+        Path,
+        typer.Argument(
+            help="Qualification profile ('qualify apply') or scored leads; closed ones are left out."
+        ),
     ],
     consultants: Annotated[
         Path,
@@ -33,9 +31,12 @@ def plan(
     odds_factor: Annotated[
         float, typer.Option("--odds-factor", help="Conversion-odds multiplier per seniority level.")
     ] = 1.3,
+    economics: EconomicsOption = None,
     hourly_rate: Annotated[
-        float, typer.Option("--hourly-rate", help="Cost of a consultant hour, EUR.")
-    ] = 60.0,
+        float | None,
+        typer.Option("--hourly-rate", help="Cost of a consultant hour (economics, default 60)."),
+    ] = None,
+    id_col: Annotated[str, typer.Option("--id-col", help="Column of lead ids.")] = "lead_id",
     horizon_weeks: Annotated[
         float, typer.Option("--horizon-weeks", help="Weeks of capacity the plan books.")
     ] = 1.0,
@@ -45,32 +46,46 @@ def plan(
     timing_threshold: Annotated[
         float, typer.Option("--timing-threshold", help="... p_convert_180d below this.")
     ] = 0.05,
-    solver: Annotated[Solver, typer.Option("--solver", help="MILP solver.")] = Solver.cbc,
+    solver: SolverOption = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Solver seconds.")] = 5.0,
+    dedupe: DedupeOption = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
 ) -> None:
-    """Plan every active lead: work in-house now (ranked, with a consultant), nurture, or sell."""
-    from leadlever.engine.io import read_table, table_format, write_table
+    """Plan every open lead: work in-house now (ranked, with a consultant), nurture, or sell.
+
+    Closed leads (converted 1 or 0) are left out; the figures the plan rests on are listed
+    as assumptions.
+    """
+    from leadlever.engine.economics import load_economics
+    from leadlever.engine.io import read_table, write_table
     from leadlever.optimisers.planning import PlannerSettings, plan_actions
 
-    table_format(out)
+    econ = load_economics(economics, hourly_rate=hourly_rate)
     settings = PlannerSettings(
         seniority_odds_factor=odds_factor,
-        hourly_rate=hourly_rate,
         horizon_weeks=horizon_weeks,
         fit_threshold=fit_threshold,
         timing_threshold=timing_threshold,
-        solver=solver.value,
+        **solver_setting(solver),
         time_limit=time_limit,
     )
-    result = plan_actions(read_table(leads), consultants, settings)
+    result = plan_actions(
+        read_table(leads, id_cols=(id_col,)),
+        consultants,
+        settings,
+        econ,
+        id_col=id_col,
+        source=str(leads),
+        dedupe=dedupe,
+    )
     write_table(result.queue, out)
     if json_out:
         emit_json(result.to_dict() | {"out": str(out)})
         return
     d = result.to_dict()
+    print_notes(result.assumptions, result.warnings, result.notes)
     typer.echo(
         f"{d['n_in_house']:,} in-house, {d['n_nurture']:,} nurture, {d['n_sell']:,} sell; expected profit "
         f"{d['expected_profit']:,.0f} EUR ({d['status']}, gap {d['gap']:.2%} vs the LP bound). Queue: {out}."

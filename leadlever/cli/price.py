@@ -13,12 +13,13 @@ from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import emit_json, fail, handle_errors
+from leadlever.cli._common import DedupeOption, emit_json, fail, handle_errors
+from leadlever.cli._options import EconomicsOption, print_notes
 
 __all__ = ["app"]
 
 app = typer.Typer(
-    help="Price leads: the two-grade profit formula, solve for a lever, per-lead prices."
+    help="Price leads: the two-class profit formula, solve for a lever, per-lead prices."
 )
 
 
@@ -83,13 +84,13 @@ def price(
     multiplier: MultOpt = 1.0,
     json_out: JsonOpt = False,
 ) -> None:
-    """Expected profit per lead and in total, margin and break-even p of the two-grade formula."""
-    from leadlever.pricing import TwoGradeLevers, evaluate
+    """Expected profit per lead and in total, margin and break-even p of the two-class formula."""
+    from leadlever.pricing import TwoClassLevers, evaluate
 
     if ctx.invoked_subcommand is not None:
         return
     lv = _levers(p=p, r_high=r_high, c_high=c_high, r_low=r_low, c_low=c_low)
-    result = evaluate(TwoGradeLevers(**lv, multiplier=multiplier, n=n))
+    result = evaluate(TwoClassLevers(**lv, multiplier=multiplier, n=n))
     if json_out:
         emit_json(result.to_dict())
         return
@@ -130,7 +131,7 @@ def solve(
     json_out: JsonOpt = False,
 ) -> None:
     """Solve for one lever so the formula reaches a target profit or margin (the other levers as given)."""
-    from leadlever.pricing import TwoGradeLevers, solve_lever
+    from leadlever.pricing import TwoClassLevers, solve_lever
 
     if sum(t is not None for t in (target_profit, target_total, target_margin)) != 1:
         fail("Give exactly one of --target-profit, --target-total and --target-margin.")
@@ -138,7 +139,7 @@ def solve(
     if lever.value == "p":
         lv["p"] = 0.0
     result = solve_lever(
-        TwoGradeLevers(**lv, multiplier=multiplier, n=n),
+        TwoClassLevers(**lv, multiplier=multiplier, n=n),
         lever.value,
         target_profit=target_profit,
         target_total=target_total,
@@ -158,7 +159,7 @@ def solve(
 
 
 @app.command("leads")
-@handle_errors
+@handle_errors(outputs={"out": "table"}, inputs=("scored",))
 def leads(
     scored: Annotated[
         Path, typer.Argument(help="Scored lead table (.csv or .parquet) with a p_convert column.")
@@ -171,7 +172,8 @@ def leads(
         typer.Option(
             "--c-high",
             min=0.0,
-            help="Generation cost of a high-grade lead (its price floor; a 'generation_cost' column overrides it).",
+            help="Generation cost of a high-grade lead (its price floor; a 'generation_cost' "
+            "column overrides it; default: the economics' generation_cost).",
         ),
     ] = None,
     c_low: Annotated[
@@ -179,7 +181,8 @@ def leads(
         typer.Option(
             "--c-low",
             min=0.0,
-            help="Generation cost of a low-grade lead (its price floor; a 'generation_cost' column overrides it).",
+            help="Generation cost of a low-grade lead (its price floor; a 'generation_cost' "
+            "column overrides it; default: the economics' generation_cost).",
         ),
     ] = None,
     target_margin: Annotated[
@@ -202,11 +205,14 @@ def leads(
         float,
         typer.Option("--threshold", help="p_convert at or above which a lead is graded 'high'."),
     ] = 0.5,
-    r_high: Annotated[
-        float, typer.Option("--r-high", help="Relative value of a high-quality lead.")
+    weight_high: Annotated[
+        float,
+        typer.Option(
+            "--r-high", help="Relative weight of a high-quality lead (only the ratio matters)."
+        ),
     ] = 1.0,
-    r_low: Annotated[
-        float, typer.Option("--r-low", help="Relative value of a low-quality lead.")
+    weight_low: Annotated[
+        float, typer.Option("--r-low", help="Relative weight of a low-quality lead.")
     ] = 0.0,
     cap: Annotated[
         float | None,
@@ -216,36 +222,42 @@ def leads(
             help="Willingness to pay for any lead (a 'willingness_to_pay' column overrides it).",
         ),
     ] = None,
+    economics: EconomicsOption = None,
+    dedupe: DedupeOption = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Grade and price every lead of SCORED so the batch earns the target; write them to --out."""
-    from leadlever.engine.io import table_format, write_table
-    from leadlever.pricing import load_scored_leads, price_lead_table
+    """Grade and price every open lead of SCORED so the batch earns the target; write them to --out.
+
+    Closed leads (converted 1 or 0) are left out; generation costs not given come from the
+    economics and are listed as assumptions.
+    """
+    from leadlever.engine.economics import load_economics
+    from leadlever.engine.io import write_table
+    from leadlever.pricing import load_scored_leads, price_open_leads
 
     if (target_margin is None) == (target_profit is None):
         fail("Give exactly one of --target-margin and --target-profit.")
-    table_format(out)
-    table = load_scored_leads(scored)
-    priced, result = price_lead_table(
-        table,
-        costs={k: v for k, v in (("low", c_low), ("high", c_high)) if v is not None},
+    listing = price_open_leads(
+        load_scored_leads(scored, dedupe=dedupe),
+        economics=load_economics(economics),
+        c_high=c_high,
+        c_low=c_low,
         target_margin=target_margin,
         target_profit=target_profit,
         thresholds=(threshold,),
-        r_high=r_high,
-        r_low=r_low,
+        weight_high=weight_high,
+        weight_low=weight_low,
         cap=cap,
         confidence=confidence,
+        source=str(scored),
     )
-    write_table(priced, out)
-    summary = {
-        "out": str(out),
-        **result.to_dict(),
-        "n_by_grade": priced["grade"].value_counts().to_dict(),
-    }
+    result = listing.pricing
+    write_table(listing.priced, out)
+    summary = {"out": str(out), **listing.to_dict()}
     if json_out:
         emit_json(summary)
         return
+    print_notes(listing.assumptions, listing.warnings, listing.notes)
     typer.echo(
         f"Priced {summary['n_leads']:,} leads into {out}: mean price {summary['mean_price']:,.2f} "
         f"(min {summary['min_price']:,.2f}, max {summary['max_price']:,.2f})."

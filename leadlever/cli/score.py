@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from leadlever.cli._common import emit_json, handle_errors, print_table
+from leadlever.cli._common import (
+    DedupeOption,
+    Engine,
+    EngineOption,
+    SchedulerOption,
+    emit_json,
+    handle_errors,
+    print_table,
+)
+from leadlever.cli._options import LostOption, TargetOption, WonOption, outcome_spec
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -22,7 +31,6 @@ app = typer.Typer(
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
-TargetOption = Annotated[str, typer.Option("--target", help="0/1 (or yes/no) outcome column.")]
 PlotsOption = Annotated[
     Path | None, typer.Option("--plots", help="Folder for ROC, gains/lift and calibration PNGs.")
 ]
@@ -98,12 +106,16 @@ def _plots(y: np.ndarray, p: np.ndarray, plots: Path | None, model=None) -> list
 
 
 @app.command("fit")
-@handle_errors
+@handle_errors(
+    outputs={"model_out": "json", "oof_out": "table", "plots": "folder"}, inputs=("data",)
+)
 def fit(
     data: Annotated[
         Path, typer.Argument(help="Closed leads (CSV/Parquet) with features and the target.")
     ],
     target: TargetOption,
+    won: WonOption = None,
+    lost: LostOption = None,
     drop: Annotated[
         str, typer.Option("--drop", help="Comma-separated columns to leave out (e.g. leaks).")
     ] = "",
@@ -138,19 +150,23 @@ def fit(
     ] = None,
     plots: FitPlotsOption = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the folds.")] = 0,
+    dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
-    """Fit a calibrated conversion model; every reported metric is out-of-fold."""
-    from leadlever.engine.io import read_table, table_format, write_table
-    from leadlever.engine.scoring import fit_and_evaluate
+    """Fit a calibrated conversion model; every reported metric is out-of-fold.
 
-    if oof_out is not None:
-        table_format(oof_out)
-    table = read_table(data)
+    Id-like columns are left out with a notice, leak suspects are named, and a model no
+    better than chance (AUC interval reaching below 0.55) is flagged in plain words.
+    """
+    from leadlever.engine.io import read_leads, write_table
+    from leadlever.engine.scoring import fit_and_evaluate, save_model
+
+    spec = outcome_spec(target, won, lost)
+    table = read_leads(data, dedupe=dedupe)
     drops = [c.strip() for c in drop.split(",") if c.strip()]
     model, report = fit_and_evaluate(
         table,
-        target,
+        spec,
         cv=cv,
         date_col=date_col,
         random_state=seed,
@@ -161,21 +177,23 @@ def fit(
         monotone=parse_monotone(monotone or []),
     )
     if model_out is not None:
-        model.save(model_out)
+        save_model(model, report.record, model_out)
     if oof_out is not None:
         write_table(report.oof, oof_out)
     oof = report.oof
-    files = _plots(oof[target].to_numpy(), oof["p_convert"].to_numpy(), plots, model)
+    files = _plots(oof[spec.column].to_numpy(), oof["p_convert"].to_numpy(), plots, model)
     payload = report.to_dict()
     if json_out:
         emit_json({**payload, "model_out": model_out, "oof_out": oof_out, "plots": files})
         return
     terms = payload["terms"]
     pairs = ", ".join(" x ".join(p["columns"]) for p in terms["pairs"]) or "none"
+    ci = payload["auc_ci"]
     typer.echo(
         f"Fitted on {payload['n_rows']:,} rows, {payload['n_features']} feature columns, base rate "
         f"{payload['base_rate']:.1%}. Out-of-sample ({payload['split']}, {payload['folds']} fold(s)): "
-        f"AUC {payload['auc']:.3f}, PR AUC {payload['pr_auc']:.3f}, Brier {payload['brier']:.4f}, "
+        f"AUC {payload['auc']:.3f} (95% CI {ci['lower']:.3f}-{ci['upper']:.3f}), PR AUC "
+        f"{payload['pr_auc']:.3f}, Brier {payload['brier']:.4f}, "
         f"ECE {payload['ece']:.4f}, top-decile lift {payload['lift_top_decile']:.2f}.\n"
         f"Terms: one per column plus {terms['n_pairs']} pair(s) ({terms['pairs_chosen_by']}): "
         f"{pairs}; calibration {terms['calibration']}."
@@ -192,62 +210,79 @@ def fit(
 
 
 @app.command("apply")
-@handle_errors
+@handle_errors(outputs={"out": "dataset"}, inputs=("model", "data"))
 def apply(
     model: Annotated[Path, typer.Argument(help="Model JSON written by `score fit --model-out`.")],
-    data: Annotated[Path, typer.Argument(help="Leads to score (CSV/Parquet).")],
-    out: Annotated[Path, typer.Option("--out", help="Output table (.csv or .parquet).")],
+    data: Annotated[
+        Path, typer.Argument(help="Leads to score (CSV, Parquet, or a folder of Parquet files).")
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Output table (.csv, .csv.gz or .parquet; a folder with --engine dask)."
+        ),
+    ],
     reasons: Annotated[
         bool, typer.Option("--reasons/--no-reasons", help="Add reason texts per lead.")
     ] = True,
+    engine: EngineOption = Engine.local,
+    scheduler: SchedulerOption = None,
+    dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
-    """Add p_convert, score, tier and reasons to every lead."""
-    from leadlever.engine.io import read_table, table_format, write_table
-    from leadlever.engine.scoring import ConversionModel
+    """Add p_convert, score, tier and reasons to every lead (in chunks: any number of leads).
 
-    table_format(out)
-    fitted = ConversionModel.load(model)
-    table = read_table(data)
-    scored = fitted.score_table(table, reasons=reasons, source=str(data))
-    write_table(scored, out)
-    summary = {
-        "out": str(out),
-        "n_rows": len(scored),
-        "mean_p_convert": float(scored["p_convert"].mean()),
-        "tiers": scored["tier"].value_counts(sort=False).to_dict(),
-        "tier_method": fitted.tiers_["method"],
-        "tier_note": fitted.tiers_["reason"],
-    }
+    Also writes 'converted' (1/0/empty, from the outcome the model was fitted on) so later
+    steps leave closed leads out, and 'model_warning' when the model is no better than chance.
+    """
+    from leadlever.cli._options import print_notes
+    from leadlever.engine.scoring import load_model, score_file, score_summary
+
+    fitted, record = load_model(model)
+    result = score_file(
+        (fitted, record),
+        data,
+        out,
+        reasons=reasons,
+        dedupe=dedupe,
+        engine=engine.value,
+        scheduler=scheduler,
+    )
+    summary = score_summary(result, record, fitted)
     if json_out:
         emit_json(summary)
-    else:
-        typer.echo(
-            f"Scored {len(scored):,} leads into {out} (mean p_convert {summary['mean_p_convert']:.3f})."
-        )
-        if summary["tier_note"]:
-            typer.echo(f"Tiers: {summary['tier_note']}.")
+        return
+    print_notes(warnings=summary["warnings"])
+    typer.echo(
+        f"Scored {summary['n_rows']:,} leads into {out} (mean p_convert "
+        f"{summary['mean_p_convert']:.3f}; {summary['n_closed']:,} of them already closed)."
+    )
+    if summary.get("tier_note"):
+        typer.echo(f"Tiers: {summary['tier_note']}.")
 
 
 @app.command("evaluate")
-@handle_errors
+@handle_errors(outputs={"plots": "folder"}, inputs=("file",))
 def evaluate(
     file: Annotated[Path, typer.Argument(help="Table with outcomes and probabilities.")],
     target: TargetOption,
+    won: WonOption = None,
+    lost: LostOption = None,
     prob_col: Annotated[str, typer.Option("--prob-col", help="Probability column.")] = "p_convert",
     threshold: Annotated[
         float, typer.Option("--threshold", min=0.0, max=1.0, help="Predicted hit when p > this.")
     ] = 0.5,
     plots: PlotsOption = None,
+    dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
     """Confusion matrix, AUC, Brier, ECE, lift and gains of a probability column."""
     from leadlever.engine.exceptions import MissingColumnsError
-    from leadlever.engine.io import closest_names, read_table
+    from leadlever.engine.io import closest_names, read_leads
     from leadlever.engine.scoring import evaluate as evaluate_metrics
     from leadlever.engine.scoring import split_target
 
-    table = read_table(file)
+    table = read_leads(file, dedupe=dedupe)
     if prob_col not in table.columns:
         close = closest_names(prob_col, [str(c) for c in table.columns])
         raise MissingColumnsError(
@@ -257,7 +292,7 @@ def evaluate(
             [prob_col],
             {prob_col: close[0]} if close else {},
         )
-    X, y = split_target(table, target, str(file))
+    X, y = split_target(table, outcome_spec(target, won, lost), str(file))
     from leadlever.engine.io import ColumnSpec, TableSchema, validate_table
 
     probs = validate_table(
@@ -279,7 +314,7 @@ def evaluate(
 
 
 @app.command("rules")
-@handle_errors
+@handle_errors(outputs={"out": "table"}, inputs=("rules_file", "data"))
 def rules(
     rules_file: Annotated[
         Path, typer.Argument(help="TOML rules (see simulations/examples/data/example_rules.toml).")
@@ -288,15 +323,15 @@ def rules(
     out: Annotated[
         Path, typer.Option("--out", help="Output table with manual_points and manual_hot.")
     ],
+    dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
     """Manual point scoring: conditions -> points, behaviour decay, hot threshold."""
-    from leadlever.engine.io import read_table, table_format, write_table
+    from leadlever.engine.io import read_leads, write_table
     from leadlever.engine.scoring import apply_rules, load_rules
 
-    table_format(out)
     ruleset = load_rules(rules_file)
-    scored = apply_rules(ruleset, read_table(data), source=str(data))
+    scored = apply_rules(ruleset, read_leads(data, dedupe=dedupe), source=str(data))
     write_table(scored, out)
     summary = {
         "out": str(out),
@@ -314,45 +349,60 @@ def rules(
 
 
 @app.command("compare")
-@handle_errors
+@handle_errors(inputs=("model", "rules_file", "data"))
 def compare(
-    model: Annotated[Path, typer.Argument(help="Model JSON (fitted on other leads).")],
+    model: Annotated[Path, typer.Argument(help="Model JSON from `score fit --model-out`.")],
     rules_file: Annotated[Path, typer.Argument(help="TOML rules file.")],
-    data: Annotated[Path, typer.Argument(help="Held-out closed leads with the target.")],
+    data: Annotated[Path, typer.Argument(help="Closed leads with the target.")],
     target: TargetOption,
+    won: WonOption = None,
+    lost: LostOption = None,
     weight: Annotated[
-        float, typer.Option("--weight", min=0.0, max=1.0, help="Blend weight on the model.")
-    ] = 0.5,
+        float | None,
+        typer.Option(
+            "--weight",
+            min=0.0,
+            max=1.0,
+            help="Blend weight on the model (default: chosen by cross-validation).",
+        ),
+    ] = None,
     threshold: Annotated[
         float,
         typer.Option("--threshold", min=0.0, max=1.0, help="Hit threshold for model and blend."),
     ] = 0.5,
+    cv: Annotated[int, typer.Option("--cv", min=2, help="Folds (refit and blend weight).")] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the folds.")] = 0,
+    dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
-    """Manual points vs predictive probability vs their blend on the same held-out leads."""
-    from leadlever.engine.io import read_table
-    from leadlever.engine.scoring import ConversionModel, apply_rules, load_rules, split_target
-    from leadlever.engine.scoring._blend import (
-        blend_probabilities,
-        compare_scores,
-        points_to_probability,
-    )
+    """Manual points vs predictive probability vs their blend, on leads the model has not seen.
 
-    fitted = ConversionModel.load(model)
-    ruleset = load_rules(rules_file)
-    X, y = split_target(read_table(data), target, str(data))
-    p = fitted.predict_proba(X)[:, 1]
-    points = apply_rules(ruleset, X, source=str(data))["manual_points"].to_numpy()
-    blend = blend_probabilities(p, points_to_probability(points, y), weight)
-    result = compare_scores(
-        y,
-        {
-            "manual": (points, ruleset.hot_threshold),
-            "predictive": (p, threshold),
-            "blend": (blend, threshold),
-        },
+    When the model was fitted on some of these leads it is refitted out-of-fold (and says
+    so); the blend weight is chosen by cross-validation unless --weight is given.
+    """
+    from leadlever.cli._options import print_notes
+    from leadlever.engine.io import read_leads
+    from leadlever.engine.scoring import compare_on_unseen, load_model, load_rules
+
+    fitted, record = load_model(model)
+    result = compare_on_unseen(
+        fitted,
+        record,
+        load_rules(rules_file),
+        read_leads(data, dedupe=dedupe),
+        outcome_spec(target, won, lost),
+        threshold=threshold,
+        weight=weight,
+        cv=cv,
+        seed=seed,
+        source=str(data),
     )
     if json_out:
         emit_json(result.to_dict())
-    else:
-        print_table(result.to_frame(), title=f"{len(y):,} held-out leads:", float_format="{:.3f}")
+        return
+    print_notes(notes=result.notes)
+    print_table(
+        result.to_frame(),
+        title=f"{result.result.to_dict()['n']:,} leads ({result.evaluation}):",
+        float_format="{:.3f}",
+    )

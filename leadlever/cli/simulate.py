@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -22,18 +23,25 @@ JsonOption = Annotated[
 
 
 @app.command("leads")
-@handle_errors
+@handle_errors(outputs={"out": "table"})
 def leads(
     out: OutOption,
-    n: Annotated[int, typer.Option("--n", min=1, help="Number of leads to simulate.")] = 10_000,
+    n: Annotated[
+        int,
+        typer.Option(
+            "--n",
+            min=1,
+            max=50_000_000,
+            help="Number of leads to simulate (at most 50 million: they are built in memory).",
+        ),
+    ] = 10_000,
     seed: SeedOption = 0,
     json_out: JsonOption = False,
 ) -> None:
     """Simulate N leads with explicit, behavioural and outcome columns (true_* = ground truth)."""
-    from leadlever.engine.io import table_format, write_table
+    from leadlever.engine.io import write_table
     from leadlever.simulations.world import simulate_leads
 
-    table_format(out)
     frame = simulate_leads(n, seed=seed)
     write_table(frame, out)
     summary = {
@@ -53,31 +61,136 @@ def leads(
         )
 
 
-@app.command("channels")
-@handle_errors
-def channels(
+class WorldChoice(StrEnum):
+    valiant = "valiant"
+    random = "random"
+
+
+class StyleChoice(StrEnum):
+    leadlever = "leadlever"
+    platform = "platform"
+
+
+@app.command("export")
+@handle_errors(outputs={"out": "table"})
+def export(
     out: OutOption,
-    weeks: Annotated[int, typer.Option("--weeks", min=1, help="Number of weekly periods.")] = 104,
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="pipeline (B2B deals, unpredictable outcome), education (lead-scoring export) "
+            "or valiant (Valiant leads under another CRM's column names).",
+        ),
+    ] = "valiant",
+    n: Annotated[int, typer.Option("--n", min=50, help="Number of rows.")] = 2000,
     seed: SeedOption = 0,
     json_out: JsonOption = False,
 ) -> None:
-    """Simulate weekly spend, leads, conversions and value per channel."""
-    from leadlever.engine.io import table_format, write_table
-    from leadlever.simulations.world import simulate_channels
+    """Simulate a CRM export as a user brings it: foreign column names, stage values, leaks."""
+    from leadlever.engine.io import write_table
+    from leadlever.simulations.world import simulate_export
 
-    table_format(out)
-    frame = simulate_channels(weeks, seed=seed)
+    frame, _ = simulate_export(kind, n, seed=seed)
     write_table(frame, out)
-    totals = frame.groupby("channel", sort=False)[["spend", "leads", "conversions", "value"]].sum()
+    summary = {"out": str(out), "kind": kind, "n_rows": len(frame), "columns": list(frame.columns)}
     if json_out:
-        emit_json(
-            {
-                "out": str(out),
-                "weeks": weeks,
-                "n_rows": len(frame),
-                "by_channel": totals.reset_index().to_dict(orient="records"),
-            }
-        )
+        emit_json(summary)
     else:
-        typer.echo(f"Wrote {weeks} weeks x {totals.shape[0]} channels to {out}.")
-        typer.echo(totals.round(0).to_string())
+        typer.echo(f"Wrote the {kind} export of {len(frame):,} rows to {out}.")
+
+
+@app.command("channels")
+@handle_errors(outputs={"out": "table"})
+def channels(
+    out: OutOption,
+    weeks: Annotated[
+        int, typer.Option("--weeks", min=1, max=5_200, help="Number of weekly periods.")
+    ] = 104,
+    seed: SeedOption = 0,
+    world: Annotated[
+        WorldChoice,
+        typer.Option(
+            "--world",
+            help="valiant: the Valiant agency's 6 channels; random: a random world with a poor "
+            "current split (benchmarks).",
+        ),
+    ] = WorldChoice.valiant,
+    n_channels: Annotated[
+        int, typer.Option("--channels", min=1, help="Channels of a random world.")
+    ] = 6,
+    truth: Annotated[
+        Path | None,
+        typer.Option(
+            "--truth", help="Write the world's truth (curves, carry-over, season) as JSON."
+        ),
+    ] = None,
+    style: Annotated[
+        StyleChoice,
+        typer.Option(
+            "--style",
+            help="leadlever: week, channel, spend, value and the truth; platform: as an ad "
+            "platform's report (other names, impressions, clicks, no truth).",
+        ),
+    ] = StyleChoice.leadlever,
+    daily: Annotated[
+        bool, typer.Option("--daily", help="With --style platform: one row per day.")
+    ] = False,
+    json_out: JsonOption = False,
+) -> None:
+    """Simulate weekly spend, leads, conversions and value per channel (carry-over, season)."""
+    from leadlever.simulations.world import simulate_channel_file
+
+    summary = simulate_channel_file(
+        out,
+        weeks=weeks,
+        seed=seed,
+        world=world.value,
+        n_channels=n_channels,
+        truth=truth,
+        style=style.value,
+        daily=daily,
+    )
+    if json_out:
+        emit_json(summary)
+        return
+    typer.echo(
+        f"Wrote {weeks} weeks x {len(summary['by_channel'])} channels to {out}"
+        + (f" (truth: {truth})" if truth else "")
+        + "."
+    )
+    for row in summary["by_channel"]:
+        typer.echo(
+            f"  {row['channel']:<22} spend {row['spend']:>12,.0f}  value {row['value']:>14,.0f}"
+            f"  carry-over {row['true_carryover']:.2f}"
+        )
+
+
+@app.command("ads")
+@handle_errors(outputs={"out": "table"})
+def ads(
+    out: OutOption,
+    n_ads: Annotated[int, typer.Option("--ads", min=1, help="Number of ads (rows).")] = 1143,
+    seed: SeedOption = 0,
+    json_out: JsonOption = False,
+) -> None:
+    """Simulate a Facebook-ads-style export: one row per ad, campaign, interest, spend, conversions."""
+    from leadlever.engine.io import write_table
+    from leadlever.simulations.world import facebook_ads_export
+
+    frame = facebook_ads_export(n_ads, seed=seed)
+    write_table(frame, out)
+    summary = {
+        "out": str(out),
+        "n_ads": len(frame),
+        "n_interests": int(frame["interest"].nunique()),
+        "spent": float(frame["Spent"].sum()),
+        "approved_conversions": int(frame["Approved_Conversion"].sum()),
+    }
+    if json_out:
+        emit_json(summary)
+        return
+    typer.echo(
+        f"Wrote {summary['n_ads']:,} ads over {summary['n_interests']} interest groups to {out} "
+        f"(spent {summary['spent']:,.0f}, {summary['approved_conversions']:,} approved conversions)."
+    )

@@ -31,7 +31,7 @@ class GroupConstraint:
     ----------
     channels : tuple of str
         Names of the channels in the group.
-    max_share, min_share : float, optional
+    max_budget_share, min_budget_share : float, optional
         Limits as a share of the budget (0-1).
     max_spend, min_spend : float, optional
         Absolute limits.
@@ -40,8 +40,8 @@ class GroupConstraint:
     """
 
     channels: tuple[str, ...]
-    max_share: float | None = None
-    min_share: float | None = None
+    max_budget_share: float | None = None
+    min_budget_share: float | None = None
     max_spend: float | None = None
     min_spend: float | None = None
     name: str = "group"
@@ -50,11 +50,11 @@ class GroupConstraint:
         """(lower, upper) spend limits of the group for a given budget."""
         lo = max(
             self.min_spend if self.min_spend is not None else 0.0,
-            self.min_share * budget if self.min_share is not None else 0.0,
+            self.min_budget_share * budget if self.min_budget_share is not None else 0.0,
         )
         hi = min(
             self.max_spend if self.max_spend is not None else np.inf,
-            self.max_share * budget if self.max_share is not None else np.inf,
+            self.max_budget_share * budget if self.max_budget_share is not None else np.inf,
         )
         return lo, hi
 

@@ -2,16 +2,19 @@
 
 Columns: ``channel``, ``curve`` (hill, logistic, michaelis_menten, power,
 exp_saturation) and that curve's parameters (see :mod:`leadlever.optimisers.curves._family`);
-optional ``min_spend``, ``max_spend``, ``current_spend`` and
-``max_observed_spend`` (written by the fitter: spend beyond
-``max_extrapolation`` times it is refused unless the row gives an explicit
-``max_spend``). Other columns (standard errors, fit quality) are ignored.
+optional ``min_spend``, ``max_spend``, ``current_spend``, and what the fitter
+writes: ``max_observed_spend`` and ``min_observed_spend`` (the evidence the
+caps rest on; an explicit ``max_spend`` replaces the cap), ``adstock``,
+``carryover_state``, ``quality`` and ``reasons``. Other columns (standard
+errors, R²) are ignored. The fitter's sidecar ``<name>.fit.json`` (posterior
+draws, time effect) is read when it sits next to the table.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,11 +23,11 @@ import pandas as pd
 from leadlever.engine.exceptions import InvalidValueError, MissingColumnsError
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
 from leadlever.engine.io._tables import read_table
-from leadlever.optimisers.allocation._allocator import Allocation, AllocatorSettings, allocate
 from leadlever.optimisers.curves._family import CURVE_KINDS, Curve, curve_from_params
+from leadlever.optimisers.curves._result import QUALITIES, fit_json_path, read_fit_json
 from leadlever.optimisers.exceptions import CurveError
 
-__all__ = ["TrustedCurve", "CurveTable", "read_curves", "solve_curves"]
+__all__ = ["CurveTable", "read_curves"]
 
 _PARAMS = sorted({p for cls in CURVE_KINDS.values() for p in cls.param_names})
 
@@ -38,30 +41,38 @@ CURVES_SCHEMA = TableSchema(
         ColumnSpec("max_spend", "numeric", required=False, allow_missing=True, min=0),
         ColumnSpec("current_spend", "numeric", required=False, allow_missing=True, min=0),
         ColumnSpec("max_observed_spend", "numeric", required=False, allow_missing=True, min=0),
+        ColumnSpec("min_observed_spend", "numeric", required=False, allow_missing=True, min=0),
+        ColumnSpec("adstock", "numeric", required=False, allow_missing=True, min=0, max=0.99),
+        ColumnSpec("carryover_state", "numeric", required=False, allow_missing=True, min=0),
     ),
 )
 
 
 @dataclass(frozen=True)
-class TrustedCurve:
-    """A curve with the largest spend it was fitted on (the allocator caps spend near it)."""
-
-    curve: Curve
-    max_observed_spend: float
-
-
-@dataclass(frozen=True)
 class CurveTable:
-    """Parsed CURVES table."""
+    """Parsed CURVES table (arrays in channel order; NaN where a column is absent)."""
 
     channels: tuple[str, ...]
-    curves: tuple[Any, ...]
+    curves: tuple[Curve, ...]
     min_spend: np.ndarray
     max_spend: np.ndarray
     current_spend: np.ndarray | None
+    max_observed: np.ndarray
+    min_observed: np.ndarray
+    adstock: np.ndarray
+    carryover_state: np.ndarray
+    quality: tuple[str, ...]
+    reasons: tuple[tuple[str, ...], ...]
+    fit: dict[str, Any] | None = None
+    fit_path: str | None = None
 
 
-def read_curves(source: str | os.PathLike | pd.DataFrame) -> CurveTable:
+def read_curves(
+    source: str | os.PathLike | pd.DataFrame,
+    *,
+    sidecar: str | os.PathLike | bool | None = None,
+    channels: list[str] | tuple[str, ...] | None = None,
+) -> CurveTable:
     """Read and validate a CURVES table (CSV/Parquet path or DataFrame).
 
     Raises
@@ -82,6 +93,17 @@ def read_curves(source: str | os.PathLike | pd.DataFrame) -> CurveTable:
         )
     frame = validate_table(raw, CURVES_SCHEMA, source=name)
     where = f"File '{name}'" if name else "The curves table"
+    if channels is not None:
+        known = set(frame["channel"].astype(str))
+        missing = [c for c in channels if c not in known]
+        if missing:
+            raise InvalidValueError(
+                f"{where} has no curve for channel(s) {', '.join(missing)}; it has "
+                f"{', '.join(sorted(known))}. Fit curves for every channel you plan.",
+                "channel",
+                [],
+            )
+        frame = frame[frame["channel"].astype(str).isin(set(channels))].reset_index(drop=True)
     curves: list[Any] = []
     for row_no, (_, row) in enumerate(frame.iterrows(), start=1):
         kind = str(row["curve"]).strip().lower()
@@ -110,12 +132,7 @@ def read_curves(source: str | os.PathLike | pd.DataFrame) -> CurveTable:
             raise InvalidValueError(
                 f"{where}, data row {row_no} (channel '{row['channel']}'): {exc}", kind, [row_no]
             ) from None
-        explicit_max = "max_spend" in frame.columns and pd.notna(row["max_spend"])
-        observed = row.get("max_observed_spend", np.nan)
-        if not explicit_max and observed is not None and pd.notna(observed) and observed > 0:
-            curves.append(TrustedCurve(curve, float(observed)))
-        else:
-            curves.append(curve)
+        curves.append(curve)
 
     def col(name_: str, default: float) -> np.ndarray:
         if name_ not in frame.columns:
@@ -125,31 +142,39 @@ def read_curves(source: str | os.PathLike | pd.DataFrame) -> CurveTable:
     current = None
     if "current_spend" in frame.columns and frame["current_spend"].notna().all():
         current = frame["current_spend"].astype(float).to_numpy()
+    quality = []
+    for row_no, q in enumerate(frame["quality"] if "quality" in frame.columns else [], start=1):
+        text = "" if q is None or (isinstance(q, float) and np.isnan(q)) else str(q).strip().lower()
+        if text and text not in QUALITIES:
+            raise InvalidValueError(
+                f"{where}, column 'quality': data row {row_no} holds {q!r}. Use one of "
+                f"{', '.join(QUALITIES)}, or leave it empty for a curve you trust.",
+                "quality",
+                [row_no],
+            )
+        quality.append(text or "trusted")
+    quality = tuple(quality) if quality else ("trusted",) * len(frame)
+    reasons = tuple(
+        tuple(r for r in str(v).split("; ") if r) if isinstance(v, str) else ()
+        for v in (frame["reasons"] if "reasons" in frame.columns else [None] * len(frame))
+    )
+    fit = fit_path = None
+    if sidecar is not False and name is not None:
+        path = Path(sidecar) if sidecar else fit_json_path(name)
+        if sidecar or path.exists():
+            fit, fit_path = read_fit_json(path), str(path)
     return CurveTable(
         channels=tuple(frame["channel"].astype(str)),
         curves=tuple(curves),
         min_spend=col("min_spend", 0.0),
         max_spend=col("max_spend", np.inf),
         current_spend=current,
-    )
-
-
-def solve_curves(
-    source: str | os.PathLike | pd.DataFrame,
-    budget: float,
-    *,
-    objective: str = "value",
-    settings: AllocatorSettings | None = None,
-) -> Allocation:
-    """Read a CURVES table and allocate ``budget`` over its channels."""
-    table = read_curves(source)
-    return allocate(
-        list(table.curves),
-        budget,
-        names=list(table.channels),
-        objective=objective,
-        current_spend=table.current_spend,
-        min_spend=table.min_spend,
-        max_spend=table.max_spend,
-        settings=settings,
+        max_observed=col("max_observed_spend", np.nan),
+        min_observed=col("min_observed_spend", np.nan),
+        adstock=col("adstock", 0.0),
+        carryover_state=col("carryover_state", np.nan),
+        quality=quality,
+        reasons=reasons,
+        fit=fit,
+        fit_path=fit_path,
     )

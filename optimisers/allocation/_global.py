@@ -29,6 +29,9 @@ from leadlever.optimisers.allocation._kkt import solve_kkt
 from leadlever.optimisers.curves._stack import CurveStack
 from leadlever.optimisers.exceptions import ConvergenceError
 
+#: budget left over that is only rounding (relative to the budget)
+_ROUNDING = 1e-12
+
 __all__ = ["dp_allocate", "polish_on_concave_branch", "pwl_allocate", "GlobalSolution"]
 
 
@@ -72,17 +75,21 @@ def dp_allocate(
     and the budget is a cap; otherwise the budget is spent exactly.
     """
     n = stack.n
-    rest = budget - lo.sum()
-    if rest <= 0 or n == 0:
+    # within rounding of the feasibility check, the room above the minimums may fall short of
+    # the budget left: the grid then covers the room (the polish spends the rest exactly)
+    rest = min(budget - lo.sum(), float(np.sum(hi - lo)))
+    if rest <= _ROUNDING * max(budget, 1e-300) or n == 0:
         return lo.copy()
     h = rest / grid
-    jmax = np.minimum(np.floor((hi - lo) / h + 1e-9), grid).astype(int)
+    # a channel's last unit may be partial (clipped at its maximum), so that bounds which
+    # leave less room than one unit per channel still admit the budget
+    jmax = np.minimum(np.ceil((hi - lo) / h - 1e-9), grid).astype(int)
     best = np.full(grid + 1, -np.inf)
     best[0] = 0.0
     choice = np.zeros((n, grid + 1), dtype=np.int32)
     for i, curve in enumerate(stack.curves):
         j = np.arange(jmax[i] + 1)
-        xs = lo[i] + j * h
+        xs = np.minimum(lo[i] + j * h, hi[i])
         vals = curve.value(xs) - (spend_price * xs if spend_price is not None else 0.0)
         new, arg = _dp_step(best, vals)
         best, choice[i] = new, arg
@@ -95,7 +102,7 @@ def dp_allocate(
     for i in range(n - 1, -1, -1):
         units[i] = choice[i, t]
         t -= units[i]
-    return lo + units * h
+    return np.minimum(lo + units * h, hi)
 
 
 def _objective(stack: CurveStack, x: np.ndarray, spend_price: float | None) -> float:

@@ -39,6 +39,7 @@ __all__ = [
     "ExpSaturation",
     "CURVE_KINDS",
     "curve_from_params",
+    "hill_basis",
 ]
 
 
@@ -140,6 +141,7 @@ class Hill(Curve):
 
     @staticmethod
     def _v(x, s, K, k):
+        # x = 0 gives 0 ** -k = inf: the np.where below sets v(0) = 0
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             r = x / K
             out = s / (1.0 + r ** (-k))
@@ -147,6 +149,7 @@ class Hill(Curve):
 
     @staticmethod
     def _d(x, s, K, k):
+        # log(0) at x = 0: the np.where below uses the limit at 0 there
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             t = k * np.log(x / K)
             logg = np.log(s * k / K) + ((k - 1.0) / k) * t - 2.0 * np.logaddexp(0.0, t)
@@ -156,7 +159,7 @@ class Hill(Curve):
 
     @staticmethod
     def _infl(s, K, k):
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):  # k <= 1 (no inflection): 0 below
             return np.where(k > 1, K * np.abs((k - 1.0) / (k + 1.0)) ** (1.0 / k), 0.0)
 
     @staticmethod
@@ -168,6 +171,8 @@ class Hill(Curve):
         t = c * k / (k + 1.0)
         t_inf = np.where(k > 1, np.log(np.abs((k - 1.0) / (k + 1.0)) + (k <= 1)), -np.inf)
         a = (k - 1.0) / k
+        # lam = 0 or out-of-range lam make c infinite: those t stay infinite and give the
+        # limits (x = inf or 0), clipped by t_inf below
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             for _ in range(100):
                 e = np.exp(-np.abs(t))
@@ -180,7 +185,7 @@ class Hill(Curve):
                 if np.all(np.abs(step) <= 1e-13 * (1.0 + np.abs(t))):
                     break
         t = np.maximum(t, t_inf)
-        with np.errstate(over="ignore"):
+        with np.errstate(over="ignore"):  # exp overflow is the limit x = inf, as intended
             return K * np.exp(t / k)
 
     @staticmethod
@@ -212,7 +217,7 @@ class MichaelisMenten(Curve):
 
     @staticmethod
     def _dinv(lam, s, K):
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore"):  # lam = 0: x = inf, the limit
             return np.maximum(np.sqrt(s * K / lam) - K, 0.0)
 
     @staticmethod
@@ -253,7 +258,7 @@ class Logistic(Curve):
 
     @staticmethod
     def _dinv(lam, s, r, m):
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):  # lam = 0: x = inf, the limit
             q = np.minimum(lam / (s * r), 0.25)
             root = np.sqrt(np.maximum(1.0 - 4.0 * q, 0.0))
             lo = 2.0 * q / (1.0 + root)  # 1 - sigma, computed stably
@@ -281,7 +286,7 @@ class Power(Curve):
 
     @staticmethod
     def _d(x, s, a):
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore"):  # 0 ** (a - 1) at x = 0: np.where gives the limit
             return np.where(
                 x > 0, s * a * x ** (a - 1.0), np.where(a < 1, np.inf, np.where(a == 1, s, 0.0))
             )
@@ -292,6 +297,7 @@ class Power(Curve):
 
     @staticmethod
     def _dinv(lam, s, a):
+        # lam = 0 or a = 1 give inf / 0 limits, chosen explicitly by the np.where
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             lin = np.where(lam < s, np.inf, 0.0)
             return np.where(a < 1, (lam / (s * a)) ** (1.0 / (a - 1.0)), lin)
@@ -325,7 +331,7 @@ class ExpSaturation(Curve):
 
     @staticmethod
     def _dinv(lam, s, r):
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore"):  # lam = 0: x = inf, the limit
             return np.maximum(np.log(s * r / lam) / r, 0.0)
 
     @staticmethod
@@ -337,6 +343,16 @@ class ExpSaturation(Curve):
 CURVE_KINDS: dict[str, type[Curve]] = {
     c.kind: c for c in (Hill, Logistic, MichaelisMenten, Power, ExpSaturation)
 }
+
+
+def hill_basis(x: Any, half_saturation: Any, shape: Any) -> np.ndarray:
+    r"""The Hill curve with unit scale, :math:`h(x) = x^k / (K^k + x^k)` (0 at :math:`x \le 0`).
+
+    Broadcasts ``x``, ``half_saturation`` and ``shape`` against each other, so
+    one call evaluates a grid of curves (the Bayesian fits and the learner use
+    it; :class:`Hill` is :math:`s\,h`).
+    """
+    return Hill._v(_arr(x), 1.0, np.asarray(half_saturation, float), np.asarray(shape, float))
 
 
 def curve_from_params(kind: str, params: dict[str, float]) -> Curve:

@@ -1,6 +1,8 @@
-r"""Fit response curves per channel from a spend/value history.
+r"""Fit one response curve to spend/value observations (no carry-over, no time effect).
 
-For each channel, with observations :math:`(x_t, y_t)`, the curve parameters
+:func:`~leadlever.optimisers.curves.fit_curves` fits a whole history with
+carry-over and a shared time effect (:mod:`._weekly`); this module fits a single
+curve of any kind to plain observations. With observations :math:`(x_t, y_t)`, the curve parameters
 :math:`\theta` minimise :math:`\sum_t (y_t - v(x_t; \theta))^2`
 (``scipy.optimize.least_squares``, trust-region reflective, in units of the
 largest spend and value, positive parameters on a log scale, several starts).
@@ -16,33 +18,18 @@ allocator) for spend beyond ``max_extrapolation`` times that raises
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
 from leadlever.optimisers.curves._family import CURVE_KINDS, Curve
-from leadlever.optimisers.exceptions import CurveFitError, ExtrapolationError
+from leadlever.optimisers.curves._result import FittedCurve
+from leadlever.optimisers.exceptions import CurveFitError
 
 __all__ = [
-    "FittedCurve",
-    "CurveFitResult",
     "fit_curve",
-    "fit_curves",
-    "HISTORY_SCHEMA",
     "to_params",
 ]
-
-HISTORY_SCHEMA = TableSchema(
-    "history",
-    (
-        ColumnSpec("channel", "category", description="Channel name."),
-        ColumnSpec("spend", "numeric", min=0, description="Spend in the period."),
-        ColumnSpec("value", "numeric", description="Value (e.g. commission earned) in the period."),
-    ),
-)
 
 #: parameters fitted on a log scale (positive); the others are free
 _LOG_PARAMS = {"scale", "half_saturation", "shape", "steepness", "exponent", "rate"}
@@ -83,83 +70,6 @@ def theta_bounds(cls: type[Curve]) -> tuple[np.ndarray, np.ndarray]:
     lo = [np.log(_BOUNDS[n][0]) if n in _LOG_PARAMS else _BOUNDS[n][0] for n in cls.param_names]
     hi = [np.log(_BOUNDS[n][1]) if n in _LOG_PARAMS else _BOUNDS[n][1] for n in cls.param_names]
     return np.array(lo), np.array(hi)
-
-
-@dataclass(frozen=True)
-class FittedCurve:
-    """A curve fitted to one channel's history, with uncertainty and fit quality.
-
-    Attributes
-    ----------
-    channel : str
-    curve : Curve
-    stderr : dict
-        Standard error of each parameter (NaN when not identifiable).
-    r2, rmse : float
-    n : int
-        Observations used.
-    max_observed_spend : float
-    current_spend : float
-        Mean spend of the last few periods (the plan the allocator compares with).
-    """
-
-    channel: str
-    curve: Curve
-    stderr: dict[str, float]
-    r2: float
-    rmse: float
-    n: int
-    max_observed_spend: float
-    current_spend: float = float("nan")
-
-    def value(
-        self, x: Any, *, allow_extrapolation: bool = False, max_extrapolation: float = 2.0
-    ) -> np.ndarray:
-        """Curve value; raises if ``x`` goes beyond ``max_extrapolation`` x the largest observed spend."""
-        arr = np.asarray(x, dtype=float)
-        limit = max_extrapolation * self.max_observed_spend
-        if not allow_extrapolation and np.any(arr > limit):
-            raise ExtrapolationError(
-                f"Channel '{self.channel}': spend {float(np.max(arr)):,.6g} is more than "
-                f"{max_extrapolation:g}x the largest spend the curve was fitted on "
-                f"({self.max_observed_spend:,.6g}); the curve is not trustworthy there. Pass "
-                "allow_extrapolation=True to evaluate it anyway."
-            )
-        return self.curve.value(arr)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "channel": self.channel,
-            **self.curve.to_dict(),
-            **{f"{k}_se": v for k, v in self.stderr.items()},
-            "r2": self.r2,
-            "rmse": self.rmse,
-            "n": self.n,
-            "max_observed_spend": self.max_observed_spend,
-            "current_spend": self.current_spend,
-        }
-
-
-@dataclass(frozen=True)
-class CurveFitResult:
-    """Fitted curves of all channels (``to_frame()`` is the CURVES CSV format)."""
-
-    curves: tuple[FittedCurve, ...]
-    kind: str
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-    def as_mapping(self) -> dict[str, FittedCurve]:
-        return {c.channel: c for c in self.curves}
-
-    def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([c.to_dict() for c in self.curves])
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "channels": [c.to_dict() for c in self.curves],
-            "notes": list(self.notes),
-        }
 
 
 def _residuals(cls: type[Curve], x: np.ndarray, y: np.ndarray):
@@ -228,6 +138,7 @@ def fit_curve(
     sst = float(np.sum((y - y.mean()) ** 2))
     dof = max(x.size - p, 1)
     jac = best.jac
+    # a flat direction makes J'J singular: pinv gives it a huge variance, which is the answer
     with np.errstate(all="ignore"):
         cov = np.linalg.pinv(jac.T @ jac) * (2.0 * best.cost / dof)
     se_theta = np.sqrt(np.clip(np.diag(cov), 0, None))
@@ -252,36 +163,3 @@ def fit_curve(
         max_observed_spend=xmax,
         current_spend=float(current_spend) if current_spend is not None else float(np.mean(x[-4:])),
     )
-
-
-def fit_curves(
-    history: pd.DataFrame,
-    *,
-    kind: str = "hill",
-    period: str | None = None,
-    current_periods: int = 4,
-    source: str | None = None,
-) -> CurveFitResult:
-    """Fit one curve per channel from a long history table.
-
-    Parameters
-    ----------
-    history : DataFrame
-        Columns ``channel``, ``spend``, ``value`` and a period column
-        (``period``, ``week`` or ``date``; rows are ordered by it).
-    kind : str
-        Curve kind for every channel.
-    current_periods : int
-        The current spend of a channel is its mean over the last this-many periods.
-    """
-    frame = validate_table(history, HISTORY_SCHEMA, source=source)
-    period = period or next((c for c in ("period", "week", "date") if c in frame.columns), None)
-    if period is not None:
-        frame = frame.sort_values(period, kind="stable")
-    fitted = []
-    for name, grp in frame.groupby("channel", sort=False, observed=True):
-        cur = float(grp["spend"].to_numpy()[-current_periods:].mean())
-        fitted.append(
-            fit_curve(grp["spend"], grp["value"], kind=kind, channel=str(name), current_spend=cur)
-        )
-    return CurveFitResult(tuple(fitted), kind)

@@ -14,5 +14,10 @@ if TYPE_CHECKING:
     )
     from leadlever.optimisers.learning._campaign_step import CampaignStepResult, campaign_step
     from leadlever.optimisers.learning._learner import CampaignLearner, LearnerSettings, LearnerStep
+    from leadlever.optimisers.learning._ledger import (
+        RecommendationLedger,
+        predicted_split_value,
+        recommendation_ledger,
+    )
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)

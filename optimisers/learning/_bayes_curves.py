@@ -44,13 +44,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from leadlever.engine.exceptions import ParameterError
+from leadlever.optimisers.curves._family import hill_basis
+from leadlever.optimisers.curves._posterior import (
+    ScalePosterior,
+    draw_from_posterior,
+    scale_posterior,
+)
 
 __all__ = [
-    "hill",
     "HillGrid",
     "CurveDraw",
     "make_grid",
-    "grid_sufficient_stats",
     "grid_log_posterior",
     "posterior_summary",
     "draw_curves",
@@ -59,15 +63,6 @@ __all__ = [
 
 #: shapes k on the default grid (1 = concave Michaelis-Menten, > 1 S-shaped)
 DEFAULT_SHAPES = (0.7, 0.85, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.3, 2.6, 3.0)
-
-
-def hill(
-    x: np.ndarray | float, half_saturation: np.ndarray | float, shape: np.ndarray | float
-) -> np.ndarray:
-    r"""Hill basis :math:`h(x) = x^k / (K^k + x^k)` (0 at :math:`x \le 0`), broadcast."""
-    x = np.maximum(np.asarray(x, dtype=float), 0.0)
-    rk = np.power(x / np.asarray(half_saturation, dtype=float), shape)
-    return rk / (1.0 + rk)
 
 
 @dataclass(frozen=True)
@@ -120,23 +115,11 @@ def make_grid(
     return HillGrid(kk.ravel(), ss.ravel())
 
 
-def grid_sufficient_stats(
-    grid: HillGrid, spend: np.ndarray, value: np.ndarray, weight: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Weighted sums :math:`S_{hh}`, :math:`S_{hy}` (per grid point), :math:`S_{yy}`, :math:`\\nu`."""
-    spend = np.asarray(spend, float)
-    value = np.asarray(value, float)
-    weight = np.asarray(weight, float)
-    h = hill(spend[None, :], grid.half_saturation[:, None], grid.shape[:, None])  # (G, n)
-    s_hh = (h * h) @ weight
-    s_hy = (h * value[None, :]) @ weight
-    return s_hh, s_hy, float(weight @ (value * value)), float(weight.sum())
-
-
 def grid_log_posterior(
     grid: HillGrid, spend: np.ndarray, value: np.ndarray, weight: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
-    """Normalised log posterior over the grid and the conditional quantities.
+    """Normalised log posterior over the grid and the conditional quantities
+    (:func:`leadlever.optimisers.curves._posterior.scale_posterior` on the Hill basis).
 
     Returns
     -------
@@ -147,22 +130,14 @@ def grid_log_posterior(
     nu : float
         Effective number of observations :math:`\\nu`.
     """
-    s_hh, s_hy, s_yy, nu = grid_sufficient_stats(grid, spend, value, weight)
-    g = len(grid)
-    tiny = 1e-300
-    if nu <= 0.0:
-        return np.full(g, -np.log(g)), np.zeros(g), s_hh, np.ones(g), nu
-    rho = nu / (1.0 + nu)
-    s_hh_safe = np.maximum(s_hh, tiny)
-    a_mean = rho * s_hy / s_hh_safe
-    resid = np.maximum(s_yy - a_mean * s_hy, 1e-12 * max(s_yy, tiny))
-    log_ev = -0.5 * nu * np.log(resid)
-    log_ev = np.where(s_hh > tiny, log_ev, -np.inf)
-    if not np.any(np.isfinite(log_ev)):
-        return np.full(g, -np.log(g)), a_mean, s_hh, resid, nu
-    log_ev -= log_ev.max()
-    log_post = log_ev - np.log(np.exp(log_ev).sum())
-    return log_post, a_mean, s_hh, resid, nu
+    post = _posterior(grid, spend, value, weight)
+    return post.log_post, post.a_mean, post.s_hh, post.resid, post.nu
+
+
+def _posterior(grid: HillGrid, spend, value, weight) -> ScalePosterior:
+    spend = np.asarray(spend, float)
+    h = hill_basis(spend[None, :], grid.half_saturation[:, None], grid.shape[:, None])  # (G, n)
+    return scale_posterior(h, value, weight)
 
 
 @dataclass(frozen=True)
@@ -174,7 +149,7 @@ class CurveDraw:
     shape: float
 
     def value(self, spend: np.ndarray | float) -> np.ndarray:
-        return self.scale * hill(spend, self.half_saturation, self.shape)
+        return self.scale * hill_basis(spend, self.half_saturation, self.shape)
 
     def to_dict(self) -> dict[str, float]:
         return {"scale": self.scale, "half_saturation": self.half_saturation, "shape": self.shape}
@@ -192,21 +167,14 @@ def draw_curves(
 
     Needs :math:`\\nu > 0`; the caller explores otherwise.
     """
-    log_post, a_mean, s_hh, resid, nu = grid_log_posterior(grid, spend, value, weight)
-    if nu <= 0.0:
+    post = _posterior(grid, spend, value, weight)
+    if post.nu <= 0.0:
         raise ParameterError("draw_curves needs at least one (weighted) observation.")
-    rho = nu / (1.0 + nu)
-    p = np.exp(log_post)
-    idx = rng.choice(len(grid), size=n, p=p / p.sum())
-    out = []
-    for g in idx:
-        sigma2 = 0.5 * resid[g] / rng.gamma(0.5 * nu)
-        sd = np.sqrt(rho * sigma2 / max(s_hh[g], 1e-300))
-        a = a_mean[g] + sd * rng.standard_normal()
-        out.append(
-            CurveDraw(max(float(a), 0.0), float(grid.half_saturation[g]), float(grid.shape[g]))
-        )
-    return out
+    idx, scales = draw_from_posterior(post, rng, n)
+    return [
+        CurveDraw(float(a), float(grid.half_saturation[g]), float(grid.shape[g]))
+        for g, a in zip(idx, scales, strict=True)
+    ]
 
 
 def posterior_summary(

@@ -26,15 +26,31 @@ import pandas as pd
 
 from leadlever.engine.exceptions import (
     DataError,
-    InputFileError,
     MissingColumnsError,
     ParameterError,
 )
+from leadlever.engine.io._lead_schema import unique_ids
+from leadlever.engine.io._lock import locked
+from leadlever.engine.io._persist import read_json_text
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
 from leadlever.engine.io._tables import atomic_write_text
-from leadlever.optimisers.learning._learner import CampaignLearner, LearnerSettings, LearnerStep
+from leadlever.optimisers.allocation._agreement import compare_directions, move_toward
+from leadlever.optimisers.allocation._curve_table import read_curves
+from leadlever.optimisers.allocation._entry import solve_curves
+from leadlever.optimisers.learning._learner import (
+    CampaignLearner,
+    LearnerSettings,
+    LearnerStep,
+)
+
+#: a channel's weekly spend moves at most this share by default
+DEFAULT_MAX_CHANGE = 0.25
+#: periods of its own feedback per channel before the learner takes over from fitted curves
+DEFAULT_CURVE_PERIODS = 8
 
 __all__ = [
+    "DEFAULT_MAX_CHANGE",
+    "DEFAULT_CURVE_PERIODS",
     "CampaignStepResult",
     "campaign_step",
     "leads_value_by_channel",
@@ -63,7 +79,15 @@ OUTCOMES_SCHEMA = TableSchema(
 
 @dataclass(frozen=True)
 class CampaignStepResult:
-    """What one ``campaign step`` did and proposes."""
+    """What one ``campaign step`` did and proposes.
+
+    ``source`` says where the split comes from: ``"curves"`` (the fitted curves'
+    recommendation, the same as ``allocate solve``, while the learner has fewer than
+    ``curve_periods`` periods of its own feedback), ``"learner"`` (a Thompson draw of the
+    learner's curves) or ``"exploration"`` (a random split around an equal one: the learner
+    has no data and no curves were given; not a recommendation). ``agreement`` compares
+    every channel's move with the curves' recommendation and says why they differ.
+    """
 
     created: bool
     updated_period: int | None
@@ -71,6 +95,29 @@ class CampaignStepResult:
     revisions: int
     step: LearnerStep
     change_points: dict[str, list[int]]
+    source: str = "learner"
+    previous: dict[str, float] | None = None
+    limited: tuple[str, ...] = ()
+    max_change: float | None = None
+    agreement: tuple[dict[str, Any], ...] = ()
+    assumptions: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def explanation(self) -> str:
+        if self.source == "exploration":
+            return (
+                "Exploration: the learner has no feedback for some channels yet and no curves "
+                "were given, so this split is random around an equal split, to learn from. It is "
+                "not a recommendation; pass --curves curves.csv to start from the fitted curves."
+            )
+        if self.source == "curves":
+            return (
+                "From the fitted curves (the allocate solve recommendation), moved at most "
+                f"{self.max_change:.0%} a week; the learner takes over once it has its own feedback."
+                if self.max_change is not None
+                else "From the fitted curves (the allocate solve recommendation)."
+            )
+        return "A Thompson draw of the learner's curves, learned from the weekly feedback."
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -80,8 +127,15 @@ class CampaignStepResult:
             "revisions": self.revisions,
             "next_period": self.step.period,
             "explored": self.step.explored,
+            "source": self.source,
+            "explanation": self.explanation,
             "allocation": self.step.to_dict()["allocation"],
+            "previous": self.previous,
+            "max_change": self.max_change,
+            "limited": list(self.limited),
+            "agreement": [dict(a) for a in self.agreement],
             "change_points": self.change_points,
+            "assumptions": [dict(a) for a in self.assumptions],
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -133,11 +187,9 @@ def leads_value_by_channel(
 def _load_state(path: Path) -> CampaignLearner | None:
     if not path.exists():
         return None
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputFileError(f"Cannot read the state file {path} ({exc}).") from None
-    return CampaignLearner.from_json(text, source=str(path))
+    source = f"State file '{path}'"
+    hint = "Give a state written by `leadlever campaign step`, or a new file name to start one."
+    return CampaignLearner.from_json(read_json_text(path, source=source, hint=hint), source=source)
 
 
 def _check_channels(names: list[str], known: tuple[str, ...], source: str) -> None:
@@ -149,6 +201,7 @@ def _check_channels(names: list[str], known: tuple[str, ...], source: str) -> No
         )
 
 
+@locked("state_path")
 def campaign_step(
     state_path: str | Path,
     *,
@@ -161,11 +214,35 @@ def campaign_step(
     settings: LearnerSettings | None = None,
     seed: int = 0,
     sources: dict[str, str] | None = None,
+    curves: str | Path | pd.DataFrame | None = None,
+    curves_fit: str | Path | bool | None = None,
+    max_change: float | None = DEFAULT_MAX_CHANGE,
+    curve_periods: int = DEFAULT_CURVE_PERIODS,
 ) -> CampaignStepResult:
     """Update the learner in ``state_path`` with last period's feedback and propose the next split.
 
-    The state is written (atomically) only after everything succeeded.
+    Parameters
+    ----------
+    curves : path or DataFrame, optional
+        Fitted curves (``allocate fit``): while the learner has fewer than
+        ``curve_periods`` periods of its own feedback per channel, the split is
+        their recommendation (the same as ``allocate solve``); afterwards they are the
+        reference the step's directions are compared with.
+    max_change : float or None
+        A channel's spend moves at most this share away from last week's (scaled to the
+        new budget); None: no limit.
+
+    Notes
+    -----
+    The state is written (atomically) only after everything succeeded, and the whole
+    read-update-write holds an exclusive lock on ``state_path``, so concurrent steps on one
+    state run one after the other (each advances its own period).
     """
+    if max_change is not None and not (np.isfinite(max_change) and max_change >= 0):
+        raise ParameterError(f"--max-change must be a share >= 0 (e.g. 0.25). Got {max_change!r}.")
+    table = None
+    if curves is not None:
+        table = read_curves(curves, sidecar=curves_fit, channels=None)
     sources = sources or {}
     if not np.isfinite(budget) or budget <= 0:
         raise ParameterError(f"The budget must be a positive number. Got {budget!r} instead.")
@@ -175,7 +252,12 @@ def campaign_step(
     spend_tab = (
         None
         if spend is None
-        else validate_table(spend, SPEND_SCHEMA, source=sources.get("spend", "spend"))
+        else unique_ids(
+            validate_table(spend, SPEND_SCHEMA, source=sources.get("spend", "spend")),
+            "channel",
+            source=sources.get("spend", "spend"),
+            fix="Give one row per channel (add up its spend).",
+        )
     )
     if learner is None:
         names = channels or (
@@ -229,9 +311,96 @@ def campaign_step(
                 int(period), np.array([float(by.get(c, np.nan)) for c in learner.channels])
             )
             revisions += 1
-    step = learner.propose(budget)
+    previous = _previous_split(learner, spend_tab, table)
+    limits = None
+    if previous is not None and max_change is not None and previous.sum() > 0:
+        ref = previous * (budget / previous.sum())
+        limits = (ref * (1.0 - max_change), ref * (1.0 + max_change))
+    rec = None
+    if table is not None:
+        missing = set(learner.channels) - set(table.channels)
+        if missing:
+            raise DataError(
+                f"The curves file has no curve for channel(s) {sorted(missing)} of the learner. "
+                "Fit curves for every channel the campaign runs."
+            )
+        rec = solve_curves(curves, budget, sidecar=curves_fit, channels=list(learner.channels))
+    own = learner.effective_observations()
+    if rec is not None and np.any(own < curve_periods):
+        target = np.array([rec.spend[c] for c in learner.channels])
+        spend = target if limits is None else move_toward(ref, target, *limits, float(budget))
+        step = LearnerStep(learner.period, learner.channels, spend, float(budget), False, ())
+        source = "curves"
+    else:
+        step = learner.propose(budget, limits=limits)
+        source = "exploration" if step.explored else "learner"
+    tol = 1e-6 * budget
+    limited = ()
+    if limits is not None:
+        at = (step.spend <= limits[0] + tol) | (step.spend >= limits[1] - tol)
+        limited = tuple(c for c, a in zip(learner.channels, at, strict=True) if a)
+    agreement: tuple[dict[str, Any], ...] = ()
+    if rec is not None:
+        base = (
+            previous
+            if previous is not None
+            else np.array([rec.channels[i].current_spend for i in range(len(rec.channels))])
+        )
+        base = base * (budget / base.sum()) if base.sum() > 0 else base
+        agreement = compare_directions(
+            learner.channels,
+            step.spend,
+            base,
+            rec.spend,
+            source=source,
+            limited=limited,
+            statuses={c.channel: c.status for c in rec.channels},
+            tol=max(0.02 * budget / len(learner.channels), tol),
+        )
     learner.last_proposal = step.spend.tolist()
     atomic_write_text(learner.to_json(), path)
+    assumptions = [
+        {
+            "name": "max change",
+            "value": "none" if max_change is None else f"{max_change:.0%} of last week's spend",
+            "source": "option" if max_change != DEFAULT_MAX_CHANGE else "default",
+        }
+    ]
+    if rec is not None:
+        assumptions.append(
+            {
+                "name": "curves used until",
+                "value": f"the learner has {curve_periods} periods of feedback per channel",
+                "source": "default",
+            }
+        )
     return CampaignStepResult(
-        created, updated, value_by_channel, revisions, step, learner.change_points()
+        created,
+        updated,
+        value_by_channel,
+        revisions,
+        step,
+        learner.change_points(),
+        source=source,
+        previous=None
+        if previous is None
+        else dict(zip(learner.channels, map(float, previous), strict=True)),
+        limited=limited,
+        max_change=max_change,
+        agreement=agreement,
+        assumptions=tuple(assumptions),
     )
+
+
+def _previous_split(learner: CampaignLearner, spend_tab, table) -> np.ndarray | None:
+    """Last week's spend: the --spend table, else the last proposal, else the curves' current."""
+    if spend_tab is not None:
+        by = spend_tab.groupby(spend_tab["channel"].astype(str))["spend"].sum()
+        return np.array([float(by.get(c, 0.0)) for c in learner.channels])
+    if learner.last_proposal is not None:
+        return np.asarray(learner.last_proposal, float)
+    if table is not None and table.current_spend is not None:
+        idx = {c: i for i, c in enumerate(table.channels)}
+        if all(c in idx for c in learner.channels):
+            return np.array([table.current_spend[idx[c]] for c in learner.channels])
+    return None

@@ -38,18 +38,32 @@ from typing import Any
 import numpy as np
 
 from leadlever.engine.exceptions import ModelFileError, ParameterError
-from leadlever.engine.io._persist import check_versioned, dumps_json, loads_json, versioned
+from leadlever.engine.io._persist import (
+    check_versioned,
+    dumps_json,
+    loads_json,
+    rebuilding,
+    versioned,
+)
+from leadlever.optimisers.curves._family import hill_basis
 from leadlever.optimisers.learning._allocate import allocate_curves
 from leadlever.optimisers.learning._bayes_curves import (
     HillGrid,
     draw_curves,
     grid_log_posterior,
-    hill,
     make_grid,
 )
 from leadlever.optimisers.learning._settings import LearnerSettings, LearnerStep
+from leadlever.optimisers.learning._state_schema import STATE_HINT, STATE_SCHEMA
 
-__all__ = ["LearnerSettings", "LearnerStep", "CampaignLearner", "STATE_FORMAT", "STATE_VERSION"]
+__all__ = [
+    "LearnerSettings",
+    "LearnerStep",
+    "CampaignLearner",
+    "STATE_FORMAT",
+    "STATE_VERSION",
+    "project_to_box",
+]
 
 STATE_FORMAT = "leadlever.campaign_learner"
 STATE_VERSION = 1
@@ -64,6 +78,24 @@ class _ChannelLog:
     cusum: list[float] = field(default_factory=lambda: [0.0, 0.0])
     reset_period: int = -1
     changes: list[int] = field(default_factory=list)
+
+
+def project_to_box(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, total: float) -> np.ndarray:
+    """The split :math:`\\mathrm{clip}(x + \\tau, lo, hi)` summing to ``total`` (bisection on
+    :math:`\\tau`), or the nearest end of the box when ``total`` is outside it."""
+    x, lo, hi = (np.asarray(v, float) for v in (x, lo, hi))
+    if total <= lo.sum():
+        return lo.copy()
+    if total >= hi.sum():
+        return hi.copy()
+    a, b = -float(np.max(x - lo)) - 1.0, float(np.max(hi - x)) + 1.0
+    for _ in range(200):
+        mid = 0.5 * (a + b)
+        if np.clip(x + mid, lo, hi).sum() < total:
+            a = mid
+        else:
+            b = mid
+    return np.clip(x + 0.5 * (a + b), lo, hi)
 
 
 class CampaignLearner:
@@ -149,7 +181,7 @@ class CampaignLearner:
             return
         log_post, a_hat, s_hh, resid, nu = grid_log_posterior(self.grid, x, y, w)
         g = int(np.argmax(log_post))
-        h = float(hill(spend, self.grid.half_saturation[g], self.grid.shape[g]))
+        h = float(hill_basis(spend, self.grid.half_saturation[g], self.grid.shape[g]))
         mean = a_hat[g] * h
         rho = nu / (1.0 + nu)
         sd = math.sqrt(resid[g] / nu * (1.0 + rho * h * h / max(s_hh[g], 1e-300)))
@@ -179,7 +211,7 @@ class CampaignLearner:
         log_post, a_mean, _, resid, nu = grid_log_posterior(self.grid, x[old], y[old], w[old])
         g = int(np.argmax(log_post))
         sd = math.sqrt(resid[g] / nu)
-        pred = a_mean[g] * hill(x[recent], self.grid.half_saturation[g], self.grid.shape[g])
+        pred = a_mean[g] * hill_basis(x[recent], self.grid.half_saturation[g], self.grid.shape[g])
         stat = float(np.sum((y[recent] - pred) / max(sd, 1e-12)) / math.sqrt(m))
         if abs(stat) > self.settings.window_threshold:
             log.reset_period = int(per[recent].min())
@@ -232,14 +264,21 @@ class CampaignLearner:
         """Exploration floor per channel, :math:`m_j = \\phi B`."""
         return np.full(len(self.channels), self.settings.floor_share * budget)
 
-    def propose(self, budget: float, *, floors: np.ndarray | None = None) -> LearnerStep:
+    def propose(
+        self,
+        budget: float,
+        *,
+        floors: np.ndarray | None = None,
+        limits: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> LearnerStep:
         """Next period's spend: Thompson draws, then the exact allocator on them.
 
         Channels with fewer than two effective observations make the period
         an exploration period: an equal split above the floors, each share
         multiplied by a log-normal factor :math:`e^{N(0, s^2)}` (``explore_spread``).
         Each channel's spend is capped at ``trust_factor`` times the largest
-        spend it has been observed at.
+        spend it has been observed at. ``limits`` (lower, upper spend per
+        channel, e.g. at most 25 % away from last week's) bound every proposal.
         """
         if not np.isfinite(budget) or budget <= 0:
             raise ParameterError(f"The 'budget' must be a positive number. Got {budget!r} instead.")
@@ -252,6 +291,8 @@ class CampaignLearner:
             free = budget - fl.sum()
             wiggle = np.exp(rng.normal(0.0, self.settings.explore_spread, len(self.channels)))
             spend = fl + free * wiggle / wiggle.sum()
+            if limits is not None:
+                spend = project_to_box(spend, *limits, float(budget))
             return LearnerStep(self.period, self.channels, spend, float(budget), True, ())
         draws = []
         for c in self.channels:
@@ -263,6 +304,10 @@ class CampaignLearner:
                 for j, c in enumerate(self.channels)
             ]
         )
+        if limits is not None:
+            lo, hi = (np.asarray(v, float) for v in limits)
+            fl = np.minimum(np.maximum(fl, lo), hi)
+            caps = np.maximum(np.minimum(caps, hi), fl)
         spend = allocate_curves(
             draws, budget, fl, caps=caps, grid_points=self.settings.allocator_grid
         )
@@ -299,10 +344,17 @@ class CampaignLearner:
             fmt=STATE_FORMAT,
             version=STATE_VERSION,
             what="campaign learner state",
-            hint="Start a new state file, or use the LeadLever version that wrote it.",
+            hint=STATE_HINT,
             source=source,
+            schema=STATE_SCHEMA,
         )
-        try:
+        missing = [c for c in data["channels"] if c not in data["logs"]]
+        if missing:
+            raise ModelFileError(
+                f"{source} is damaged: field 'logs' has no entry for channel {missing[0]!r}. "
+                f"{STATE_HINT}"
+            )
+        with rebuilding(source, STATE_HINT):
             learner = cls(
                 channels=data["channels"],
                 reference_spend=float(data["reference_spend"]),
@@ -323,8 +375,6 @@ class CampaignLearner:
                     reset_period=int(raw["reset_period"]),
                     changes=[int(p) for p in raw["changes"]],
                 )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelFileError(f"{source} is a damaged campaign learner state ({exc}).") from None
         return learner
 
     @classmethod

@@ -10,10 +10,10 @@ if TYPE_CHECKING:
     from leadlever.optimisers.packaging._packager import PackagerSettings, package, prepare_leads
     from leadlever.optimisers.packaging._ratings import (
         NOT_RATED,
-        GradeScale,
+        RatingScale,
         certified_line,
         certified_windows,
-        grade_bundle,
+        rate_bundle,
     )
     from leadlever.optimisers.packaging._result import (
         Bundle,
@@ -21,5 +21,6 @@ if TYPE_CHECKING:
         PackagingResult,
         plan_violations,
     )
+    from leadlever.optimisers.packaging._sale import Sale, package_open_leads
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)

@@ -31,17 +31,18 @@ file, the buyer and the closest valid key.
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from leadlever.engine.exceptions import ParameterError
+from leadlever.engine.io._numbers import check_number
 from leadlever.engine.io._schema import closest_names
 from leadlever.engine.io._tables import read_toml
 from leadlever.optimisers.exceptions import BuyersFileError
-from leadlever.optimisers.packaging._ratings import DEFAULT_LEVELS, GradeScale
+from leadlever.optimisers.packaging._ratings import DEFAULT_LEVELS, RatingScale
 
 __all__ = ["Buyer", "Market", "CRITERIA", "read_buyers", "parse_buyers"]
 
@@ -62,7 +63,7 @@ _BUYER_KEYS = (
     "budget",
 ) + tuple(f"{side}_{c}" for c in CRITERIA for side in ("min", "max"))
 _TOP_KEYS = ("grades", "market", "buyer")
-_GRADES_KEYS = ("promise_fraction", "levels")
+_SCALE_KEYS = ("promise_fraction", "levels")
 _MARKET_KEYS = ("max_share",)
 
 
@@ -78,11 +79,11 @@ class Buyer:
     min_leads, max_leads : int
         Bundle size bounds.
     price_per_lead : float or dict
-        Flat price per lead, or a price per lead by bundle grade.
+        Flat price per lead, or a price per lead by bundle rating.
     min_mean_p : float, optional
         Mean conversion probability of a bundle at least this.
-    min_grade : str, optional
-        Bundle grade at least this.
+    min_rating : str, optional
+        Bundle rating at least this (the buyers file's ``min_grade``).
     filters : dict
         Column -> allowed values; a lead qualifies when every column holds an allowed value.
     bounds : dict
@@ -102,7 +103,7 @@ class Buyer:
     max_leads: int = 100
     price_per_lead: float | dict[str, float] = 0.0
     min_mean_p: float | None = None
-    min_grade: str | None = None
+    min_rating: str | None = None
     filters: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     bounds: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
     exclusive: bool = True
@@ -114,29 +115,29 @@ class Buyer:
         """Multiplier on list prices: ``1 - share_discount`` for a non-exclusive buyer."""
         return 1.0 if self.exclusive else 1.0 - self.share_discount
 
-    def tiers(self, scale: GradeScale) -> list[tuple[str | None, float]]:
-        """(required grade, price per lead after discount) of each bundle kind this buyer buys.
+    def tiers(self, scale: RatingScale) -> list[tuple[str | None, float]]:
+        """(required rating, price per lead after discount) of each bundle kind this buyer buys.
 
-        A flat price gives one tier (requiring ``min_grade`` if set); a table by grade gives
-        one tier per listed grade at or above ``min_grade``.
+        A flat price gives one tier (requiring ``min_rating`` if set); a table by rating gives
+        one tier per listed rating at or above ``min_rating``.
         """
         if isinstance(self.price_per_lead, dict):
             out = [
                 (g, float(self.price_per_lead[g]) * self.price_factor)
                 for g in scale.names
                 if g in self.price_per_lead
-                and (self.min_grade is None or scale.at_least(g, self.min_grade))
+                and (self.min_rating is None or scale.at_least(g, self.min_rating))
             ]
             return out
-        return [(self.min_grade, float(self.price_per_lead) * self.price_factor)]
+        return [(self.min_rating, float(self.price_per_lead) * self.price_factor)]
 
-    def price_for_grade(self, grade: str, scale: GradeScale) -> float | None:
-        """Price per lead of a bundle of ``grade`` (``None`` if this buyer would not buy it)."""
-        if self.min_grade is not None and not scale.at_least(grade, self.min_grade):
+    def price_for_rating(self, rating: str, scale: RatingScale) -> float | None:
+        """Price per lead of a bundle of ``rating`` (``None`` if this buyer would not buy it)."""
+        if self.min_rating is not None and not scale.at_least(rating, self.min_rating):
             return None
         if not isinstance(self.price_per_lead, dict):
             return float(self.price_per_lead) * self.price_factor
-        for g in scale.names[scale.rank(grade) :] if grade in scale.names else []:
+        for g in scale.names[scale.rank(rating) :] if rating in scale.names else []:
             if g in self.price_per_lead:
                 return float(self.price_per_lead[g]) * self.price_factor
         return None
@@ -147,7 +148,7 @@ class Market:
     """All buyers plus the market-wide settings."""
 
     buyers: tuple[Buyer, ...]
-    scale: GradeScale = GradeScale()
+    scale: RatingScale = RatingScale()
     max_share: int = 2
 
     def to_dict(self) -> dict[str, Any]:
@@ -185,25 +186,20 @@ def _number(
     high: float | None = None,
     integer: bool = False,
 ) -> float:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    if ok and integer:
-        ok = float(value).is_integer()
-    if not ok:
-        kind = "a whole number" if integer else "a number"
-        raise _fail(source, where, f"'{key}' must be {kind}. Got {value!r} instead.")
-    if (low is not None and value < low) or (high is not None and value > high):
-        span = f"[{low if low is not None else '-inf'}, {high if high is not None else 'inf'}]"
+    try:
+        check_number(value, f"'{key}'", low=low, high=high, integer=integer)
+    except ParameterError as exc:
         hint = (
             " It looks like a percentage: write it as a fraction (e.g. 0.40)."
-            if (high == 1 and 1 < value <= 100)
+            if high == 1 and isinstance(value, int | float) and 1 < value <= 100
             else ""
         )
-        raise _fail(source, where, f"'{key}' must lie in {span}. Got {value!r} instead.{hint}")
+        raise _fail(source, where, f"{exc}{hint}") from None
     return int(value) if integer else float(value)
 
 
 def _parse_price(
-    value: Any, scale: GradeScale, source: str, where: str
+    value: Any, scale: RatingScale, source: str, where: str
 ) -> float | dict[str, float]:
     if isinstance(value, dict):
         if not value:
@@ -224,7 +220,7 @@ def _parse_price(
     return _number(value, "price_per_lead", source, where, low=0)
 
 
-def _parse_buyer(raw: Any, i: int, scale: GradeScale, source: str) -> Buyer:
+def _parse_buyer(raw: Any, i: int, scale: RatingScale, source: str) -> Buyer:
     where = f"buyer #{i + 1}"
     if not isinstance(raw, dict):
         raise _fail(source, where, "each [[buyer]] must be a table.")
@@ -246,14 +242,14 @@ def _parse_buyer(raw: Any, i: int, scale: GradeScale, source: str) -> Buyer:
     min_mean_p = raw.get("min_mean_p")
     if min_mean_p is not None:
         min_mean_p = _number(min_mean_p, "min_mean_p", source, where, low=0, high=1)
-    min_grade = raw.get("min_grade")
-    if min_grade is not None and min_grade not in scale.names:
-        close = closest_names(str(min_grade), scale.names)
+    min_rating = raw.get("min_grade")
+    if min_rating is not None and min_rating not in scale.names:
+        close = closest_names(str(min_rating), scale.names)
         hint = f" Did you mean '{close[0]}'?" if close else ""
         raise _fail(
             source,
             where,
-            f"'min_grade' {min_grade!r} is not a grade of the scale "
+            f"'min_grade' {min_rating!r} is not a grade of the scale "
             f"({', '.join(scale.names)}).{hint}",
         )
     filters_raw = raw.get("filters", {})
@@ -293,7 +289,7 @@ def _parse_buyer(raw: Any, i: int, scale: GradeScale, source: str) -> Buyer:
         max_leads=max_leads,
         price_per_lead=_parse_price(raw["price_per_lead"], scale, source, where),
         min_mean_p=min_mean_p,
-        min_grade=min_grade,
+        min_rating=min_rating,
         filters=filters,
         bounds=bounds,
         exclusive=exclusive,
@@ -305,7 +301,7 @@ def _parse_buyer(raw: Any, i: int, scale: GradeScale, source: str) -> Buyer:
             source,
             where,
             f"no grade in 'price_per_lead' is at or above min_grade "
-            f"'{min_grade}'; price at least one such grade.",
+            f"'{min_rating}'; price at least one such grade.",
         )
     return buyer
 
@@ -313,9 +309,9 @@ def _parse_buyer(raw: Any, i: int, scale: GradeScale, source: str) -> Buyer:
 def parse_buyers(doc: dict[str, Any], *, source: str = "<buyers>") -> Market:
     """Validate a parsed TOML document and build the :class:`Market`."""
     _check_keys(doc, _TOP_KEYS, source, "top level")
-    grades = doc.get("grades", {})
-    _check_keys(grades, _GRADES_KEYS, source, "[grades]")
-    levels = grades.get("levels")
+    scale_table = doc.get("grades", {})
+    _check_keys(scale_table, _SCALE_KEYS, source, "[grades]")
+    levels = scale_table.get("levels")
     if levels is None:
         level_tuple = DEFAULT_LEVELS
     else:
@@ -336,10 +332,15 @@ def parse_buyers(doc: dict[str, Any], *, source: str = "<buyers>") -> Market:
                     "Fix the threshold or the order.",
                 )
     fraction = _number(
-        grades.get("promise_fraction", 0.7), "promise_fraction", source, "[grades]", low=0, high=1
+        scale_table.get("promise_fraction", 0.7),
+        "promise_fraction",
+        source,
+        "[grades]",
+        low=0,
+        high=1,
     )
     try:
-        scale = GradeScale(level_tuple, fraction)
+        scale = RatingScale(level_tuple, fraction)
     except ValueError as exc:
         raise _fail(source, "[grades]", str(exc)) from None
     market = doc.get("market", {})

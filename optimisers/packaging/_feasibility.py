@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from leadlever.optimisers.packaging._buyers import Buyer, Market
-from leadlever.optimisers.packaging._ratings import grade_bundle, sampled_sizes
+from leadlever.optimisers.packaging._ratings import rate_bundle, sampled_sizes
 from leadlever.optimisers.packaging._result import LeadPool
 
 __all__ = ["explain_infeasibility", "infeasible_by_buyer", "describe_eligibility"]
@@ -54,24 +54,24 @@ def _buyer_reasons(buyer: Buyer, b: int, pool: LeadPool, market: Market) -> list
             f"{buyer.name}'s budget {buyer.budget:g} buys at most {int(buyer.budget // min(prices))} "
             f"leads at {min(prices):g} per lead; its bundles need at least {L}."
         )
-    if buyer.min_grade is not None and not reasons:
+    if buyer.min_rating is not None and not reasons:
         high = min(U, m)
         if buyer.min_mean_p is not None:
             ok = np.flatnonzero(prefix_mean[:high] >= buyer.min_mean_p - 1e-12)
             high = int(ok[-1] + 1) if ok.size else L
         best_grade, best_g = None, -1.0
         for n in sampled_sizes(L, high, limit=60):
-            g = grade_bundle(p[:n], market.scale)
-            if market.scale.at_least(g.grade, buyer.min_grade):
+            g = rate_bundle(p[:n], market.scale)
+            if market.scale.at_least(g.rating, buyer.min_rating):
                 best_grade = None
                 break
             if g.guarantee > best_g:
                 best_grade, best_g = g, g.guarantee
         else:
             reasons.append(
-                f"{buyer.name} needs grade >= {buyer.min_grade} (guarantee >= "
-                f"{market.scale.threshold(buyer.min_grade):.1%}) on {L}-{U} leads; the best bundle of "
-                f"its {m} eligible leads reaches only {best_grade.grade} (P(at least "
+                f"{buyer.name} needs grade >= {buyer.min_rating} (guarantee >= "
+                f"{market.scale.threshold(buyer.min_rating):.1%}) on {L}-{U} leads; the best bundle of "
+                f"its {m} eligible leads reaches only {best_grade.rating} (P(at least "
                 f"{best_grade.promised} of {best_grade.n_leads} convert) = {best_grade.guarantee:.1%})."
             )
     return reasons

@@ -4,7 +4,7 @@ Buyers are served in decreasing order of their best price per lead. For each of
 a buyer's bundles the greedy takes the eligible unsold leads in decreasing
 ``p`` (leads whose opportunity cost is at least that price stay in-house) and
 keeps the largest prefix that meets every requirement (size, mean p, exact
-grade, budget) and earns more than its leads' opportunity cost. Sharing is not
+rating, budget) and earns more than its leads' opportunity cost. Sharing is not
 used: every lead goes to one buyer at most.
 """
 
@@ -51,7 +51,7 @@ def greedy_packaging(pool: LeadPool, market: Market) -> list[Bundle]:
                 )
                 if bundle_violations(rows, buyer, b, pool, market):
                     continue
-                if buyer.price_for_grade(bundle.grade, market.scale) is None:
+                if buyer.price_for_rating(bundle.rating, market.scale) is None:
                     continue
                 if buyer.budget is not None and spent + bundle.price > buyer.budget + 1e-9:
                     continue
@@ -72,7 +72,7 @@ def _promising_sizes(
 ) -> list[int]:
     """Sizes ``n_max`` down to the minimum whose prefix may pass every check, largest first.
 
-    The grade, price, profit and budget of every prefix come from one pass of
+    The rating, price, profit and budget of every prefix come from one pass of
     :func:`leadlever.optimisers.packaging._ratings.prefix_guarantees` (guarantees taken 1e-9 high, so no size the
     exact check would accept is left out); the caller still checks each size exactly.
     """
@@ -84,7 +84,7 @@ def _promising_sizes(
     costs = np.cumsum(pool.cost[cand[:n_max]])
     out = []
     for n in range(n_max, lo - 1, -1):
-        per_lead = buyer.price_for_grade(market.scale.grade_of(guarantee[n - 1]), market.scale)
+        per_lead = buyer.price_for_rating(market.scale.rating_of(guarantee[n - 1]), market.scale)
         if per_lead is None:
             continue
         price = per_lead * n

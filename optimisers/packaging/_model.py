@@ -5,7 +5,7 @@ Leads that are interchangeable for every buyer are grouped into *classes*
 whose filters they pass), with :math:`N_c` leads, a conservative probability
 :math:`p_c` (the class minimum) and a mean cost :math:`\kappa_c`. Each buyer
 :math:`b` has *slots* :math:`s = (b, t, j)`: bundle kind (tier) :math:`t` with a
-required grade and price per lead :math:`\pi_{bt}`, and copy :math:`j =
+required rating and price per lead :math:`\pi_{bt}`, and copy :math:`j =
 1..K_b`. Variables: :math:`x_{sc} \in \{0..N_c\}` leads of class :math:`c` in
 slot :math:`s`, :math:`z_s \in \{0,1\}` slot used, :math:`u_c` leads of class
 :math:`c` sold in shared mode. With ``relax_counts`` (the class formulation's default)
@@ -19,7 +19,7 @@ integer (:mod:`leadlever.optimisers.packaging._rounding` makes whole leads of th
 
 subject to, for every slot, :math:`L_b z_s \le n_s \le U_b z_s` (size),
 :math:`\sum_c (p_c - m_b) x_{sc} \ge 0` (mean p), :math:`\sum_c (p_c - \beta_t)
-x_{sc} \ge \alpha_t z_s` (grade, the certified line of
+x_{sc} \ge \alpha_t z_s` (rating, the certified line of
 :func:`leadlever.optimisers.packaging._ratings.certified_line`); for every buyer
 :math:`\sum_{t,j} z_{btj} \le K_b` (packages) and :math:`\sum_s \pi_s n_s \le B_b`
 (budget); for every class :math:`\sum_{s \in X} x_{sc} + u_c \le N_c`
@@ -44,11 +44,11 @@ from pathlib import Path
 import numpy as np
 import pulp
 
+from leadlever.optimisers._solvers import DEFAULT_SOLVER, make_solver, solver_bound
 from leadlever.optimisers.exceptions import NoPlanFoundError
 from leadlever.optimisers.packaging._buyers import Market
 from leadlever.optimisers.packaging._classes import LeadClasses, build_classes
 from leadlever.optimisers.packaging._ratings import certified_line, certified_windows
-from leadlever.optimisers.packaging._solver import available_solvers, cbc_bound, make_solver
 
 __all__ = [
     "LeadClasses",
@@ -57,7 +57,6 @@ __all__ = [
     "build_classes",
     "build_slots",
     "solve_model",
-    "available_solvers",
 ]
 
 logger = logging.getLogger(__name__)
@@ -65,7 +64,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Slot:
-    """Bundles of one buyer and tier (required grade, price per lead).
+    """Bundles of one buyer and tier (required rating, price per lead).
 
     With ``copies = K > 1`` the slot stands for up to ``K`` identical bundles whose
     leads are pooled (``z`` = number of bundles, an integer); the repair step splits
@@ -75,7 +74,7 @@ class Slot:
     buyer: int
     tier: int
     copy: int
-    grade: str | None
+    rating: str | None
     price: float
     min_leads: int
     line: tuple[float, float] | None
@@ -106,7 +105,7 @@ class ModelSolution:
 
 
 def build_slots(market: Market, *, aggregate: bool = True) -> list[Slot]:
-    """Bundle slots of every buyer (tiers whose grade no size can certify are dropped).
+    """Bundle slots of every buyer (tiers whose rating no size can certify are dropped).
 
     ``aggregate=True`` gives one slot per buyer and tier standing for all its identical
     bundles (the strongest symmetry breaking: identical bundles are not told apart);
@@ -114,26 +113,26 @@ def build_slots(market: Market, *, aggregate: bool = True) -> list[Slot]:
     """
     slots = []
     for b, buyer in enumerate(market.buyers):
-        for t, (grade, price) in enumerate(buyer.tiers(market.scale)):
+        for t, (rating, price) in enumerate(buyer.tiers(market.scale)):
             # (line, window, smallest size) of each way to certify this tier
             variants: list[tuple] = [(None, None, buyer.min_leads)]
-            if grade is not None:
-                cert = certified_line(grade, buyer.min_leads, buyer.max_leads, market.scale)
+            if rating is not None:
+                cert = certified_line(rating, buyer.min_leads, buyer.max_leads, market.scale)
                 variants = [] if cert is None else [((cert[0], cert[1]), None, cert[2])]
                 variants += [
                     (None, w, buyer.min_leads)
                     for w in certified_windows(
-                        grade, buyer.min_leads, buyer.max_leads, market.scale
+                        rating, buyer.min_leads, buyer.max_leads, market.scale
                     )
                 ]
             for line, window, min_leads in variants:
                 if aggregate:
                     slots.append(
-                        Slot(b, t, 0, grade, price, min_leads, line, buyer.packages, window)
+                        Slot(b, t, 0, rating, price, min_leads, line, buyer.packages, window)
                     )
                     continue
                 for j in range(buyer.packages):
-                    slots.append(Slot(b, t, j, grade, price, min_leads, line, 1, window))
+                    slots.append(Slot(b, t, j, rating, price, min_leads, line, 1, window))
     return slots
 
 
@@ -159,7 +158,7 @@ def _make_problem(classes: LeadClasses, slots: list[Slot], market: Market, relax
     objective: list[tuple] = []
     for s, slot in enumerate(slots):
         buyer = buyers[slot.buyer]
-        tag = _name(buyer.name, slot.grade or "any", slot.copy + 1)
+        tag = _name(buyer.name, slot.rating or "any", slot.copy + 1)
         if slot.window is not None:  # one slot per window of expected conversions
             tag = _name(tag, "expected", f"{slot.window[0]:.3f}")
         cls = np.flatnonzero(classes.eligible[:, slot.buyer])
@@ -190,18 +189,18 @@ def _make_problem(classes: LeadClasses, slots: list[Slot], market: Market, relax
             a, b = slot.line
             prob += (
                 pulp.LpAffineExpression([(v, classes.p[c] - b) for c, v in xs.items()]) >= a * z[s],
-                _name(tag, "grade", slot.grade),
+                _name(tag, "grade", slot.rating),
             )
         if slot.window is not None:
             lo, hi = slot.window
             prob += (
                 pulp.LpAffineExpression([(v, classes.p[c]) for c, v in xs.items()]) >= lo * z[s],
-                _name(tag, "grade", slot.grade, "window_low"),
+                _name(tag, "grade", slot.rating, "window_low"),
             )
             prob += (
                 pulp.LpAffineExpression([(v, classes.p_high[c]) for c, v in xs.items()])
                 <= hi * z[s],
-                _name(tag, "grade", slot.grade, "window_high"),
+                _name(tag, "grade", slot.rating, "window_high"),
             )
     for c, v in u.items():
         objective.append((v, -classes.cost[c]))
@@ -228,11 +227,11 @@ def _make_problem(classes: LeadClasses, slots: list[Slot], market: Market, relax
             ):
                 prob += (
                     z[s] >= z[nxt],
-                    _name(buyer.name, slots[s].grade or "any", s, "symmetry_used"),
+                    _name(buyer.name, slots[s].rating or "any", s, "symmetry_used"),
                 )
                 prob += (
                     size[s] >= size[nxt],
-                    _name(buyer.name, slots[s].grade or "any", s, "symmetry_size"),
+                    _name(buyer.name, slots[s].rating or "any", s, "symmetry_size"),
                 )
         if not buyer.exclusive:
             for c in np.flatnonzero(classes.eligible[:, b]):
@@ -262,7 +261,7 @@ def solve_model(
     slots: list[Slot],
     market: Market,
     *,
-    solver: str = "cbc",
+    solver: str = DEFAULT_SOLVER,
     time_limit: float | None = None,
     gap_rel: float = 1e-6,
     relax_counts: bool = False,
@@ -278,7 +277,8 @@ def solve_model(
     NoPlanFoundError
         When no integer-feasible solution was found (e.g. the time limit is too short).
     SolverError
-        When the solver is unavailable (HiGHS without ``highspy``).
+        When the solver is not installed (HiGHS without ``highspy``, CBC without a cbc
+        executable).
     """
     start = time.perf_counter()
     prob, x, z, u = _make_problem(classes, slots, market, relax=relax_counts)
@@ -288,16 +288,18 @@ def solve_model(
     with tempfile.TemporaryDirectory() as tmp:
         log_path = str(Path(tmp) / "cbc.log") if solver == "cbc" else None
         status = prob.solve(
-            make_solver(solver, time_limit, gap_rel, log_path, few_integers=relax_counts)
+            make_solver(
+                solver,
+                time_limit=time_limit,
+                gap_rel=gap_rel,
+                log_path=log_path,
+                few_integers=relax_counts,
+                warm_start=not relax_counts,
+            )
         )
         sol_status = prob.sol_status
         objective = float(pulp.value(prob.objective) or 0.0)
-        if solver == "cbc":
-            bound = cbc_bound(log_path, objective) if log_path else objective
-        else:
-            info = prob.solverModel.getInfo()
-            dual = abs(float(info.mip_dual_bound))  # HiGHS minimises -objective
-            bound = dual if np.isfinite(dual) else objective
+        bound = solver_bound(prob, solver, objective, log_path)
     seconds = time.perf_counter() - start
     if sol_status == pulp.LpSolutionOptimal and status == pulp.LpStatusOptimal:
         state = "optimal"

@@ -144,7 +144,7 @@ def prepare_leads(
             eligible[:, b] &= match
         for crit, (lo, hi) in buyer.bounds.items():
             v = data[crit].to_numpy(dtype=float)
-            with np.errstate(invalid="ignore"):
+            with np.errstate(invalid="ignore"):  # NaN (missing) fails every bound, as documented
                 ok = np.isfinite(v)
                 if lo is not None:
                     ok &= v >= lo
@@ -216,7 +216,7 @@ def package(
     leads : DataFrame or LeadPool
         Any table with a probability column (``prob_col``), or a prepared pool.
     market : Market
-        Buyers and grade scale (:func:`leadlever.optimisers.packaging._buyers.read_buyers`).
+        Buyers and rating scale (:func:`leadlever.optimisers.packaging._buyers.read_buyers`).
     prob_col, cost_col, id_col : str
         Column names; without ``cost_col`` every lead costs 0; without ``id_col`` in the
         table, leads are numbered from 1.

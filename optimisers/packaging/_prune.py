@@ -8,14 +8,14 @@ distinct leads (packages times maximum bundle size). Classes are ranked in one
 total order: cheaper first (:math:`\kappa` ascending), then more likely to
 convert (:math:`p` descending), then by index. For an exclusive buyer :math:`b`,
 class :math:`c'` *dominates* class :math:`c` when it comes earlier in that order
-and, if :math:`b` states a mean-p or grade requirement, :math:`p_{c'} \ge p_c`
+and, if :math:`b` states a mean-p or rating requirement, :math:`p_{c'} \ge p_c`
 (so :math:`\kappa_{c'} \le \kappa_c` always). If the classes dominating :math:`c`
 for :math:`b` hold at least :math:`D` leads together, the column :math:`x_{bc}`
 is dropped: in any plan using it, those classes have at least :math:`x_{bc}`
 unsold leads (all plans sell at most :math:`D` distinct leads, the
 :math:`x_{bc}` among them), and moving the :math:`x_{bc}` leads there keeps
-size, mean p, the linear grade condition and the budget, and does not lower
-the profit. A buyer whose grade windows cap a bundle's expected conversions
+size, mean p, the linear rating condition and the budget, and does not lower
+the profit. A buyer whose rating windows cap a bundle's expected conversions
 from above (:func:`leadlever.optimisers.packaging._ratings.certified_windows`) also needs the
 dominating class's largest member probability to be no larger, so the cap holds
 after the move.
@@ -24,7 +24,7 @@ Leads sold in *shared* mode (to non-exclusive buyers) move as a whole: a lead of
 class :math:`c` sold to a set :math:`S` of non-exclusive buyers can be swapped
 for an unsold lead of a class :math:`c'` that is eligible for every
 non-exclusive buyer :math:`c` is eligible for, comes earlier in the order and,
-if one of those buyers has a mean-p or grade requirement, has
+if one of those buyers has a mean-p or rating requirement, has
 :math:`p_{c'} \ge p_c`. When such classes hold at least :math:`D` leads, every
 shared column of :math:`c` is dropped.
 
@@ -95,7 +95,7 @@ def useful_columns(
     p_max : ndarray of shape (n_classes,), optional
         Largest member probability of each class (default ``p``).
     capped : ndarray of shape (n_buyers,), bool, optional
-        Buyers with an upper bound on a bundle's expected conversions (grade windows,
+        Buyers with an upper bound on a bundle's expected conversions (rating windows,
         :func:`leadlever.optimisers.packaging._ratings.certified_windows`): a dominating class must also have
         ``p_max`` no larger, so that moving leads keeps that bound.
     """

@@ -2,8 +2,8 @@
 
 :func:`concretise` hands out each class's leads (cheapest first), splits pooled
 bundles of one buyer and tier into near-equal bundles, deals shared leads
-cyclically, re-checks every requirement on each concrete bundle (exact grade
-included) and prices bundles at the grade they reach within the buyer's budget.
+cyclically, re-checks every requirement on each concrete bundle (exact rating
+included) and prices bundles at the rating they reach within the buyer's budget.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def concretise(
         parts = _split_balanced(pooled, max(1, solution.bundles.get(s, 1)), pool.p)
         parts = _swap_fix(parts, slot, pool, market)
         for rows in parts:
-            problems = bundle_violations(rows, buyer, slot.buyer, pool, market, slot.grade)
+            problems = bundle_violations(rows, buyer, slot.buyer, pool, market, slot.rating)
             if problems:
                 notes.append(
                     f"dropped a {buyer.name} bundle that failed the concrete re-check: "
@@ -99,7 +99,7 @@ def _swap_fix(
     buyer = market.buyers[slot.buyer]
 
     def fails(rows: np.ndarray) -> bool:
-        return bool(bundle_violations(rows, buyer, slot.buyer, pool, market, slot.grade))
+        return bool(bundle_violations(rows, buyer, slot.buyer, pool, market, slot.rating))
 
     parts = [np.array(r) for r in parts]
     for _ in range(max_rounds):
@@ -154,7 +154,7 @@ def _split_balanced(rows: np.ndarray, n_bundles: int, p: np.ndarray) -> list[np.
 
 
 def _respect_budgets(priced: list[tuple[Bundle, float]], market: Market) -> list[Bundle]:
-    """Price each bundle at its exact grade unless that breaks the buyer's budget (then at its tier)."""
+    """Price each bundle at its exact rating unless that breaks the buyer's budget (then at its tier)."""
     out = [b for b, _ in priced]
     for buyer in market.buyers:
         if buyer.budget is None:

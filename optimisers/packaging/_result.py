@@ -1,7 +1,7 @@
 """Result types of the packager and the concrete requirement checks.
 
 :func:`bundle_violations` re-checks every requirement of a buyer on a concrete
-bundle (size, filters and per-lead bounds, mean p, exact grade);
+bundle (size, filters and per-lead bounds, mean p, exact rating);
 :func:`plan_violations` adds the market-wide rules (packages, budget,
 exclusivity and sharing). Both return human-readable violations, empty when
 everything holds.
@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.optimisers.packaging._buyers import Buyer, Market
-from leadlever.optimisers.packaging._ratings import grade_bundle
+from leadlever.optimisers.packaging._ratings import rate_bundle
 
 __all__ = [
     "Bundle",
@@ -61,7 +61,7 @@ class Bundle:
     expected_conversions: float
     promised: int
     guarantee: float
-    grade: str
+    rating: str
     price_per_lead: float
     cost: float
     shared: bool = False
@@ -83,7 +83,7 @@ class Bundle:
             "expected_conversions": self.expected_conversions,
             "promised": self.promised,
             "guarantee": self.guarantee,
-            "grade": self.grade,
+            "grade": self.rating,
             "price_per_lead": self.price_per_lead,
             "price": self.price,
             "cost": self.cost,
@@ -194,7 +194,7 @@ def bundle_violations(
     b: int,
     pool: LeadPool,
     market: Market,
-    required_grade: str | None = None,
+    required_rating: str | None = None,
 ) -> list[str]:
     """Every requirement of ``buyer`` that the concrete bundle ``rows`` breaks."""
     out = []
@@ -215,10 +215,10 @@ def bundle_violations(
     mean_p = float(pool.p[rows].mean())
     if buyer.min_mean_p is not None and mean_p < buyer.min_mean_p - 1e-12:
         out.append(f"{buyer.name}: mean p {mean_p:.4f} < {buyer.min_mean_p}")
-    grade = grade_bundle(pool.p[rows], market.scale).grade
-    for need in (buyer.min_grade, required_grade):
-        if need is not None and not market.scale.at_least(grade, need):
-            out.append(f"{buyer.name}: grade {grade} below {need}")
+    rating = rate_bundle(pool.p[rows], market.scale).rating
+    for need in (buyer.min_rating, required_rating):
+        if need is not None and not market.scale.at_least(rating, need):
+            out.append(f"{buyer.name}: grade {rating} below {need}")
     return out
 
 
@@ -238,10 +238,10 @@ def plan_violations(
         out += bundle_violations(np.array(bundle.rows), buyer, b, pool, market)
         per_buyer[bundle.buyer] += 1
         spend[bundle.buyer] += bundle.price
-        price = buyer.price_for_grade(bundle.grade, market.scale)
+        price = buyer.price_for_rating(bundle.rating, market.scale)
         if price is None or bundle.price_per_lead > price + 1e-9:
             out.append(
-                f"{bundle.package_id}: price {bundle.price_per_lead} not justified by grade {bundle.grade}"
+                f"{bundle.package_id}: price {bundle.price_per_lead} not justified by grade {bundle.rating}"
             )
         target = shared_use if not buyer.exclusive else exclusive_use
         target.update(bundle.rows)
@@ -277,11 +277,11 @@ def make_bundle(
     *,
     shared: bool = False,
 ) -> Bundle:
-    """A concrete bundle with its exact grade, priced at what that grade earns from the buyer."""
+    """A concrete bundle with its exact rating, priced at what that rating earns from the buyer."""
     rows = np.asarray(rows, dtype=int)
     buyer = market.buyers[b]
-    g = grade_bundle(pool.p[rows], market.scale)
-    price = buyer.price_for_grade(g.grade, market.scale)
+    g = rate_bundle(pool.p[rows], market.scale)
+    price = buyer.price_for_rating(g.rating, market.scale)
     return Bundle(
         package_id=package_id,
         buyer=buyer.name,
@@ -291,7 +291,7 @@ def make_bundle(
         expected_conversions=g.expected_conversions,
         promised=g.promised,
         guarantee=g.guarantee,
-        grade=g.grade,
+        rating=g.rating,
         price_per_lead=float(price) if price is not None else 0.0,
         cost=float(pool.cost[rows].sum()),
         shared=shared,

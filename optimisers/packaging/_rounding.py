@@ -5,11 +5,13 @@ the lead counts :math:`x_{sc}` (and shared pools :math:`u_c`) are fractions.
 :func:`round_solution` rounds them down, :math:`\lfloor x_{sc} \rfloor`, which
 keeps supply, sharing, budget and the size maximum, then repairs each slot's
 model requirements (size minimum :math:`L_b z_s`, mean p
-:math:`\sum_c (p_c - m_b) x_{sc} \ge 0`, grade line
+:math:`\sum_c (p_c - m_b) x_{sc} \ge 0`, rating line
 :math:`\sum_c (p_c - \beta) x_{sc} \ge \alpha z_s`) with whole leads from the
-supply the rounding freed: add the most likely class with spare leads (when
+supply the rounding freed, or from the floored counts of cheaper exclusive
+slots not yet repaired (a higher price comes first; the cheaper slot repairs itself
+afterwards from what is left): add the most likely class with spare leads (when
 size and budget allow), or swap the least likely lead for it, or drop the least
-likely lead; a grade window's cap on a bundle's expected conversions
+likely lead; a rating window's cap on a bundle's expected conversions
 (:func:`leadlever.optimisers.packaging._ratings.certified_windows`) is kept by dropping or swapping
 down the most likely lead, and no repair adds a lead that would break it. A
 last pass tops every slot up with spare leads that fit and pay. A slot it cannot repair loses one
@@ -146,7 +148,9 @@ def _violations(state: _State, s: int) -> tuple[bool, bool, bool, bool, bool]:
     return n < slot.min_leads * z, n > buyer.max_leads * z, p_bad, p_high, over
 
 
-def _repair_slot(state: _State, s: int, max_steps: int = 2_000) -> bool:
+def _repair_slot(
+    state: _State, s: int, later: list[int] | None = None, max_steps: int = 2_000
+) -> bool:
     slot = state.slots[s]
     buyer = state.market.buyers[slot.buyer]
     p, high = state.classes.p, state.classes.p_high
@@ -156,6 +160,24 @@ def _repair_slot(state: _State, s: int, max_steps: int = 2_000) -> bool:
         t for t in (buyer.min_mean_p, slot.line[1] if slot.line else None) if t is not None
     ]
     lowest = max(thresholds) if thresholds else 0.0
+    later = later or []
+    held_later = np.zeros(state.classes.n_classes, dtype=int)  # leads later slots hold
+    for t in later:
+        for c, k in state.f[t].items():
+            held_later[c] += k
+
+    def take(c: int) -> bool:
+        """Make one lead of class ``c`` addable to ``s``: from the spare supply, or by
+        returning one from a later (cheaper, not yet repaired) exclusive slot."""
+        if state.can_add(s, c):
+            return True
+        donor = next((t for t in later if state.f[t].get(c, 0) > 0), None)
+        if donor is None:
+            return False
+        state.remove(donor, c)  # exclusive: the lead returns to the spare supply
+        held_later[c] -= 1
+        return True
+
     for _ in range(max_steps):
         small, large, p_bad, p_high, over = _violations(state, s)
         if not (small or large or p_bad or p_high or over):
@@ -163,7 +185,7 @@ def _repair_slot(state: _State, s: int, max_steps: int = 2_000) -> bool:
         z = state.z[s]
         held = [c for c, k in state.f[s].items() if k > 0]
         n, _, high_sum = state.sums(s)
-        # room under a grade window's cap on expected conversions (p_high sums)
+        # room under a rating window's cap on expected conversions (p_high sums)
         cap = np.inf if slot.window is None else slot.window[1] * z - high_sum
 
         def first_fit(extra: float = 0.0, better_than: float = -1.0, _cap: float = cap):
@@ -173,7 +195,7 @@ def _repair_slot(state: _State, s: int, max_steps: int = 2_000) -> bool:
                     for c in cand
                     if p[c] > better_than
                     and high[c] <= _cap + extra + 1e-12
-                    and state.can_add(s, int(c))
+                    and (held_later[c] > 0 or state.can_add(s, int(c)))
                 ),
                 None,
             )
@@ -184,12 +206,16 @@ def _repair_slot(state: _State, s: int, max_steps: int = 2_000) -> bool:
             if top is None:
                 return False
             lower = next(
-                (int(c) for c in cand[::-1] if high[c] < high[top] and state.can_add(s, int(c))),
+                (
+                    int(c)
+                    for c in cand[::-1]
+                    if high[c] < high[top] and (held_later[c] > 0 or state.can_add(s, int(c)))
+                ),
                 None,
             )
             state.remove(s, top)
             if n <= slot.min_leads * z:
-                if lower is None:
+                if lower is None or not take(lower):
                     return False
                 state.add(s, lower)
         elif large or over:
@@ -198,7 +224,7 @@ def _repair_slot(state: _State, s: int, max_steps: int = 2_000) -> bool:
             state.remove(s, worst)
         elif small:
             best = first_fit()
-            if best is None:
+            if best is None or not take(best):
                 return False
             state.add(s, best)
         else:  # p too low: add a likely lead, else swap, else drop an unlikely one
@@ -206,12 +232,19 @@ def _repair_slot(state: _State, s: int, max_steps: int = 2_000) -> bool:
             affordable = buyer.budget is None or (
                 state.spend(slot.buyer) + slot.price <= buyer.budget + 1e-9
             )
-            if best is not None and affordable and n < buyer.max_leads * z and p[best] > lowest:
+            if (
+                best is not None
+                and affordable
+                and n < buyer.max_leads * z
+                and p[best] > lowest
+                and take(best)
+            ):
                 state.add(s, best)
             elif (
                 worst is not None
                 and (swap := first_fit(extra=float(high[worst]), better_than=float(p[worst])))
                 is not None
+                and take(swap)
             ):
                 state.remove(s, worst)
                 state.add(s, swap)
@@ -225,7 +258,7 @@ def _repair_slot(state: _State, s: int, max_steps: int = 2_000) -> bool:
 def _top_up(state: _State, s: int) -> None:
     """Fill a repaired slot with spare leads that add profit (cheapest, then most likely).
 
-    Each class adds as many leads as size, budget, mean p, grade line, window cap and
+    Each class adds as many leads as size, budget, mean p, rating line, window cap and
     supply allow (the slot's sums are kept up to date, so every check is O(1)).
     """
     z = state.z.get(s, 0)
@@ -281,8 +314,10 @@ def round_solution(
     if not solution.relaxed:
         return solution, solution.objective
     state = _State(solution, classes, slots, market)
-    for s in sorted(state.f, key=lambda s: -slots[s].price):
-        while state.z.get(s, 0) > 0 and not _repair_slot(state, s):
+    order = sorted(state.f, key=lambda s: -slots[s].price)
+    for i, s in enumerate(order):
+        later = [t for t in order[i + 1 :] if state.exclusive(t)]
+        while state.z.get(s, 0) > 0 and not _repair_slot(state, s, later):
             state.z[s] -= 1
             if state.z[s] == 0:
                 for c, k in list(state.f[s].items()):

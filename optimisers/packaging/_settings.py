@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from leadlever.engine.exceptions import ParameterError
+from leadlever.optimisers._solvers import DEFAULT_SOLVER, SOLVERS
 
 __all__ = ["PackagerSettings"]
 
@@ -18,8 +19,9 @@ class PackagerSettings:
 
     Parameters
     ----------
-    solver : {"cbc", "highs"}
-        CBC (bundled with PuLP) or HiGHS (needs ``highspy``).
+    solver : {"highs", "cbc"}
+        The MILP solver (:mod:`leadlever.optimisers._solvers`): HiGHS (the default) or CBC
+        (needs ``pip install "pulp[cbc]"``).
     time_limit : float, optional
         Seconds for the MILP solver; at the limit the best plan found is returned
         with status ``"feasible"`` and its gap.
@@ -30,7 +32,7 @@ class PackagerSettings:
         range of ``p`` among eligible leads (``None``: one class per lead, exact but
         only for small tables). ``"auto"`` takes the finest of 0.01, 0.02, 0.05 and 0.1
         that keeps the classes within ``max_classes`` (0.1 when even that exceeds it):
-        fine bands for small tables, where narrow classes cost nothing and grade windows
+        fine bands for small tables, where narrow classes cost nothing and rating windows
         need them, coarse ones at marketplace scale.
     max_classes : int
         Class budget of ``p_resolution="auto"``.
@@ -51,13 +53,13 @@ class PackagerSettings:
         class formulation only; exact for the class model).
     greedy_fallback : bool
         Also build the greedy plan (:mod:`leadlever.optimisers.packaging._greedy`) and keep it when it
-        earns more. The MILP enforces grade requirements through a sufficient (conservative)
-        linear condition, so on small bundles with grade requirements the greedy, which
-        checks the exact grade, can occasionally do better; without grade requirements the
+        earns more. The MILP enforces rating requirements through a sufficient (conservative)
+        linear condition, so on small bundles with rating requirements the greedy, which
+        checks the exact rating, can occasionally do better; without rating requirements the
         exact-class MILP is never below the greedy.
     """
 
-    solver: str = "cbc"
+    solver: str = DEFAULT_SOLVER
     time_limit: float | None = None
     formulation: str = "class"
     p_resolution: float | str | None = "auto"
@@ -77,9 +79,9 @@ class PackagerSettings:
         return self.formulation == "class" and self.p_resolution is not None
 
     def __post_init__(self) -> None:
-        if self.solver not in ("cbc", "highs"):
+        if self.solver not in SOLVERS:
             raise ParameterError(
-                f"The 'solver' parameter of PackagerSettings must be 'cbc' or 'highs'. "
+                f"The 'solver' parameter of PackagerSettings must be one of {SOLVERS}. "
                 f"Got {self.solver!r} instead."
             )
         if self.formulation not in _FORMULATIONS:

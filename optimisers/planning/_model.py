@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pulp
 
+from leadlever.optimisers._solvers import DEFAULT_SOLVER, make_solver
 from leadlever.optimisers.exceptions import PlanSolveError
 
 __all__ = ["AssignmentData", "AssignmentResult", "solve_assignment", "lp_bound", "lp_relaxation"]
@@ -94,14 +95,12 @@ def _constraints(prob: pulp.LpProblem, data: AssignmentData, rows, cols, x) -> N
         )
 
 
-def _solver(name: str, time_limit: float, gap_rel: float):
-    if name == "highs":
-        return pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=gap_rel)
-    return pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=gap_rel)
-
-
 def solve_assignment(
-    data: AssignmentData, *, solver: str = "cbc", time_limit: float = 8.0, gap_rel: float = 1e-4
+    data: AssignmentData,
+    *,
+    solver: str = DEFAULT_SOLVER,
+    time_limit: float = 8.0,
+    gap_rel: float = 1e-4,
 ) -> AssignmentResult:
     """Build and solve the MILP; raise :class:`PlanSolveError` unless a solution was found."""
     start = time.perf_counter()
@@ -113,7 +112,7 @@ def solve_assignment(
     x = _variables(prob, rows, cols)
     _objective(prob, data, rows, cols, x)
     _constraints(prob, data, rows, cols, x)
-    status = prob.solve(_solver(solver, time_limit, gap_rel))
+    status = prob.solve(make_solver(solver, time_limit=time_limit, gap_rel=gap_rel))
     status_name = pulp.LpStatus[status]
     sol_name = pulp.constants.LpSolution[prob.sol_status]
     if prob.sol_status not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):

@@ -5,13 +5,21 @@ Inputs are a qualification profile (one row per active lead: ``lead_id``,
 ``p_convert_180d``, ``expected_resale_value``) and a consultants table
 (``name``, ``weekly_hours``, ``seniority``).
 
+Only open leads are planned: rows whose ``converted`` cell is 1 or 0 (closed) are
+left out and counted (``n_closed_excluded``). A profile without ``expected_commission``
+or ``expected_effort_hours`` (e.g. a ``score apply`` table) takes the economics'
+``value_per_conversion`` and ``effort_hours``, announced as assumptions.
+
 Value of working lead :math:`i` with a consultant of seniority :math:`s`
 (odds factor :math:`f` per seniority level above ``base_seniority`` :math:`s_0`):
 
 .. math::
     \operatorname{odds}_{is} = \frac{p_i}{1 - p_i} f^{\,s - s_0}, \quad
     p_{is} = \frac{\operatorname{odds}_{is}}{1 + \operatorname{odds}_{is}}, \quad
-    v_{is} = p_{is} K_i - c_h e_i
+    v_{is} = p_{is} K_i - D(p_{is}, e_i)
+
+with the economics' delivery cost :math:`D(p, e) = c_h e + L_p + A`
+(:meth:`leadlever.engine.economics.Economics.delivery_cost`).
 
 Rules, in order (the reason is written per lead):
 
@@ -41,80 +49,32 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from leadlever.engine.economics._economics import Assumption, Economics
+from leadlever.engine.io._lead_schema import unique_ids
+from leadlever.engine.io._outcomes import keep_open
+from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
+from leadlever.engine.scoring._fit_record import MODEL_WARNING_COLUMN, column_warning
 from leadlever.optimisers.exceptions import PlannerError, ZeroCapacityError
 from leadlever.optimisers.planning._consultants import SENIORITY_LEVELS, load_consultants
-from leadlever.optimisers.planning._model import (
-    AssignmentData,
-    lp_bound,
-    lp_relaxation,
-    solve_assignment,
-)
+from leadlever.optimisers.planning._model import AssignmentData, lp_bound, solve_assignment
+from leadlever.optimisers.planning._packing import _fill_in, _lp_core, _pack
+from leadlever.optimisers.planning._settings import PlannerSettings
 
-__all__ = ["PlannerSettings", "Plan", "plan_actions", "load_consultants", "SENIORITY_LEVELS"]
+__all__ = [
+    "PlannerSettings",
+    "Plan",
+    "plan_actions",
+    "sell_rule",
+    "load_consultants",
+    "SENIORITY_LEVELS",
+]
 
 PROFILE_COLUMNS = ("lead_id", "p_convert", "expected_commission", "expected_effort_hours")
-
-
-@dataclass(frozen=True)
-class PlannerSettings:
-    """Planner configuration.
-
-    Parameters
-    ----------
-    seniority_odds_factor : float
-        :math:`f`, odds multiplier per seniority level (>= 1 means seniors convert more).
-    base_seniority : float
-        :math:`s_0`, the level at which ``p_convert`` applies unchanged.
-    hourly_rate : float
-        :math:`c_h`, cost of a consultant hour (EUR).
-    horizon_weeks : float
-        Weeks of consultant capacity the plan books.
-    fit_threshold, timing_threshold : float
-        :math:`\\phi`, :math:`\\tau` of the low-fit-and-timing sell rule.
-    solver : {"cbc", "highs"}
-    time_limit : float
-        Seconds for the MILP solver.
-    gap_rel : float
-        Relative MIP gap at which the solver stops.
-    exact_max_pairs : int
-        Above this many lead-consultant pairs, solve over seniority classes
-        (identical consultants make the per-consultant MILP highly symmetric).
-    core_extra : int
-        Class mode: besides the leads the LP relaxation works, this many more
-        (best reduced profit :math:`\\max_g v_{ig} - \\lambda_g e_i` first) enter the MILP;
-        the rest are fixed to "not now".
-    """
-
-    seniority_odds_factor: float = 1.3
-    base_seniority: float = 0.0
-    hourly_rate: float = 60.0
-    horizon_weeks: float = 1.0
-    fit_threshold: float = 0.3
-    timing_threshold: float = 0.05
-    solver: str = "cbc"
-    time_limit: float = 5.0
-    gap_rel: float = 1e-3
-    exact_max_pairs: int = 400
-    core_extra: int = 50
-
-    def __post_init__(self) -> None:
-        checks = {
-            "seniority_odds_factor": self.seniority_odds_factor > 0,
-            "hourly_rate": self.hourly_rate >= 0,
-            "horizon_weeks": self.horizon_weeks > 0,
-            "fit_threshold": 0 <= self.fit_threshold <= 1,
-            "timing_threshold": 0 <= self.timing_threshold <= 1,
-            "solver": self.solver in ("cbc", "highs"),
-            "time_limit": self.time_limit > 0,
-            "gap_rel": 0 <= self.gap_rel < 1,
-            "exact_max_pairs": self.exact_max_pairs >= 1,
-            "core_extra": self.core_extra >= 0,
-        }
-        for name, ok in checks.items():
-            if not ok:
-                raise PlannerError(
-                    f"The '{name}' parameter of PlannerSettings is out of range. Got {getattr(self, name)!r} instead."
-                )
+#: profile column -> the economics figure used when the column is absent
+_FALLBACKS = {
+    "expected_commission": "value_per_conversion",
+    "expected_effort_hours": "effort_hours",
+}
 
 
 @dataclass(frozen=True)
@@ -130,6 +90,10 @@ class Plan:
     bound: float
     method: str
     seconds: float
+    n_closed_excluded: int = 0
+    assumptions: tuple[Assumption, ...] = ()
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:
@@ -149,6 +113,10 @@ class Plan:
             "bound": self.bound,
             "method": self.method,
             "seconds": self.seconds,
+            "n_closed_excluded": self.n_closed_excluded,
+            "assumptions": [a.to_dict() for a in self.assumptions],
+            "warnings": list(self.warnings),
+            "notes": list(self.notes),
             "consultants": self.consultants.to_dict(orient="records"),
         }
 
@@ -156,12 +124,29 @@ class Plan:
         return self.queue
 
 
-def _profile_arrays(profile: pd.DataFrame) -> dict[str, np.ndarray]:
-    missing = [c for c in PROFILE_COLUMNS if c not in profile.columns]
+#: what a plan checks in its leads table (columns it can do without have fallbacks)
+PROFILE_SCHEMA = TableSchema(
+    "leads to plan",
+    (
+        ColumnSpec("p_convert", "probability"),
+        ColumnSpec("p_fit", "probability", required=False, allow_missing=True),
+        ColumnSpec("p_convert_180d", "probability", required=False, allow_missing=True),
+        ColumnSpec("expected_commission", "numeric", required=False, allow_missing=True, min=0),
+        ColumnSpec("expected_effort_hours", "numeric", required=False, allow_missing=True, min=0),
+        ColumnSpec("expected_resale_value", "numeric", required=False, allow_missing=True, min=0),
+    ),
+)
+
+
+def _profile_arrays(
+    profile: pd.DataFrame, econ: Economics, source: str | None
+) -> tuple[dict[str, np.ndarray], list[Assumption]]:
+    where = f"File '{source}'" if source else "The leads table"
+    missing = [c for c in PROFILE_COLUMNS[:2] if c not in profile.columns]
     if missing:
         raise PlannerError(
-            f"The leads table lacks {missing}. Plan on a qualification profile "
-            "('leadlever qualify apply') or add those columns."
+            f"{where} lacks {missing}. Plan on a qualification profile ('leadlever qualify "
+            "apply') or a scored table ('leadlever score apply'); name the id column with --id-col."
         )
     get = lambda c, d: (  # noqa: E731
         pd.to_numeric(profile[c], errors="coerce").to_numpy(dtype=float)
@@ -169,97 +154,91 @@ def _profile_arrays(profile: pd.DataFrame) -> dict[str, np.ndarray]:
         else np.full(len(profile), d)
     )
     arr = {c: get(c, np.nan) for c in PROFILE_COLUMNS[1:]}
-    for c in arr:
-        bad = np.flatnonzero(~np.isfinite(arr[c]))
-        if bad.size:
-            raise PlannerError(
-                f"Column '{c}', row(s) {(bad[:5] + 1).tolist()}: missing or not a number."
-            )
+    used = []
+    for c, figure in _FALLBACKS.items():  # no estimate: the economics' figure, announced
+        empty = np.isnan(arr[c])
+        if empty.any():
+            arr[c] = np.where(empty, getattr(econ, figure), arr[c])
+            note = "" if empty.all() else f"for {int(empty.sum()):,} lead(s) without '{c}'"
+            used.append(econ.assumption(figure, note))
+    # probabilities in [0, 1] (a column in percent is recognised), the rest not negative
+    validate_table(profile, PROFILE_SCHEMA, source=source)
     arr["p_fit"] = get("p_fit", 1.0)
     arr["p_convert_180d"] = get("p_convert_180d", 1.0)
     arr["resale"] = np.nan_to_num(get("expected_resale_value", 0.0), nan=0.0)
-    return arr
+    return arr, used
 
 
-def _values(a: dict[str, np.ndarray], levels: np.ndarray, s: PlannerSettings) -> np.ndarray:
+def _values(
+    a: dict[str, np.ndarray], levels: np.ndarray, s: PlannerSettings, econ: Economics
+) -> np.ndarray:
     p = np.clip(a["p_convert"], 1e-9, 1 - 1e-9)
     odds = p / (1 - p)
     adj = odds[:, None] * s.seniority_odds_factor ** (levels[None, :] - s.base_seniority)
     p_adj = adj / (1 + adj)
-    cost = s.hourly_rate * a["expected_effort_hours"]
-    return p_adj * a["expected_commission"][:, None] - cost[:, None]
-
-
-def _pack(leads: np.ndarray, hours: np.ndarray, capacity: np.ndarray) -> np.ndarray:
-    """Best-fit decreasing: largest lead first, into the consultant whose free hours it
-    fills most tightly; -1 = no room."""
-    out = np.full(leads.size, -1)
-    free = capacity.astype(float).copy()
-    for k in np.argsort(-hours[leads], kind="stable"):
-        h = hours[leads[k]]
-        slack = np.where(free + 1e-9 >= h, free - h, np.inf)
-        j = int(np.argmin(slack))
-        if np.isfinite(slack[j]):
-            out[k] = j
-            free[j] -= h
-    return out
-
-
-def _fill_in(consultant, cand, values, hours, capacity, max_tries: int = 5_000) -> None:
-    """Greedy repair after packing: place leftover candidates (the ``max_tries`` most
-    valuable that could fit), best first, with the free consultant who adds most value."""
-    free = capacity - np.bincount(
-        consultant[consultant >= 0], weights=hours[consultant >= 0], minlength=capacity.size
+    return econ.in_house_value(
+        p_adj, a["expected_commission"][:, None], a["expected_effort_hours"][:, None]
     )
-    left = cand[consultant[cand] < 0]
-    left = left[hours[left] <= free.max() + 1e-9]
-    left = left[np.argsort(-values[left].max(axis=1), kind="stable")][:max_tries]
-    for i in left:
-        ok = free + 1e-9 >= hours[i]
-        if not ok.any():
-            continue
-        gain = np.where(ok, values[i], -np.inf)
-        j = int(np.argmax(gain))
-        if gain[j] > 0:
-            consultant[i] = j
-            free[j] -= hours[i]
 
 
-def _lp_core(full: AssignmentData, extra: int) -> tuple[float, np.ndarray, np.ndarray]:
-    """LP relaxation over all leads by column generation, and the MILP's core.
-
-    Start from the leads with the best value per hour (enough to fill twice the
-    capacity), solve the LP on them, price every other lead with the hours'
-    shadow prices :math:`\\lambda_g` (reduced profit :math:`\\max_g v_{ig} - \\lambda_g e_i`)
-    and add those with positive reduced profit until none is left: the LP value
-    is then the LP optimum over all leads. The core is the LP's leads plus the
-    ``extra`` next best by reduced profit.
-    """
-    v, e = full.values, full.hours
-    ratio = v.max(axis=1) / np.maximum(e, 1e-9)
-    order = np.argsort(-ratio, kind="stable")
-    fill = np.searchsorted(np.cumsum(e[order]), 2.0 * full.capacity.sum()) + 1
-    active = np.zeros(v.shape[0], dtype=bool)
-    active[order[: min(order.size, fill + 200)]] = True
-    while True:
-        idx = np.flatnonzero(active)
-        bound, price = lp_relaxation(AssignmentData(v[idx], e[idx], full.capacity, full.pools))
-        reduced = (v - price[None, :] * e[:, None]).max(axis=1)
-        violators = np.flatnonzero(~active & (reduced > 1e-7 * max(1.0, abs(bound))))
-        if violators.size == 0:
-            break
-        active[violators] = True
-    n_core = min(v.shape[0], int(active.sum()) + extra)
-    core = np.sort(np.argsort(-np.where(active, np.inf, reduced), kind="stable")[:n_core])
-    return bound, price, core
+def sell_rule(
+    a: dict[str, np.ndarray], best: np.ndarray, s: PlannerSettings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rule 1 (see the module docstring): which leads to sell, which of them for low fit and
+    timing, and the reason of each sold lead (empty text for the others)."""
+    pf, p180, res = a["p_fit"], a["p_convert_180d"], a["resale"]
+    low = (pf < s.fit_threshold) & (p180 < s.timing_threshold)
+    sell = (res > np.maximum(best, 0.0)) | low
+    why = np.full(best.size, "", dtype=object)
+    for i in np.flatnonzero(sell):  # one short sentence per sold lead
+        why[i] = (
+            f"sell: low fit (p_fit {pf[i]:.2f}) and low 6-month conversion ({p180[i]:.0%})"
+            if low[i]
+            else f"sell: resale {res[i]:,.0f} > best in-house value {best[i]:,.0f}"
+        )
+    return sell, low, why
 
 
 def plan_actions(
-    profile: pd.DataFrame, consultants: pd.DataFrame, settings: PlannerSettings | None = None
+    profile: pd.DataFrame,
+    consultants: pd.DataFrame,
+    settings: PlannerSettings | None = None,
+    economics: Economics | None = None,
+    *,
+    id_col: str = "lead_id",
+    source: str | None = None,
+    dedupe: bool = False,
 ) -> Plan:
-    """Choose in-house (with consultant and priority), nurture or sell for every lead."""
+    """Choose in-house (with consultant and priority), nurture or sell for every open lead.
+
+    Parameters
+    ----------
+    profile : DataFrame
+        One row per lead (a qualification profile or a scored table); closed leads
+        (``converted`` 1 or 0) are left out.
+    consultants : DataFrame or path
+    settings : PlannerSettings, optional
+    economics : Economics, optional
+        Hourly rate, legal fees, overhead, and the fallbacks for absent profile columns.
+    id_col : str
+        Column of lead ids (a repeated id is an error unless ``dedupe``: its first row
+        is then planned, the others dropped).
+    source : str, optional
+        The leads' file, for messages.
+    """
     start = time.perf_counter()
     s = settings or PlannerSettings()
+    econ = economics or Economics()
+    if id_col != "lead_id":
+        if id_col not in profile.columns:
+            raise PlannerError(
+                f"{'File ' + repr(source) if source else 'The leads table'} has no id column "
+                f"'{id_col}'. Check --id-col."
+            )
+        profile = profile.rename(columns={id_col: "lead_id"})
+    profile = unique_ids(profile, source=source, dedupe=dedupe)
+    profile, n_closed, notes = keep_open(profile, doing="planned", source=source)
+    warning = column_warning(profile, source)
     cons = load_consultants(consultants)
     capacity = cons["weekly_hours"].to_numpy() * s.horizon_weeks
     if capacity.sum() <= 0:
@@ -267,13 +246,12 @@ def plan_actions(
             "Every consultant has 0 weekly hours, so no lead can be worked in-house. "
             "Give at least one consultant hours > 0."
         )
-    a = _profile_arrays(profile)
+    a, fallback = _profile_arrays(profile, econ, source)
     n = len(profile)
     levels = cons["seniority"].to_numpy()
-    values = _values(a, levels, s)
+    values = _values(a, levels, s, econ)
     best = values.max(axis=1)
-    low = (a["p_fit"] < s.fit_threshold) & (a["p_convert_180d"] < s.timing_threshold)
-    sell = (a["resale"] > np.maximum(best, 0.0)) | low
+    sell, low, why_sell = sell_rule(a, best, s)
     candidate = ~sell & (best > 0)
     cand = np.flatnonzero(candidate)
     consultant = np.full(n, -1)
@@ -289,7 +267,7 @@ def plan_actions(
         method = "seniority_classes"
         cls_levels, cls_of = np.unique(levels, return_inverse=True)
         cls_cap = np.bincount(cls_of, weights=capacity, minlength=cls_levels.size)
-        cls_values = _values({k: v[cand] for k, v in a.items()}, cls_levels, s)
+        cls_values = _values({k: v[cand] for k, v in a.items()}, cls_levels, s, econ)
         hours = a["expected_effort_hours"][cand]
         full = AssignmentData(cls_values, hours, cls_cap, tuple(str(x) for x in cls_levels))
         bound, price, core = _lp_core(full, s.core_extra)
@@ -307,7 +285,10 @@ def plan_actions(
     expected_profit = float(value[in_house].sum() + a["resale"][sell].sum())
     worked = float(value[in_house].sum())
     gap = max(0.0, bound - worked) / bound if bound > 0 else 0.0
-    queue = _queue(profile, a, s, cons, consultant, sell, low, best, value, levels)
+    queue = _queue(profile, a, cons, consultant, sell, why_sell, best, value, levels)
+    if warning is not None:  # the plan carries its scores' warning
+        labels = profile[MODEL_WARNING_COLUMN].dropna().astype(str)
+        queue[MODEL_WARNING_COLUMN] = labels[labels.str.strip() != ""].iloc[0]
     hours_used = np.bincount(
         consultant[in_house], weights=a["expected_effort_hours"][in_house], minlength=len(cons)
     )
@@ -326,22 +307,25 @@ def plan_actions(
         float(bound),
         method,
         time.perf_counter() - start,
+        n_closed_excluded=n_closed,
+        assumptions=tuple(
+            econ.assumptions(["hourly_rate", "legal_fees", "legal_fees_per", "admin_overhead"])
+            + fallback
+        ),
+        warnings=() if warning is None else (warning,),
+        notes=tuple(notes),
     )
 
 
-def _queue(profile, a, s, cons, consultant, sell, low, best, value, levels) -> pd.DataFrame:
+def _queue(profile, a, cons, consultant, sell, why_sell, best, value, levels) -> pd.DataFrame:
     n = len(profile)
     in_house = consultant >= 0
     action = np.where(sell, "sell", np.where(in_house, "in_house", "nurture"))
     reason = np.empty(n, dtype=object)
-    pf, p180, res = a["p_fit"], a["p_convert_180d"], a["resale"]
+    res = a["resale"]
     for i in range(n):  # one short sentence per lead
-        if sell[i] and low[i]:
-            reason[i] = (
-                f"sell: low fit (p_fit {pf[i]:.2f}) and low 6-month conversion ({p180[i]:.0%})"
-            )
-        elif sell[i]:
-            reason[i] = f"sell: resale {res[i]:,.0f} > best in-house value {best[i]:,.0f}"
+        if sell[i]:
+            reason[i] = why_sell[i]
         elif in_house[i]:
             reason[i] = f"work now: value {value[i]:,.0f} with {cons['name'].iat[consultant[i]]}"
         elif best[i] <= 0:

@@ -15,12 +15,12 @@ _COLOURS = {"in_house": "tab:green", "nurture": "tab:blue", "sell": "tab:red"}
 def plot_effort_vs_value(
     plan, path: str | os.PathLike, *, max_points: int = 5_000, seed: int = 0
 ) -> Path:
-    r"""Expected effort vs expected in-house value per lead, coloured by action.
+    r"""Expected effort vs expected in-house value per open lead, coloured by action.
 
-    Two boundaries are drawn: the work line :math:`v = r_{min} e` through the
-    lowest value per hour among the leads worked in-house (capacity prices the
-    rest out), and the sell line at the median resale value (below it, selling
-    pays more than working the lead).
+    No boundary line is drawn: which lead is worked depends on the consultants' hours
+    (a lead above any value-per-hour line can still be nurtured when the hours are
+    gone) and which is sold also on fit and timing, so a line would be contradicted
+    by points. The legend gives the count and the value per hour of each action.
     """
     import matplotlib
 
@@ -42,22 +42,14 @@ def plot_effort_vs_value(
             color=colour,
             label=f"{action} ({(plan.queue['action'] == action).sum():,})",
         )
-    inh = plan.queue[plan.queue["action"] == "in_house"]
-    e = np.linspace(0, float(q["expected_effort_hours"].max()), 50)
-    if len(inh):
-        r_min = float((inh["expected_in_house_value"] / inh["expected_effort_hours"]).min())
-        ax.plot(e, r_min * e, color="black", lw=1, label=f"work above: {r_min:,.0f} EUR/hour")
-    resale = float(plan.queue["expected_resale_value"].median())
-    ax.axhline(
-        resale, color="tab:red", lw=1, ls="--", label=f"sell below: median resale {resale:,.0f}"
-    )
-    ax.set_xlabel("expected effort (hours)")
-    ax.set_ylabel("expected in-house value (EUR)")
-    ax.set_title("Effort vs value: work, nurture or sell")
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_xlabel("expected consultant effort (hours per lead)")
+    ax.set_ylabel("expected in-house value (EUR per lead)")
+    ax.set_title("Open leads: effort vs in-house value, coloured by planned action", fontsize=11)
     ax.legend(fontsize=8)
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return path

@@ -21,7 +21,8 @@ The evaluator (what a real campaign tool would see):
   :math:`s` days is worth :math:`\hat c_i \tilde p_i(s) - c_0` with
   :math:`\tilde p_i(s) = \hat p_i S_c(s) / (\hat p_i S_c(s) + (1 - \hat p_i) S_l(s))`,
   Bayes' rule given that it has not closed yet, with the population time to
-  placement :math:`S_c(s) = e^{-(s/60)^{1.3}}` and time to loss uniform on
+  placement :math:`S_c(s) = e^{-(s/60)^{1.3}}` (the world's timing law at its base scale,
+  :data:`leadlever.simulations.world.TIMING_LAW`) and time to loss uniform on
   20..330 days (the evaluator's timing model; covariate effects on timing are
   ignored, a small approximation).
 """
@@ -36,6 +37,7 @@ import pandas as pd
 
 from leadlever.simulations.world._channels import ROLES, ValiantWorld, default_world
 from leadlever.simulations.world._leads import MAX_DAYS_TO_CLOSE, sample_leads, simulate_leads
+from leadlever.simulations.world._timing import TIMING_LAW
 
 __all__ = [
     "LeadPool",
@@ -202,7 +204,7 @@ def lead_pool(
 def open_lead_probability(p_hat: np.ndarray, age_days: np.ndarray) -> np.ndarray:
     """:math:`\\tilde p(s)`: conversion probability of a lead still open at age ``s`` days."""
     s = np.asarray(age_days, float)
-    s_conv = np.exp(-((s / 60.0) ** 1.3))
+    s_conv = TIMING_LAW.survival(s)
     s_lost = np.clip(
         (MAX_DAYS_TO_CLOSE - np.maximum(s, 20.0)) / (MAX_DAYS_TO_CLOSE - 20.0), 0.0, 1.0
     )

@@ -38,12 +38,14 @@ __all__ = [
     "ArmThompsonPolicy",
     "FitOncePolicy",
     "LearnerPolicy",
+    "LimitedLearnerPolicy",
     "OraclePolicy",
     "POLICY_NAMES",
 ]
 
 POLICY_NAMES = (
     "learner",
+    "learner_limited",
     "equal",
     "historical",
     "epsilon_greedy",
@@ -116,7 +118,7 @@ class _ChunkBandit(_LogPolicy):
     def _roi_stats(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         x = np.array(self.spend)
         y = np.array(self.value)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore"):  # no spend: ROI NaN, skipped below
             roi = np.where(x > 0, y / np.where(x > 0, x, 1.0), np.nan)
         n = np.sum(np.isfinite(roi), axis=0)
         sx = x.sum(axis=0)
@@ -209,6 +211,26 @@ class LearnerPolicy(Policy):
 
     def revise(self, period: int, value: np.ndarray) -> None:
         self.learner.revise(period, value)
+
+
+class LimitedLearnerPolicy(LearnerPolicy):
+    """The learner as ``campaign step`` runs it by default: each channel's spend moves at most
+    ``max_change`` (25 %) away from last week's."""
+
+    name = "learner_limited"
+
+    def __init__(self, *, max_change: float = 0.25, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.max_change = max_change
+        self.last: np.ndarray | None = None
+
+    def propose(self, period: int) -> np.ndarray:
+        limits = None
+        if self.last is not None and self.last.sum() > 0:
+            ref = self.last * (self.budget / self.last.sum())
+            limits = (ref * (1 - self.max_change), ref * (1 + self.max_change))
+        self.last = self.learner.propose(self.budget, limits=limits).spend
+        return self.last
 
 
 class OraclePolicy(Policy):

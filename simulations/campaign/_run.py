@@ -33,12 +33,14 @@ from leadlever.simulations.campaign._policies import (
     FitOncePolicy,
     HistoricalPolicy,
     LearnerPolicy,
+    LimitedLearnerPolicy,
     OraclePolicy,
     Policy,
 )
 from leadlever.simulations.campaign._results import CampaignComparison, PolicySummary, mean_ci
 from leadlever.simulations.exceptions import SimulationError
 from leadlever.simulations.world._channels import ValiantWorld, default_world
+from leadlever.simulations.world._timing import TIMING_LAW
 
 __all__ = [
     "CampaignSetup",
@@ -179,6 +181,10 @@ def _make_policy(
     chans = world.channel_names
     if name == "learner":
         return LearnerPolicy(channels=chans, budget=budget, seed=seed, settings=setup.learner)
+    if name == "learner_limited":
+        return LimitedLearnerPolicy(
+            channels=chans, budget=budget, seed=seed, settings=setup.learner
+        )
     if name == "equal":
         return EqualPolicy(channels=chans, budget=budget, seed=seed)
     if name == "historical":
@@ -259,12 +265,13 @@ def _recalibration(
                             {\sum_i \omega_i \hat p_i F_c(s_i) + \alpha},
               \qquad \omega_i = \gamma^{t - t_i},
 
-    over channel :math:`j`'s leads, with :math:`F_c(s) = 1 - e^{-(s/60)^{1.3}}`
+    over channel :math:`j`'s leads, with :math:`F_c(s) = 1 - e^{-(s/60)^{1.3}}` (the
+    world's timing law at its base scale, :data:`leadlever.simulations.world.TIMING_LAW`)
     the evaluator's probability of a placement by age :math:`s` and a prior of
     :math:`\alpha` conversions (shrinks :math:`\rho` to 1).
     """
     omega = setup.recalibration_decay ** (t - period)
-    expected = omega * p_hat * (1.0 - np.exp(-((age / 60.0) ** 1.3)))
+    expected = omega * p_hat * TIMING_LAW.cdf(age)
     obs = np.bincount(chan, weights=omega * converted, minlength=k)
     exp_ = np.bincount(chan, weights=expected, minlength=k)
     a = setup.recalibration_prior
@@ -308,6 +315,10 @@ def compare_policies(
     setup = setup or CampaignSetup()
     world = world or default_world()
     names = list(dict.fromkeys(policies))
+    if not names:
+        raise SimulationError(
+            f"No policy given (--policies names none); choose from {', '.join(POLICY_NAMES)}."
+        )
     for n in names:
         if n not in POLICY_NAMES:
             raise SimulationError(f"Unknown policy {n!r}; choose from {', '.join(POLICY_NAMES)}.")

@@ -33,14 +33,14 @@ def plot_regret(comparison: CampaignComparison, path: str | Path) -> Path:
         ax.plot(
             curves["week"] + 1, curves[name] / 1e6, label=name, lw=2 if name == "learner" else 1.2
         )
-    ax.set_xlabel("week")
+    ax.set_xlabel("week of the campaign")
     ax.set_ylabel("cumulative regret vs oracle (M EUR)")
     ax.set_title(f"Cumulative regret, mean of {len(comparison.seeds)} seeds")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     out = Path(path)
-    fig.savefig(out, dpi=110)
+    fig.savefig(out, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return out
 
@@ -61,13 +61,13 @@ def plot_spend_share(
         ax.plot(orc["week"] + 1, orc["share"], color=c, ls="--", lw=1)
     if comparison.shift_week is not None:
         ax.axvline(comparison.shift_week + 1, color="grey", lw=1, ls=":")
-    ax.set_xlabel("week")
-    ax.set_ylabel("share of spend")
+    ax.set_xlabel("week of the campaign")
+    ax.set_ylabel("share of the week's spend")
     ax.set_title(f"Spend share per channel: {policy} (solid) vs oracle (dashed)")
     ax.legend(fontsize=7, ncol=2)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     out = Path(path)
-    fig.savefig(out, dpi=110)
+    fig.savefig(out, dpi=110, bbox_inches="tight")
     plt.close(fig)
     return out

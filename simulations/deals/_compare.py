@@ -145,6 +145,8 @@ class DealComparison:
     forecast: PoolForecast | None = None
     exact: DecisionOdds | None = None
     monte_carlo: DecisionOdds | None = None
+    assumptions: tuple[Any, ...] = ()
+    notes: tuple[str, ...] = ()
 
     @property
     def best_expected(self) -> str | None:
@@ -166,6 +168,8 @@ class DealComparison:
             out["best_deal"] = self.best_expected
             if self.monte_carlo is not None:
                 out["monte_carlo"] = self.monte_carlo.to_dict()
+        out["assumptions"] = [a.to_dict() for a in self.assumptions]
+        out["notes"] = list(self.notes)
         return out
 
 

@@ -12,10 +12,15 @@ Format (see ``simulations/examples/data/example_deals.toml`` and the README)::
     kind = "client_contract"   # or "lead_sale" or "line"
     commission = 12000
     ...
+
+Terms a deal leaves out that are business figures come from the economics (and are
+announced): ``commission`` = ``value_per_conversion``, ``hourly_cost`` = ``hourly_rate``,
+``cost_high`` and ``cost_low`` = ``generation_cost``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +28,12 @@ from typing import Any
 
 import pandas as pd
 
+from leadlever.engine.economics._economics import Assumption, Economics
+from leadlever.engine.io._outcomes import split_open
 from leadlever.engine.io._tables import read_toml
 from leadlever.simulations.deals._compare import DealComparison, compare_deals
 from leadlever.simulations.deals._forecast import METHODS, SEASONS, forecast_pool_p
-from leadlever.simulations.deals._lines import Deal, deal_from_terms
+from leadlever.simulations.deals._lines import DEAL_KINDS, Deal, deal_from_terms
 from leadlever.simulations.exceptions import DealError
 
 __all__ = ["DealsFile", "load_deals", "parse_deals", "example_deals_path", "compare_deals_file"]
@@ -38,6 +45,7 @@ class DealsFile:
 
     deals: tuple[Deal, ...]
     pool: dict[str, str] = field(default_factory=dict)
+    assumptions: tuple[Assumption, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"deals": [d.to_dict() for d in self.deals], "pool": dict(self.pool)}
@@ -50,8 +58,42 @@ def example_deals_path() -> Path:
     return example_path("example_deals.toml")
 
 
-def parse_deals(data: dict[str, Any], *, source: str = "the deals file") -> DealsFile:
-    """Build deals from parsed TOML (a dict with ``deals`` and optional ``pool``)."""
+#: deal term -> the economics figure that fills it when a deal leaves it out
+ECONOMICS_TERMS = {
+    "commission": "value_per_conversion",
+    "hourly_cost": "hourly_rate",
+    "cost_high": "generation_cost",
+    "cost_low": "generation_cost",
+}
+
+
+def _fill_from_economics(
+    name: str, kind: str, terms: dict[str, Any], econ: Economics
+) -> list[Assumption]:
+    """Add the business-figure terms a deal left out; return what was assumed."""
+    cls = DEAL_KINDS.get(kind)
+    if cls is None:
+        return []
+    used = []
+    for term, figure in ECONOMICS_TERMS.items():
+        if term in cls.__dataclass_fields__ and term not in terms:
+            if term == "hourly_cost" and not terms.get("hours_per_lead"):
+                continue  # no hours, no hourly cost to assume
+            terms[term] = getattr(econ, figure)
+            used.append(
+                Assumption(
+                    f"{name}.{term}", terms[term], econ.source(figure), f"the economics' {figure}"
+                )
+            )
+    return used
+
+
+def parse_deals(
+    data: dict[str, Any], *, source: str = "the deals file", economics: Economics | None = None
+) -> DealsFile:
+    """Build deals from parsed TOML (a dict with ``deals`` and optional ``pool``); terms left
+    out that are business figures come from ``economics`` (module docstring)."""
+    econ = economics or Economics()
     unknown = sorted(set(data) - {"deals", "pool"})
     if unknown:
         raise DealError(
@@ -63,6 +105,7 @@ def parse_deals(data: dict[str, Any], *, source: str = "the deals file") -> Deal
             f"{source}: no deals found. Add [[deals]] tables, each with a name and a kind."
         )
     deals = []
+    assumed: list[Assumption] = []
     for i, entry in enumerate(raw, start=1):
         if not isinstance(entry, dict):
             raise DealError(f"{source}: deal {i} is not a table.")
@@ -73,6 +116,7 @@ def parse_deals(data: dict[str, Any], *, source: str = "the deals file") -> Deal
             raise DealError(
                 f"{source}: deal {i} has no 'name'. Add name = \"...\" to its [[deals]] table."
             )
+        assumed += _fill_from_economics(name, kind, terms, econ)
         try:
             deals.append(deal_from_terms(name, kind, terms))
         except DealError as exc:
@@ -91,13 +135,13 @@ def parse_deals(data: dict[str, Any], *, source: str = "the deals file") -> Deal
         raise DealError(
             f"{source}: [pool] method must be one of {', '.join(METHODS)}. Got {pool['method']!r}."
         )
-    return DealsFile(tuple(deals), {k: str(v) for k, v in pool.items()})
+    return DealsFile(tuple(deals), {k: str(v) for k, v in pool.items()}, tuple(assumed))
 
 
-def load_deals(path: str | os.PathLike) -> DealsFile:
+def load_deals(path: str | os.PathLike, economics: Economics | None = None) -> DealsFile:
     """Read and validate a DEALS.toml file."""
     data = read_toml(path, what="Deals", error=DealError)
-    return parse_deals(data, source=str(Path(path)))
+    return parse_deals(data, source=str(Path(path)), economics=economics)
 
 
 def compare_deals_file(
@@ -109,14 +153,20 @@ def compare_deals_file(
     method: str | None = None,
     n_draws: int = 100_000,
     seed: int = 0,
+    economics: Economics | None = None,
 ) -> DealComparison:
-    """Load DEALS.toml, forecast p from scored ``leads`` (if given) and compare.
+    """Load DEALS.toml, forecast p from the open scored ``leads`` (if given) and compare.
 
-    ``city``, ``season`` and ``method`` override the file's ``[pool]``.
+    ``city``, ``season`` and ``method`` override the file's ``[pool]``; closed leads
+    (``converted`` 1 or 0) are left out of the forecast.
     """
-    spec = load_deals(path)
+    spec = load_deals(path, economics)
     forecast = None
+    notes: list[str] = []
     if leads is not None:
+        leads, n_closed, _ = split_open(leads)
+        if n_closed:
+            notes.append(f"Left out {n_closed:,} closed lead(s) from the forecast of p.")
         pool = dict(spec.pool)
         pool.update(
             {
@@ -131,4 +181,5 @@ def compare_deals_file(
             season=pool.get("season"),
             method=pool.get("method", "poisson_binomial"),
         )
-    return compare_deals(spec.deals, forecast, n_draws=n_draws, seed=seed)
+    result = compare_deals(spec.deals, forecast, n_draws=n_draws, seed=seed)
+    return dataclasses.replace(result, assumptions=spec.assumptions, notes=tuple(notes))

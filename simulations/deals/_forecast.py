@@ -62,7 +62,9 @@ _MONTH_SEASON = np.array(
 
 def season_of(dates: pd.Series) -> pd.Series:
     """Meteorological season of each date (Dec-Feb winter, Mar-May spring, ...)."""
-    month = pd.to_datetime(dates, errors="coerce").dt.month
+    from leadlever.engine.io._dates import parse_dates
+
+    month = parse_dates(pd.Series(dates), column="created_at").values.dt.month
     return pd.Series(
         np.where(month.isna(), "", _MONTH_SEASON[(month.fillna(1).astype(int) - 1)]),
         index=dates.index,

@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from leadlever.engine.exceptions import ParameterError
+from leadlever.engine.io._numbers import check_number
 from leadlever.pricing._formulas import expected_profit_per_lead
 from leadlever.simulations.exceptions import DealError, IdenticalDealsError, NoCrossingError
 
@@ -98,19 +100,11 @@ class Deal:
 def _number(
     deal: str, name: str, value: Any, *, low: float | None = 0.0, high: float | None = None
 ) -> float:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    if ok and (low is None or value >= low) and (high is None or value <= high):
-        return float(value)
-    where = (
-        f"in [{low:g}, {high:g}]"
-        if high is not None
-        else f">= {low:g}"
-        if low is not None
-        else "finite"
-    )
-    raise DealError(
-        f"The '{name}' term of deal {deal!r} must be a number {where}. Got {value!r} instead."
-    )
+    """A deal's term: a finite number of realistic size in range (:func:`check_number`)."""
+    try:
+        return check_number(value, f"The '{name}' term of deal {deal!r}", low=low, high=high)
+    except ParameterError as exc:
+        raise DealError(str(exc)) from None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from leadlever.pricing._formulas import TwoGradeLevers, profit_sensitivity
+from leadlever.pricing._formulas import TwoClassLevers, profit_sensitivity
 from leadlever.pricing._lead_prices import price_lead_table
 from leadlever.pricing.exceptions import UnreachableTargetError
 from leadlever.pricing.plots import plot_pricing_sensitivity
@@ -83,7 +83,7 @@ def _price_sale(sale: pd.DataFrame, ctx: DemoContext) -> tuple[pd.DataFrame, str
         g: float(priced.loc[priced["grade"] == g, "price"].mean()) for g in ("high", "low")
     }
     share_high = float((priced["grade"] == "high").mean())
-    levers = TwoGradeLevers(
+    levers = TwoClassLevers(
         p=share_high,
         r_high=mean_price["high"] if share_high > 0 else 0.0,
         c_high=GENERATION_COST["high"],

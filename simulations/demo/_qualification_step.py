@@ -66,7 +66,7 @@ def qualification_step(ctx: DemoContext) -> Section:
     )
     lines = (
         f"Held-out: {conv_text}, timing concordance "
-        f"{m['timing']['concordance']:.3f}, salary MAPE {m['salary']['mape']:.1%}, fit AUC {m['fit']['auc']:.3f}.",
+        f"{m['timing']['concordance']:.3f}, salary MAPE {m['value']['mape']:.1%}, fit AUC {m['fit']['auc']:.3f}.",
         f"Plan for {len(profile):,} open leads and {len(DEMO_TEAM)} consultants: {d['n_in_house']} in-house, "
         f"{d['n_nurture']:,} nurture, {d['n_sell']:,} sell; expected profit {d['expected_profit']:,.0f} EUR "
         f"({d['status']}, gap {d['gap']:.2%} vs the LP bound).",

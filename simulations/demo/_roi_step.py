@@ -7,14 +7,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from leadlever.engine.roi._costs import CostModel
+from leadlever.engine.economics._economics import Economics
 from leadlever.engine.roi._evaluate import evaluate_leads
-from leadlever.optimisers.allocation._allocator import allocate
+from leadlever.optimisers.allocation._entry import recommend_fit
 from leadlever.optimisers.allocation._scenarios import frontier
 from leadlever.optimisers.allocation.plots import plot_allocation, plot_curves, plot_frontier
-from leadlever.optimisers.curves._family import Hill
-from leadlever.optimisers.curves._fit import fit_curves
-from leadlever.simulations.world._history import channel_economics
+from leadlever.optimisers.curves._weekly import fit_curves
+from leadlever.simulations.world._history import valiant_channel_world
 
 if TYPE_CHECKING:  # pragma: no cover
     from leadlever.simulations.demo._context import DemoContext, Section
@@ -72,8 +71,8 @@ def roi_step(ctx: DemoContext) -> Section:
         )
     totals = history.groupby("channel", sort=False)[["spend", "leads"]].sum()
     acquisition = (totals["spend"] / totals["leads"].clip(lower=1)).round(2).to_dict()
-    costs = CostModel(acquisition_cost_by_channel=acquisition)
-    report = evaluate_leads(scored, threshold="top40%", costs=costs)
+    costs = Economics(generation_cost_by_channel=acquisition)
+    report = evaluate_leads(scored, threshold="top40%", economics=costs)
     lines.append(
         f"{report.n:,} open leads; threshold {report.threshold:.2f} (top 40% of the last 30 days' leads); "
         f"{report.share_above:.0%} clear it; mean expected ROI {report.mean_expected_roi:.2f}."
@@ -87,26 +86,33 @@ def roi_step(ctx: DemoContext) -> Section:
     fit = fit_curves(history)
     curves = fit.as_mapping()
     names = list(curves)
+    rec = recommend_fit(fit)
+    alloc = rec.allocation
     current = np.array([curves[n].current_spend for n in names])
-    alloc = allocate(curves, float(current.sum()), names=names, current_spend=current)
-    econ = channel_economics(world)
-    truth = {
-        c.name: Hill(c.scale * econ.loc[c.name, "value_per_lead"], c.half_saturation, c.shape)
-        for c in world.channels
-    }
-    true_before = sum(float(truth[n].value(x)) for n, x in zip(names, current, strict=True))
-    true_after = sum(float(truth[n].value(x)) for n, x in zip(names, alloc.spend, strict=True))
+    truth = valiant_channel_world(world)
+    true_before = truth.value([current[names.index(c)] for c in truth.channel_names])
+    true_after = truth.value([rec.spend[c] for c in truth.channel_names])
     lines.append(
-        f"Fitted Hill curves on {history['week'].nunique()} weeks; reallocating the weekly budget "
-        f"{current.sum():,.0f} EUR ({alloc.certificate.method}, budget residual "
-        f"{alloc.certificate.budget_residual:.1g}, marginal-return spread {alloc.certificate.mroi_spread:.1g}):"
+        f"Fitted curves with carry-over and a season on {history['week'].nunique()} weeks "
+        f"(quality: {', '.join(f'{n} {curves[n].quality}' for n in names)}); reallocating the "
+        f"weekly budget {current.sum():,.0f} EUR within the evidence ({alloc.certificate.method}, "
+        f"budget residual {alloc.certificate.budget_residual:.1g}):"
     )
-    for n, before, after in zip(names, current, alloc.spend, strict=True):
-        lines.append(f"  {n:<22} {before:>9,.0f} -> {after:>9,.0f} EUR/week")
+    for c in rec.channels:
+        extra = f"  ({c.status}: {c.why})" if c.status != "free" else ""
+        lines.append(
+            f"  {c.channel:<22} {c.current_spend:>9,.0f} -> {c.spend:>9,.0f} EUR/week{extra}"
+        )
+    iv = rec.uplift_interval
     lines.append(
-        f"Expected weekly value by the fitted curves: {alloc.baseline_objective:,.0f} -> {alloc.objective:,.0f} "
-        f"({alloc.uplift / alloc.baseline_objective:+.1%}); by the simulator's true curves: "
-        f"{true_before:,.0f} -> {true_after:,.0f} ({true_after / true_before - 1:+.1%})."
+        f"Expected weekly value by the fitted curves: {rec.uplift:+,.0f} at equal budget"
+        + (
+            f" (90% interval {iv[0]:+,.0f} to {iv[1]:+,.0f}, P(better) {rec.p_better:.0%})"
+            if iv
+            else ""
+        )
+        + f"; by the simulator's true curves: {true_before:,.0f} -> {true_after:,.0f} "
+        f"({true_after / true_before - 1:+.1%})."
     )
     budgets = np.linspace(0.2, 2.0, 10) * current.sum()
     plots = (
@@ -124,7 +130,7 @@ def roi_step(ctx: DemoContext) -> Section:
         tables={
             "roi_by_channel": report.by_channel,
             "curves": fit.to_frame(),
-            "allocation": alloc.to_frame(),
+            "allocation": rec.to_frame(),
         },
         plots=plots,
         explanation=(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from leadlever.engine.scoring._conversion import DataQualityWarning
 from leadlever.engine.scoring._evaluation import fit_and_evaluate
 from leadlever.engine.scoring.plots import plot_all
 from leadlever.simulations.world._leads import TRUE_COLUMNS
@@ -48,9 +49,12 @@ def scoring_step(ctx: DemoContext) -> Section:
     closed, open_leads = ctx.data["closed"], ctx.data["open"]
     table = lead_features(closed).assign(converted=closed["converted"])
     with warnings.catch_warnings():
-        warnings.simplefilter(
-            "ignore"
-        )  # the demo data has nested campaign/channel columns by design
+        # expected on the demo's data, not news to the viewer: nested campaign/channel
+        # columns by design (the collinearity notice) and lead_id among the columns
+        warnings.simplefilter("ignore", DataQualityWarning)
+        warnings.filterwarnings(
+            "ignore", message="(excluded|left out) id-like column", category=UserWarning
+        )
         model, report = fit_and_evaluate(
             table, "converted", cv=3, random_state=ctx.seed, cv_calibration=3
         )

@@ -1,7 +1,7 @@
 """Example input files for every command, written into a folder of the user's.
 
 ``leadlever examples DIR`` calls :func:`write_examples`: the rules file of the
-manual point scoring, the costs of the expected-ROI evaluator, the consultants
+manual point scoring, the economics (business figures) of every decision, the consultants
 team of the planner, the buyers of the packager and the deals of the deal
 comparison, each the documented example, ready to edit.
 """
@@ -20,7 +20,7 @@ __all__ = ["EXAMPLE_FILES", "write_examples", "example_path"]
 #: file name in the output folder -> the packaged example file (in ``examples/data``)
 EXAMPLE_FILES = {
     "rules.toml": "example_rules.toml",
-    "costs.toml": "example_costs.toml",
+    "economics.toml": "example_economics.toml",
     "buyers.toml": "example_buyers.toml",
     "deals.toml": "example_deals.toml",
 }

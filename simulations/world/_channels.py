@@ -20,6 +20,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from leadlever.optimisers.curves._family import hill_basis
+from leadlever.simulations.world._channel_world import Seasonality, SpendPattern
+
 __all__ = [
     "Channel",
     "ValiantWorld",
@@ -91,6 +94,8 @@ class Channel:
         Weekly spend of the agency's historical plan.
     campaigns : tuple of str
         Campaign names running on this channel.
+    carryover : float
+        Adstock rate: the share of a week's effect carried into the next week.
     """
 
     name: str
@@ -101,12 +106,11 @@ class Channel:
     role_mix: tuple[float, ...]
     current_spend: float
     campaigns: tuple[str, ...]
+    carryover: float = 0.0
 
     def expected_leads(self, spend: np.ndarray | float) -> np.ndarray:
-        """Expected leads per week at weekly ``spend`` (Hill curve)."""
-        x = np.maximum(np.asarray(spend, dtype=float), 0.0)
-        xk = x**self.shape
-        return self.scale * xk / (self.half_saturation**self.shape + xk)
+        """Expected leads per week at steady weekly ``spend`` (Hill curve, average season)."""
+        return self.scale * hill_basis(spend, self.half_saturation, self.shape)
 
 
 def _channels() -> tuple[Channel, ...]:
@@ -120,6 +124,7 @@ def _channels() -> tuple[Channel, ...]:
             (0.30, 0.22, 0.12, 0.14, 0.12, 0.10),
             5000.0,
             ("pn-data-talent", "pn-leaders"),
+            0.3,
         ),
         Channel(
             "job_board_a",
@@ -130,6 +135,7 @@ def _channels() -> tuple[Channel, ...]:
             (0.18, 0.16, 0.18, 0.22, 0.20, 0.06),
             3000.0,
             ("jba-sponsored", "jba-banner"),
+            0.15,
         ),
         Channel(
             "job_board_b",
@@ -140,6 +146,7 @@ def _channels() -> tuple[Channel, ...]:
             (0.14, 0.14, 0.22, 0.18, 0.26, 0.06),
             2000.0,
             ("jbb-sponsored", "jbb-newsletter"),
+            0.2,
         ),
         Channel(
             "search_ads",
@@ -150,6 +157,7 @@ def _channels() -> tuple[Channel, ...]:
             (0.22, 0.18, 0.14, 0.20, 0.16, 0.10),
             3000.0,
             ("search-brand", "search-generic"),
+            0.05,
         ),
         Channel(
             "social",
@@ -160,6 +168,7 @@ def _channels() -> tuple[Channel, ...]:
             (0.12, 0.10, 0.14, 0.24, 0.24, 0.16),
             4000.0,
             ("social-video", "social-carousel"),
+            0.4,
         ),
         Channel(
             "referral",
@@ -170,6 +179,7 @@ def _channels() -> tuple[Channel, ...]:
             (0.34, 0.26, 0.10, 0.14, 0.08, 0.08),
             600.0,
             ("referral-bonus",),
+            0.5,
         ),
     )
 
@@ -189,6 +199,12 @@ class ValiantWorld:
         Commission as a share of the starting salary (the case: 20%).
     intercept : float
         Baseline log-odds of eventual conversion.
+    seasonality : Seasonality
+        Shared time effect on the channels' lead volume (recruiting peaks in January).
+    spend_pattern : SpendPattern
+        How the agency's weekly spend varied around its plan in the history.
+    spend_wander : float
+        Log-normal spread of that variation.
     """
 
     channels: tuple[Channel, ...] = field(default_factory=_channels)
@@ -196,6 +212,15 @@ class ValiantWorld:
     history_days: int = 540
     commission_rate: float = 0.20
     intercept: float = -1.15
+    seasonality: Seasonality = field(
+        default_factory=lambda: Seasonality(amplitude=0.12, peak_week=2.0, trend=0.05)
+    )
+    spend_pattern: SpendPattern = field(
+        default_factory=lambda: SpendPattern(
+            persistence=0.0, push_rate=0.08, pause_rate=0.03, lognormal=True
+        )
+    )
+    spend_wander: float = 0.45
 
     @property
     def channel_names(self) -> list[str]:

@@ -1,10 +1,13 @@
-"""Weekly channel history drawn from the same ground truth as the leads.
+r"""Weekly channel history drawn from a channel world's ground truth.
 
-Each week every channel's spend varies around its historical level (a
-log-normal wiggle plus occasional pushes and pauses, so the response curve is
-identifiable), leads arrive as Poisson draws from the channel's Hill curve,
-conversions are binomial with the channel's mean conversion probability, and
-value is the commission those conversions earn.
+Each week every channel's spend follows the world's spend pattern around its
+current level; its effect carries over into later weeks (geometric adstock
+:math:`A_t`); leads arrive as Poisson draws with mean :math:`m_t\,n(A_t)`
+(the channel's Hill curve times the shared time effect), conversions are
+binomial with the channel's conversion probability, and value is the
+commission those conversions earn times a small log-normal factor. The
+``true_*`` columns record the truth of every row (see
+:mod:`leadlever.simulations.world._channel_world`).
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from leadlever.optimisers.curves._carryover import geometric_adstock
 from leadlever.simulations.exceptions import SimulationError
+from leadlever.simulations.world._channel_world import ChannelTruth, ChannelWorld
 from leadlever.simulations.world._channels import ValiantWorld, default_world
 from leadlever.simulations.world._leads import sample_leads
 
-__all__ = ["simulate_channels", "channel_economics", "HISTORY_COLUMNS"]
+__all__ = ["simulate_channels", "channel_economics", "valiant_channel_world", "HISTORY_COLUMNS"]
 
 HISTORY_COLUMNS = (
     "week",
@@ -25,6 +30,8 @@ HISTORY_COLUMNS = (
     "leads",
     "conversions",
     "value",
+    "true_adstock",
+    "true_time_effect",
     "true_expected_leads",
     "true_expected_value",
 )
@@ -57,52 +64,90 @@ def channel_economics(
     return out.loc[world.channel_names]
 
 
+def valiant_channel_world(world: ValiantWorld | None = None) -> ChannelWorld:
+    """The Valiant world's channels as a :class:`ChannelWorld` (value per lead from the leads)."""
+    world = world or default_world()
+    econ = channel_economics(world)
+    return ChannelWorld(
+        channels=tuple(
+            ChannelTruth(
+                name=c.name,
+                scale=c.scale,
+                half_saturation=c.half_saturation,
+                shape=c.shape,
+                value_per_lead=float(econ.loc[c.name, "value_per_lead"]),
+                p_convert=float(econ.loc[c.name, "p_convert"]),
+                carryover=c.carryover,
+                current_spend=c.current_spend,
+                wander=world.spend_wander,
+            )
+            for c in world.channels
+        ),
+        seasonality=world.seasonality,
+        pattern=world.spend_pattern,
+        end_date=world.observation_date,
+    )
+
+
 def simulate_channels(
     weeks: int,
     *,
     seed: int | np.random.Generator = 0,
-    world: ValiantWorld | None = None,
+    world: ValiantWorld | ChannelWorld | None = None,
 ) -> pd.DataFrame:
     """Simulate ``weeks`` weeks of spend, leads, conversions and value per channel.
+
+    Parameters
+    ----------
+    weeks : int
+    seed : int or numpy.random.Generator
+        Same seed, same table.
+    world : ValiantWorld or ChannelWorld, optional
+        The truth (default: the Valiant world, with its carry-over and season).
 
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`HISTORY_COLUMNS`, one row per week and channel, the
-        last week ending at the world's observation date. ``true_*`` columns
-        are the noiseless expectations (simulator only).
+        Columns :data:`HISTORY_COLUMNS`, one row per week and channel, the last
+        week ending at the world's end date. ``true_*`` columns are the truth
+        (simulator only): adstocked spend, time effect, expected leads and value.
     """
     if isinstance(weeks, bool) or not isinstance(weeks, int | np.integer) or weeks < 1:
         raise SimulationError(
             f"The 'weeks' parameter of simulate_channels must be an int >= 1. Got {weeks!r} instead."
         )
-    world = world or default_world()
+    cw = world if isinstance(world, ChannelWorld) else valiant_channel_world(world)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    econ = channel_economics(world)
-    k = len(world.channels)
-    base = world.current_spend
-    wiggle = np.exp(rng.normal(0.0, 0.45, (weeks, k)))
-    push = np.where(rng.random((weeks, k)) < 0.08, rng.uniform(1.5, 3.0, (weeks, k)), 1.0)
-    pause = rng.random((weeks, k)) < 0.03
-    spend = np.where(pause, 0.0, (base * wiggle * push).round(0))
-    expected = np.column_stack(
-        [c.expected_leads(spend[:, j]) for j, c in enumerate(world.channels)]
+    chans = cw.channels
+    k = len(chans)
+    base = cw.current_spend
+    factor = cw.pattern.draw(np.array([c.wander for c in chans]), weeks, rng)
+    spend = (base * factor).round(0)
+    adstock = geometric_adstock(spend, np.array([c.carryover for c in chans]))
+    end = np.datetime64(cw.end_date, "D")
+    week_dates = end - (np.arange(weeks)[::-1] * 7).astype("timedelta64[D]")
+    day_of_year = pd.DatetimeIndex(week_dates).day_of_year.to_numpy()
+    season = cw.seasonality.multiplier((day_of_year - 1) / 7.0, np.arange(weeks) - (weeks - 1))
+    expected = season[:, None] * np.column_stack(
+        [c.expected_leads(adstock[:, j]) for j, c in enumerate(chans)]
     )
     leads = rng.poisson(expected)
-    conversions = rng.binomial(leads, econ["p_convert"].to_numpy())
-    commission = econ["commission"].to_numpy()
-    value = (conversions * commission * np.exp(rng.normal(0, 0.1, (weeks, k)))).round(2)
-    end = np.datetime64(world.observation_date, "D")
-    week_dates = end - (np.arange(weeks)[::-1] * 7).astype("timedelta64[D]")
+    conversions = rng.binomial(leads, np.array([c.p_convert for c in chans]))
+    commission = np.array([c.value_per_lead / c.p_convert for c in chans])
+    noise = np.exp(rng.normal(0, cw.value_noise, (weeks, k)))
+    value = (conversions * commission * noise).round(2)
+    value_per_lead = np.array([c.value_per_lead for c in chans])
     return pd.DataFrame(
         {
             "week": np.repeat(week_dates, k),
-            "channel": np.tile(np.array(world.channel_names, dtype=object), weeks),
+            "channel": np.tile(np.array(cw.channel_names, dtype=object), weeks),
             "spend": spend.ravel(),
             "leads": leads.ravel(),
             "conversions": conversions.ravel(),
             "value": value.ravel(),
+            "true_adstock": adstock.ravel().round(4),
+            "true_time_effect": np.repeat(season, k).round(6),
             "true_expected_leads": expected.ravel().round(4),
-            "true_expected_value": (expected * econ["value_per_lead"].to_numpy()).ravel().round(2),
+            "true_expected_value": (expected * value_per_lead).ravel().round(2),
         }
     )

@@ -34,6 +34,7 @@ from leadlever.simulations.world._channels import (
     ValiantWorld,
     default_world,
 )
+from leadlever.simulations.world._timing import TIMING_LAW
 
 __all__ = ["simulate_leads", "sample_leads", "LEAD_COLUMNS", "TRUE_COLUMNS", "MAX_DAYS_TO_CLOSE"]
 
@@ -232,11 +233,9 @@ def sample_leads(
     p_convert = _sigmoid(true_logit(world, channel_idx, campaign_shift, features))
     will_convert = rng.random(n) < p_convert
 
-    # --- timing: Weibull, proportional hazards in the covariates -----------
-    shape_k = 1.3
-    lin = 0.9 * (skills - 0.5) + 0.3 * np.log1p(downloads) - 0.4 * (days_since / 30.0)
-    scale = 60.0 * np.exp(-lin / shape_k)
-    t_convert = np.clip(np.ceil(scale * rng.weibull(shape_k, n)), 2, MAX_DAYS_TO_CLOSE)
+    # --- timing: Weibull, proportional hazards in the covariates (one law) ----
+    scale = TIMING_LAW.scale(TIMING_LAW.linear_predictor(skills, downloads, days_since))
+    t_convert = TIMING_LAW.sample(rng, scale, MAX_DAYS_TO_CLOSE)
     t_lost = np.ceil(rng.uniform(20, MAX_DAYS_TO_CLOSE, n))
     elapsed = created_day.astype(float)
     closes_at = np.where(will_convert, t_convert, t_lost)

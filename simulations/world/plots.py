@@ -29,6 +29,6 @@ def plot_channel_history(history: pd.DataFrame, path: str | Path) -> Path:
     axes[1].legend(fontsize=7)
     fig.tight_layout()
     path = Path(path)
-    fig.savefig(path, dpi=90)
+    fig.savefig(path, dpi=90, bbox_inches="tight")
     plt.close(fig)
     return path

@@ -26,6 +26,9 @@ def work(tmp_path_factory) -> dict[str, Path]:
     scored = closed.assign(p_convert=np.clip(rng.beta(2, 4, len(closed)), 0.01, 0.99))
     paths["scored"] = d / "scored.csv"
     scored.to_csv(paths["scored"], index=False)
+    # the same leads as open ones (no outcome yet): what decisions act on
+    paths["open"] = d / "open.csv"
+    scored.drop(columns="converted").to_csv(paths["open"], index=False)
     paths["model"] = d / "model.json"
     res = runner.invoke(
         app,
@@ -39,8 +42,8 @@ def work(tmp_path_factory) -> dict[str, Path]:
     paths["curves"].write_text(CURVES_CSV)
     paths["rules"] = d / "rules.toml"
     paths["rules"].write_text(RULES_TOML)
-    paths["costs"] = d / "costs.toml"
-    paths["costs"].write_text(COSTS_TOML)
+    paths["economics"] = d / "economics.toml"
+    paths["economics"].write_text(COSTS_TOML)
     paths["team"] = d / "team.csv"
     paths["team"].write_text("name,weekly_hours,seniority\nAna,40,senior\nBen,32,mid\n")
     profile = scored[["lead_id", "p_convert"]].assign(

@@ -44,14 +44,17 @@ def test_excel_export_bom_semicolons_decimal_commas_yes_no(work, tmp_path):
     )
     assert out["n"] == len(src)
     assert out["base_rate"] == pytest.approx((src["converted"] == "Yes").mean())
-    # the same export prices leads: the decimal-comma p_convert column is numeric
+    # the same export prices leads: the decimal-comma p_convert column is numeric; its leads
+    # are all closed (Yes/No), so none is for sale ...
     priced = tmp_path / "priced.csv"
-    res = runner.invoke(
-        app,
-        ["price", "leads", str(path), "--target-margin", "0.3", "--c-high", "40",
-         "--c-low", "20", "--out", str(priced), "--json"],
-    )  # fmt: skip
-    assert _ok(res)["n_leads"] == len(src)
+    args = ["price", "leads", str(path), "--target-margin", "0.3", "--c-high", "40",
+            "--c-low", "20", "--out", str(priced), "--json"]  # fmt: skip
+    _user_error(runner.invoke(app, args), "no open leads", out=priced)
+    # ... and without the outcome column every lead is open and priced
+    path.write_bytes(
+        src.drop(columns="converted").to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")
+    )
+    assert _ok(runner.invoke(app, args))["n_leads"] == len(src)
 
 
 def test_yes_no_target_fits(work, tmp_path):

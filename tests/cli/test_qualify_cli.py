@@ -55,8 +55,14 @@ def test_qualify_apply_json(files, tmp_path):
     )
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
-    assert out["n_leads"] == 6_000
+    df = leads(6_000, 8)
+    is_open = df["converted"].isna()
+    # only open leads are profiled; the closed ones are counted, never written
+    assert out["n_leads"] == is_open.sum() and out["n_closed_excluded"] == (~is_open).sum()
     prof = pd.read_csv(tmp_path / "p.csv")
+    assert set(prof["lead_id"]) == set(df.loc[is_open, "lead_id"])
+    assert prof["converted"].isna().all()
+    assert {a["name"] for a in out["assumptions"]} >= {"hourly_rate", "commission_rate"}
     assert {
         "p_convert",
         "p_convert_30d",

@@ -5,7 +5,7 @@ The blocks are run in one temporary folder, README first, then the pages of ``do
 the site's order (``mkdocs.yml``), so files written by
 earlier commands (``leads.csv``, ``model.json``, ...) feed later ones; a
 ``cat > FILE <<'EOF'`` ... ``EOF`` here-document creates FILE as a user's shell
-would. A block preceded by ``<!-- not-run -->`` is skipped. ``leadlever demo`` is
+would, and ``leadlever ... > FILE`` writes the command's stdout to FILE. A block preceded by ``<!-- not-run -->`` is skipped. ``leadlever demo`` is
 not re-run here: the shared ``demo_run`` fixture (tests/conftest.py) runs it for
 the demo tests. A second test checks that every command group and subcommand
 registered in the Typer app appears in those blocks, so the README stays a
@@ -41,6 +41,7 @@ class Step:
     argv: tuple[str, ...] = ()
     path: str = ""
     text: str = ""
+    stdout_to: str = ""
 
 
 def bash_blocks(markdown: str) -> list[tuple[int, list[str], bool]]:
@@ -83,8 +84,12 @@ def readme_steps(markdown: str, *, runnable_only: bool = True) -> list[Step]:
                 continue
             for part in line.split("&&"):  # e.g. `pip install . && leadlever demo`
                 words = shlex.split(part, comments=True)
+                target = ""
+                if ">" in words:  # `leadlever ... --json > plan.json`
+                    target = words[words.index(">") + 1]
+                    words = words[: words.index(">")]
                 if words and words[0] == "leadlever":
-                    steps.append(Step(first + k, argv=tuple(words[1:])))
+                    steps.append(Step(first + k, argv=tuple(words[1:]), stdout_to=target))
             k += 1
     return steps
 
@@ -142,7 +147,9 @@ def test_readme_extraction_finds_the_tour():
     argvs = [s.argv for s in steps if s.argv]
     files = [s.path for s in steps if s.path]
     assert len(argvs) >= 25, argvs
-    assert {"rules.toml", "team.csv", "costs.toml", "deals.toml"} <= set(files)
+    assert {"rules.toml", "team.csv", "roi_economics.toml", "deals.toml", "mapping.toml"} <= set(
+        files
+    )
 
 
 def test_every_docs_page_exists_and_is_in_the_nav():
@@ -178,6 +185,9 @@ def test_readme_commands_run_in_order(tmp_path, monkeypatch):
             f"{source} line {step.line}: `{shown}` exited {result.exit_code}:\n{result.output}"
         )
         assert "Traceback" not in result.output, shown
+        if step.stdout_to:
+            Path(step.stdout_to).parent.mkdir(parents=True, exist_ok=True)
+            Path(step.stdout_to).write_text(result.stdout, encoding="utf-8")
         ran += 1
     assert ran >= 25
     for produced in ("leads.csv", "model.json", "scored.csv", "profile.csv", "queue.csv",

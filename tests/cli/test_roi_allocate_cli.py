@@ -41,7 +41,8 @@ def test_roi_evaluate_json_keys_and_out_file(files):
     assert res.exit_code == 0, res.output
     payload = json.loads(res.stdout)
     assert {"n", "threshold", "share_above", "mean_expected_roi", "by_channel"} <= set(payload)
-    assert payload["n"] == 600
+    is_open = leads_open(files)
+    assert payload["n"] == is_open.sum() and payload["n_closed_excluded"] == (~is_open).sum()
     for row in payload["by_channel"]:
         assert {"channel", "n", "mean_expected_roi", "share_above", "feedback"} <= set(row)
         assert row["feedback"] in ("reinforce", "correct")
@@ -49,8 +50,12 @@ def test_roi_evaluate_json_keys_and_out_file(files):
     assert {"verdict", "magnitude", "expected_roi"} <= set(written.columns)
 
 
-def test_roi_evaluate_with_costs_file(files):
-    costs = files / "costs.toml"
+def leads_open(files):
+    return pd.read_csv(files / "scored.csv")["converted"].isna().to_numpy()
+
+
+def test_roi_evaluate_with_economics_file(files):
+    costs = files / "economics.toml"
     costs.write_text("hourly_rate = 1000\n")
     cheap = json.loads(
         runner.invoke(
@@ -66,7 +71,7 @@ def test_roi_evaluate_with_costs_file(files):
                 str(files / "scored.csv"),
                 "--threshold",
                 "1",
-                "--costs",
+                "--economics",
                 str(costs),
                 "--json",
             ],

@@ -9,7 +9,7 @@ from leadlever.engine.exceptions import ParameterError
 from leadlever.engine.scoring._calibration import Calibrator, fit_isotonic, fit_platt, sigmoid
 from leadlever.engine.scoring._tiers import (
     funnel_tiers,
-    letter_grades,
+    letter_tiers,
     quantile_tiers,
     score_from_p,
 )
@@ -59,5 +59,5 @@ def test_quartiles_and_grades():
     q = quantile_tiers(p)
     assert (np.asarray(q)[p >= 0.75] == "Q1").all() and (np.asarray(q)[p < 0.25] == "Q4").all()
     assert list(q.value_counts()) == [25, 25, 25, 25]
-    g = letter_grades(np.array([100, 80, 79, 60, 40, 39, 20, 19, 0]))
+    g = letter_tiers(np.array([100, 80, 79, 60, 40, 39, 20, 19, 0]))
     assert list(g) == ["A", "A", "B", "B", "C", "D", "D", "E", "E"]

@@ -35,7 +35,9 @@ BANK = (
 @pytest.fixture(scope="module")
 def fitted(sim_closed):
     X = features(sim_closed)
-    with warnings.catch_warnings():
+    with (
+        warnings.catch_warnings()
+    ):  # the simulated table warns (ids, collinear dummies); not under test
         warnings.simplefilter("ignore")
         model = ConversionModel(cv=3).fit(X, sim_closed["converted"])
     return model, X, sim_closed
@@ -113,8 +115,16 @@ def test_bad_model_files(tmp_path, fitted):
     # a damaged table is caught, not used
     doc = fitted[0].to_dict()
     doc["mains"][0]["values"] = doc["mains"][0]["values"][:-1]
+    with pytest.raises(ModelFileError, match=r"mains\[0\]\.se' has \d+ values but 'values'"):
+        ConversionModel.from_dict(doc)
+    doc["mains"][0]["se"] = doc["mains"][0]["se"][:-1]  # consistent term, wrong cell count
     with pytest.raises(ModelFileError, match="inconsistent"):
         ConversionModel.from_dict(doc)
+    # the version-1 message also comes through the CLI's loader (with its fit record)
+    from leadlever.engine.scoring import load_model
+
+    with pytest.raises(ModelFileError, match=r"version 1 .*Refit it"):
+        load_model(tmp_path / "v1.json")
 
 
 def test_missing_column_and_unseen_category(fitted):
@@ -174,7 +184,9 @@ def test_preprocessing_sentinels_dates_binary_drop():
 
 def test_fit_and_evaluate_oof_on_simulated(sim_closed):
     table = features(sim_closed).assign(converted=sim_closed["converted"])
-    with warnings.catch_warnings():
+    with (
+        warnings.catch_warnings()
+    ):  # the simulated table warns (ids, collinear dummies); not under test
         warnings.simplefilter("ignore")
         model, report = fit_and_evaluate(table, "converted", cv=3)
     d = report.to_dict()
@@ -208,7 +220,7 @@ def test_fit_and_evaluate_oof_on_simulated(sim_closed):
 )
 def test_small_bank_csv_out_of_fold():
     table = read_table(BANK)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # the bank file's data notices are not under test here
         warnings.simplefilter("ignore")
         _, report = fit_and_evaluate(table, "y", cv=5, drop=["duration"], sentinels={"pdays": [-1]})
     d = report.to_dict()

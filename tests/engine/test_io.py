@@ -83,10 +83,10 @@ def test_append_table_is_append_only(tmp_path):
     path = tmp_path / "hist.csv"
     append_table(pd.DataFrame({"id": [1], "v": [0.5]}), path)
     append_table(pd.DataFrame({"id": [2], "v": [0.7]}), path)
-    assert read_table(path)["id"].tolist() == [1, 2]
+    assert read_table(path)["id"].tolist() == ["1", "2"]  # ids are read verbatim, as text
     with pytest.raises(InputFileError, match="columns"):
         append_table(pd.DataFrame({"id": [3]}), path)
-    assert read_table(path)["id"].tolist() == [1, 2]
+    assert read_table(path)["id"].tolist() == ["1", "2"]  # ids are read verbatim, as text
 
 
 def test_atomic_write_text(tmp_path):

@@ -72,7 +72,9 @@ def test_time_split_is_chronological():
 def test_fit_with_date_column_evaluates_latest_rows(sim_closed):
     table = sim_closed.drop(columns=[c for c in sim_closed.columns if c.startswith("true_")])
     table = table.drop(columns=[c for c in OUTCOME_COLUMNS if c != "converted"])
-    with warnings.catch_warnings():
+    with (
+        warnings.catch_warnings()
+    ):  # the simulated table warns (ids, collinear dummies); not under test
         warnings.simplefilter("ignore")
         model, report = fit_and_evaluate(table, "converted", date_col="created_at")
     assert report.split == "time" and report.folds == 1

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 from qualify_fixtures import bundle, leads
 
+from leadlever.engine.economics import Economics
 from leadlever.engine.exceptions import InputFileError, ModelFileError, ParameterError
 from leadlever.engine.qualification._bundle import (
     QualificationBundle,
     QualificationSettings,
-    letter_grades,
+    criterion_tiers,
     load_bundle,
 )
 
@@ -33,12 +34,15 @@ def test_profile_columns_and_identities(fitted, open_leads):
     prof = fitted.profile(open_leads)
     assert len(prof) == len(open_leads)
     assert (prof["lead_id"].to_numpy() == open_leads["lead_id"].to_numpy()).all()
-    s = fitted.settings
+    e = Economics()  # the defaults the profile used
     np.testing.assert_allclose(
-        prof["expected_commission"], s.commission_rate * prof["expected_starting_salary"]
+        prof["expected_commission"], e.commission_rate * prof["expected_starting_salary"]
     )
-    np.testing.assert_allclose(
-        prof["expected_delivery_cost"], s.hourly_rate * prof["expected_effort_hours"]
+    np.testing.assert_allclose(  # D = c_h h + L p (legal fees per placement) + A
+        prof["expected_delivery_cost"],
+        e.hourly_rate * prof["expected_effort_hours"]
+        + e.legal_fees * prof["p_convert"]
+        + e.admin_overhead,
     )
     np.testing.assert_allclose(
         prof["expected_value"],
@@ -62,22 +66,24 @@ def test_grades_are_quintiles_of_the_history(fitted):
     a = prof.loc[prof["grade_delivery"] == "A", "expected_effort_hours"].max()
     e = prof.loc[prof["grade_delivery"] == "E", "expected_effort_hours"].min()
     assert a < e
-    assert list(letter_grades([0, 1, 2, 3, 4], [0.5, 1.5, 2.5, 3.5])) == list("EDCBA")
+    assert list(criterion_tiers([0, 1, 2, 3, 4], [0.5, 1.5, 2.5, 3.5])) == list("EDCBA")
 
 
 def test_report_has_held_out_metrics_per_model(fitted):
     m = fitted.report.metrics
-    assert set(m) >= {"conversion", "timing", "effort", "salary", "fit", "resale"}
+    assert set(m) >= {"conversion", "timing", "effort", "value", "fit", "resale"}
     assert m["conversion"]["auc"] > 0.7
+    ci = m["conversion"]["auc_ci"]
+    assert ci["lower"] < m["conversion"]["auc"] < ci["upper"]
     assert m["timing"]["concordance"] > 0.65
-    assert m["salary"]["mape"] < 0.1
+    assert m["value"]["mape"] < 0.1
     assert m["fit"]["auc"] > 0.65
 
 
 def test_json_round_trip(fitted, open_leads, tmp_path):
     path = fitted.save(tmp_path / "models.json")
     text = path.read_text()
-    assert json.loads(text)["version"] == 1
+    assert json.loads(text)["version"] == 2
     again = load_bundle(path)
     assert again.model_version == fitted.model_version
     a, b = fitted.profile(open_leads), again.profile(open_leads)
@@ -102,9 +108,8 @@ def test_bad_bundle_files(tmp_path, fitted):
 
 def test_settings_change_without_refit(fitted, open_leads):
     base = fitted.profile(open_leads)
-    cheaper = fitted.profile(
-        open_leads, dataclasses.replace(fitted.settings, hourly_rate=0.0, commission_rate=0.1)
-    )
+    free = Economics(hourly_rate=0.0, commission_rate=0.1, legal_fees=0.0, admin_overhead=0.0)
+    cheaper = fitted.profile(open_leads, economics=free)
     np.testing.assert_allclose(
         cheaper["expected_value"], base["p_convert"] * base["expected_commission"] / 2
     )
@@ -113,8 +118,8 @@ def test_settings_change_without_refit(fitted, open_leads):
     )
     assert not np.allclose(roles["p_fit"], base["p_fit"])
     np.testing.assert_array_equal(roles["p_convert"], base["p_convert"])
-    with pytest.raises(ParameterError):
-        QualificationSettings(commission_rate=1.5)
+    with pytest.raises(ParameterError, match="percentage"):
+        Economics(commission_rate=20)
     with pytest.raises(ParameterError):
         QualificationSettings(tier_cuts=(50, 20, 100))
 

@@ -24,7 +24,5 @@ def test_survival_and_effort_value_plots(tmp_path):
     path = plot_effort_vs_value(plan, tmp_path / "e.png")
     assert path.read_bytes()[:4] == PNG
     # survival curves are non-increasing in time, between 0 and 1
-    from leadlever.engine.qualification._bundle import _features
-
-    curve = bundle().timing.survival_curve(_features(open_leads), np.arange(0, 331, 10))
+    curve = bundle().timing.survival_curve(open_leads, np.arange(0, 331, 10))
     assert np.all(np.diff(curve) <= 1e-12) and curve[0] <= 1 and curve[-1] >= 0

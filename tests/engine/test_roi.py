@@ -1,28 +1,28 @@
-"""Expected-ROI evaluator: formulas by hand, streaming == batch, thresholds, cost files."""
+"""Expected-ROI evaluator: formulas by hand, streaming == batch, thresholds, economics,
+closed leads left out, no channel or dates, and campaign targeting."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from leadlever.engine.exceptions import InputFileError, MissingColumnsError, ParameterError
+from leadlever.engine.economics import Economics
+from leadlever.engine.exceptions import MissingColumnsError, ParameterError
 from leadlever.engine.roi import (
-    CostModel,
     RoiStream,
     Threshold,
     evaluate_leads,
-    load_costs,
     parse_threshold,
 )
 from leadlever.simulations.world import simulate_leads
 
-COSTS = CostModel(
+COSTS = Economics(
     hourly_rate=50.0,
     legal_fees=200.0,
     admin_overhead=30.0,
-    acquisition_cost_per_lead=20.0,
-    default_effort_hours=8.0,
+    generation_cost=20.0,
+    effort_hours=8.0,
     commission_rate=0.2,
-    default_commission=9000.0,
+    value_per_conversion=9000.0,
 )
 
 
@@ -39,7 +39,7 @@ def small_table():
 
 
 def test_per_lead_formulas_by_hand():
-    report = evaluate_leads(small_table(), threshold=1.0, costs=COSTS)
+    report = evaluate_leads(small_table(), threshold=1.0, economics=COSTS)
     leads = report.leads.set_index("lead_id")
     # lead a: commission 0.2 x 60000 = 12000; cost 10 h x 50 + 0.5 x 200 + 30 + 20 = 650
     assert leads.loc["a", "expected_cost"] == pytest.approx(650.0)
@@ -62,20 +62,15 @@ def test_per_lead_formulas_by_hand():
 
 def test_expected_commission_column_wins_and_metric_is_selectable():
     t = small_table().assign(expected_commission=[1000.0, 2000.0, 3000.0, 4000.0])
-    report = evaluate_leads(
-        t,
-        threshold=0.0,
-        costs=CostModel(metric="profit", hourly_rate=0, legal_fees=0, admin_overhead=100.0),
-    )
+    econ = Economics(hourly_rate=0, legal_fees=0, admin_overhead=100.0)
+    report = evaluate_leads(t, threshold=0.0, economics=econ, metric="profit")
     leads = report.leads.set_index("lead_id")
     assert leads.loc["a", "expected_value"] == pytest.approx(0.5 * 1000 - 100)
     assert leads.loc["a", "magnitude"] == pytest.approx(400.0)
     assert report.sources["commission"] == "expected_commission"
-    margin = evaluate_leads(
-        t,
-        threshold=0.5,
-        costs=CostModel(metric="margin", hourly_rate=0, legal_fees=0, admin_overhead=100.0),
-    )
+    value = next(a for a in report.assumptions if a.name == "value_per_conversion")
+    assert value.source == "data" and value.value == pytest.approx(2500.0)
+    margin = evaluate_leads(t, threshold=0.5, economics=econ, metric="margin")
     assert margin.leads.set_index("lead_id").loc["a", "expected_margin"] == pytest.approx(400 / 500)
 
 
@@ -88,13 +83,14 @@ def scored():
 
 
 def test_streaming_equals_batch_exactly(scored):
-    costs = CostModel(acquisition_cost_by_channel={"social": 35.0, "referral": 5.0})
-    batch = evaluate_leads(scored, threshold="top40%", costs=costs)
-    stream = RoiStream(threshold=batch.threshold, costs=costs)
+    costs = Economics(generation_cost_by_channel={"social": 35.0, "referral": 5.0})
+    batch = evaluate_leads(scored, threshold="top40%", economics=costs, include_closed=True)
+    stream = RoiStream(threshold=batch.threshold, economics=costs)
     verdicts = [stream.update(row) for row in scored.to_dict(orient="records")]
     report = stream.report()
     pd.testing.assert_frame_equal(report.by_channel, batch.by_channel, check_exact=True)
     pd.testing.assert_frame_equal(report.by_campaign, batch.by_campaign, check_exact=True)
+    assert report.overall == batch.overall
     assert report.mean_expected_roi == batch.mean_expected_roi
     assert report.share_above == batch.share_above
     assert [v.magnitude for v in verdicts] == batch.leads["magnitude"].tolist()
@@ -102,7 +98,7 @@ def test_streaming_equals_batch_exactly(scored):
 
 
 def test_top_share_rule_ranks_last_months_leads(scored):
-    report = evaluate_leads(scored, threshold="top 40%")
+    report = evaluate_leads(scored, threshold="top 40%", include_closed=True)
     leads = report.leads
     recent = leads["created_at"] >= leads["created_at"].max() - pd.Timedelta(days=30)
     share = float((leads.loc[recent, "expected_roi"] >= report.threshold).mean())
@@ -122,31 +118,60 @@ def test_threshold_parsing():
         parse_threshold("top 140%")
 
 
-def test_costs_toml(tmp_path):
-    p = tmp_path / "costs.toml"
-    p.write_text(
-        'hourly_rate = 80\nmetric = "profit"\n[acquisition_cost_by_channel]\nsocial = 25.0\n'
-    )
-    costs = load_costs(p)
-    assert costs.hourly_rate == 80.0 and costs.metric == "profit"
-    assert costs.acquisition_cost_by_channel == {"social": 25.0}
-    p.write_text("hourly_rat = 80\n")
-    with pytest.raises(
-        ParameterError, match="unknown key 'hourly_rat'. Did you mean 'hourly_rate'"
-    ):
-        load_costs(p)
-    p.write_text("hourly_rate = -1\n")
-    with pytest.raises(ParameterError, match="hourly_rate"):
-        load_costs(p)
-    p.write_text("hourly_rate = = 3\n")
-    with pytest.raises(InputFileError, match="not valid TOML"):
-        load_costs(p)
-
-
 def test_missing_columns_and_bad_probabilities():
     with pytest.raises(MissingColumnsError, match="p_convert"):
         evaluate_leads(small_table().drop(columns="p_convert"), threshold=1)
-    with pytest.raises(MissingColumnsError, match="channel"):
-        evaluate_leads(small_table().drop(columns="channel"), threshold=1)
+    # without a channel column: one overall verdict, said so
+    overall = evaluate_leads(small_table().drop(columns="channel"), threshold=1)
+    assert overall.by_channel is None and overall.overall["group"] == "all leads"
+    assert any("one overall verdict" in n for n in overall.notes)
     with pytest.raises(Exception, match="percentage"):
         evaluate_leads(small_table().assign(p_convert=[50, 10, 30, 0]), threshold=1)
+
+
+def test_closed_leads_never_reach_the_feedback(scored):
+    report = evaluate_leads(scored, threshold="top40%")
+    is_open = scored["converted"].isna()
+    assert report.n == is_open.sum() and report.n_closed_excluded == (~is_open).sum()
+    assert set(report.leads["lead_id"]) == set(scored.loc[is_open, "lead_id"])
+    assert report.by_channel["n"].sum() == report.n
+
+
+def test_numeric_campaign_and_no_dates_are_not_invented():
+    rng = np.random.default_rng(4)
+    n = 400
+    table = pd.DataFrame(
+        {
+            "p_convert": rng.uniform(0.01, 0.5, n),
+            "campaign": rng.integers(1, 60, n),  # bank marketing: contacts in this campaign
+        }
+    )
+    report = evaluate_leads(table, threshold="top40%")
+    assert report.by_campaign is None and report.by_channel is None
+    assert any("holds numbers" in n for n in report.notes)
+    assert (
+        "all leads" in report.threshold_rule
+        and "30 days" not in report.threshold_rule.split("(")[0]
+    )
+    assert report.threshold == pytest.approx(np.quantile(report.leads["expected_roi"], 0.6))
+    # every default figure the verdicts used is announced
+    names = {a.name: a.source for a in report.assumptions}
+    assert names["value_per_conversion"] == "default" and names["effort_hours"] == "default"
+
+
+def test_roi_target_leaves_closed_leads_out_and_checks_its_inputs():
+    from leadlever.engine.roi import target_contacts
+
+    table = pd.DataFrame(
+        {"p_convert": [0.5, 0.02, 0.3, 0.9, 0.01], "converted": [1, None, None, 0, None]}
+    )
+    econ = Economics(value_per_conversion=100.0, contact_cost=5.0)
+    result = target_contacts(table, economics=econ)
+    assert result.n == 3 and result.n_closed_excluded == 2
+    assert list(result.contacts["p_convert"]) == [0.3]  # 0.02 and 0.01 lose money (p* = 0.05)
+    assert result.expected_profit == pytest.approx(0.3 * 100 - 5)
+    assert result.expected_profit_sd == pytest.approx(100 * np.sqrt(0.3 * 0.7))
+    sources = {a.name: a.source for a in result.assumptions}
+    assert sources == {"value_per_conversion": "option", "contact_cost": "option"}
+    with pytest.raises(ParameterError, match="value per conversion must be > 0"):
+        target_contacts(table, economics=Economics(value_per_conversion=0.0))

@@ -62,7 +62,7 @@ def test_probability_in_percent_detected():
 
 
 def test_out_of_range_and_duplicate_ids():
-    with pytest.raises(InvalidValueError, match=r"outside \[0, inf\]"):
+    with pytest.raises(InvalidValueError, match=r"lies below 0 \(e.g. -1\)"):
         validate_table(_frame(spend=[-1, 2, 3]), SCHEMA)
     with pytest.raises(InvalidValueError, match="unique id"):
         validate_table(_frame(lead_id=["a", "a", "c"]), SCHEMA)

@@ -46,14 +46,13 @@ def _truth(df, h):
 
 
 def _true_prob(df, h):
-    s = df["skills_match"].to_numpy()
-    lin = (
-        0.9 * (s - 0.5)
-        + 0.3 * np.log1p(df["downloads"])
-        - 0.4 * df["days_since_last_activity"] / 30
+    """The simulator's truth: P(convert) x P(placed within h days) under its timing law."""
+    from leadlever.simulations.world import TIMING_LAW
+
+    eta = TIMING_LAW.linear_predictor(
+        df["skills_match"], df["downloads"], df["days_since_last_activity"]
     )
-    scale = 60.0 * np.exp(-lin / 1.3)
-    return df["true_p_convert"].to_numpy() * (1 - np.exp(-((h / scale) ** 1.3)))
+    return df["true_p_convert"].to_numpy() * TIMING_LAW.cdf(h, TIMING_LAW.scale(eta))
 
 
 def test_recovers_ground_truth_and_ranks_well():

@@ -24,7 +24,7 @@ def beta_leads(rng: np.random.Generator, n: int, a: float = 2, b: float = 4) -> 
     )
 
 
-def tiny_instance(seed: int, n: int = 7, grades: bool = False):
+def tiny_instance(seed: int, n: int = 7, ratings: bool = False):
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame(
         {
@@ -52,7 +52,7 @@ def tiny_instance(seed: int, n: int = 7, grades: bool = False):
             }
         if rng.random() < 0.3:
             b["budget"] = float(b["price_per_lead"] * (lo + 1))
-        if grades and rng.random() < 0.5:
+        if ratings and rng.random() < 0.5:
             b["min_grade"] = str(rng.choice(["BB", "B"]))
         buyers.append(b)
     return frame, parse_buyers({"buyer": buyers}, source="tiny")

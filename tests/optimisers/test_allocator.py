@@ -99,7 +99,7 @@ def test_bounds_locks_and_relative_limits_are_respected_and_reported():
 def test_group_constraint_matches_brute_force():
     curves = [Hill(5.0, 2.0, 0.8), MichaelisMenten(6.0, 1.0), ExpSaturation(4.0, 0.5)]
     names = ["social", "video", "search"]
-    group = GroupConstraint(("social", "video"), max_share=0.4, name="social+video")
+    group = GroupConstraint(("social", "video"), max_budget_share=0.4, name="social+video")
     alloc = allocate(curves, 8.0, names=names, groups=[group])
     x = np.array(alloc.spend)
     assert x[0] + x[1] <= 0.4 * 8.0 + 1e-7

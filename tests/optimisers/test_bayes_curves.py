@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
+from leadlever.optimisers.curves import hill_basis as hill
 from leadlever.optimisers.learning._bayes_curves import (
     HillGrid,
     draw_curves,
     grid_log_posterior,
-    hill,
     make_grid,
     posterior_summary,
 )

@@ -16,7 +16,7 @@ def test_example_file_parses():
     names = [b.name for b in market.buyers]
     assert names == ["niche-partner", "volume-broker", "dach-recruiters"]
     niche = market.buyers[0]
-    assert niche.min_leads == 20 and niche.max_leads == 50 and niche.min_grade == "A"
+    assert niche.min_leads == 20 and niche.max_leads == 50 and niche.min_rating == "A"
     assert niche.tiers(market.scale) == [("AAA", 120.0), ("AA", 100.0), ("A", 80.0)]
     dach = market.buyers[2]
     assert not dach.exclusive and dach.price_factor == pytest.approx(0.7)

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from leadlever.engine.exceptions import ModelFileError, ParameterError
+from leadlever.optimisers.curves import hill_basis as hill
 from leadlever.optimisers.learning import CampaignLearner, LearnerSettings
 from leadlever.optimisers.learning._allocate import allocate_curves
-from leadlever.optimisers.learning._bayes_curves import CurveDraw, hill, posterior_summary
+from leadlever.optimisers.learning._bayes_curves import CurveDraw, posterior_summary
 
 CHANNELS = ["a", "b", "c"]
 TRUE = [

@@ -66,7 +66,6 @@ def sim_leads():
 
 
 def test_every_lead_in_at_most_one_bundle(sim_leads):
-
     from leadlever.optimisers.packaging import read_buyers
     from leadlever.simulations.examples import example_path
 

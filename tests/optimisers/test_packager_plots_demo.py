@@ -34,4 +34,4 @@ def test_demo_step_packages_open_leads(tmp_path, small_leads):
     assert any("true_p_convert plus noise" in line for line in section.lines)
     sold = {r for b in result.bundles for r in b.rows}
     assert len(sold) + len(result.unsold) == min(len(open_leads), 3000)
-    assert np.all([b.grade != "NR" for b in result.bundles if b.buyer != "volume-broker"])
+    assert np.all([b.rating != "NR" for b in result.bundles if b.buyer != "volume-broker"])

@@ -19,11 +19,11 @@ from leadlever.optimisers.packaging._result import plan_totals, plan_violations
 @given(
     seed=st.integers(0, 10_000),
     n=st.integers(3, 10),
-    grades=st.booleans(),
+    ratings=st.booleans(),
     formulation=st.sampled_from(["class", "per_lead"]),
 )
-def test_requirements_met_and_not_below_greedy(seed, n, grades, formulation):
-    frame, market = tiny_instance(seed, n=n, grades=grades)
+def test_requirements_met_and_not_below_greedy(seed, n, ratings, formulation):
+    frame, market = tiny_instance(seed, n=n, ratings=ratings)
     cfg = PackagerSettings(p_resolution=None, formulation=formulation, on_infeasible="skip")
     result = package(frame, market, cost_col="cost", settings=cfg)
     if result.status == "infeasible":
@@ -35,7 +35,7 @@ def test_requirements_met_and_not_below_greedy(seed, n, grades, formulation):
     revenue, cost, _ = plan_totals(greedy, pool)
     if not result.reasons:  # same buyers on both sides
         assert result.profit >= revenue - cost - 1e-6
-        if formulation == "per_lead" and not any(b.min_grade for b in market.buyers):
+        if formulation == "per_lead" and not any(b.min_rating for b in market.buyers):
             # without grade requirements the exact per-lead MILP alone is never below the greedy
             assert result.milp_profit >= revenue - cost - 1e-6
             assert result.method == "milp"
@@ -70,7 +70,7 @@ def _greedy_size_by_size(pool, market):
                     x
                     for x in bundles
                     if not bundle_violations(np.array(x.rows), buyer, b, pool, market)
-                    and buyer.price_for_grade(x.grade, market.scale) is not None
+                    and buyer.price_for_rating(x.rating, market.scale) is not None
                     and (buyer.budget is None or spent + x.price <= buyer.budget + 1e-9)
                     and x.price > x.cost
                 ),

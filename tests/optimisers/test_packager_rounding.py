@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -131,7 +133,7 @@ def test_column_pruning_keeps_the_class_model_optimum(seed):
     for c, b in zip(*np.nonzero(classes.eligible & ~keep), strict=True):
         buyer = market.buyers[b]
         mates = classes.eligible[:, b] & (classes.cost <= classes.cost[c])
-        if buyer.min_mean_p is not None or buyer.min_grade is not None:
+        if buyer.min_mean_p is not None or buyer.min_rating is not None:
             mates &= classes.p >= classes.p[c]
         mates[c] = False
         assert classes.count[mates].sum() >= demand
@@ -140,9 +142,9 @@ def test_column_pruning_keeps_the_class_model_optimum(seed):
 
 
 @settings(max_examples=15, deadline=None)
-@given(seed=st.integers(0, 10_000), n=st.integers(3, 10), grades=st.booleans())
-def test_relaxed_plans_meet_requirements_and_beat_greedy(seed, n, grades):
-    frame, market = tiny_instance(seed, n=n, grades=grades)
+@given(seed=st.integers(0, 10_000), n=st.integers(3, 10), ratings=st.booleans())
+def test_relaxed_plans_meet_requirements_and_beat_greedy(seed, n, ratings):
+    frame, market = tiny_instance(seed, n=n, ratings=ratings)
     cfg = PackagerSettings(p_resolution=0.1, relax_counts=True, on_infeasible="skip")
     result = package(frame, market, cost_col="cost", settings=cfg)
     if result.status == "infeasible":
@@ -152,3 +154,56 @@ def test_relaxed_plans_meet_requirements_and_beat_greedy(seed, n, grades):
     revenue, cost, _ = plan_totals(greedy_packaging(pool, market), pool)
     assert result.profit >= revenue - cost - 1e-6
     assert result.rounded_objective <= result.model_objective + 1e-6
+
+
+def test_repair_takes_a_lead_from_a_cheaper_slot_not_yet_repaired():
+    """Flooring leaves the premium bundle one lead short; the only leads that fit its
+    window [1.0, 1.1] of expected conversions sit, whole, in the cheaper slot. The repair
+    takes one from there (the cheaper slot repairs itself afterwards) and reaches the
+    brute-force optimum: premium c0 + c1 (1.05), cheap the other three leads: 60 + 15."""
+    from leadlever.optimisers.packaging._model import LeadClasses, ModelSolution, Slot
+
+    p = np.array([0.55, 0.5, 0.45, 0.9, 0.1])
+    classes = LeadClasses(
+        members=tuple(np.array([i]) for i in range(5)),
+        p=p,
+        cost=np.zeros(5),
+        count=np.ones(5, dtype=int),
+        eligible=np.ones((5, 2), dtype=bool),
+    )
+    market = parse_buyers(
+        {
+            "buyer": [
+                {"name": "premium", "min_leads": 2, "max_leads": 2, "price_per_lead": 30},
+                {"name": "cheap", "min_leads": 1, "max_leads": 3, "price_per_lead": 5},
+            ]
+        },
+        source="test",
+    )
+    slots = [
+        Slot(0, 0, 0, None, 30.0, 2, None, window=(1.0, 1.1)),
+        Slot(1, 0, 0, None, 5.0, 1, None),
+    ]
+    relaxed = ModelSolution(
+        status="optimal",
+        gap=0.0,
+        objective=75.0,
+        bound=75.0,
+        counts={0: {0: 1.0, 3: 0.5, 4: 0.5}, 1: {1: 1.0, 2: 1.0, 3: 0.5, 4: 0.5}},
+        bundles={0: 1, 1: 1},
+        shared=np.zeros(5),
+        seconds=0.0,
+        n_variables=0,
+        n_constraints=0,
+        relaxed=True,
+    )
+    best = 0.0  # brute force: every split of the five leads between the two bundles
+    for owner in itertools.product((None, 0, 1), repeat=5):
+        premium = [c for c in range(5) if owner[c] == 0]
+        cheap = [c for c in range(5) if owner[c] == 1]
+        ok_premium = len(premium) == 2 and 1.0 - 1e-9 <= p[premium].sum() <= 1.1 + 1e-9
+        if ok_premium and 1 <= len(cheap) <= 3:
+            best = max(best, 30.0 * 2 + 5.0 * len(cheap))
+    rounded, value = round_solution(relaxed, classes, slots, market)
+    assert rounded.bundles[0] == 1 and rounded.counts[0] == {0: 1, 1: 1}
+    assert value == pytest.approx(best) == pytest.approx(75.0)

@@ -46,7 +46,9 @@ def brute_force(prof, cons, s):
                 continue
             used[j] += hours[i]
             o = odds[i] * s.seniority_odds_factor ** (levels[j] - s.base_seniority)
-            total += o / (1 + o) * prof["expected_commission"].iat[i] - s.hourly_rate * hours[i]
+            p_adj = o / (1 + o)  # V = p K - (c_h h + L p + A), the economics' defaults
+            cost = 60.0 * hours[i] + 300.0 * p_adj + 40.0
+            total += p_adj * prof["expected_commission"].iat[i] - cost
         if np.all(used <= cap + 1e-9):
             best = max(best, total)
     return best
@@ -127,11 +129,18 @@ def test_degenerate_inputs_raise_clear_errors(tmp_path):
         load_consultants(pd.DataFrame({"name": ["a"], "weekly_hours": [10], "seniority": ["guru"]}))
     with pytest.raises(ConsultantsFileError, match="weekly_hours"):
         load_consultants(pd.DataFrame({"name": ["a"], "weekly_hours": [-1], "seniority": [1]}))
-    with pytest.raises(PlannerError, match="expected_commission"):
+    with pytest.raises(PlannerError, match="p_convert"):
         plan_actions(
-            prof.drop(columns="expected_commission"),
+            prof.drop(columns="p_convert"),
             pd.DataFrame({"name": ["a"], "weekly_hours": [10.0], "seniority": [1]}),
         )
+    # a profile without a value estimate takes the economics' figure, and says so
+    plan = plan_actions(
+        prof.drop(columns="expected_commission"),
+        pd.DataFrame({"name": ["a"], "weekly_hours": [10.0], "seniority": [1]}),
+    )
+    assumed = {a.name: a.source for a in plan.assumptions}
+    assert assumed["value_per_conversion"] == "default"
     with pytest.raises(PlannerError):
         PlannerSettings(horizon_weeks=0)
 
@@ -159,3 +168,12 @@ def test_plan_to_dict_and_frame():
     assert {"n_in_house", "n_nurture", "n_sell", "expected_profit", "status", "gap"} <= set(d)
     assert d["n_in_house"] + d["n_nurture"] + d["n_sell"] == 20
     assert len(plan.to_frame()) == 20
+
+
+def test_closed_leads_are_never_planned():
+    rng = np.random.default_rng(6)
+    prof = profile(30, rng).assign(converted=[1, 0, None] * 10)
+    team = pd.DataFrame({"name": ["a"], "weekly_hours": [40.0], "seniority": [1]})
+    plan = plan_actions(prof, team)
+    assert plan.n_closed_excluded == 20 and len(plan.queue) == 10
+    assert set(plan.queue["lead_id"]) == set(prof.loc[prof["converted"].isna(), "lead_id"])

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from leadlever.pricing._formulas import (
-    TwoGradeLevers,
+    TwoClassLevers,
     break_even_p,
     evaluate,
     expected_profit_k,
@@ -17,7 +17,7 @@ from leadlever.pricing._formulas import (
 )
 from leadlever.pricing.exceptions import PricingError
 
-CASE = TwoGradeLevers(p=0.3, r_high=500, c_high=120, r_low=80, c_low=40, n=1000)
+CASE = TwoClassLevers(p=0.3, r_high=500, c_high=120, r_low=80, c_low=40, n=1000)
 
 
 def test_case_example_142_per_lead():
@@ -83,7 +83,7 @@ def test_k_grades_hand_case():
         {"A": 0.2, "B": 0.5, "C": 0.3}, {"A": 300, "B": 100, "C": 20}, {"A": 50, "B": 40, "C": 30}
     )
     assert k.expected_profit_per_lead == pytest.approx(77.0)
-    assert k.by_grade["contribution"].tolist() == pytest.approx([50.0, 30.0, -3.0])
+    assert k.by_class["contribution"].tolist() == pytest.approx([50.0, 30.0, -3.0])
 
 
 @pytest.mark.parametrize(
@@ -101,10 +101,10 @@ def test_invalid_levers_are_clear_errors(kwargs):
     base = dict(p=0.3, r_high=500, c_high=120, r_low=80, c_low=40)
     base.update(kwargs)
     with pytest.raises(PricingError, match="parameter"):
-        TwoGradeLevers(**base)
+        TwoClassLevers(**base)
 
 
-def test_k_grade_shares_must_sum_to_one():
+def test_k_quality_class_shares_must_sum_to_one():
     with pytest.raises(PricingError, match="sum to 1"):
         expected_profit_k({"a": 0.5, "b": 0.4}, {"a": 1, "b": 1}, {"a": 0, "b": 0})
     with pytest.raises(PricingError, match="missing"):
@@ -130,10 +130,10 @@ def test_sensitivity_plot_written(tmp_path):
 
 
 def test_k_grades_from_scoring_tiers():
-    from leadlever.pricing import grade_shares
+    from leadlever.pricing import quality_class_shares
 
     p = [0.05, 0.2, 0.35, 0.5, 0.7, 0.9, 0.1, 0.65]
-    shares = grade_shares(p, (0.3, 0.6), ("C", "B", "A"))
+    shares = quality_class_shares(p, (0.3, 0.6), ("C", "B", "A"))
     assert shares == pytest.approx({"C": 3 / 8, "B": 2 / 8, "A": 3 / 8})
     k = expected_profit_k(shares, {"A": 300, "B": 120, "C": 40}, {"A": 60, "B": 40, "C": 30})
     # 3/8*240 + 2/8*80 + 3/8*10 = 90 + 20 + 3.75

@@ -9,7 +9,12 @@ import pandas as pd
 import pytest
 
 from leadlever.engine.stats import poisson_binomial
-from leadlever.pricing import assign_grades, load_scored_leads, price_lead_table, price_leads
+from leadlever.pricing import (
+    assign_quality_classes,
+    load_scored_leads,
+    price_lead_table,
+    price_leads,
+)
 from leadlever.pricing.exceptions import PricingError, UnreachableTargetError
 
 
@@ -95,13 +100,13 @@ def test_confidence_price_reaches_target_with_that_probability_and_is_minimal():
     assert res.multiplier > price_leads(p, cost, target_profit=5.0).multiplier
 
 
-def test_grades_from_tiers():
-    grades = assign_grades([0.1, 0.5, 0.49, 0.9], (0.3, 0.6), ("C", "B", "A"))
-    assert grades.tolist() == ["C", "B", "B", "A"]
+def test_quality_classes_from_thresholds():
+    classes = assign_quality_classes([0.1, 0.5, 0.49, 0.9], (0.3, 0.6), ("C", "B", "A"))
+    assert classes.tolist() == ["C", "B", "B", "A"]
     with pytest.raises(PricingError, match="labels"):
-        assign_grades([0.1], (0.5,), ("a",))
+        assign_quality_classes([0.1], (0.5,), ("a",))
     with pytest.raises(PricingError, match="increasing"):
-        assign_grades([0.1], (0.6, 0.3), ("a", "b", "c"))
+        assign_quality_classes([0.1], (0.6, 0.3), ("a", "b", "c"))
 
 
 def test_price_lead_table_adds_grade_and_price():
@@ -110,6 +115,18 @@ def test_price_lead_table_adds_grade_and_price():
     assert out["grade"].tolist() == ["low", "high", "high"]
     assert out["price"].sum() == pytest.approx((10 + 30 + 30) / 0.8, abs=0.02)
     assert res.expected_cost == pytest.approx(70.0)
+
+
+def test_relative_weights_set_price_ratios_not_the_scale():
+    """Prices follow v_i = w_L + (w_H - w_L) p_i; only the weights' ratio matters."""
+    p = np.array([0.1, 0.4, 0.9])
+    res = price_leads(p, 0.0, target_profit=10.0, weight_high=2.0, weight_low=1.0)
+    v = 1.0 + p  # w_L + (w_H - w_L) p with (2, 1)
+    assert res.prices == pytest.approx(v * 30.0 / v.sum())  # sum of prices = N x 10, no floor
+    doubled = price_leads(p, 0.0, target_profit=10.0, weight_high=4.0, weight_low=2.0)
+    assert doubled.prices == pytest.approx(res.prices)
+    with pytest.raises(PricingError, match="weight_high >= weight_low"):
+        price_leads(p, 0.0, target_profit=10.0, weight_high=1.0, weight_low=2.0)
 
 
 def test_missing_p_convert_is_clear():

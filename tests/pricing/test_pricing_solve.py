@@ -6,14 +6,14 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from leadlever.pricing import LEVERS, TwoGradeLevers, evaluate, lever_coefficients, solve_lever
+from leadlever.pricing import LEVERS, TwoClassLevers, evaluate, lever_coefficients, solve_lever
 from leadlever.pricing.exceptions import PricingError, UnreachableTargetError
 
-CASE = TwoGradeLevers(p=0.3, r_high=500, c_high=120, r_low=80, c_low=40, n=100)
+CASE = TwoClassLevers(p=0.3, r_high=500, c_high=120, r_low=80, c_low=40, n=100)
 
 money = st.floats(min_value=0.0, max_value=1000.0, allow_nan=False)
 levers_st = st.builds(
-    TwoGradeLevers,
+    TwoClassLevers,
     p=st.floats(min_value=0.0, max_value=1.0),
     r_high=money,
     c_high=money,
@@ -47,7 +47,7 @@ def test_total_target_divides_by_n():
 @settings(max_examples=150, deadline=None)
 @given(levers=levers_st, lever=st.sampled_from(LEVERS), u=st.floats(min_value=0.0, max_value=1.0))
 @example(
-    levers=TwoGradeLevers(
+    levers=TwoClassLevers(
         p=0.03125, r_high=0.0, c_high=0.0, r_low=513.0, c_low=0.0, multiplier=1.9
     ),
     lever="r_high",
@@ -65,8 +65,13 @@ def test_profit_round_trip(levers, lever, u):
 @settings(max_examples=150, deadline=None)
 @given(levers=levers_st, lever=st.sampled_from(LEVERS), u=st.floats(min_value=0.0, max_value=1.0))
 @example(
-    levers=TwoGradeLevers(p=0.0, r_high=1.0, c_high=1.0, r_low=0.0, c_low=0.0), lever="p", u=1.0
+    levers=TwoClassLevers(p=0.0, r_high=1.0, c_high=1.0, r_low=0.0, c_low=0.0), lever="p", u=1.0
 )  # margin 0 at every p: any value reaches it
+@example(
+    levers=TwoClassLevers(p=2**-24, r_high=278.0, c_high=0.0, r_low=1.0, c_low=213.0),
+    lever="c_high",
+    u=1.0,
+)  # C_high's coefficient -p is tiny but exact: it was taken for round-off, "unreachable"
 def test_margin_round_trip(levers, lever, u):
     value = u if lever == "p" else u * 2000 if lever != "multiplier" else 0.1 + 3 * u
     at = evaluate(levers.with_value(lever, value))
@@ -98,7 +103,7 @@ def test_unreachable_negative_cost():
 
 
 def test_lever_without_effect_is_an_error():
-    lv = TwoGradeLevers(p=0.0, r_high=500, c_high=120, r_low=80, c_low=40)
+    lv = TwoClassLevers(p=0.0, r_high=500, c_high=120, r_low=80, c_low=40)
     with pytest.raises(UnreachableTargetError, match="does not depend"):
         solve_lever(lv, "r_high", target_profit=100)
 
@@ -124,7 +129,7 @@ def test_unknown_lever():
 
 def test_any_value_flag():
     # profit does not depend on p when both grades earn the same: 0.5 * (100 - 20) = 40 everywhere
-    lv = TwoGradeLevers(p=0.4, r_high=100, c_high=20, r_low=100, c_low=20)
+    lv = TwoClassLevers(p=0.4, r_high=100, c_high=20, r_low=100, c_low=20)
     res = solve_lever(lv, "p", target_profit=80)
     assert res.any_value and res.value == pytest.approx(0.4)
     with pytest.raises(UnreachableTargetError, match="does not depend"):

@@ -126,7 +126,9 @@ def test_comparison_dict_keys(scored):
     assert {"p_star", "envelope", "p_forecast", "prob_best", "expected_regret"} <= set(d)
     assert set(d["p_star"][0]) >= {"deal_a", "deal_b", "p"}
     assert set(d["envelope"][0]) == {"deal", "p_from", "p_to"}
-    assert compare_deals(DEALS).to_dict().keys() == {"deals", "p_star", "envelope"}
+    assert compare_deals(DEALS).to_dict().keys() == {
+        "deals", "p_star", "envelope", "assumptions", "notes"
+    }  # fmt: skip
 
 
 def test_tornado_recomputes_p_star_by_hand():

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from leadlever.cli import app
-from leadlever.engine.roi import load_costs
+from leadlever.engine.economics import load_economics
 from leadlever.engine.scoring import load_rules
 from leadlever.optimisers.packaging import read_buyers
 from leadlever.optimisers.planning import load_consultants
@@ -19,7 +19,9 @@ def test_examples_load_with_their_readers(tmp_path):
     files = write_examples(tmp_path)
     assert sorted(f.name for f in files) == sorted([*EXAMPLE_FILES, "team.csv"])
     assert load_rules(tmp_path / "rules.toml")
-    assert load_costs(tmp_path / "costs.toml").hourly_rate == 60.0
+    econ = load_economics(tmp_path / "economics.toml")
+    assert econ.hourly_rate == 60.0 and econ.source("hourly_rate") == "file"
+    assert econ.generation_cost_by_channel["social"] == 70.0
     assert len(read_buyers(tmp_path / "buyers.toml").buyers) >= 3
     assert len(load_deals(tmp_path / "deals.toml").deals) >= 2
     assert len(load_consultants(tmp_path / "team.csv")) == 8

@@ -62,6 +62,26 @@ def test_realised_conversion_matches_true_probability():
     assert 0.15 < realised / n < 0.40
 
 
+def test_days_to_placement_follow_the_timing_law():
+    """The sampled days of converting leads match the one timing law the campaign and the
+    timing tests use: empirical P(T <= t) against the law's mean CDF, within 4 s.e."""
+    from leadlever.simulations.world import TIMING_LAW
+
+    df = simulate_leads(20_000, seed=4)
+    will = df["true_will_convert"] == 1
+    days = df.loc[will, "true_days_to_convert"].to_numpy()
+    eta = TIMING_LAW.linear_predictor(
+        df.loc[will, "skills_match"], df.loc[will, "downloads"],
+        df.loc[will, "days_since_last_activity"],
+    )  # fmt: skip
+    scale = TIMING_LAW.scale(eta)
+    for t in (15, 45, 90, 180):
+        expected = float(np.mean(TIMING_LAW.cdf(t, scale)))
+        se = np.sqrt(expected * (1 - expected) / days.size)
+        assert abs(float(np.mean(days <= t)) - expected) < 4 * se
+    assert TIMING_LAW.survival(60.0) == pytest.approx(np.exp(-1.0))  # t = base scale
+
+
 def test_outcomes_are_censored_consistently():
     leads = simulate_leads(20_000, seed=4)
     obs = pd.Timestamp(default_world().observation_date)
@@ -133,8 +153,12 @@ def test_channel_history_follows_true_curves():
     assert any(c.shape > 1 for c in world.channels)  # some S-shaped
     for channel in world.channels:
         rows = hist[hist["channel"] == channel.name]
-        expected = channel.expected_leads(rows["spend"].to_numpy())
-        np.testing.assert_allclose(rows["true_expected_leads"], expected, rtol=1e-6, atol=1e-3)
+        # carry-over: the adstock follows its recursion from the week's spend
+        lam, spend = channel.carryover, rows["spend"].to_numpy()
+        stock = rows["true_adstock"].to_numpy()
+        np.testing.assert_allclose(stock[1:], lam * stock[:-1] + (1 - lam) * spend[1:], atol=1e-3)
+        expected = rows["true_time_effect"].to_numpy() * channel.expected_leads(stock)
+        np.testing.assert_allclose(rows["true_expected_leads"], expected, rtol=1e-5, atol=1e-3)
         # Poisson noise: mean leads within 4 standard errors of the expected total
         assert abs(rows["leads"].sum() - expected.sum()) < 4 * np.sqrt(expected.sum())
         assert (rows["conversions"] <= rows["leads"]).all()

@@ -1,0 +1,142 @@
+"""Dates in the formats CRM exports use.
+
+:func:`parse_dates` reads a column of dates written as ISO 8601 (``2024-03-31``,
+``2024-03-31T14:05:00Z``), day/month/year or month/day/year with ``/``, ``.`` or ``-``
+(four- or two-digit years, optional ``HH:MM[:SS]``), ``2024/03/31``, ``31 Mar 2024``,
+``Mar 31, 2024`` or ``March 31 2024``. It picks the one format that reads every
+non-empty cell; when both day/month and month/day fit (every day is 12 or less) it
+reads day/month and says so. Time zones are converted to UTC and dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from leadlever.engine.exceptions import InvalidValueError
+from leadlever.engine.io._numbers import rows_text, shorten, verb
+
+__all__ = ["ParsedDates", "parse_dates", "DATE_FORMATS", "DATE_SPAN"]
+
+_TIMES = ("", " %H:%M", " %H:%M:%S")
+#: (label, strftime formats) tried in order; ISO is handled by pandas' ISO8601 parser
+DATE_FORMATS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("year/month/day", tuple(f"%Y/%m/%d{t}" for t in _TIMES)),
+    (
+        "day/month/year",
+        tuple(f"%d{s}%m{s}{y}{t}" for s in "/.-" for y in ("%Y", "%y") for t in _TIMES),
+    ),
+    (
+        "month/day/year",
+        tuple(f"%m{s}%d{s}{y}{t}" for s in "/-" for y in ("%Y", "%y") for t in _TIMES),
+    ),
+    (
+        "day month-name year",
+        ("%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%b-%y", "%d %b %Y %H:%M", "%d %B %Y %H:%M"),
+    ),
+    ("month-name day year", ("%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y")),
+)
+
+
+@dataclass(frozen=True)
+class ParsedDates:
+    """Parsed dates (naive, UTC where a zone was given), the format read, and a note."""
+
+    values: pd.Series
+    format: str
+    note: str = ""
+
+
+def _try(text: pd.Series, fmt: str) -> pd.Series:
+    return pd.to_datetime(text, format=fmt, errors="coerce")
+
+
+def _iso(text: pd.Series) -> pd.Series:
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
+    return parsed.dt.tz_localize(None)
+
+
+def _best(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
+    """Cell by cell, the first of ``formats`` that reads it."""
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    for fmt in formats:
+        todo = out.isna()
+        if not todo.any():
+            break
+        out[todo] = _try(text[todo], fmt)
+    return out
+
+
+#: dates a lead table can hold: before or after these a cell is a typo (or a negative year)
+DATE_SPAN = (pd.Timestamp("1900-01-01"), pd.Timestamp("2200-12-31"))
+
+
+def _check_span(values: pd.Series, text: pd.Series, column: str, where: str) -> None:
+    """Parsed dates outside :data:`DATE_SPAN` are an error naming their rows."""
+    low, high = DATE_SPAN
+    # comparing missing dates (NaN) warns; they are excluded by notna() anyway
+    with np.errstate(invalid="ignore"):
+        bad = (values.notna() & ((values < low) | (values > high))).to_numpy(dtype=bool)
+    if bad.any():
+        rows = (np.flatnonzero(bad) + 1).tolist()
+        raise InvalidValueError(
+            f"{where}, column '{column}': {rows_text(rows)} {verb(rows, 'hold')} dates outside "
+            f"{low.year}-{high.year} (e.g. {shorten(str(text[bad].iloc[0]), 30)}). Correct them.",
+            column,
+            rows,
+        )
+
+
+def parse_dates(series: pd.Series, *, column: str, source: str | None = None) -> ParsedDates:
+    """Parse a date column (empty cells stay missing).
+
+    Raises
+    ------
+    InvalidValueError
+        Cells no format reads, naming the rows and showing examples.
+    """
+    if pd.api.types.is_datetime64_any_dtype(series):
+        values = series
+        if getattr(values.dt, "tz", None) is not None:
+            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+        return ParsedDates(values.astype("datetime64[ns]"), "datetime")
+    where = f"File '{source}'" if source else "The table"
+    text = series.astype("string").str.strip()
+    text = text.mask(text == "")
+    filled = text.notna().to_numpy(dtype=bool)
+    if pd.api.types.is_numeric_dtype(series) and filled.any():
+        raise InvalidValueError(
+            f"{where}, column '{column}' holds numbers, not dates (e.g. {series.dropna().iloc[0]!r}). "
+            "Export it as dates such as 2024-03-31.",
+            column,
+            [],
+        )
+    candidates: list[tuple[str, pd.Series]] = [("ISO 8601", _iso(text))]
+    candidates += [(label, _best(text, fmts)) for label, fmts in DATE_FORMATS]
+    complete = [(label, v) for label, v in candidates if not (v.isna().to_numpy() & filled).any()]
+    if complete:
+        label, values = complete[0]
+        note = ""
+        labels = {lb for lb, _ in complete}
+        if label == "day/month/year" and "month/day/year" in labels:
+            note = (
+                f"Column '{column}': every day is 12 or less, so the dates could be day/month or "
+                "month/day; read as day/month/year. Export ISO dates (2024-03-31) to be sure."
+            )
+        _check_span(values, text, column, where)
+        return ParsedDates(values.astype("datetime64[ns]"), label, note)
+    label, values = max(candidates, key=lambda c: int(c[1].notna().sum()))
+    bad = values.isna().to_numpy() & filled
+    rows = (np.flatnonzero(bad) + 1).tolist()
+    examples = sorted(set(text[bad].astype(str).tolist()))[:3]
+    raise InvalidValueError(
+        f"{where}, column '{column}': data row{'s' if len(rows) > 1 else ''} "
+        f"{', '.join(map(str, rows[:5]))}{' and more' if len(rows) > 5 else ''} "
+        f"hold{'s' if len(rows) == 1 else ''} {examples}, "
+        f"which are not dates in one format (most cells read as {label}). Use one date format "
+        "per column, e.g. ISO 2024-03-31.",
+        column,
+        rows,
+    )

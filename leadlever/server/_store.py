@@ -1,0 +1,381 @@
+"""Reading and writing the service's tables; each public method is one transaction.
+
+Writes either land whole or not at all: a batch of leads with a duplicate id, an
+outcome for an unknown lead or a second loop step for the same period raises a
+:class:`~leadlever.engine.exceptions.LeadLeverError` subclass and the transaction
+rolls back, so nothing is half-stored.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
+
+from leadlever.engine.exceptions import DataError, LeadLeverError
+from leadlever.server import _schema as t
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from leadlever.server._database import Database
+
+__all__ = ["Store", "ConflictError", "NotFoundError", "utc_now", "bulk_insert", "IN_CHUNK"]
+
+#: ids per ``IN (...)`` query (well under every driver's parameter limit)
+IN_CHUNK = 900
+
+
+class ConflictError(DataError):
+    """The write conflicts with what is stored (a duplicate id, a concurrent step)."""
+
+
+class NotFoundError(LeadLeverError, LookupError):
+    """The lead, model or state asked for is not stored."""
+
+
+def utc_now() -> str:
+    """Now in UTC, ISO 8601 with microseconds (sorts in time order as text)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _text(v: Any) -> Any:
+    """Missing values (NaN) as NULL in text columns."""
+    return None if isinstance(v, float) and math.isnan(v) else v
+
+
+def _num(v: Any) -> float | None:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+class Store:
+    """The service's storage operations on one :class:`Database`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ------------------------------------------------------------------ leads
+    def _existing(self, conn, ids: list[str]) -> list[str]:
+        found: list[str] = []
+        for i in range(0, len(ids), IN_CHUNK):
+            chunk = ids[i : i + IN_CHUNK]
+            found += conn.execute(
+                select(t.leads.c.lead_id).where(t.leads.c.lead_id.in_(chunk))
+            ).scalars().all()  # fmt: skip
+        return found
+
+    def add_arrivals(
+        self, records: list[dict[str, Any]], scored: pd.DataFrame, model_version: str, okr: Any
+    ) -> str:
+        """Store leads with their first score and verdict, in one transaction; the time."""
+        now = utc_now()
+        ids = [str(r["lead_id"]) for r in records]
+        lead_rows = [
+            {
+                "lead_id": lid,
+                "created_at": None if r.get("created_at") is None else str(r["created_at"]),
+                "channel": str(r["channel"]),
+                "campaign": None if r.get("campaign") is None else str(r["campaign"]),
+                "received_at": now,
+                "fields": json.dumps(r, default=str),
+            }
+            for lid, r in zip(ids, records, strict=True)
+        ]
+        cols = {c: scored[c].to_numpy(dtype=object).tolist() for c in scored.columns}
+        history, verdicts = [], []
+        for i, lid in enumerate(ids):
+            history.append(
+                {
+                    "lead_id": lid,
+                    "scored_at": now,
+                    "model_version": model_version,
+                    "trigger": "arrival",
+                    **{c: _num(cols[c][i]) for c in t.SCORE_COLUMNS if c != "expected_value"},
+                    "expected_value": _num(cols["in_house_value"][i]),
+                    "expected_roi": _num(cols["expected_roi"][i]),
+                    "tier": cols["tier"][i],
+                    "reasons": cols["reasons"][i],
+                    "action": cols["action"][i],
+                    "action_reason": cols["action_reason"][i],
+                    "price": _num(cols["price"][i]),
+                }
+            )
+            verdicts.append(
+                {
+                    "lead_id": lid,
+                    "channel": lead_rows[i]["channel"],
+                    "campaign": lead_rows[i]["campaign"],
+                    "evaluated_at": now,
+                    "metric": okr.metric,
+                    "metric_value": _num(cols["metric_value"][i]) or 0.0,
+                    "expected_roi": _num(cols["expected_roi"][i]),
+                    "expected_value": _num(cols["expected_value"][i]),
+                    "acquisition_cost": _num(cols["acquisition_cost"][i]),
+                    "threshold": okr.threshold,
+                    "verdict": cols["verdict"][i],
+                    "magnitude": _num(cols["magnitude"][i]) or 0.0,
+                }
+            )
+        try:
+            with self.db.write() as conn:
+                taken = self._existing(conn, ids)
+                if taken:
+                    raise ConflictError(_taken_message(taken))
+                bulk_insert(conn, t.leads, lead_rows)
+                bulk_insert(conn, t.score_history, history)
+                bulk_insert(conn, t.feedback, verdicts)
+        except IntegrityError:  # a concurrent request stored one of the ids first
+            with self.db.read() as conn:
+                taken = self._existing(conn, ids)
+            raise ConflictError(_taken_message(taken or ids)) from None
+        return now
+
+    def lead(self, lead_id: str) -> dict[str, Any]:
+        """A lead's fields, outcome and full score history (oldest first)."""
+        with self.db.read() as conn:
+            row = (
+                conn.execute(select(t.leads).where(t.leads.c.lead_id == lead_id)).mappings().first()
+            )
+            if row is None:
+                raise NotFoundError(
+                    f"No lead with lead_id {lead_id!r} is stored. Post it to /leads first."
+                )
+            hist = conn.execute(
+                select(t.score_history)
+                .where(t.score_history.c.lead_id == lead_id)
+                .order_by(t.score_history.c.id)
+            ).mappings().all()  # fmt: skip
+            outcome = conn.execute(
+                select(t.outcomes).where(t.outcomes.c.lead_id == lead_id)
+            ).mappings().first()  # fmt: skip
+            verdict = conn.execute(
+                select(t.feedback).where(t.feedback.c.lead_id == lead_id)
+            ).mappings().first()  # fmt: skip
+        return {
+            "lead_id": row["lead_id"],
+            "received_at": row["received_at"],
+            "fields": json.loads(row["fields"]),
+            "outcome": None if outcome is None else _plain(outcome, ("id", "lead_id")),
+            "feedback": None if verdict is None else _plain(verdict, ("id", "lead_id")),
+            "history": [_plain(h, ("id", "lead_id")) for h in hist],
+        }
+
+    def active_leads(self, lead_ids: list[str] | None = None) -> pd.DataFrame:
+        """Fields of the leads with no outcome yet (``lead_ids`` narrows them)."""
+        import pandas as pd
+
+        q = (
+            select(t.leads.c.fields)
+            .select_from(t.leads.outerjoin(t.outcomes, t.outcomes.c.lead_id == t.leads.c.lead_id))
+            .where(t.outcomes.c.id.is_(None))
+            .order_by(t.leads.c.id)
+        )
+        rows: list[dict[str, Any]] = []
+        with self.db.read() as conn:
+            if lead_ids is None:
+                rows = [json.loads(f) for f in conn.execute(q).scalars()]
+            else:
+                for i in range(0, len(lead_ids), IN_CHUNK):
+                    chunk = lead_ids[i : i + IN_CHUNK]
+                    part = q.where(t.leads.c.lead_id.in_(chunk))
+                    rows += [json.loads(f) for f in conn.execute(part).scalars()]
+        frame = pd.DataFrame(rows) if rows else pd.DataFrame({"lead_id": pd.Series([], dtype=str)})
+        frame["lead_id"] = frame["lead_id"].astype(str)
+        return frame
+
+    def latest_scores(self) -> pd.DataFrame:
+        """Each lead's latest history row: ``lead_id``, ``previous_score``, ``previous_tier``."""
+        import pandas as pd
+
+        h = t.score_history
+        last = select(func.max(h.c.id).label("id")).group_by(h.c.lead_id).subquery()
+        q = select(h.c.lead_id, h.c.score, h.c.tier).join(last, last.c.id == h.c.id)
+        with self.db.read() as conn:
+            rows = conn.execute(q).all()
+        return pd.DataFrame(rows, columns=["lead_id", "previous_score", "previous_tier"])
+
+    def append_history(
+        self,
+        rows: pd.DataFrame,
+        event: dict[str, Any] | None = None,
+        updates: dict[str, str] | None = None,
+    ) -> int:
+        """Append rescoring rows, the event that caused them and the leads' updated fields
+        (lead id -> fields JSON) in one transaction."""
+        names = set(t.score_history.c.keys()) - {"id"}
+        records = [
+            {
+                k: (_num(v) if k in t.SCORE_COLUMNS or k == "price" else _text(v))
+                for k, v in r.items()
+                if k in names
+            }  # fmt: skip
+            for r in rows.to_dict(orient="records")
+        ]
+        with self.db.write() as conn:
+            if event is not None:
+                conn.execute(t.events.insert(), [{**event, "at": utc_now()}])
+            for lead_id, fields in (updates or {}).items():
+                conn.execute(
+                    t.leads.update().where(t.leads.c.lead_id == lead_id).values(fields=fields)
+                )
+            if records:
+                conn.execute(t.score_history.insert(), records)
+        return len(records)
+
+    # --------------------------------------------------------------- outcomes
+    def add_outcome(self, lead_id: str, converted: int, value: float | None, closed_at: str) -> str:
+        """Record a lead's outcome (once)."""
+        now = utc_now()
+        try:
+            with self.db.write() as conn:
+                known = conn.execute(
+                    select(t.leads.c.id).where(t.leads.c.lead_id == lead_id)
+                ).first()  # fmt: skip
+                if known is None:
+                    raise NotFoundError(
+                        f"Field 'lead_id': no lead {lead_id!r} is stored. Post the lead to "
+                        "/leads before its outcome."
+                    )
+                conn.execute(
+                    t.outcomes.insert(),
+                    [{"lead_id": lead_id, "converted": converted, "value": value,
+                      "closed_at": closed_at, "recorded_at": now}],
+                )  # fmt: skip
+        except IntegrityError:
+            raise ConflictError(
+                f"Field 'lead_id': lead {lead_id!r} already has an outcome; an outcome is "
+                "recorded once."
+            ) from None
+        return now
+
+    # ------------------------------------------------------------ model, OKR
+    def add_model(self, version: str, bundle_json: str) -> str:
+        """Store a bundle version and make it the only active one."""
+        now = utc_now()
+        try:
+            with self.db.write() as conn:
+                conn.execute(t.model_versions.update().values(active=False))
+                conn.execute(
+                    t.model_versions.insert(),
+                    [{"model_version": version, "uploaded_at": now, "active": True,
+                      "bundle": bundle_json}],
+                )  # fmt: skip
+        except IntegrityError:
+            raise ConflictError(
+                f"Model version {version!r} is already stored. Refit (a new fit gets a new "
+                "model_version) or activate it with POST /models/{version}/activate."
+            ) from None
+        return now
+
+    def activate_model(self, version: str) -> None:
+        with self.db.write() as conn:
+            mv = t.model_versions
+            if conn.execute(select(mv.c.id).where(mv.c.model_version == version)).first() is None:
+                raise NotFoundError(f"No model version {version!r} is stored.")
+            conn.execute(mv.update().values(active=mv.c.model_version == version))
+
+    def active_version(self) -> str | None:
+        """The active model's version, or None."""
+        mv = t.model_versions
+        with self.db.read() as conn:
+            return conn.execute(
+                select(mv.c.model_version).where(mv.c.active.is_(True))
+            ).scalar()  # fmt: skip
+
+    def model_bundle(self, version: str) -> str:
+        """A stored version's bundle JSON."""
+        mv = t.model_versions
+        with self.db.read() as conn:
+            text = conn.execute(
+                select(mv.c.bundle).where(mv.c.model_version == version)
+            ).scalar()  # fmt: skip
+        if text is None:
+            raise NotFoundError(f"No model version {version!r} is stored.")
+        return text
+
+    def models(self) -> list[dict[str, Any]]:
+        mv = t.model_versions
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(mv.c.model_version, mv.c.uploaded_at, mv.c.active).order_by(mv.c.id)
+            ).mappings().all()  # fmt: skip
+        return [dict(r) for r in rows]
+
+    def okr_threshold(self) -> tuple[float, str] | None:
+        """The latest OKR threshold set by an event, with its time."""
+        e = t.events
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(e.c.threshold, e.c.at)
+                .where(and_(e.c.kind == "okr_change", e.c.threshold.is_not(None)))
+                .order_by(e.c.id.desc())
+                .limit(1)
+            ).first()
+        return None if row is None else (float(row[0]), row[1])
+
+    def add_run(self, kind: str, status: str, summary_json: str) -> str:
+        """Store a pricing or packaging run's summary."""
+        now = utc_now()
+        with self.db.write() as conn:
+            conn.execute(
+                t.runs.insert(),
+                [{"kind": kind, "created_at": now, "status": status, "summary": summary_json}],
+            )
+        return now
+
+    def latest_run(self, kind: str) -> dict[str, Any] | None:
+        with self.db.read() as conn:
+            row = conn.execute(
+                select(t.runs).where(t.runs.c.kind == kind).order_by(t.runs.c.id.desc()).limit(1)
+            ).mappings().first()  # fmt: skip
+        if row is None:
+            return None
+        return {"created_at": row["created_at"], **json.loads(row["summary"])}
+
+    def events(self, limit: int = 50) -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            rows = conn.execute(
+                select(t.events).order_by(t.events.c.id.desc()).limit(limit)
+            ).mappings().all()  # fmt: skip
+        return [_plain(r, ("id",)) for r in rows]
+
+
+def bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows with the driver's ``executemany`` inside ``conn``'s transaction
+    (SQLAlchemy's per-row parameter processing costs more than the insert itself)."""
+    if not rows:
+        return
+    compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(rows[0]))
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        if compiled.positional:
+            order = compiled.positiontup
+            cursor.executemany(str(compiled), [tuple(r[k] for k in order) for r in rows])
+        else:
+            cursor.executemany(str(compiled), rows)
+    except conn.dialect.loaded_dbapi.IntegrityError as exc:  # as SQLAlchemy would raise it
+        raise IntegrityError(str(compiled), None, exc) from exc
+    finally:
+        cursor.close()
+
+
+def _taken_message(taken: list[str]) -> str:
+    shown = ", ".join(repr(x) for x in sorted(taken)[:5])
+    more = f" and {len(taken) - 5} more" if len(taken) > 5 else ""
+    return (
+        f"Field 'lead_id': {shown}{more} already stored, so nothing of this request was "
+        "stored. Give each lead a new lead_id (use POST /events with event 'call' to rescore a "
+        "stored lead)."
+    )
+
+
+def _plain(row: Any, drop: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in dict(row).items() if k not in drop}

@@ -1,0 +1,182 @@
+r"""``package``: sell open leads in bundles only when the bundle price beats keeping them.
+
+:func:`package_open_leads` prepares a scored table for the packager:
+
+* closed leads (``converted`` 1 or 0) are left out and counted;
+* each lead's **opportunity cost** is its expected in-house value :math:`\max(V_i, 0)`:
+  the ``expected_value`` of a qualification profile, else
+  :math:`V_i = p_i K_i - D(p_i, h_i)` from the economics (:math:`K_i` the
+  ``expected_commission`` column or ``value_per_conversion``, :math:`h_i`
+  ``expected_effort_hours`` or ``effort_hours``); a lead worth less than nothing
+  in-house costs nothing to sell. ``cost_col`` names another column instead;
+* the packager maximises revenue minus opportunity cost, so a lead is sold only when
+  its bundle price beats keeping it (``gain_over_keeping``);
+* **profit** counts generation cost exactly as ``price leads`` does: revenue minus the
+  generation cost of the leads sold (a ``generation_cost`` column, else the economics'
+  ``generation_cost``);
+* when the table carries ``price leads``' ``price`` column, the result reconciles the
+  two: the list price of the leads sold, the list profit, and why they differ.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from leadlever.engine.economics._economics import Assumption, Economics
+from leadlever.engine.io._outcomes import keep_open
+from leadlever.engine.scoring._fit_record import column_warning
+from leadlever.optimisers.packaging._buyers import Market
+from leadlever.optimisers.packaging._packager import package
+from leadlever.optimisers.packaging._result import PackagingResult
+from leadlever.optimisers.packaging._settings import PackagerSettings
+
+__all__ = ["Sale", "package_open_leads", "OPPORTUNITY_COLUMN"]
+
+#: the column the packager reads each lead's opportunity cost from
+OPPORTUNITY_COLUMN = "opportunity_cost"
+
+
+@dataclass(frozen=True)
+class Sale:
+    """A packaging plan of open leads with its profit and reconciliation (``package --json``)."""
+
+    result: PackagingResult
+    generation_cost: float
+    n_closed_excluded: int = 0
+    list_revenue: float | None = None
+    assumptions: tuple[Assumption, ...] = ()
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def profit(self) -> float:
+        """Revenue minus the generation cost of the leads sold (as ``price leads``)."""
+        return self.result.revenue - self.generation_cost
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.result.to_frame()
+
+    def reconciliation(self) -> dict[str, Any] | None:
+        """Bundle revenue against the ``price leads`` list prices of the same leads."""
+        if self.list_revenue is None:
+            return None
+        diff = self.result.revenue - self.list_revenue
+        return {
+            "list_revenue": self.list_revenue,
+            "list_profit": self.list_revenue - self.generation_cost,
+            "bundle_revenue": self.result.revenue,
+            "difference": diff,
+            "why": (
+                "the same prices"
+                if abs(diff) < 0.005 * max(abs(self.list_revenue), 1.0)
+                else "bundle prices follow each buyer's price per rating (what partners pay "
+                "for a graded bundle); list prices spread a margin target over the whole batch "
+                "by probability. Both count the same generation cost, so the profits differ "
+                "exactly by the revenue difference."
+            ),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.result
+        out = r.to_dict()
+        out.update(
+            opportunity_cost=r.cost,
+            gain_over_keeping=r.revenue - r.cost,
+            generation_cost=self.generation_cost,
+            profit=self.profit,
+            n_closed_excluded=self.n_closed_excluded,
+            reconciliation=self.reconciliation(),
+            assumptions=[a.to_dict() for a in self.assumptions],
+            warnings=list(self.warnings),
+        )
+        out["notes"] = list(self.notes) + list(r.notes)
+        return out
+
+
+def _opportunity_cost(
+    frame: pd.DataFrame, econ: Economics, prob_col: str
+) -> tuple[np.ndarray, list[Assumption], str]:
+    """Each lead's expected in-house value, floored at 0, and what it rests on."""
+    if "expected_value" in frame.columns:
+        v = pd.to_numeric(frame["expected_value"], errors="coerce").to_numpy(dtype=float)
+        return np.maximum(np.nan_to_num(v, nan=0.0), 0.0), [], "column 'expected_value'"
+    used = econ.assumptions(["hourly_rate", "legal_fees", "legal_fees_per", "admin_overhead"])
+    p = pd.to_numeric(frame[prob_col], errors="coerce").to_numpy(dtype=float)
+    if "expected_commission" in frame.columns:
+        k = pd.to_numeric(frame["expected_commission"], errors="coerce").to_numpy(dtype=float)
+    else:
+        k = np.full(len(frame), econ.value_per_conversion)
+        used.append(econ.assumption("value_per_conversion"))
+    if "expected_effort_hours" in frame.columns:
+        h = pd.to_numeric(frame["expected_effort_hours"], errors="coerce").to_numpy(dtype=float)
+    else:
+        h = np.full(len(frame), econ.effort_hours)
+        used.append(econ.assumption("effort_hours"))
+    v = econ.in_house_value(np.nan_to_num(p, nan=0.0), k, h)
+    return np.maximum(np.nan_to_num(v, nan=0.0), 0.0), used, "p x value - delivery cost"
+
+
+def package_open_leads(
+    scored: pd.DataFrame,
+    market: Market,
+    *,
+    economics: Economics | None = None,
+    prob_col: str = "p_convert",
+    cost_col: str | None = None,
+    id_col: str = "lead_id",
+    settings: PackagerSettings | None = None,
+    source: str | os.PathLike | None = None,
+) -> Sale:
+    """Package the open leads of ``scored`` for the buyers of ``market`` (module docstring)."""
+    econ = economics or Economics()
+    src = None if source is None else str(source)
+    frame, n_closed, notes = keep_open(scored, doing="sold", source=src)
+    used: list[Assumption] = []
+    if cost_col is None and prob_col in frame.columns:
+        opp, used, how = _opportunity_cost(frame, econ, prob_col)
+        frame = frame.assign(**{OPPORTUNITY_COLUMN: opp})
+        cost_col = OPPORTUNITY_COLUMN
+        notes.append(f"Each lead's opportunity cost is its expected in-house value ({how}).")
+    result = package(
+        frame,
+        market,
+        prob_col=prob_col,
+        cost_col=cost_col,
+        id_col=id_col,
+        settings=settings,
+        source=src,
+    )
+    ids = (
+        frame[id_col].astype(str).to_numpy()
+        if id_col in frame.columns
+        else np.arange(1, len(frame) + 1).astype(str)
+    )
+    sold = np.isin(ids, [str(i) for b in result.bundles for i in b.lead_ids])
+    channel = frame["channel"].astype(str).to_numpy() if "channel" in frame.columns else None
+    gen = econ.generation_costs(len(frame), channel)
+    if "generation_cost" in frame.columns:
+        own = pd.to_numeric(frame["generation_cost"], errors="coerce").to_numpy(dtype=float)
+        if np.isnan(own[sold]).any():
+            used.append(econ.assumption("generation_cost"))
+        gen = np.where(np.isnan(own), gen, own)
+    else:
+        used.append(econ.assumption("generation_cost"))
+    list_revenue = None
+    if "price" in frame.columns:
+        prices = pd.to_numeric(frame["price"], errors="coerce").to_numpy(dtype=float)
+        list_revenue = float(np.nansum(prices[sold]))
+    warning = column_warning(frame, src)
+    return Sale(
+        result=result,
+        generation_cost=float(gen[sold].sum()),
+        n_closed_excluded=n_closed,
+        list_revenue=list_revenue,
+        assumptions=tuple(used),
+        warnings=() if warning is None else (warning,),
+        notes=tuple(notes),
+    )

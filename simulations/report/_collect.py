@@ -1,0 +1,145 @@
+"""Recognise what a user's run produced: the tables and ``--json`` outputs of the commands.
+
+:func:`collect` reads every file named (folders are read file by file) and recognises it
+by its content, not its name: a ``--json`` output by its keys, a table by its columns, a
+deals file by its ``[[deals]]``. What it cannot recognise is listed with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from leadlever.engine.exceptions import InputFileError
+from leadlever.engine.io._tables import read_table, read_toml
+
+__all__ = ["Inputs", "collect", "JSON_KINDS", "TABLE_KINDS"]
+
+#: kind -> keys a command's --json output always has
+JSON_KINDS = {
+    "score_fit": {"auc_ci", "importance", "n_rows"},
+    "qualify_fit": {"criteria", "model_version"},
+    "inspect": {"columns", "id_columns", "leak_suspects"},
+    "roi_evaluate": {"threshold_rule", "overall", "by_channel"},
+    "roi_target": {"threshold_p", "n_contact", "expected_profit"},
+    "allocation": {"allocation", "certificate", "budget"},
+    "plan": {"n_in_house", "n_nurture", "n_sell"},
+    "price_leads": {"multiplier", "n_by_grade", "expected_profit"},
+    "package": {"packages", "revenue", "unsold"},
+    "deals": {"p_star", "envelope", "deals"},
+}
+#: kind -> columns a command's table always has
+TABLE_KINDS = {
+    "queue": {"priority", "action", "consultant", "lead_id"},
+    "contacts": {"contact_rank", "expected_profit"},
+    "priced": {"grade", "price", "p_convert"},
+    "packages": {"lead_id", "package_id", "buyer"},
+    "roi_leads": {"verdict", "magnitude", "expected_roi"},
+    "profile": {"p_convert", "expected_value", "score", "tier"},
+    "scored": {"p_convert", "score", "tier"},
+    "curves": {"channel", "curve"},
+}
+_TABLE_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".parquet", ".pq")
+
+
+@dataclass
+class Inputs:
+    """What was recognised, by kind (a list each: a run may hold several)."""
+
+    json: dict[str, list[tuple[Path, dict[str, Any]]]] = field(default_factory=dict)
+    tables: dict[str, list[tuple[Path, pd.DataFrame]]] = field(default_factory=dict)
+    deals_files: list[Path] = field(default_factory=list)
+    recognised: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+
+    def first_json(self, kind: str) -> tuple[Path, dict[str, Any]] | None:
+        items = self.json.get(kind)
+        return items[0] if items else None
+
+    def first_table(self, kind: str) -> tuple[Path, pd.DataFrame] | None:
+        items = self.tables.get(kind)
+        return items[0] if items else None
+
+
+def _files(paths: Iterable[str | Path]) -> list[Path]:
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            out.extend(sorted(p for p in path.iterdir() if p.is_file()))
+        elif path.is_file():
+            out.append(path)
+        else:
+            raise InputFileError(f"'{path}' does not exist. Name the run's folder or files.")
+    return out
+
+
+def _oof(frame: pd.DataFrame) -> bool:
+    """A ``score fit --oof-out`` table: a probability and a 0/1 outcome, little else."""
+    if "p_convert" not in frame.columns or len(frame.columns) > 3:
+        return False
+    others = [c for c in frame.columns if c != "p_convert"]
+    return any(set(pd.unique(frame[c].dropna())) <= {0, 1} for c in others)
+
+
+def _recognise_table(frame: pd.DataFrame) -> str | None:
+    if _oof(frame):
+        return "oof"
+    cols = set(map(str, frame.columns))
+    for kind, needed in TABLE_KINDS.items():
+        if needed <= cols:
+            return kind
+    return None
+
+
+def collect(paths: Iterable[str | Path]) -> Inputs:
+    """Read and recognise every file (see the module docstring)."""
+    found = Inputs()
+    for path in _files(paths):
+        name = path.name.lower()
+        kind = None
+        if name.endswith(".json"):
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, ValueError):
+                doc = None
+            if isinstance(doc, dict) and "format" not in doc:
+                kind = next((k for k, keys in JSON_KINDS.items() if keys <= set(doc)), None)
+                if kind:
+                    found.json.setdefault(kind, []).append((path, doc))
+            reason = (
+                "a model or state file"
+                if isinstance(doc, dict) and "format" in doc
+                else ("not a LeadLever --json output")
+            )
+        elif name.endswith(".toml"):
+            try:
+                doc = read_toml(path, what="Input")
+            except InputFileError:
+                doc = {}
+            if isinstance(doc.get("deals"), list):
+                kind = "deals_file"
+                found.deals_files.append(path)
+            reason = "an input file (only deals files are read)"
+        elif name.endswith(_TABLE_SUFFIXES):
+            try:
+                frame = read_table(path)
+            except Exception:  # an unreadable table is skipped, with the reason
+                frame = None
+            if frame is not None:
+                kind = _recognise_table(frame)
+                if kind:
+                    found.tables.setdefault(kind, []).append((path, frame))
+            reason = "a table with no LeadLever output's columns"
+        else:
+            reason = "not a table, JSON or TOML file"
+        if kind:
+            found.recognised.append({"file": str(path), "kind": kind})
+        else:
+            found.skipped.append({"file": str(path), "reason": reason})
+    return found

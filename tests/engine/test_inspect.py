@@ -1,0 +1,112 @@
+"""Inspecting exports: ids, leak suspects, period codes, missing codes, kinds and roles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from helpers import require_shared
+
+from leadlever.engine.io import OutcomeSpec, inspect_table, read_table
+from leadlever.engine.io._column_checks import single_column_auc
+from leadlever.simulations.world import simulate_export
+
+
+@pytest.fixture(scope="module")
+def education():
+    return simulate_export("education", 1500, seed=3)[0]
+
+
+@pytest.fixture(scope="module")
+def pipeline():
+    return simulate_export("pipeline", 1500, seed=3)[0]
+
+
+def test_education_export(education):
+    report = inspect_table(education, outcome=OutcomeSpec("Converted"))
+    assert set(report.id_columns) == {"Prospect ID", "Lead Number"}
+    assert report.leak_suspects == ["Tags"]
+    spec = report.column("Specialization")
+    assert spec.missing_codes[0]["value"] == "Select"
+    assert any("--sentinel 'Specialization=Select'" in w for w in spec.warnings)
+    assert report.column("Converted").role == "target"
+    assert report.column("Total Time Spent on Website").kind == "numeric"
+
+
+def test_an_increasing_whole_number_is_an_id_however_it_is_named(education):
+    frame = education.rename(columns={"Lead Number": "Ref"})
+    col = inspect_table(frame).column("Ref")
+    assert col.kind == "id" and col.role == "id" and "increases" in col.warnings[0]
+    shuffled = frame.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    shuffled["Ref"] = np.arange(len(shuffled)) + 1000  # a row counter, in whatever order
+    assert inspect_table(shuffled).column("Ref").role == "id"
+    # a whole number that is not unique (visits) is a feature
+    assert inspect_table(frame).column("TotalVisits").role == "feature"
+
+
+def test_pipeline_export(pipeline):
+    report = inspect_table(pipeline, outcome=OutcomeSpec("deal_stage", "Won", "Lost"))
+    assert report.id_columns == ["opportunity_id"]
+    reasons = report.column("close_value").leak_reasons
+    assert any("almost perfectly" in r for r in reasons)
+    assert any("filled for closed leads" in r for r in report.column("close_date").leak_reasons)
+    assert report.column("engage_date").kind == "date"
+    assert report.outcome["n_won"] + report.outcome["n_lost"] + report.outcome["n_open"] == 1500
+    # without a target, the stage column is recognised as a target candidate
+    assert inspect_table(pipeline).column("deal_stage").kind == "target candidate"
+
+
+def test_single_column_auc_is_honest_about_many_categories():
+    rng = np.random.default_rng(0)
+    y = (rng.random(2000) < 0.3).astype(float)
+    many = pd.Series([f"acct{i}" for i in rng.integers(0, 800, 2000)])  # rare levels, no signal
+    assert single_column_auc(many, y) < 0.6
+    leak = pd.Series(np.where(y == 1, "won it", "lost it"))
+    assert single_column_auc(leak, y) == pytest.approx(1.0)
+
+
+def test_constant_and_one_sided_columns():
+    rng = np.random.default_rng(1)
+    n = 3000
+    y = (rng.random(n) < 0.2).astype(int)
+    frame = pd.DataFrame(
+        {
+            "y": y,
+            "country": ["DE"] * n,
+            "visit": np.where(y == 1, 1, (rng.random(n) < 0.3).astype(int)),  # all winners visited
+            "score": rng.normal(size=n),
+        }
+    )
+    report = inspect_table(frame, outcome=OutcomeSpec("y"))
+    assert report.column("country").role == "excluded"
+    assert any("no lead with value '0' won" in r for r in report.column("visit").leak_reasons)
+    assert not report.column("score").warnings
+
+
+@pytest.mark.shared_data
+def test_bank_marketing_duration_pdays_and_period_codes():
+    path = require_shared("bank-marketing", "bank-additional.csv")
+    report = inspect_table(read_table(path), outcome=OutcomeSpec("y"))
+    assert "duration" in report.leak_suspects and "poutcome" not in report.leak_suspects
+    pdays = report.column("pdays").missing_codes
+    assert pdays and pdays[0]["value"] == 999
+    coded = [c.name for c in report.columns if any("code per period" in w for w in c.warnings)]
+    assert {"emp.var.rate", "nr.employed"} <= set(coded) and "age" not in coded
+
+
+def test_a_declared_text_placeholder_is_read_as_missing():
+    """`--sentinel Specialization=Select` on a text column: 'Select' scores like an empty cell."""
+    from leadlever.engine.features import Preprocessor
+
+    rng = np.random.default_rng(2)
+    values = rng.choice(np.array(["Finance", "HR", "Select", ""]), size=400)
+    frame = pd.DataFrame({"Specialization": values, "x": rng.normal(size=400)})
+    pre = Preprocessor(sentinels={"Specialization": ["Select"]}).fit(frame)
+    levels = next(p["levels"] for p in pre.plans_ if p["name"] == "Specialization")
+    assert "Select" not in levels and "missing" in levels
+    probe = pd.DataFrame({"Specialization": ["Select", "", "select "], "x": [0.0, 0.0, 0.0]})
+    design = pre.transform(probe)
+    np.testing.assert_array_equal(design[0], design[1])
+    np.testing.assert_array_equal(design[0], design[2])
+    plain = Preprocessor().fit(frame)
+    assert "Select" in next(p["levels"] for p in plain.plans_ if p["name"] == "Specialization")
