@@ -27,10 +27,9 @@ Fasiolo 2017, a Laplace-approximate marginal likelihood fixed point)
 
 so the wiggliness of every curve (in effect, its number of knots) is chosen per term
 from the data. :func:`~leadlever.engine.scoring._block.fit_block` does the same for one term given the
-others (pair terms, whose Hessian block is diagonal), and :func:`refit_rows` refits on a subset of
-rows with fixed :math:`\lambda` (cross-validation folds) by chord steps that reuse the
-full-data Hessian, falling back to Newton; a fit that does not converge is reported
-(:class:`ConvergenceWarning`), never hidden.
+others (pair terms, whose Hessian block is diagonal). A cross-validation fold calls
+:func:`fit_joint` on its rows, warm-started from the full fit. A fit that does not
+converge is reported (:class:`ConvergenceWarning`), never hidden.
 """
 
 from __future__ import annotations
@@ -54,13 +53,12 @@ from leadlever.engine.scoring._penalised import (
     logistic,
     penalty_matrix,
     project_monotone,
-    sigmoid,
     trace_with,
     update_smoothing,
     upper_inverse,
 )
 
-__all__ = ["fit_joint", "refit_rows", "TIE_TOL"]
+__all__ = ["fit_joint", "TIE_TOL"]
 
 #: cells of a monotone term closer than this (log-odds) are one pooled block
 TIE_TOL = 1e-9
@@ -172,63 +170,3 @@ def _ties(terms: list[Term], theta: np.ndarray, off: np.ndarray) -> np.ndarray:
                 pooled[run] = True
     free = np.eye(len(theta))[:, ~pooled]
     return np.column_stack([free, *cols]) if cols else free
-
-
-def refit_rows(
-    terms: list[Term],
-    y: np.ndarray,
-    rows: np.ndarray,
-    full: FitResult,
-    *,
-    max_iter: int = 40,
-) -> FitResult:
-    """Refit on ``rows`` with the full fit's :math:`\\lambda`, starting from its coefficients.
-
-    Chord steps reuse :math:`H_{rows} = H - H_{others}` at the full-data optimum (one
-    fifth of a Hessian for a 5-fold split); if they have not converged after
-    ``max_iter // 2`` steps, Newton steps take over. ``converged`` says whether the
-    linear predictor settled to :data:`ETA_TOL`.
-    """
-    y = np.asarray(y, dtype=float)
-    sub = [Term(t.codes[rows], t.size, t.penalty, t.monotone, t.order) for t in terms]
-    others = np.setdiff1d(np.arange(len(y)), rows, assume_unique=True)
-    design = Design(sub, cache=False)
-    eps = 1.0 / PRIOR_SD**2
-    S = penalty_matrix(terms, full.lam, eps)
-    theta = full.theta.copy()
-    eta = linear_predictor(sub, theta, design.off)
-    yr = y[rows]
-    if full.hessian is not None and len(others):
-        p_other = sigmoid(full.eta[others])
-        H = full.hessian - Design(terms, others, cache=False).hessian(p_other * (1 - p_other))
-    else:
-        H = design.hessian(sigmoid(eta) * (1 - sigmoid(eta)))
-    factor = cho_factor(H + S)
-    converged = False
-    for it in range(1, max_iter + 1):
-        p = sigmoid(eta)
-        if it > max_iter // 2:  # chord steps too slow: true Newton from here
-            factor = cho_factor(design.hessian(p * (1 - p)) + S)
-        rhs = design.gradient(yr - p) - S @ theta
-        if any(t.monotone for t in terms):
-            M = _ties(sub, theta, design.off)
-            Hr = design.hessian(p * (1 - p)) if it > max_iter // 2 else H
-            target = theta + M @ np.linalg.solve(M.T @ (Hr + S) @ M, M.T @ rhs)
-            target = project_monotone(sub, target, np.diag(H))
-        else:
-            target = theta + cho_solve(factor, rhs)
-        new_eta = linear_predictor(sub, target, design.off)
-        moved = float(np.abs(new_eta - eta).max(initial=0.0))
-        theta, eta = target, new_eta
-        if moved < ETA_TOL:
-            converged = True
-            break
-    off = design.off
-    return FitResult(
-        intercept=float(theta[0]),
-        coefs=[theta[a:b].copy() for a, b in zip(off[:-1], off[1:], strict=True)],
-        lam=full.lam,
-        eta=eta,
-        n_iter=it,
-        converged=converged,
-    )

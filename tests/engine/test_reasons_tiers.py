@@ -7,6 +7,7 @@ import re
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from leadlever.engine.scoring import (
@@ -134,3 +135,20 @@ def test_term_plots_draw_the_term_tables(fitted, tmp_path):
     files = plot_terms(model, tmp_path)
     assert len(files) == len(model.feature_names_)
     assert all(f.stat().st_size > 5000 for f in files)
+
+
+def test_term_tables_are_what_the_model_adds_for_the_training_leads(fitted):
+    """What the plots draw (term tables: effect and leads per cell) equals, for every term,
+    the contributions the model adds to the training leads, grouped by value."""
+    model, X, _ = fitted
+    contrib = model.contributions(X)
+    for term in model.feature_names_:
+        table = model.term_table(term)
+        shown = table[table["n"] > 0]
+        # every training lead's contribution is one of the cells shown, and each cell's
+        # lead count is the number of leads getting its value
+        got = contrib[term].round(12).value_counts()
+        want = shown.groupby(shown["log_odds"].round(12))["n"].sum()
+        pd.testing.assert_series_equal(
+            got.sort_index(), want.sort_index(), check_names=False, check_dtype=False
+        )
