@@ -70,8 +70,8 @@ def check_model_version(path: Any) -> None:
     p = Path(path)
     try:
         head = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return  # load_versioned reports unreadable files
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return  # load_versioned reports unreadable (or too deeply nested) files
     if isinstance(head, dict) and head.get("format") == MODEL_FORMAT:
         if head.get("version") in _OLD:
             raise ModelFileError(_old_version_message(f"Model file '{p}'", head["version"]))
