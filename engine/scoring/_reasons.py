@@ -170,6 +170,8 @@ def reason_texts(
         before = model.calibrator_.predict(ev.eta[keep] - value[keep])
         keep_change = np.abs(p[keep] - before) >= MIN_REASON_CHANGE
         keep, before = keep[keep_change], before[keep_change]
+        if not keep.size:  # no lead has a reason in this slot (e.g. a model of pure noise)
+            continue
         codes = np.empty(keep.size, dtype=np.int64)
         terms = chosen[keep]
         order = np.argsort(terms, kind="stable")

@@ -152,3 +152,27 @@ def test_term_tables_are_what_the_model_adds_for_the_training_leads(fitted):
         pd.testing.assert_series_equal(
             got.sort_index(), want.sort_index(), check_names=False, check_dtype=False
         )
+
+
+def test_a_model_of_noise_scores_with_no_reasons_rather_than_failing():
+    """Outcomes independent of the columns: every term moves the chance by less than half
+    a point for most leads; leads without a reason get an empty text."""
+    rng = np.random.default_rng(3)
+    n = 3000
+    X = pd.DataFrame({"region": rng.choice(list("abcdefgh"), n), "visits": rng.poisson(3, n)})
+    y = (rng.random(n) < 0.6).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = ConversionModel().fit(X, y)
+    scored = model.score_table(X)
+    contrib = model.contributions(X).to_numpy()
+    eta = model.decision_function(X)
+    p = scored["p_convert"].to_numpy()
+    # a lead has a reason exactly when one of its terms moves its chance by half a point
+    moves = np.abs(
+        p[:, None]
+        - model.calibrator_.predict((eta[:, None] - contrib).ravel()).reshape(contrib.shape)
+    )
+    has_reason = (moves >= 0.005).any(axis=1)
+    np.testing.assert_array_equal(scored["reasons"].to_numpy() != "", has_reason)
+    assert (~has_reason).any()
