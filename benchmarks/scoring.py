@@ -1,22 +1,32 @@
-"""Benchmark of conversion scoring on UCI Bank Marketing (run once; figures go to BENCHMARKS.md).
+"""Benchmark of the conversion scorer against its peers, side by side in one run.
 
-1. 5-fold out-of-fold AUC / ECE / top-decile lift on bank-additional-full and
-   bank-full (without the leaky ``duration``), against the issue's targets.
-2. Fit time on bank-full including preprocessing and calibration, side by side with
-   scikit-learn's LogisticRegression (benchmark-only dependency) in the same run:
-   time ratio and 5-fold AUC difference.
-3. ``score apply`` throughput on ~1,000,000 leads once loaded, and peak extra memory
-   while scoring relative to the input table's size.
+Peers (benchmark-only dependencies, the ``bench`` extra): scikit-learn's
+``LogisticRegression`` (median impute + standardise, one-hot with min_frequency=10) and
+``HistGradientBoostingClassifier`` (native categories, defaults), and ``interpret``'s
+``ExplainableBoostingClassifier`` (defaults) when it is installed.
 
-Usage: ``OPENBLAS_NUM_THREADS=1 python benchmarks/scoring.py [--ablation]``
+1. Accuracy: 5-fold stratified out-of-fold AUC and ECE (LeadLever's folds,
+   ``stratified_kfold(y, 5, seed=0)``, for every model) on UCI bank-additional-full and
+   bank-full (without ``duration``) and on three simulated exports with known structure
+   (``leadlever.simulations.datasets``: e-commerce sessions, an education lead export,
+   retail campaign responses), and on Hillstrom's e-mail test (64,000 customers; outcome
+   ``visit``, 14.7 %, or ``conversion``, 0.9 %; the other outcome columns left out), with
+   the mean fit time per fold (wall and CPU).
+2. Ablation: the same folds with ``interactions=0`` (main effects only).
+3. Fit time on all of bank-full, LeadLever vs HistGB, interleaved, best of 3.
+4. Scoring throughput on 1,000,000 leads (bank-full rows repeated) without reasons, and
+   with reasons on 200,000 leads.
+
+Usage: ``OPENBLAS_NUM_THREADS=1 python benchmarks/scoring.py [--sets a,b] [--no-ebm]
+[--skip-timing]`` (``--sets ""`` runs only the timing sections)
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
-import tracemalloc
 import warnings
 from pathlib import Path
 
@@ -25,66 +35,89 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from leadlever.engine.io import read_table
-from leadlever.engine.scoring import ConversionModel, ece, fit_and_evaluate, lift_top, roc_auc
-from leadlever.engine.stats import stratified_kfold
+from leadlever.engine.io import read_table  # noqa: E402
+from leadlever.engine.scoring import ConversionModel, ece, roc_auc, split_target  # noqa: E402
+from leadlever.engine.stats import stratified_kfold  # noqa: E402
+from leadlever.simulations.datasets import SIMULATED_SETS  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "bank-marketing"
-FILES = {
-    "bank-additional-full": ("bank-additional-full.csv.gz", 999, (0.790, 0.015, 4.3)),
-    "bank-full": ("bank-full.csv.gz", -1, (0.765, 0.015, 4.1)),
+BANK = {
+    "bank-additional-full": ("bank-additional-full.csv.gz", 999),
+    "bank-full": ("bank-full.csv.gz", -1),
+}
+SIM_SIZES = {"sessions": 12_330, "leads": 9_240, "campaign": 8_000}
+HILLSTROM = (
+    Path(__file__).resolve().parents[1]
+    / ".."
+    / "shared"
+    / "data"
+    / "hillstrom-email"
+    / "Kevin_Hillstrom_MineThatData_E-MailAnalytics_DataMiningChallenge_2008.03.20.csv"
+)
+#: Hillstrom's e-mail test: outcome -> the columns known only after it (left out)
+HILLSTROM_SETS = {
+    "hillstrom-visit": ("visit", ["conversion", "spend"]),
+    "hillstrom-conversion": ("conversion", ["visit", "spend"]),
 }
 
 
-def load(name: str) -> tuple[pd.DataFrame, int]:
-    file, sentinel, _ = FILES[name]
-    return read_table(DATA / file).drop(columns=["duration"]), sentinel
+def load(name: str) -> tuple[pd.DataFrame, np.ndarray, dict]:
+    """Features, 0/1 outcome and the options a user would give, for one data set."""
+    if name in BANK:
+        file, sentinel = BANK[name]
+        table = read_table(DATA / file).drop(columns=["duration"])
+        X, y = split_target(table, "y")
+        return X, y, {"sentinels": {"pdays": [sentinel]}}
+    if name in HILLSTROM_SETS:
+        target, after = HILLSTROM_SETS[name]
+        table = read_table(HILLSTROM).drop(columns=after)
+        X, y = split_target(table, target)
+        return X, y, {}
+    sim = SIMULATED_SETS[name](SIM_SIZES[name], seed=2026)
+    X, y = split_target(sim.frame, sim.target)
+    return X, y, dict(sim.options)
 
 
-def timed(fn) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of this process) of one call."""
+def timed(fn):
+    """(result, wall seconds, CPU seconds of this process)."""
     t, c = time.perf_counter(), time.process_time()
-    fn()
-    return time.perf_counter() - t, time.process_time() - c
+    out = fn()
+    return out, time.perf_counter() - t, time.process_time() - c
 
 
-def best(runs: list[tuple[float, float]]) -> tuple[float, float]:
-    return min(r[0] for r in runs), min(r[1] for r in runs)
+def _tree_frame(X: pd.DataFrame, drop: list[str]) -> pd.DataFrame:
+    """What a careful user hands the peers: text dates as day numbers, categories as pandas
+    categories (at most 250 levels, the rarest pooled: HistGB's limit)."""
+    out = X.drop(columns=[c for c in drop if c in X.columns]).copy()
+    for c in out.columns:
+        if pd.api.types.is_numeric_dtype(out[c]):
+            continue
+        dates = pd.to_datetime(out[c], errors="coerce", dayfirst=True, format="mixed")
+        if dates.notna().mean() > 0.95:
+            out[c] = (dates - pd.Timestamp("1970-01-01")).dt.days.astype(float)
+            continue
+        text = out[c].astype("string").fillna("missing")
+        top = text.value_counts().index[:250]
+        out[c] = text.where(text.isin(top), "other").astype("category")
+    return out
 
 
-def accuracy_section() -> None:
-    print("## 5-fold out-of-fold accuracy (seed 0)")
-    for name, (_, _, (t_auc, t_ece, t_lift)) in FILES.items():
-        table, sentinel = load(name)
-        start = time.perf_counter()
-        model, report = fit_and_evaluate(table, "y", cv=5, sentinels={"pdays": [sentinel]})
-        d = report.to_dict()
-        print(
-            f"{name}: n={d['n_rows']} AUC={d['auc']:.4f} (>= {t_auc}) ECE={d['ece']:.4f} (<= {t_ece}) "
-            f"lift10={d['lift_top_decile']:.2f} (>= {t_lift}) PR-AUC={d['pr_auc']:.4f} Brier={d['brier']:.4f} "
-            f"calibration={model.calibrator_.method_} slope={d['calibration']['slope']:.3f} "
-            f"intercept={d['calibration']['intercept']:.3f} [{time.perf_counter() - start:.1f} s for 5 folds + final]"
-        )
+def _id_like(X: pd.DataFrame) -> list[str]:
+    """Text columns unique per row (the peers cannot use them; LeadLever drops them itself)."""
+    return [
+        c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c]) and X[c].nunique() == len(X)
+    ]
 
 
-def ablation_section() -> None:
-    """Do the splines earn their keep? The same 5 folds with linear terms only."""
-    print("\n## Ablation: splines=0 (linear terms only), same folds")
-    for name in FILES:
-        table, sentinel = load(name)
-        _, report = fit_and_evaluate(table, "y", cv=5, sentinels={"pdays": [sentinel]}, splines=0)
-        d = report.to_dict()
-        print(f"{name}: AUC={d['auc']:.4f} ECE={d['ece']:.4f} lift10={d['lift_top_decile']:.2f}")
-
-
-def sklearn_pipeline():
+def peers(ebm: bool) -> dict:
     from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.impute import SimpleImputer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    def build(X: pd.DataFrame):
+    def logistic(X):
         num = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])]
         cat = [c for c in X.columns if c not in num]
         pre = ColumnTransformer(
@@ -93,97 +126,141 @@ def sklearn_pipeline():
                 ("cat", OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=10), cat),
             ]
         )
-        return make_pipeline(pre, LogisticRegression(C=1.0, max_iter=1000))
+        return make_pipeline(pre, LogisticRegression(C=1.0, max_iter=2000))
 
-    return build
+    out = {
+        "logistic regression": logistic,
+        "HistGB": lambda X: HistGradientBoostingClassifier(
+            random_state=0, categorical_features="from_dtype"
+        ),
+    }
+    if ebm:
+        try:
+            from interpret.glassbox import ExplainableBoostingClassifier
+        except ImportError:
+            print("interpret is not installed: EBM left out")
+        else:
+            out["EBM"] = lambda X: ExplainableBoostingClassifier(random_state=0)
+    return out
 
 
-def timing_section() -> None:
-    print("\n## Fit time on bank-full (45,211 rows), same run")
-    table, sentinel = load("bank-full")
-    y = (table.pop("y") == "yes").astype(int).to_numpy()
-    X = table.astype(
-        {c: object for c in table.columns if not pd.api.types.is_numeric_dtype(table[c])}
-    )
-    build = sklearn_pipeline()
-
-    def fit_ours():
-        with warnings.catch_warnings():  # the bank file's data notices, not timed output
-            warnings.simplefilter("ignore")
-            ConversionModel(sentinels={"pdays": [sentinel]}).fit(table, y)
-
-    ours = [timed(fit_ours) for _ in range(3)]
-    theirs = [timed(lambda: build(X).fit(X, y)) for _ in range(3)]
-    (o, oc), (s, sc) = best(ours), best(theirs)
+def accuracy(name: str, models: dict, ablation: bool) -> dict:
+    X, y, options = load(name)
+    drop = _id_like(X)
+    Xt = _tree_frame(X, drop)
+    folds = stratified_kfold(y, 5, seed=0)
+    rows = {}
+    specs = {"LeadLever": lambda: ConversionModel(**options)}
+    if ablation:
+        specs["LeadLever, no pairs"] = lambda: ConversionModel(interactions=0, **options)
+    for label, make in specs.items():
+        oof, wall, cpu = np.empty(len(y)), [], []
+        for train, test in folds:
+            model, w, c = timed(lambda make=make, train=train: make().fit(X.iloc[train], y[train]))
+            oof[test] = model.predict_proba(X.iloc[test])[:, 1]
+            wall.append(w)
+            cpu.append(c)
+        rows[label] = (oof, np.mean(wall), np.mean(cpu), model)
+    for label, make in models.items():
+        oof, wall, cpu = np.empty(len(y)), [], []
+        for train, test in folds:
+            est = make(Xt)
+            fitted, w, c = timed(lambda est=est, train=train: est.fit(Xt.iloc[train], y[train]))
+            oof[test] = fitted.predict_proba(Xt.iloc[test])[:, 1]
+            wall.append(w)
+            cpu.append(c)
+        rows[label] = (oof, np.mean(wall), np.mean(cpu), None)
+    print(f"\n### {name}: n={len(y):,}, base rate {y.mean():.3f}")
+    print("| model | AUC | ECE | fit s/fold (wall) | fit s/fold (CPU) |")
+    print("|---|---|---|---|---|")
+    for label, (oof, w, c, _) in rows.items():
+        print(f"| {label} | {roc_auc(y, oof):.4f} | {ece(y, oof):.4f} | {w:.2f} | {c:.2f} |")
+    if "HistGB" in rows:
+        ours, hgb = rows["LeadLever"], rows["HistGB"]
+        print(
+            f"LeadLever - HistGB: AUC {roc_auc(y, ours[0]) - roc_auc(y, hgb[0]):+.4f} "
+            f"(target >= -0.003); fit time {ours[1] / hgb[1]:.2f}x wall, {ours[2] / hgb[2]:.2f}x CPU "
+            "(target <= 3x)"
+        )
+    model = rows["LeadLever"][3]
     print(
-        f"LeadLever ConversionModel.fit (preprocessing + ridge logit + 5-fold calibration): best of 3 = "
-        f"{o:.2f} s wall, {oc:.2f} s CPU (target <= 3 s); wall runs {', '.join(f'{w:.2f}' for w, _ in ours)}"
+        f"LeadLever (last fold): pairs {[p['columns'] for p in model.pairs_]}, "
+        f"calibration {model.calibrator_.method_}, tiers {model.tiers_['method']}"
     )
-    print(
-        f"scikit-learn LogisticRegression pipeline (no calibration): best of 3 = {s:.2f} s wall, {sc:.2f} s CPU; "
-        f"ratio ours/sklearn = {o / s:.1f}x wall, {oc / sc:.1f}x CPU"
-    )
-    oof_ours = np.empty(len(y))
-    oof_sk = np.empty(len(y))
-    for train, test in stratified_kfold(y, 5, seed=0):
-        with warnings.catch_warnings():  # the bank file's data notices, not timed output
-            warnings.simplefilter("ignore")
-            m = ConversionModel(sentinels={"pdays": [sentinel]}).fit(table.iloc[train], y[train])
-        oof_ours[test] = m.predict_proba(table.iloc[test])[:, 1]
-        oof_sk[test] = build(X).fit(X.iloc[train], y[train]).predict_proba(X.iloc[test])[:, 1]
-    a, b = roc_auc(y, oof_ours), roc_auc(y, oof_sk)
-    print(
-        f"5-fold AUC same folds: LeadLever {a:.4f} vs scikit-learn {b:.4f} (difference {a - b:+.4f}); "
-        f"ECE {ece(y, oof_ours):.4f} vs {ece(y, oof_sk):.4f}; lift10 {lift_top(y, oof_ours):.2f} vs {lift_top(y, oof_sk):.2f}"
-    )
+    return {label: roc_auc(y, v[0]) for label, v in rows.items()}
 
 
-def apply_section() -> None:
-    print("\n## score apply throughput (model loaded, table in memory)")
-    table, sentinel = load("bank-full")
-    y = table.pop("y")
-    with warnings.catch_warnings():  # the bank file's data notices, not timed output
-        warnings.simplefilter("ignore")
-        model = ConversionModel(sentinels={"pdays": [sentinel]}).fit(table, y)
-    big = pd.concat([table] * 23, ignore_index=True).iloc[:1_000_000]
-    input_bytes = big.memory_usage(deep=True).sum()
-    w, c = best([timed(lambda: model.score_table(big, reasons=False)) for _ in range(3)])
-    print(
-        f"{len(big):,} leads: p_convert + score + tier in {w:.2f} s wall / {c:.2f} s CPU (best of 3) = "
-        f"{len(big) / w:,.0f} leads/s wall, {len(big) / c:,.0f} leads per CPU-second (target >= 1,000,000)"
-    )
-    t = time.perf_counter()
-    model.predict_proba(big)
-    print(f"predict_proba alone: {len(big) / (time.perf_counter() - t):,.0f} leads/s")
-    tracemalloc.start()
-    model.score_table(big, reasons=False)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(
-        f"peak traced allocation while scoring = {peak / 1e6:.0f} MB = {peak / input_bytes:.2f}x the input table "
-        f"({input_bytes / 1e6:.0f} MB; the output copy is included) (target <= 3x)"
-    )
-    sub = big.iloc[:100_000]
-    t = time.perf_counter()
-    model.score_table(sub, reasons=True)
-    print(
-        f"with reason texts: {len(sub) / (time.perf_counter() - t):,.0f} leads/s wall (100,000 leads)"
-    )
+def fit_time() -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits
+
+    X, y, options = load("bank-full")
+    Xt = _tree_frame(X, [])
+
+    def hgb():
+        est = HistGradientBoostingClassifier(random_state=0, categorical_features="from_dtype")
+        return est.fit(Xt, y)
+
+    def hgb_one_thread():
+        with threadpool_limits(limits=1):
+            return hgb()
+
+    runs = {"LeadLever": [], "HistGB (2 threads)": [], "HistGB (1 thread)": []}
+    for _ in range(3):
+        runs["LeadLever"].append(timed(lambda: ConversionModel(**options).fit(X, y))[1:])
+        runs["HistGB (2 threads)"].append(timed(hgb)[1:])
+        runs["HistGB (1 thread)"].append(timed(hgb_one_thread)[1:])
+    print("\n### Fit time, all of bank-full (45,211 rows), interleaved, best of 3")
+    best = {k: min(v) for k, v in runs.items()}
+    for label, (w, c) in best.items():
+        print(
+            f"{label}: {w:.2f} s wall, {c:.2f} s CPU (wall runs {[round(r[0], 2) for r in runs[label]]})"
+        )
+    ow, oc = best["LeadLever"]
+    for peer in ("HistGB (2 threads)", "HistGB (1 thread)"):
+        hw, hc = best[peer]
+        print(f"ratio LeadLever / {peer}: {ow / hw:.2f}x wall, {oc / hc:.2f}x CPU")
 
 
-if __name__ == "__main__":
+def throughput() -> None:
+    X, y, options = load("bank-full")
+    model = ConversionModel(**options).fit(X, y)
+    big = pd.concat([X] * 23, ignore_index=True).iloc[:1_000_000]
+    print("\n### Scoring throughput (model fitted on bank-full, table in memory), best of 3")
+    print(f"model: {len(model.mains_)} main effects, {len(model.pairs_)} pairs")
+    sub = big.iloc[:200_000]
+    for label, table, reasons in (("without reasons", big, False), ("with reasons", sub, True)):
+        runs = [
+            timed(lambda t=table, r=reasons: model.score_table(t, reasons=r))[1:] for _ in range(3)
+        ]
+        w, c = min(r[0] for r in runs), min(r[1] for r in runs)
+        print(
+            f"{label}: {len(table) / w:,.0f} leads/s wall, {len(table) / c:,.0f} leads per CPU "
+            f"second ({len(table):,} leads)"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", default=",".join([*BANK, *HILLSTROM_SETS, *SIMULATED_SETS]))
+    parser.add_argument("--no-ebm", action="store_true")
+    parser.add_argument("--skip-timing", action="store_true")
+    args = parser.parse_args()
     if not DATA.exists():
         sys.exit(f"{DATA} not found: the UCI bank-marketing files are needed for this benchmark.")
+    warnings.simplefilter("ignore")
     from _util import machine_line
 
     print(
         f"machine: {machine_line()}, OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS')}"
     )
-    # a script, not the library: the bank file's data notices (sentinels, collinear
-    # dummies) repeat in every fold and would bury the figures
-    warnings.simplefilter("ignore")
-    accuracy_section()
-    if "--ablation" in sys.argv:
-        ablation_section()
-    timing_section()
-    apply_section()
+    models = peers(ebm=not args.no_ebm)
+    for name in filter(None, args.sets.split(",")):
+        accuracy(name, models, ablation=True)
+    if not args.skip_timing:
+        fit_time()
+        throughput()
+
+
+if __name__ == "__main__":
+    main()

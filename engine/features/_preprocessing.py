@@ -337,10 +337,13 @@ class Preprocessor:
             return _to_binary(series)
         return self.category_codes(plan, series)
 
-    def category_codes(self, plan: dict[str, Any], series: pd.Series) -> np.ndarray:
-        """Index into ``plan['levels']``; unseen levels -> ``other`` (or the reference level)."""
+    def category_codes(
+        self, plan: dict[str, Any], series: pd.Series, unseen: int | None = None
+    ) -> np.ndarray:
+        """Index into ``plan['levels']``; unseen levels -> ``other``, else ``unseen`` if given,
+        else the reference level (index 0)."""
         levels = pd.Index(plan["levels"])
-        fallback = levels.get_loc("other") if "other" in levels else 0
+        fallback = levels.get_loc("other") if "other" in levels else (unseen or 0)
         missing = levels.get_loc("missing") if "missing" in levels else fallback
         # factorise once, then map the few distinct values (fast on millions of rows)
         codes, uniques = pd.factorize(series, use_na_sentinel=True)

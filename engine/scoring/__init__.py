@@ -1,5 +1,5 @@
-"""Conversion scoring: the calibrated conversion model, honest evaluation,
-metrics, tiers, thresholds, manual rules and their blend with the model.
+"""Conversion scoring: the calibrated additive conversion model with chosen pairs,
+honest evaluation, metrics, tiers, thresholds, manual rules and their blend with the model.
 """
 
 from typing import TYPE_CHECKING
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     )
     from leadlever.engine.scoring._calibration import Calibrator
     from leadlever.engine.scoring._comparison import HonestComparison, compare_on_unseen
-    from leadlever.engine.scoring._conversion import ConversionModel, DataQualityWarning
+    from leadlever.engine.scoring._conversion import ConversionModel
     from leadlever.engine.scoring._evaluation import FitReport, fit_and_evaluate, split_target
     from leadlever.engine.scoring._fit_record import (
         CHANCE_AUC_LOWER,
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         roc_auc,
         roc_curve,
     )
+    from leadlever.engine.scoring._penalised import ConvergenceWarning, DataQualityWarning
     from leadlever.engine.scoring._rules import (
         Criterion,
         RuleSet,
@@ -64,6 +65,8 @@ if TYPE_CHECKING:
         FUNNEL_CUTOFFS,
         FUNNEL_LABELS,
         LETTER_CUTOFFS,
+        apply_tiers,
+        choose_tiers,
         funnel_tiers,
         letter_tiers,
         quantile_tiers,

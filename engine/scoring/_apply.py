@@ -76,11 +76,14 @@ def score_file(
     )
 
 
-def score_summary(result: MapResult, record: FitRecord) -> dict[str, Any]:
+def score_summary(result: MapResult, record: FitRecord, model: Any = None) -> dict[str, Any]:
     """What ``score apply --json`` prints (the keys of ``ScoredLeads.to_dict`` and where
-    the output went)."""
+    the output went); with the fitted ``model``, also how its tiers were cut
+    (``tier_method``, and ``tier_note`` when quantile tiers replaced the funnel's)."""
     warning = chance_warning(record.auc_ci)
+    tiers = getattr(model, "tiers_", None) or {}
     return {
+        **({"tier_method": tiers["method"], "tier_note": tiers["reason"]} if tiers else {}),
         **result.to_dict(),
         "n_closed": result.tally.present(OUTCOME_COLUMN),
         "mean_p_convert": result.tally.mean("p_convert"),

@@ -11,8 +11,12 @@ Isotonic
     :func:`scipy.optimize.isotonic_regression`), interpolated linearly between
     block centres and clipped to :math:`[\epsilon, 1-\epsilon]`.
 
-:class:`Calibrator` with ``method="auto"`` picks the one with the lower
-cross-validated log loss on the given (out-of-fold) predictor values.
+Identity (``"none"``)
+    :math:`p = \sigma(\eta)`, the base model's own probability.
+
+:class:`Calibrator` with ``method="auto"`` picks the one of the three with the lowest
+cross-validated log loss on the given (out-of-fold) predictor values (identity has
+nothing to fit, so it wins whenever the base model is already calibrated).
 """
 
 from __future__ import annotations
@@ -101,7 +105,7 @@ class Calibrator:
     ----------
     method : {"auto", "platt", "isotonic", "none"}
     cv : int
-        Folds used by ``"auto"`` to compare Platt and isotonic.
+        Folds used by ``"auto"`` to compare identity, Platt and isotonic.
     random_state : int
     """
 
@@ -123,7 +127,7 @@ class Calibrator:
         method = self.method
         if method == "auto":
             folds = stratified_kfold(y.astype(int), self.cv, seed=self.random_state)
-            for cand in ("platt", "isotonic"):
+            for cand in ("none", "platt", "isotonic"):
                 pred = np.empty(len(y))
                 for train, test in folds:
                     pred[test] = _apply(cand, _fit(cand, eta[train], y[train]), eta[test])

@@ -12,7 +12,7 @@ better than chance), then fits the final model on all rows.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -43,6 +43,8 @@ class FitReport:
     split: str
     calibration_method: str
     oof: pd.DataFrame
+    terms: dict[str, Any] = field(default_factory=dict)
+    tiers: dict[str, Any] = field(default_factory=dict)
     auc_ci: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
     excluded_ids: tuple[str, ...] = ()
@@ -74,6 +76,8 @@ class FitReport:
             "folds": self.folds,
             "split": self.split,
             "n_evaluated": ev.n,
+            "terms": self.terms,
+            "tiers": self.tiers,
             "excluded_ids": list(self.excluded_ids),
             "leak_suspects": list(self.leak_suspects),
             "warnings": list(self.warnings),
@@ -252,6 +256,8 @@ def fit_and_evaluate(
         split=split,
         calibration_method=final.calibrator_.method_,
         oof=frame.reset_index(drop=True),
+        terms=final.summary(),
+        tiers={k: final.tiers_[k] for k in ("method", "labels", "cutoffs", "p_cuts", "reason")},
         auc_ci=interval,
         warnings=tuple(notes),
         excluded_ids=tuple(ids),

@@ -167,8 +167,14 @@ def save_model(model: Any, record: FitRecord, path: str | os.PathLike) -> Any:
 def load_model(path: str | os.PathLike) -> tuple[Any, FitRecord]:
     """A conversion model file and its fit record (empty for files without one)."""
     from leadlever.engine.scoring._conversion import ConversionModel
-    from leadlever.engine.scoring._model_io import MODEL_FORMAT, MODEL_HINT, MODEL_VERSION
+    from leadlever.engine.scoring._model_io import (
+        MODEL_FORMAT,
+        MODEL_HINT,
+        MODEL_VERSION,
+        check_model_version,
+    )
 
+    check_model_version(path)  # an older model gets a message saying how to refit
     data = load_versioned(
         path, fmt=MODEL_FORMAT, version=MODEL_VERSION, what="model", hint=MODEL_HINT
     )

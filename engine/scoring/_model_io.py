@@ -1,14 +1,18 @@
 """Versioned JSON persistence of :class:`leadlever.engine.scoring._conversion.ConversionModel`.
 
-The file is plain JSON (``format`` = ``"leadlever.conversion_model"``, ``version``
-= :data:`MODEL_VERSION`): coefficients, preprocessing plan, calibration map,
-training metadata and the input schema. Loading parses JSON only, so a model file
-cannot run code (no pickle).
+The file is plain JSON (``format`` = ``"leadlever.conversion_model"``, ``version`` =
+:data:`MODEL_VERSION`): the preprocessing plan, every column's cells, the term tables
+(log-odds per cell, with standard errors for main effects), the calibration map, the
+tiering, what was chosen during the fit and the training metadata. Loading parses
+JSON only, so a model file cannot run code (no pickle). Version 1 files (the linear
+model of earlier releases) are refused with a message saying how to refit.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,7 +25,6 @@ from leadlever.engine.io._docschema import (
     TEXT,
     ListOf,
     MapOf,
-    Nullable,
     Number,
     Obj,
     Tagged,
@@ -35,6 +38,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "model_to_dict",
     "model_from_dict",
+    "check_model_version",
     "probe_model",
     "MODEL_FORMAT",
     "MODEL_VERSION",
@@ -43,8 +47,39 @@ __all__ = [
 ]
 
 MODEL_FORMAT = "leadlever.conversion_model"
-MODEL_VERSION = 1
+#: 2: additive model with term tables and pairs (1: linear model with coefficients)
+MODEL_VERSION = 2
 MODEL_HINT = "Fit one with `leadlever score fit ... --model-out model.json`."
+_OLD = {
+    1: "a linear model with one coefficient per design column, written by LeadLever 0.1 "
+    "before the additive scorer",
+}
+
+
+def _old_version_message(source: str, version: Any) -> str:
+    return (
+        f"{source} is a conversion model of format version {version} ({_OLD[version]}); this "
+        f"LeadLever reads version {MODEL_VERSION} (term tables with pairs) and cannot convert "
+        "it, because the model itself changed. Refit it on the same training file with "
+        "`leadlever score fit DATA --target COL --model-out model.json`."
+    )
+
+
+def check_model_version(path: Any) -> None:
+    """Refuse a readable model file of an older version with a message saying how to refit."""
+    p = Path(path)
+    try:
+        head = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return  # load_versioned reports unreadable (or too deeply nested) files
+    if isinstance(head, dict) and head.get("format") == MODEL_FORMAT:
+        if head.get("version") in _OLD:
+            raise ModelFileError(_old_version_message(f"Model file '{p}'", head["version"]))
+
+
+def _floats(values: Any) -> list:
+    return np.asarray(values, dtype=float).tolist()
+
 
 _NAMES = ListOf(TEXT)
 _NUMBERS = ListOf(Number())
@@ -70,6 +105,8 @@ _PLAN = Tagged(
         "categorical": Obj({"name": TEXT, "levels": ListOf(TEXT, min_length=2)}),
     },
 )
+_CELLS = Number(low=1, integer=True)
+_TERM = {"values": _NUMBERS, "edf": Number(low=0)}
 #: what a conversion model file must hold (checked on load, with the wrong field named)
 MODEL_SCHEMA = Obj(
     {
@@ -81,20 +118,29 @@ MODEL_SCHEMA = Obj(
                         "drop": _NAMES,
                         "sentinels": MapOf(ListOf(ANY)),
                         "min_level_count": Number(low=1, integer=True),
-                        "spline_knots": Number(0, 7, integer=True),
-                        "spline_columns": Nullable(_NAMES),
                     }
                 ),
                 "plans": ListOf(_PLAN),
                 "excluded": _NAMES,
-                "feature_names": _NAMES,
-                "feature_source": ListOf(TEXT, length="feature_names"),
             }
         ),
-        "center": _NUMBERS,
-        "scale": ListOf(Number(low=0.0, low_open=True), length="center"),
+        "bins": ListOf(Obj({"name": TEXT, "kind": TEXT, "n_cells": _CELLS})),
         "intercept": Number(),
-        "coef": MapOf(Number()),
+        "mains": ListOf(
+            Obj({"column": TEXT, **_TERM, "se": ListOf(Number(low=0), length="values")}),
+            length="bins",
+        ),
+        "pairs": ListOf(
+            Obj(
+                {
+                    "columns": ListOf(TEXT, min_length=2),
+                    "index": ListOf(Number(low=0, integer=True), min_length=2),
+                    "maps": ListOf(ListOf(Number(low=0, integer=True)), min_length=2),
+                    "shape": ListOf(_CELLS, min_length=2),
+                    **_TERM,
+                }
+            )
+        ),
         "calibration": Tagged(
             "method",
             {
@@ -105,11 +151,13 @@ MODEL_SCHEMA = Obj(
                 "none": Obj({}),
             },
         ),
+        "tiers": Obj({"method": TEXT, "labels": _NAMES}),
+        "importance": ListOf(Obj({"column": TEXT, "importance": Number(low=0)})),
+        "choices": Obj({}),
         "training": Obj(
             {
                 "n_rows": Number(low=0, integer=True),
                 "base_rate": Number(0, 1),
-                "alpha_used": Number(low=0),
                 "data_warnings": _NAMES,
                 "columns_in": _NAMES,
             }
@@ -119,12 +167,22 @@ MODEL_SCHEMA = Obj(
 
 
 def model_to_dict(model: ConversionModel) -> dict[str, Any]:
-    """Everything needed to score new leads, as JSON-safe Python objects."""
+    """Everything needed to score and explain new leads, as JSON-safe Python objects."""
     model._check_fitted()
     params = model.get_params()
     params["drop"] = list(params["drop"])
     params["tiers"] = [int(t) for t in params["tiers"]]
     params["tier_labels"] = list(params["tier_labels"])
+    mains = [{**m, "values": _floats(m["values"]), "se": _floats(m["se"])} for m in model.mains_]
+    pairs = [
+        {
+            **p,
+            "values": _floats(p["values"]),
+            "maps": [np.asarray(m).astype(int).tolist() for m in p["maps"]],
+            "index": [int(i) for i in p["index"]],
+        }
+        for p in model.pairs_
+    ]
     return versioned(
         MODEL_FORMAT,
         MODEL_VERSION,
@@ -132,16 +190,17 @@ def model_to_dict(model: ConversionModel) -> dict[str, Any]:
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "params": params,
             "preprocessing": model.preprocessor_.to_dict(),
-            "center": model.center_.tolist(),
-            "scale": model.scale_.tolist(),
+            "bins": model.bins_,
             "intercept": model.intercept_,
-            "coef": dict(zip(model.feature_names_, model.coef_.tolist(), strict=True)),
+            "mains": mains,
+            "pairs": pairs,
             "calibration": model.calibrator_.to_dict(),
+            "tiers": model.tiers_,
             "importance": model.importance_,
+            "choices": model.choices_,
             "training": {
                 "n_rows": model.n_train_,
                 "base_rate": model.base_rate_,
-                "alpha_used": model.alpha_,
                 "data_warnings": list(model.data_warnings_),
                 "columns_in": list(model.feature_names_in_),
             },
@@ -153,6 +212,9 @@ def model_from_dict(
     data: dict[str, Any], cls: type[ConversionModel], source: str = "The conversion model"
 ) -> ConversionModel:
     """Rebuild a fitted ``cls`` from :func:`model_to_dict` output, checking format and version."""
+    if isinstance(data, dict) and data.get("format") == MODEL_FORMAT:
+        if data.get("version") in _OLD:
+            raise ModelFileError(_old_version_message(source, data["version"]))
     check_versioned(
         data,
         fmt=MODEL_FORMAT,
@@ -162,35 +224,51 @@ def model_from_dict(
         source=source,
         schema=MODEL_SCHEMA,
     )
+    from leadlever.engine.scoring._term_scoring import term_names
+
     with rebuilding(source, MODEL_HINT):
+        params = data["params"]
         model = cls(
             **{
-                **data["params"],
-                "tiers": tuple(data["params"]["tiers"]),
-                "tier_labels": tuple(data["params"]["tier_labels"]),
+                **params,
+                "tiers": tuple(params["tiers"]),
+                "tier_labels": tuple(params["tier_labels"]),
             }
         )
         model.preprocessor_ = Preprocessor.from_dict(data["preprocessing"])
-        model.feature_names_ = list(model.preprocessor_.feature_names_)
-        model.feature_source_ = list(model.preprocessor_.feature_source_)
-        model.center_ = np.asarray(data["center"], dtype=float)
-        model.scale_ = np.asarray(data["scale"], dtype=float)
+        model.bins_ = list(data["bins"])
         model.intercept_ = float(data["intercept"])
-        model.coef_ = np.asarray([data["coef"][n] for n in model.feature_names_], dtype=float)
+        model.mains_ = [
+            {**m, "values": np.asarray(m["values"], float), "se": np.asarray(m["se"], float)}
+            for m in data["mains"]
+        ]
+        model.pairs_ = [
+            {
+                **p,
+                "values": np.asarray(p["values"], float),
+                "maps": [np.asarray(m, dtype=np.int64) for m in p["maps"]],
+            }
+            for p in data["pairs"]
+        ]
         model.calibrator_ = Calibrator.from_dict(data["calibration"])
+        model.tiers_ = dict(data["tiers"])
         model.importance_ = list(data["importance"])
+        model.choices_ = dict(data["choices"])
         train = data["training"]
         model.n_train_ = int(train["n_rows"])
         model.base_rate_ = float(train["base_rate"])
-        model.alpha_ = float(train["alpha_used"])
         model.data_warnings_ = list(train["data_warnings"])
         model.feature_names_in_ = list(train["columns_in"])
         model.n_features_in_ = len(model.feature_names_in_)
+        model.feature_names_ = term_names(model)
         model.classes_ = np.array([0, 1])
-    if len(model.center_) != len(model.feature_names_) or len(model.scale_) != len(
-        model.feature_names_
-    ):
-        raise ModelFileError(f"{source} is inconsistent (feature count mismatch). Refit it.")
+        consistent = len(model.bins_) == len(model.mains_) == len(model.preprocessor_.plans_)
+        for m, b in zip(model.mains_, model.bins_, strict=False):
+            consistent &= len(m["values"]) == b["n_cells"]
+        for p in model.pairs_:
+            consistent &= len(p["values"]) == p["shape"][0] * p["shape"][1]
+    if not consistent:
+        raise ModelFileError(f"{source} is inconsistent (term tables do not match). {MODEL_HINT}")
     probe_model(model, source)
     return model
 

@@ -4,6 +4,11 @@ r"""Scores and tiers from calibrated probabilities.
 
 * funnel stages (seeds' default): 0-30 top of funnel, 31-65 middle, 66-100 bottom
   (configurable upper bounds and labels);
+* informative default tiers (:func:`choose_tiers`, ``tier_method="auto"``): the funnel
+  cut-offs unless they would put more than :data:`MAX_TIER_SHARE` of the training leads'
+  out-of-fold probabilities in one tier (at a low base rate nearly every lead scores
+  under 30); then the same labels at the :math:`k/K` quantiles of those probabilities,
+  so each tier holds about :math:`1/K` of the leads;
 * quantile tiers (quartiles by default): ``Q1`` holds the highest-scored quarter;
 * letter tiers A-E on score bands 80-100, 60-79, 40-59, 20-39, 0-19 (configurable).
 """
@@ -18,6 +23,10 @@ import pandas as pd
 from leadlever.engine.exceptions import ParameterError
 
 __all__ = [
+    "MAX_TIER_SHARE",
+    "TIER_METHODS",
+    "apply_tiers",
+    "choose_tiers",
     "score_from_p",
     "funnel_tiers",
     "quantile_tiers",
@@ -32,6 +41,9 @@ FUNNEL_CUTOFFS = (30, 65, 100)
 FUNNEL_LABELS = ("top of funnel", "middle of funnel", "bottom of funnel")
 #: lower score bounds of letter tiers A, B, C, D (E below)
 LETTER_CUTOFFS = (80, 60, 40, 20)
+#: "auto" tiers switch to quantiles when the funnel would put more than this share in one tier
+MAX_TIER_SHARE = 0.8
+TIER_METHODS = ("auto", "funnel", "quantile")
 
 
 def check_cutoffs(cutoffs: Sequence[int], labels: Sequence[str]) -> None:
@@ -94,3 +106,62 @@ def letter_tiers(score: np.ndarray, cutoffs: Sequence[int] = LETTER_CUTOFFS) -> 
     s = np.asarray(score)
     codes = np.searchsorted(-np.asarray(cut, dtype=float), -s.astype(float), side="left")
     return pd.Categorical.from_codes(codes, categories=list("ABCDE"))
+
+
+def _shares(codes: np.ndarray, k: int) -> list[float]:
+    return (np.bincount(codes, minlength=k) / max(len(codes), 1)).tolist()
+
+
+def choose_tiers(
+    p: np.ndarray,
+    method: str = "auto",
+    cutoffs: Sequence[int] = FUNNEL_CUTOFFS,
+    labels: Sequence[str] = FUNNEL_LABELS,
+) -> dict:
+    """The tiering a model keeps: funnel score bounds, or probability quantiles of ``p``.
+
+    Returns a JSON-safe dict with ``method`` ("funnel" or "quantile"), ``labels``,
+    ``cutoffs`` (upper score bounds, funnel), ``p_cuts`` (probability cuts, quantile),
+    ``shares`` of ``p`` per tier and ``reason`` (why quantiles, or ``""``).
+    """
+    if method not in TIER_METHODS:
+        raise ParameterError(
+            f"The 'method' parameter of choose_tiers must be one of {TIER_METHODS}. "
+            f"Got {method!r} instead."
+        )
+    check_cutoffs(cutoffs, labels)
+    p = np.asarray(p, dtype=float)
+    k = len(labels)
+    funnel = funnel_tiers(score_from_p(p), cutoffs, labels)
+    funnel_shares = _shares(np.asarray(funnel.codes), k)
+    out = {
+        "method": "funnel",
+        "labels": list(labels),
+        "cutoffs": [int(c) for c in cutoffs],
+        "p_cuts": [],
+        "shares": funnel_shares,
+        "reason": "",
+    }
+    crowded = int(np.argmax(funnel_shares))
+    if method == "funnel" or (method == "auto" and funnel_shares[crowded] <= MAX_TIER_SHARE):
+        return out
+    cuts = np.quantile(p, np.arange(1, k) / k).tolist()
+    out.update(method="quantile", p_cuts=cuts)
+    out["shares"] = _shares(np.searchsorted(cuts, p, side="right"), k)
+    if method == "auto":
+        out["reason"] = (
+            f"the funnel cut-offs {'/'.join(str(c) for c in cutoffs[:-1])} would put "
+            f"{funnel_shares[crowded]:.0%} of the leads in '{labels[crowded]}', so tiers are "
+            f"at quantiles of p_convert instead (each holds about {1 / k:.0%} of the leads): "
+            + ", ".join(f"'{labels[j]}' from p {cuts[j - 1]:.3f}" for j in range(1, k))
+        )
+    return out
+
+
+def apply_tiers(p: np.ndarray, tiers: dict) -> pd.Categorical:
+    """Tier of each probability under a :func:`choose_tiers` result."""
+    labels = list(tiers["labels"])
+    if tiers["method"] == "funnel":
+        return funnel_tiers(score_from_p(p), tuple(tiers["cutoffs"]), tuple(labels))
+    codes = np.searchsorted(np.asarray(tiers["p_cuts"], dtype=float), np.asarray(p), side="right")
+    return pd.Categorical.from_codes(codes, categories=labels)

@@ -24,7 +24,7 @@ from leadlever.cli._options import LostOption, TargetOption, WonOption, outcome_
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
-__all__ = ["app", "parse_sentinels"]
+__all__ = ["app", "parse_sentinels", "parse_monotone", "parse_interactions"]
 
 app = typer.Typer(
     help="Conversion scoring: fit, apply, evaluate, manual rules, comparison.", no_args_is_help=True
@@ -33,6 +33,14 @@ app = typer.Typer(
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 PlotsOption = Annotated[
     Path | None, typer.Option("--plots", help="Folder for ROC, gains/lift and calibration PNGs.")
+]
+FitPlotsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--plots",
+        help="Folder for ROC, gains/lift and calibration PNGs and one PNG per model term "
+        "(main-effect curves with 95% bands, pair heat maps).",
+    ),
 ]
 
 
@@ -55,12 +63,46 @@ def parse_sentinels(items: list[str]) -> dict[str, list[float | str]]:
     return out
 
 
-def _plots(y: np.ndarray, p: np.ndarray, plots: Path | None) -> list[str]:
+def parse_monotone(items: list[str]) -> dict[str, int]:
+    """``["visits=+1", "age=-1"]`` -> ``{"visits": 1, "age": -1}``."""
+    from leadlever.engine.exceptions import ParameterError
+
+    out: dict[str, int] = {}
+    for item in items:
+        col, sep, value = item.rpartition("=")
+        direction = {"+1": 1, "1": 1, "up": 1, "-1": -1, "down": -1}.get(value.strip().lower())
+        if not sep or not col.strip() or direction is None:
+            raise ParameterError(
+                f"--monotone {item!r} must look like COLUMN=+1 (effect only rises) or "
+                "COLUMN=-1 (only falls), e.g. --monotone total_visits=+1."
+            )
+        out[col.strip()] = direction
+    return out
+
+
+def parse_interactions(value: str) -> int | str:
+    """``"auto"`` or a whole number of pair terms."""
+    from leadlever.engine.exceptions import ParameterError
+
+    if value.strip().lower() == "auto":
+        return "auto"
+    if value.strip().isdigit():
+        return int(value)
+    raise ParameterError(
+        f"--interactions {value!r} must be 'auto' (chosen by cross-validation) or a whole "
+        "number of pair terms, e.g. --interactions 0 for main effects only."
+    )
+
+
+def _plots(y: np.ndarray, p: np.ndarray, plots: Path | None, model=None) -> list[str]:
     if plots is None:
         return []
-    from leadlever.engine.scoring.plots import plot_all
+    from leadlever.engine.scoring.plots import plot_all, plot_terms
 
-    return [str(x) for x in plot_all(y, p, plots)]
+    files = plot_all(y, p, plots)
+    if model is not None:
+        files += plot_terms(model, plots)
+    return [str(x) for x in files]
 
 
 @app.command("fit")
@@ -87,13 +129,26 @@ def fit(
         list[str] | None,
         typer.Option("--sentinel", help="COLUMN=VALUE meaning missing (repeatable)."),
     ] = None,
+    interactions: Annotated[
+        str,
+        typer.Option(
+            "--interactions",
+            help="Pair terms: 'auto' (up to 2 per column, how many by cross-validation) or a number.",
+        ),
+    ] = "auto",
+    monotone: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--monotone", help="COLUMN=+1 or COLUMN=-1: effect may only rise / fall (repeatable)."
+        ),
+    ] = None,
     model_out: Annotated[
         Path | None, typer.Option("--model-out", help="Write the model as JSON here.")
     ] = None,
     oof_out: Annotated[
         Path | None, typer.Option("--oof-out", help="Write out-of-fold p_convert per row here.")
     ] = None,
-    plots: PlotsOption = None,
+    plots: FitPlotsOption = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the folds.")] = 0,
     dedupe: DedupeOption = False,
     json_out: JsonOption = False,
@@ -118,30 +173,40 @@ def fit(
         source=str(data),
         drop=drops,
         sentinels=parse_sentinels(sentinel or []),
+        interactions=parse_interactions(interactions),
+        monotone=parse_monotone(monotone or []),
     )
     if model_out is not None:
         save_model(model, report.record, model_out)
     if oof_out is not None:
         write_table(report.oof, oof_out)
     oof = report.oof
-    files = _plots(oof[spec.column].to_numpy(), oof["p_convert"].to_numpy(), plots)
+    files = _plots(oof[spec.column].to_numpy(), oof["p_convert"].to_numpy(), plots, model)
     payload = report.to_dict()
     if json_out:
         emit_json({**payload, "model_out": model_out, "oof_out": oof_out, "plots": files})
         return
+    terms = payload["terms"]
+    pairs = ", ".join(" x ".join(p["columns"]) for p in terms["pairs"]) or "none"
     ci = payload["auc_ci"]
     typer.echo(
         f"Fitted on {payload['n_rows']:,} rows, {payload['n_features']} feature columns, base rate "
         f"{payload['base_rate']:.1%}. Out-of-sample ({payload['split']}, {payload['folds']} fold(s)): "
         f"AUC {payload['auc']:.3f} (95% CI {ci['lower']:.3f}-{ci['upper']:.3f}), PR AUC "
         f"{payload['pr_auc']:.3f}, Brier {payload['brier']:.4f}, "
-        f"ECE {payload['ece']:.4f}, top-decile lift {payload['lift_top_decile']:.2f}."
+        f"ECE {payload['ece']:.4f}, top-decile lift {payload['lift_top_decile']:.2f}.\n"
+        f"Terms: one per column plus {terms['n_pairs']} pair(s) ({terms['pairs_chosen_by']}): "
+        f"{pairs}; calibration {terms['calibration']}."
     )
+    if payload["tiers"]["reason"]:
+        typer.echo(f"Tiers: {payload['tiers']['reason']}.")
     print_table(
         model.importance().head(10),
-        title="Attribute importance (sd of log-odds contribution):",
+        title="Term importance (sd of log-odds contribution):",
         float_format="{:.3f}",
     )
+    if files:
+        typer.echo(f"Wrote {len(files)} plots into {plots}.")
 
 
 @app.command("apply")
@@ -183,7 +248,7 @@ def apply(
         engine=engine.value,
         scheduler=scheduler,
     )
-    summary = score_summary(result, record)
+    summary = score_summary(result, record, fitted)
     if json_out:
         emit_json(summary)
         return
@@ -192,6 +257,8 @@ def apply(
         f"Scored {summary['n_rows']:,} leads into {out} (mean p_convert "
         f"{summary['mean_p_convert']:.3f}; {summary['n_closed']:,} of them already closed)."
     )
+    if summary.get("tier_note"):
+        typer.echo(f"Tiers: {summary['tier_note']}.")
 
 
 @app.command("evaluate")

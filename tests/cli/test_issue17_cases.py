@@ -186,7 +186,7 @@ def test_json_nested_200000_levels(d, tmp_path, which):
     "edit, words",
     [
         (lambda m: m["preprocessing"]["plans"][0].update(kind="eval"), ["plans[0].kind", "'eval'"]),
-        (lambda m: [p.update(knots=["a", "b", "c"]) for p in m["preprocessing"]["plans"] if p.get("knots")], ["knots[0]", "number"]),
+        (lambda m: m["mains"][0]["values"].__setitem__(0, "a"), ["mains[0].values[0]", "number"]),
         (lambda m: m.update(intercept=float("nan")), ["not valid JSON", "NaN"]),
         (lambda m: m.update(intercept=float("inf")), ["not valid JSON", "Infinity"]),
     ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -79,21 +80,40 @@ def test_fit_json(files):
     assert out["folds"] == 3 and {"column", "importance"} <= set(out["importance"][0])
     oof = read_table(d / "oof.csv")
     assert list(oof.columns) == ["lead_id", "p_convert", "converted"] and len(oof) == out["n_rows"]
-    assert sorted(p.name for p in (d / "plots").iterdir()) == [
-        "calibration.png",
-        "gains.png",
-        "roc.png",
+    # evaluation plots and one plot per term of the saved model
+    model = json.loads((d / "m.json").read_text())
+    terms = [m["column"] for m in model["mains"]] + [
+        " × ".join(p["columns"]) for p in model["pairs"]
     ]
+    names = sorted(p.name for p in (d / "plots").iterdir())
+    assert {"calibration.png", "gains.png", "roc.png"} <= set(names)
+    assert len(names) == 3 + len(terms) == len(out["plots"])
+    assert {i["column"] for i in out["importance"]} == set(terms)
+    assert out["terms"]["n_pairs"] == len(model["pairs"])
+    assert out["tiers"]["method"] in ("funnel", "quantile")
 
 
 def test_apply_evaluate_rules_compare(files):
     d, _ = files
     res = runner.invoke(
-        app, ["score", "apply", str(d / "m.json"), str(d / "open.csv"), "--out", str(d / "s.csv")]
+        app,
+        [
+            "score",
+            "apply",
+            str(d / "m.json"),
+            str(d / "open.csv"),
+            "--out",
+            str(d / "s.csv"),
+            "--json",
+        ],
     )
     assert res.exit_code == 0, res.output
+    applied = json.loads(res.stdout)
+    assert applied["tier_method"] in ("funnel", "quantile")
+    assert bool(applied["tier_note"]) == (applied["tier_method"] == "quantile")
     scored = read_table(d / "s.csv")
     assert {"p_convert", "score", "tier", "reasons"} <= set(scored.columns)
+    assert scored["reasons"].str.contains("the chance from").mean() > 0.9
     res = runner.invoke(
         app, ["score", "evaluate", str(d / "oof.csv"), "--target", "converted", "--json"]
     )
@@ -166,6 +186,18 @@ def test_apply_evaluate_rules_compare(files):
             "--prob-col",
         ),
         (["score", "evaluate", "{d}/oof.csv", "--target", "lead_id"], "yes/no"),
+        (
+            ["score", "fit", "{d}/train.csv", "--target", "converted", "--monotone", "age=up2"],
+            "COLUMN=+1",
+        ),
+        (
+            ["score", "fit", "{d}/train.csv", "--target", "converted", "--monotone", "channel=+1"],
+            "only numeric and date columns can be monotone",
+        ),
+        (
+            ["score", "fit", "{d}/train.csv", "--target", "converted", "--interactions", "many"],
+            "--interactions",
+        ),
     ],
 )
 def test_bad_inputs_exit_2(files, args, needle):
@@ -174,3 +206,36 @@ def test_bad_inputs_exit_2(files, args, needle):
     assert res.exit_code == 2, res.output
     assert needle in res.stderr and "Traceback" not in res.output
     assert not (d / "x.csv").exists()
+
+
+def test_fit_with_monotone_and_fixed_pairs(files):
+    d, _ = files
+    res = runner.invoke(
+        app,
+        [
+            "score",
+            "fit",
+            str(d / "train.csv"),
+            "--target",
+            "converted",
+            "--cv",
+            "3",
+            "--interactions",
+            "0",
+            "--monotone",
+            "skills_match=+1",
+            "--model-out",
+            str(d / "mono.json"),
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["terms"]["n_pairs"] == 0 and out["terms"]["pairs_chosen_by"] == "fixed"
+    main = next(m for m in out["terms"]["main_effects"] if m["column"] == "skills_match")
+    assert main["monotone"] == 1
+    model = json.loads((d / "mono.json").read_text())
+    values = next(m["values"] for m in model["mains"] if m["column"] == "skills_match")
+    bins = next(b for b in model["bins"] if b["name"] == "skills_match")
+    ordered = np.asarray(values)[: bins["missing_cell"]]
+    assert np.all(np.diff(ordered) >= -1e-9)

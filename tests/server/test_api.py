@@ -38,7 +38,9 @@ def test_a_posted_lead_is_scored_evaluated_and_triaged_as_the_library_does(
     assert got["verdict"]["magnitude"] == pytest.approx(roi["magnitude"].iat[0], rel=TOL)
     action = triage_leads(profile).iloc[0]
     assert got["action"]["action"] == action["action"]
-    assert got["reasons"] and all("log-odds" in x for x in got["reasons"])
+    library = bundle.conversion.score_table(pd.DataFrame([lead]), reasons=True)["reasons"].iat[0]
+    assert got["reasons"] and got["reasons"] == library.split("; ")
+    assert all(" the chance from " in x for x in got["reasons"])
     # the default threshold is announced, not silent
     assumed = {a["name"]: a for a in got["assumptions"]}
     assert assumed["threshold"] == {

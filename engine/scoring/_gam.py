@@ -1,0 +1,279 @@
+r"""Fitting the scorer's terms: main effects, chosen pairs, out-of-fold predictions.
+
+:func:`fit_additive` runs, on the training rows' cells:
+
+1. **Main effects** of every column, jointly, with one smoothing parameter per column
+   estimated by :func:`~leadlever.engine.scoring._additive.fit_joint`. A numeric column
+   with few distinct values (counts, period codes) is fitted as an ordered curve or as
+   categories, whichever has the larger Laplace-approximate marginal likelihood on its
+   own (:func:`~leadlever.engine.scoring._additive.block_evidence`).
+2. **Pair candidates**: every pair of columns is ranked by FAST on the main-effect
+   model's residuals; the best :data:`PAIRS_PER_COLUMN` times the number of columns (at
+   most :data:`MAX_PAIR_CANDIDATES`; fewer on small data: one per
+   :data:`ROWS_PER_PAIR_CONVERSION` rows of the rarer outcome)
+   become candidates, and each is fitted in
+   rank order on top of the model so far (its own smoothing parameter estimated),
+   as in GA\ :sup:`2`\ M / EBM.
+3. **How many pairs**, by ``cv``-fold cross-validation: in each fold the main effects
+   are refitted on the training rows (smoothing parameters re-estimated there, warm
+   start from the full fit), then the candidates are added in the same order (each
+   pair's smoothing kept from the full fit: re-estimated on two thirds of the rows, it
+   cost the simulated sessions' true pair its place); the smallest number :math:`K` of pairs whose
+   summed held-out deviance is within :data:`PAIR_DEVIANCE_TOL` of the best count wins. The held-out linear predictors of the
+   chosen model are the out-of-fold predictions the calibration is fitted on.
+4. **Purification and centring**: each chosen pair's table gives its weighted margins
+   to the two main effects; each main effect is centred on its training mean (the
+   intercept takes the rest), so a term's contribution is measured against the
+   average lead. The linear predictor is unchanged by both steps.
+
+Cells come from every row's features (no outcomes) and the pair ranking from the
+full-data model; the folds re-estimate every coefficient and the main effects'
+smoothing, not those choices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from leadlever.engine.scoring._additive import fit_joint
+from leadlever.engine.scoring._block import block_evidence, fit_block
+from leadlever.engine.scoring._penalised import FitResult, sigmoid, warn_if_not_converged
+from leadlever.engine.scoring._terms import fast_ranking, main_term, pair_term, purify
+from leadlever.engine.stats._cv import stratified_kfold
+
+__all__ = [
+    "AdditiveFit",
+    "CV_ETA_TOL",
+    "fit_additive",
+    "MAX_PAIR_CANDIDATES",
+    "PAIRS_PER_COLUMN",
+    "PAIR_DEVIANCE_TOL",
+    "ROWS_PER_PAIR_CONVERSION",
+]
+
+#: at most this many pair candidates per column are tried (EBM tries 3) ...
+PAIRS_PER_COLUMN = 2
+#: ... and never more than this many in all (wide exports)
+MAX_PAIR_CANDIDATES = 60
+#: one pair candidate per this many rows of the rarer outcome (small data: fewer pairs)
+ROWS_PER_PAIR_CONVERSION = 40
+#: a fold's pair refit (warm start, Newton) has converged when its last step moved no
+#: log-odds by more than this; Newton converges quadratically, so what is left is ~1e-6
+CV_ETA_TOL = 1e-3
+#: the fewest pairs whose summed held-out deviance is within this of the best count win
+#: (2 = the deviance one more parameter must save under AIC)
+PAIR_DEVIANCE_TOL = 2.0
+
+
+@dataclass
+class AdditiveFit:
+    """Fitted terms, out-of-fold linear predictors and what was chosen on the way."""
+
+    intercept: float
+    mains: list[dict[str, Any]]
+    pairs: list[dict[str, Any]]
+    oof_eta: np.ndarray
+    choices: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _choose_penalty(info: dict, codes: np.ndarray, y: np.ndarray, offset: np.ndarray) -> dict:
+    """Ordered curve or categories for a few-level numeric column (larger evidence wins)."""
+    smooth = block_evidence(main_term(info, codes, "smooth"), y, offset)
+    ridge = block_evidence(main_term(info, codes, "ridge"), y, offset)
+    return {
+        "penalty": "smooth" if smooth >= ridge else "ridge",
+        "log_evidence": {"smooth": smooth, "ridge": ridge},
+    }
+
+
+def _main_terms(infos, cells, y, monotone):
+    base = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
+    offset = np.full(len(y), np.log(base / (1 - base)))
+    terms, choices = [], {}
+    for info, codes in zip(infos, cells, strict=True):
+        name = info["name"]
+        direction = int(monotone.get(name, 0))
+        if info["kind"] in ("categorical", "binary"):
+            penalty = "ridge"
+        elif info.get("few_levels") and info["missing_cell"] >= 3 and not direction:
+            choices[name] = _choose_penalty(info, codes, y, offset)
+            penalty = choices[name]["penalty"]
+        else:
+            penalty = "smooth"
+        terms.append((main_term(info, codes, penalty, direction), penalty))
+    return terms, choices
+
+
+def _n_candidates(y: np.ndarray, interactions: int | str, n_columns: int) -> int:
+    if interactions != "auto":
+        return int(interactions)
+    rarer = int(min(y.sum(), len(y) - y.sum()))
+    most = min(PAIRS_PER_COLUMN * n_columns, MAX_PAIR_CANDIDATES)
+    return int(min(most, rarer // ROWS_PER_PAIR_CONVERSION))
+
+
+def _deviance(y: np.ndarray, eta: np.ndarray) -> float:
+    return float(2.0 * (np.logaddexp(0.0, eta) - y * eta).sum())
+
+
+def fit_additive(
+    infos: list[dict],
+    cells: list[np.ndarray],
+    y: np.ndarray,
+    *,
+    interactions: int | str = "auto",
+    monotone: dict[str, int] | None = None,
+    cv: int = 3,
+    random_state: int = 0,
+) -> AdditiveFit:
+    """Fit main effects and pairs on cells; see the module docstring for the steps."""
+    y = np.asarray(y, dtype=float)
+    monotone = dict(monotone or {})
+    built, penalty_choices = _main_terms(infos, cells, y, monotone)
+    mains = [t for t, _ in built]
+    full = fit_joint(mains, y)
+    converged = [full.converged]
+    # pair candidates, ranked on the main-effect model's residuals
+    p = sigmoid(full.eta)
+    n_cand = _n_candidates(y, interactions, len(infos))
+    ranking = fast_ranking(infos, cells, y - p, p * (1 - p)) if n_cand > 0 else []
+    candidates = [r for r in ranking if r[0] > 0][:n_cand]
+    pairs, eta = [], full.eta.copy()
+    for gain, first, second in candidates:
+        a, b = min(first, second), max(first, second)  # the table's column order
+        term, layout = pair_term(infos[a], cells[a], infos[b], cells[b])
+        # smoothing starts where the earlier pairs' ended (fewer Fellner-Schall steps)
+        start_lam = np.exp(np.mean([np.log(q["lam"]) for q in pairs])) if pairs else None
+        beta, lam, ok, A = fit_block(term, y, eta, lam=start_lam)
+        converged.append(ok)
+        p = sigmoid(eta + beta[term.codes])
+        h = np.bincount(term.codes, p * (1 - p), term.size)
+        edf = float(np.trace(np.linalg.solve(A, np.diag(h))))
+        eta = eta + beta[term.codes]
+        pairs.append(
+            {"term": term, "layout": layout, "beta": beta, "lam": lam, "a": a, "b": b, "edf": edf}
+        )
+        pairs[-1]["gain"] = gain
+    held_out, deviance = _cross_validate(mains, pairs, full, y, cv, random_state, converged)
+    if interactions == "auto":
+        total = deviance.sum(axis=0)
+        k = int(np.flatnonzero(total <= total.min() + PAIR_DEVIANCE_TOL)[0])
+    else:
+        k = len(pairs)
+    warnings = warn_if_not_converged("Fitting the conversion model", converged)
+    fit = _finalise(infos, cells, mains, built, full, pairs[:k], y)
+    fit.oof_eta = held_out[:, k]
+    fit.warnings = warnings
+    fit.choices = {
+        "penalties": penalty_choices,
+        "candidates": [
+            {"columns": [infos[c["a"]]["name"], infos[c["b"]]["name"]], "fast_gain": c["gain"]}
+            for c in pairs
+        ],
+        "cv_deviance": deviance.sum(axis=0).tolist(),
+        "n_pairs": k,
+        "mode": "cross-validated" if interactions == "auto" else "fixed",
+        "iterations": full.n_iter,
+    }
+    return fit
+
+
+def _cross_validate(mains, pairs, full: FitResult, y, cv, seed, converged):
+    """Held-out linear predictor for 0..len(pairs) pairs, and per-fold deviances."""
+    held_out = np.empty((len(y), len(pairs) + 1))
+    deviance = np.empty((cv, len(pairs) + 1))
+    for f, (train, test) in enumerate(stratified_kfold(y.astype(np.int64), cv, seed=seed)):
+        # smoothing re-estimated on the fold's rows (warm start from the full fit): the
+        # held-out predictions then carry the optimism of choosing it, as new leads will
+        fold = fit_joint(
+            [replace(t, codes=t.codes[train]) for t in mains],
+            y[train],
+            lam=full.lam.copy(),
+            start=full.theta,
+        )
+        converged.append(fold.converged)
+        eta_test = fold.intercept + sum(
+            c[t.codes[test]] for c, t in zip(fold.coefs, mains, strict=True)
+        )
+        eta_train = fold.eta
+        held_out[test, 0] = eta_test
+        deviance[f, 0] = _deviance(y[test], eta_test)
+        for k, pair in enumerate(pairs, start=1):
+            term = pair["term"]
+            sub = replace(term, codes=term.codes[train])
+            beta, _, ok, _ = fit_block(
+                sub,
+                y[train],
+                eta_train,
+                lam=pair["lam"],
+                estimate=False,
+                start=pair["beta"],
+                tol=CV_ETA_TOL,
+            )
+            converged.append(ok)
+            eta_train = eta_train + beta[sub.codes]
+            eta_test = eta_test + beta[term.codes[test]]
+            held_out[test, k] = eta_test
+            deviance[f, k] = _deviance(y[test], eta_test)
+    return held_out, deviance
+
+
+def _finalise(infos, cells, mains, built, full: FitResult, pairs, y) -> AdditiveFit:
+    """Purify the pairs into the main effects, centre the main effects, attach bands."""
+    values = [c.copy() for c in full.coefs]
+    intercept = full.intercept
+    out_pairs = []
+    for pair in pairs:
+        a, b = pair["a"], pair["b"]
+        na, nb = pair["layout"]["shape"]
+        table = pair["beta"].reshape(na, nb)
+        weight = np.bincount(pair["term"].codes, minlength=na * nb).reshape(na, nb)
+        pure, rows, cols = purify(table, weight)
+        map_a, map_b = (np.asarray(m) for m in pair["layout"]["maps"])
+        values[a] += rows[map_a]
+        values[b] += cols[map_b]
+        out_pairs.append(
+            {
+                "columns": [infos[a]["name"], infos[b]["name"]],
+                "index": [a, b],
+                "maps": pair["layout"]["maps"],
+                "shape": [na, nb],
+                "values": pure.ravel(),
+                "counts": weight.ravel().tolist(),
+                "lambda": [float(v) for v in pair["lam"]],
+                "edf": pair["edf"],
+                "fast_gain": float(pair["gain"]),
+            }
+        )
+    out_mains = []
+    offsets = np.r_[0, np.cumsum([t.size for t in mains])] + 1
+    influence = np.einsum("ij,ji->i", full.cov, full.hessian)  # diag(V H): edf per coefficient
+    for k, ((term, penalty), info) in enumerate(zip(built, infos, strict=True)):
+        counts = np.bincount(cells[k], minlength=term.size).astype(float)
+        share = counts / counts.sum()
+        centre = float(share @ values[k])
+        centred = values[k] - centre
+        intercept += centre
+        # cells no training row fell in (unseen categories, no missing values) = average lead
+        empty = (counts == 0) & ~np.asarray(info["chain"], dtype=bool)
+        centred[empty] = 0.0
+        sl = slice(offsets[k], offsets[k + 1])
+        C = np.eye(term.size) - share[None, :]
+        se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", C, full.cov[sl, sl], C), 0.0))
+        se[empty] = 0.0
+        out_mains.append(
+            {
+                "column": info["name"],
+                "penalty": penalty,
+                "lambda": float(full.lam[k]),
+                "edf": float(influence[sl].sum()),
+                "monotone": int(term.monotone),
+                "values": centred,
+                "se": se,
+            }
+        )
+    return AdditiveFit(intercept=intercept, mains=out_mains, pairs=out_pairs, oof_eta=np.empty(0))

@@ -1,0 +1,310 @@
+r"""Shared pieces of the scorer's penalised fits: terms, the one-hot Hessian, penalties.
+
+A :class:`Term` maps every row to one cell of a table; the design :math:`X` (one-hot
+cells) is never built: :math:`X^\top W X` comes from one- and two-dimensional
+:func:`numpy.bincount` histograms (:class:`Design`). The penalty of a fit is
+:math:`S_\lambda = \bigoplus_t (\lambda_t S_t + \varepsilon I)` with the weak ridge
+:math:`\varepsilon = 1/\sigma_0^2` (:data:`PRIOR_SD`), and smoothing parameters are moved
+by the Fellner-Schall update (:func:`fs_log_step`). A fit that stops at its iteration
+limit is reported with :class:`ConvergenceWarning`, never hidden.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = [
+    "PRIOR_SD",
+    "ETA_TOL",
+    "SMOOTHING_ETA_TOL",
+    "SMOOTHING_LOG_TOL",
+    "LAMBDA_RANGE",
+    "OBJECTIVE_SLACK",
+    "MIN_SHRINK",
+    "ConvergenceWarning",
+    "DataQualityWarning",
+    "Design",
+    "FitResult",
+    "Term",
+    "fs_log_step",
+    "trace_with",
+    "update_smoothing",
+    "upper_inverse",
+    "linear_predictor",
+    "logistic",
+    "offsets",
+    "penalty_matrix",
+    "project_monotone",
+    "sigmoid",
+    "warn_if_not_converged",
+]
+
+#: prior sd (log-odds) of every cell: the weak ridge eps = 1 / PRIOR_SD**2
+PRIOR_SD = 2.5
+#: a fit has converged when no linear predictor moves by more than this (log-odds)
+ETA_TOL = 1e-5
+#: smoothing parameters stop being re-estimated when the fit moves less than this
+SMOOTHING_ETA_TOL = 1e-3
+#: ... and no smoothing parameter changes by more than this factor (in log)
+SMOOTHING_LOG_TOL = 0.1
+#: smoothing parameters live in [1e-6, 100] x (total binomial weight)
+LAMBDA_RANGE = (1e-6, 100.0)
+#: memory the cached pair codes of the Hessian's cross blocks may take
+CROSS_CACHE_BYTES = 256e6
+#: a step is accepted when the penalised log-likelihood drops by no more than this
+OBJECTIVE_SLACK = 1e-9
+#: step halving gives up (and takes the step) below this fraction of a Newton step
+MIN_SHRINK = 1e-3
+#: a smoothing parameter moving the same way again takes up to this multiple of its step
+MAX_ACCEL = 8.0
+
+
+class DataQualityWarning(UserWarning):
+    """Training data the model can use only with care (reported by ``fit``)."""
+
+
+class ConvergenceWarning(DataQualityWarning):
+    """An iterative fit stopped at its iteration limit before converging."""
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """Numerically stable logistic function."""
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))
+
+
+def logistic(y: np.ndarray, eta: np.ndarray) -> tuple[np.ndarray, float]:
+    r"""``(p, log-likelihood)`` at ``eta`` from one exponential:
+    :math:`\log(1+e^\eta) = \max(\eta, 0) + \log(1 + e^{-|\eta|})`."""
+    e = np.exp(-np.abs(eta))
+    inv = 1.0 / (1.0 + e)
+    p = np.where(eta >= 0, inv, e * inv)
+    softplus = np.maximum(eta, 0.0) + np.log1p(e)
+    return p, float(np.dot(y, eta) - softplus.sum())
+
+
+@dataclass
+class Term:
+    """The design of one term: a cell per row and a penalty shape.
+
+    Parameters
+    ----------
+    codes : ndarray of int
+        Cell of every training row.
+    size : int
+        Number of cells.
+    penalty : ndarray
+        :math:`S_t` (size x size), without the weak ridge.
+    monotone : int
+        +1 / -1: non-decreasing / non-increasing over ``order`` (0 = free).
+    order : ndarray of int
+        Cells, in increasing order of the value they hold, that ``monotone`` constrains.
+    extra_penalties : tuple of ndarray
+        Further penalties with their own smoothing parameters (a pair term's second
+        axis); only :func:`~leadlever.engine.scoring._block.fit_block` uses them.
+    """
+
+    codes: np.ndarray
+    size: int
+    penalty: np.ndarray
+    monotone: int = 0
+    order: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    extra_penalties: tuple[np.ndarray, ...] = ()
+    kron_eigs: tuple[np.ndarray, np.ndarray] | None = None
+    _eigs: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def penalties(self) -> tuple[np.ndarray, ...]:
+        """All penalty matrices, one smoothing parameter each (joint fits use the first)."""
+        return (self.penalty, *self.extra_penalties)
+
+    def prior_traces(self, lam: np.ndarray, eps: float) -> np.ndarray:
+        r""":math:`\operatorname{tr}(S_\lambda^{-1} S_j)` for every penalty, from eigenvalues:
+        one penalty, :math:`\sum_i s_i/(\lambda s_i + \varepsilon)`; a Kronecker pair
+        :math:`K_a \otimes I`, :math:`I \otimes K_b` (they commute),
+        :math:`\sum_{ij} a_i / (\lambda_a a_i + \lambda_b b_j + \varepsilon)` and likewise."""
+        if self.kron_eigs is not None:
+            a, b = self.kron_eigs
+            denom = lam[0] * a[:, None] + lam[1] * b[None, :] + eps
+            return np.array([(a[:, None] / denom).sum(), (b[None, :] / denom).sum()])
+        if self._eigs is None:
+            self._eigs = np.linalg.eigvalsh(self.penalty)
+        return np.array([np.sum(self._eigs / (lam[0] * self._eigs + eps))])
+
+
+@dataclass
+class FitResult:
+    """Coefficients and diagnostics of a penalised fit."""
+
+    intercept: float
+    coefs: list[np.ndarray]
+    lam: np.ndarray
+    eta: np.ndarray
+    n_iter: int
+    converged: bool
+    hessian: np.ndarray | None = None
+    cov: np.ndarray | None = None
+
+    @property
+    def theta(self) -> np.ndarray:
+        return np.concatenate([[self.intercept], *self.coefs])
+
+
+def offsets(terms: list[Term]) -> np.ndarray:
+    return np.r_[0, np.cumsum([t.size for t in terms])].astype(np.int64) + 1
+
+
+def linear_predictor(
+    terms: list[Term], theta: np.ndarray, off: np.ndarray, rows=None
+) -> np.ndarray:
+    eta = None
+    for t, a, b in zip(terms, off[:-1], off[1:], strict=True):
+        codes = t.codes if rows is None else t.codes[rows]
+        part = theta[a:b][codes]
+        eta = part if eta is None else eta + part
+    if eta is None:
+        n = len(rows) if rows is not None else 0
+        eta = np.zeros(n)
+    return eta + theta[0]
+
+
+class Design:
+    """Hessian and gradient of the one-hot cell design, from bincount histograms."""
+
+    def __init__(
+        self, terms: list[Term], rows: np.ndarray | None = None, *, cache: bool = True
+    ) -> None:
+        self.codes = [t.codes if rows is None else t.codes[rows] for t in terms]
+        self.sizes = [t.size for t in terms]
+        self.off = offsets(terms)
+        n = len(self.codes[0]) if self.codes else 0
+        n_pairs = len(terms) * (len(terms) - 1) // 2
+        self.cross: dict[tuple[int, int], np.ndarray] = {}
+        self.cache = cache and n * n_pairs * 8 <= CROSS_CACHE_BYTES
+
+    def _pair_codes(self, a: int, b: int) -> np.ndarray:
+        return self.codes[a] * self.sizes[b] + self.codes[b]
+
+    def gradient(self, r: np.ndarray) -> np.ndarray:
+        g = np.empty(self.off[-1])
+        g[0] = r.sum()
+        for c, k, a, b in zip(self.codes, self.sizes, self.off[:-1], self.off[1:], strict=True):
+            g[a:b] = np.bincount(c, r, k)
+        return g
+
+    def hessian(self, w: np.ndarray) -> np.ndarray:
+        P = self.off[-1]
+        H = np.zeros((P, P))
+        H[0, 0] = w.sum()
+        for i, (c, k) in enumerate(zip(self.codes, self.sizes, strict=True)):
+            sa = slice(self.off[i], self.off[i + 1])
+            col = np.bincount(c, w, k)
+            H[0, sa] = col
+            H[sa, 0] = col
+            H[sa, sa] = np.diag(col)
+            for j in range(i):
+                sb = slice(self.off[j], self.off[j + 1])
+                codes = self.cross.get((i, j))
+                if codes is None:
+                    codes = self._pair_codes(i, j)
+                    if self.cache:
+                        self.cross[i, j] = codes
+                block = np.bincount(codes, w, k * self.sizes[j]).reshape(k, self.sizes[j])
+                H[sa, sb] = block
+                H[sb, sa] = block.T
+        return H
+
+
+def penalty_matrix(terms: list[Term], lam: np.ndarray, eps: float) -> np.ndarray:
+    off = offsets(terms)
+    S = np.zeros((off[-1], off[-1]))
+    for t, lt, a, b in zip(terms, lam, off[:-1], off[1:], strict=True):
+        S[a:b, a:b] = lt * t.penalty + eps * np.eye(t.size)
+    return S
+
+
+def project_monotone(terms: list[Term], theta: np.ndarray, hdiag: np.ndarray) -> np.ndarray:
+    """Weighted isotonic projection of the monotone terms (weights: Hessian diagonal)."""
+    from scipy.optimize import isotonic_regression
+
+    off = offsets(terms)
+    for t, a in zip(terms, off[:-1], strict=False):
+        if t.monotone and len(t.order) > 1:
+            idx = a + t.order
+            weights = np.maximum(hdiag[idx], 1e-9)
+            fit = isotonic_regression(theta[idx], weights=weights, increasing=t.monotone > 0)
+            theta[idx] = fit.x
+    return theta
+
+
+def fs_log_step(
+    prior_trace: float, posterior_trace: float, S_t: np.ndarray, beta: np.ndarray
+) -> float:
+    r"""log of the Fellner-Schall multiplier of one smoothing parameter,
+    :math:`[\operatorname{tr}(S_\lambda^{-1} S_t) - \operatorname{tr}(V_{tt} S_t)] /
+    \beta_t^\top S_t \beta_t`, from the two traces."""
+    num = float(prior_trace - posterior_trace)
+    den = float(beta @ S_t @ beta)
+    if num <= 0 or den <= 0:
+        return 10.0 if den <= 0 else -10.0
+    return float(np.log(num / den))
+
+
+def update_smoothing(
+    lam: np.ndarray,
+    steps: list[float],
+    accel: np.ndarray,
+    previous: np.ndarray,
+    bounds: tuple[float, float],
+) -> float:
+    """Move every smoothing parameter by its Fellner-Schall log-step (in place).
+
+    A step in the same direction as the last one is doubled (up to 8x), which takes a
+    parameter on its way to a bound there in a few iterations instead of dozens. Returns
+    the largest change, in log, of a parameter not sitting at the upper bound.
+    """
+    lo, hi = bounds
+    changes = [0.0]
+    for j, d in enumerate(steps):
+        accel[j] = min(2 * accel[j], MAX_ACCEL) if d * previous[j] > 0 else 1.0
+        previous[j] = d
+        new = float(np.clip(lam[j] * np.exp(accel[j] * d), lo, hi))
+        if not (new >= hi and lam[j] >= hi):
+            changes.append(abs(np.log(new / lam[j])))
+        lam[j] = new
+    return max(changes)
+
+
+def upper_inverse(factor: tuple[np.ndarray, bool]) -> np.ndarray:
+    """Upper triangle (diagonal included, zeros below) of :math:`A^{-1}` from
+    :func:`scipy.linalg.cho_factor` output with ``lower=False`` (LAPACK ``potri``)."""
+    from scipy.linalg.lapack import dpotri
+
+    c, lower = factor
+    if lower:
+        raise ValueError("upper_inverse needs an upper Cholesky factor (lower=False)")
+    inv, info = dpotri(c, lower=False)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"potri failed ({info})")
+    return np.triu(inv)
+
+
+def trace_with(upper: np.ndarray, S: np.ndarray) -> float:
+    r""":math:`\operatorname{tr}(V S) = \sum_{ij} V_{ij} S_{ij}` for symmetric :math:`V, S`,
+    from the upper triangle of :math:`V` (see :func:`upper_inverse`)."""
+    return float(2.0 * np.sum(upper * S) - np.dot(np.diagonal(upper), np.diagonal(S)))
+
+
+def warn_if_not_converged(what: str, results: list[bool]) -> list[str]:
+    """Warn (and return the message) when any of the fits did not converge."""
+    bad = len(results) - sum(results)
+    if not bad:
+        return []
+    msg = (
+        f"{what}: {bad} of {len(results)} fit(s) stopped at the iteration limit before "
+        "converging; the model may be slightly off. Check for near-duplicate columns."
+    )
+    warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+    return [msg]
