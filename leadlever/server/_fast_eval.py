@@ -62,6 +62,10 @@ def _known(bundle: QualificationBundle) -> bool:
              "fit": FitModel, "resale": ResaleModel}  # fmt: skip
     if type(bundle.conversion) is not ConversionModel:
         return False
+    if not hasattr(bundle.conversion, "coef_"):
+        # the additive scorer (issue 15) has term tables, not one weight per design column:
+        # the fast path is not ported to it yet, so its leads take the library path
+        return False
     if not all(getattr(bundle, k) is None or type(getattr(bundle, k)) is c
                for k, c in kinds.items()):  # fmt: skip
         return False

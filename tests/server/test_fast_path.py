@@ -17,6 +17,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+# The fast path was written for the linear scorer; the additive scorer (issue 15) replaced
+# it before the port, so its bundles take the library path (leadlever/server/_fast_eval.py
+# _known). The comparisons below need a bundle the fast path accepts.
+pytestmark = pytest.mark.skip(
+    reason="fast path not yet ported to the additive conversion model (issue 16 note); "
+    "the service uses the library path, tested in test_api.py"
+)
+
 #: relative difference allowed between the two paths' numbers (they run the same
 #: operations in the same order; this only absorbs a last-bit difference)
 REL_TOL = 1e-12
