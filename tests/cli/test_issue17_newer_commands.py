@@ -1,0 +1,93 @@
+"""Issue 17's classes on the commands that arrived after it (serve, demo, report, roi target,
+allocate plan, campaign step --curves): exit 2 with a message naming what to fix, nothing
+written, and the service's start-up errors reported before it binds a port."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from _fuzz_catalogue import build_inputs
+from _new_user import _user_error, runner
+
+from leadlever.cli import app
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("issue17-newer")
+    build_inputs(d)
+    return d
+
+
+@pytest.fixture
+def d(base, tmp_path) -> Path:
+    shutil.copytree(base, tmp_path / "in")
+    return tmp_path / "in"
+
+
+def run(*args: object):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def no_server(monkeypatch):
+    """``uvicorn.run`` fails the test: every case below must stop before it."""
+    import uvicorn
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("the service started despite a bad start-up input")
+
+    monkeypatch.setattr(uvicorn, "run", refuse)
+
+
+@pytest.mark.parametrize(
+    ("damage", "args", "words"),
+    [
+        ("bundle", ("--model", "{d}/bundle.json"), ("bundle.json", "JSON")),
+        ("economics", ("--economics", "{d}/economics.toml"), ("economics.toml", "commission_rate")),
+        (None, ("--metric", "profit"), ("--threshold",)),
+        (None, ("--metric", "revenue"), ("--metric", "roi")),
+        (None, ("--db", "{d}"), ("--db", "folder", "leadlever.db")),
+    ],
+)
+def test_serve_start_up_errors_exit_2_before_binding(d, no_server, damage, args, words):
+    """Found by the fuzzer: a damaged --model or --economics file gave a traceback from the
+    server's start-up and exit 3."""
+    if damage == "bundle":
+        (d / "bundle.json").write_text('{"format": "leadlever.qualification"', encoding="utf-8")
+    elif damage == "economics":
+        (d / "economics.toml").write_text("commission_rate = 20\n", encoding="utf-8")
+    argv = [a.replace("{d}", str(d)) for a in args]
+    db = [] if "--db" in argv else ["--db", d / "s.db"]
+    _user_error(run("serve", *db, *argv), *words)
+
+
+def test_serve_starts_on_good_inputs(d, monkeypatch):
+    """The check before binding accepts what the start-up accepts (the service then starts)."""
+    import uvicorn
+
+    started = []
+    monkeypatch.setattr(uvicorn, "run", lambda asgi, **kw: started.append(kw["port"]))
+    res = run("serve", "--db", d / "s.db", "--model", d / "bundle.json",
+              "--economics", d / "economics.toml", "--port", "8123")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert started == [8123]
+
+
+@pytest.mark.parametrize("seed", ["-1", "4294967296", "1e16", "nan", "abc"])
+def test_demo_bad_seed_and_outputs(tmp_path, seed):
+    """``demo`` (fuzzed here: its inputs are its options, and one run takes half a minute)."""
+    out = tmp_path / "demo"
+    _user_error(run("demo", "--seed", seed, "--out", out), "--seed", out=out)
+    assert not any(tmp_path.iterdir())
+
+
+def test_demo_refuses_a_non_empty_folder_and_keeps_it(tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep", encoding="utf-8")
+    _user_error(run("demo", "--out", out), "--force")
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "keep"
