@@ -89,7 +89,6 @@ def serve(
     import uvicorn
 
     from leadlever.server import ServerConfig, create_app
-    from leadlever.server._database import open_database
 
     if threshold is not None and not math.isfinite(threshold):
         fail(f"--threshold must be a finite number. Got {threshold!r}.")
@@ -116,10 +115,10 @@ def _check_start(
     """Everything the service's start-up reads, read once before binding: a bad database URL,
     a damaged bundle or economics file, an unknown metric or a threshold that cannot apply is
     a user error (exit 2) here, instead of a traceback from the server's start-up (exit 3)."""
-    from leadlever.engine.economics import load_economics
-    from leadlever.engine.qualification import load_bundle
     from sqlalchemy.engine import make_url
 
+    from leadlever.engine.economics import load_economics
+    from leadlever.engine.qualification import load_bundle
     from leadlever.server._database import normalise_url, open_database
     from leadlever.server._service import Service
 
