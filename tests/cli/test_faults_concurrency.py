@@ -131,6 +131,46 @@ def test_eight_concurrent_campaign_steps_each_advance_one_period(lead_files, tmp
         assert log["period"] == list(range(N_WRITERS))
 
 
+@pytest.mark.slow
+def test_eight_concurrent_steps_on_the_service_database_store_each_period_once(tmp_path):
+    """The learner's state in the service's database (``campaign step --db``): a step that
+    loses the race for a period stores nothing, writes no --out and says to repeat; every
+    stored period is stored once, with its own recommendations."""
+    sqlalchemy = pytest.importorskip("sqlalchemy")
+    db = tmp_path / "loop.db"
+    first = _run("campaign", "step", "--db", str(db), "--budget", "5000", "--channels", CHANNELS,
+                 "--out", str(tmp_path / "split.csv"), cwd=tmp_path)  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    outs = [tmp_path / f"split{k}.csv" for k in range(N_WRITERS)]
+    procs = [
+        subprocess.Popen(
+            _cmd("campaign", "step", "--db", str(db), "--budget", "5000", "--out", str(out)),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for out in outs
+    ]
+    won = 0
+    for proc, out in zip(procs, outs, strict=True):
+        _, err = proc.communicate(timeout=600)
+        assert "Traceback" not in err, err
+        if proc.returncode == 0:
+            won += 1
+            assert out.exists()
+        else:
+            assert proc.returncode == 2 and "nothing was stored" in err, err
+            assert not out.exists()
+    engine = sqlalchemy.create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        periods = [r[0] for r in conn.execute(sqlalchemy.text("SELECT period FROM loop_states"))]
+        n_recs = conn.execute(sqlalchemy.text("SELECT COUNT(*) FROM recommendations")).scalar()
+    engine.dispose()
+    assert won >= 1
+    assert sorted(periods) == list(range(won + 1))  # the first step's, then one per winner
+    assert n_recs == (won + 1) * len(CHANNELS.split(","))
+
+
 def test_broken_pipe_after_the_work_is_saved_exits_0(lead_files, tmp_path):
     """`leadlever score rescore ... | head -c 0`: the rows are saved once, exit code 0."""
     history = tmp_path / "history.csv"

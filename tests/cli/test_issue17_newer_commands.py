@@ -84,10 +84,51 @@ def test_demo_bad_seed_and_outputs(tmp_path, seed):
     assert not any(tmp_path.iterdir())
 
 
-def test_demo_refuses_a_non_empty_folder_and_keeps_it(tmp_path):
-    out = tmp_path / "mine"
-    out.mkdir()
-    (out / "notes.txt").write_text("keep", encoding="utf-8")
-    _user_error(run("demo", "--out", out), "--force")
-    assert [p.name for p in out.iterdir()] == ["notes.txt"]
-    assert (out / "notes.txt").read_text(encoding="utf-8") == "keep"
+def _edit_fit(d: Path, edit) -> None:
+    import json
+
+    doc = json.loads((d / "curves.fit.json").read_text(encoding="utf-8"))
+    edit(doc)
+    (d / "curves.fit.json").write_text(json.dumps(doc), encoding="utf-8")
+
+
+def _set(path: tuple, value):
+    def edit(doc):
+        parent = doc
+        for key in path[:-1]:
+            parent = parent[key]
+        parent[path[-1]] = value
+
+    return edit
+
+
+def _ragged(doc):
+    doc["draws"]["params"]["scale"][1] = doc["draws"]["params"]["scale"][1][:-1]
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (_set(("time_effect", "order"), "abc"), ("time_effect.order", "whole number")),
+        (_set(("time_effect", "coef"), [0.1, 0.2, 0.3]), ("time_effect.coef", "values")),
+        (_set(("time_effect", "coef"), [1e300]), ("time_effect.coef",)),
+        (_ragged, ("draws.params.scale", "one per channel")),
+        (_set(("draws", "params", "adstock", 0, 0), 5.0), ("draws.params.adstock", "[0, 1]")),
+        (_set(("draws", "params", "scale", 0, 0), "abc"), ("draws.params.scale", "number")),
+        (_set(("draws", "kind"), "eval"), ("draws.kind",)),
+        (lambda doc: doc["draws"]["params"].pop("shape"), ("draws.params", "'shape'")),
+    ],
+    ids=["order", "coef-length", "coef-huge", "ragged", "adstock", "text", "kind", "missing"],
+)
+@pytest.mark.parametrize("cmd", ["allocate solve", "allocate plan", "roi evaluate"])
+def test_a_damaged_curve_fit_file_names_its_field(d, edit, words, cmd):
+    """Found by the fuzzer: ``"order": "abc"`` in curves.fit.json was an internal error in
+    ``roi evaluate --curves`` (and ``allocate solve``/``plan``)."""
+    _edit_fit(d, edit)
+    args = {
+        "allocate solve": ("allocate", "solve", d / "curves.csv", "--budget", "20000"),
+        "allocate plan": ("allocate", "plan", d / "curves.csv", "--weeks", "3", "--budget", "60000"),
+        "roi evaluate": ("roi", "evaluate", d / "scored.csv", "--threshold", "0.5",
+                         "--curves", d / "curves.csv"),
+    }[cmd]  # fmt: skip
+    _user_error(run(*args), "curves.fit.json", "damaged", *words)
