@@ -132,3 +132,20 @@ def test_a_damaged_curve_fit_file_names_its_field(d, edit, words, cmd):
                          "--curves", d / "curves.csv"),
     }[cmd]  # fmt: skip
     _user_error(run(*args), "curves.fit.json", "damaged", *words)
+
+
+@pytest.mark.parametrize(
+    ("weekly", "words"),
+    [
+        ("nan,20000,20000", ("week 1", "nan", "finite")),
+        ("20000,-5,20000", ("week 2", "-5", ">= 0")),
+        ("1e308,20000,20000", ("week 1", "largest value")),
+        ("20000,20000", ("3 values", "got 2")),
+    ],
+)
+def test_allocate_plan_weekly_budgets_name_the_week(d, weekly, words):
+    """``--weekly nan,...`` said "3 values ... got 3"; ``1e308`` echoed a 300-digit number."""
+    res = run("allocate", "plan", d / "curves.csv", "--weeks", "3", "--weekly", weekly,
+              "--out", d / "weeks.csv")  # fmt: skip
+    _user_error(res, "--weekly", *words, out=d / "weeks.csv")
+    assert len(res.output) < 400
