@@ -149,3 +149,25 @@ def test_allocate_plan_weekly_budgets_name_the_week(d, weekly, words):
               "--out", d / "weeks.csv")  # fmt: skip
     _user_error(res, "--weekly", *words, out=d / "weeks.csv")
     assert len(res.output) < 400
+
+
+def test_report_says_why_a_damaged_table_is_not_used(d, tmp_path):
+    """A queue with one infinite cell was skipped as "a table with no LeadLever output's
+    columns" (and, alone, reported as no LeadLever output at all)."""
+    import pandas as pd
+
+    frame = pd.read_csv(d / "profile.csv", dtype={"lead_id": str})
+    frame.loc[3, "expected_roi"] = float("inf")
+    frame.to_csv(d / "profile.csv", index=False)
+    out = tmp_path / "r.html"
+    _user_error(run("report", d / "profile.csv", "--out", out), "profile.csv", "expected_roi",
+                "row 4", "infinite", out=out)  # fmt: skip
+    res = run("report", d / "profile.csv", d / "curves.csv", "--out", out)
+    assert res.exit_code == 0, res.output
+    assert "not used" in res.output and "expected_roi" in res.output
+
+
+def test_report_reads_json_outputs_strictly(d, tmp_path):
+    (d / "plan.json").write_text('{"n_leads": NaN, "queue": []}', encoding="utf-8")
+    out = tmp_path / "r.html"
+    _user_error(run("report", d / "plan.json", "--out", out), "plan.json", out=out)
