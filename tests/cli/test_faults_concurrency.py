@@ -89,6 +89,37 @@ def test_eight_concurrent_rescorings_lose_and_repeat_nothing(lead_files, tmp_pat
 
 
 @pytest.mark.slow
+def test_a_rescoring_killed_at_any_moment_leaves_whole_batches(lead_files, tmp_path):
+    """SIGKILL (nothing can be cleaned up) at several moments of a rescoring: the history
+    holds whole batches only, and the next run appends its batch and removes the killed
+    runs' temporary files."""
+    history = tmp_path / "history.csv"
+    n_active = int(pd.read_csv(lead_files / "leads.csv")["converted"].isna().sum())
+
+    def rescore(day: int) -> list[str]:
+        return _cmd("score", "rescore", str(lead_files / "bundle.json"),
+                    str(lead_files / "leads.csv"), "--history", str(history),
+                    "--scored-at", f"2026-02-{day:02d}T00:00:00Z")  # fmt: skip
+
+    first = subprocess.run(rescore(1), capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    for day, delay in enumerate((0.2, 0.8, 1.6, 3.2, 6.4), start=2):
+        proc = subprocess.Popen(rescore(day), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        sizes = read_table(history).groupby("scored_at").size()
+        assert (sizes == n_active).all(), sizes  # whole batches: the old file or the new one
+    last = subprocess.run(rescore(20), capture_output=True, text=True, timeout=300)
+    assert last.returncode == 0, last.stderr
+    hist = read_table(history)
+    assert (hist.groupby("scored_at").size() == n_active).all()
+    assert "2026-02-20T00:00:00Z" in set(hist["scored_at"].astype(str))
+    assert not hist.duplicated(["lead_id", "scored_at"]).any()
+    assert not list(tmp_path.glob(".history.csv.leadlever-*.tmp"))
+
+
+@pytest.mark.slow
 def test_eight_concurrent_campaign_steps_each_advance_one_period(lead_files, tmp_path):
     profile = tmp_path / "profile.csv"
     res = _run(
