@@ -4,27 +4,12 @@ written, and the service's start-up errors reported before it binds a port."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from _fuzz_catalogue import build_inputs
 from _new_user import _user_error, runner
 
 from leadlever.cli import app
-
-
-@pytest.fixture(scope="module")
-def base(tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("issue17-newer")
-    build_inputs(d)
-    return d
-
-
-@pytest.fixture
-def d(base, tmp_path) -> Path:
-    shutil.copytree(base, tmp_path / "in")
-    return tmp_path / "in"
 
 
 def run(*args: object):
