@@ -76,7 +76,7 @@ DATE_SPAN = (pd.Timestamp("1900-01-01"), pd.Timestamp("2200-12-31"))
 def _check_span(values: pd.Series, text: pd.Series, column: str, where: str) -> None:
     """Parsed dates outside :data:`DATE_SPAN` are an error naming their rows."""
     low, high = DATE_SPAN
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"):  # missing dates compare as NaN: masked by notna()
         bad = (values.notna() & ((values < low) | (values > high))).to_numpy(dtype=bool)
     if bad.any():
         rows = (np.flatnonzero(bad) + 1).tolist()
