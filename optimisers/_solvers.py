@@ -53,21 +53,22 @@ _CBC_INSTALL = (
 
 
 _banner_lock = threading.Lock()
-_banner_routed = False
+_banner_silenced = False
 
 
-def _route_highs_banner_to_stderr() -> None:
-    """Create the process's first HiGHS object with stdout pointed at stderr.
+def _silence_highs_banner() -> None:
+    """Create the process's first HiGHS object with stdout pointed at the null device.
 
     highspy 1.16 prints HiGHS's banner ("Running HiGHS ...", two lines) on the process's
     stdout when the first ``Highs`` object is created, before ``output_flag`` can be
     set; later objects print nothing. On stdout it would break ``--json`` (exactly one
-    JSON object) and any pipe reading a command's output, so the banner goes to stderr,
-    where it stays visible. Runs once per process, under a lock.
+    JSON object) and any pipe reading a command's output; on stderr it reads as a message
+    to the user, which it is not (the solver's version is in ``pip list``). Runs once per
+    process, under a lock.
     """
-    global _banner_routed
+    global _banner_silenced
     with _banner_lock:
-        if _banner_routed:
+        if _banner_silenced:
             return
         import highspy
 
@@ -77,14 +78,16 @@ def _route_highs_banner_to_stderr() -> None:
         except OSError:  # no stdout to protect
             highspy.Highs()
         else:
+            null = os.open(os.devnull, os.O_WRONLY)
             try:
-                os.dup2(2, 1)
+                os.dup2(null, 1)
                 highspy.Highs()
                 _flush_c_stdout()
             finally:
                 os.dup2(saved, 1)
                 os.close(saved)
-        _banner_routed = True
+                os.close(null)
+        _banner_silenced = True
 
 
 def _flush_c_stdout() -> None:
@@ -163,9 +166,9 @@ def make_solver(
         if not solver.available():
             raise SolverError(
                 "The HiGHS solver needs the 'highspy' package, a dependency of LeadLever: "
-                "pip install highspy."
+                'pip install highspy; or use --solver cbc (pip install "pulp[cbc]").'
             )
-        _route_highs_banner_to_stderr()
+        _silence_highs_banner()
         return solver
     if name == "cbc":
         path = cbc_path()

@@ -183,6 +183,7 @@ def price_leads(
     weight_low: float = 0.0,
     caps: np.ndarray | Sequence[float] | float | None = None,
     confidence: float | None = None,
+    floors: np.ndarray | Sequence[float] | float | None = None,
 ) -> LeadPricing:
     r"""Per-lead prices that earn the target on average (or with a confidence).
 
@@ -203,6 +204,10 @@ def price_leads(
     confidence : float, optional
         Reach the target with this probability when the batch is settled by realised
         quality class.
+    floors : array_like or float, optional
+        A price floor per lead above its cost (e.g. its in-house value, the opportunity
+        cost of selling it): the price is at least :math:`\max(c_i, f_i)`; profit and margin
+        still count the costs only. Counted in ``n_floored``.
 
     Raises
     ------
@@ -235,7 +240,13 @@ def price_leads(
         if w.min() < 0:
             raise PricingError("The willingness-to-pay caps must be >= 0.")
     below = w < c
-    hi = np.where(below, c, w)
+    lo = c
+    if floors is not None:
+        f = np.broadcast_to(np.asarray(floors, dtype=float), (n,)).astype(float)
+        if not np.all(np.isfinite(f)):
+            raise PricingError("The price floors must be finite.")
+        lo = np.maximum(c, f)
+    hi = np.where(w < lo, lo, w)
     if (target_margin is None) == (target_profit is None):
         raise PricingError("Give exactly one of target_margin and target_profit.")
     total_cost = float(c.sum())
@@ -259,7 +270,7 @@ def price_leads(
         pmf = poisson_binomial.pmf(p)
         s_c = guaranteed_count(pmf, confidence)
         penalty = max((w_high - w_low) * (float(p.sum()) - s_c), 0.0)
-    m = _smallest_root(v, c, hi, penalty, need)
+    m = _smallest_root(v, lo, hi, penalty, need)
     if m is None:
         reachable = float(hi.sum()) - 0.0
         raise UnreachableTargetError(
@@ -270,7 +281,7 @@ def price_leads(
             " or raise the caps.",
             lever="multiplier",
         )
-    prices = np.minimum(np.maximum(m * v, c), hi)
+    prices = np.minimum(np.maximum(m * v, lo), hi)
     revenue = float(prices.sum())
     profit = revenue - total_cost
     prob = None
@@ -296,7 +307,7 @@ def price_leads(
         target_value=value,
         confidence=None if confidence is None else float(confidence),
         prob_target_met=prob,
-        n_floored=int(np.sum((m * v <= c) & ~below)),
+        n_floored=int(np.sum((m * v <= lo) & ~below)),
         n_capped=int(np.sum((m * v > hi) & ~below)),
         n_cap_below_cost=int(below.sum()),
     )
@@ -316,6 +327,7 @@ def price_lead_table(
     cap_column: str = "willingness_to_pay",
     cost_column: str = "generation_cost",
     confidence: float | None = None,
+    floors: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, LeadPricing]:
     """Classify and price a lead table (needs ``p_convert``); adds columns ``grade`` (the
     lead's quality class, ``high``/``low`` by default) and ``price``.
@@ -323,7 +335,7 @@ def price_lead_table(
     Each lead's generation cost (its price floor) is its ``cost_column`` value
     when the table has one (empty cells fall back to its quality class's cost), else
     ``costs[class]``. ``weight_high``, ``weight_low``: see :func:`price_leads`. A ``cap_column`` in the table (if present) or ``cap``
-    gives the willingness to pay.
+    gives the willingness to pay; ``floors`` (per lead) see :func:`price_leads`.
     """
     if "p_convert" not in leads.columns:
         raise PricingError(
@@ -354,6 +366,7 @@ def price_lead_table(
         weight_low=weight_low,
         caps=caps,
         confidence=confidence,
+        floors=floors,
     )
     out = leads.copy()
     out["grade"] = classes.astype(str)  # the column keeps its name (users' files)

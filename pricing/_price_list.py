@@ -5,6 +5,13 @@ takes each lead's generation cost (its price floor) from a ``generation_cost`` c
 else its quality class's cost given as an option, else the economics (``generation_cost``, by
 channel when ``generation_cost_by_channel`` names the lead's channel), and prices the
 rest with :func:`~leadlever.pricing._lead_prices.price_lead_table`.
+
+A lead is not listed for less than it is worth in-house: by default (``floor="in-house-value"``)
+its price is at least its expected in-house value
+(:func:`leadlever.engine.economics.in_house_values`, the opportunity cost ``package`` and
+``plan`` use), announced with the figures it rests on. With ``floor="generation-cost"`` the
+generation cost is the only floor, and a warning counts the leads priced below their
+in-house value. Profit and margin count the generation cost only, as ``package`` does.
 """
 
 from __future__ import annotations
@@ -17,13 +24,18 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.economics._economics import Assumption, Economics
-from leadlever.engine.io._outcomes import keep_open
+from leadlever.engine.economics._lead_values import in_house_values
+from leadlever.engine.io._open_leads import keep_open
+from leadlever.engine.io._outcomes import OutcomeSpec
 from leadlever.engine.scoring._fit_record import column_warning
 from leadlever.pricing._lead_prices import LeadPricing, price_lead_table
 from leadlever.pricing._quality import DEFAULT_QUALITY_CLASSES, assign_quality_classes
 from leadlever.pricing.exceptions import PricingError
 
-__all__ = ["PriceList", "price_open_leads"]
+__all__ = ["PriceList", "price_open_leads", "FLOORS"]
+
+#: what a price may not go below: the in-house value (and the generation cost), or only the latter
+FLOORS = ("in-house-value", "generation-cost")
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,7 @@ class PriceList:
     assumptions: tuple[Assumption, ...] = ()
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    n_below_in_house: int = 0
 
     def to_frame(self) -> pd.DataFrame:
         return self.priced
@@ -45,6 +58,7 @@ class PriceList:
             **self.pricing.to_dict(),
             "n_by_grade": self.priced["grade"].value_counts().to_dict(),
             "n_closed_excluded": self.n_closed_excluded,
+            "n_below_in_house_value": self.n_below_in_house,
             "assumptions": [a.to_dict() for a in self.assumptions],
             "warnings": list(self.warnings),
             "notes": list(self.notes),
@@ -65,6 +79,8 @@ def price_open_leads(
     cap: float | None = None,
     confidence: float | None = None,
     source: str | None = None,
+    floor: str = "in-house-value",
+    outcome: OutcomeSpec | None = None,
 ) -> PriceList:
     """Classify and price the open leads of ``scored`` (module docstring); ``weight_high`` and
     ``weight_low`` are the relative weights of :func:`~leadlever.pricing._lead_prices.price_leads`.
@@ -75,8 +91,10 @@ def price_open_leads(
         No open leads; or a margin target with every generation cost 0 (every price
         would be 0), naming how to give the costs.
     """
+    if floor not in FLOORS:
+        raise PricingError(f"The price floor must be one of {FLOORS}. Got {floor!r} instead.")
     econ = economics or Economics()
-    frame, n_closed, notes = keep_open(scored, doing="priced", source=source)
+    frame, n_closed, notes = keep_open(scored, doing="priced", source=source, outcome=outcome)
     used: list[Assumption] = []
     costs = {k: v for k, v in (("low", c_low), ("high", c_high)) if v is not None}
     classes = pd.Series(
@@ -99,11 +117,17 @@ def price_open_leads(
             else "generation_cost"
         )
         used.append(econ.assumption(name, f"the price floor of {int(need.sum()):,} lead(s)"))
+    values = in_house_values(frame, econ, "p_convert", source=source)
+    in_house = np.maximum(values.values, 0.0)
+    used += [
+        Assumption("price_floor", floor, "default" if floor == FLOORS[0] else "option"),
+        *values.assumptions,
+    ]
     # the cost each lead is priced on (its quality class's cost where it has none of its own)
     frame = frame.assign(generation_cost=own.fillna(classes.map(costs)))
     if target_margin is not None:
-        floor = own.fillna(classes.map(costs)).to_numpy(dtype=float)
-        if np.nansum(floor) == 0:
+        gen_costs = own.fillna(classes.map(costs)).to_numpy(dtype=float)
+        if np.nansum(gen_costs) == 0:
             raise PricingError(
                 "Every generation cost is 0 (the economics' default), so a margin target prices "
                 "every lead at 0. Give --c-high/--c-low, a 'generation_cost' column, or "
@@ -119,13 +143,37 @@ def price_open_leads(
         weight_low=weight_low,
         cap=cap,
         confidence=confidence,
+        floors=in_house if floor == "in-house-value" else None,
     )
+    warnings = list(values.warnings)
+    below = int(np.sum(result.prices < in_house - 0.005))
+    if floor == "in-house-value":
+        at = int(np.sum((in_house > result.costs) & (np.abs(result.prices - in_house) < 0.005)))
+        if at:
+            notes.append(
+                f"{at:,} lead(s) are priced at their in-house value (the floor: a lead is not "
+                "listed for less than it is worth in-house; --floor generation-cost lifts it)."
+            )
+        if target_margin is not None and result.margin is not None:
+            if result.margin > target_margin + 0.005:
+                notes.append(
+                    f"The in-house floors lift the margin to {result.margin:.1%}, above the "
+                    f"target {target_margin:.1%}."
+                )
+    elif below:
+        warnings.append(
+            f"{below:,} of {len(in_house):,} leads are priced below their own in-house value "
+            f"({values.how}; median price {np.median(result.prices):,.2f} vs median in-house "
+            f"value {np.median(in_house):,.2f}): selling them loses money against working "
+            "them. Drop --floor generation-cost to floor each price at its in-house value."
+        )
     warning = column_warning(frame, source)
     return PriceList(
         priced,
         result,
         n_closed,
         tuple(used),
-        () if warning is None else (warning,),
+        tuple(warnings) + (() if warning is None else (warning,)),
         tuple(notes),
+        n_below_in_house=below,
     )

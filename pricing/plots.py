@@ -43,7 +43,7 @@ def plot_pricing_sensitivity(
             ax.barh(i, d, color=colours[ch], alpha=alpha, height=0.6)
     ax.set_yticks(range(len(levers)), levers)
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_xlabel("change in expected profit per lead (EUR)")
+    ax.set_xlabel("change in expected profit per lead")
     ax.set_title(
         title
         or "Pricing sensitivity: expected profit when one lever moves\n"

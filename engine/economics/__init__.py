@@ -14,5 +14,11 @@ if TYPE_CHECKING:
         load_economics,
         merge_assumptions,
     )
+    from leadlever.engine.economics._lead_values import (
+        LeadValues,
+        implied_value_per_conversion,
+        in_house_values,
+        resale_values,
+    )
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)

@@ -38,6 +38,7 @@ import pandas as pd
 
 from leadlever.engine.exceptions import DataError, MissingColumnsError, ParameterError
 from leadlever.engine.features._splines import rcs_basis, rcs_combination
+from leadlever.engine.io._dates import looks_like_dates
 from leadlever.engine.io._formats import ID_NAME_PATTERN
 from leadlever.engine.io._lead_schema import is_outcome_column
 from leadlever.engine.io._schema import _FALSE, _TRUE, closest_names, require_columns
@@ -48,7 +49,8 @@ logger = logging.getLogger(__name__)
 
 
 def infer_kind(series: pd.Series, name: str) -> str:
-    """Kind of a column: ``id``, ``binary``, ``numeric``, ``categorical`` or ``date``."""
+    """Kind of a column: ``id``, ``binary``, ``numeric``, ``categorical``, ``date`` (ISO) or
+    ``other date`` (dates in other or mixed formats, which are left out of the features)."""
     n = len(series)
     if ID_NAME_PATTERN.search(str(name)):
         return "id"
@@ -73,6 +75,8 @@ def infer_kind(series: pd.Series, name: str) -> str:
         return "id"
     if text.str.match(r"^\d{4}-\d{2}-\d{2}").mean() > 0.95:
         return "date"
+    if looks_like_dates(series):
+        return "other date"  # regional or mixed formats: left out, with a notice
     return "categorical"
 
 
@@ -152,6 +156,7 @@ class Preprocessor:
             )
         plans: list[dict[str, Any]] = []
         excluded: list[str] = []
+        other_dates: list[str] = []
         leaking = [
             str(c) for c in frame.columns if c not in self.drop and is_outcome_column(str(c))
         ]
@@ -171,6 +176,9 @@ class Preprocessor:
             if kind == "id":
                 excluded.append(str(name))
                 continue
+            if kind == "other date":
+                other_dates.append(str(name))
+                continue
             plan = getattr(self, f"_fit_{kind}")(series, str(name))
             if plan is not None:
                 plans.append(plan)
@@ -178,6 +186,15 @@ class Preprocessor:
             msg = (
                 f"Excluded ID-like column(s) {excluded} from the features (unique per row or named "
                 "like an id)."
+            )
+            logger.info(msg)
+            warnings.warn(msg, UserWarning, stacklevel=2)
+        if other_dates:
+            msg = (
+                f"Left out date column(s) {other_dates} from the features: they are dates written "
+                "in regional or mixed formats (e.g. 2017-03-01 next to 03/01/2017), which a model "
+                "would read as one category per day. Export them as ISO dates (2017-03-01) to use "
+                "them as features."
             )
             logger.info(msg)
             warnings.warn(msg, UserWarning, stacklevel=2)

@@ -27,15 +27,20 @@ if TYPE_CHECKING:
     )
     from leadlever.engine.io._lock import exclusive_lock, locked
     from leadlever.engine.io._numbers import MAX_ABS_VALUE, check_number, shorten
+    from leadlever.engine.io._open_leads import (
+        OpenLeads,
+        find_outcome,
+        keep_open,
+        open_leads,
+        open_mask,
+        split_open,
+    )
     from leadlever.engine.io._outcomes import (
         OUTCOME_COLUMN,
         Outcome,
         OutcomeSpec,
-        keep_open,
-        open_mask,
         parse_outcome,
         parse_values,
-        split_open,
     )
     from leadlever.engine.io._paths import check_output, check_outputs
     from leadlever.engine.io._schema import (

@@ -61,6 +61,12 @@ ONE_SIDED_EXPECTED = 20.0
 MIN_ROWS_FOR_ID = 20
 #: a unique whole number increasing with the row order at least this well (|Spearman|) is an id
 ID_ORDER_CORRELATION = 0.9
+#: least rows for a unique whole number to be an id whatever its name and order ...
+MIN_ROWS_FOR_NUMBER_ID = 50
+#: ... when a measurement spread over its range would repeat: n rows drawn from R values
+#: repeat about n^2 / (2R) times, so all n distinct with R <= n^2 / 10 (5 expected repeats,
+#: chance e^-5 < 1 %) says the numbers were handed out, not measured
+ID_RANGE_FACTOR = 10
 
 ID_NAME = re.compile(
     r"(^|[_\s.#-])(id|uuid|guid|key|number|nr|no)$|^(id|uuid|guid)([_\s.-]|$)|^#$", re.I
@@ -192,13 +198,19 @@ def id_reason(values: pd.Series, name: str) -> str | None:
         if np.unique(x).size != x.size:
             return None
         order = pd.Series(np.arange(x.size)).corr(pd.Series(x), method="spearman")
-        dense = (x.max() - x.min() + 1) <= 2 * x.size
+        spread = x.max() - x.min() + 1
+        dense = spread <= 2 * x.size
         if abs(order) >= ID_ORDER_CORRELATION or dense:
             how = "increases" if order >= ID_ORDER_CORRELATION else "decreases"
             return (
                 f"a unique whole number per row that {how} with the row order"
                 if abs(order) >= ID_ORDER_CORRELATION
                 else "a unique whole number per row in a dense range (a row counter)"
+            )
+        if x.size >= MIN_ROWS_FOR_NUMBER_ID and spread * ID_RANGE_FACTOR <= x.size**2:
+            return (
+                f"a unique whole number per row: {x.size:,} measurements over a range of "
+                f"{spread:,.0f} would repeat, so these numbers were handed out (a lead number)"
             )
         return None
     text = filled.astype(str).str.strip()

@@ -5,7 +5,9 @@
 (four- or two-digit years, optional ``HH:MM[:SS]``), ``2024/03/31``, ``31 Mar 2024``,
 ``Mar 31, 2024`` or ``March 31 2024``. It picks the one format that reads every
 non-empty cell; when both day/month and month/day fit (every day is 12 or less) it
-reads day/month and says so. Time zones are converted to UTC and dropped.
+reads day/month and says so. A column mixing ISO dates with one other format (``2017-03-01``
+and ``03/01/2017``, as when a CRM's export was edited in a spreadsheet) is read cell by cell,
+each in its format, and the note says so. Time zones are converted to UTC and dropped.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ import pandas as pd
 from leadlever.engine.exceptions import InvalidValueError
 from leadlever.engine.io._numbers import rows_text, shorten, verb
 
-__all__ = ["ParsedDates", "parse_dates", "DATE_FORMATS", "DATE_SPAN"]
+__all__ = ["ParsedDates", "parse_dates", "looks_like_dates", "DATE_FORMATS", "DATE_SPAN"]
+
+#: distinct cells :func:`looks_like_dates` reads to decide
+DATE_SAMPLE = 200
 
 _TIMES = ("", " %H:%M", " %H:%M:%S")
 #: (label, strftime formats) tried in order; ISO is handled by pandas' ISO8601 parser
@@ -76,7 +81,8 @@ DATE_SPAN = (pd.Timestamp("1900-01-01"), pd.Timestamp("2200-12-31"))
 def _check_span(values: pd.Series, text: pd.Series, column: str, where: str) -> None:
     """Parsed dates outside :data:`DATE_SPAN` are an error naming their rows."""
     low, high = DATE_SPAN
-    with np.errstate(invalid="ignore"):  # missing dates compare as NaN: masked by notna()
+    # comparing missing dates (NaN) warns; they are excluded by notna() anyway
+    with np.errstate(invalid="ignore"):
         bad = (values.notna() & ((values < low) | (values > high))).to_numpy(dtype=bool)
     if bad.any():
         rows = (np.flatnonzero(bad) + 1).tolist()
@@ -86,6 +92,34 @@ def _check_span(values: pd.Series, text: pd.Series, column: str, where: str) -> 
             column,
             rows,
         )
+
+
+def _iso_and_one_other(
+    text: pd.Series, iso: pd.Series, filled: np.ndarray, column: str
+) -> ParsedDates | None:
+    """A column mixing ISO dates with one other format (``2017-03-01`` and ``03/01/2017``),
+    each cell read in its own format; None when the other cells share no format."""
+    rest = iso.isna().to_numpy() & filled
+    n_iso = int((filled & ~rest).sum())
+    if n_iso == 0 or not rest.any():
+        return None
+    others = [(label, _best(text[rest], fmts)) for label, fmts in DATE_FORMATS]
+    full = [(label, v) for label, v in others if v.notna().all()]
+    if not full:
+        return None
+    label, read = full[0]
+    values = iso.astype("datetime64[ns]").copy()
+    values[rest] = read.astype("datetime64[ns]")
+    note = (
+        f"Column '{column}' mixes two date formats: {n_iso:,} ISO dates (2024-03-31) and "
+        f"{int(rest.sum()):,} {label} dates; each cell was read in its own format."
+    )
+    if label == "day/month/year" and "month/day/year" in {lb for lb, _ in full}:
+        note += (
+            " In the latter every day is 12 or less, so they could be day/month or month/day: "
+            "read as day/month/year. Export ISO dates to be sure."
+        )
+    return ParsedDates(values, f"ISO 8601 and {label}", note)
 
 
 def parse_dates(series: pd.Series, *, column: str, source: str | None = None) -> ParsedDates:
@@ -126,6 +160,10 @@ def parse_dates(series: pd.Series, *, column: str, source: str | None = None) ->
             )
         _check_span(values, text, column, where)
         return ParsedDates(values.astype("datetime64[ns]"), label, note)
+    mixed = _iso_and_one_other(text, candidates[0][1], filled, column)
+    if mixed is not None:
+        _check_span(mixed.values, text, column, where)
+        return mixed
     label, values = max(candidates, key=lambda c: int(c[1].notna().sum()))
     bad = values.isna().to_numpy() & filled
     rows = (np.flatnonzero(bad) + 1).tolist()
@@ -139,3 +177,24 @@ def parse_dates(series: pd.Series, *, column: str, source: str | None = None) ->
         column,
         rows,
     )
+
+
+def looks_like_dates(values: pd.Series) -> bool:
+    """Whether a column holds dates :func:`parse_dates` reads (up to :data:`DATE_SAMPLE`
+    distinct cells tried): the one definition ``inspect`` and the models' features use."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return True
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return False
+    text = values.dropna().astype(str).str.strip()
+    text = text[text != ""]
+    if text.empty or not text.str.contains(r"\d").all():
+        return False
+    sample = text.drop_duplicates().head(DATE_SAMPLE)
+    if not sample.str.contains(r"[-/.:\s]").all():
+        return False
+    try:
+        parse_dates(sample.reset_index(drop=True), column="sample")
+    except Exception:  # any reading failure means "not dates"
+        return False
+    return True

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from leadlever.engine.exceptions import InvalidValueError
 from leadlever.engine.io._column_checks import (
     OUTCOME_NAME,
     id_reason,
@@ -27,7 +28,8 @@ from leadlever.engine.io._column_checks import (
     period_coded,
     text_missing_codes,
 )
-from leadlever.engine.io._dates import parse_dates
+from leadlever.engine.io._dates import looks_like_dates, parse_dates
+from leadlever.engine.io._money import MONEY_NOTE
 from leadlever.engine.io._outcomes import Outcome, OutcomeSpec, parse_outcome
 
 __all__ = ["ColumnReport", "Inspection", "inspect_table", "KINDS", "ROLES"]
@@ -39,7 +41,6 @@ ROLES = ("target", "id", "date", "feature", "excluded")
 _TEXT_UNIQUE_SHARE = 0.5
 #: ... and they are this long on average
 _TEXT_MEAN_LENGTH = 25
-_DATE_SAMPLE = 200
 _STAGE_WORDS = ("won", "lost", "closed", "win", "loss")
 
 
@@ -133,25 +134,6 @@ class Inspection:
         )
 
 
-def _looks_like_dates(values: pd.Series) -> bool:
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return True
-    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-        return False
-    text = values.dropna().astype(str).str.strip()
-    text = text[text != ""]
-    if text.empty or not text.str.contains(r"\d").all():
-        return False
-    sample = text.drop_duplicates().head(_DATE_SAMPLE)
-    if not sample.str.contains(r"[-/.:\s]").all():
-        return False
-    try:
-        parse_dates(sample.reset_index(drop=True), column="sample")
-    except Exception:  # any reading failure means "not dates"
-        return False
-    return True
-
-
 def _stage_like(values: pd.Series) -> bool:
     text = values.dropna().astype(str).str.strip().str.lower()
     levels = set(text.unique().tolist())
@@ -161,8 +143,19 @@ def _stage_like(values: pd.Series) -> bool:
     return len(hits) >= 2
 
 
+def _date_note(values: pd.Series, name: str) -> list[str]:
+    """How a date column is read when that needs saying (mixed formats, day/month assumed)."""
+    try:
+        note = parse_dates(values, column=name).note
+    except InvalidValueError:
+        return []
+    if not note:
+        return []
+    return [note.removeprefix(f"Column '{name}' ").removeprefix(f"Column '{name}': ").rstrip(".")]
+
+
 def _kind(values: pd.Series, name: str) -> str:
-    if _looks_like_dates(values):
+    if looks_like_dates(values):
         return "date"
     if (is_yes_no(values) and OUTCOME_NAME.match(str(name).strip())) or _stage_like(values):
         return "target candidate"
@@ -221,6 +214,7 @@ def inspect_table(
         closed = parsed.closed
         y = parsed.values[closed].to_numpy(dtype=float)
     given = dict(roles or {})
+    money = frame.attrs.get("money_columns", {})
     reports = []
     for col in frame.columns:
         name = str(col)
@@ -236,7 +230,11 @@ def inspect_table(
             continue
         kind = _kind(values, name)
         warnings: list[str] = []
+        if name in money:
+            warnings.append(MONEY_NOTE.format(example=repr(money[name])))
         role = given.get(name, "date" if kind == "date" else "feature")
+        if kind == "date":
+            warnings += _date_note(values, name)
         why_id = id_reason(values, name) if kind != "date" else None
         if why_id:
             kind = "id"

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.exceptions import InvalidValueError
+from leadlever.engine.io._formats import ID_NAME_PATTERN
 from leadlever.engine.io._numbers import rows_text, shorten, verb
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
 from leadlever.engine.io._tables import read_table
@@ -27,6 +28,7 @@ __all__ = [
     "load_leads",
     "data_dictionary",
     "unique_ids",
+    "lead_id_column",
     "read_leads",
     "repeated_ids_error",
     "warn_dropped",
@@ -327,6 +329,26 @@ def warn_dropped(source: str | None, column: str, rows: list[int]) -> None:
     )
 
 
+#: share of distinct values above which an id-named column names each lead (a campaign_id
+#: or account_id repeats far more often; a lead id repeated by mistake, a few times)
+LEAD_ID_DISTINCT_SHARE = 0.9
+
+
+def lead_id_column(frame: pd.DataFrame, id_col: str = "lead_id") -> str | None:
+    """The column naming each lead: ``id_col`` when present, else the first column named like
+    an id (``opportunity_id``, ``Prospect ID`` ...) whose values are nearly all distinct (at
+    least :data:`LEAD_ID_DISTINCT_SHARE`); None when there is none."""
+    if id_col in frame.columns:
+        return id_col
+    for name in frame.columns:
+        if not ID_NAME_PATTERN.search(str(name)):
+            continue
+        values = frame[name].dropna().astype("string")
+        if len(values) >= 2 and values.nunique() >= LEAD_ID_DISTINCT_SHARE * len(values):
+            return str(name)
+    return None
+
+
 def unique_ids(
     frame: pd.DataFrame,
     column: str = "lead_id",
@@ -362,8 +384,9 @@ def unique_ids(
 def read_leads(
     source: str | os.PathLike | pd.DataFrame, *, dedupe: bool = False, id_col: str = "lead_id"
 ) -> pd.DataFrame:
-    """:func:`read_table` of a lead table whose ``id_col`` (when present) names each lead once
-    (:func:`unique_ids`; ``dedupe`` keeps the first row of a repeated id instead)."""
+    """:func:`read_table` of a lead table whose ``id_col`` (when present; else the id column
+    :func:`lead_id_column` finds) names each lead once (:func:`unique_ids`; ``dedupe`` keeps
+    the first row of a repeated id instead)."""
     name = None if isinstance(source, pd.DataFrame) else str(source)
     frame = read_table(source, id_cols=(id_col,))
-    return unique_ids(frame, id_col, source=name, dedupe=dedupe)
+    return unique_ids(frame, lead_id_column(frame, id_col) or id_col, source=name, dedupe=dedupe)

@@ -180,7 +180,8 @@ def check_table_numbers(
         col = frame[name]
         if pd.api.types.is_float_dtype(col):
             values = col.to_numpy(dtype=float)
-            with np.errstate(invalid="ignore"):  # NaN cells (missing) are not the question here
+            # abs() of NaN warns; NaN cells are the missing values, judged elsewhere
+            with np.errstate(invalid="ignore"):
                 bad = np.isinf(values) | (np.abs(values) > MAX_ABS_VALUE)
             if bad.any():
                 rows = (np.flatnonzero(bad) + 1 + offset).tolist()

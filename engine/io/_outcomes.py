@@ -7,8 +7,8 @@ A CRM export says whether a lead converted in many ways: a 0/1 column, ``yes``/`
 the user names the won and lost stages (``--won Won --lost Lost``); every other stage
 is open. Empty cells are open leads.
 
-:func:`split_open` keeps the open leads of a table (the only ones any recommendation
-may act on) and counts the closed ones it left out.
+Which leads are open (the only ones a recommendation may act on) is
+:mod:`leadlever.engine.io._open_leads`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.exceptions import (
-    EmptyDataError,
     InvalidValueError,
     MissingColumnsError,
     ParameterError,
@@ -33,9 +32,6 @@ __all__ = [
     "Outcome",
     "parse_outcome",
     "parse_values",
-    "open_mask",
-    "split_open",
-    "keep_open",
     "OUTCOME_COLUMN",
 ]
 
@@ -108,6 +104,7 @@ class Outcome:
 
     spec: OutcomeSpec
     values: pd.Series
+    note: str | None = None
 
     @property
     def n_won(self) -> int:
@@ -172,6 +169,16 @@ def _stage_error(text: pd.Series, column: str, source: str | None) -> InvalidVal
     )
 
 
+def _already_binary(raw: pd.Series, lower: pd.Series, spec: OutcomeSpec) -> bool:
+    """A column coded 1/0 (e.g. ``score fit --oof-out``) although --won/--lost name stages."""
+    named = {v.lower() for v in spec.won + spec.lost}
+    present = set(lower.dropna().unique())
+    if not present or present & named:
+        return False
+    num = pd.to_numeric(raw, errors="coerce")
+    return bool(num.notna().sum() == lower.notna().sum() and num.dropna().isin([0, 1]).all())
+
+
 def parse_outcome(
     frame: pd.DataFrame,
     spec: OutcomeSpec,
@@ -211,6 +218,12 @@ def parse_outcome(
     text = raw.astype("string").str.strip()
     text = text.mask(text == "")
     lower = text.str.lower()
+    if spec.won and _already_binary(raw, lower, spec):
+        note = (
+            f"Column '{column}' is already coded 1/0 (none of its rows holds "
+            f"{', '.join(spec.won + spec.lost)}): read as 1 = won, 0 = lost, empty = open."
+        )
+        return Outcome(OutcomeSpec(column), parse_outcome(frame, OutcomeSpec(column)).values, note)
     if spec.won:
         checks = (("--won", spec.won), ("--lost", spec.lost)) if strict else ()
         for flag, values in checks:
@@ -246,49 +259,3 @@ def parse_outcome(
     out[won] = 1
     out[lost] = 0
     return Outcome(spec, out)
-
-
-def open_mask(frame: pd.DataFrame, column: str = OUTCOME_COLUMN) -> np.ndarray:
-    """True for open leads: an empty ``column`` cell (every row when the column is absent)."""
-    if column not in frame.columns:
-        return np.ones(len(frame), dtype=bool)
-    values = frame[column]
-    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-        return values.isna().to_numpy(dtype=bool)
-    text = values.astype("string").str.strip()
-    return (text.isna() | (text == "")).to_numpy(dtype=bool)
-
-
-def split_open(frame: pd.DataFrame, column: str = OUTCOME_COLUMN) -> tuple[pd.DataFrame, int, bool]:
-    """The open leads of ``frame``, how many closed leads were left out, and whether
-    ``column`` was there to tell (without it every lead counts as open)."""
-    mask = open_mask(frame, column)
-    return frame.loc[mask].reset_index(drop=True), int((~mask).sum()), column in frame.columns
-
-
-def keep_open(
-    frame: pd.DataFrame, *, doing: str, source: str | None = None
-) -> tuple[pd.DataFrame, int, list[str]]:
-    """The open leads a recommendation may act on, how many closed ones were left out, and
-    the note that says so once (``doing``: "planned", "priced", "sold" ...).
-
-    Raises
-    ------
-    EmptyDataError
-        When no open lead is left.
-    """
-    open_, n_closed, known = split_open(frame)
-    notes = []
-    if n_closed:
-        notes.append(
-            f"Left out {n_closed:,} closed lead(s) (converted 1 or 0): only open leads are {doing}."
-        )
-    elif not known:
-        notes.append("The leads have no 'converted' column: every lead is taken to be open.")
-    if open_.empty:
-        where = f"File '{source}'" if source else "The table"
-        raise EmptyDataError(
-            f"{where} has no open leads to act on ({n_closed:,} closed leads left out): only open "
-            "leads are planned, priced, packaged or sold."
-        )
-    return open_, n_closed, notes

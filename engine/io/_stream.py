@@ -44,7 +44,13 @@ from leadlever.engine.io._formats import (
     restore_formulas,
     table_format,
 )
-from leadlever.engine.io._lead_schema import DEDUPE_FIX, repeated_ids_error, warn_dropped
+from leadlever.engine.io._lead_schema import (
+    DEDUPE_FIX,
+    lead_id_column,
+    repeated_ids_error,
+    warn_dropped,
+)
+from leadlever.engine.io._money import read_money
 from leadlever.engine.io._numbers import check_table_numbers, shorten
 from leadlever.engine.io._tables import check_finite_output
 from leadlever.engine.io._totals import SeenIds, Tally
@@ -118,14 +124,17 @@ def _csv_chunks(path: Path, chunk_rows: int, id_cols: tuple[str, ...]) -> Iterat
         text = {c for c in first.columns if not pd.api.types.is_numeric_dtype(first[c])}
         first = decimal_commas(first, skip=tuple(ids))
         commas = {c for c in text if pd.api.types.is_float_dtype(first[c])}
+    first, money = read_money(first, skip=tuple(ids))
     dtypes, whole = _fixed_dtypes(first, ids)
-    dtypes.update({c: str for c in commas})
+    dtypes.update({c: str for c in commas | set(money)})
     read_dtypes = {c: dtypes[str(c).strip()] for c in raw if str(c).strip() in dtypes}
     with pd.read_csv(path, dtype=read_dtypes, **options) as reader:
         for chunk in reader:
             chunk.columns = [str(c).strip() for c in chunk.columns]
             if commas:
                 chunk = decimal_commas(chunk, skip=tuple(ids))
+            if money:
+                chunk, _ = read_money(chunk, marks=money)
             yield restore_formulas(_whole_numbers(chunk, whole))
 
 
@@ -324,7 +333,9 @@ def map_table(
 ) -> tuple[int, int]:
     """Apply ``fn`` chunk by chunk to ``source`` and write the results to ``out``.
 
-    Each chunk's ``id_col`` values must not repeat one met before (``dedupe`` drops such
+    Each chunk's ``id_col`` values (or, without that column, those of the id column
+    :func:`~leadlever.engine.io._lead_schema.lead_id_column` finds in the first chunk) must
+    not repeat one met before (``dedupe`` drops such
     rows instead). ``fn`` may return fewer rows than it is given (none: nothing is written
     for that chunk). Nothing is written unless every chunk succeeds; when no row at all
     comes out, ``if_empty(rows read)`` is raised if given.
@@ -339,6 +350,8 @@ def map_table(
     n_read = 0
     with TableWriter(out, id_cols=(id_col,)) as writer:
         for _, chunk in iter_table(source, chunk_rows=chunk_rows, id_cols=(id_col,)):
+            if n_read == 0:
+                id_col = lead_id_column(chunk, id_col) or id_col
             kept, repeats = _unique_across_chunks(chunk, seen, id_col, str(source), dedupe)
             dropped += repeats
             n_read += len(chunk)

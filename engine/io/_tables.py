@@ -46,6 +46,7 @@ from leadlever.engine.io._formats import (
     restore_formulas,
     table_format,
 )
+from leadlever.engine.io._money import read_money
 from leadlever.engine.io._numbers import check_table_numbers, rows_text, shorten
 
 __all__ = [
@@ -104,6 +105,7 @@ def read_table(
         frame = restore_formulas(frame)
     if frame.empty:
         raise EmptyDataError(f"File '{path}' has a header but no data rows. Add at least one row.")
+    frame, _ = read_money(frame, skip=tuple(ids))
     check_table_numbers(frame, source=str(path), skip=tuple(ids))
     return frame
 

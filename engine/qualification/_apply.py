@@ -101,6 +101,7 @@ def qualify_summary(
     *,
     include_closed: bool = False,
     has_outcome: bool = True,
+    found: list[str] | None = None,
 ) -> dict[str, Any]:
     """What ``qualify apply --json`` prints (the keys of ``ProfileResult.to_dict`` and where
     the output went)."""
@@ -115,5 +116,5 @@ def qualify_summary(
         "tiers": result.tally.value_counts("tier"),
         "assumptions": [a.to_dict() for a in bundle.profile_assumptions(economics or Economics())],
         "warnings": [bundle.model_warning] if bundle.model_warning else [],
-        "notes": closed_note(bundle, n_closed, has_outcome),
+        "notes": closed_note(bundle, n_closed, has_outcome, found),
     }

@@ -155,7 +155,7 @@ def criterion_tiers(values, cuts, higher_is_better: bool = True) -> pd.Categoric
 
 def active_leads(leads: pd.DataFrame, column: str = OUTCOME_COLUMN) -> pd.DataFrame:
     """Rows whose outcome cell is empty (open leads); all rows without that column."""
-    from leadlever.engine.io._outcomes import open_mask
+    from leadlever.engine.io._open_leads import open_mask
 
     return leads[open_mask(leads, column)]
 
@@ -231,10 +231,17 @@ class QualificationBundle:
         return economics.assumptions(names)
 
     def open_mask(self, leads: pd.DataFrame) -> np.ndarray:
-        """Open leads by the bundle's outcome (all rows when the export lacks its column)."""
-        if self.columns.outcome.column not in leads.columns:
-            return np.ones(len(leads), dtype=bool)
-        return ~parse_outcome(leads, self.columns.outcome, strict=False).closed
+        """Open leads by the bundle's outcome; when the export lacks its column, by the outcome
+        column found (``converted``, ``Converted``, a Won/Lost ``deal_stage`` ...), else all rows."""
+        spec = self.columns.outcome
+        if spec.column not in leads.columns:
+            from leadlever.engine.io._open_leads import find_outcome
+
+            found = find_outcome(leads)
+            if found is None:
+                return np.ones(len(leads), dtype=bool)
+            spec = found
+        return ~parse_outcome(leads, spec, strict=False).closed
 
     def profile(
         self,

@@ -64,8 +64,7 @@ def probe_bundle(bundle: QualificationBundle, source: str, hint: str) -> None:
     )
     probe = pd.DataFrame({c: [None] for c in columns}, dtype=object)
     try:
-        # an all-missing probe lead: NaN arithmetic is expected; only the result's shape and
-        # the absence of errors are checked
+        # the probe is one all-missing row: its arithmetic on NaN warns by design
         with rebuilding(source, hint), np.errstate(all="ignore"):
             profile = bundle.profile(probe)
     except MissingColumnsError:

@@ -72,14 +72,16 @@ def _numbers(frame: pd.DataFrame, column: str | None) -> np.ndarray | None:
     return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _targets(frame: pd.DataFrame, cm: ColumnMap, y: np.ndarray, s, notes) -> dict[str, Any]:
+def _targets(
+    frame: pd.DataFrame, cm: ColumnMap, y: np.ndarray, s, notes, source: str | None = None
+) -> dict[str, Any]:
     """Per criterion: the target arrays, or the reason it is skipped."""
     closed = np.isfinite(y)
     out: dict[str, Any] = {}
     duration = event = None
     if cm.created_at and cm.closed_at:
-        created = parse_dates(frame[cm.created_at], column=cm.created_at)
-        closed_at = parse_dates(frame[cm.closed_at], column=cm.closed_at)
+        created = parse_dates(frame[cm.created_at], column=cm.created_at, source=source)
+        closed_at = parse_dates(frame[cm.closed_at], column=cm.closed_at, source=source)
         notes += [n for n in (created.note, closed_at.note) if n]
         duration, event, as_of = durations_from_dates(
             y,
@@ -93,7 +95,9 @@ def _targets(frame: pd.DataFrame, cm: ColumnMap, y: np.ndarray, s, notes) -> dic
     elif cm.days_to_convert:
         tmp = pd.DataFrame({"converted": y, "days_to_convert": frame[cm.days_to_convert]})
         if cm.created_at:
-            tmp["created_at"] = parse_dates(frame[cm.created_at], column=cm.created_at).values
+            tmp["created_at"] = parse_dates(
+                frame[cm.created_at], column=cm.created_at, source=source
+            ).values
         duration, event = survival_target(tmp, lost=s.lost, as_of=cm.as_of)
     if duration is None:
         out["timing"] = (
@@ -279,7 +283,7 @@ def fit_bundle(
         for c in report.leak_suspects
         if c in features and not is_outcome_column(c)
     ]
-    targets = _targets(frame, cm, y, s, notes)
+    targets = _targets(frame, cm, y, s, notes, source)
     prefitted = conversion_model is not None
     factory = conversion_model if prefitted else (conversion_factory or make_conversion)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)

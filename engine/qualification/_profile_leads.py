@@ -66,8 +66,19 @@ def profile_rows(
     return pd.concat([prof, rest], axis=1)
 
 
-def closed_note(bundle: QualificationBundle, n_closed: int, has_outcome: bool) -> list[str]:
-    """What the output says about the closed leads it left out (or why there were none)."""
+def closed_note(
+    bundle: QualificationBundle, n_closed: int, has_outcome: bool, found: list[str] | None = None
+) -> list[str]:
+    """What the output says about the closed leads it left out (or why there were none);
+    ``found``: the columns named like an outcome in leads that lack the bundle's."""
+    if not has_outcome and found:
+        head = (
+            f"The leads have no outcome column '{bundle.columns.outcome.column}' (the bundle's): "
+            f"took the first of {found} holding a recognised outcome coding instead"
+        )
+        if n_closed:
+            return [f"{head}; left out {n_closed:,} closed lead(s): only open leads are profiled."]
+        return [head + "."]
     if n_closed:
         return [
             f"Left out {n_closed:,} closed lead(s) (won or lost by "

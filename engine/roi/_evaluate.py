@@ -38,8 +38,17 @@ import pandas as pd
 
 from leadlever.engine.economics._economics import Assumption, Economics
 from leadlever.engine.exceptions import ParameterError
-from leadlever.engine.io._outcomes import split_open
+from leadlever.engine.io._open_leads import open_leads
+from leadlever.engine.io._outcomes import OutcomeSpec
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
+from leadlever.engine.roi._feedback import (
+    MIN_GROUP_LEADS,
+    MISSING_GROUP,
+    TOO_FEW,
+    aggregate_sums,
+    feedback_frame,
+    group_name,
+)
 from leadlever.engine.roi._threshold import Threshold, parse_threshold
 from leadlever.engine.scoring._fit_record import column_warning
 
@@ -52,8 +61,6 @@ __all__ = [
     "resolve_inputs",
     "evaluate_leads",
     "evaluate_file",
-    "aggregate_sums",
-    "feedback_frame",
     "METRIC_COLUMNS",
     "SCORED_SCHEMA",
 ]
@@ -161,64 +168,6 @@ def resolve_inputs(
     return {"commission": commission, "effort": effort, "acquisition": acq}, sources, used
 
 
-#: running sums kept per group (streaming and batch share them)
-SUM_KEYS = ("n", "above", "sum_roi", "sum_metric", "sum_gap", "sum_value", "sum_acquisition")
-
-
-def aggregate_sums(
-    keys: np.ndarray, roi, metric, above, value, acquisition, threshold: float
-) -> dict:
-    """Per-group sums in row order (sequential, so they equal the streaming sums bit for bit)."""
-    out: dict[str, dict[str, float]] = {}
-    keys = np.asarray(keys, dtype=object)
-    order: dict[Any, list[int]] = {}
-    for i, k in enumerate(keys):
-        order.setdefault(k, []).append(i)
-    for k, idx in order.items():
-        ix = np.asarray(idx)
-        out[k] = {
-            "n": len(ix),
-            "above": int(np.sum(above[ix])),
-            "sum_roi": float(np.cumsum(roi[ix])[-1]),
-            "sum_metric": float(np.cumsum(metric[ix])[-1]),
-            "sum_gap": float(np.cumsum(metric[ix] - threshold)[-1]),
-            "sum_value": float(np.cumsum(value[ix])[-1]),
-            "sum_acquisition": float(np.cumsum(acquisition[ix])[-1]),
-        }
-    return out
-
-
-def feedback_frame(
-    sums: dict, threshold: float, key_name: str, *, gain: float = 0.5, max_step: float = 0.3
-) -> pd.DataFrame:
-    """Per-group report from the running sums (see the module docstring)."""
-    rows = []
-    for k, s in sums.items():
-        n = s["n"]
-        mean_metric = s["sum_metric"] / n
-        strength = (
-            (s["sum_gap"] / n) / abs(threshold) if threshold != 0 else float(np.sign(s["sum_gap"]))
-        )
-        rows.append(
-            {
-                key_name: k,
-                "n": n,
-                "mean_expected_roi": s["sum_roi"] / n,
-                "mean_metric": mean_metric,
-                "share_above": s["above"] / n,
-                "expected_profit": s["sum_value"],
-                "acquisition_spend": s["sum_acquisition"],
-                "expected_profit_per_spend": s["sum_value"] / s["sum_acquisition"]
-                if s["sum_acquisition"] > 0
-                else float("nan"),
-                "feedback": "reinforce" if mean_metric >= threshold else "correct",
-                "feedback_strength": strength,
-                "suggested_spend_change": float(np.clip(gain * strength, -max_step, max_step)),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 @dataclass(frozen=True)
 class RoiReport:
     """Result of an expected-ROI evaluation.
@@ -271,6 +220,15 @@ class RoiReport:
         return self.leads if self.leads is not None else pd.DataFrame()
 
 
+def _min_group_assumption(min_n: int) -> Assumption:
+    return Assumption(
+        "min_leads_per_group",
+        min_n,
+        "default" if min_n == MIN_GROUP_LEADS else "option",
+        f"a channel or campaign with fewer leads gets no verdict ('{TOO_FEW}')",
+    )
+
+
 def _groups(frame: pd.DataFrame, notes: list[str]) -> dict[str, np.ndarray]:
     """The grouping columns holding names (a numeric 'campaign' is a count, not campaigns)."""
     out = {}
@@ -284,7 +242,13 @@ def _groups(frame: pd.DataFrame, notes: list[str]) -> dict[str, np.ndarray]:
                 f"no per-{name} feedback (rename it if it is not a {name})."
             )
             continue
-        out[name] = col.astype(str).to_numpy(dtype=object)
+        names = np.array([group_name(v) for v in col.to_numpy(dtype=object)], dtype=object)
+        n_missing = int((names == MISSING_GROUP).sum())
+        if n_missing:
+            notes.append(
+                f"{n_missing:,} lead(s) have no {name}: counted under the {name} '{MISSING_GROUP}'."
+            )
+        out[name] = names
     return out
 
 
@@ -298,6 +262,8 @@ def evaluate_leads(
     max_step: float = 0.3,
     source: str | None = None,
     include_closed: bool = False,
+    outcome: OutcomeSpec | None = None,
+    min_group_leads: int = MIN_GROUP_LEADS,
 ) -> RoiReport:
     """Evaluate every open lead of a scored table (batch API).
 
@@ -306,7 +272,8 @@ def evaluate_leads(
     scored : DataFrame
         Needs ``p_convert``; uses ``expected_commission``, ``expected_effort_hours``,
         ``generation_cost``, the salary column, ``channel``, ``campaign`` and
-        ``created_at`` when present. Closed leads (``converted`` 1 or 0) are left out
+        ``created_at`` when present. Closed leads (won or lost by ``outcome``, or by the
+        outcome column found: ``converted``, ``Converted``, ``deal_stage`` ...) are left out
         unless ``include_closed`` (to evaluate a past campaign's leads).
     threshold : number, rule text or Threshold
     economics : Economics, optional
@@ -324,9 +291,11 @@ def evaluate_leads(
     if include_closed:
         notes.append("Closed leads are evaluated too (--include-closed): a look back, not a plan.")
     else:
-        frame, n_closed, _ = split_open(frame)
+        found = open_leads(frame, outcome, source=source)
+        frame, n_closed = found.leads, found.n_closed
+        notes.extend(found.notes)
         if n_closed:
-            notes.append(f"Left out {n_closed:,} closed lead(s) (converted 1 or 0).")
+            notes.append(f"Left out {n_closed:,} closed lead(s) ({found.closed_why}).")
     if frame.empty:
         raise ParameterError(
             f"{'File ' + repr(source) if source else 'The table'} has no open leads to evaluate "
@@ -376,9 +345,23 @@ def evaluate_leads(
     )
     kw = {"gain": feedback_gain, "max_step": max_step}
     by = {
-        name: feedback_frame(aggregate_sums(keys, *args), tau, name, **kw)
+        name: feedback_frame(aggregate_sums(keys, *args), tau, name, **kw, min_n=min_group_leads)
         for name, keys in groups.items()
     }
+    if by:
+        used.append(_min_group_assumption(min_group_leads))
+    for name, table in by.items():
+        few = table.loc[table["feedback"] == TOO_FEW]
+        if len(few):
+            shown = ", ".join(
+                f"'{g}' ({k})" for g, k in zip(few[name][:8], few["n"][:8], strict=True)
+            )
+            shown += f" and {len(few) - 8:,} more" if len(few) > 8 else ""
+            notes.append(
+                f"{len(few):,} {name}(s) with fewer than {min_group_leads} leads get no verdict "
+                f"('{TOO_FEW}', no spend change): {shown}. Their mean moves with "
+                "any one lead."
+            )
     total = aggregate_sums(np.zeros(n, dtype=object), *args)
     overall = feedback_frame(total, tau, "group", **kw).iloc[0].to_dict()
     overall["group"] = "all leads"
@@ -409,6 +392,7 @@ def evaluate_file(
     metric: str = "roi",
     include_closed: bool = False,
     dedupe: bool = False,
+    outcome: OutcomeSpec | None = None,
 ) -> RoiReport:
     """Read a scored lead table (CSV/Parquet) and evaluate its open leads; a repeated
     ``lead_id`` is an error unless ``dedupe`` (its first row kept)."""
@@ -421,4 +405,5 @@ def evaluate_file(
         metric=metric,
         source=str(path),
         include_closed=include_closed,
+        outcome=outcome,
     )

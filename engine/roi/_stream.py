@@ -21,10 +21,10 @@ from leadlever.engine.exceptions import InvalidValueError, ParameterError
 from leadlever.engine.roi._evaluate import (
     METRIC_COLUMNS,
     RoiReport,
-    feedback_frame,
     lead_economics,
     resolve_inputs,
 )
+from leadlever.engine.roi._feedback import MIN_GROUP_LEADS, feedback_frame, group_name
 
 __all__ = ["RoiStream", "LeadVerdict"]
 
@@ -75,6 +75,7 @@ class RoiStream:
     economics : Economics, optional
     metric : {"roi", "profit", "margin"}
     feedback_gain, max_step : float
+    min_group_leads : int
         As in :func:`leadlever.engine.roi._evaluate.evaluate_leads`.
     """
 
@@ -86,6 +87,7 @@ class RoiStream:
         metric: str = "roi",
         feedback_gain: float = 0.5,
         max_step: float = 0.3,
+        min_group_leads: int = MIN_GROUP_LEADS,
     ):
         if (
             isinstance(threshold, bool)
@@ -105,6 +107,7 @@ class RoiStream:
         self.metric = metric
         self.feedback_gain = feedback_gain
         self.max_step = max_step
+        self.min_group_leads = min_group_leads
         self._channels: dict[str, dict[str, float]] = {}
         self._campaigns: dict[str, dict[str, float]] = {}
         self._total = self._empty()
@@ -131,7 +134,7 @@ class RoiStream:
             raise InvalidValueError(
                 f"Lead field 'p_convert' must be in [0, 1]. Got {p[0]!r}.", "p_convert", []
             )
-        channel = str(lead["channel"])
+        channel = group_name(lead["channel"])
         inputs, sources, _ = resolve_inputs(
             lambda n: _num(lead, n), np.array([channel], dtype=object), 1, self.economics
         )
@@ -146,7 +149,7 @@ class RoiStream:
         above = metric >= self.threshold
         groups = [self._total, self._channels.setdefault(channel, self._empty())]
         if "campaign" in lead:
-            groups.append(self._campaigns.setdefault(str(lead["campaign"]), self._empty()))
+            groups.append(self._campaigns.setdefault(group_name(lead["campaign"]), self._empty()))
         for s in groups:
             s["n"] += 1
             s["above"] += int(above)
@@ -173,6 +176,7 @@ class RoiStream:
         if self.n == 0:
             raise ParameterError("No lead has been evaluated yet; call update() first.")
         kw = {"gain": self.feedback_gain, "max_step": self.max_step}
+        groups = {**kw, "min_n": self.min_group_leads}
         return RoiReport(
             metric=self.metric,
             threshold=self.threshold,
@@ -180,8 +184,8 @@ class RoiStream:
             n=self.n,
             share_above=self._total["above"] / self.n,
             mean_expected_roi=self._total["sum_roi"] / self.n,
-            by_channel=feedback_frame(self._channels, self.threshold, "channel", **kw),
-            by_campaign=feedback_frame(self._campaigns, self.threshold, "campaign", **kw)
+            by_channel=feedback_frame(self._channels, self.threshold, "channel", **groups),
+            by_campaign=feedback_frame(self._campaigns, self.threshold, "campaign", **groups)
             if self._campaigns
             else None,
             sources=dict(self._sources),

@@ -13,6 +13,16 @@ For the contact list :math:`S`
 interval and compared with contacting everyone. With known outcomes :math:`y_i` (a
 backtest on out-of-fold probabilities) the realised profit is
 :math:`V \sum_{i \in S} y_i - C |S|`.
+
+Two uses, told apart by ``outcome`` (``--target``):
+
+* **a contact list** (no ``outcome``): only open leads are contacted. The outcome column is
+  found as every recommending command finds it (``converted``, ``Converted``, a Won/Lost
+  ``deal_stage``, a yes/no ``y`` ...; it is named in a note) and the closed leads are left
+  out and counted (``n_closed_excluded``);
+* **the evaluation of a past campaign** (``outcome`` given): the rule is applied to the
+  leads whose outcome is known, and the realised profit is reported next to the expected
+  one; the list is then a backtest, not leads to contact.
 """
 
 from __future__ import annotations
@@ -25,7 +35,8 @@ import pandas as pd
 
 from leadlever.engine.economics._economics import Assumption, Economics
 from leadlever.engine.exceptions import ParameterError
-from leadlever.engine.io._outcomes import OutcomeSpec, parse_outcome, split_open
+from leadlever.engine.io._open_leads import open_leads
+from leadlever.engine.io._outcomes import OutcomeSpec, parse_outcome
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
 from leadlever.engine.scoring._fit_record import column_warning
 
@@ -108,7 +119,7 @@ def target_contacts(
         ``value_per_conversion`` (V) and ``contact_cost`` (C).
     outcome : OutcomeSpec, optional
         Known outcomes: the leads with one are a backtest (realised profit reported).
-        Without it, closed leads (``converted`` 1 or 0) are left out.
+        Without it, closed leads (by the outcome column found) are left out.
     budget : int, optional
         Contact at most this many leads.
     """
@@ -126,6 +137,8 @@ def target_contacts(
     y = None
     if outcome is not None:
         parsed = parse_outcome(scored, outcome, source=source)
+        if parsed.note:
+            notes.append(parsed.note)
         frame = scored.loc[parsed.closed].reset_index(drop=True)
         y = parsed.values[parsed.closed].to_numpy(dtype=float)
         if parsed.n_open:
@@ -133,10 +146,22 @@ def target_contacts(
                 f"Backtest on the {len(frame):,} leads with a known outcome ({parsed.n_open:,} open left out)."
             )
     else:
-        frame, n_closed, _ = split_open(scored)
+        found = open_leads(scored, source=source)
+        frame, n_closed = found.leads, found.n_closed
+        notes.extend(found.notes)
         if n_closed:
+            column = found.outcome.column if found.outcome else "COL"
             notes.append(
-                f"Left out {n_closed:,} closed lead(s) (converted 1 or 0): only open leads are contacted."
+                f"Left out {n_closed:,} closed lead(s) ({found.closed_why}): only open leads are "
+                f"contacted. To evaluate the rule on them as a past campaign, pass --target "
+                f"'{column}'."
+            )
+        if frame.empty and n_closed:
+            column = found.outcome.column if found.outcome else "COL"
+            raise ParameterError(
+                f"{'File ' + repr(source) if source else 'The table'} has no open leads to "
+                f"contact: all {n_closed:,} are closed ({found.closed_why}). To evaluate the rule "
+                f"on them as a past campaign, pass --target '{column}'."
             )
     if frame.empty:
         raise ParameterError("No leads to target.")

@@ -28,9 +28,20 @@ def render_assumptions(assumptions: Any) -> None:
 
 def render_fit(result: Any, out: Path, sidecar: str) -> None:
     frame = result.to_frame()
+    rows = [a["value"] for a in result.assumptions if a["name"] == "rows read"]
+    read = (
+        rows[0]
+        if rows
+        else f"{result.n_periods} {'weeks' if result.sequential else 'observations'}"
+    )
     typer.echo(
-        f"Fitted {len(frame)} curves on {result.n_periods} "
-        f"{'weeks' if result.sequential else 'observations'}; wrote {out} and {sidecar} "
+        f"Fitted {len(frame)} curves"
+        + (
+            " jointly on a wide table"
+            if any(a["name"] == "layout" for a in result.assumptions)
+            else ""
+        )
+        + f" ({read}); wrote {out} and {sidecar} "
         f"({0 if result.draws is None else result.draws.n} posterior draws per channel)."
     )
     cols = [
@@ -48,7 +59,7 @@ def render_fit(result: Any, out: Path, sidecar: str) -> None:
     for c in result.curves:
         if c.quality != "trusted":
             echo_err(f"Warning: channel '{c.channel}' is {c.quality}: {'; '.join(c.reasons)}.")
-    render_assumptions(result.assumptions)
+    render_assumptions(a for a in result.assumptions if a["name"] != "rows read")
 
 
 def render_solve(rec: Any) -> None:
@@ -64,6 +75,11 @@ def render_solve(rec: Any) -> None:
             f"Uplift at equal budget ({rec.budget:,.0f}): {_money(rec.uplift)}"
             + (f" ({d['uplift_relative']:+.1%})" if d.get("uplift_relative") is not None else "")
             + " by the fitted curves"
+            + (
+                " (against today's split rescaled to the budget: reference_spend)"
+                if rec.rescaled
+                else ""
+            )
         )
         if iv is not None:
             line += (
@@ -82,7 +98,15 @@ def render_solve(rec: Any) -> None:
             + "."
         )
     frame = rec.to_frame()
-    cols = ["channel", "current_spend", "spend", "spend_change", "quality", "status"]
+    cols = [
+        "channel",
+        "current_spend",
+        "reference_spend",
+        "spend",
+        "spend_change",
+        "quality",
+        "status",
+    ]
     print_table(frame[[c for c in cols if c in frame.columns]])
     for c in rec.channels:
         if c.status in ("held", "capped"):

@@ -28,6 +28,7 @@ __all__ = [
     "SolverOption",
     "solver_setting",
     "outcome_spec",
+    "optional_outcome_spec",
     "print_notes",
 ]
 
@@ -91,6 +92,23 @@ def outcome_spec(target: str, won: str | None, lost: str | None) -> OutcomeSpec:
     from leadlever.engine.io import OutcomeSpec, parse_values
 
     return OutcomeSpec(target, parse_values(won), parse_values(lost))
+
+
+def optional_outcome_spec(
+    target: str | None, won: str | None, lost: str | None
+) -> OutcomeSpec | None:
+    """The spec of ``--target`` (None without it: the outcome column is then looked for);
+    ``--won``/``--lost`` without ``--target`` is an error."""
+    if target is None:
+        if won or lost:
+            from leadlever.engine.exceptions import ParameterError
+
+            raise ParameterError(
+                "--won/--lost name the stages of an outcome column: give the column with "
+                "--target too (e.g. --target deal_stage --won Won --lost Lost)."
+            )
+        return None
+    return outcome_spec(target, won, lost)
 
 
 def print_notes(

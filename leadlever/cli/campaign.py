@@ -15,6 +15,7 @@ from leadlever.cli._common import (
     handle_errors,
     print_table,
 )
+from leadlever.cli._options import EconomicsOption
 
 __all__ = ["app"]
 
@@ -107,12 +108,15 @@ def step(
             help="A channel's spend moves at most this share away from last week's.",
         ),
     ] = 0.25,
+    economics: EconomicsOption = None,
     dedupe: DedupeOption = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
 ) -> None:
     """Update the learner with last period's feedback and write the next period's split."""
+    from leadlever.cli._allocate_render import render_assumptions
+    from leadlever.engine.economics import load_economics
     from leadlever.engine.io import read_leads, read_table, write_table
     from leadlever.optimisers.learning import LearnerSettings, campaign_step
 
@@ -157,6 +161,7 @@ def step(
         sources={"leads": str(leads), "spend": str(spend), "outcomes": str(outcomes)},
         curves=None if curves is None else str(curves),
         max_change=max_change,
+        economics=None if economics is None else load_economics(economics),
     )
     write_table(result.to_frame(), out)
     if json_out:
@@ -164,18 +169,25 @@ def step(
         return
     verb = "Created" if result.created else "Updated"
     typer.echo(f"{verb} {state}; proposed split for period {result.step.period} written to {out}.")
+    if result.feedback_note:
+        typer.echo(result.feedback_note)
     typer.echo(result.explanation)
     print_table(result.to_frame())
     if result.limited:
         typer.echo(
             f"Limited by --max-change ({max_change:.0%} a week): {', '.join(result.limited)}."
         )
+    for row in result.evidence:
+        echo_err(f"Warning: '{row['channel']}' (as in allocate solve): {row['why']}.")
+    for note in result.notes:
+        echo_err(f"Warning: {note}")
     for row in result.agreement:
         if not row["agrees"]:
             echo_err(
                 f"Note: '{row['channel']}' goes {row['direction']} here but "
                 f"{row['recommended_direction']} in allocate solve: {row['why']}."
             )
+    render_assumptions(result.assumptions)
 
 
 def _step_db(

@@ -9,7 +9,13 @@ from typing import Annotated
 import typer
 
 from leadlever.cli._common import DedupeOption, emit_json, handle_errors
-from leadlever.cli._options import EconomicsOption, print_notes
+from leadlever.cli._options import (
+    EconomicsOption,
+    LostOption,
+    OptionalTargetOption,
+    WonOption,
+    print_notes,
+)
 
 __all__ = ["app"]
 
@@ -61,12 +67,16 @@ def compare(
         Path | None, typer.Option("--tornado", help="Write the p* sensitivity table (CSV) here.")
     ] = None,
     economics: EconomicsOption = None,
+    target_col: OptionalTargetOption = None,
+    won: WonOption = None,
+    lost: LostOption = None,
     dedupe: DedupeOption = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
     ] = False,
 ) -> None:
     """Break-even p* of every pair of deals, the best deal on each interval of p, and with --leads the odds."""
+    from leadlever.cli._options import optional_outcome_spec
     from leadlever.engine.economics import load_economics
     from leadlever.engine.io import write_table
     from leadlever.pricing import load_scored_leads
@@ -83,6 +93,8 @@ def compare(
         n_draws=draws,
         seed=seed,
         economics=load_economics(economics),
+        outcome=optional_outcome_spec(target_col, won, lost),
+        source=None if leads is None else str(leads),
     )
     if tornado is not None:
         write_table(envelope_sensitivity(result), tornado)
@@ -92,9 +104,10 @@ def compare(
         plot_deals(result, plot)
     payload = result.to_dict()
     if json_out:
+        print_notes(warnings=result.warnings)  # on stderr: the JSON on stdout stays one object
         emit_json(payload)
         return
-    print_notes(result.assumptions, notes=result.notes)
+    print_notes(result.assumptions, result.warnings, result.notes)
     for c in result.crossings:
         typer.echo(c.describe())
     typer.echo("Best deal by p:")

@@ -15,7 +15,15 @@ from leadlever.cli._common import (
     handle_errors,
     print_table,
 )
-from leadlever.cli._options import EconomicsOption, SolverOption, print_notes, solver_setting
+from leadlever.cli._options import (
+    EconomicsOption,
+    LostOption,
+    OptionalTargetOption,
+    SolverOption,
+    WonOption,
+    print_notes,
+    solver_setting,
+)
 
 __all__ = ["package_command"]
 
@@ -64,6 +72,9 @@ def package_command(
         ),
     ] = False,
     economics: EconomicsOption = None,
+    target_col: OptionalTargetOption = None,
+    won: WonOption = None,
+    lost: LostOption = None,
     dedupe: DedupeOption = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
@@ -72,8 +83,10 @@ def package_command(
     """Package the open leads of SCORED into graded bundles for the buyers in BUYERS.toml.
 
     A lead is sold only when its bundle price beats its expected in-house value; profit
-    counts the leads' generation cost as 'price leads' does.
+    counts the leads' generation cost as 'price leads' does. Closed leads (won or lost by
+    --target, or by the outcome column found and named in a note) are never sold.
     """
+    from leadlever.cli._options import optional_outcome_spec
     from leadlever.engine.economics import load_economics
     from leadlever.engine.io import read_leads, write_table
     from leadlever.optimisers.packaging import PackagerSettings, package_open_leads, read_buyers
@@ -94,6 +107,7 @@ def package_command(
         id_col=id_col,
         settings=settings,
         source=str(scored),
+        outcome=optional_outcome_spec(target_col, won, lost),
     )
     result = sale.result
     if result.status == "infeasible":

@@ -8,12 +8,20 @@ from typing import Annotated
 import typer
 
 from leadlever.cli._common import DedupeOption, emit_json, handle_errors, print_table
-from leadlever.cli._options import EconomicsOption, SolverOption, print_notes, solver_setting
+from leadlever.cli._options import (
+    EconomicsOption,
+    LostOption,
+    OptionalTargetOption,
+    SolverOption,
+    WonOption,
+    print_notes,
+    solver_setting,
+)
 
 __all__ = ["plan"]
 
 
-@handle_errors(outputs={"out": "table"}, inputs=("leads", "consultants"))
+@handle_errors(outputs={"out": "table"}, inputs=("leads", "consultants", "buyers"))
 def plan(
     leads: Annotated[
         Path,
@@ -29,8 +37,21 @@ def plan(
     ],
     out: Annotated[Path, typer.Option("--out", help="Work queue to write (.csv or .parquet).")],
     odds_factor: Annotated[
-        float, typer.Option("--odds-factor", help="Conversion-odds multiplier per seniority level.")
+        float,
+        typer.Option(
+            "--odds-factor",
+            help="Conversion-odds multiplier per seniority level above junior (1 = none).",
+        ),
     ] = 1.3,
+    buyers: Annotated[
+        Path | None,
+        typer.Option(
+            "--buyers",
+            help="Buyers file (TOML, as for 'package'): the leads the packager would sell "
+            "are sold, at their bundle price. Without it a lead's resale value is its "
+            "expected_resale_value or list price column, else 0.",
+        ),
+    ] = None,
     economics: EconomicsOption = None,
     hourly_rate: Annotated[
         float | None,
@@ -48,6 +69,9 @@ def plan(
     ] = 0.05,
     solver: SolverOption = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Solver seconds.")] = 5.0,
+    target_col: OptionalTargetOption = None,
+    won: WonOption = None,
+    lost: LostOption = None,
     dedupe: DedupeOption = False,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print one JSON object on stdout.")
@@ -55,11 +79,14 @@ def plan(
 ) -> None:
     """Plan every open lead: work in-house now (ranked, with a consultant), nurture, or sell.
 
-    Closed leads (converted 1 or 0) are left out; the figures the plan rests on are listed
+    Closed leads (won or lost by --target, or by the outcome column found and named in a
+    note: converted, Converted, a Won/Lost deal_stage ...) are left out; the figures the plan rests on are listed
     as assumptions.
     """
+    from leadlever.cli._options import optional_outcome_spec
     from leadlever.engine.economics import load_economics
     from leadlever.engine.io import read_table, write_table
+    from leadlever.optimisers.packaging import read_buyers
     from leadlever.optimisers.planning import PlannerSettings, plan_actions
 
     econ = load_economics(economics, hourly_rate=hourly_rate)
@@ -79,6 +106,8 @@ def plan(
         id_col=id_col,
         source=str(leads),
         dedupe=dedupe,
+        market=None if buyers is None else read_buyers(buyers),
+        outcome=optional_outcome_spec(target_col, won, lost),
     )
     write_table(result.queue, out)
     if json_out:
@@ -88,10 +117,11 @@ def plan(
     print_notes(result.assumptions, result.warnings, result.notes)
     typer.echo(
         f"{d['n_in_house']:,} in-house, {d['n_nurture']:,} nurture, {d['n_sell']:,} sell; expected profit "
-        f"{d['expected_profit']:,.0f} EUR ({d['status']}, gap {d['gap']:.2%} vs the LP bound). Queue: {out}."
+        f"{d['expected_profit']:,.0f} ({d['status']}, gap {d['gap']:.2%} vs the LP bound). Queue: {out}."
     )
     print_table(
         result.queue.head(10)[
-            ["priority", "lead_id", "action", "consultant", "expected_value", "reason"]
+            ["priority", "lead_id", "action", "consultant", "p_convert", "p_convert_assigned"]
+            + ["expected_value", "reason"]
         ]
     )

@@ -14,13 +14,26 @@ from typing import Annotated
 import typer
 
 from leadlever.cli._common import DedupeOption, emit_json, fail, handle_errors
-from leadlever.cli._options import EconomicsOption, print_notes
+from leadlever.cli._options import (
+    EconomicsOption,
+    LostOption,
+    OptionalTargetOption,
+    WonOption,
+    print_notes,
+)
 
 __all__ = ["app"]
 
 app = typer.Typer(
     help="Price leads: the two-class profit formula, solve for a lever, per-lead prices."
 )
+
+
+class Floor(StrEnum):
+    """What a price may not go below (``leadlever.pricing.FLOORS``)."""
+
+    in_house_value = "in-house-value"
+    generation_cost = "generation-cost"
 
 
 class Lever(StrEnum):
@@ -222,15 +235,29 @@ def leads(
             help="Willingness to pay for any lead (a 'willingness_to_pay' column overrides it).",
         ),
     ] = None,
+    floor: Annotated[
+        Floor,
+        typer.Option(
+            "--floor",
+            help="A price's floor: the lead's in-house value (expected_value, else from the "
+            "economics) and its generation cost, or the generation cost only.",
+        ),
+    ] = Floor.in_house_value,
     economics: EconomicsOption = None,
+    target_col: OptionalTargetOption = None,
+    won: WonOption = None,
+    lost: LostOption = None,
     dedupe: DedupeOption = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Grade and price every open lead of SCORED so the batch earns the target; write them to --out.
 
-    Closed leads (converted 1 or 0) are left out; generation costs not given come from the
-    economics and are listed as assumptions.
+    Closed leads (won or lost by --target, or by the outcome column found and named in a
+    note: converted, Converted, a Won/Lost deal_stage ...) are left out; no lead is priced
+    below its in-house value (unless --floor generation-cost); generation costs not given come
+    from the economics and are listed as assumptions.
     """
+    from leadlever.cli._options import optional_outcome_spec
     from leadlever.engine.economics import load_economics
     from leadlever.engine.io import write_table
     from leadlever.pricing import load_scored_leads, price_open_leads
@@ -250,6 +277,8 @@ def leads(
         cap=cap,
         confidence=confidence,
         source=str(scored),
+        floor=floor.value,
+        outcome=optional_outcome_spec(target_col, won, lost),
     )
     result = listing.pricing
     write_table(listing.priced, out)

@@ -168,6 +168,9 @@ def apply(
             help="Profile closed (won or lost) leads too; by default only open leads are.",
         ),
     ] = False,
+    target_col: OptionalTargetOption = None,
+    won: WonOption = None,
+    lost: LostOption = None,
     engine: EngineOption = Engine.local,
     scheduler: SchedulerOption = None,
     dedupe: DedupeOption = False,
@@ -175,16 +178,24 @@ def apply(
 ) -> None:
     """Write the qualification profile of the open leads in LEADS (closed ones are left out).
 
+    Closed leads are those won or lost by --target (with --won/--lost), else by the outcome
+    column the bundle was fitted with, else by the outcome column found (named in a note).
+
     Reads LEADS in chunks, so any number of leads fits in memory; with --engine dask a
     Parquet dataset is profiled on a Dask cluster.
     """
     import dataclasses
 
+    from leadlever.cli._options import optional_outcome_spec
     from leadlever.engine.economics import load_economics
+    from leadlever.engine.io._open_leads import outcome_candidates
     from leadlever.engine.io._stream import table_columns
     from leadlever.engine.qualification import load_bundle, qualify_file, qualify_summary
 
     model = load_bundle(bundle)
+    spec = optional_outcome_spec(target_col, won, lost)
+    if spec is not None:
+        model = dataclasses.replace(model, columns=dataclasses.replace(model.columns, outcome=spec))
     econ = load_economics(economics, commission_rate=commission_rate, hourly_rate=hourly_rate)
     settings = model.settings
     if target_roles:
@@ -201,12 +212,14 @@ def apply(
         engine=engine.value,
         scheduler=scheduler,
     )
+    names = table_columns(leads)
     summary = qualify_summary(
         result,
         model,
         econ,
         include_closed=include_closed,
-        has_outcome=model.columns.outcome.column in table_columns(leads),
+        has_outcome=model.columns.outcome.column in names,
+        found=outcome_candidates(names),
     )
     if json_out:
         emit_json(summary)

@@ -65,14 +65,23 @@ def evaluate(
             "--include-closed", help="Evaluate closed leads too (a look back at a past campaign)."
         ),
     ] = False,
+    target_col: OptionalTargetOption = None,
+    won: WonOption = None,
+    lost: LostOption = None,
     dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
-    """Evaluate every open lead's expected ROI; feedback overall and per channel/campaign."""
+    """Evaluate every open lead's expected ROI; feedback overall and per channel/campaign.
+
+    Closed leads (won or lost by --target, or by the outcome column found and named in a
+    note) are left out unless --include-closed.
+    """
+    from leadlever.cli._options import optional_outcome_spec
     from leadlever.engine.economics import load_economics
     from leadlever.engine.io import write_table
 
     econ = load_economics(economics)
+    spec = optional_outcome_spec(target_col, won, lost)
     notes: tuple[str, ...] = ()
     if curves is not None:
         from leadlever.optimisers.allocation import evaluate_with_curves
@@ -84,6 +93,7 @@ def evaluate(
             economics=econ,
             metric=metric,
             include_closed=include_closed,
+            outcome=spec,
         )
         report, notes = joined.report, joined.notes
         payload = joined.to_dict()
@@ -97,6 +107,7 @@ def evaluate(
             metric=metric,
             include_closed=include_closed,
             dedupe=dedupe,
+            outcome=spec,
         )
         payload = report.to_dict()
     if out is not None:
@@ -171,10 +182,13 @@ def target(
 ) -> None:
     """Contact the leads whose expected profit p x V - C is positive (the best first).
 
-    With --target the leads' outcomes are known (e.g. out-of-fold probabilities of a past
-    campaign): the realised profit of the list and of contacting everyone is reported too.
+    Without --target this is a contact list: only open leads are contacted (the outcome
+    column found, e.g. Converted or a Won/Lost deal_stage, is named in a note and its closed
+    leads left out). With --target it evaluates a past campaign (e.g. out-of-fold
+    probabilities): the rule runs on the leads with a known outcome, and the realised profit
+    of the list and of contacting everyone is reported too.
     """
-    from leadlever.cli._options import outcome_spec
+    from leadlever.cli._options import optional_outcome_spec
     from leadlever.engine.economics import load_economics
     from leadlever.engine.io import read_leads, write_table
     from leadlever.engine.roi import target_contacts
@@ -182,7 +196,7 @@ def target(
     econ = load_economics(
         economics, value_per_conversion=value_per_conversion, contact_cost=cost_per_contact
     )
-    spec = None if target_col is None else outcome_spec(target_col, won, lost)
+    spec = optional_outcome_spec(target_col, won, lost)
     result = target_contacts(
         read_leads(scored, dedupe=dedupe),
         economics=econ,

@@ -47,7 +47,7 @@ def campaign(
         typer.Option(
             "--okr-threshold",
             min=0.0,
-            help="New OKR: leads whose expected value at arrival is below this (EUR) count 0.",
+            help="New OKR: leads whose expected value at arrival is below this (money, as the profit) count 0.",
         ),
     ] = 3000.0,
     budget: Annotated[
@@ -81,5 +81,5 @@ def campaign(
         return
     print_table(
         result.to_frame(),
-        title=f"{weeks} weeks x {seeds} seeds (profit = true expected profit, EUR)",
+        title=f"{weeks} weeks x {seeds} seeds (profit = true expected profit)",
     )

@@ -79,13 +79,13 @@ def split_chart(split: list[dict[str, Any]]) -> str | None:
         return None
     fig, ax = _figure()
     names = [r["channel"] for r in split]
-    ax.barh(names, [r["spend"] for r in split], color="#1565c0", label="spend (EUR)")
+    ax.barh(names, [r["spend"] for r in split], color="#1565c0", label="spend")
     for i, r in enumerate(split):
         if r["predicted_value"] is not None:
             text = (f"predicted value {r['predicted_value']:,.0f} "
                     f"(80%: {r['predicted_low']:,.0f}-{r['predicted_high']:,.0f})")  # fmt: skip
             ax.annotate(text, (r["spend"], i), fontsize=7, xytext=(4, -3),
                         textcoords="offset points")  # fmt: skip
-    ax.set_xlabel("recommended spend next period (EUR)")
+    ax.set_xlabel("recommended spend next period")
     ax.set_title(f"Recommended split, period {split[0]['period']}")
     return _png(fig)

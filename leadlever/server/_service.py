@@ -262,12 +262,13 @@ class Service:
 
     def feedback(self, since: str | None) -> dict[str, Any]:
         """Per-channel reinforce/correct over the leads evaluated since ``since``."""
-        from leadlever.engine.roi._evaluate import feedback_frame
+        from leadlever.engine.roi._feedback import MIN_GROUP_LEADS, feedback_frame
         from leadlever.server._queries import channel_sums
 
         okr = self.okr()
         sums = channel_sums(self.db, okr.threshold, since)
-        frame = feedback_frame(sums, okr.threshold, "channel")
+        # as roi evaluate: a channel of fewer leads gets 'too few leads', no spend change
+        frame = feedback_frame(sums, okr.threshold, "channel", min_n=MIN_GROUP_LEADS)
         return {
             "since": since,
             "threshold": okr.threshold,
@@ -281,6 +282,7 @@ class Service:
                     "value": since or "all stored leads",
                     "source": "request" if since else "default",
                 },  # fmt: skip
+                {"name": "min_leads_per_group", "value": MIN_GROUP_LEADS, "source": "default"},
             ],
         }
 

@@ -395,4 +395,5 @@ def recommend(
         channels=tuple(decisions),
         assumptions=(*assumptions, *settings.assumptions()),
         notes=tuple(notes),
+        reference_spend=tuple(float(v) for v in x_eq) if known else None,
     )

@@ -6,7 +6,7 @@ average?) and adds, per channel, what ``allocate solve`` recommends on the same
 curves at today's budget: ``spend_direction`` (up / down / hold) and
 ``suggested_spend_change`` (its relative change, replacing the lead-quality
 heuristic), ``agrees`` (reinforce goes with up, correct with down) and, when
-they differ, ``why``: average lead quality and the return of the next euro are
+they differ, ``why``: average lead quality and the return of the next unit of spend are
 different questions (a channel with good leads can be saturated; one with
 weaker leads can still be the cheapest way to more value), or the evidence
 limits hold the channel.
@@ -22,7 +22,9 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.economics import Economics
+from leadlever.engine.io._outcomes import OutcomeSpec
 from leadlever.engine.roi._evaluate import RoiReport, evaluate_file
+from leadlever.engine.roi._feedback import TOO_FEW
 from leadlever.optimisers.allocation._agreement import direction
 from leadlever.optimisers.allocation._decision import DecisionSettings
 from leadlever.optimisers.allocation._entry import solve_curves
@@ -66,6 +68,11 @@ class ChannelFeedback:
         return self.report.to_frame()
 
 
+def _key(name: object) -> str:
+    """A channel name compared without case or surrounding spaces."""
+    return " ".join(str(name).split()).casefold()
+
+
 def _why(feedback: str, direction: str, status: str, why_limit: str) -> str:
     if status in ("held", "capped") and why_limit:
         return f"the allocator's move is limited: {why_limit}"
@@ -93,10 +100,11 @@ def evaluate_with_curves(
     include_closed: bool = False,
     settings: DecisionSettings | None = None,
     sidecar: str | os.PathLike | bool | None = None,
+    outcome: OutcomeSpec | None = None,
 ) -> ChannelFeedback:
     """Evaluate the leads and join the allocator's recommendation at today's budget.
 
-    ``economics``, ``metric`` and ``include_closed`` are
+    ``economics``, ``metric``, ``include_closed`` and ``outcome`` are
     :func:`leadlever.engine.roi.evaluate_file`'s.
     """
     report = evaluate_file(
@@ -105,6 +113,7 @@ def evaluate_with_curves(
         economics=economics,
         metric=metric,
         include_closed=include_closed,
+        outcome=outcome,
     )
     rec = solve_curves(str(curves), None, settings=settings, sidecar=sidecar)
     if report.by_channel is None:
@@ -116,11 +125,25 @@ def evaluate_with_curves(
                 "beside them (give the table a channel column).",
             ),
         )
-    decisions = {c.channel: c for c in rec.channels}
     rows = report.by_channel.copy()
+    exact = {c.channel: c for c in rec.channels}
+    by_key = {_key(c.channel): c for c in reversed(rec.channels)}
+    lead_names = ["(no channel)" if pd.isna(c) else str(c) for c in rows["channel"]]
+    decisions = {
+        name: exact.get(name) or by_key[_key(name)]
+        for name in lead_names
+        if name in exact or _key(name) in by_key
+    }
+    notes = []
+    renamed = sorted({f"'{n}' = '{d.channel}'" for n, d in decisions.items() if n != d.channel})
+    if renamed:
+        notes.append(
+            "Channels matched without case and surrounding spaces (leads = curves): "
+            f"{', '.join(renamed)}."
+        )
     directions, changes, agrees, whys = [], [], [], []
-    for _, row in rows.iterrows():
-        d = decisions.get(str(row["channel"]))
+    for name, (_, row) in zip(lead_names, rows.iterrows(), strict=True):
+        d = decisions.get(name)
         if d is None:
             directions.append(None)
             changes.append(np.nan)
@@ -130,6 +153,8 @@ def evaluate_with_curves(
         change = (d.spend - d.current_spend) / d.current_spend if d.current_spend > 0 else np.nan
         way = direction(d.spend, d.current_spend, HOLD_TOLERANCE * max(d.current_spend, 1e-12))
         ok = (row["feedback"] == "reinforce") == (way == "up") or way == "hold"
+        if row["feedback"] == TOO_FEW:  # no verdict from the leads to disagree with
+            ok = None
         directions.append(way)
         changes.append(change)
         agrees.append(ok)
@@ -138,14 +163,28 @@ def evaluate_with_curves(
     rows["spend_direction"] = directions
     rows["suggested_spend_change"] = changes
     rows["recommended_spend"] = [
-        decisions[str(c)].spend if str(c) in decisions else np.nan for c in rows["channel"]
+        decisions[n].spend if n in decisions else np.nan for n in lead_names
     ]
     rows["agrees"] = agrees
     rows["why"] = whys
-    notes = []
-    missing = sorted(set(decisions) - set(rows["channel"].astype(str)))
+    no_curve = [n for n in lead_names if n not in decisions]
+    if no_curve:
+        notes.append(
+            f"No curve for channel{'s' if len(no_curve) > 1 else ''} "
+            f"{', '.join(repr(n) for n in no_curve)} in {curves}: no spend recommendation."
+        )
+    matched = {d.channel for d in decisions.values()}
+    missing = [c.channel for c in rec.channels if c.channel not in matched]
     if missing:
-        notes.append(f"Channels with a curve but no leads in this file: {', '.join(missing)}.")
+        notes.append(
+            f"Channels with a curve but no leads in this file: {', '.join(map(repr, missing))}."
+        )
+    if not decisions:
+        notes.append(
+            "No channel of the leads matches a channel of the curves: suggested_spend_change is "
+            "empty. Use the same channel names in both files."
+        )
+        return ChannelFeedback(replace(report, by_channel=rows), rec, tuple(notes))
     notes.append(
         "suggested_spend_change is the allocator's recommendation (allocate solve on the same "
         "curves at today's budget); feedback is the leads' average against the threshold."

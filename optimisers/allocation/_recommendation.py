@@ -48,14 +48,36 @@ class Recommendation:
     channels: tuple[ChannelDecision, ...]
     assumptions: tuple[dict[str, Any], ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: the uplift's reference: today's split rescaled to the budget (within the limits)
+    reference_spend: tuple[float, ...] | None = None
 
     @property
     def spend(self) -> dict[str, float]:
         return {c.channel: c.spend for c in self.channels}
 
+    @property
+    def baseline_objective(self) -> float | None:
+        """The objective at the reference split (None without today's spend)."""
+        if self.uplift is None:
+            return None
+        return float(self.allocation.objective - self.uplift)
+
+    @property
+    def rescaled(self) -> bool:
+        """The reference split differs from today's spend (another budget, or limits)."""
+        if self.reference_spend is None:
+            return False
+        cur = [c.current_spend for c in self.channels]
+        return any(
+            abs(r - c) > 1e-9 * max(abs(c), 1.0)
+            for r, c in zip(self.reference_spend, cur, strict=True)
+        )
+
     def to_dict(self) -> dict[str, Any]:
         base = self.allocation.to_dict()
-        base_value = base.get("baseline_objective")
+        base_value = self.baseline_objective
+        if base_value is not None:  # the uplift's baseline, at any budget
+            base["baseline_objective"] = base_value
         out = {
             **base,
             "budget": self.budget,
@@ -74,7 +96,14 @@ class Recommendation:
             "unallocated": self.unallocated,
             "risk": self.risk,
             "n_draws": self.n_draws,
-            "channels": [c.to_dict() for c in self.channels],
+            "channels": [
+                {**c.to_dict(), "reference_spend": r}
+                for c, r in zip(
+                    self.channels,
+                    self.reference_spend or [None] * len(self.channels),
+                    strict=True,
+                )
+            ],
             "held": [c.channel for c in self.channels if c.status == "held"],
             "capped": [c.channel for c in self.channels if c.status == "capped"],
             "assumptions": [dict(a) for a in self.assumptions],
@@ -83,7 +112,17 @@ class Recommendation:
         return out
 
     def to_frame(self) -> pd.DataFrame:
-        frame = self.allocation.to_frame()
+        """One row per channel: ``current_spend`` is today's observed spend and
+        ``spend_change`` the move from it; ``reference_spend`` (today's split rescaled to the
+        budget, the baseline of the uplift) only when it differs from today's spend."""
+        frame = self.allocation.to_frame().drop(
+            columns=["current_spend", "current_value", "spend_change"], errors="ignore"
+        )
+        if self.uplift is not None:
+            frame["current_spend"] = [c.current_spend for c in self.channels]
+            frame["spend_change"] = frame["spend"] - frame["current_spend"]
+            if self.rescaled:
+                frame["reference_spend"] = list(self.reference_spend)
         frame["quality"] = [c.quality for c in self.channels]
         frame["status"] = [c.status for c in self.channels]
         frame["cap"] = [c.cap for c in self.channels]

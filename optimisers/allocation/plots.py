@@ -47,8 +47,8 @@ def plot_curves(
             x_cur = allocation.current_spend[allocation.channels.index(name)]
             ax.plot([x_cur], [float(curve.value(x_cur))], "s", color="C7", label="current")
         ax.set_title(f"{name} ({curve.kind})", fontsize=9)
-        ax.set_xlabel("spend (EUR per period)")
-        ax.set_ylabel("value (EUR per period)")
+        ax.set_xlabel("spend (per period)")
+        ax.set_ylabel("value (per period)")
         ax.legend(fontsize=7)
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
@@ -69,7 +69,7 @@ def plot_allocation(allocation: Allocation, path: str | os.PathLike) -> Path:
         ax.bar(idx - width / 2, allocation.current_spend, width, label="current", color="C7")
     ax.bar(idx + width / 2, allocation.spend, width, label="optimal", color="C0")
     ax.set_xticks(idx, allocation.channels, rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel("spend (EUR per period)")
+    ax.set_ylabel("spend (per period)")
     title = f"{allocation.objective_name}: {allocation.objective:,.0f}"
     if allocation.uplift is not None:
         title += f" (uplift {allocation.uplift:+,.0f})"
@@ -92,8 +92,8 @@ def plot_frontier(
     ax.plot(frame["budget"], frame["value"], color="C0", label="optimal value")
     if mark is not None:
         ax.plot([mark.budget], [mark.total_value], "o", color="C3", label="chosen budget")
-    ax.set_xlabel("budget (EUR per period)")
-    ax.set_ylabel("value (EUR per period)")
+    ax.set_xlabel("budget (per period)")
+    ax.set_ylabel("value (per period)")
     ax.set_title("Budget -> value frontier", fontsize=10)
     ax.legend()
     fig.tight_layout()

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from leadlever.engine.io._dates import DATE_SPAN
+from leadlever.engine.exceptions import InvalidValueError
+from leadlever.engine.io._dates import DATE_SPAN, parse_dates
 
 __all__ = [
     "PERIOD_NAMES",
@@ -19,10 +20,25 @@ __all__ = [
     "is_count",
     "clean_money",
     "period_kind",
+    "wide_layout",
+    "wide_spend_columns",
 ]
 
 #: candidate names, in order of preference (compared without case, spaces or punctuation)
-PERIOD_NAMES = ("period", "week", "weekstart", "date", "day", "reportingstarts", "ds", "time")
+PERIOD_NAMES = (
+    "period",
+    "week",
+    "weekstart",
+    "weekstarting",
+    "weekof",
+    "date",
+    "day",
+    "reportingstart",
+    "reportingdate",
+    "startdate",
+    "ds",
+    "time",
+)
 CHANNEL_NAMES = (
     "channel",
     "medium",
@@ -53,13 +69,21 @@ def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
 
 
+def _same(name: str, cand: str) -> bool:
+    """Equal after normalising, a plural 's' aside ('Reporting starts' = 'reporting_start')."""
+    return name == cand or name == cand + "s" or name + "s" == cand
+
+
 def find_column(
     columns: Sequence[str], candidates: Sequence[str], *, prefix: bool = False
 ) -> str | None:
+    """The first column whose name matches a candidate, compared without case, spaces,
+    underscores or punctuation (and a plural 's'); with ``prefix``, a name starting with
+    the candidate also matches (``Amount spent (EUR)``), but never a ``... per ...``."""
     normed = {c: _norm(c) for c in columns}
     for cand in candidates:
         for col, n in normed.items():
-            if n == cand or (prefix and n.startswith(cand) and "per" not in n[len(cand) :]):
+            if _same(n, cand) or (prefix and n.startswith(cand) and "per" not in n[len(cand) :]):
                 return col
     return None
 
@@ -86,7 +110,10 @@ def period_kind(raw: pd.Series) -> tuple[str, pd.Series]:
     """('dates', parsed) or ('labels', numbers) for a period column."""
     if pd.api.types.is_numeric_dtype(raw):
         return "labels", raw.astype(float)
-    parsed = pd.to_datetime(raw, errors="coerce", format="mixed")
+    try:  # one format for the whole column: 05/09/2017 is not May in a day/month export
+        parsed = parse_dates(raw, column=str(raw.name)).values
+    except InvalidValueError:
+        parsed = pd.to_datetime(raw, errors="coerce", format="mixed")
     low, high = DATE_SPAN  # a date before or after these is a typo (a negative year): not a date
     parsed = parsed.where((parsed >= low) & (parsed <= high))
     if parsed.notna().mean() >= 0.9:
@@ -95,3 +122,48 @@ def period_kind(raw: pd.Series) -> tuple[str, pd.Series]:
     if numbers.notna().mean() >= 0.9:
         return "labels", numbers.astype(float)
     return "other", raw
+
+
+_WIDE_SPEND = (
+    re.compile(r"^(?P<ch>.+?)[\s_.-]*(?:spend|spent|cost|media[\s_.-]?cost)$", re.IGNORECASE),
+    re.compile(r"^(?:spend|cost)[\s_.-]+(?P<ch>.+)$", re.IGNORECASE),
+    re.compile(r"^(?P<ch>.+)_S$"),  # Robyn's naming: tv_S is the spend on tv
+)
+
+
+def wide_spend_columns(frame: pd.DataFrame) -> dict[str, str]:
+    """{spend column: channel} of a wide marketing-mix table (one spend column per channel).
+
+    A numeric column named like ``tv_spend``, ``Channel0_spend``, ``spend_tv``, ``tv cost``
+    or Robyn's ``tv_S`` (never a ``cost per ...``) is the spend of the channel its name gives.
+    """
+    found: dict[str, str] = {}
+    for col in frame.columns:
+        name = str(col).strip()
+        if "per" in _norm(name) or not pd.api.types.is_numeric_dtype(frame[col]):
+            continue
+        for pattern in _WIDE_SPEND:
+            m = pattern.match(name)
+            if m and m.group("ch").strip(" _.-"):
+                found[str(col)] = m.group("ch").strip(" _.-")
+                break
+    return found
+
+
+def wide_layout(frame: pd.DataFrame) -> tuple[str | None, dict[str, str], str] | None:
+    """(period column, {spend column: channel}, outcome column) when ``frame`` is a wide
+    marketing-mix table: no channel column, at least two spend columns and one outcome
+    column (a value such as ``revenue``, or a count such as ``conversions``); else None."""
+    cols = [str(c) for c in frame.columns]
+    if find_column(cols, CHANNEL_NAMES) is not None:
+        return None
+    spends = wide_spend_columns(frame)
+    if len(spends) < 2:
+        return None
+    rest = [c for c in cols if c not in spends]
+    outcome = find_column(rest, VALUE_NAMES, prefix=True) or find_column(
+        rest, COUNT_NAMES, prefix=True
+    )
+    if outcome is None or not pd.api.types.is_numeric_dtype(frame[outcome]):
+        return None
+    return find_column(rest, PERIOD_NAMES), spends, outcome

@@ -142,8 +142,6 @@ def read_history(
             assumptions.append({"name": f"{what} column", "value": found, "source": "data"})
         return found
 
-    if channel is None and find_column(cols, CHANNEL_NAMES) is None:
-        _refuse_wide(cols, where)
     spend_col = pick(spend, SPEND_NAMES, "spend", prefix=True)
     chan_col = pick(channel, CHANNEL_NAMES, "channel")
     value_col = pick(value, VALUE_NAMES, "value", prefix=True, required=False)
@@ -367,22 +365,4 @@ def _observations(work, where, assumptions, value_kind, source) -> ChannelHistor
         value_kind,
         tuple(assumptions),
         source,
-    )
-
-
-def _refuse_wide(cols: list[str], where: str) -> None:
-    """A marketing-mix table (one spend column per channel, one total outcome, as Robyn's
-    and Meridian's) has no channel column: say so, instead of asking for one."""
-    low = [c.lower() for c in cols]
-    wide = [c for c, lc in zip(cols, low, strict=True)
-            if lc.endswith(("_s", "_spend", "_cost")) or lc.startswith("spend_")]  # fmt: skip
-    if len(wide) < 2:
-        return
-    raise DataError(
-        f"{where} has one spend column per channel ({', '.join(wide[:6])}"
-        f"{', ...' if len(wide) > 6 else ''}) and no channel column: a marketing-mix table. "
-        "`allocate fit` reads one row per period and channel (period, channel, spend, value). "
-        "Reshape it to that if you have a value per channel; with one total outcome, fit the "
-        "channels jointly in Python with leadlever.optimisers.curves.fit_additive "
-        "(docs/allocation.md)."
     )

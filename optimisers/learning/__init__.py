@@ -12,12 +12,13 @@ if TYPE_CHECKING:
         grid_log_posterior,
         make_grid,
     )
-    from leadlever.optimisers.learning._campaign_step import CampaignStepResult, campaign_step
+    from leadlever.optimisers.learning._campaign_step import campaign_step
     from leadlever.optimisers.learning._learner import CampaignLearner, LearnerSettings, LearnerStep
     from leadlever.optimisers.learning._ledger import (
         RecommendationLedger,
         predicted_split_value,
         recommendation_ledger,
     )
+    from leadlever.optimisers.learning._step_result import CampaignStepResult
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, __file__)

@@ -17,18 +17,14 @@ Channels that spent but brought no leads get value 0.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from leadlever.engine.exceptions import (
-    DataError,
-    MissingColumnsError,
-    ParameterError,
-)
+from leadlever.engine.economics import Economics
+from leadlever.engine.exceptions import DataError, ParameterError
 from leadlever.engine.io._lead_schema import unique_ids
 from leadlever.engine.io._lock import locked
 from leadlever.engine.io._persist import read_json_text
@@ -37,11 +33,15 @@ from leadlever.engine.io._tables import atomic_write_text
 from leadlever.optimisers.allocation._agreement import compare_directions, move_toward
 from leadlever.optimisers.allocation._curve_table import read_curves
 from leadlever.optimisers.allocation._entry import solve_curves
+from leadlever.optimisers.learning._curves_ref import recall_curves, record_curves
+from leadlever.optimisers.learning._lead_values import leads_feedback
 from leadlever.optimisers.learning._learner import (
     CampaignLearner,
     LearnerSettings,
     LearnerStep,
 )
+from leadlever.optimisers.learning._step_limits import step_limits
+from leadlever.optimisers.learning._step_result import CampaignStepResult
 
 #: a channel's weekly spend moves at most this share by default
 DEFAULT_MAX_CHANGE = 0.25
@@ -53,7 +53,6 @@ __all__ = [
     "DEFAULT_CURVE_PERIODS",
     "CampaignStepResult",
     "campaign_step",
-    "leads_value_by_channel",
     "SPEND_SCHEMA",
     "OUTCOMES_SCHEMA",
 ]
@@ -75,113 +74,6 @@ OUTCOMES_SCHEMA = TableSchema(
         ),
     ),
 )
-
-
-@dataclass(frozen=True)
-class CampaignStepResult:
-    """What one ``campaign step`` did and proposes.
-
-    ``source`` says where the split comes from: ``"curves"`` (the fitted curves'
-    recommendation, the same as ``allocate solve``, while the learner has fewer than
-    ``curve_periods`` periods of its own feedback), ``"learner"`` (a Thompson draw of the
-    learner's curves) or ``"exploration"`` (a random split around an equal one: the learner
-    has no data and no curves were given; not a recommendation). ``agreement`` compares
-    every channel's move with the curves' recommendation and says why they differ.
-    """
-
-    created: bool
-    updated_period: int | None
-    value_by_channel: dict[str, float]
-    revisions: int
-    step: LearnerStep
-    change_points: dict[str, list[int]]
-    source: str = "learner"
-    previous: dict[str, float] | None = None
-    limited: tuple[str, ...] = ()
-    max_change: float | None = None
-    agreement: tuple[dict[str, Any], ...] = ()
-    assumptions: tuple[dict[str, Any], ...] = ()
-
-    @property
-    def explanation(self) -> str:
-        if self.source == "exploration":
-            return (
-                "Exploration: the learner has no feedback for some channels yet and no curves "
-                "were given, so this split is random around an equal split, to learn from. It is "
-                "not a recommendation; pass --curves curves.csv to start from the fitted curves."
-            )
-        if self.source == "curves":
-            return (
-                "From the fitted curves (the allocate solve recommendation), moved at most "
-                f"{self.max_change:.0%} a week; the learner takes over once it has its own feedback."
-                if self.max_change is not None
-                else "From the fitted curves (the allocate solve recommendation)."
-            )
-        return "A Thompson draw of the learner's curves, learned from the weekly feedback."
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "created": self.created,
-            "updated_period": self.updated_period,
-            "value_by_channel": dict(self.value_by_channel),
-            "revisions": self.revisions,
-            "next_period": self.step.period,
-            "explored": self.step.explored,
-            "source": self.source,
-            "explanation": self.explanation,
-            "allocation": self.step.to_dict()["allocation"],
-            "previous": self.previous,
-            "max_change": self.max_change,
-            "limited": list(self.limited),
-            "agreement": [dict(a) for a in self.agreement],
-            "change_points": self.change_points,
-            "assumptions": [dict(a) for a in self.assumptions],
-        }
-
-    def to_frame(self) -> pd.DataFrame:
-        frame = self.step.to_frame()
-        frame.insert(0, "period", self.step.period)
-        return frame
-
-
-def leads_value_by_channel(
-    leads: pd.DataFrame, *, threshold: float | None = None, source: str = "leads"
-) -> pd.Series:
-    """Sum of the leads' evaluated value per channel (see the module docstring)."""
-    if "channel" not in leads.columns:
-        raise MissingColumnsError(
-            f"{source} has no 'channel' column. Add the channel of every lead.", ["channel"], {}
-        )
-    if "expected_value" in leads.columns:
-        spec = (ColumnSpec("channel", "category"), ColumnSpec("expected_value", "numeric"))
-        frame = validate_table(leads, TableSchema("scored leads", spec), source=source)
-        value = frame["expected_value"].to_numpy(float)
-    elif {"p_convert", "commission"} <= set(leads.columns):
-        spec = (
-            ColumnSpec("channel", "category"),
-            ColumnSpec("p_convert", "probability"),
-            ColumnSpec("commission", "numeric", min=0.0),
-        )
-        frame = validate_table(leads, TableSchema("scored leads", spec), source=source)
-        value = frame["p_convert"].to_numpy(float) * frame["commission"].to_numpy(float)
-    else:
-        raise MissingColumnsError(
-            f"{source} needs an 'expected_value' column, or 'p_convert' and 'commission' columns "
-            "(value = p_convert x commission). Score the leads first.",
-            ["expected_value"],
-            {},
-        )
-    if threshold is not None:
-        if "expected_roi" not in frame.columns:
-            raise MissingColumnsError(
-                f"{source} has no 'expected_roi' column, needed with an OKR threshold. "
-                "Evaluate the leads' expected ROI first or drop the threshold.",
-                ["expected_roi"],
-                {},
-            )
-        roi = pd.to_numeric(frame["expected_roi"], errors="coerce").to_numpy(float)
-        value = np.where(roi >= threshold, value, 0.0)
-    return pd.Series(value, index=frame["channel"].astype(str).to_numpy()).groupby(level=0).sum()
 
 
 def _load_state(path: Path) -> CampaignLearner | None:
@@ -218,6 +110,7 @@ def campaign_step(
     curves_fit: str | Path | bool | None = None,
     max_change: float | None = DEFAULT_MAX_CHANGE,
     curve_periods: int = DEFAULT_CURVE_PERIODS,
+    economics: Economics | None = None,
 ) -> CampaignStepResult:
     """Update the learner in ``state_path`` with last period's feedback and propose the next split.
 
@@ -228,9 +121,12 @@ def campaign_step(
         ``curve_periods`` periods of its own feedback per channel, the split is
         their recommendation (the same as ``allocate solve``); afterwards they are the
         reference the step's directions are compared with.
+    economics : Economics, optional
+        Its ``value_per_conversion`` values leads scored without a ``commission`` column.
     max_change : float or None
-        A channel's spend moves at most this share away from last week's (scaled to the
-        new budget); None: no limit.
+        A channel's spend moves at most this share away from last week's spend, or from its
+        share of a new budget; None: no limit. Within the curves' evidence limits: where
+        the two disagree, the evidence wins and the budget it cannot carry is left unallocated.
 
     Notes
     -----
@@ -240,9 +136,6 @@ def campaign_step(
     """
     if max_change is not None and not (np.isfinite(max_change) and max_change >= 0):
         raise ParameterError(f"--max-change must be a share >= 0 (e.g. 0.25). Got {max_change!r}.")
-    table = None
-    if curves is not None:
-        table = read_curves(curves, sidecar=curves_fit, channels=None)
     sources = sources or {}
     if not np.isfinite(budget) or budget <= 0:
         raise ParameterError(f"The budget must be a positive number. Got {budget!r} instead.")
@@ -273,12 +166,15 @@ def campaign_step(
         learner = CampaignLearner(
             channels=names, reference_spend=budget, settings=settings, seed=seed
         )
+    given = curves is not None
+    curves, curves_fit, table = _follow_curves(learner, curves, curves_fit, f"State file '{path}'")
     value_by_channel: dict[str, float] = {}
-    updated = None
+    updated = feedback = None
     if leads is not None:
-        values = leads_value_by_channel(
-            leads, threshold=threshold, source=sources.get("leads", "leads")
+        feedback = leads_feedback(
+            leads, threshold=threshold, source=sources.get("leads", "leads"), economics=economics
         )
+        values = feedback.value
         _check_channels(list(values.index), learner.channels, sources.get("leads", "leads"))
         if spend_tab is not None:
             _check_channels(
@@ -312,10 +208,6 @@ def campaign_step(
             )
             revisions += 1
     previous = _previous_split(learner, spend_tab, table)
-    limits = None
-    if previous is not None and max_change is not None and previous.sum() > 0:
-        ref = previous * (budget / previous.sum())
-        limits = (ref * (1.0 - max_change), ref * (1.0 + max_change))
     rec = None
     if table is not None:
         missing = set(learner.channels) - set(table.channels)
@@ -325,28 +217,33 @@ def campaign_step(
                 "Fit curves for every channel the campaign runs."
             )
         rec = solve_curves(curves, budget, sidecar=curves_fit, channels=list(learner.channels))
+    box = step_limits(float(budget), previous, max_change, table, learner.channels)
+    limits, spendable = box.bounds, box.spendable(float(budget))
     own = learner.effective_observations()
     if rec is not None and np.any(own < curve_periods):
         target = np.array([rec.spend[c] for c in learner.channels])
-        spend = target if limits is None else move_toward(ref, target, *limits, float(budget))
+        spend = target if limits is None else move_toward(target, target, *limits, spendable)
         step = LearnerStep(learner.period, learner.channels, spend, float(budget), False, ())
         source = "curves"
     else:
-        step = learner.propose(budget, limits=limits)
+        step = learner.propose(spendable, limits=limits)
+        step = LearnerStep(
+            step.period, step.channels, step.spend, float(budget), step.explored, step.draws
+        )
         source = "exploration" if step.explored else "learner"
     tol = 1e-6 * budget
-    limited = ()
-    if limits is not None:
-        at = (step.spend <= limits[0] + tol) | (step.spend >= limits[1] - tol)
-        limited = tuple(c for c, a in zip(learner.channels, at, strict=True) if a)
+    limited = box.limited(step.spend, learner.channels, tol)
+    unallocated = max(float(budget) - float(step.spend.sum()), 0.0)
+    unallocated = unallocated if unallocated > tol else 0.0
     agreement: tuple[dict[str, Any], ...] = ()
+    evidence: tuple[dict[str, Any], ...] = ()
     if rec is not None:
+        current = {c.channel: c.current_spend for c in rec.channels}
+        # directions against last week's spend as it was (not scaled to the new budget), the
+        # base allocate solve's output shows as current spend
         base = (
-            previous
-            if previous is not None
-            else np.array([rec.channels[i].current_spend for i in range(len(rec.channels))])
+            previous if previous is not None else np.array([current[c] for c in learner.channels])
         )
-        base = base * (budget / base.sum()) if base.sum() > 0 else base
         agreement = compare_directions(
             learner.channels,
             step.spend,
@@ -357,6 +254,13 @@ def campaign_step(
             statuses={c.channel: c.status for c in rec.channels},
             tol=max(0.02 * budget / len(learner.channels), tol),
         )
+        if source == "curves":
+            agreement = tuple(_forced(a, limited) for a in agreement)
+        evidence = tuple(
+            {"channel": c.channel, "status": c.status, "why": c.why}
+            for c in rec.channels
+            if c.status in ("held", "capped")
+        )
     learner.last_proposal = step.spend.tolist()
     atomic_write_text(learner.to_json(), path)
     assumptions = [
@@ -366,7 +270,24 @@ def campaign_step(
             "source": "option" if max_change != DEFAULT_MAX_CHANGE else "default",
         }
     ]
+    if feedback is not None:
+        assumptions.extend(feedback.assumptions)
     if rec is not None:
+        assumptions.append(
+            {
+                "name": "curves",
+                "value": str(curves) if learner.curves is None else learner.curves["path"],
+                "source": "option" if given else "state (recorded by an earlier step)",
+            }
+        )
+        assumptions.append(
+            {
+                "name": "evidence limits",
+                "value": "those of allocate solve on the same curves (default margin, channels "
+                "not trusted held near their current share)",
+                "source": "default",
+            }
+        )
         assumptions.append(
             {
                 "name": "curves used until",
@@ -389,7 +310,42 @@ def campaign_step(
         max_change=max_change,
         agreement=agreement,
         assumptions=tuple(assumptions),
+        evidence=evidence,
+        unallocated=unallocated,
+        leads=None if feedback is None else feedback.counts(),
+        feedback_note=None if feedback is None else feedback.note,
+        notes=tuple(
+            n for n in [box.unallocated_note(float(budget), max_change)] if n and unallocated
+        ),
     )
+
+
+def _follow_curves(learner: CampaignLearner, curves, curves_fit, source: str):
+    """The curves this step follows: those given (recorded in the state when a file), else
+    the ones the state recorded (checked unchanged); and their table."""
+    if curves is None and learner.curves is not None:
+        curves, curves_fit = recall_curves(learner.curves, source)
+    if curves is None:
+        return None, curves_fit, None
+    table = read_curves(curves, sidecar=curves_fit, channels=None)
+    if not isinstance(curves, pd.DataFrame):
+        ref = record_curves(curves, table.fit_path, learner.period)
+        old = learner.curves
+        same = old is not None and all(old[k] == ref[k] for k in ("path", "sha256", "fit_sha256"))
+        learner.curves = old if same else ref
+    return curves, curves_fit, table
+
+
+def _forced(row: dict[str, Any], limited: tuple[str, ...]) -> dict[str, Any]:
+    """Following the curves, a channel goes against their direction only when the budget forces
+    it: the channels the recommendation moves the money to cannot take it this week."""
+    if row["agrees"] or row["channel"] in limited:
+        return row
+    why = (
+        "the weekly move limit (--max-change) keeps the channels the recommendation moves money "
+        "to from taking all of it this week, so part of the budget goes here"
+    )
+    return {**row, "why": why}
 
 
 def _previous_split(learner: CampaignLearner, spend_tab, table) -> np.ndarray | None:

@@ -66,7 +66,7 @@ __all__ = [
 ]
 
 STATE_FORMAT = "leadlever.campaign_learner"
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: the curves followed (optional); a version 1 state is one without
 
 
 @dataclass
@@ -138,6 +138,8 @@ class CampaignLearner:
         )
         self.period = 0
         self.last_proposal: list[float] | None = None
+        #: the fitted curves followed (``_curves_ref``), None: none
+        self.curves: dict[str, Any] | None = None
         self._logs = {c: _ChannelLog() for c in self.channels}
 
     # ------------------------------------------------------------------ data
@@ -329,6 +331,7 @@ class CampaignLearner:
                 "reference_spend": self.reference_spend,
                 "settings": self.settings.to_dict(),
                 "last_proposal": self.last_proposal,
+                "curves": self.curves,
                 "logs": {c: asdict(self._logs[c]) for c in self.channels},
             },
         )
@@ -339,6 +342,12 @@ class CampaignLearner:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: str = "state") -> CampaignLearner:
+        if (
+            isinstance(data, dict)
+            and data.get("format") == STATE_FORMAT
+            and data.get("version") == 1
+        ):
+            data = {**data, "version": STATE_VERSION}
         check_versioned(
             data,
             fmt=STATE_FORMAT,
@@ -364,6 +373,7 @@ class CampaignLearner:
             learner.period = int(data["period"])
             last = data.get("last_proposal")
             learner.last_proposal = None if last is None else [float(v) for v in last]
+            learner.curves = None if data.get("curves") is None else dict(data["curves"])
             for c in learner.channels:
                 raw = data["logs"][c]
                 learner._logs[c] = _ChannelLog(

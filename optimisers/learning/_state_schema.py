@@ -40,6 +40,17 @@ STATE_SCHEMA = Obj(
         "reference_spend": Number(0.0, low_open=True),
         "settings": _SETTINGS,
         "last_proposal": Nullable(ListOf(Number(low=0.0), length="channels")),
+        "curves": Nullable(
+            Obj(
+                {
+                    "path": TEXT,
+                    "sha256": TEXT,
+                    "fit_path": Nullable(TEXT),
+                    "fit_sha256": Nullable(TEXT),
+                    "period": _COUNT,
+                }
+            )
+        ),
         "logs": MapOf(
             Obj(
                 {
@@ -53,5 +64,6 @@ STATE_SCHEMA = Obj(
                 }
             )
         ),
-    }
+    },
+    optional=("curves",),
 )

@@ -3,17 +3,20 @@ r"""``package``: sell open leads in bundles only when the bundle price beats kee
 :func:`package_open_leads` prepares a scored table for the packager:
 
 * closed leads (``converted`` 1 or 0) are left out and counted;
-* each lead's **opportunity cost** is its expected in-house value :math:`\max(V_i, 0)`:
-  the ``expected_value`` of a qualification profile, else
-  :math:`V_i = p_i K_i - D(p_i, h_i)` from the economics (:math:`K_i` the
-  ``expected_commission`` column or ``value_per_conversion``, :math:`h_i`
-  ``expected_effort_hours`` or ``effort_hours``); a lead worth less than nothing
-  in-house costs nothing to sell. ``cost_col`` names another column instead;
+* each lead's **opportunity cost** is its expected in-house value :math:`\max(V_i, 0)`
+  (:func:`leadlever.engine.economics.in_house_values`, the definition ``plan`` and
+  ``price leads`` use): the ``expected_value`` of a qualification profile (announced with
+  source "data", with the value per conversion it was built from where the profile lets
+  it be recovered), else :math:`V_i = p_i K_i - D(p_i, h_i)` from the economics; a lead
+  worth less than nothing in-house costs nothing to sell. ``cost_col`` names another
+  column instead;
 * the packager maximises revenue minus opportunity cost, so a lead is sold only when
   its bundle price beats keeping it (``gain_over_keeping``);
 * **profit** counts generation cost exactly as ``price leads`` does: revenue minus the
   generation cost of the leads sold (a ``generation_cost`` column, else the economics'
   ``generation_cost``);
+* without a ``lead_id`` column the leads are named by the table's first id-like column
+  (as ``inspect`` finds them; a note says which), else numbered by row;
 * when the table carries ``price leads``' ``price`` column, the result reconciles the
   two: the list price of the leads sold, the list profit, and why they differ.
 """
@@ -28,7 +31,10 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.economics._economics import Assumption, Economics
-from leadlever.engine.io._outcomes import keep_open
+from leadlever.engine.economics._lead_values import in_house_values
+from leadlever.engine.io._column_checks import id_reason
+from leadlever.engine.io._open_leads import keep_open
+from leadlever.engine.io._outcomes import OutcomeSpec
 from leadlever.engine.scoring._fit_record import column_warning
 from leadlever.optimisers.packaging._buyers import Market
 from leadlever.optimisers.packaging._packager import package
@@ -76,8 +82,8 @@ class Sale:
                 if abs(diff) < 0.005 * max(abs(self.list_revenue), 1.0)
                 else "bundle prices follow each buyer's price per rating (what partners pay "
                 "for a graded bundle); list prices spread a margin target over the whole batch "
-                "by probability. Both count the same generation cost, so the profits differ "
-                "exactly by the revenue difference."
+                "by probability, floored at each lead's in-house value. Both count the same "
+                "generation cost, so the profits differ exactly by the revenue difference."
             ),
         }
 
@@ -98,27 +104,26 @@ class Sale:
         return out
 
 
-def _opportunity_cost(
-    frame: pd.DataFrame, econ: Economics, prob_col: str
-) -> tuple[np.ndarray, list[Assumption], str]:
-    """Each lead's expected in-house value, floored at 0, and what it rests on."""
-    if "expected_value" in frame.columns:
-        v = pd.to_numeric(frame["expected_value"], errors="coerce").to_numpy(dtype=float)
-        return np.maximum(np.nan_to_num(v, nan=0.0), 0.0), [], "column 'expected_value'"
-    used = econ.assumptions(["hourly_rate", "legal_fees", "legal_fees_per", "admin_overhead"])
-    p = pd.to_numeric(frame[prob_col], errors="coerce").to_numpy(dtype=float)
-    if "expected_commission" in frame.columns:
-        k = pd.to_numeric(frame["expected_commission"], errors="coerce").to_numpy(dtype=float)
-    else:
-        k = np.full(len(frame), econ.value_per_conversion)
-        used.append(econ.assumption("value_per_conversion"))
-    if "expected_effort_hours" in frame.columns:
-        h = pd.to_numeric(frame["expected_effort_hours"], errors="coerce").to_numpy(dtype=float)
-    else:
-        h = np.full(len(frame), econ.effort_hours)
-        used.append(econ.assumption("effort_hours"))
-    v = econ.in_house_value(np.nan_to_num(p, nan=0.0), k, h)
-    return np.maximum(np.nan_to_num(v, nan=0.0), 0.0), used, "p x value - delivery cost"
+def _id_column(frame: pd.DataFrame, id_col: str, notes: list[str]) -> str:
+    """``id_col``; without a ``lead_id`` column, the first id-like column that names each
+    lead once (:func:`~leadlever.engine.io._column_checks.id_reason`, as ``inspect`` finds
+    them), said in a note; row numbers (with a note) when there is none."""
+    if id_col != "lead_id" or id_col in frame.columns:
+        return id_col
+    for col in frame.columns:
+        values = frame[col]
+        why = id_reason(values, str(col))
+        if why and values.notna().all() and values.astype(str).nunique() == len(values):
+            notes.append(
+                f"No 'lead_id' column: the leads are named by '{col}' (id-like: {why}); "
+                "name another column with --id-col."
+            )
+            return str(col)
+    notes.append(
+        "No 'lead_id' column and no id-like column: the leads are numbered by row from 1; "
+        "name the id column with --id-col."
+    )
+    return id_col
 
 
 def package_open_leads(
@@ -131,17 +136,23 @@ def package_open_leads(
     id_col: str = "lead_id",
     settings: PackagerSettings | None = None,
     source: str | os.PathLike | None = None,
+    outcome: OutcomeSpec | None = None,
 ) -> Sale:
     """Package the open leads of ``scored`` for the buyers of ``market`` (module docstring)."""
     econ = economics or Economics()
     src = None if source is None else str(source)
-    frame, n_closed, notes = keep_open(scored, doing="sold", source=src)
+    frame, n_closed, notes = keep_open(scored, doing="sold", source=src, outcome=outcome)
+    id_col = _id_column(frame, id_col, notes)
     used: list[Assumption] = []
+    value_warnings: tuple[str, ...] = ()
     if cost_col is None and prob_col in frame.columns:
-        opp, used, how = _opportunity_cost(frame, econ, prob_col)
-        frame = frame.assign(**{OPPORTUNITY_COLUMN: opp})
+        values = in_house_values(frame, econ, prob_col, source=src)
+        used, value_warnings = list(values.assumptions), values.warnings
+        frame = frame.assign(**{OPPORTUNITY_COLUMN: np.maximum(values.values, 0.0)})
         cost_col = OPPORTUNITY_COLUMN
-        notes.append(f"Each lead's opportunity cost is its expected in-house value ({how}).")
+        notes.append(f"Each lead's opportunity cost is its expected in-house value ({values.how}).")
+    elif cost_col is not None:
+        used.append(Assumption("opportunity_cost", f"column '{cost_col}'", "option"))
     result = package(
         frame,
         market,
@@ -161,6 +172,7 @@ def package_open_leads(
     gen = econ.generation_costs(len(frame), channel)
     if "generation_cost" in frame.columns:
         own = pd.to_numeric(frame["generation_cost"], errors="coerce").to_numpy(dtype=float)
+        used.append(Assumption("generation_cost", "column 'generation_cost'", "data"))
         if np.isnan(own[sold]).any():
             used.append(econ.assumption("generation_cost"))
         gen = np.where(np.isnan(own), gen, own)
@@ -177,6 +189,6 @@ def package_open_leads(
         n_closed_excluded=n_closed,
         list_revenue=list_revenue,
         assumptions=tuple(used),
-        warnings=() if warning is None else (warning,),
+        warnings=value_warnings + (() if warning is None else (warning,)),
         notes=tuple(notes),
     )

@@ -21,10 +21,21 @@ Value of working lead :math:`i` with a consultant of seniority :math:`s`
 with the economics' delivery cost :math:`D(p, e) = c_h e + L_p + A`
 (:meth:`leadlever.engine.economics.Economics.delivery_cost`).
 
+The odds factor :math:`f` (``--odds-factor``, default 1.3) and the base seniority
+:math:`s_0` (0, junior) are announced as assumptions; the queue shows the model's
+``p_convert`` and the ``p_convert_assigned`` used for the assigned consultant. On scores
+that carry a "no better than chance" warning, a seniority uplift on top is flagged.
+
+A lead's resale value :math:`R_i` is defined once for ``plan``, ``price leads`` and
+``package`` (:mod:`leadlever.optimisers.planning._resale`): the ``expected_resale_value``
+column, else the list ``price``, else 0 (announced); with a buyers file the packager
+decides which leads are sold and at what price.
+
 Rules, in order (the reason is written per lead):
 
 1. **sell** when the resale value :math:`R_i` exceeds the best in-house value
-   :math:`\max_s v_{is}`, or when the lead is low on fit and timing
+   :math:`\max_s v_{is}` (with buyers: when the packager puts the lead in a bundle),
+   or when the lead is low on fit and timing
    (:math:`p_{fit} < \phi` and :math:`p_{180} < \tau`, the brief's rule);
 2. **nurture** when no in-house value is positive now;
 3. the rest compete for consultant hours: a PuLP MILP
@@ -50,17 +61,22 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.economics._economics import Assumption, Economics
-from leadlever.engine.exceptions import ParameterError
 from leadlever.engine.io._lead_schema import unique_ids
-from leadlever.engine.io._numbers import check_number
-from leadlever.engine.io._outcomes import keep_open
+from leadlever.engine.io._open_leads import keep_open
+from leadlever.engine.io._outcomes import OutcomeSpec
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
 from leadlever.engine.scoring._fit_record import MODEL_WARNING_COLUMN, column_warning
-from leadlever.optimisers._solvers import DEFAULT_SOLVER, SOLVERS
 from leadlever.optimisers.exceptions import PlannerError, ZeroCapacityError
+from leadlever.optimisers.packaging._buyers import Market
 from leadlever.optimisers.planning._consultants import SENIORITY_LEVELS, load_consultants
 from leadlever.optimisers.planning._model import AssignmentData, lp_bound, solve_assignment
 from leadlever.optimisers.planning._packing import _fill_in, _lp_core, _pack
+from leadlever.optimisers.planning._resale import plan_resale
+from leadlever.optimisers.planning._settings import (
+    PlannerSettings,
+    adjusted_p,
+    seniority_assumptions,
+)
 
 __all__ = [
     "PlannerSettings",
@@ -76,76 +92,6 @@ PROFILE_COLUMNS = ("lead_id", "p_convert", "expected_commission", "expected_effo
 _FALLBACKS = {
     "expected_commission": "value_per_conversion",
     "expected_effort_hours": "effort_hours",
-}
-
-
-@dataclass(frozen=True)
-class PlannerSettings:
-    """Planner configuration.
-
-    Parameters
-    ----------
-    seniority_odds_factor : float
-        :math:`f`, odds multiplier per seniority level (>= 1 means seniors convert more).
-    base_seniority : float
-        :math:`s_0`, the level at which ``p_convert`` applies unchanged.
-    horizon_weeks : float
-        Weeks of consultant capacity the plan books.
-    fit_threshold, timing_threshold : float
-        :math:`\\phi`, :math:`\\tau` of the low-fit-and-timing sell rule.
-    solver : {"highs", "cbc"}
-        The MILP solver (:mod:`leadlever.optimisers._solvers`).
-    time_limit : float
-        Seconds for the MILP solver.
-    gap_rel : float
-        Relative MIP gap at which the solver stops.
-    exact_max_pairs : int
-        Above this many lead-consultant pairs, solve over seniority classes
-        (identical consultants make the per-consultant MILP highly symmetric).
-    core_extra : int
-        Class mode: besides the leads the LP relaxation works, this many more
-        (best reduced profit :math:`\\max_g v_{ig} - \\lambda_g e_i` first) enter the MILP;
-        the rest are fixed to "not now".
-    """
-
-    seniority_odds_factor: float = 1.3
-    base_seniority: float = 0.0
-    horizon_weeks: float = 1.0
-    fit_threshold: float = 0.3
-    timing_threshold: float = 0.05
-    solver: str = DEFAULT_SOLVER
-    time_limit: float = 5.0
-    gap_rel: float = 1e-3
-    exact_max_pairs: int = 400
-    core_extra: int = 50
-
-    def __post_init__(self) -> None:
-        ranges = {  # name -> (low, high, low_open)
-            "seniority_odds_factor": (0.0, None, True),
-            "horizon_weeks": (0.0, 520.0, True),
-            "fit_threshold": (0.0, 1.0, False),
-            "timing_threshold": (0.0, 1.0, False),
-            "time_limit": (0.0, 86_400.0, True),
-            "gap_rel": (0.0, 1.0, False),
-            "exact_max_pairs": (1.0, None, False),
-            "core_extra": (0.0, None, False),
-        }
-        for name, (low, high, low_open) in ranges.items():
-            label = _OPTION_OF.get(name, f"'{name}'")
-            try:
-                check_number(getattr(self, name), label, low=low, high=high, low_open=low_open)
-            except ParameterError as exc:
-                raise PlannerError(str(exc)) from None
-        if self.solver not in SOLVERS:
-            raise PlannerError(
-                f"--solver must be one of {', '.join(SOLVERS)}; got {self.solver!r} instead."
-            )
-
-
-#: the ``leadlever plan`` option that sets a setting (messages name the option)
-_OPTION_OF = {"seniority_odds_factor": "--odds-factor"} | {
-    n: "--" + n.replace("_", "-")
-    for n in ("horizon_weeks", "fit_threshold", "timing_threshold", "time_limit")
 }
 
 
@@ -237,30 +183,30 @@ def _profile_arrays(
     validate_table(profile, PROFILE_SCHEMA, source=source)
     arr["p_fit"] = get("p_fit", 1.0)
     arr["p_convert_180d"] = get("p_convert_180d", 1.0)
-    arr["resale"] = np.nan_to_num(get("expected_resale_value", 0.0), nan=0.0)
     return arr, used
 
 
 def _values(
     a: dict[str, np.ndarray], levels: np.ndarray, s: PlannerSettings, econ: Economics
 ) -> np.ndarray:
-    p = np.clip(a["p_convert"], 1e-9, 1 - 1e-9)
-    odds = p / (1 - p)
-    adj = odds[:, None] * s.seniority_odds_factor ** (levels[None, :] - s.base_seniority)
-    p_adj = adj / (1 + adj)
+    p_adj = adjusted_p(a["p_convert"], levels, s)
     return econ.in_house_value(
         p_adj, a["expected_commission"][:, None], a["expected_effort_hours"][:, None]
     )
 
 
 def sell_rule(
-    a: dict[str, np.ndarray], best: np.ndarray, s: PlannerSettings
+    a: dict[str, np.ndarray],
+    best: np.ndarray,
+    s: PlannerSettings,
+    sold: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rule 1 (see the module docstring): which leads to sell, which of them for low fit and
-    timing, and the reason of each sold lead (empty text for the others)."""
+    timing, and the reason of each sold lead (empty text for the others). ``sold``: the
+    leads the packager put in a bundle (with buyers), instead of resale > in-house value."""
     pf, p180, res = a["p_fit"], a["p_convert_180d"], a["resale"]
     low = (pf < s.fit_threshold) & (p180 < s.timing_threshold)
-    sell = (res > np.maximum(best, 0.0)) | low
+    sell = ((res > np.maximum(best, 0.0)) if sold is None else sold) | low
     why = np.full(best.size, "", dtype=object)
     for i in np.flatnonzero(sell):  # one short sentence per sold lead
         why[i] = (
@@ -280,6 +226,8 @@ def plan_actions(
     id_col: str = "lead_id",
     source: str | None = None,
     dedupe: bool = False,
+    market: Market | None = None,
+    outcome: OutcomeSpec | None = None,
 ) -> Plan:
     """Choose in-house (with consultant and priority), nurture or sell for every open lead.
 
@@ -287,7 +235,7 @@ def plan_actions(
     ----------
     profile : DataFrame
         One row per lead (a qualification profile or a scored table); closed leads
-        (``converted`` 1 or 0) are left out.
+        (won or lost by ``outcome``, or by the outcome column found) are left out.
     consultants : DataFrame or path
     settings : PlannerSettings, optional
     economics : Economics, optional
@@ -297,6 +245,9 @@ def plan_actions(
         is then planned, the others dropped).
     source : str, optional
         The leads' file, for messages.
+    market : Market, optional
+        Buyers (:func:`leadlever.optimisers.packaging.read_buyers`): the packager decides
+        which leads are sold (:mod:`leadlever.optimisers.planning._resale`).
     """
     start = time.perf_counter()
     s = settings or PlannerSettings()
@@ -309,7 +260,7 @@ def plan_actions(
             )
         profile = profile.rename(columns={id_col: "lead_id"})
     profile = unique_ids(profile, source=source, dedupe=dedupe)
-    profile, n_closed, notes = keep_open(profile, doing="planned", source=source)
+    profile, n_closed, notes = keep_open(profile, doing="planned", source=source, outcome=outcome)
     warning = column_warning(profile, source)
     cons = load_consultants(consultants)
     capacity = cons["weekly_hours"].to_numpy() * s.horizon_weeks
@@ -323,7 +274,10 @@ def plan_actions(
     levels = cons["seniority"].to_numpy()
     values = _values(a, levels, s, econ)
     best = values.max(axis=1)
-    sell, low, why_sell = sell_rule(a, best, s)
+    resale = plan_resale(profile, best, market, solver=s.solver, source=source)
+    a["resale"] = resale.values
+    sell, low, why_sell = sell_rule(a, best, s, resale.sold)
+    seniority, uplift_warning = seniority_assumptions(s, levels, warning is not None)
     candidate = ~sell & (best > 0)
     cand = np.flatnonzero(candidate)
     consultant = np.full(n, -1)
@@ -357,6 +311,8 @@ def plan_actions(
     expected_profit = float(value[in_house].sum() + a["resale"][sell].sum())
     worked = float(value[in_house].sum())
     gap = max(0.0, bound - worked) / bound if bound > 0 else 0.0
+    p_adj = adjusted_p(a["p_convert"], levels, s)[np.arange(n), np.maximum(consultant, 0)]
+    a["p_assigned"] = np.where(in_house, p_adj, np.nan)
     queue = _queue(profile, a, cons, consultant, sell, why_sell, best, value, levels)
     if warning is not None:  # the plan carries its scores' warning
         labels = profile[MODEL_WARNING_COLUMN].dropna().astype(str)
@@ -383,9 +339,11 @@ def plan_actions(
         assumptions=tuple(
             econ.assumptions(["hourly_rate", "legal_fees", "legal_fees_per", "admin_overhead"])
             + fallback
+            + seniority
+            + list(resale.assumptions)
         ),
-        warnings=() if warning is None else (warning,),
-        notes=tuple(notes),
+        warnings=(() if warning is None else (warning,)) + tuple(uplift_warning),
+        notes=tuple(notes) + resale.notes,
     )
 
 
@@ -412,6 +370,7 @@ def _queue(profile, a, cons, consultant, sell, why_sell, best, value, levels) ->
             "consultant": np.where(in_house, names[np.maximum(consultant, 0)], ""),
             "seniority": np.where(in_house, levels[np.maximum(consultant, 0)], np.nan),
             "p_convert": a["p_convert"],
+            "p_convert_assigned": a["p_assigned"],
             "expected_value": value,
             "expected_in_house_value": best,
             "expected_resale_value": res,

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.economics._economics import Economics
+from leadlever.engine.economics._lead_values import resale_values
 from leadlever.optimisers.planning._planner import (
     PlannerSettings,
     _profile_arrays,
@@ -38,6 +39,7 @@ def triage_leads(
     s = settings or PlannerSettings()
     econ = economics or Economics()
     a, _ = _profile_arrays(profile, econ, None)
+    a["resale"] = resale_values(profile).values  # the plan's definition, without buyers
     value = _values(a, np.array([s.base_seniority], dtype=float), s, econ)[:, 0]
     sell, low, why_sell = sell_rule(a, value, s)
     action = np.where(sell, "sell", np.where(value > 0, "in_house", "nurture"))

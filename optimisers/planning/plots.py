@@ -44,7 +44,7 @@ def plot_effort_vs_value(
         )
     ax.axhline(0, color="grey", lw=0.8)
     ax.set_xlabel("expected consultant effort (hours per lead)")
-    ax.set_ylabel("expected in-house value (EUR per lead)")
+    ax.set_ylabel("expected in-house value (per lead)")
     ax.set_title("Open leads: effort vs in-house value, coloured by planned action", fontsize=11)
     ax.legend(fontsize=8)
     fig.tight_layout()

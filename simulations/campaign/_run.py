@@ -72,7 +72,7 @@ class CampaignSetup:
         Leads per channel in the environment's pool.
     okr_week, okr_threshold : int, float
         From ``okr_week`` on, a new OKR: leads whose value at arrival
-        :math:`\\hat p \\hat c` is below ``okr_threshold`` (EUR) are not worked and
+        :math:`\\hat p \\hat c` is below ``okr_threshold`` (money) are not worked and
         count 0, in the evaluator's feedback and in the truth.
     predictor : {"logit", "noisy_truth"}
         The evaluator's conversion model (see :func:`leadlever.simulations.campaign._env.lead_pool`).

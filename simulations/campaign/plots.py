@@ -34,7 +34,7 @@ def plot_regret(comparison: CampaignComparison, path: str | Path) -> Path:
             curves["week"] + 1, curves[name] / 1e6, label=name, lw=2 if name == "learner" else 1.2
         )
     ax.set_xlabel("week of the campaign")
-    ax.set_ylabel("cumulative regret vs oracle (M EUR)")
+    ax.set_ylabel("cumulative regret vs oracle (millions)")
     ax.set_title(f"Cumulative regret, mean of {len(comparison.seeds)} seeds")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)

@@ -147,6 +147,8 @@ class DealComparison:
     monte_carlo: DecisionOdds | None = None
     assumptions: tuple[Any, ...] = ()
     notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    n_closed_excluded: int = 0
 
     @property
     def best_expected(self) -> str | None:
@@ -166,9 +168,11 @@ class DealComparison:
             out["prob_best"] = self.exact.prob_best
             out["expected_regret"] = self.exact.expected_regret
             out["best_deal"] = self.best_expected
+            out["n_closed_excluded"] = self.n_closed_excluded
             if self.monte_carlo is not None:
                 out["monte_carlo"] = self.monte_carlo.to_dict()
         out["assumptions"] = [a.to_dict() for a in self.assumptions]
+        out["warnings"] = list(self.warnings)
         out["notes"] = list(self.notes)
         return out
 

@@ -29,8 +29,10 @@ from typing import Any
 import pandas as pd
 
 from leadlever.engine.economics._economics import Assumption, Economics
-from leadlever.engine.io._outcomes import split_open
+from leadlever.engine.io._open_leads import open_leads
+from leadlever.engine.io._outcomes import OutcomeSpec
 from leadlever.engine.io._tables import read_toml
+from leadlever.engine.scoring._fit_record import column_warning
 from leadlever.simulations.deals._compare import DealComparison, compare_deals
 from leadlever.simulations.deals._forecast import METHODS, SEASONS, forecast_pool_p
 from leadlever.simulations.deals._lines import DEAL_KINDS, Deal, deal_from_terms
@@ -154,19 +156,29 @@ def compare_deals_file(
     n_draws: int = 100_000,
     seed: int = 0,
     economics: Economics | None = None,
+    outcome: OutcomeSpec | None = None,
+    source: str | None = None,
 ) -> DealComparison:
     """Load DEALS.toml, forecast p from the open scored ``leads`` (if given) and compare.
 
     ``city``, ``season`` and ``method`` override the file's ``[pool]``; closed leads
-    (``converted`` 1 or 0) are left out of the forecast.
+    (won or lost by ``outcome``, or by the outcome column found) are left out of the forecast.
     """
     spec = load_deals(path, economics)
     forecast = None
     notes: list[str] = []
+    warning = None
+    n_closed = 0
     if leads is not None:
-        leads, n_closed, _ = split_open(leads)
+        # the leads' probabilities may come from a model no better than chance: say so
+        warning = column_warning(leads, source)
+        found = open_leads(leads, outcome, source=source)
+        leads, n_closed = found.leads, found.n_closed
+        notes.extend(found.notes)
         if n_closed:
-            notes.append(f"Left out {n_closed:,} closed lead(s) from the forecast of p.")
+            notes.append(
+                f"Left out {n_closed:,} closed lead(s) ({found.closed_why}) from the forecast of p."
+            )
         pool = dict(spec.pool)
         pool.update(
             {
@@ -182,4 +194,10 @@ def compare_deals_file(
             method=pool.get("method", "poisson_binomial"),
         )
     result = compare_deals(spec.deals, forecast, n_draws=n_draws, seed=seed)
-    return dataclasses.replace(result, assumptions=spec.assumptions, notes=tuple(notes))
+    return dataclasses.replace(
+        result,
+        assumptions=spec.assumptions,
+        notes=tuple(notes),
+        warnings=(warning,) if warning else (),
+        n_closed_excluded=n_closed,
+    )

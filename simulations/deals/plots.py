@@ -48,7 +48,7 @@ def plot_deals(
         ax.annotate(f"p* = {p:.3f}", (p, y), textcoords="offset points", xytext=(6, -14))
     ax.axhline(0, color="black", linewidth=0.6)
     ax.set_xlabel("p: share of high-quality leads in the pool")
-    ax.set_ylabel("expected profit of the deal (EUR)")
+    ax.set_ylabel("expected profit of the deal")
     ax.set_xlim(0, 1)
     fc = comparison.forecast
     if fc is not None:

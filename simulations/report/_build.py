@@ -57,7 +57,7 @@ def _plan(inp: Inputs, tmp: Path) -> Block | None:
         d = doc[1]
         lines.append(
             f"{d['n_in_house']:,} leads to work now, {d['n_nurture']:,} to nurture, {d['n_sell']:,} "
-            f"to sell; expected profit {d['expected_profit']:,.0f} EUR ({d['status']})."
+            f"to sell; expected profit {d['expected_profit']:,.0f} ({d['status']})."
         )
         highlights["Leads to work / nurture / sell"] = (
             f"{d['n_in_house']:,} / {d['n_nurture']:,} / {d['n_sell']:,}"
@@ -108,33 +108,33 @@ def _sell(inp: Inputs, tmp: Path) -> Block | None:
     if price_doc is not None:
         d = price_doc[1]
         lines.append(
-            f"{d['n_leads']:,} open leads priced: mean {d['mean_price']:,.2f} EUR per lead, "
-            f"expected revenue {d['expected_revenue']:,.0f}, profit {d['expected_profit']:,.0f} EUR."
+            f"{d['n_leads']:,} open leads priced: mean {d['mean_price']:,.2f} per lead, "
+            f"expected revenue {d['expected_revenue']:,.0f}, profit {d['expected_profit']:,.0f}."
         )
-        highlights["Mean price per lead for sale"] = f"{d['mean_price']:,.2f} EUR"
+        highlights["Mean price per lead for sale"] = f"{d['mean_price']:,.2f}"
     if priced is not None:
         frame = priced[1]
         plots.append(charts.chart_prices(frame, tmp / "prices.png"))
         by = frame.groupby("grade")["price"].agg(["size", "mean", "min", "max"]).reset_index()
-        tables.append(("Prices by pricing grade (EUR)", by.rename(columns={"size": "leads"})))
+        tables.append(("Prices by pricing grade", by.rename(columns={"size": "leads"})))
         if price_doc is None:
-            highlights["Mean price per lead for sale"] = f"{frame['price'].mean():,.2f} EUR"
+            highlights["Mean price per lead for sale"] = f"{frame['price'].mean():,.2f}"
     if pack is not None:
         d = pack[1]
         lines.append(
-            f"Bundles: revenue {d['revenue']:,.0f} EUR for {d.get('n_sold', 0):,} leads; profit "
-            f"after generation cost {d.get('profit', 0):,.0f} EUR; gain over keeping them "
-            f"{d.get('gain_over_keeping', d['revenue'] - d.get('cost', 0)):,.0f} EUR."
+            f"Bundles: revenue {d['revenue']:,.0f} for {d.get('n_sold', 0):,} leads; profit "
+            f"after generation cost {d.get('profit', 0):,.0f}; gain over keeping them "
+            f"{d.get('gain_over_keeping', d['revenue'] - d.get('cost', 0)):,.0f}."
         )
         rec = d.get("reconciliation")
         if rec:
             lines.append(
-                f"Against the list prices of the same leads ({rec['list_revenue']:,.0f} EUR): {rec['why']}"
+                f"Against the list prices of the same leads ({rec['list_revenue']:,.0f}): {rec['why']}"
             )
         if d["packages"]:
             cols = ["package_id", "buyer", "n_leads", "mean_p", "grade", "price_per_lead", "price"]
             tables.append(("Bundles for partners", pd.DataFrame(d["packages"])[cols]))
-        highlights["Revenue from bundles"] = f"{d['revenue']:,.0f} EUR"
+        highlights["Revenue from bundles"] = f"{d['revenue']:,.0f}"
     return Block(
         "sell", "What to sell, at what price", "Leads are priced so the batch reaches its target "
         "margin; bundles sell a lead only when a partner pays more than it is worth in-house.",
@@ -181,10 +181,10 @@ def _budget(inp: Inputs, tmp: Path) -> Block | None:
         frame = pd.DataFrame(
             {"channel": list(d["allocation"]), "spend": list(d["allocation"].values())}
         )
-        tables.append(("Recommended spend per channel (EUR)", frame))
+        tables.append(("Recommended spend per channel", frame))
         plots.append(charts.chart_spend(frame, tmp / "spend.png"))
-        lines.append(f"Allocate {d['budget']:,.0f} EUR: expected value {d['total_value']:,.0f}.")
-        highlights["Budget allocated"] = f"{d['budget']:,.0f} EUR"
+        lines.append(f"Allocate {d['budget']:,.0f}: expected value {d['total_value']:,.0f}.")
+        highlights["Budget allocated"] = f"{d['budget']:,.0f}"
     return Block(
         "budget", "Where to move budget", "Reinforce the channels whose open leads clear the OKR "
         "threshold, correct the others; the allocator equalises marginal returns.",
@@ -236,11 +236,11 @@ def _contacts(inp: Inputs, tmp: Path) -> Block | None:
         d = doc[1]
         lines.append(
             f"Contact {d['n_contact']:,} of {d['n']:,} leads (p > {d['threshold_p']:.4f}): expected "
-            f"profit {d['expected_profit']:,.0f} EUR vs {d['expected_profit_contact_all']:,.0f} contacting everyone."
+            f"profit {d['expected_profit']:,.0f} vs {d['expected_profit_contact_all']:,.0f} contacting everyone."
         )
         if d.get("realised_profit") is not None:
             lines.append(
-                f"Realised on known outcomes: {d['realised_profit']:,.0f} EUR (everyone: {d['realised_profit_contact_all']:,.0f})."
+                f"Realised on known outcomes: {d['realised_profit']:,.0f} (everyone: {d['realised_profit_contact_all']:,.0f})."
             )
         highlights["Leads to contact"] = f"{d['n_contact']:,}"
     if table is not None and len(table[1]):

@@ -78,25 +78,25 @@ def chart_channels(by_channel: pd.DataFrame, threshold: float, metric: str, path
     colours = np.where(frame["feedback"] == "reinforce", "tab:green", "tab:red")
     ax.barh(frame.iloc[:, 0].astype(str), frame["mean_metric"], color=colours)
     ax.axvline(threshold, color="black", lw=1, ls="--", label=f"threshold {threshold:,.3g}")
-    unit = {"roi": "expected revenue / expected cost", "profit": "EUR per lead", "margin": "share"}
+    unit = {"roi": "expected revenue / expected cost", "profit": "per lead", "margin": "share"}
     ax.set_xlabel(f"mean expected {metric} of the channel's open leads ({unit.get(metric, '')})")
     ax.legend(fontsize=8)
     return _save(plt, fig, path)
 
 
 def chart_prices(priced: pd.DataFrame, path: Path) -> Path:
-    """Histogram of the price per lead, by pricing grade (EUR)."""
+    """Histogram of the price per lead, by pricing grade."""
     plt, fig, ax = _figure("Price per lead for sale, by pricing grade")
     for grade, part in priced.groupby("grade"):
         ax.hist(part["price"], bins=30, alpha=0.6, label=f"{grade} ({len(part):,} leads)")
-    ax.set_xlabel("price per lead (EUR)")
+    ax.set_xlabel("price per lead")
     ax.set_ylabel("leads")
     ax.legend(fontsize=8)
     return _save(plt, fig, path)
 
 
 def chart_actions(queue: pd.DataFrame, path: Path) -> Path:
-    """Open leads per planned action and their total expected value (EUR)."""
+    """Open leads per planned action and their total expected value."""
     summary = queue.groupby("action")["expected_value"].agg(["size", "sum"])
     summary = summary.reindex([a for a in ("in_house", "nurture", "sell") if a in summary.index])
     plt, fig, ax = _figure("The plan: open leads per action")
@@ -104,15 +104,15 @@ def chart_actions(queue: pd.DataFrame, path: Path) -> Path:
         summary.index, summary["size"], color=["tab:green", "tab:blue", "tab:red"][: len(summary)]
     )
     for bar, value in zip(bars, summary["sum"], strict=True):
-        ax.annotate(f"{value:,.0f} EUR", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+        ax.annotate(f"{value:,.0f}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                     ha="center", va="bottom", fontsize=8)  # fmt: skip
     ax.set_ylabel("open leads")
-    ax.set_xlabel("action (label: total expected value of the action, EUR)")
+    ax.set_xlabel("action (label: total expected value of the action)")
     return _save(plt, fig, path)
 
 
 def chart_spend(allocation: pd.DataFrame, path: Path) -> Path:
-    """Recommended (and current, when known) spend per channel (EUR per period)."""
+    """Recommended (and current, when known) spend per channel (per period)."""
     plt, fig, ax = _figure("Budget: recommended spend per channel")
     x = np.arange(len(allocation))
     if "current_spend" in allocation.columns:
@@ -122,14 +122,14 @@ def chart_spend(allocation: pd.DataFrame, path: Path) -> Path:
     else:
         ax.bar(x, allocation["spend"], 0.6, color="tab:blue")
     ax.set_xticks(x, allocation["channel"], rotation=20, ha="right", fontsize=8)
-    ax.set_ylabel("spend (EUR per period)")
+    ax.set_ylabel("spend (per period)")
     return _save(plt, fig, path)
 
 
 def chart_contacts(contacts: pd.DataFrame, path: Path) -> Path:
-    """Cumulative expected profit of the contact list, best lead first (EUR)."""
+    """Cumulative expected profit of the contact list, best lead first."""
     plt, fig, ax = _figure("Campaign targeting: expected profit as the list grows")
     ax.plot(contacts["contact_rank"], contacts["expected_profit"].cumsum(), color="tab:blue")
     ax.set_xlabel("leads contacted, most probable first")
-    ax.set_ylabel("cumulative expected profit (EUR)")
+    ax.set_ylabel("cumulative expected profit")
     return _save(plt, fig, path)

@@ -114,3 +114,21 @@ def test_tornado_table_covers_each_switch_point(tmp_path):
     res = compare_deals(load_deals(example_deals_path()).deals)
     table = envelope_sensitivity(res)
     assert set(table["pair"]) == {"retainer|lead_sale", "lead_sale|client_contract"}
+
+
+def test_compare_carries_the_chance_level_model_warning_of_the_leads(tmp_path):
+    from leadlever.simulations.world import simulate_leads
+
+    leads = simulate_leads(400, seed=6).assign(p_convert=lambda d: d["true_p_convert"])
+    plain, flagged = tmp_path / "plain.csv", tmp_path / "flagged.csv"
+    leads.to_csv(plain, index=False)
+    label = "no better than chance (AUC 0.49, 95% CI 0.45-0.53)"
+    leads.assign(model_warning=label).to_csv(flagged, index=False)
+    args = ["deals", "compare", str(example_deals_path()), "--json", "--draws", "2000", "--leads"]
+    res = runner.invoke(app, [*args, str(flagged)])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert len(out["warnings"]) == 1 and label in out["warnings"][0]
+    assert label in res.stderr and "flagged.csv" in res.stderr
+    res = runner.invoke(app, [*args, str(plain)])
+    assert res.exit_code == 0 and json.loads(res.stdout)["warnings"] == []

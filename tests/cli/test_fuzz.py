@@ -95,6 +95,7 @@ def _input_columns(cmd: Command, d: Path) -> set[str]:
 #: leads (docs/data.md) and standard errors of parameters on a bound (docs/allocation.md)
 MAY_BE_EMPTY = {c.name for c in LEAD_SCHEMA.columns if c.allow_missing} | {
     "consultant",  # the plan's consultant of a lead not worked in-house (docs/qualification.md)
+    "p_convert_assigned",  # ... and the p used with that consultant (docs/qualification.md)
 }
 
 

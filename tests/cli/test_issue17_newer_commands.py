@@ -157,21 +157,3 @@ def test_report_reads_json_outputs_strictly(d, tmp_path):
     out = tmp_path / "r.html"
     _user_error(run("report", d / "plan.json", "--out", out), "plan.json", out=out)
 
-
-@pytest.mark.shared_data
-@pytest.mark.parametrize(
-    ("parts", "words"),
-    [
-        (("robyn-simulated-weekly", "dt_simulated_weekly.csv"), ("tv_S", "facebook_S")),
-        (("meridian-simulated", "national_all_channels.csv"), ("Channel0_spend",)),
-    ],
-)
-def test_allocate_fit_on_a_marketing_mix_table_says_what_it_is(tmp_path, parts, words):
-    """Robyn's and Meridian's tables (one spend column per channel) were met with "lacks
-    column 'spend' ... name it with --spend-col", then "lacks column 'channel'": a dead end."""
-    from helpers import require_shared
-
-    path = require_shared(*parts)
-    out = tmp_path / "curves.csv"
-    res = run("allocate", "fit", path, "--out", out)
-    _user_error(res, path.name, "one spend column per channel", "fit_additive", *words, out=out)

@@ -123,6 +123,8 @@ def test_price_leads_writes_price_and_grade(scored, tmp_path):
             "40",
             "--c-low",
             "20",
+            "--floor",
+            "generation-cost",
             "--out",
             str(out),
             "--json",
@@ -178,6 +180,8 @@ def test_price_leads_unreachable_leaves_no_file(scored, tmp_path):
             "40",
             "--c-low",
             "20",
+            "--floor",
+            "generation-cost",
             "--out",
             str(out),
         ]
@@ -234,7 +238,10 @@ def test_price_leads_cost_column_replaces_grade_costs(tmp_path):
         {"lead_id": ["a", "b"], "p_convert": [0.2, 0.6], "generation_cost": [10.0, 30.0]}
     ).to_csv(src, index=False)
     out = tmp_path / "o.csv"
-    res = _run(["price", "leads", str(src), "--target-margin", "0.2", "--out", str(out), "--json"])
+    res = _run(
+        ["price", "leads", str(src), "--target-margin", "0.2", "--floor", "generation-cost"]
+        + ["--out", str(out), "--json"]
+    )
     assert res.exit_code == 0, res.output
     # revenue = (10 + 30) / 0.8 = 50 = m * (0.2 + 0.6): m = 62.5, prices 12.5 and 37.5 (above both floors)
     table = pd.read_csv(out)

@@ -110,3 +110,25 @@ def test_a_declared_text_placeholder_is_read_as_missing():
     np.testing.assert_array_equal(design[0], design[2])
     plain = Preprocessor().fit(frame)
     assert "Select" in next(p["levels"] for p in plain.plans_ if p["name"] == "Specialization")
+
+
+def test_a_lead_number_is_an_id_in_a_file_sorted_by_outcome_or_shuffled(education):
+    # the export sorted by outcome (then shuffled) with its lead number renamed: the numbers
+    # neither follow the row order nor fill a dense range, but no measurement over their range
+    # would be unique in every row
+    rng = np.random.default_rng(4)
+    n = len(education)
+    numbers = 579_533 + rng.choice(81_000, n, replace=False)
+    frame = education.drop(columns="Lead Number").assign(LeadNo=numbers)
+    by_outcome = frame.sort_values("Converted", kind="stable").reset_index(drop=True)
+    shuffled = frame.sample(frac=1.0, random_state=1).rename(columns={"LeadNo": "Ref"})
+    for table, name in ((by_outcome, "LeadNo"), (shuffled, "Ref")):
+        x = table[name].to_numpy()
+        order = pd.Series(x).corr(pd.Series(np.arange(n)), method="spearman")
+        assert abs(order) < 0.9 and np.ptp(x) + 1 > 2 * n  # the old rules miss it
+        col = inspect_table(table, outcome=OutcomeSpec("Converted")).column(name)
+        assert col.kind == "id" and col.role == "id"
+    # a whole-number measurement that happens to be unique in a small table is a feature:
+    # 60 salaries over a range of 150,000 are expected to repeat 60^2 / 300,000 = 0.01 times
+    small = pd.DataFrame({"salary": 50_000 + rng.choice(150_000, 60, replace=False)})
+    assert inspect_table(small).column("salary").role == "feature"

@@ -39,7 +39,8 @@ def small_table():
 
 
 def test_per_lead_formulas_by_hand():
-    report = evaluate_leads(small_table(), threshold=1.0, economics=COSTS)
+    # channels of 2 leads: the verdict formula is checked with the minimum group size lowered
+    report = evaluate_leads(small_table(), threshold=1.0, economics=COSTS, min_group_leads=1)
     leads = report.leads.set_index("lead_id")
     # lead a: commission 0.2 x 60000 = 12000; cost 10 h x 50 + 0.5 x 200 + 30 + 20 = 650
     assert leads.loc["a", "expected_cost"] == pytest.approx(650.0)
@@ -58,6 +59,8 @@ def test_per_lead_formulas_by_hand():
     assert x["share_above"] == pytest.approx(1.0)
     assert x["feedback"] == "reinforce"
     assert x["expected_profit_per_spend"] == pytest.approx(((6000 - 650) + (1000 - 470)) / 40.0)
+    default = evaluate_leads(small_table(), threshold=1.0, economics=COSTS)
+    assert set(default.by_channel["feedback"]) == {"too few leads"}
 
 
 def test_expected_commission_column_wins_and_metric_is_selectable():

@@ -108,8 +108,8 @@ def test_no_deprecated_pulp_entry_point(name):
         _solve(name, values, weights, capacity)
 
 
-def test_highs_banner_stays_off_stdout():
-    """highspy 1.16 prints a banner on stdout at its first object; stdout must stay clean."""
+def test_highs_banner_stays_off_stdout_and_stderr():
+    """highspy 1.16 prints a banner on stdout at its first object; both streams stay clean."""
     code = (
         "import json, numpy as np\n"
         "import pulp\n"
@@ -124,6 +124,7 @@ def test_highs_banner_stays_off_stdout():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/"
     )
     assert json.loads(out.stdout) == {"x": 3.0}  # the whole of stdout is one JSON object
+    assert "HiGHS" not in out.stderr
 
 
 @pytest.mark.parametrize(
