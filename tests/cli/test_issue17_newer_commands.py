@@ -156,4 +156,3 @@ def test_report_reads_json_outputs_strictly(d, tmp_path):
     (d / "plan.json").write_text('{"n_leads": NaN, "queue": []}', encoding="utf-8")
     out = tmp_path / "r.html"
     _user_error(run("report", d / "plan.json", "--out", out), "plan.json", out=out)
-
