@@ -9,7 +9,8 @@ command in its own process and reads that process's peak resident memory from th
 loaded table (no reasons, and with reasons) and whether two ``.csv.gz`` runs give the same
 bytes.
 
-Run alone on the machine (the 10-million-lead file is about 1.7 GB):
+The second peer is pandas reading the same big file whole and writing it back
+(``read_csv`` + ``to_csv``), in the same run. Run alone on the machine (the 10-million-lead file is about 1.7 GB):
 
     python benchmarks/streaming.py --n 10000000 --baseline-n 1000000
 """
@@ -38,6 +39,12 @@ from leadlever.engine.scoring import ConversionModel
 model, data, out, reasons = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
 m = ConversionModel.load(model)
 write_table(m.score_table(read_table(data), reasons=reasons), out)
+"""
+#: the plainest way to pass the same file through memory: pandas reads it whole and writes it
+PANDAS_PEER = """
+import sys
+import pandas as pd
+pd.read_csv(sys.argv[1], dtype={"lead_id": str}).to_csv(sys.argv[2], index=False)
 """
 
 
@@ -150,16 +157,19 @@ def main() -> None:
         seconds, rss = run_measured(full)
         rows.append((label, n, "streamed (this branch)", seconds, rss))
         out.unlink()
+    seconds, rss = run_measured([sys.executable, "-c", PANDAS_PEER, str(big), str(work / "p.csv")])
+    rows.append(("pandas read_csv + to_csv", args.n, "whole table in memory (peer)", seconds, rss))
+    (work / "p.csv").unlink()
     for reasons in ("1", "0"):
         seconds, rss = run_measured(
             [sys.executable, "-c", BASELINE, model, str(small), str(work / "b.csv"), reasons]
         )
         label = "score apply, reasons" if reasons == "1" else "score apply, --no-reasons"
         rows.append((label, args.baseline_n, "whole table in memory (peer)", seconds, rss))
-    print("| run | leads | how | wall s | peak RSS MB |")
-    print("|---|---|---|---|---|")
+    print("| run | leads | how | wall s | leads/s | peak RSS MB |")
+    print("|---|---|---|---|---|---|")
     for label, n, how, seconds, rss in rows:
-        print(f"| {label} | {n:,} | {how} | {seconds:.0f} | {rss:,.0f} |")
+        print(f"| {label} | {n:,} | {how} | {seconds:.0f} | {n / seconds:,.0f} | {rss:,.0f} |")
     gz = []
     for k in range(2):
         out = work / f"r{k}.csv.gz"

@@ -97,14 +97,11 @@ def serve(
     import uvicorn
 
     from leadlever.server import ServerConfig, create_app
-    from leadlever.server._database import open_database
 
     if threshold is not None and not math.isfinite(threshold):
         fail(f"--threshold must be a finite number. Got {threshold!r}.")
     every = None if rescore_every is None else parse_interval(rescore_every)
-    open_database(
-        db, sync=sqlite_sync
-    ).dispose()  # a bad URL or setting fails here with a clear message, before binding
+    _check_start(db, model, economics, metric, threshold, sqlite_sync)
     config = ServerConfig(
         db=db,
         model=None if model is None else str(model),
@@ -120,3 +117,37 @@ def serve(
         err=True,
     )
     uvicorn.run(create_app(config), host=host, port=port, log_level=log_level, access_log=False)
+
+
+def _check_start(
+    db: str,
+    model: Path | None,
+    economics: Path | None,
+    metric: str,
+    threshold: float | None,
+    sync: str,
+) -> None:
+    """Everything the service's start-up reads, read once before binding: a bad database URL,
+    a damaged bundle or economics file, an unknown metric or a threshold that cannot apply is
+    a user error (exit 2) here, instead of a traceback from the server's start-up (exit 3)."""
+    from sqlalchemy.engine import make_url
+
+    from leadlever.engine.economics import load_economics
+    from leadlever.engine.qualification import load_bundle
+    from leadlever.server._database import normalise_url, open_database
+    from leadlever.server._service import Service
+
+    url = make_url(normalise_url(db))
+    if url.get_backend_name() == "sqlite" and url.database and Path(url.database).is_dir():
+        fail(
+            f"--db '{db}' is a folder, not a database file. Give a file path, such as "
+            f"{Path(url.database) / 'leadlever.db'}."
+        )
+    figures = load_economics(None if economics is None else str(economics))
+    if model is not None:
+        load_bundle(str(model))
+    database = open_database(db, sync=sync)
+    try:
+        Service(database, economics=figures, metric=metric, threshold=threshold).okr()
+    finally:
+        database.dispose()

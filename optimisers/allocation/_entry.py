@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.exceptions import ParameterError
+from leadlever.engine.io._numbers import check_number
 from leadlever.optimisers.allocation._curve_table import read_curves
 from leadlever.optimisers.allocation._decision import DecisionSettings, evidence_bounds, recommend
 from leadlever.optimisers.allocation._plan import TAIL_WEEKS, PlanResult, plan_weeks
@@ -133,12 +134,13 @@ def _weekly_list(weekly: str | list[float] | None, weeks: int) -> list[float] | 
                 f"--weekly must be comma-separated numbers (e.g. 20000,25000,20000). Got {weekly!r}."
             ) from None
     else:
-        values = [float(v) for v in weekly]
-    if len(values) != weeks or any(not np.isfinite(v) or v < 0 for v in values):
+        values = list(weekly)
+    if len(values) != weeks:
         raise ParameterError(
-            f"Give one budget >= 0 per week: {weeks} values for --weeks {weeks}, got {len(values)}."
+            f"--weekly: give one budget >= 0 per week, {weeks} values for --weeks {weeks}; got "
+            f"{len(values)}."
         )
-    return values
+    return [check_number(v, f"--weekly: week {k}'s budget", low=0) for k, v in enumerate(values, 1)]
 
 
 def plan_curves(

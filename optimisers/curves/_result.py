@@ -294,13 +294,14 @@ def fit_json_path(curves_path: str | os.PathLike) -> Path:
 
 def read_fit_json(path: str | os.PathLike) -> dict[str, Any]:
     """Read a sidecar: ``{"time_effect": TimeEffect|None, "draws": CurveDraws|None, ...}``."""
+    from leadlever.optimisers.curves._fit_schema import FIT_SCHEMA, check_fit_shapes
+
+    hint = "Fit the curves again with this LeadLever version (leadlever allocate fit)."
     doc = load_versioned(
-        path,
-        fmt=FIT_FORMAT,
-        version=FIT_VERSION,
-        what="curve fit file",
-        hint="Fit the curves again with this LeadLever version (leadlever allocate fit).",
-    )
+        path, fmt=FIT_FORMAT, version=FIT_VERSION, what="curve fit file", hint=hint,
+        schema=FIT_SCHEMA,
+    )  # fmt: skip
+    check_fit_shapes(doc, f"Curve fit file '{Path(path)}'", hint)
     te = doc.get("time_effect")
     dr = doc.get("draws")
     return {

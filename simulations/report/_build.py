@@ -347,7 +347,7 @@ def build_report(paths: Iterable[str | Path], *, title: str | None = None) -> Re
     if not inp.recognised:
         raise InputFileError(
             "No LeadLever outputs among the files given ("
-            + ", ".join(s["file"] for s in inp.skipped[:5])
+            + "; ".join(f"{s['file']}: {s['reason']}" for s in inp.skipped[:5])
             + "). The report reads the tables the commands write and their --json outputs "
             "saved to files (e.g. leadlever plan ... --json > plan.json)."
         )

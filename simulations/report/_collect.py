@@ -7,7 +7,6 @@ deals file by its ``[[deals]]``. What it cannot recognise is listed with the rea
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +14,9 @@ from typing import Any
 
 import pandas as pd
 
-from leadlever.engine.exceptions import InputFileError
+from leadlever.engine.exceptions import InputFileError, LeadLeverError
+from leadlever.engine.io._numbers import shorten
+from leadlever.engine.io._persist import loads_json
 from leadlever.engine.io._tables import read_table, read_toml
 
 __all__ = ["Inputs", "collect", "JSON_KINDS", "TABLE_KINDS"]
@@ -104,9 +105,9 @@ def collect(paths: Iterable[str | Path]) -> Inputs:
         name = path.name.lower()
         kind = None
         if name.endswith(".json"):
-            try:
-                doc = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, ValueError):
+            try:  # strict, as --json outputs are: NaN or Infinity is not a LeadLever output
+                doc = loads_json(path.read_text(encoding="utf-8"), source=str(path))
+            except (OSError, UnicodeDecodeError, ValueError, LeadLeverError):
                 doc = None
             if isinstance(doc, dict) and "format" not in doc:
                 kind = next((k for k, keys in JSON_KINDS.items() if keys <= set(doc)), None)
@@ -127,15 +128,15 @@ def collect(paths: Iterable[str | Path]) -> Inputs:
                 found.deals_files.append(path)
             reason = "an input file (only deals files are read)"
         elif name.endswith(_TABLE_SUFFIXES):
+            reason = "a table with no LeadLever output's columns"
             try:
                 frame = read_table(path)
-            except Exception:  # an unreadable table is skipped, with the reason
-                frame = None
+            except LeadLeverError as exc:  # an unreadable table is skipped, with the reason
+                frame, reason = None, f"not readable: {shorten(str(exc), 300)}"
             if frame is not None:
                 kind = _recognise_table(frame)
                 if kind:
                     found.tables.setdefault(kind, []).append((path, frame))
-            reason = "a table with no LeadLever output's columns"
         else:
             reason = "not a table, JSON or TOML file"
         if kind:

@@ -55,6 +55,8 @@ class Command:
     numbers: tuple[str, ...] = field(default=())
     #: writes data as users bring it (a simulated export), empty cells included on purpose
     raw_data: bool = False
+    #: has a ``--json`` option (``serve`` has none)
+    json_output: bool = True
 
 
 COMMANDS = (
@@ -64,10 +66,13 @@ COMMANDS = (
                                 "--out", "{o}/e.csv"),
             outputs=("e.csv",), numbers=("--n", "--seed"), raw_data=True),
     Command("simulate channels", ("simulate", "channels", "--weeks", "12", "--out", "{o}/c.csv"),
-            outputs=("c.csv",), numbers=("--weeks", "--seed")),
+            outputs=("c.csv",), numbers=("--weeks", "--seed", "--channels")),
+    Command("simulate ads", ("simulate", "ads", "--ads", "60", "--out", "{o}/ads.csv"),
+            outputs=("ads.csv",), numbers=("--ads", "--seed"), raw_data=True),
     Command("simulate campaign", ("simulate", "campaign", "--weeks", "4", "--seeds", "1",
                                   "--policies", "equal,oracle"),
-            numbers=("--weeks", "--seeds", "--shift-delta", "--okr-threshold", "--budget")),
+            numbers=("--weeks", "--seeds", "--shift", "--shift-delta", "--okr-week",
+                     "--okr-threshold", "--budget")),
     Command("score fit", ("score", "fit", "{d}/closed.csv", "--target", "converted", "--cv", "2",
                           "--model-out", "{o}/m.json", "--oof-out", "{o}/oof.csv"),
             inputs=("closed.csv",), outputs=("m.json", "oof.csv"), numbers=("--cv", "--seed")),
@@ -82,18 +87,22 @@ COMMANDS = (
             inputs=("rules.toml", "leads.csv"), outputs=("r.csv",)),
     Command("score compare", ("score", "compare", "{d}/model.json", "{d}/rules.toml",
                               "{d}/closed.csv", "--target", "converted"),
-            inputs=("model.json", "rules.toml", "closed.csv"), numbers=("--weight", "--threshold")),
+            inputs=("model.json", "rules.toml", "closed.csv"),
+            numbers=("--weight", "--threshold", "--cv", "--seed")),
     Command("score rescore", ("score", "rescore", "{d}/bundle.json", "{d}/leads.csv",
                               "--history", "{o}/history.csv", "--events", "{d}/events.csv"),
             inputs=("bundle.json", "leads.csv", "events.csv", "history.csv"),
             outputs=("history.csv",), updated=("history.csv",), numbers=("--top",)),
     Command("qualify fit", ("qualify", "fit", "{d}/leads.csv", "--bundle-out", "{o}/b.json"),
             inputs=("leads.csv",), outputs=("b.json",),
-            numbers=("--test-fraction", "--seed", "--commission-rate", "--hourly-rate")),
+            numbers=("--test-fraction", "--seed")),
     Command("qualify apply", ("qualify", "apply", "{d}/bundle.json", "{d}/leads.csv",
                               "--out", "{o}/p.csv"),
             inputs=("bundle.json", "leads.csv"), outputs=("p.csv",),
             numbers=("--commission-rate", "--hourly-rate")),
+    Command("qualify apply economics", ("qualify", "apply", "{d}/bundle.json", "{d}/leads.csv",
+                                        "--economics", "{d}/economics.toml", "--out", "{o}/p.csv"),
+            inputs=("economics.toml",), outputs=("p.csv",)),
     Command("qualify apply parquet", ("qualify", "apply", "{d}/bundle.json", "{d}/leads.parquet",
                                       "--out", "{o}/p.csv.gz"),
             inputs=("leads.parquet",), outputs=("p.csv.gz",)),
@@ -102,45 +111,97 @@ COMMANDS = (
             inputs=("profile.csv", "team.csv"), outputs=("q.csv",),
             numbers=("--odds-factor", "--hourly-rate", "--horizon-weeks", "--fit-threshold",
                      "--timing-threshold", "--time-limit")),
+    Command("plan economics", ("plan", "{d}/profile.csv", "--consultants", "{d}/team.csv",
+                               "--economics", "{d}/economics.toml", "--out", "{o}/q.csv",
+                               "--time-limit", "2"),
+            inputs=("economics.toml", "profile.csv", "team.csv"), outputs=("q.csv",),
+            numbers=("--hourly-rate",)),
     Command("roi evaluate", ("roi", "evaluate", "{d}/scored.csv", "--threshold", "top40%",
                              "--economics", "{d}/economics.toml", "--out", "{o}/roi.csv"),
-            inputs=("scored.csv", "economics.toml"), outputs=("roi.csv",)),
+            inputs=("scored.csv", "economics.toml"), outputs=("roi.csv",),
+            numbers=("--threshold",)),
+    Command("roi evaluate curves", ("roi", "evaluate", "{d}/scored.csv", "--threshold", "0.5",
+                                    "--curves", "{d}/curves.csv", "--out", "{o}/roi.csv"),
+            inputs=("curves.csv", "curves.fit.json"), outputs=("roi.csv",)),
     Command("roi target", ("roi", "target", "{d}/scored.csv", "--value-per-conversion", "10000",
                            "--cost-per-contact", "500", "--out", "{o}/contacts.csv"),
             inputs=("scored.csv",), outputs=("contacts.csv",),
             numbers=("--value-per-conversion", "--cost-per-contact", "--budget")),
+    Command("roi target economics", ("roi", "target", "{d}/scored.csv", "--economics",
+                                     "{d}/economics.toml", "--budget", "20", "--out",
+                                     "{o}/contacts.csv"),
+            inputs=("economics.toml",), outputs=("contacts.csv",)),
     Command("inspect", ("inspect", "{d}/leads.csv", "--target", "converted"),
             inputs=("leads.csv",)),
     Command("allocate fit", ("allocate", "fit", "{d}/channels.csv", "--out", "{o}/cv.csv"),
-            inputs=("channels.csv",), outputs=("cv.csv",)),
+            inputs=("channels.csv",), outputs=("cv.csv", "cv.fit.json"),
+            numbers=("--value-per-lead", "--draws", "--seed")),
     Command("allocate plan", ("allocate", "plan", "{d}/curves.csv", "--weeks", "4",
                               "--budget", "80000", "--out", "{o}/weeks.csv"),
-            inputs=("curves.csv",), outputs=("weeks.csv",), numbers=("--budget", "--weeks")),
+            inputs=("curves.csv", "curves.fit.json"), outputs=("weeks.csv",),
+            numbers=("--budget", "--weeks", "--max-week", "--margin")),
+    Command("allocate plan target", ("allocate", "plan", "{d}/curves.csv", "--weeks", "3",
+                                     "--target", "300000", "--json"),
+            inputs=("curves.csv",), numbers=("--target", "--weeks")),
+    Command("allocate plan weekly", ("allocate", "plan", "{d}/curves.csv", "--weeks", "3",
+                                     "--weekly", "20000,25000,20000"),
+            inputs=("curves.csv",), numbers=("--weeks",)),
     Command("allocate solve", ("allocate", "solve", "{d}/curves.csv", "--budget", "20000"),
-            inputs=("curves.csv",), numbers=("--budget",)),
+            inputs=("curves.csv", "curves.fit.json"),
+            numbers=("--budget", "--margin", "--hold-band")),
+    Command("allocate solve cvar", ("allocate", "solve", "{d}/curves.csv", "--budget", "20000",
+                                    "--risk", "cvar", "--objective", "profit"),
+            inputs=("curves.fit.json",), numbers=("--risk-level", "--margin")),
     Command("campaign step", ("campaign", "step", "--state", "{o}/state.json", "--budget", "20000",
                               "--leads", "{d}/profile.csv", "--spend", "{d}/spend.csv",
                               "--out", "{o}/split.csv"),
             inputs=("state.json", "profile.csv", "spend.csv"), outputs=("split.csv", "state.json"),
-            updated=("state.json",), numbers=("--budget", "--floor", "--forgetting", "--seed")),
+            updated=("state.json",), numbers=("--budget", "--floor", "--forgetting", "--seed",
+                                              "--threshold")),
+    Command("campaign step curves", ("campaign", "step", "--state", "{o}/state2.json", "--budget",
+                                     "20000", "--curves", "{d}/curves.csv", "--outcomes",
+                                     "{d}/outcomes.csv", "--out", "{o}/split.csv"),
+            inputs=("state2.json", "curves.csv", "outcomes.csv"),
+            outputs=("split.csv", "state2.json"), updated=("state2.json",),
+            numbers=("--budget", "--max-change")),
     Command("price", ("price", "--p", "0.3", "--r-high", "500", "--c-high", "120", "--r-low", "80",
                       "--c-low", "40", "--n", "1000"),
             numbers=("--p", "--r-high", "--c-high", "--r-low", "--c-low", "--n", "--multiplier")),
     Command("price solve", ("price", "solve", "--for", "p", "--target-profit", "200", "--r-high", "500",
                             "--c-high", "120", "--r-low", "80", "--c-low", "40"),
             numbers=("--target-profit", "--r-high", "--c-high", "--r-low", "--c-low")),
+    Command("price solve n", ("price", "solve", "--for", "multiplier", "--target-total", "50000",
+                              "--p", "0.3", "--r-high", "500", "--c-high", "120", "--r-low",
+                              "80", "--c-low", "40", "--n", "1000"),
+            numbers=("--target-total", "--p", "--multiplier", "--n")),
+    Command("price solve margin", ("price", "solve", "--for", "r_high", "--target-margin", "0.3",
+                                   "--p", "0.3", "--c-high", "120", "--r-low", "80",
+                                   "--c-low", "40", "--n", "100"),
+            numbers=("--target-margin", "--n")),
     Command("price leads", ("price", "leads", "{d}/scored.csv", "--target-margin", "0.3",
                             "--c-high", "40", "--c-low", "20", "--out", "{o}/pr.csv",
                             "--economics", "{d}/economics.toml"),
             inputs=("scored.csv", "economics.toml"), outputs=("pr.csv",),
             numbers=("--target-margin", "--c-high", "--c-low", "--threshold", "--r-high", "--cap",
-                     "--confidence")),
+                     "--confidence", "--r-low", "--target-profit")),
     Command("deals compare", ("deals", "compare", "{d}/deals.toml", "--leads", "{d}/scored.csv",
                               "--draws", "500", "--tornado", "{o}/t.csv"),
             inputs=("deals.toml", "scored.csv"), outputs=("t.csv",), numbers=("--draws", "--seed")),
     Command("package", ("package", "{d}/scored.csv", "{d}/buyers.toml", "--out", "{o}/pk.csv",
                         "--time-limit", "5", "--skip-infeasible"),
             inputs=("scored.csv", "buyers.toml"), outputs=("pk.csv",), numbers=("--time-limit",)),
+    Command("package economics", ("package", "{d}/scored.csv", "{d}/buyers.toml", "--out",
+                                  "{o}/pk.csv", "--economics", "{d}/economics.toml",
+                                  "--time-limit", "5", "--skip-infeasible"),
+            inputs=("economics.toml",), outputs=("pk.csv",)),
+    Command("report", ("report", "{d}/scored.csv", "{d}/profile.csv", "{d}/curves.csv",
+                       "{d}/economics.toml", "--out", "{o}/report.html"),
+            inputs=("scored.csv", "profile.csv", "curves.csv", "economics.toml"),
+            outputs=("report.html",)),
+    Command("serve", ("serve", "--db", "{o}/s.db", "--model", "{d}/bundle.json",
+                      "--economics", "{d}/economics.toml", "--port", "8799"),
+            inputs=("bundle.json", "economics.toml"), outputs=("s.db",),
+            numbers=("--port", "--threshold"), json_output=False),
     Command("examples", ("examples", "{o}/ex"), outputs=("ex",)),
 )  # fmt: skip
 
@@ -150,6 +211,7 @@ def build_inputs(d: Path) -> None:
     from leadlever.engine.qualification import fit_bundle, rescore
     from leadlever.engine.scoring import ConversionModel
     from leadlever.optimisers.curves import fit_curves
+    from leadlever.optimisers.curves._result import write_fit
     from leadlever.optimisers.learning import campaign_step
     from leadlever.simulations.examples import write_examples
     from leadlever.simulations.world import TRUE_COLUMNS, simulate_channels, simulate_leads
@@ -168,10 +230,15 @@ def build_inputs(d: Path) -> None:
     bundle.profile(leads[leads["converted"].isna()]).to_csv(d / "profile.csv", index=False)
     channels = simulate_channels(30, seed=2)
     channels.to_csv(d / "channels.csv", index=False)
-    fit_curves(channels).to_frame().to_csv(d / "curves.csv", index=False)
+    write_fit(fit_curves(channels), d / "curves.csv")  # and its curves.fit.json
     campaign_step(d / "state.json", budget=20000, channels=CHANNELS)
-    pd.DataFrame({"channel": CHANNELS, "spend": [3000, 3000, 2000, 4000, 5000, 3000]}).to_csv(
-        d / "spend.csv", index=False
+    spend = pd.DataFrame({"channel": CHANNELS, "spend": [3000, 3000, 2000, 4000, 5000, 3000]})
+    spend.to_csv(d / "spend.csv", index=False)
+    campaign_step(d / "state2.json", budget=20000, channels=CHANNELS)  # period 0 recorded:
+    campaign_step(d / "state2.json", budget=20000, channels=CHANNELS,  # outcomes.csv revises it
+                  leads=pd.read_csv(d / "profile.csv"), spend=spend)  # fmt: skip
+    pd.DataFrame({"period": [0, 0], "channel": CHANNELS[:2], "value": [12.0, 7.0]}).to_csv(
+        d / "outcomes.csv", index=False
     )
     rescore(leads, bundle, d / "history.csv", scored_at="2026-01-01T00:00:00Z")
     ids = leads.loc[leads["converted"].isna(), "lead_id"].head(3)

@@ -57,3 +57,21 @@ def work(tmp_path_factory) -> dict[str, Path]:
     paths["profile"] = d / "profile.csv"
     profile.to_csv(paths["profile"], index=False)
     return paths
+
+
+@pytest.fixture(scope="session")
+def catalogue_inputs(tmp_path_factory) -> Path:
+    """The fuzz catalogue's valid input files (``_fuzz_catalogue.build_inputs``), built once."""
+    from _fuzz_catalogue import build_inputs
+
+    d = tmp_path_factory.mktemp("catalogue-inputs")
+    build_inputs(d)
+    return d
+
+
+@pytest.fixture
+def d(catalogue_inputs, tmp_path) -> Path:
+    """A private copy of :func:`catalogue_inputs` that a case may edit."""
+    import shutil
+
+    return Path(shutil.copytree(catalogue_inputs, tmp_path / "in"))

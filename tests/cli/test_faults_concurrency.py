@@ -89,6 +89,37 @@ def test_eight_concurrent_rescorings_lose_and_repeat_nothing(lead_files, tmp_pat
 
 
 @pytest.mark.slow
+def test_a_rescoring_killed_at_any_moment_leaves_whole_batches(lead_files, tmp_path):
+    """SIGKILL (nothing can be cleaned up) at several moments of a rescoring: the history
+    holds whole batches only, and the next run appends its batch and removes the killed
+    runs' temporary files."""
+    history = tmp_path / "history.csv"
+    n_active = int(pd.read_csv(lead_files / "leads.csv")["converted"].isna().sum())
+
+    def rescore(day: int) -> list[str]:
+        return _cmd("score", "rescore", str(lead_files / "bundle.json"),
+                    str(lead_files / "leads.csv"), "--history", str(history),
+                    "--scored-at", f"2026-02-{day:02d}T00:00:00Z")  # fmt: skip
+
+    first = subprocess.run(rescore(1), capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    for day, delay in enumerate((0.2, 0.8, 1.6, 3.2, 6.4), start=2):
+        proc = subprocess.Popen(rescore(day), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        sizes = read_table(history).groupby("scored_at").size()
+        assert (sizes == n_active).all(), sizes  # whole batches: the old file or the new one
+    last = subprocess.run(rescore(20), capture_output=True, text=True, timeout=300)
+    assert last.returncode == 0, last.stderr
+    hist = read_table(history)
+    assert (hist.groupby("scored_at").size() == n_active).all()
+    assert "2026-02-20T00:00:00Z" in set(hist["scored_at"].astype(str))
+    assert not hist.duplicated(["lead_id", "scored_at"]).any()
+    assert not list(tmp_path.glob(".history.csv.leadlever-*.tmp"))
+
+
+@pytest.mark.slow
 def test_eight_concurrent_campaign_steps_each_advance_one_period(lead_files, tmp_path):
     profile = tmp_path / "profile.csv"
     res = _run(
@@ -129,6 +160,46 @@ def test_eight_concurrent_campaign_steps_each_advance_one_period(lead_files, tmp
     assert saved["period"] == N_WRITERS
     for log in saved["logs"].values():
         assert log["period"] == list(range(N_WRITERS))
+
+
+@pytest.mark.slow
+def test_eight_concurrent_steps_on_the_service_database_store_each_period_once(tmp_path):
+    """The learner's state in the service's database (``campaign step --db``): a step that
+    loses the race for a period stores nothing, writes no --out and says to repeat; every
+    stored period is stored once, with its own recommendations."""
+    sqlalchemy = pytest.importorskip("sqlalchemy")
+    db = tmp_path / "loop.db"
+    first = _run("campaign", "step", "--db", str(db), "--budget", "5000", "--channels", CHANNELS,
+                 "--out", str(tmp_path / "split.csv"), cwd=tmp_path)  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    outs = [tmp_path / f"split{k}.csv" for k in range(N_WRITERS)]
+    procs = [
+        subprocess.Popen(
+            _cmd("campaign", "step", "--db", str(db), "--budget", "5000", "--out", str(out)),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for out in outs
+    ]
+    won = 0
+    for proc, out in zip(procs, outs, strict=True):
+        _, err = proc.communicate(timeout=600)
+        assert "Traceback" not in err, err
+        if proc.returncode == 0:
+            won += 1
+            assert out.exists()
+        else:
+            assert proc.returncode == 2 and "nothing was stored" in err, err
+            assert not out.exists()
+    engine = sqlalchemy.create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        periods = [r[0] for r in conn.execute(sqlalchemy.text("SELECT period FROM loop_states"))]
+        n_recs = conn.execute(sqlalchemy.text("SELECT COUNT(*) FROM recommendations")).scalar()
+    engine.dispose()
+    assert won >= 1
+    assert sorted(periods) == list(range(won + 1))  # the first step's, then one per winner
+    assert n_recs == (won + 1) * len(CHANNELS.split(","))
 
 
 def test_broken_pipe_after_the_work_is_saved_exits_0(lead_files, tmp_path):

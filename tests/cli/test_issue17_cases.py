@@ -7,29 +7,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from _fuzz_catalogue import COMMANDS, build_inputs
+from _fuzz_catalogue import COMMANDS
 from _new_user import _user_error, runner
 
 from leadlever.cli import app
-
-
-@pytest.fixture(scope="module")
-def base(tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("issue17")
-    build_inputs(d)
-    return d
-
-
-@pytest.fixture
-def d(base, tmp_path) -> Path:
-    """A private copy of the inputs (cases edit them)."""
-    shutil.copytree(base, tmp_path / "in")
-    return tmp_path / "in"
 
 
 def run(*args: str):
@@ -136,7 +121,7 @@ def test_plan_solver_highs_without_highspy(d, tmp_path, monkeypatch):
         "--solver",
         "highs",
     )
-    _user_error(res, "highspy", "--solver cbc", out=tmp_path / "q.csv")
+    _user_error(res, "highspy", "pip install highspy", out=tmp_path / "q.csv")
 
 
 # ------------------------------------------------------------------ damaged files
