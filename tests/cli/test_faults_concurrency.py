@@ -26,7 +26,9 @@ CHANNELS = "professional_network,job_board_a,job_board_b,search_ads,social,refer
 
 
 def _cmd(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from leadlever.cli import main; main()", *args]
+    # -P: the working directory is not put on sys.path, so a run from the repository root
+    # imports the installed package (CI's wheel), not the source folder's bare `leadlever`
+    return [sys.executable, "-P", "-c", "from leadlever.cli import main; main()", *args]
 
 
 def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
