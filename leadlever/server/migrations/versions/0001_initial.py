@@ -20,7 +20,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-
     op.create_table(
         "events",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -149,7 +148,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     with op.batch_alter_table("score_history", schema=None) as batch_op:
         batch_op.drop_index("ix_score_history_lead")
 
