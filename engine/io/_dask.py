@@ -77,7 +77,7 @@ def _task(
     result = fn(frame)
     if len(result):
         write_table(result, part)
-    return {**tally.of(result), "_read": len(frame)}
+    return {**tally.of(result, frame), "_read": len(frame)}
 
 
 def _ids(piece: Path, id_col: str) -> pd.Series:

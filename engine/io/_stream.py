@@ -359,7 +359,7 @@ def map_table(
             if len(result):
                 writer.write(result)
                 if tally is not None:
-                    tally.add(tally.of(result))
+                    tally.add(tally.of(result, kept))
         if writer.n_rows == 0 and if_empty is not None:
             raise if_empty(n_read)
     if dropped:

@@ -7,6 +7,7 @@ chunk is (a Dask worker) and added up where the run is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -42,8 +43,9 @@ class SeenIds:
 
 class Tally:
     """Running totals of chunks (rows, sums of some columns, counts of the values of
-    others, rows with a value in others, the ``k`` rows with the largest value of a column),
-    added up the same way whichever engine made the chunks."""
+    others, rows with a value in others, the ``k`` rows with the largest value of a column,
+    and whatever counts ``extra`` gives the rows a chunk was made from, as
+    ``{key: number}``), added up the same way whichever engine made the chunks."""
 
     def __init__(
         self,
@@ -51,8 +53,10 @@ class Tally:
         counts: tuple[str, ...] = (),
         top: tuple[str, int, tuple[str, ...]] | None = None,
         present: tuple[str, ...] = (),
+        extra: Callable[[pd.DataFrame], dict[str, float]] | None = None,
     ) -> None:
         self.sums, self.counts, self.top, self.presents = sums, counts, top, present
+        self.extra = extra
         self.totals: dict[str, float] = {"n": 0}
         self.top_rows: pd.DataFrame | None = None
 
@@ -61,8 +65,9 @@ class Tally:
         cols = [c for c in keep if c in frame.columns]
         return frame.nlargest(k, column, keep="first")[cols]
 
-    def of(self, frame: pd.DataFrame) -> dict[str, Any]:
-        """The totals of one chunk (what a worker sends back)."""
+    def of(self, frame: pd.DataFrame, read: pd.DataFrame | None = None) -> dict[str, Any]:
+        """The totals of one chunk (what a worker sends back): ``frame`` is what the chunk
+        became, ``read`` the rows it was made from (``extra`` counts those)."""
         out: dict[str, Any] = {"n": len(frame)}
         if self.top is not None:
             out["_top"] = self._top_of(frame)
@@ -73,6 +78,8 @@ class Tally:
                 out[f"count:{c}:{value}"] = int(n)
         for c in self.presents:
             out[f"present:{c}"] = int(frame[c].notna().sum()) if c in frame.columns else 0
+        if self.extra is not None:
+            out.update(self.extra(frame if read is None else read))
         return out
 
     def add(self, part: dict[str, Any]) -> None:

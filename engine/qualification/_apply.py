@@ -26,6 +26,7 @@ from leadlever.engine.qualification._profile_leads import (
     no_open_leads,
     profile_rows,
 )
+from leadlever.engine.scoring._familiarity import unfamiliar_counts, unfamiliar_warnings
 
 __all__ = ["qualify_file", "qualify_summary", "TOP_COLUMNS"]
 
@@ -76,6 +77,9 @@ def qualify_file(
     def empty(n_read: int) -> Exception:
         return no_open_leads(source, n_read)
 
+    def unfamiliar(chunk: Any) -> dict[str, int]:
+        return unfamiliar_counts(model.conversion, chunk)
+
     return map_with_engine(
         leads,
         out,
@@ -84,6 +88,7 @@ def qualify_file(
             sums=("p_convert", "expected_value"),
             counts=("tier",),
             top=("expected_value", 10, TOP_COLUMNS),
+            extra=unfamiliar if hasattr(model.conversion, "preprocessor_") else None,
         ),
         engine=engine,
         scheduler=scheduler,
@@ -104,8 +109,12 @@ def qualify_summary(
     found: list[str] | None = None,
 ) -> dict[str, Any]:
     """What ``qualify apply --json`` prints (the keys of ``ProfileResult.to_dict`` and where
-    the output went)."""
+    the output went); its warnings name the conversion model's categorical columns whose
+    values it was not fitted on (:mod:`leadlever.engine.scoring._familiarity`)."""
     n_closed = 0 if include_closed else result.n_read - result.n_rows
+    warnings = [bundle.model_warning] if bundle.model_warning else []
+    if hasattr(bundle.conversion, "preprocessor_"):
+        warnings += unfamiliar_warnings(bundle.conversion, result.tally.totals)
     return {
         **result.to_dict(),
         "model_version": bundle.model_version,
@@ -115,6 +124,6 @@ def qualify_summary(
         "total_expected_value": result.tally.total("expected_value"),
         "tiers": result.tally.value_counts("tier"),
         "assumptions": [a.to_dict() for a in bundle.profile_assumptions(economics or Economics())],
-        "warnings": [bundle.model_warning] if bundle.model_warning else [],
+        "warnings": warnings,
         "notes": closed_note(bundle, n_closed, has_outcome, found),
     }

@@ -17,6 +17,7 @@ from leadlever.engine.io._engines import MapResult, map_with_engine
 from leadlever.engine.io._outcomes import OUTCOME_COLUMN
 from leadlever.engine.io._stream import DEFAULT_CHUNK_ROWS
 from leadlever.engine.io._totals import Tally
+from leadlever.engine.scoring._familiarity import unfamiliar_counts, unfamiliar_warnings
 from leadlever.engine.scoring._fit_record import FitRecord, chance_warning, load_model
 from leadlever.engine.scoring._scored import score_leads
 
@@ -62,13 +63,18 @@ def score_file(
     source = str(data)
 
     def score(chunk: Any) -> Any:
-        return score_leads(fitted, record, chunk, reasons=reasons, source=source).table
+        scored = score_leads(fitted, record, chunk, reasons=reasons, source=source, check=False)
+        return scored.table
 
+    def unfamiliar(frame: Any) -> dict[str, int]:
+        return unfamiliar_counts(fitted, frame)
+
+    checks = unfamiliar if hasattr(fitted, "preprocessor_") else None
     return map_with_engine(
         data,
         out,
         score,
-        tally=Tally(sums=("p_convert",), counts=("tier",), present=(OUTCOME_COLUMN,)),
+        tally=Tally(sums=("p_convert",), counts=("tier",), present=(OUTCOME_COLUMN,), extra=checks),
         engine=engine,
         scheduler=scheduler,
         dedupe=dedupe,
@@ -79,8 +85,12 @@ def score_file(
 def score_summary(result: MapResult, record: FitRecord, model: Any = None) -> dict[str, Any]:
     """What ``score apply --json`` prints (the keys of ``ScoredLeads.to_dict`` and where
     the output went); with the fitted ``model``, also how its tiers were cut
-    (``tier_method``, and ``tier_note`` when quantile tiers replaced the funnel's)."""
+    (``tier_method``, and ``tier_note`` when quantile tiers replaced the funnel's) and the
+    columns whose values it was not fitted on (:mod:`~leadlever.engine.scoring._familiarity`)."""
     warning = chance_warning(record.auc_ci)
+    warnings = [warning] if warning else []
+    if hasattr(model, "preprocessor_"):
+        warnings += unfamiliar_warnings(model, result.tally.totals)
     tiers = getattr(model, "tiers_", None) or {}
     return {
         **({"tier_method": tiers["method"], "tier_note": tiers["reason"]} if tiers else {}),
@@ -88,5 +98,5 @@ def score_summary(result: MapResult, record: FitRecord, model: Any = None) -> di
         "n_closed": result.tally.present(OUTCOME_COLUMN),
         "mean_p_convert": result.tally.mean("p_convert"),
         "tiers": result.tally.value_counts("tier"),
-        "warnings": [warning] if warning else [],
+        "warnings": warnings,
     }

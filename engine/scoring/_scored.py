@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from leadlever.engine.io._outcomes import OUTCOME_COLUMN, parse_outcome
+from leadlever.engine.scoring._familiarity import unfamiliar_counts, unfamiliar_warnings
 from leadlever.engine.scoring._fit_record import (
     MODEL_WARNING_COLUMN,
     FitRecord,
@@ -54,8 +55,11 @@ def score_leads(
     *,
     reasons: bool = True,
     source: str | None = None,
+    check: bool = True,
 ) -> ScoredLeads:
-    """Score every row of ``table`` (see the module docstring)."""
+    """Score every row of ``table`` (see the module docstring); with ``check``, also warn
+    about categorical columns whose values the model was not fitted on
+    (:func:`~leadlever.engine.scoring._familiarity.unfamiliar_warnings`)."""
     scored = model.score_table(table, reasons=reasons, source=source)
     n_closed = 0
     spec = record.outcome
@@ -68,4 +72,7 @@ def score_leads(
     if label:
         scored[MODEL_WARNING_COLUMN] = label
         warnings = (chance_warning(record.auc_ci),)
+    if check and hasattr(model, "preprocessor_"):
+        counts = unfamiliar_counts(model, table)
+        warnings += tuple(unfamiliar_warnings(model, counts))
     return ScoredLeads(scored, warnings, n_closed)

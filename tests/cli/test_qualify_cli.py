@@ -160,3 +160,20 @@ def test_zero_capacity_exit_2(files, tmp_path):
     assert res.exit_code == 2
     assert "0 weekly hours" in res.output
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_qualify_apply_names_a_channel_the_bundle_was_not_fitted_on(files, tmp_path):
+    df = leads(2_000, 11)
+    new = df.index[: len(df) // 4]
+    df["channel"] = df["channel"].astype(object)
+    df.loc[new, "channel"] = "tiktok"  # a channel launched after the fit
+    df.to_csv(tmp_path / "new.csv", index=False)
+    res = run("qualify", "apply", files / "models.json", tmp_path / "new.csv",
+              "--out", tmp_path / "p.csv", "--json")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    (warning,) = [w for w in json.loads(res.stdout)["warnings"] if "'channel'" in w]
+    assert f"{len(new):,} of 2,000 leads" in warning and "'tiktok'" in warning
+    # the leads the bundle was fitted on give no such warning
+    res = run("qualify", "apply", files / "models.json", files / "leads.csv",
+              "--out", tmp_path / "q.csv", "--json")  # fmt: skip
+    assert not any("not fitted on" in w for w in json.loads(res.stdout)["warnings"])

@@ -129,3 +129,33 @@ def test_hillstrom_targeting_turns_the_all_contact_loss_into_a_profit(tmp_path):
     lo, hi = out["expected_profit_interval"]
     assert lo <= out["realised_profit"] <= hi
     assert out["expected_profit_sd"] < 0.3 * out["realised_profit"]
+
+
+@pytest.mark.shared_data
+def test_bank_campaign_targeting_expected_profit_within_15_percent_of_realised(tmp_path):
+    """The issue's acceptance on a marketing campaign export (bank telemarketing).
+
+    With about 4,000 conversions among the contacts the realised profit's sampling error is
+    a few per cent, so the issue's 15 % band is a test of calibration, not of luck (on
+    Hillstrom's 578 conversions it is not: see the test above). Independent check: the
+    contact list is rebuilt here from the out-of-fold probabilities by p V - C > 0.
+    """
+    path = require_shared("bank-marketing", "bank-full.csv.gz")
+    run(
+        "score", "fit", path, "--target", "y", "--won", "yes", "--lost", "no",
+        "--drop", "duration", "--cv", "3", "--oof-out", tmp_path / "oof.csv", "--json",
+    )  # fmt: skip
+    value, cost = 100.0, 15.0  # 11.7 % conversion: contacting everyone loses money
+    out, _ = run(
+        "roi", "target", tmp_path / "oof.csv", "--target", "y", "--won", "yes", "--lost", "no",
+        "--value-per-conversion", value, "--cost-per-contact", cost,
+        "--out", tmp_path / "c.csv", "--json",
+    )  # fmt: skip
+    assert out["realised_profit_contact_all"] < 0 < out["realised_profit"]
+    assert abs(out["expected_profit"] - out["realised_profit"]) <= 0.15 * out["realised_profit"]
+    oof = pd.read_csv(tmp_path / "oof.csv")
+    assert set(oof["y"]) == {0, 1}  # the out-of-fold file carries the outcome as 1/0
+    won = (oof["y"] == 1).to_numpy()
+    chosen = (oof["p_convert"] * value - cost > 0).to_numpy()
+    assert out["n_contact"] == chosen.sum()
+    assert out["realised_profit"] == pytest.approx(value * won[chosen].sum() - cost * chosen.sum())

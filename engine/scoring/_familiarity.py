@@ -1,0 +1,132 @@
+r"""Category values a fitted model has no estimate of its own for, and the warning they get.
+
+A categorical column's levels are fixed at fit; rare levels are pooled into ``other``.
+At scoring, a value that is not one of those levels (a new lead source, a renamed
+origin) is scored like the pooled ``other`` level, or like the average lead when the
+column had no rare levels, so that column says nothing specific about those leads. A few
+such leads are normal (the rare levels of the training data are among them); a share far
+above the one at fit means the leads have changed since the model was fitted:
+
+.. math::
+    \text{warn} \iff n_u \ge n_{\min} \;\text{and}\; n_u / n > s_{\text{fit}} + m,
+
+with :math:`n_u` the leads with such a value in the column, :math:`s_{\text{fit}}` the
+share of training leads in its ``other``/``unseen`` cells, :math:`m` =
+:data:`UNFAMILIAR_SHARE_MARGIN` and :math:`n_{\min}` = :data:`UNFAMILIAR_MIN_ROWS`.
+
+Counts are plain sums (keys ``"unfamiliar_rows"``, ``"unfamiliar:{column}"`` and
+``"unfamiliar:{column}:{value}"``), so chunks scored apart, on one machine or on Dask
+workers, add up to the counts of the whole file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from leadlever.engine.features._preprocessing import _to_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from leadlever.engine.scoring._conversion import ConversionModel
+
+__all__ = [
+    "UNFAMILIAR_SHARE_MARGIN",
+    "UNFAMILIAR_MIN_ROWS",
+    "unfamiliar_counts",
+    "unfamiliar_warnings",
+]
+
+#: warn when the share of leads with unfamiliar values exceeds the fit's share by this much
+UNFAMILIAR_SHARE_MARGIN = 0.02
+#: ... and at least this many leads have them
+UNFAMILIAR_MIN_ROWS = 10
+#: values counted per column and chunk (the most frequent; the row total counts them all)
+_VALUES_PER_CHUNK = 20
+#: values named in a warning
+_VALUES_NAMED = 3
+_PREFIX = "unfamiliar:"
+_ROWS = "unfamiliar_rows"
+#: texts the levels give missing or pooled values: never "unfamiliar" themselves
+_PSEUDO_LEVELS = frozenset({"missing", "other"})
+
+
+def _categorical_plans(model: ConversionModel) -> list[dict[str, Any]]:
+    return [p for p in model.preprocessor_.plans_ if p["kind"] == "categorical"]
+
+
+def unfamiliar_counts(model: ConversionModel, X: pd.DataFrame) -> dict[str, int]:
+    """Rows of ``X`` per categorical column whose value is not a level of the fitted model.
+
+    Returns
+    -------
+    dict
+        ``"unfamiliar_rows"`` -> rows of ``X``, ``"unfamiliar:{column}"`` -> rows (every column the model reads as categories,
+        0 included) and ``"unfamiliar:{column}:{value}"`` -> rows for the most frequent
+        such values; empty or missing values are not counted (they have a cell of
+        their own).
+    """
+    pre = model.preprocessor_
+    out: dict[str, int] = {_ROWS: len(X)}
+    for plan in _categorical_plans(model):
+        name = plan["name"]
+        out[f"{_PREFIX}{name}"] = 0
+        if name not in X.columns:
+            continue
+        series = pre._text_sentinels_as_missing(X[name], str(name))
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        if not len(uniques):
+            continue
+        text = _to_text(pd.Series(np.asarray(uniques, dtype=object)))
+        known = set(plan["levels"]) | _PSEUDO_LEVELS
+        strange = ~text.isin(known).to_numpy()
+        if not strange.any():
+            continue
+        rows = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        by_value = pd.Series(rows[strange], index=text[strange].to_numpy())
+        by_value = by_value.groupby(level=0).sum().sort_values(ascending=False, kind="stable")
+        out[f"{_PREFIX}{name}"] = int(by_value.sum())
+        for value, n in by_value.iloc[:_VALUES_PER_CHUNK].items():
+            out[f"{_PREFIX}{name}:{value}"] = int(n)
+    return out
+
+
+def _fit_share(model: ConversionModel, name: str) -> float:
+    """Share of the training leads in the column's ``other`` and ``unseen`` cells."""
+    info = next(b for b in model.bins_ if b["name"] == name)
+    counts = np.asarray(info["counts"], dtype=float)
+    levels = list(info["levels"])
+    cells = [levels.index(v) for v in ("other", "unseen") if v in levels]
+    return float(counts[cells].sum() / counts.sum()) if counts.sum() else 0.0
+
+
+def unfamiliar_warnings(model: ConversionModel, counts: Mapping[str, float]) -> list[str]:
+    """Plain-words warnings for the columns whose unfamiliar share calls for one
+    (see the module docstring); ``counts`` as :func:`unfamiliar_counts` gives them,
+    summed over chunks."""
+    out: list[str] = []
+    n_rows = int(counts.get(_ROWS, 0))
+    if n_rows <= 0:
+        return out
+    for plan in _categorical_plans(model):
+        name = plan["name"]
+        n_u = int(counts.get(f"{_PREFIX}{name}", 0))
+        share, fit_share = n_u / n_rows, _fit_share(model, name)
+        if n_u < UNFAMILIAR_MIN_ROWS or share <= fit_share + UNFAMILIAR_SHARE_MARGIN:
+            continue
+        prefix = f"{_PREFIX}{name}:"
+        values = sorted(
+            ((k[len(prefix) :], int(v)) for k, v in counts.items() if k.startswith(prefix)),
+            key=lambda kv: (-kv[1], kv[0]),
+        )[:_VALUES_NAMED]
+        named = ", ".join(f"'{v}' ({n:,})" for v, n in values)
+        like = "the pooled 'other' level" if "other" in plan["levels"] else "the average lead"
+        out.append(
+            f"Column '{name}': {n_u:,} of {n_rows:,} leads ({share:.1%}) have a value the "
+            f"model was not fitted on (e.g. {named}); at fit {fit_share:.1%} of the leads "
+            f"had one. They are scored like {like}, so this column says nothing specific "
+            "about them. Refit (`score fit`) on data that includes these values."
+        )
+    return out
