@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from leadlever.engine.io._formats import ID_FIRST_WORDS, ID_WORDS
 from leadlever.engine.io._schema import _FALSE, _TRUE
 
 __all__ = [
@@ -68,8 +69,13 @@ MIN_ROWS_FOR_NUMBER_ID = 50
 #: chance e^-5 < 1 %) says the numbers were handed out, not measured
 ID_RANGE_FACTOR = 10
 
+#: names that make a column an id *suspect* (then confirmed by its values): the identifier
+#: words of :data:`~leadlever.engine.io._formats.ID_NAME_PATTERN` plus numbering words
+#: (``Lead Number``, ``Order nr``, ``#``), which alone do not make a column text on reading
 ID_NAME = re.compile(
-    r"(^|[_\s.#-])(id|uuid|guid|key|number|nr|no)$|^(id|uuid|guid)([_\s.-]|$)|^#$", re.I
+    rf"(^|[_\s.#-])({'|'.join((*ID_WORDS, 'number', 'nr', 'no'))})$"
+    rf"|^({'|'.join(ID_FIRST_WORDS)})([_\s.-]|$)|^#$",
+    re.I,
 )
 #: words (after splitting a name into words) of measures only known after the outcome
 POST_OUTCOME_WORDS = frozenset(

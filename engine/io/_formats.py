@@ -49,8 +49,14 @@ _CSV_SUFFIXES = (".csv", ".csv.gz", ".txt", ".tsv", ".tsv.gz")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _ESCAPED = re.compile(r"^'[=+\-@\t\r]")
+#: words that make a column name an identifier's, as its last word (``lead_id``, ``Deal key``)
+ID_WORDS = ("id", "uuid", "guid", "key")
+#: ... or as its first (``id_lead``; not ``key``, which starts ordinary names: ``key_account``)
+ID_FIRST_WORDS = ("id", "uuid", "guid")
 #: column names read and written as identifiers: verbatim text, no formula escaping
-ID_NAME_PATTERN = re.compile(r"(^|[_\s.-])(id|uuid|guid|key)$|^(id|uuid|guid)([_\s.-]|$)", re.I)
+ID_NAME_PATTERN = re.compile(
+    rf"(^|[_\s.-])({'|'.join(ID_WORDS)})$|^({'|'.join(ID_FIRST_WORDS)})([_\s.-]|$)", re.I
+)
 #: what a damaged compressed or binary file raises while being read
 READ_ERRORS = (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error)
 
