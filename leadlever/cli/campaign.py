@@ -126,6 +126,11 @@ def step(
                 "With --db the state, leads and outcomes are the database's: drop --state, "
                 "--leads and --outcomes."
             )
+        if economics is not None:
+            fail(
+                "With --db the leads are valued at the commissions the service stored when "
+                "they arrived (`leadlever serve --economics`): drop --economics."
+            )
         _step_db(
             db,
             budget,

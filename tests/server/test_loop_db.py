@@ -138,3 +138,17 @@ def test_cli_db_commands_use_the_service_database(client, lead_pool, tmp_path):
     assert bad.exit_code == 2 and "drop BUNDLE" in bad.output
     bad = runner.invoke(app, ["score", "rescore", "--db", "postgresql://nobody@127.0.0.1:1/none"])
     assert bad.exit_code == 2 and "Cannot open the database" in bad.output
+
+
+def test_campaign_step_db_refuses_economics_it_would_not_use(client, tmp_path):
+    """With --db the leads carry the commissions the service stored; an --economics file
+    would be silently unused, so it is refused (exit 2) and nothing is written."""
+    from leadlever.cli import app
+
+    (tmp_path / "e.toml").write_text("value_per_conversion = 5000\n", encoding="utf-8")
+    bad = CliRunner().invoke(app, ["campaign", "step", "--db", client.app.state.service.db.url,
+                                   "--budget", "9000", "--economics", str(tmp_path / "e.toml"),
+                                   "--channels", ",".join(CHANNELS),
+                                   "--out", str(tmp_path / "s.csv")])  # fmt: skip
+    assert bad.exit_code == 2 and "drop --economics" in bad.output
+    assert not (tmp_path / "s.csv").exists()
