@@ -30,6 +30,7 @@ __all__ = [
     "MIN_GROUP_LEADS",
     "MISSING_GROUP",
     "TOO_FEW",
+    "verdict_colours",
 ]
 
 #: leads a channel or campaign needs for a verdict (below: "too few leads", no spend change);
@@ -39,6 +40,15 @@ MIN_GROUP_LEADS = 30
 TOO_FEW = "too few leads"
 #: the group of leads whose channel (or campaign) is empty
 MISSING_GROUP = "(missing)"
+#: how charts (the report's and the dashboard's) colour each verdict: no verdict is grey
+_VERDICT_COLOURS = {"reinforce": "#2e7d32", "correct": "#c62828"}
+_NO_VERDICT_COLOUR = "#9e9e9e"
+
+
+def verdict_colours(verdicts: Any) -> list[str]:
+    """Bar colours for channel verdicts: green reinforce, red correct, grey for
+    :data:`TOO_FEW` (no verdict), so a channel without evidence never looks judged."""
+    return [_VERDICT_COLOURS.get(str(v), _NO_VERDICT_COLOUR) for v in verdicts]
 
 
 def group_name(value: Any) -> str:

@@ -64,11 +64,13 @@ def feedback_chart(by_channel: list[dict[str, Any]], threshold: float, metric: s
     fig, ax = _figure()
     names = [r["channel"] for r in by_channel]
     values = [r["mean_metric"] for r in by_channel]
-    colours = ["#2e7d32" if r["feedback"] == "reinforce" else "#c62828" for r in by_channel]
+    from leadlever.engine.roi._feedback import verdict_colours
+
+    colours = verdict_colours(r["feedback"] for r in by_channel)
     ax.barh(names, values, color=colours)
     ax.axvline(threshold, color="black", linestyle="--", label=f"OKR threshold {threshold:g}")
     ax.set_xlabel(f"mean expected {metric} per lead")
-    ax.set_title("Channel feedback: green reinforce, red correct")
+    ax.set_title("Channel feedback: green reinforce, red correct, grey too few leads")
     ax.legend(fontsize=8)
     return _png(fig)
 

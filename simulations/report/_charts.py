@@ -72,10 +72,13 @@ def chart_calibration(y: np.ndarray, p: np.ndarray, path: Path, bins: int = 10) 
 
 
 def chart_channels(by_channel: pd.DataFrame, threshold: float, metric: str, path: Path) -> Path:
-    """Mean metric per channel against the OKR threshold (bars: green reinforce, red correct)."""
+    """Mean metric per channel against the OKR threshold (bars: green reinforce, red correct,
+    grey too few leads for a verdict)."""
+    from leadlever.engine.roi._feedback import verdict_colours
+
     frame = by_channel.sort_values("mean_metric")
     plt, fig, ax = _figure(f"Expected {metric} per channel against the OKR threshold")
-    colours = np.where(frame["feedback"] == "reinforce", "tab:green", "tab:red")
+    colours = verdict_colours(frame["feedback"])
     ax.barh(frame.iloc[:, 0].astype(str), frame["mean_metric"], color=colours)
     ax.axvline(threshold, color="black", lw=1, ls="--", label=f"threshold {threshold:,.3g}")
     unit = {"roi": "expected revenue / expected cost", "profit": "per lead", "margin": "share"}

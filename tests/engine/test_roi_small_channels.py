@@ -55,3 +55,10 @@ def test_streaming_counts_missing_channels_the_same_way():
     for row in frame.to_dict(orient="records"):
         stream.update(row)
     pd.testing.assert_frame_equal(stream.report().by_channel, batch.by_channel, check_exact=True)
+
+
+def test_charts_colour_a_channel_without_a_verdict_apart_from_both_verdicts():
+    from leadlever.engine.roi._feedback import TOO_FEW, verdict_colours
+
+    reinforce, correct, few = verdict_colours(["reinforce", "correct", TOO_FEW])
+    assert len({reinforce, correct, few}) == 3  # 'too few leads' is not drawn as 'correct'
