@@ -132,3 +132,29 @@ def test_a_lead_number_is_an_id_in_a_file_sorted_by_outcome_or_shuffled(educatio
     # 60 salaries over a range of 150,000 are expected to repeat 60^2 / 300,000 = 0.01 times
     small = pd.DataFrame({"salary": 50_000 + rng.choice(150_000, 60, replace=False)})
     assert inspect_table(small).column("salary").role == "feature"
+
+
+def test_a_tag_column_with_nearly_one_sided_values_is_a_leak_suspect():
+    """CRM tags written after the outcome ('Closed by us', 'Already a student') are not
+    perfectly one-sided: a few leads of each slip through. A strong but honest category
+    (a level converting at a fifth of the base rate) is not flagged."""
+    rng = np.random.default_rng(3)
+    n = 6000
+    y = (rng.random(n) < 0.35).astype(int)
+    tag = np.where(rng.random(n) < 0.5, "none", "ringing").astype(object)
+    closed = (y == 1) & (rng.random(n) < 0.4)
+    tag[closed] = "closed by us"
+    slip = rng.choice(np.flatnonzero(y == 0), 3, replace=False)
+    tag[slip] = "closed by us"  # 3 lost leads carry it by mistake
+    source = rng.choice(["web", "fair", "partner"], n)
+    y_src = np.where(source == "fair", rng.random(n) < 0.07, y == 1).astype(int)
+    frame = pd.DataFrame({"won": y, "tags": tag})
+    report = inspect_table(frame, outcome=OutcomeSpec("won"))
+    expected_losses = (tag == "closed by us").sum() * (1 - y.mean())
+    (reason,) = report.column("tags").leak_reasons
+    assert "only 3 of the" in reason and "'closed by us' lost" in reason
+    assert f"about {expected_losses:,.0f} expected" in reason
+    honest = inspect_table(
+        pd.DataFrame({"won": y_src, "source": source}), outcome=OutcomeSpec("won")
+    )
+    assert honest.column("source").leak_reasons == ()
