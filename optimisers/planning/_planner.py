@@ -258,9 +258,14 @@ def plan_actions(
                 f"{'File ' + repr(source) if source else 'The leads table'} has no id column "
                 f"'{id_col}'. Check --id-col."
             )
+        replaced = _replaced_id_note(profile, id_col)
+        profile = profile.drop(columns="lead_id", errors="ignore")
         profile = profile.rename(columns={id_col: "lead_id"})
+    else:
+        replaced = None
     profile = unique_ids(profile, source=source, dedupe=dedupe)
     profile, n_closed, notes = keep_open(profile, doing="planned", source=source, outcome=outcome)
+    notes = [*notes, replaced] if replaced else notes
     warning = column_warning(profile, source)
     cons = load_consultants(consultants)
     capacity = cons["weekly_hours"].to_numpy() * s.horizon_weeks
@@ -344,6 +349,20 @@ def plan_actions(
         ),
         warnings=(() if warning is None else (warning,)) + tuple(uplift_warning),
         notes=tuple(notes) + resale.notes,
+    )
+
+
+def _replaced_id_note(profile: pd.DataFrame, id_col: str) -> str | None:
+    """With ``--id-col`` naming another column than ``lead_id``, a ``lead_id`` column already
+    in the table (a qualification profile carries one) gives way; a note when they differ."""
+    if "lead_id" not in profile.columns:
+        return None
+    own = profile["lead_id"].astype("string").reset_index(drop=True)
+    if own.equals(profile[id_col].astype("string").reset_index(drop=True)):
+        return None
+    return (
+        f"'{id_col}' is the lead id (--id-col); the table's own 'lead_id' column, which holds "
+        "other values, was left aside."
     )
 
 

@@ -177,3 +177,24 @@ def test_qualify_apply_names_a_channel_the_bundle_was_not_fitted_on(files, tmp_p
     res = run("qualify", "apply", files / "models.json", files / "leads.csv",
               "--out", tmp_path / "q.csv", "--json")  # fmt: skip
     assert not any("not fitted on" in w for w in json.loads(res.stdout)["warnings"])
+
+
+def test_plan_with_id_col_on_a_profile_that_also_has_lead_id(files, tmp_path):
+    """A qualification profile carries `lead_id`; --id-col naming the export's own id column
+    must not give two `lead_id` columns (it crashed with a broadcasting error)."""
+    prof = pd.read_csv(files / "profile.csv")
+    prof["Opportunity ID"] = "OPP-" + prof["lead_id"].astype(str)
+    prof.to_csv(tmp_path / "p.csv", index=False)
+    res = run("plan", tmp_path / "p.csv", "--consultants", files / "team.csv",
+              "--id-col", "Opportunity ID", "--out", tmp_path / "q.csv", "--json")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    queue = pd.read_csv(tmp_path / "q.csv")
+    assert queue["lead_id"].str.startswith("OPP-").all() and len(queue) == len(prof)
+    assert any("left aside" in n for n in json.loads(res.stdout)["notes"])
+    prof["Opportunity ID"] = prof["lead_id"]  # the same ids: nothing to say
+    prof.to_csv(tmp_path / "p2.csv", index=False)
+    res = run("plan", tmp_path / "p2.csv", "--consultants", files / "team.csv",
+              "--id-col", "Opportunity ID", "--out", tmp_path / "q2.csv", "--json")  # fmt: skip
+    assert res.exit_code == 0 and not any(
+        "left aside" in n for n in json.loads(res.stdout)["notes"]
+    )
