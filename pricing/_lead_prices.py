@@ -370,5 +370,20 @@ def price_lead_table(
     )
     out = leads.copy()
     out["grade"] = classes.astype(str)  # the column keeps its name (users' files)
-    out["price"] = result.prices.round(2)
+    out["price"] = _to_cents(result.prices, floors)
     return out, result
+
+
+#: a floor within this many cents of a whole cent is that cent (floating-point noise)
+_CENT_TOL = 1e-6
+
+
+def _to_cents(prices: np.ndarray, floors: np.ndarray | None) -> np.ndarray:
+    """Prices rounded to the cent, never below their floor: a price the rounding would take
+    under its lead's floor is rounded up instead."""
+    cents = np.round(prices, 2)
+    if floors is None:
+        return cents
+    floors = np.asarray(floors, dtype=float)
+    up = np.ceil(floors * 100 - _CENT_TOL) / 100
+    return np.where(cents < floors - _CENT_TOL / 100, up, cents)

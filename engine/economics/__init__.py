@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     )
     from leadlever.engine.economics._lead_values import (
         LeadValues,
+        conversion_values,
         implied_value_per_conversion,
         in_house_values,
         resale_values,

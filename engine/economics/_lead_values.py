@@ -4,7 +4,8 @@ and ``package``.
 **In-house value** :math:`V_i` (what keeping and working the lead is worth, the opportunity
 cost of selling it): the ``expected_value`` column of a qualification profile (source
 "data"), else :math:`V_i = p_i K_i - D(p_i, h_i)` from the economics (:math:`K_i` the
-``expected_commission`` column or ``value_per_conversion``, :math:`h_i`
+``expected_commission`` column, else :func:`conversion_values`: ``commission_rate`` times
+the salary column where it has a value, else ``value_per_conversion``; :math:`h_i`
 ``expected_effort_hours`` or ``effort_hours``), each figure announced.
 
 A profile's ``expected_value`` was built upstream (``qualify apply``) from a value per
@@ -20,6 +21,7 @@ leads`` writes (the lead's list price), else 0, announced as a default.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +31,7 @@ from leadlever.engine.economics._economics import Assumption, Economics
 
 __all__ = [
     "LeadValues",
+    "conversion_values",
     "in_house_values",
     "resale_values",
     "implied_value_per_conversion",
@@ -51,6 +54,30 @@ class LeadValues:
 
 def _numbers(frame: pd.DataFrame, col: str) -> np.ndarray:
     return pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+
+
+def conversion_values(
+    get: Callable[[str], np.ndarray | None], n: int, econ: Economics
+) -> tuple[np.ndarray, str, list[Assumption]]:
+    r"""What one conversion of each of ``n`` leads is worth when no ``expected_commission``
+    says it: :math:`K_i = r\,S_i` (``commission_rate`` times the economics'
+    ``salary_column``) where the lead has a salary, else ``value_per_conversion``.
+
+    ``get(name)`` returns a column as floats (NaN for empty cells) or None when the table
+    has no such column. Returns the values, a short name of their source and the
+    assumptions used. One definition for ``roi``, ``plan``, ``price leads`` and ``package``.
+    """
+    default = np.full(n, econ.value_per_conversion)
+    salary = get(econ.salary_column)
+    if salary is None or np.isnan(salary).all():
+        return default, "value_per_conversion", [econ.assumption("value_per_conversion")]
+    empty = np.isnan(salary)
+    used = [econ.assumption("commission_rate", f"times column '{econ.salary_column}'")]
+    if empty.any():
+        note = f"for {int(empty.sum()):,} lead(s) without '{econ.salary_column}'"
+        used.append(econ.assumption("value_per_conversion", note))
+    values = np.where(empty, default, econ.commission_rate * np.where(empty, 0.0, salary))
+    return values, f"{econ.commission_rate:g} x {econ.salary_column}", used
 
 
 def implied_value_per_conversion(frame: pd.DataFrame, prob_col: str = "p_convert") -> float | None:
@@ -110,12 +137,19 @@ def in_house_values(
         return LeadValues(v, tuple(used), "column 'expected_value'", tuple(warnings))
     used = econ.assumptions(["hourly_rate", "legal_fees", "legal_fees_per", "admin_overhead"])
     n = len(frame)
-    if "expected_commission" in frame.columns:
-        k = _numbers(frame, "expected_commission")
+    k = _numbers(frame, "expected_commission") if "expected_commission" in frame else None
+    if k is not None and not np.isnan(k).all():
         used.append(Assumption("expected_commission", "column 'expected_commission'", "data"))
-    else:
-        k = np.full(n, econ.value_per_conversion)
-        used.append(econ.assumption("value_per_conversion"))
+    need = np.ones(n, dtype=bool) if k is None else np.isnan(k)
+    if need.any():
+        fill, _, fallback = conversion_values(
+            lambda c: _numbers(frame, c)[need] if c in frame.columns else None,
+            int(need.sum()),
+            econ,
+        )
+        k = np.full(n, np.nan) if k is None else k.copy()
+        k[need] = fill
+        used += fallback
     if "expected_effort_hours" in frame.columns:
         h = _numbers(frame, "expected_effort_hours")
         empty = np.isnan(h)

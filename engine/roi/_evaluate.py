@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.economics._economics import Assumption, Economics
+from leadlever.engine.economics._lead_values import conversion_values
 from leadlever.engine.exceptions import ParameterError
 from leadlever.engine.io._open_leads import open_leads
 from leadlever.engine.io._outcomes import OutcomeSpec
@@ -117,14 +118,7 @@ def resolve_inputs(
     e = economics
     sources: dict[str, str] = {}
     used: list[Assumption] = []
-    default_c = np.full(n, e.value_per_conversion)
-    salary = get(e.salary_column)
     commission = get("expected_commission")
-    fallback_c = (
-        default_c
-        if salary is None
-        else np.where(np.isnan(salary), default_c, e.commission_rate * salary)
-    )
     need = np.ones(n, dtype=bool) if commission is None else np.isnan(commission)
     if commission is not None:
         sources["commission"] = "expected_commission"
@@ -136,17 +130,14 @@ def resolve_inputs(
                 "mean of column 'expected_commission'",
             )  # fmt: skip
         )
-    else:
-        sources["commission"] = (
-            f"{e.commission_rate:g} x {e.salary_column}"
-            if salary is not None
-            else "value_per_conversion"
+    commission = np.zeros(n) if commission is None else commission.copy()
+    if need.any():
+        fill, label, fallback = conversion_values(
+            lambda c: None if (col := get(c)) is None else col[need], int(need.sum()), e
         )
-    if need.any() and salary is not None and not np.isnan(salary[need]).all():
-        used.append(e.assumption("commission_rate", f"times column '{e.salary_column}'"))
-    if need.any() and (salary is None or np.isnan(salary[need]).any()):
-        used.append(e.assumption("value_per_conversion"))
-    commission = np.where(need, fallback_c, commission if commission is not None else 0.0)
+        commission[need] = fill
+        sources.setdefault("commission", label)
+        used += fallback
     effort = get("expected_effort_hours")
     sources["effort"] = "expected_effort_hours" if effort is not None else "effort_hours"
     if effort is None or np.isnan(effort).any():

@@ -61,6 +61,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.economics._economics import Assumption, Economics
+from leadlever.engine.economics._lead_values import conversion_values
 from leadlever.engine.io._lead_schema import unique_ids
 from leadlever.engine.io._open_leads import keep_open
 from leadlever.engine.io._outcomes import OutcomeSpec
@@ -88,9 +89,9 @@ __all__ = [
 ]
 
 PROFILE_COLUMNS = ("lead_id", "p_convert", "expected_commission", "expected_effort_hours")
-#: profile column -> the economics figure used when the column is absent
+#: profile column -> the economics figure used when the column is absent (the value of a
+#: conversion comes from :func:`~leadlever.engine.economics.conversion_values`)
 _FALLBACKS = {
-    "expected_commission": "value_per_conversion",
     "expected_effort_hours": "effort_hours",
 }
 
@@ -173,6 +174,15 @@ def _profile_arrays(
     )
     arr = {c: get(c, np.nan) for c in PROFILE_COLUMNS[1:]}
     used = []
+    need = np.isnan(arr["expected_commission"])
+    if need.any():  # no estimate: rate x salary where there is one, else the economics' value
+        fill, _, fallback = conversion_values(
+            lambda c: get(c, np.nan)[need] if c in profile.columns else None, int(need.sum()), econ
+        )
+        filled = arr["expected_commission"].copy()
+        filled[need] = fill
+        arr["expected_commission"] = filled
+        used += fallback
     for c, figure in _FALLBACKS.items():  # no estimate: the economics' figure, announced
         empty = np.isnan(arr[c])
         if empty.any():

@@ -130,3 +130,54 @@ def test_package_names_leads_by_the_detected_id_column(files):
     sold = pd.read_csv(files / "pk2.csv")["lead_id"].astype(str)
     assert len(sold) > 0 and set(sold) <= set(ids)
     assert "named by 'Prospect ID'" in res.stderr
+
+
+def test_a_salary_column_values_each_lead_the_same_in_roi_plan_price_and_package(tmp_path):
+    """economics: commission_rate x salary_column. Every command values a lead without
+    expected_commission at V = p r S - (h c + p L + A), computed here by hand; before, only
+    roi did, while plan, price leads and package used value_per_conversion (10,000)."""
+    rng = np.random.default_rng(11)
+    n = 60
+    p = rng.uniform(0.05, 0.9, n)
+    salary = rng.uniform(30_000, 150_000, n)
+    salary[:5] = np.nan  # no salary: value_per_conversion for these, announced
+    pd.DataFrame({"lead_id": [f"C{i:03d}" for i in range(n)], "p_convert": p,
+                  "City": "Mumbai", "expected_salary": salary}).to_csv(tmp_path / "s.csv", index=False)  # fmt: skip
+    (tmp_path / "e.toml").write_text(
+        'commission_rate = 0.2\nsalary_column = "expected_salary"\nvalue_per_conversion = 9000\n'
+        "hourly_rate = 60\neffort_hours = 10\nlegal_fees = 300\nadmin_overhead = 40\ngeneration_cost = 25\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.toml").write_text(BUYERS, encoding="utf-8")
+    pd.DataFrame({"name": ["ann"], "weekly_hours": [0.001], "seniority": ["junior"]}).to_csv(
+        tmp_path / "team.csv", index=False
+    )
+    k = np.where(np.isnan(salary), 9000.0, 0.2 * np.nan_to_num(salary))
+    value = p * k - (10 * 60 + p * 300 + 40)
+    e = ("--economics", tmp_path / "e.toml")
+    res = runner.invoke(app, [str(a) for a in ("roi", "evaluate", tmp_path / "s.csv", *e, "--threshold", "top40%",
+                                               "--out", tmp_path / "r.csv", "--json")])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    roi = pd.read_csv(tmp_path / "r.csv").set_index("lead_id").loc[[f"C{i:03d}" for i in range(n)]]
+    np.testing.assert_allclose(roi["expected_commission"], k, rtol=1e-9)
+    res = runner.invoke(app, [str(a) for a in ("plan", tmp_path / "s.csv", "--consultants",
+                                               tmp_path / "team.csv", *e, "--out",
+                                               tmp_path / "q.csv", "--json")])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    names = {a["name"] for a in json.loads(res.stdout)["assumptions"]}
+    assert {"commission_rate", "value_per_conversion"} <= names
+    queue = pd.read_csv(tmp_path / "q.csv").set_index("lead_id").loc[roi.index]
+    np.testing.assert_allclose(queue["expected_in_house_value"], value, rtol=1e-9)
+    res = runner.invoke(app, [str(a) for a in ("price", "leads", tmp_path / "s.csv", *e, "--target-margin", "0.3",
+                                               "--out", tmp_path / "p.csv", "--json")])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    priced = pd.read_csv(tmp_path / "p.csv").set_index("lead_id").loc[roi.index]
+    below = priced["price"].to_numpy() < value - 1e-6
+    assert not below.any(), (priced[below], value[below])  # never below its in-house value
+    res = runner.invoke(app, [str(a) for a in ("package", tmp_path / "s.csv", tmp_path / "b.toml",
+                                               *e, "--out", tmp_path / "k.csv", "--json")])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    sold = pd.read_csv(tmp_path / "k.csv")
+    if len(sold):  # a lead goes only when its bundle price (450) beats its in-house value
+        worth = pd.Series(value, index=roi.index).loc[sold["lead_id"]]
+        assert (worth < 450 + 1e-6).all()
