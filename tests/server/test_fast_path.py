@@ -5,7 +5,9 @@ functions on a one-row frame: ``QualificationBundle.profile``, ``score_table(rea
 ``evaluate_leads``, ``triage_leads``) and by the compiled
 :class:`~leadlever.server._fast_eval.FastEvaluator` on the plain record. The leads are
 simulated and then damaged at random (seeded): fields dropped or null, unseen and blank
-categories, numbers sent as text, text where a number belongs, extreme values.
+categories, numbers sent as text, text where a number belongs, extreme values. A foreign
+export (other column names, NaN, values far beyond the cells' range) is compared too, and
+so are the additive model's log-odds and term contributions on the whole pool.
 """
 
 from __future__ import annotations
@@ -16,14 +18,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
-# The fast path was written for the linear scorer; the additive scorer (issue 15) replaced
-# it before the port, so its bundles take the library path (leadlever/server/_fast_eval.py
-# _known). The comparisons below need a bundle the fast path accepts.
-pytestmark = pytest.mark.skip(
-    reason="fast path not yet ported to the additive conversion model (issue 16 note); "
-    "the service uses the library path, tested in test_api.py"
-)
 
 #: relative difference allowed between the two paths' numbers (they run the same
 #: operations in the same order; this only absorbs a last-bit difference)
@@ -54,7 +48,9 @@ def _damaged(records: list[dict], n: int, seed: int) -> list[dict]:
             elif u < 0.20 and isinstance(v, str):
                 r[key] = _pick(rng, ["never-seen-level", "  ", "", f" {v} "])
             elif u < 0.24 and isinstance(v, int | float) and not isinstance(v, bool):
-                r[key] = _pick(rng, [str(v), "n/a", v * 1e6, -abs(v) - 1.0, True])
+                r[key] = _pick(
+                    rng, [str(v), "n/a", v * 1e6, -abs(v) - 1.0, True, math.nan, math.inf]
+                )
         if rng.random() < 0.1:
             r["channel"] = "a-channel-never-seen"
         out.append(r)
@@ -212,3 +208,140 @@ def test_a_fast_path_that_disagrees_with_the_library_is_not_used(
     got, _ = evaluator.evaluate_records(records[:3], okr)
     want, _ = _library(evaluator, records[:3], okr)
     _assert_same(got, want, records[:3])
+
+
+def _frame(records: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(records)
+    frame["lead_id"] = frame["lead_id"].astype(str)
+    return frame
+
+
+def test_additive_terms_equal_the_library_on_the_pool(bundle, lead_pool):
+    """Log-odds and every term's contribution (main effects and pairs) of 4,000 simulated
+    leads, plus their reason texts, are the library's exactly."""
+    from leadlever.server._fast_additive import AdditiveScorer
+    from leadlever.server._fast_reasons import reason_texts
+    from leadlever.server._fast_terms import RawValues
+
+    model = bundle.conversion
+    assert model.pairs_, "the bundle should have pair terms to compare"
+    records, _ = lead_pool
+    scorer = AdditiveScorer(model)
+    raw = RawValues(records)
+    eta, contrib = scorer(raw)
+    frame = _frame(records)
+    np.testing.assert_array_equal(eta, model.decision_function(frame))
+    np.testing.assert_array_equal(contrib, model.contributions(frame).to_numpy())
+    p = model.calibrator_.predict(eta)
+    want = model.score_table(frame, reasons=True)["reasons"].tolist()
+    got = reason_texts(scorer, raw, eta, contrib, p)
+    assert got == want
+    assert sum(";" in t for t in got) > len(got) // 2  # most leads have several reasons
+
+
+def _foreign(records: list[dict], seed: int) -> list[dict]:
+    """An export from another CRM: two fields under other names (so the model's are
+    missing), NaN, numbers far outside every column's cells, unseen and blank categories."""
+    rng = np.random.default_rng(seed)
+    extremes = [math.nan, math.inf, -math.inf, 1e300, -1e300, 0.0, -1.0, 1e9, "1e400", " 7 "]
+    out = []
+    for i, r in enumerate(records):
+        lead = {"lead_id": f"foreign-{i}", "channel": r["channel"]}
+        for key, v in r.items():
+            if key in ("lead_id", "channel"):
+                continue
+            name = {"age": "Age", "industry": "Sector"}.get(key, key)
+            if isinstance(v, str):
+                v = _pick(rng, [v, v, "Unseen Level", "", math.nan])
+            elif isinstance(v, int | float) and not isinstance(v, bool):
+                v = _pick(rng, [v, *extremes])
+            lead[name] = v
+        out.append(lead)
+    return out
+
+
+def test_fast_path_equals_the_library_on_a_foreign_export(bundle, lead_pool):
+    """Lead by lead, then as one batch."""
+    from leadlever.engine.economics import Economics
+    from leadlever.server._pipeline import LeadEvaluator, Okr
+
+    evaluator = LeadEvaluator(bundle, Economics())
+    fast = evaluator.fast()
+    assert fast is not None
+    okr = Okr(1.0, "default")
+    records, _ = lead_pool
+    leads = _foreign(records[:60], SEED)
+    for lead in leads[:30]:
+        got, missing = fast.evaluate([lead], okr.threshold)
+        want, want_missing = _library(evaluator, [lead], okr)
+        _assert_same(got, want, [lead])
+        assert missing == sorted(want_missing) == ["age", "industry"]
+    got, _ = fast.evaluate(leads, okr.threshold)
+    want, _ = _library(evaluator, leads, okr)
+    _assert_same(got, want, leads)
+    assert any("missing" in t for t in got["reasons"])  # the missing cells gave reasons
+
+
+def test_a_category_sent_as_a_number_takes_the_library_path(bundle, lead_pool):
+    """pandas types such a column from the whole batch (``3`` or ``3.0``): the fast path
+    refuses it and the service answers with the library's path."""
+    from leadlever.engine.economics import Economics
+    from leadlever.server._fast_terms import Unsupported
+    from leadlever.server._pipeline import LeadEvaluator, Okr
+
+    evaluator = LeadEvaluator(bundle, Economics())
+    records, _ = lead_pool
+    leads = [{**records[0], "education": 3}, {**records[1], "education": None}]
+    okr = Okr(1.0, "default")
+    with pytest.raises(Unsupported):
+        evaluator.fast().evaluate(leads, okr.threshold)
+    got, _ = evaluator.evaluate_records(leads, okr)
+    want, _ = _library(evaluator, leads, okr)
+    _assert_same(got, want, leads)
+
+
+def _unknown_calibration(model):
+    model.calibrator_.method_ = "beta"  # applied as the identity by the library
+
+
+def _reordered_cells(model):
+    info = next(b for b in model.bins_ if b["kind"] == "categorical")
+    info["levels"] = info["levels"][1:2] + info["levels"][:1] + info["levels"][2:]
+
+
+def _unknown_kind(model):
+    model.bins_[next(k for k, b in enumerate(model.bins_) if b["kind"] == "numeric")]["kind"] = (
+        "cyclic"
+    )
+
+
+def _pair_table_too_small(model):
+    model.pairs_[0]["shape"] = [model.pairs_[0]["shape"][0] - 1, model.pairs_[0]["shape"][1]]
+
+
+@pytest.mark.parametrize(
+    "change", [_unknown_calibration, _reordered_cells, _unknown_kind, _pair_table_too_small]
+)
+def test_the_gate_refuses_a_structure_the_fast_path_does_not_read(bundle, lead_pool, change):
+    """A conversion model whose structure differs from what :mod:`._fast_additive` reads
+    is refused by ``_known`` (the service keeps the library path for it)."""
+    import copy
+
+    from leadlever.engine.economics import Economics
+    from leadlever.server._fast_eval import _known, compile_bundle
+    from leadlever.server._pipeline import LeadEvaluator, Okr
+
+    assert _known(bundle)
+    other = copy.deepcopy(bundle.conversion)  # to_dict/from_dict share the cell plans
+    change(other)
+    changed = dataclasses.replace(bundle, conversion=other)
+    assert not _known(changed)
+    assert compile_bundle(changed, Economics()) is None
+    if change is _unknown_calibration:  # the library still scores it: the service answers
+        evaluator = LeadEvaluator(changed, Economics())
+        assert evaluator.fast() is None
+        records, _ = lead_pool
+        okr = Okr(1.0, "default")
+        got, _ = evaluator.evaluate_records(records[:3], okr)
+        want, _ = _library(evaluator, records[:3], okr)
+        _assert_same(got, want, records[:3])
