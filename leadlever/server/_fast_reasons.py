@@ -53,10 +53,14 @@ def _percent(permille: int, fine: bool) -> str:
     return str((_PERCENT_FINE if fine else _PERCENT)[permille])
 
 
-def _phrase(before: float, after: float) -> str:
-    """``": raises the chance from 32 % to 41 %"`` (``_phrases`` of one lead)."""
-    a = round(min(max(before, 0.0), 1.0) * _PERMILLE)  # half to even, as np.rint
-    b = round(min(max(after, 0.0), 1.0) * _PERMILLE)
+def _permille(p: float) -> int:
+    """``np.rint(np.clip(p, 0, 1) * 1000)`` of one chance (Python rounds half to even too)."""
+    return round(min(max(p, 0.0), 1.0) * _PERMILLE)
+
+
+def _phrase(a: int, b: int) -> str:
+    """``": raises the chance from 32 % to 41 %"`` (``_phrases``) from the chance before
+    (``a``) and after (``b``) in permille."""
     ta, tb = _percent(a, False), _percent(b, False)
     if ta == tb:
         ta, tb = _percent(a, True), _percent(b, True)
@@ -65,24 +69,31 @@ def _phrase(before: float, after: float) -> str:
 
 
 class _Labels:
-    """Each lead's label of each column (``name value``), written when first asked."""
+    """The label of a lead's value of each column (``name value``), written once per
+    distinct value."""
 
     def __init__(self, scorer: AdditiveScorer, raw: RawValues) -> None:
         self.scorer, self.raw = scorer, raw
-        self.cache: dict[tuple[int, int], str] = {}
+        self.cache: dict[tuple[int, Any], str] = {}
         self.heads = [humanise(name) + " " for name in scorer.names]
+        self.values: dict[int, list[Any]] = {}
 
     def column(self, k: int, i: int) -> str:
-        key = (k, i)
-        text = self.cache.get(key)
+        column = self.scorer.columns[k]
+        plan = column.reader.plan
+        if column.kind == "categorical":
+            posted = self.raw.records[i].get(plan["name"])
+            key: Any = posted if isinstance(posted, str) else None
+            value = None
+        else:
+            if k not in self.values:
+                self.values[k] = self.raw.get(column.reader).tolist()
+            posted = value = self.values[k][i]
+            key = None if math.isnan(value) else value
+        text = self.cache.get((k, key))
         if text is None:
-            column = self.scorer.columns[k]
-            plan = column.reader.plan
-            name = plan["name"]
-            posted = self.raw.records[i].get(name)
-            value = None if column.kind == "categorical" else self.raw.get(column.reader)[i]
             text = self.heads[k] + _value_text(column.kind, plan, posted, value)
-            self.cache[key] = text
+            self.cache[(k, key)] = text
         return text
 
     def term(self, t: int, i: int) -> str:
@@ -111,8 +122,10 @@ def reason_texts(
     n, n_terms = contrib.shape
     calibrator = scorer.model.calibrator_
     labels = _Labels(scorer, raw)
+    phrases: dict[tuple[int, int], str] = {}
     rows = np.arange(n)
     joined = [""] * n
+    chance = p.tolist()
     for chosen, sign in _picks(contrib, min(N_REASONS, n_terms)):
         value = contrib[rows, chosen]
         keep = np.flatnonzero(value * sign > 0)
@@ -123,6 +136,10 @@ def reason_texts(
         for i, b, t in zip(
             keep[moved].tolist(), before[moved].tolist(), chosen[keep[moved]].tolist(), strict=True
         ):
-            text = labels.term(t, i) + _phrase(b, float(p[i]))
+            key = (_permille(b), _permille(chance[i]))
+            phrase = phrases.get(key)
+            if phrase is None:
+                phrase = phrases[key] = _phrase(*key)
+            text = labels.term(t, i) + phrase
             joined[i] = text if not joined[i] else joined[i] + "; " + text
     return joined
