@@ -53,9 +53,9 @@ def _percent(permille: int, fine: bool) -> str:
     return str((_PERCENT_FINE if fine else _PERCENT)[permille])
 
 
-def _permille(p: float) -> int:
-    """``np.rint(np.clip(p, 0, 1) * 1000)`` of one chance (Python rounds half to even too)."""
-    return round(min(max(p, 0.0), 1.0) * _PERMILLE)
+def _permille(p: np.ndarray) -> list[int]:
+    """Chances in permille, as ``_phrases`` rounds them."""
+    return np.rint(np.clip(p, 0, 1) * _PERMILLE).astype(np.int64).tolist()
 
 
 def _phrase(a: int, b: int) -> str:
@@ -125,7 +125,7 @@ def reason_texts(
     phrases: dict[tuple[int, int], str] = {}
     rows = np.arange(n)
     joined = [""] * n
-    chance = p.tolist()
+    chance = _permille(p)
     for chosen, sign in _picks(contrib, min(N_REASONS, n_terms)):
         value = contrib[rows, chosen]
         keep = np.flatnonzero(value * sign > 0)
@@ -134,9 +134,12 @@ def reason_texts(
         before = calibrator.predict(eta[keep] - value[keep])
         moved = np.abs(p[keep] - before) >= MIN_REASON_CHANGE
         for i, b, t in zip(
-            keep[moved].tolist(), before[moved].tolist(), chosen[keep[moved]].tolist(), strict=True
+            keep[moved].tolist(),
+            _permille(before[moved]),
+            chosen[keep[moved]].tolist(),
+            strict=True,
         ):
-            key = (_permille(b), _permille(chance[i]))
+            key = (b, chance[i])
             phrase = phrases.get(key)
             if phrase is None:
                 phrase = phrases[key] = _phrase(*key)

@@ -50,9 +50,16 @@ def _is_missing(v: Any) -> bool:
 
 
 def _numeric_column(values: Sequence[Any]) -> bool:
-    """Whether pandas would give these cells a numeric (or boolean) dtype."""
-    present = [v for v in values if not _is_missing(v)]
-    return bool(present) and all(isinstance(v, int | float) for v in present)
+    """Whether pandas would give these cells a numeric (or boolean) dtype: some present
+    cells, all of them numbers (or booleans)."""
+    present = False
+    for v in values:
+        if v is None:
+            continue
+        if not isinstance(v, int | float):
+            return False
+        present = present or v == v  # NaN is missing
+    return present
 
 
 @dataclass(frozen=True)
@@ -103,18 +110,21 @@ class PlanReader:
 
     def read(self, values: list[Any]) -> np.ndarray:
         """:meth:`Preprocessor.raw_values` of the cells ``values``."""
-        numeric = _numeric_column(values)
+        kind = self.plan["kind"]
+        numeric = kind != "categorical" and _numeric_column(values)
         if self.words and not numeric:  # declared text sentinels read as missing
             values = [None if not _is_missing(v) and str(v).strip().lower() in self.words else v
                       for v in values]  # fmt: skip
-        kind = self.plan["kind"]
         if kind == "categorical":
             return self._codes(values)
         if kind == "binary":
             return _binary(values, numeric)
         if kind == "date":
             return _date_ages(self.plan, values)
-        out = np.array([_number(v) for v in values], dtype=float)
+        if numeric:  # numbers, booleans and missing cells only: float() of each, as _number
+            out = np.array([math.nan if v is None else v for v in values], dtype=float)
+        else:
+            out = np.array([_number(v) for v in values], dtype=float)
         for s in self.numbers:
             out[out == s] = np.nan
         return out
@@ -124,10 +134,14 @@ class PlanReader:
         index = self.index or {}
         fallback = index.get(OTHER_LEVEL, self.unseen or 0)
         missing = index.get(MISSING_LEVEL, fallback)
+        codes: dict[Any, int] = {}  # each distinct text looked up once
         out = np.empty(len(values), dtype=np.int64)
         for i, v in enumerate(values):
             if isinstance(v, str):
-                out[i] = index.get(v.strip() or MISSING_LEVEL, fallback)
+                code = codes.get(v)
+                if code is None:
+                    code = codes[v] = index.get(v.strip() or MISSING_LEVEL, fallback)
+                out[i] = code
             elif _is_missing(v):
                 out[i] = missing
             else:
