@@ -26,12 +26,14 @@ values. The raw values are read by :class:`~leadlever.server._fast_terms.PlanRea
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from bisect import bisect_right
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from leadlever.server._fast_terms import PlanReader, RawValues
+from leadlever.server._fast_terms import SCALAR_MAX, PlanReader, RawValues
 
 __all__ = ["AdditiveScorer", "additive_structure_ok"]
 
@@ -94,18 +96,30 @@ class _Column:
     missing_cell: int
     thresholds: np.ndarray
     values: np.ndarray
+    #: the thresholds as Python floats (``bisect_right`` is ``searchsorted(side="right")``)
+    edges: list[float] = field(default_factory=list)
 
     def cells(self, raw: RawValues) -> np.ndarray:
-        """The cell of every record (``_cells_of_raw``)."""
+        """The cell of every record (``_cells_of_raw``; for a few records, the same rule
+        on Python floats, where numpy's per-call cost would dominate)."""
         values = raw.get(self.reader)
         if self.kind == "categorical":
             return values
+        if raw.n <= SCALAR_MAX:
+            return np.array([self._cell(v) for v in values.tolist()], dtype=np.int64)
         missing = ~np.isfinite(values)
         if self.kind == "binary":
             cells = np.where(values == 1.0, 1, 0)
         else:
             cells = np.searchsorted(self.thresholds, np.where(missing, 0.0, values), side="right")
         return np.where(missing, self.missing_cell, cells).astype(np.int64)
+
+    def _cell(self, v: float) -> int:
+        if not math.isfinite(v):
+            return self.missing_cell
+        if self.kind == "binary":
+            return 1 if v == 1.0 else 0
+        return bisect_right(self.edges, v)
 
 
 @dataclass(frozen=True)
@@ -143,6 +157,7 @@ class AdditiveScorer:
                     missing_cell=int(info["missing_cell"]),
                     thresholds=np.asarray(info.get("thresholds", []), dtype=float),
                     values=np.asarray(main["values"], dtype=float),
+                    edges=[float(x) for x in info.get("thresholds", [])],
                 )
             )
         self.pairs = [
