@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-__all__ = ["bulk_insert", "driver_first"]
+__all__ = ["bulk_insert", "bulk_insert_columns", "driver_first"]
 
 #: compiled INSERT statements by (dialect, table, columns): compiling one costs more than
 #: inserting a few rows, and every arrival batch inserts the same three
@@ -37,12 +37,32 @@ def bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     sql, order = _insert_sql(conn, table, tuple(rows[0]))
+    if order is not None:
+        _execute_many(conn, sql, [tuple(r[k] for k in order) for r in rows])
+    else:
+        _execute_many(conn, sql, rows)
+
+
+def bulk_insert_columns(conn: Any, table: Any, columns: dict[str, list[Any]]) -> None:
+    """:func:`bulk_insert` of rows given column by column (one list per column, all of
+    the same length), without building a dict per row for a positional driver."""
+    keys = tuple(columns)
+    sql, order = _insert_sql(conn, table, keys)
+    if order is None:  # a driver with named parameters (psycopg): one dict per row
+        rows: list[Any] = [
+            dict(zip(keys, row, strict=True)) for row in zip(*columns.values(), strict=True)
+        ]
+    else:
+        rows = list(zip(*(columns[k] for k in order), strict=True))
+    if not rows:
+        return
+    _execute_many(conn, sql, rows)
+
+
+def _execute_many(conn: Any, sql: str, rows: list[Any]) -> None:
     cursor = conn.connection.driver_connection.cursor()
     try:
-        if order is not None:
-            cursor.executemany(sql, [tuple(r[k] for k in order) for r in rows])
-        else:
-            cursor.executemany(sql, rows)
+        cursor.executemany(sql, rows)
     except conn.dialect.loaded_dbapi.IntegrityError as exc:  # as SQLAlchemy would raise it
         raise IntegrityError(sql, None, exc) from exc
     finally:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from leadlever.engine.exceptions import DataError, LeadLeverError
 from leadlever.server import _schema as t
-from leadlever.server._driver_sql import bulk_insert, driver_first
+from leadlever.server._driver_sql import bulk_insert, bulk_insert_columns, driver_first
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -83,57 +83,57 @@ class Store:
         """Store leads with their first score and verdict (``cols``: the evaluated columns,
         one value per record), in one transaction; the time."""
         now = utc_now()
+        n = len(records)
         ids = [str(r["lead_id"]) for r in records]
-        lead_rows = [
-            {
-                "lead_id": lid,
-                "created_at": None if r.get("created_at") is None else str(r["created_at"]),
-                "channel": str(r["channel"]),
-                "campaign": None if r.get("campaign") is None else str(r["campaign"]),
-                "received_at": now,
-                "fields": json.dumps(r, default=str),
-            }
-            for lid, r in zip(ids, records, strict=True)
-        ]
-        history, verdicts = [], []
-        for i, lid in enumerate(ids):
-            history.append(
-                {
-                    "lead_id": lid,
-                    "scored_at": now,
-                    "model_version": model_version,
-                    "trigger": "arrival",
-                    **{c: _num(cols[c][i]) for c in t.SCORE_COLUMNS if c != "expected_value"},
-                    "expected_value": _num(cols["in_house_value"][i]),
-                    "expected_roi": _num(cols["expected_roi"][i]),
-                    "tier": cols["tier"][i],
-                    "reasons": cols["reasons"][i],
-                    "action": cols["action"][i],
-                    "action_reason": cols["action_reason"][i],
-                    "price": _num(cols["price"][i]),
-                }
-            )
-            verdicts.append(
-                {
-                    "lead_id": lid,
-                    "channel": lead_rows[i]["channel"],
-                    "campaign": lead_rows[i]["campaign"],
-                    "evaluated_at": now,
-                    "metric": okr.metric,
-                    "metric_value": _num(cols["metric_value"][i]) or 0.0,
-                    "expected_roi": _num(cols["expected_roi"][i]),
-                    "expected_value": _num(cols["expected_value"][i]),
-                    "acquisition_cost": _num(cols["acquisition_cost"][i]),
-                    "threshold": okr.threshold,
-                    "verdict": cols["verdict"][i],
-                    "magnitude": _num(cols["magnitude"][i]) or 0.0,
-                }
-            )
+        channels = [str(r["channel"]) for r in records]
+        campaigns = [None if r.get("campaign") is None else str(r["campaign"]) for r in records]
+
+        def nums(name: str) -> list[float | None]:
+            return [_num(v) for v in cols[name]]
+
+        lead_rows = {
+            "lead_id": ids,
+            "created_at": [
+                None if r.get("created_at") is None else str(r["created_at"]) for r in records
+            ],  # fmt: skip
+            "channel": channels,
+            "campaign": campaigns,
+            "received_at": [now] * n,
+            "fields": [json.dumps(r, default=str) for r in records],
+        }
+        history = {
+            "lead_id": ids,
+            "scored_at": [now] * n,
+            "model_version": [model_version] * n,
+            "trigger": ["arrival"] * n,
+            **{c: nums(c) for c in t.SCORE_COLUMNS if c != "expected_value"},
+            "expected_value": nums("in_house_value"),
+            "expected_roi": nums("expected_roi"),
+            "tier": cols["tier"],
+            "reasons": cols["reasons"],
+            "action": cols["action"],
+            "action_reason": cols["action_reason"],
+            "price": nums("price"),
+        }
+        verdicts = {
+            "lead_id": ids,
+            "channel": channels,
+            "campaign": campaigns,
+            "evaluated_at": [now] * n,
+            "metric": [okr.metric] * n,
+            "metric_value": [v or 0.0 for v in nums("metric_value")],
+            "expected_roi": history["expected_roi"],
+            "expected_value": nums("expected_value"),
+            "acquisition_cost": nums("acquisition_cost"),
+            "threshold": [okr.threshold] * n,
+            "verdict": cols["verdict"],
+            "magnitude": [v or 0.0 for v in nums("magnitude")],
+        }
         try:
             with self.db.write() as conn:  # a stored id fails the unique lead_id: see below
-                bulk_insert(conn, t.leads, lead_rows)
-                bulk_insert(conn, t.score_history, history)
-                bulk_insert(conn, t.feedback, verdicts)
+                bulk_insert_columns(conn, t.leads, lead_rows)
+                bulk_insert_columns(conn, t.score_history, history)
+                bulk_insert_columns(conn, t.feedback, verdicts)
         except IntegrityError:  # an id already stored (or by a concurrent request): rolled back
             with self.db.read() as conn:
                 taken = self._existing(conn, ids)
