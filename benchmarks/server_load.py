@@ -191,6 +191,8 @@ def _scoring_cpu(bundle_path: Path, leads: list[dict], rounds: int = 7) -> dict:
 
     evaluator = LeadEvaluator(load_bundle(bundle_path), Economics())
     okr = Okr(1.0, "default")
+    # the bundle the server used: its leads took the fast path only if it compiled
+    compiled = evaluator.fast() is not None
 
     def library(r: dict) -> None:
         evaluator.evaluate(pd.DataFrame.from_records([r]), okr)
@@ -209,6 +211,7 @@ def _scoring_cpu(bundle_path: Path, leads: list[dict], rounds: int = 7) -> dict:
             per.append(100 * (time.process_time() - t))  # ms per call over 10 calls
         out[f"{name}_cpu_ms"] = round(float(np.median(per)), 3)
     out["ratio_library_to_fast"] = round(out["library_path_cpu_ms"] / out["fast_path_cpu_ms"], 1)
+    out["fast_path_compiled"] = compiled
     return out
 
 
@@ -222,6 +225,7 @@ def main() -> None:
     ap.add_argument("--sqlite-sync", default="normal", choices=("normal", "full"))
     ap.add_argument("--no-peer", action="store_true", help="skip the trivial-endpoint peer")
     args = ap.parse_args()
+    load_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         hist = tmp / "history.csv"
@@ -262,7 +266,7 @@ def main() -> None:
            "batch_seconds": [round(b, 3) for b in batches],
            "batch_server_cpu_seconds": round(batch_cpu, 3), "sqlite_sync": args.sqlite_sync,
            "peer_trivial_endpoint": peer, "scoring_one_lead": scoring,
-           "load_average_1min": os.getloadavg()[0]}  # fmt: skip
+           "load_average_1min": {"start": load_start, "end": os.getloadavg()[0]}}  # fmt: skip
     if peer is not None:
         out["ratio_p99_to_peer"] = round(single["p99_ms"] / peer["p99_ms"], 2)
         out["ratio_cpu_per_request_to_peer"] = round(

@@ -7,14 +7,19 @@ functions: the qualification profile (:meth:`QualificationBundle.profile`), the
 conversion reasons (``ConversionModel.score_table(reasons=True)``), the expected-ROI
 verdict (:func:`~leadlever.engine.roi.evaluate_leads`, through its array functions
 ``resolve_inputs`` and ``lead_economics``) and the action (``triage_arrays``, the
-planner's rules). The linear predictors come from :mod:`._fast_terms`; everything after
-them (calibration, baseline hazard, links, economics, tiers, grades, triage) is the
-library's own numpy code. ``tests/server/test_fast_path.py`` checks the two paths agree
-on many random leads, unseen categories and missing fields included.
+planner's rules). The conversion model's log-odds and term contributions come from
+:mod:`._fast_additive` (cells and term tables), its reasons from :mod:`._fast_reasons`,
+the other models' linear predictors from :mod:`._fast_terms`; everything after them
+(calibration, baseline hazard, links, economics, tiers, grades, triage) is the library's
+own numpy code. ``tests/server/test_fast_path.py`` checks the two paths agree on many
+random leads, unseen categories, missing fields and out-of-range values included.
 
 :func:`compile_bundle` returns None for a bundle whose models are not the classes it knows
-(``ConversionModel``, ``TimingModel``, ``GLMModel``/``ValueModel``, ``EffortModel``,
-``FitModel``, ``ResaleModel`` as on main); the service then keeps the library's batch path.
+(``ConversionModel`` with the additive structure :func:`additive_structure_ok` checks,
+``TimingModel``, ``GLMModel``/``ValueModel``, ``EffortModel``, ``FitModel``,
+``ResaleModel``); the service then keeps the library's batch path. Records the readers do
+not read as the library would raise :class:`~._fast_terms.Unsupported` (the service then
+scores them by the library's path too).
 """
 
 from __future__ import annotations
@@ -23,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from leadlever.server._fast_terms import LinearPredictor, PlanReader, RawValues, plan_design
+from leadlever.server._fast_additive import AdditiveScorer, additive_structure_ok
+from leadlever.server._fast_terms import LinearPredictor, RawValues
 
 if TYPE_CHECKING:  # pragma: no cover
     from leadlever.engine.economics import Economics
@@ -62,9 +68,7 @@ def _known(bundle: QualificationBundle) -> bool:
              "fit": FitModel, "resale": ResaleModel}  # fmt: skip
     if type(bundle.conversion) is not ConversionModel:
         return False
-    if not hasattr(bundle.conversion, "coef_"):
-        # the additive scorer (issue 15) has term tables, not one weight per design column:
-        # the fast path is not ported to it yet, so its leads take the library path
+    if not additive_structure_ok(bundle.conversion):
         return False
     if not all(getattr(bundle, k) is None or type(getattr(bundle, k)) is c
                for k, c in kinds.items()):  # fmt: skip
@@ -102,12 +106,7 @@ class FastEvaluator:
 
         self.bundle, self.economics, self.metric = bundle, economics, metric
         self.planner = PlannerSettings()
-        conv = bundle.conversion
-        w = conv.coef_ / conv.scale_
-        self.conversion = LinearPredictor.of(
-            conv.preprocessor_, w, start=conv.intercept_ - float(w @ conv.center_)
-        )
-        self.readers = [PlanReader.of(conv.preprocessor_, p) for p in conv.preprocessor_.plans_]
+        self.conversion = AdditiveScorer(bundle.conversion)
         self.timing = None
         if bundle.timing is not None:
             t = bundle.timing
@@ -182,15 +181,15 @@ class FastEvaluator:
                    for r in records)  # fmt: skip
 
     # ---------------------------------------------------------------- profile
-    def profile(self, raw: RawValues) -> dict[str, np.ndarray]:
-        """:meth:`QualificationBundle.profile`'s numeric and grade columns."""
+    def profile(self, raw: RawValues, eta: np.ndarray) -> dict[str, np.ndarray]:
+        """:meth:`QualificationBundle.profile`'s numeric and grade columns (``eta``: the
+        conversion model's log-odds)."""
         from leadlever.engine.qualification._bundle import CRITERIA
         from leadlever.engine.qualification._profit import expected_commission
         from leadlever.engine.scoring._tiers import score_from_p
 
         b, econ, s, n = self.bundle, self.economics, self.bundle.settings, raw.n
-        conv = b.conversion
-        p = conv.calibrator_.predict(self.conversion(raw))
+        p = b.conversion.calibrator_.predict(eta)
         out: dict[str, np.ndarray] = {"p_convert": p, "score": score_from_p(p)}
         out["tier"] = self.tiers[out["score"]]
         if self.timing is not None:
@@ -236,17 +235,6 @@ class FastEvaluator:
         levels = self.bundle.fit.role_levels_
         return sum(prob[:, levels.index(r)] for r in roles)
 
-    # ---------------------------------------------------------------- reasons
-    def reasons(self, raw: RawValues) -> list[str]:
-        """``ConversionModel.score_table(reasons=True)``'s reason texts."""
-        from leadlever.server._fast_reasons import reason_texts
-
-        conv = self.bundle.conversion
-        design = np.column_stack([plan_design(r, raw) for r in self.readers])
-        design -= conv.center_
-        design /= conv.scale_
-        return reason_texts(conv, self.readers, raw, design)
-
     # ------------------------------------------------------------- evaluation
     def evaluate(
         self, records: list[dict[str, Any]], threshold: float
@@ -257,10 +245,12 @@ class FastEvaluator:
         from leadlever.engine.roi._threshold import parse_threshold
         from leadlever.optimisers.planning._triage import triage_arrays
         from leadlever.server._answer_columns import PROFILE_OUT
+        from leadlever.server._fast_reasons import reason_texts
 
         raw = RawValues(records)
         econ, n = self.economics, raw.n
-        prof = self.profile(raw)
+        eta, contrib = self.conversion(raw)
+        prof = self.profile(raw, eta)
         p = prof["p_convert"]
         channel = np.array([r["channel"] for r in records], dtype=object)
 
@@ -292,7 +282,7 @@ class FastEvaluator:
             "tier": [str(t) for t in prof["tier"]],
             "channel": channel.tolist(),
             "campaign": [r.get("campaign") for r in records],
-            "reasons": self.reasons(raw),
+            "reasons": reason_texts(self.conversion, raw, eta, contrib, p),
         }
         for col in PROFILE_OUT:
             cols[col] = prof[col].tolist() if col in prof else none

@@ -1,88 +1,148 @@
-"""The conversion model's reason texts for a few leads, as
+"""The conversion model's reason texts for plain lead records, as
 :func:`leadlever.engine.scoring._reasons.reason_texts` writes them.
 
-The contributions are the library's (:func:`group_contributions` on the standardised
-design); the choice (3 largest positive, then 3 largest negative, above 0.005 log-odds)
-and the wording (``humanise``, the value's text, the signed log-odds) follow
-``reason_texts`` and ``_value_texts`` lead by lead instead of column by column.
+The choice of terms is the library's own (:func:`~leadlever.engine.scoring._reasons._picks`
+on the contribution matrix: per slot, the 3 largest then the 3 smallest contributions),
+and so is the filter (a reason must move the calibrated chance, computed by the model's
+own calibrator, by at least :data:`MIN_REASON_CHANGE`). The texts are written lead by lead
+instead of once per distinct value: the label (``humanise(column)`` and the value's text:
+``14 (high)``, ``retired``, ``yes``, ``missing``; a pair's two labels joined by
+``" with "``) and the phrase (``": raises the chance from 32 % to 41 %"``, from the
+library's percent tables), joined by ``"; "`` in slot order.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import numpy as np
 
-from leadlever.server._fast_terms import PlanReader, RawValues
+from leadlever.engine.scoring._reasons import (
+    _PERCENT,
+    _PERCENT_FINE,
+    _PERMILLE,
+    MIN_REASON_CHANGE,
+    N_REASONS,
+    _number,
+    _picks,
+    humanise,
+)
+from leadlever.server._fast_additive import AdditiveScorer
+from leadlever.server._fast_terms import RawValues
 
 __all__ = ["reason_texts"]
 
-#: least |contribution| (log-odds) a reason must have (as in ``reason_texts``)
-MIN_REASON = 0.005
-_TRAILING_ZERO = re.compile(r"\.0$")
 
-
-def _value_text(reader: PlanReader, value: Any, rounded: float) -> str:
-    """``_value_texts`` of one raw value (``rounded``: it to 2 decimals, as numpy rounds):
-    ``14 (high)``, ``retired``, ``yes``, ``missing``."""
-    plan = reader.plan
-    kind = plan["kind"]
-    if kind == "categorical":
-        return str(plan["levels"][value])
+def _value_text(kind: str, plan: dict[str, Any], raw: Any, cell: Any) -> str:
+    """``_value_texts`` of one lead's value: ``raw`` is the posted cell (categorical) or
+    the raw number the model reads (others)."""
+    if kind == "categorical":  # the lead's own text, also for pooled or unseen levels
+        return (raw.strip() or "missing") if isinstance(raw, str) else "missing"
+    value = float(cell)
     if math.isnan(value):
         return "missing"
     if kind == "binary":
         return "yes" if value == 1 else "no"
     q1, q3 = plan["quartiles"]
-    level = " (high)" if value > q3 else " (low)" if value < q1 else " (typical)"
-    text = _TRAILING_ZERO.sub("", str(float(rounded)))
-    return text + (" days old" if kind == "date" else "") + level
+    level = " (high)" if value > q3 else " (low)" if value < q1 else ""
+    return _number(value) + (" days old" if kind == "date" else "") + level
 
 
-def reason_texts(model: Any, readers: list[PlanReader], raw: RawValues, Z: np.ndarray) -> list[str]:
-    """One text per lead: up to 3 positive then up to 3 negative reasons, ``"; "``-separated.
+def _percent(permille: int, fine: bool) -> str:
+    return str((_PERCENT_FINE if fine else _PERCENT)[permille])
+
+
+def _permille(p: np.ndarray) -> list[int]:
+    """Chances in permille, as ``_phrases`` rounds them."""
+    return np.rint(np.clip(p, 0, 1) * _PERMILLE).astype(np.int64).tolist()
+
+
+def _phrase(a: int, b: int) -> str:
+    """``": raises the chance from 32 % to 41 %"`` (``_phrases``) from the chance before
+    (``a``) and after (``b``) in permille."""
+    ta, tb = _percent(a, False), _percent(b, False)
+    if ta == tb:
+        ta, tb = _percent(a, True), _percent(b, True)
+    verb = ": raises the chance from " if b >= a else ": lowers the chance from "
+    return verb + ta + " to " + tb
+
+
+class _Labels:
+    """The label of a lead's value of each column (``name value``), written once per
+    distinct value."""
+
+    def __init__(self, scorer: AdditiveScorer, raw: RawValues) -> None:
+        self.scorer, self.raw = scorer, raw
+        self.cache: dict[tuple[int, Any], str] = {}
+        self.heads = [humanise(name) + " " for name in scorer.names]
+        self.values: dict[int, list[Any]] = {}
+
+    def column(self, k: int, i: int) -> str:
+        column = self.scorer.columns[k]
+        plan = column.reader.plan
+        if column.kind == "categorical":
+            posted = self.raw.records[i].get(plan["name"])
+            key: Any = posted if isinstance(posted, str) else None
+            value = None
+        else:
+            if k not in self.values:
+                self.values[k] = self.raw.get(column.reader).tolist()
+            posted = value = self.values[k][i]
+            key = None if math.isnan(value) else value
+        text = self.cache.get((k, key))
+        if text is None:
+            text = self.heads[k] + _value_text(column.kind, plan, posted, value)
+            self.cache[(k, key)] = text
+        return text
+
+    def term(self, t: int, i: int) -> str:
+        scorer = self.scorer
+        if t < len(scorer.columns):
+            return self.column(t, i)
+        pair = scorer.pairs[t - len(scorer.columns)]
+        return self.column(pair.a, i) + " with " + self.column(pair.b, i)
+
+
+def reason_texts(
+    scorer: AdditiveScorer, raw: RawValues, eta: np.ndarray, contrib: np.ndarray, p: np.ndarray
+) -> list[str]:
+    """One text per lead: up to 3 reasons that raise then up to 3 that lower its chance.
 
     Parameters
     ----------
-    model : ConversionModel
-        Its ``coef_`` and ``feature_source_`` group the design columns into input columns.
-    readers : list of PlanReader
-        One per plan of the model's preprocessor, in order.
+    scorer : AdditiveScorer
     raw : RawValues
-        The leads' raw values.
-    Z : ndarray
-        The standardised design (``(design - center_) / scale_``), one row per lead.
+        The leads.
+    eta, contrib : ndarray
+        What ``scorer(raw)`` returned.
+    p : ndarray
+        The calibrated chance of every lead (``calibrator_.predict(eta)``).
     """
-    from leadlever.engine.scoring._reasons import N_REASONS, group_contributions, humanise
-
-    contrib, cols = group_contributions(Z, model.coef_, model.feature_source_)
-    n, c = contrib.shape
-    k = min(N_REASONS, c)
-    order = np.argsort(contrib, axis=1, kind="stable")
-    picks = [(order[:, c - 1 - j], 1) for j in range(k)] + [(order[:, j], -1) for j in range(k)]
-    by_name: dict[str, PlanReader] = {}
-    for r in readers:
-        by_name.setdefault(r.plan["name"], r)
-    labels = [humanise(col) + ": " for col in cols]
-    rounded: dict[str, np.ndarray] = {}  # each column's values rounded once, for all leads
+    n, n_terms = contrib.shape
+    calibrator = scorer.model.calibrator_
+    labels = _Labels(scorer, raw)
+    phrases: dict[tuple[int, int], str] = {}
+    rows = np.arange(n)
     joined = [""] * n
-    for chosen, sign in picks:
-        for i in range(n):
-            g = int(chosen[i])
-            value = contrib[i, g]
-            if not value * sign > MIN_REASON:
-                continue
-            cents = round(float(value) * 100)  # half to even, as np.rint
-            reader = by_name[cols[g]]
-            values = raw.get(reader)
-            if cols[g] not in rounded:
-                rounded[cols[g]] = np.round(values, 2) if values.dtype.kind == "f" else values
-            text = (
-                labels[g]
-                + _value_text(reader, values[i], rounded[cols[g]][i])
-                + f", {cents / 100:+.2f} log-odds"
-            )
+    chance = _permille(p)
+    for chosen, sign in _picks(contrib, min(N_REASONS, n_terms)):
+        value = contrib[rows, chosen]
+        keep = np.flatnonzero(value * sign > 0)
+        if not keep.size:
+            continue
+        before = calibrator.predict(eta[keep] - value[keep])
+        moved = np.abs(p[keep] - before) >= MIN_REASON_CHANGE
+        for i, b, t in zip(
+            keep[moved].tolist(),
+            _permille(before[moved]),
+            chosen[keep[moved]].tolist(),
+            strict=True,
+        ):
+            key = (b, chance[i])
+            phrase = phrases.get(key)
+            if phrase is None:
+                phrase = phrases[key] = _phrase(*key)
+            text = labels.term(t, i) + phrase
             joined[i] = text if not joined[i] else joined[i] + "; " + text
     return joined

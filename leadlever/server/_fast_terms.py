@@ -1,13 +1,18 @@
-"""The models' linear predictors on plain lead records, compiled once per model version.
+"""Plain lead records read as the models read them, and the GLMs' linear predictors.
 
-Every model of a qualification bundle on main scores a lead through
-:class:`~leadlever.engine.features.Preprocessor` plans: a linear predictor is a constant
-plus one term per plan, :meth:`Preprocessor.plan_contribution`. The library evaluates
-those terms on pandas columns, which costs far more than the arithmetic on a few leads.
-Here each plan's raw values (numbers, category codes, yes/no, date ages) are read from the
-records with the same rules as :meth:`Preprocessor.raw_values`, once per distinct plan for
-all models, and each term is computed with the library's own formula (same operations in
-the same order, so the result is the library's to the last bit on the same input).
+Every model of a qualification bundle reads a lead through
+:class:`~leadlever.engine.features.Preprocessor` plans. Here each plan's raw values
+(numbers, category codes, yes/no, date ages) are read from the records with the same
+rules as :meth:`Preprocessor.raw_values`, once per distinct plan for all models
+(:class:`RawValues`). The timing model and the GLMs (effort, value, fit) are linear: a
+constant plus one term per plan, :meth:`Preprocessor.plan_contribution`, computed here
+with the library's own formula (same operations in the same order, so the result is the
+library's to the last bit on the same input). The conversion model's cells and term
+tables are in :mod:`._fast_additive`.
+
+A categorical cell that is not text (a number or yes/no where the export had words)
+raises :class:`Unsupported`: pandas would give the column a dtype that depends on the
+whole batch (``1`` or ``1.0``), so such leads are left to the library's path.
 
 What this reads of a fitted preprocessor: ``plans_`` (each plan's ``name``, ``kind``,
 ``levels``, ``median``, ``clip``, ``mean``, ``scale``, ``mode``, ``missing_indicator``,
@@ -26,7 +31,7 @@ import numpy as np
 from leadlever.engine.features._preprocessing import Preprocessor
 from leadlever.engine.features._splines import rcs_weights
 
-__all__ = ["PlanReader", "RawValues", "Term", "LinearPredictor", "plan_design"]
+__all__ = ["PlanReader", "RawValues", "Term", "LinearPredictor", "Unsupported"]
 
 #: the text a categorical plan reads for an empty cell (see ``Preprocessor._to_text``)
 MISSING_LEVEL = "missing"
@@ -36,14 +41,25 @@ OTHER_LEVEL = "other"
 SCALAR_MAX = 16
 
 
+class Unsupported(Exception):
+    """Records the fast path does not read as the library would (see the module docstring)."""
+
+
 def _is_missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
 
 def _numeric_column(values: Sequence[Any]) -> bool:
-    """Whether pandas would give these cells a numeric (or boolean) dtype."""
-    present = [v for v in values if not _is_missing(v)]
-    return bool(present) and all(isinstance(v, int | float) for v in present)
+    """Whether pandas would give these cells a numeric (or boolean) dtype: some present
+    cells, all of them numbers (or booleans)."""
+    present = False
+    for v in values:
+        if v is None:
+            continue
+        if not isinstance(v, int | float):
+            return False
+        present = present or v == v  # NaN is missing
+    return present
 
 
 @dataclass(frozen=True)
@@ -58,54 +74,78 @@ class PlanReader:
         The column's declared text and numeric sentinels (read as missing).
     index : dict, optional
         Level text -> code, for a categorical plan.
+    unseen : int, optional
+        The code of an unseen level when the plan has no ``other`` level (the additive
+        model's ``unseen`` cell); None: the reference level 0.
+    key : tuple
+        What makes two readers read alike (the cache key of :class:`RawValues`).
     """
 
     plan: dict[str, Any]
     words: tuple[str, ...] = ()
     numbers: tuple[float, ...] = ()
     index: dict[str, int] | None = None
+    unseen: int | None = None
     key: tuple = ()
 
     @classmethod
-    def of(cls, pre: Any, plan: dict[str, Any]) -> PlanReader:
+    def of(cls, pre: Any, plan: dict[str, Any], unseen: int | None = None) -> PlanReader:
+        """The reader of ``plan`` of the fitted preprocessor ``pre``.
+
+        With ``unseen`` (the additive model's cells, :func:`_cells_of_raw`), a categorical
+        plan maps unseen levels there and reads declared text sentinels as levels, as
+        ``Preprocessor.category_codes`` does.
+        """
         declared = pre.sentinels.get(plan["name"], [])
         words = tuple(str(v).strip().lower() for v in declared if isinstance(v, str))
         numbers = tuple(float(v) for v in declared) if plan["kind"] == "numeric" else ()
         index = None
         if plan["kind"] == "categorical":
             index = {str(v): i for i, v in enumerate(plan["levels"])}
+            if unseen is not None:
+                words = ()
         key = (plan["name"], plan["kind"], tuple(plan.get("levels", ())), words, numbers,
-               plan.get("reference_date"))  # fmt: skip
-        return cls(plan, words, numbers, index, key)
+               plan.get("reference_date"), unseen)  # fmt: skip
+        return cls(plan, words, numbers, index, unseen, key)
 
     def read(self, values: list[Any]) -> np.ndarray:
         """:meth:`Preprocessor.raw_values` of the cells ``values``."""
-        numeric = _numeric_column(values)
+        kind = self.plan["kind"]
+        numeric = kind != "categorical" and _numeric_column(values)
         if self.words and not numeric:  # declared text sentinels read as missing
             values = [None if not _is_missing(v) and str(v).strip().lower() in self.words else v
                       for v in values]  # fmt: skip
-        kind = self.plan["kind"]
         if kind == "categorical":
             return self._codes(values)
         if kind == "binary":
             return _binary(values, numeric)
         if kind == "date":
             return _date_ages(self.plan, values)
-        out = np.array([_number(v) for v in values], dtype=float)
+        if numeric:  # numbers, booleans and missing cells only: float() of each, as _number
+            out = np.array([math.nan if v is None else v for v in values], dtype=float)
+        else:
+            out = np.array([_number(v) for v in values], dtype=float)
         for s in self.numbers:
             out[out == s] = np.nan
         return out
 
     def _codes(self, values: list[Any]) -> np.ndarray:
+        """``Preprocessor.category_codes`` of text cells (others: :class:`Unsupported`)."""
         index = self.index or {}
-        fallback = index.get(OTHER_LEVEL, 0)
+        fallback = index.get(OTHER_LEVEL, self.unseen or 0)
         missing = index.get(MISSING_LEVEL, fallback)
+        codes: dict[Any, int] = {}  # each distinct text looked up once
         out = np.empty(len(values), dtype=np.int64)
         for i, v in enumerate(values):
-            if _is_missing(v):
+            if isinstance(v, str):
+                code = codes.get(v)
+                if code is None:
+                    code = codes[v] = index.get(v.strip() or MISSING_LEVEL, fallback)
+                out[i] = code
+            elif _is_missing(v):
                 out[i] = missing
             else:
-                out[i] = index.get(str(v).strip() or MISSING_LEVEL, fallback)
+                raise Unsupported(f"{self.plan['name']}: a category given as {type(v).__name__}")
         return out
 
 
@@ -124,6 +164,7 @@ class RawValues:
         self._cache: dict[tuple, np.ndarray] = {}
 
     def get(self, reader: PlanReader) -> np.ndarray:
+        """The raw values ``reader`` reads from every record (read once per reader key)."""
         key = reader.key
         if key not in self._cache:
             name = reader.plan["name"]
@@ -220,38 +261,27 @@ class Term:
 
 @dataclass(frozen=True)
 class LinearPredictor:
-    r"""A model's :math:`\eta` as the library sums it.
-
-    ``start`` is added first and every term after it (``ConversionModel.decision_function``);
-    or, with ``start`` None, the terms are summed from zero, zero-weight plans skipped, and
-    ``intercept`` added last (``design_dot`` and the GLMs).
-    """
+    r"""A GLM's or the timing model's :math:`\eta` as the library sums it (``design_dot``):
+    the terms from zero, zero-weight plans skipped, ``intercept`` (if any) added last."""
 
     terms: tuple[Term, ...]
-    start: float | None = None
     intercept: float | None = None
 
     @classmethod
-    def of(
-        cls, pre: Any, w: np.ndarray, *, start: float | None = None, intercept: float | None = None
-    ) -> LinearPredictor:
+    def of(cls, pre: Any, w: np.ndarray, *, intercept: float | None = None) -> LinearPredictor:
         """Split the weights ``w`` (one per design column) over the preprocessor's plans."""
         terms, pos = [], 0
         for plan in pre.plans_:
             width = pre.plan_width(plan)
             part = np.asarray(w[pos : pos + width], dtype=float)
             pos += width
-            if start is not None or np.any(part):
+            if np.any(part):
                 terms.append(Term.of(PlanReader.of(pre, plan), part))
-        return cls(tuple(terms), start, intercept)
+        return cls(tuple(terms), intercept)
 
     def __call__(self, raw: RawValues) -> np.ndarray:
-        eta = np.full(raw.n, self.start) if self.start is not None else np.zeros(raw.n)
+        r""":math:`\eta` of every record of ``raw``."""
+        eta = np.zeros(raw.n)
         for term in self.terms:
             eta += term.contribution(raw)
         return eta if self.intercept is None else self.intercept + eta
-
-
-def plan_design(reader: PlanReader, raw: RawValues) -> np.ndarray:
-    """The plan's design columns (:meth:`Preprocessor.values_design`)."""
-    return Preprocessor.values_design(reader.plan, raw.get(reader))

@@ -183,12 +183,19 @@ class LeadEvaluator:
 
         Up to :data:`FAST_MAX_LEADS` records go through the compiled fast path (same
         numbers, reasons and actions, without pandas frames); larger batches, bundles
-        the fast path does not know and records without text ``lead_id`` and ``channel``
-        through the library's batch functions.
+        the fast path does not know, records without text ``lead_id`` and ``channel`` and
+        records it cannot read as the library does (a category sent as a number:
+        :class:`~leadlever.server._fast_terms.Unsupported`) through the library's batch
+        functions.
         """
         fast = self.fast()
         if fast is not None and len(records) <= FAST_MAX_LEADS and fast.supports(records):
-            return fast.evaluate(records, okr.threshold)
+            from leadlever.server._fast_terms import Unsupported
+
+            try:
+                return fast.evaluate(records, okr.threshold)
+            except Unsupported:
+                pass
         import pandas as pd
 
         frame = pd.DataFrame.from_records(records)

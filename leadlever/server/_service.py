@@ -128,10 +128,7 @@ class Service:
         records = [r for g in groups for r in g]
         cols, missing = evaluator.evaluate_records(records, okr)
         stored_at = self.store.add_arrivals(records, cols, evaluator.model_version, okr)
-        answers = [
-            lead_answer(dict(zip(cols, row, strict=True)))
-            for row in zip(*cols.values(), strict=True)
-        ]
+        answers = lead_answers(cols)
         assumptions = evaluator.assumptions(okr)
         out, start = [], 0
         for g in groups:
@@ -323,33 +320,49 @@ def _present(v: Any) -> bool:
     return v is not None and not (isinstance(v, float) and math.isnan(v))
 
 
-def _finite(v: Any) -> Any:
-    """Non-finite numbers as None (strict JSON)."""
-    return None if isinstance(v, float) and not math.isfinite(v) else v
+#: the evaluated columns an answer shows besides the criteria, in :func:`lead_answers`' order
+ANSWER_COLUMNS = ("lead_id", "channel", "p_convert", "score", "tier", "reasons", "expected_roi",
+                  "expected_value", "verdict", "magnitude", "action", "action_reason", "price")  # fmt: skip
 
 
-def lead_answer(r: dict[str, Any]) -> dict[str, Any]:
-    """The JSON answer for one evaluated lead."""
+def lead_answers(cols: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """The JSON answer of every evaluated lead (``cols``: one list per evaluated column,
+    as :meth:`LeadEvaluator.evaluate_records` gives them), built column by column;
+    non-finite numbers become None (strict JSON)."""
     from leadlever.server._pipeline import PROFILE_OUT
 
-    r = {k: _finite(v) for k, v in r.items()}
-    reasons = [s for s in str(r["reasons"] or "").split("; ") if s]
-    return {
-        "lead_id": r["lead_id"],
-        "channel": r["channel"],
-        "p_convert": r["p_convert"],
-        "score": int(r["score"]),
-        "tier": r["tier"],
-        "reasons": reasons,
-        "criteria": {c: r.get(c) for c in PROFILE_OUT},
-        "expected_roi": r["expected_roi"],
-        "expected_value": r["expected_value"],
-        "verdict": {
-            "feedback": r["verdict"],
-            "magnitude": r["magnitude"],
-            "meaning": "reinforce the campaign"
-            if r["verdict"] == "positive"
-            else "correct the campaign",
-        },
-        "action": {"action": r["action"], "reason": r["action_reason"], "price": r["price"]},
-    }
+    n = len(cols["lead_id"])
+
+    def column(name: str) -> list[Any]:
+        values = cols.get(name)
+        if values is None:
+            return [None] * n
+        return [None if isinstance(v, float) and not math.isfinite(v) else v for v in values]
+
+    criteria = zip(*(column(c) for c in PROFILE_OUT), strict=True)
+    rows = zip(*(column(c) for c in ANSWER_COLUMNS), criteria, strict=True)
+    out = []
+    for lead_id, channel, p, score, tier, reasons, roi, value, verdict, magnitude, *rest in rows:
+        action, reason, price, grades = rest
+        out.append(
+            {
+                "lead_id": lead_id,
+                "channel": channel,
+                "p_convert": p,
+                "score": int(score),
+                "tier": tier,
+                "reasons": [s for s in str(reasons or "").split("; ") if s],
+                "criteria": dict(zip(PROFILE_OUT, grades, strict=True)),
+                "expected_roi": roi,
+                "expected_value": value,
+                "verdict": {
+                    "feedback": verdict,
+                    "magnitude": magnitude,
+                    "meaning": "reinforce the campaign"
+                    if verdict == "positive"
+                    else "correct the campaign",
+                },
+                "action": {"action": action, "reason": reason, "price": price},
+            }
+        )
+    return out

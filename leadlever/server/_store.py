@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from leadlever.engine.exceptions import DataError, LeadLeverError
 from leadlever.server import _schema as t
+from leadlever.server._driver_sql import bulk_insert, bulk_insert_columns, driver_first
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -82,57 +83,57 @@ class Store:
         """Store leads with their first score and verdict (``cols``: the evaluated columns,
         one value per record), in one transaction; the time."""
         now = utc_now()
+        n = len(records)
         ids = [str(r["lead_id"]) for r in records]
-        lead_rows = [
-            {
-                "lead_id": lid,
-                "created_at": None if r.get("created_at") is None else str(r["created_at"]),
-                "channel": str(r["channel"]),
-                "campaign": None if r.get("campaign") is None else str(r["campaign"]),
-                "received_at": now,
-                "fields": json.dumps(r, default=str),
-            }
-            for lid, r in zip(ids, records, strict=True)
-        ]
-        history, verdicts = [], []
-        for i, lid in enumerate(ids):
-            history.append(
-                {
-                    "lead_id": lid,
-                    "scored_at": now,
-                    "model_version": model_version,
-                    "trigger": "arrival",
-                    **{c: _num(cols[c][i]) for c in t.SCORE_COLUMNS if c != "expected_value"},
-                    "expected_value": _num(cols["in_house_value"][i]),
-                    "expected_roi": _num(cols["expected_roi"][i]),
-                    "tier": cols["tier"][i],
-                    "reasons": cols["reasons"][i],
-                    "action": cols["action"][i],
-                    "action_reason": cols["action_reason"][i],
-                    "price": _num(cols["price"][i]),
-                }
-            )
-            verdicts.append(
-                {
-                    "lead_id": lid,
-                    "channel": lead_rows[i]["channel"],
-                    "campaign": lead_rows[i]["campaign"],
-                    "evaluated_at": now,
-                    "metric": okr.metric,
-                    "metric_value": _num(cols["metric_value"][i]) or 0.0,
-                    "expected_roi": _num(cols["expected_roi"][i]),
-                    "expected_value": _num(cols["expected_value"][i]),
-                    "acquisition_cost": _num(cols["acquisition_cost"][i]),
-                    "threshold": okr.threshold,
-                    "verdict": cols["verdict"][i],
-                    "magnitude": _num(cols["magnitude"][i]) or 0.0,
-                }
-            )
+        channels = [str(r["channel"]) for r in records]
+        campaigns = [None if r.get("campaign") is None else str(r["campaign"]) for r in records]
+
+        def nums(name: str) -> list[float | None]:
+            return [_num(v) for v in cols[name]]
+
+        lead_rows = {
+            "lead_id": ids,
+            "created_at": [
+                None if r.get("created_at") is None else str(r["created_at"]) for r in records
+            ],  # fmt: skip
+            "channel": channels,
+            "campaign": campaigns,
+            "received_at": [now] * n,
+            "fields": [json.dumps(r, default=str) for r in records],
+        }
+        history = {
+            "lead_id": ids,
+            "scored_at": [now] * n,
+            "model_version": [model_version] * n,
+            "trigger": ["arrival"] * n,
+            **{c: nums(c) for c in t.SCORE_COLUMNS if c != "expected_value"},
+            "expected_value": nums("in_house_value"),
+            "expected_roi": nums("expected_roi"),
+            "tier": cols["tier"],
+            "reasons": cols["reasons"],
+            "action": cols["action"],
+            "action_reason": cols["action_reason"],
+            "price": nums("price"),
+        }
+        verdicts = {
+            "lead_id": ids,
+            "channel": channels,
+            "campaign": campaigns,
+            "evaluated_at": [now] * n,
+            "metric": [okr.metric] * n,
+            "metric_value": [v or 0.0 for v in nums("metric_value")],
+            "expected_roi": history["expected_roi"],
+            "expected_value": nums("expected_value"),
+            "acquisition_cost": nums("acquisition_cost"),
+            "threshold": [okr.threshold] * n,
+            "verdict": cols["verdict"],
+            "magnitude": [v or 0.0 for v in nums("magnitude")],
+        }
         try:
             with self.db.write() as conn:  # a stored id fails the unique lead_id: see below
-                bulk_insert(conn, t.leads, lead_rows)
-                bulk_insert(conn, t.score_history, history)
-                bulk_insert(conn, t.feedback, verdicts)
+                bulk_insert_columns(conn, t.leads, lead_rows)
+                bulk_insert_columns(conn, t.score_history, history)
+                bulk_insert_columns(conn, t.feedback, verdicts)
         except IntegrityError:  # an id already stored (or by a concurrent request): rolled back
             with self.db.read() as conn:
                 taken = self._existing(conn, ids)
@@ -290,9 +291,14 @@ class Store:
 
     def scoring_state(self) -> tuple[str | None, tuple[float, str] | None]:
         """:meth:`active_version` and :meth:`okr_threshold` read in one transaction (what
-        every arrival batch needs)."""
+        every arrival batch needs), on the driver's cursor (:func:`_driver_first`)."""
         with self.db.read() as conn:
-            return _active_version(conn), _okr_threshold(conn)
+            version = driver_first(conn, "active_version", _active_version_query)
+            okr = driver_first(conn, "okr_threshold", _okr_threshold_query)
+        return (
+            None if version is None else version[0],
+            None if okr is None else (float(okr[0]), okr[1]),
+        )
 
     def model_bundle(self, version: str) -> str:
         """A stored version's bundle JSON."""
@@ -345,53 +351,27 @@ class Store:
         return [_plain(r, ("id",)) for r in rows]
 
 
-#: compiled INSERT statements by (dialect, table, columns): compiling one costs more than
-#: inserting a few rows, and every arrival batch inserts the same three
-_INSERTS: dict[tuple[str, str, tuple[str, ...]], tuple[str, tuple[str, ...] | None]] = {}
-
-
-def _insert_sql(conn: Any, table: Any, keys: tuple[str, ...]) -> tuple[str, tuple[str, ...] | None]:
-    """The INSERT's SQL text and, for a positional driver, its parameter order."""
-    key = (conn.dialect.name, table.name, keys)
-    if key not in _INSERTS:
-        compiled = table.insert().compile(dialect=conn.dialect, column_keys=list(keys))
-        order = tuple(compiled.positiontup) if compiled.positional else None
-        _INSERTS[key] = (str(compiled), order)
-    return _INSERTS[key]
-
-
-def bulk_insert(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows with the driver's ``executemany`` inside ``conn``'s transaction
-    (SQLAlchemy's per-row parameter processing costs more than the insert itself); the
-    statement is compiled once per table and column set."""
-    if not rows:
-        return
-    sql, order = _insert_sql(conn, table, tuple(rows[0]))
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        if order is not None:
-            cursor.executemany(sql, [tuple(r[k] for k in order) for r in rows])
-        else:
-            cursor.executemany(sql, rows)
-    except conn.dialect.loaded_dbapi.IntegrityError as exc:  # as SQLAlchemy would raise it
-        raise IntegrityError(sql, None, exc) from exc
-    finally:
-        cursor.close()
-
-
-def _active_version(conn: Any) -> str | None:
+def _active_version_query() -> Any:
     mv = t.model_versions
-    return conn.execute(select(mv.c.model_version).where(mv.c.active.is_(True))).scalar()
+    return select(mv.c.model_version).where(mv.c.active.is_(True))
 
 
-def _okr_threshold(conn: Any) -> tuple[float, str] | None:
+def _okr_threshold_query() -> Any:
     e = t.events
-    row = conn.execute(
+    return (
         select(e.c.threshold, e.c.at)
         .where(and_(e.c.kind == "okr_change", e.c.threshold.is_not(None)))
         .order_by(e.c.id.desc())
         .limit(1)
-    ).first()
+    )
+
+
+def _active_version(conn: Any) -> str | None:
+    return conn.execute(_active_version_query()).scalar()
+
+
+def _okr_threshold(conn: Any) -> tuple[float, str] | None:
+    row = conn.execute(_okr_threshold_query()).first()
     return None if row is None else (float(row[0]), row[1])
 
 
