@@ -39,6 +39,8 @@ __all__ = [
     "single_column_auc",
     "id_reason",
     "leak_reasons",
+    "CLOSED_ONLY",
+    "closed_only_note",
     "period_coded",
     "near_constant",
     "numeric_sentinels",
@@ -52,6 +54,8 @@ LEAK_AUC = 0.95
 NEAR_CONSTANT = 0.99
 #: share of open leads that must be empty (and of closed leads filled) for "filled only when closed"
 CLOSED_ONLY_SHARE = 0.95
+#: the leak reason of such a column: it cannot score an open lead, so the fits leave it out
+CLOSED_ONLY = "filled for closed leads but empty for open ones"
 #: at most this many distinct values make a non-integer numeric column period-coded ...
 PERIOD_MAX_LEVELS = 30
 #: ... when each value covers at least this many rows on average
@@ -287,8 +291,17 @@ def leak_reasons(
                 and (~empty[closed]).mean() >= 1 - CLOSED_ONLY_SHARE
                 and empty[closed].mean() < 0.5
             ):
-                out.append("filled for closed leads but empty for open ones")
+                out.append(CLOSED_ONLY)
     return out
+
+
+def closed_only_note(columns: list[str]) -> str:
+    """The notice of the fits that leave out columns filled only once a lead closed."""
+    return (
+        f"Left out column(s) {columns} from the features: filled for the closed leads but "
+        "empty for the open ones (written when a lead is won or lost), so they cannot score "
+        "a lead that is still open."
+    )
 
 
 def period_coded(values: pd.Series) -> str | None:

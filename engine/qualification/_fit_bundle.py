@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.exceptions import DataError, ParameterError
+from leadlever.engine.io._column_checks import CLOSED_ONLY, closed_only_note
 from leadlever.engine.io._dates import parse_dates
 from leadlever.engine.io._inspect import inspect_table
 from leadlever.engine.io._lead_schema import is_outcome_column
@@ -268,7 +269,12 @@ def fit_bundle(
     cm = resolve_columns(
         frame, outcome=spec, given=named, as_of=as_of, id_columns=report.id_columns, source=source
     )
-    skip = set(cm.non_features) | set(report.excluded) | set(drop)
+    closed_only = [
+        c
+        for c in report.leak_suspects
+        if CLOSED_ONLY in report.column(c).leak_reasons and not is_outcome_column(c)
+    ]
+    skip = set(cm.non_features) | set(report.excluded) | set(drop) | set(closed_only)
     features = [
         c for c in feature_columns(frame, exclude=sorted(skip)) if not c.startswith("true_")
     ]
@@ -277,6 +283,8 @@ def fit_bundle(
     notes = []
     if report.id_columns:
         notes.append(f"Left out id-like column(s) {report.id_columns} from the features.")
+    if [c for c in closed_only if c not in cm.non_features and c not in drop]:
+        notes.append(closed_only_note([c for c in closed_only if c not in drop]))
     notes += [
         f"Column '{c}' may leak the outcome ({'; '.join(report.column(c).leak_reasons)}); "
         "drop it from the export if it is only known after a lead is won or lost."

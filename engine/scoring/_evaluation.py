@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.exceptions import DataError, MissingColumnsError, ParameterError
+from leadlever.engine.io._column_checks import CLOSED_ONLY, closed_only_note
 from leadlever.engine.io._inspect import inspect_table
 from leadlever.engine.io._lead_schema import is_outcome_column
 from leadlever.engine.io._outcomes import OutcomeSpec, parse_outcome
@@ -48,6 +49,7 @@ class FitReport:
     auc_ci: dict[str, Any] | None = None
     warnings: tuple[str, ...] = ()
     excluded_ids: tuple[str, ...] = ()
+    excluded_closed_only: tuple[str, ...] = ()
     leak_suspects: tuple[str, ...] = ()
     outcome: dict[str, Any] | None = None
     record: FitRecord | None = None
@@ -79,6 +81,7 @@ class FitReport:
             "terms": self.terms,
             "tiers": self.tiers,
             "excluded_ids": list(self.excluded_ids),
+            "excluded_closed_only": list(self.excluded_closed_only),
             "leak_suspects": list(self.leak_suspects),
             "warnings": list(self.warnings),
         }
@@ -138,8 +141,9 @@ def _out_of_sample(X, y, oof, params, cv, date_col, random_state) -> tuple[int, 
 
 def _column_checks(
     table: pd.DataFrame, spec: OutcomeSpec, drop: list[str], source: str | None
-) -> tuple[list[str], list[str], list[str]]:
-    """Id-like columns to leave out, leak suspects, and the notices to give about them."""
+) -> tuple[list[str], list[str], list[str], list[str]]:
+    """Id-like columns to leave out, leak suspects, the notices to give about them, and the
+    columns filled only for closed leads (left out too: they cannot score an open lead)."""
     roles = dict.fromkeys(drop, "excluded")
     report = inspect_table(table, outcome=spec, roles=roles, source=source)
     ids = [c for c in report.id_columns if c not in drop]
@@ -151,13 +155,17 @@ def _column_checks(
             f"Left out id-like column(s) {ids} from the features (unique per row, a row counter "
             "or named like an id): an identifier cannot predict a new lead's outcome."
         )
+    closed_only = [c for c in leaks if CLOSED_ONLY in report.column(c).leak_reasons]
+    if closed_only:
+        notes.append(closed_only_note(closed_only))
+    leaks = [c for c in leaks if c not in closed_only]
     for name in leaks:
         why = "; ".join(report.column(name).leak_reasons)
         notes.append(
             f"Column '{name}' may leak the outcome ({why}). If it is only known after a lead "
             f"is won or lost, refit with --drop {name}."
         )
-    return ids, leaks, notes
+    return ids, leaks, notes, closed_only
 
 
 def fit_and_evaluate(
@@ -207,9 +215,10 @@ def fit_and_evaluate(
     ids: list[str] = []
     leaks: list[str] = []
     notes: list[str] = []
+    closed_only: list[str] = []
     if check_columns:
-        ids, leaks, notes = _column_checks(table, spec, drop, source)
-        drop = list(dict.fromkeys([*drop, *ids]))
+        ids, leaks, notes, closed_only = _column_checks(table, spec, drop, source)
+        drop = list(dict.fromkeys([*drop, *ids, *closed_only]))
     if "cv_calibration" in model_params:  # the model's own folds for its calibration map
         model_params["cv"] = model_params.pop("cv_calibration")
     if date_col is not None:
@@ -261,6 +270,7 @@ def fit_and_evaluate(
         auc_ci=interval,
         warnings=tuple(notes),
         excluded_ids=tuple(ids),
+        excluded_closed_only=tuple(closed_only),
         leak_suspects=tuple(leaks),
         outcome=outcome,
         record=record,

@@ -94,3 +94,47 @@ def test_score_apply_cli_prints_the_warning(fitted, tmp_path):
          "--out", str(tmp_path / "t.csv"), "--json"],
     )  # fmt: skip
     assert json.loads(res.stdout)["warnings"] == []
+
+
+def test_a_column_written_only_when_a_lead_closes_is_left_out_and_open_scores_stay_true(
+    tmp_path,
+):
+    """'Tags' filled for every closed lead and empty for every open one: the fit would learn
+    "empty tag" from no lead at all and score the open leads on it (a reviewer: mean p 0.20
+    against a truth of 0.46). score fit leaves it out and says so; qualify fit too."""
+    rng = np.random.default_rng(7)
+    n = 3000
+    visits = rng.poisson(4, n)
+    p_true = 1 / (1 + np.exp(-(-1.2 + 0.3 * visits)))
+    won = (rng.random(n) < p_true).astype(float)
+    open_ = rng.random(n) < 0.3
+    tags = np.where(won == 1, "will enrol", "not interested").astype(object)
+    tags[open_] = None
+    won[open_] = np.nan
+    frame = pd.DataFrame({"visits": visits, "Tags": tags, "Converted": won})
+    frame.to_csv(tmp_path / "edu.csv", index=False)
+    res = CliRunner().invoke(
+        app,
+        ["score", "fit", str(tmp_path / "edu.csv"), "--target", "Converted", "--cv", "3",
+         "--model-out", str(tmp_path / "m.json"), "--json"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    fit = json.loads(res.stdout)
+    assert fit["excluded_closed_only"] == ["Tags"]
+    assert "Tags" not in {row["column"] for row in fit["importance"]}
+    assert any("cannot score a lead that is still open" in w for w in fit["warnings"])
+    assert fit["auc"] < 0.9  # not the leak's near-perfect separation
+    res = CliRunner().invoke(
+        app,
+        ["score", "apply", str(tmp_path / "m.json"), str(tmp_path / "edu.csv"),
+         "--out", str(tmp_path / "s.csv")],
+    )  # fmt: skip
+    scored = pd.read_csv(tmp_path / "s.csv")
+    assert abs(scored.loc[open_, "p_convert"].mean() - p_true[open_].mean()) < 0.03
+    res = CliRunner().invoke(
+        app,
+        ["qualify", "fit", str(tmp_path / "edu.csv"), "--target", "Converted",
+         "--bundle-out", str(tmp_path / "b.json"), "--json"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "cannot score a lead that is still open" in res.output
