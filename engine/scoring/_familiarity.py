@@ -14,6 +14,20 @@ with :math:`n_u` the leads with such a value in the column, :math:`s_{\text{fit}
 share of training leads in its ``other``/``unseen`` cells, :math:`m` =
 :data:`UNFAMILIAR_SHARE_MARGIN` and :math:`n_{\min}` = :data:`UNFAMILIAR_MIN_ROWS`.
 
+Numeric and yes/no columns are compared with the fit as a whole: their training cells are
+merged into about :data:`SHIFT_GROUPS` groups of equal training counts (spikes and
+missing values apart), and the population stability index
+
+.. math::
+    \mathrm{PSI} = \sum_g (a_g - e_g) \ln(a_g / e_g)
+
+of the shares :math:`a_g` now and :math:`e_g` at fit (half a lead added to every group)
+above :data:`SHIFT_PSI` on at least :data:`SHIFT_MIN_ROWS` leads gets a warning naming the
+group that gained most (a column sent in minutes instead of seconds, a new form that
+leaves a field empty). 0.25 is the usual alarm for a major shift; the bar here is higher
+because the leads scored (often the open ones) may differ from the closed training leads
+for good reasons. Dates are not compared: new leads are younger by nature.
+
 Counts are plain sums (keys ``"unfamiliar_rows"``, ``"unfamiliar:{column}"`` and
 ``"unfamiliar:{column}:{value}"``), so chunks scored apart, on one machine or on Dask
 workers, add up to the counts of the whole file.
@@ -27,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from leadlever.engine.features._binning import cell_codes, coarse_map, group_labels
 from leadlever.engine.features._preprocessing import _to_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,6 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "UNFAMILIAR_SHARE_MARGIN",
     "UNFAMILIAR_MIN_ROWS",
+    "SHIFT_PSI",
     "unfamiliar_counts",
     "unfamiliar_warnings",
 ]
@@ -49,6 +65,14 @@ _VALUES_PER_CHUNK = 20
 _VALUES_NAMED = 3
 _PREFIX = "unfamiliar:"
 _ROWS = "unfamiliar_rows"
+#: a numeric column's shift (population stability index) above this gets a warning
+SHIFT_PSI = 1.0
+#: ... on at least this many leads (the index of n leads in g groups is about (g - 1) / n
+#: by chance alone)
+SHIFT_MIN_ROWS = 200
+#: training cells are merged into about this many groups of equal counts for the index
+SHIFT_GROUPS = 10
+_CELLS = "cells:"
 #: texts the levels give missing or pooled values: never "unfamiliar" themselves
 _PSEUDO_LEVELS = frozenset({"missing", "other"})
 
@@ -90,7 +114,43 @@ def unfamiliar_counts(model: ConversionModel, X: pd.DataFrame) -> dict[str, int]
         out[f"{_PREFIX}{name}"] = int(by_value.sum())
         for value, n in by_value.iloc[:_VALUES_PER_CHUNK].items():
             out[f"{_PREFIX}{name}:{value}"] = int(n)
+    for info in _shift_infos(model):
+        if info["name"] in X.columns:
+            groups = _groups(info)[cell_codes(pre, info, X[info["name"]])]
+            for g, n in enumerate(np.bincount(groups)):
+                if n:
+                    out[f"{_CELLS}{info['name']}:{g}"] = int(n)
     return out
+
+
+def _shift_infos(model: ConversionModel) -> list[dict[str, Any]]:
+    return [b for b in model.bins_ if b["kind"] in ("numeric", "binary")]
+
+
+def _groups(info: dict[str, Any]) -> np.ndarray:
+    """Cell -> group (about :data:`SHIFT_GROUPS` groups of equal training counts)."""
+    return coarse_map(info, SHIFT_GROUPS)[0]
+
+
+def _shift_warning(info: dict[str, Any], counts: Mapping[str, float]) -> str | None:
+    groups = _groups(info)
+    n_groups = int(groups.max()) + 1
+    now = np.array([counts.get(f"{_CELLS}{info['name']}:{g}", 0) for g in range(n_groups)])
+    if now.sum() < SHIFT_MIN_ROWS:
+        return None
+    fit = np.bincount(groups, weights=np.asarray(info["counts"], float), minlength=n_groups)
+    a, e = (now + 0.5) / (now.sum() + 0.5 * n_groups), (fit + 0.5) / (fit.sum() + 0.5 * n_groups)
+    psi = float(np.sum((a - e) * np.log(a / e)))
+    if psi <= SHIFT_PSI:
+        return None
+    g = int(np.argmax(a - e))
+    where = group_labels(info, groups)[g]
+    return (
+        f"Column '{info['name']}' is distributed unlike the leads the model was fitted on "
+        f"(population stability index {psi:.2f}; 0.25 is the usual alarm): {a[g]:.0%} of "
+        f"these leads have '{info['name']}' {where}, against {e[g]:.0%} at fit. Check that the column means "
+        "the same thing (unit, coding, form) before acting on these scores; refit if it does."
+    )
 
 
 def _fit_share(model: ConversionModel, name: str) -> float:
@@ -106,7 +166,7 @@ def unfamiliar_warnings(model: ConversionModel, counts: Mapping[str, float]) -> 
     """Plain-words warnings for the columns whose unfamiliar share calls for one
     (see the module docstring); ``counts`` as :func:`unfamiliar_counts` gives them,
     summed over chunks."""
-    out: list[str] = []
+    out: list[str] = [w for info in _shift_infos(model) if (w := _shift_warning(info, counts))]
     n_rows = int(counts.get(_ROWS, 0))
     if n_rows <= 0:
         return out

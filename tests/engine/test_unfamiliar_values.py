@@ -138,3 +138,28 @@ def test_a_column_written_only_when_a_lead_closes_is_left_out_and_open_scores_st
     )  # fmt: skip
     assert res.exit_code == 0, res.output
     assert "cannot score a lead that is still open" in res.output
+
+
+def test_a_numeric_column_sent_in_other_units_is_named(fitted):
+    """visits per minute instead of per hour, say: every lead lands in the lowest cells.
+    The population stability index, recomputed here from the fit's cells, is far above
+    the bar; the same leads in their own units give no warning."""
+    from leadlever.engine.features._binning import cell_codes
+    from leadlever.engine.scoring._familiarity import SHIFT_PSI
+
+    model, train = fitted
+    new = _leads(1000, ["API", "Landing Page"], [0.5, 0.5], seed=5)
+    assert score_leads(model, FitRecord.from_dict(None), new).warnings == ()
+    new["visits"] = new["visits"] * 60
+    (text,) = score_leads(model, FitRecord.from_dict(None), new).warnings
+    assert "Column 'visits' is distributed unlike" in text
+    info = next(b for b in model.bins_ if b["name"] == "visits")
+    fit = np.bincount(
+        cell_codes(model.preprocessor_, info, train["visits"]), minlength=info["n_cells"]
+    )
+    now = np.bincount(
+        cell_codes(model.preprocessor_, info, new["visits"]), minlength=info["n_cells"]
+    )
+    assert now[fit == 0].sum() + now[-2] > 0.9 * len(new)  # beyond the training range
+    psi = float(text.split("population stability index ")[1].split(";")[0])
+    assert psi > SHIFT_PSI
