@@ -136,7 +136,7 @@ def fit(
         carryover=carryover,
         n_draws=draws,
         seed=seed,
-        **({"ended_weeks": ended_weeks} if ended_weeks != 8 else {}),
+        ended_weeks=ended_weeks,
     )
     if json_out:
         emit_json({"out": str(out), "fit": written, **result.to_dict()})

@@ -237,3 +237,55 @@ def test_channels_with_different_spans():
     kept = fit_curves(frame, n_draws=0, ended_weeks=0)
     assert not any(r.startswith("ended:") for r in kept.as_mapping()["Social"].reasons)
     assert kept.as_mapping()["Social"].n == 60
+
+
+def test_cli_campaign_export_reports_fills_and_ended_campaigns(tmp_path):
+    """`allocate fit --channel-col` on a per-campaign export, then `allocate solve`."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from leadlever.cli import app
+
+    runner = CliRunner()
+    path = tmp_path / "ads_by_campaign.csv"
+    ad_export().drop(columns="channel").to_csv(path, index=False)
+    out = tmp_path / "curves.csv"
+    res = runner.invoke(
+        app,
+        ["allocate", "fit", str(path), "--channel-col", "campaign", "--out", str(out), "--json"],
+    )
+    assert res.exit_code == 0, res.output
+    fit = json.loads(res.stdout)
+    note = next(a for a in fit["assumptions"] if a["name"] == "channel-weeks without a row")
+    assert "not observed" in note["value"]
+    july = next(c for c in fit["channels"] if c["channel"] == "CMP-VID-07")
+    assert july["quality"] == "unidentified" and july["reasons"][0].startswith(
+        "ended: no spend since 2024-07-29 (47 weeks before the export's end)"
+    )
+    res = runner.invoke(app, ["allocate", "solve", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    solved = {c["channel"]: c for c in json.loads(res.stdout)["channels"]}
+    assert solved["CMP-VID-07"]["spend"] == pytest.approx(0.0, abs=1e-6)
+    assert "ended: no spend since 2024-07-29" in solved["CMP-VID-07"]["why"]
+    res = runner.invoke(
+        app,
+        [
+            "allocate",
+            "fit",
+            str(path),
+            "--channel-col",
+            "campaign",
+            "--out",
+            str(out),
+            "--json",
+            "--ended-weeks",
+            "0",
+            "--draws",
+            "0",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    assert not any(
+        r.startswith("ended:") for c in json.loads(res.stdout)["channels"] for r in c["reasons"]
+    )
