@@ -110,6 +110,15 @@ def fit(
         int, typer.Option("--draws", min=0, help="Posterior draws per channel (0: none).")
     ] = 200,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the posterior draws.")] = 0,
+    ended_weeks: Annotated[
+        int,
+        typer.Option(
+            "--ended-weeks",
+            min=0,
+            help="A channel with no spend in this many weeks at the end of the history has ended: "
+            "unidentified, so solve holds it at 0 (0: never).",
+        ),
+    ] = 8,
     json_out: JsonOption = False,
 ) -> None:
     """Fit a steady-state curve per channel (carry-over, season, saturation) and judge each."""
@@ -127,6 +136,7 @@ def fit(
         carryover=carryover,
         n_draws=draws,
         seed=seed,
+        ended_weeks=ended_weeks,
     )
     if json_out:
         emit_json({"out": str(out), "fit": written, **result.to_dict()})

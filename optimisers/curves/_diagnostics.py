@@ -2,11 +2,15 @@
 
 Each channel gets a verdict ``quality`` and its reasons in plain words:
 
-* **unidentified** (the data cannot show a curve): fewer than
-  :data:`MIN_OBSERVATIONS` observations, spend that hardly varied (fewer than
-  3 distinct positive spends, or a range below :data:`MIN_SPEND_RANGE` of the
-  largest spend), value that is always zero, a fit that failed, or a curve
-  that explains none of the variation (:math:`R^2 \\le 0`);
+* **unidentified** (the data cannot show a curve, or should not be acted on):
+  a channel that has **ended** (no spend in the last :data:`ENDED_WEEKS` weeks
+  of a dated history: it is held at its current spend, 0, so it gets no
+  budget), fewer than :data:`MIN_OBSERVATIONS` **active** weeks (weeks with a
+  positive spend: weeks without a row, or with spend 0, do not count), spend
+  that hardly varied over the active weeks (fewer than 3 distinct positive
+  spends, or a range below :data:`MIN_SPEND_RANGE` of the largest spend),
+  value that is always zero, a fit that failed, or a curve that explains none
+  of the variation (:math:`R^2 \\le 0`, on the weeks with a row);
 * **weak** (a curve, but not one to bet on): :math:`R^2` below
   :data:`MIN_R2`, a parameter on its bound (the data do not pin it down: e.g.
   the half-saturation spend at its upper bound means saturation is not visible
@@ -32,12 +36,15 @@ __all__ = [
     "MIN_OBSERVATIONS",
     "MIN_SPEND_RANGE",
     "MAX_MROI_WIDTH",
+    "ENDED_WEEKS",
 ]
 
 #: below this R² a curve is weak (the issue's rule)
 MIN_R2 = 0.3
-#: fewer observations than this: unidentified
+#: fewer active observations (positive spend) than this: unidentified
 MIN_OBSERVATIONS = 8
+#: no spend in this many weeks at the end of a dated history: the channel has ended
+ENDED_WEEKS = 8
 #: spend range (max - min) / max below this: unidentified
 MIN_SPEND_RANGE = 0.05
 #: 90 % interval of the marginal return at current spend wider than this x its median: weak
@@ -63,7 +70,12 @@ _PARAM_WORDS = {
 
 @dataclass(frozen=True)
 class ChannelEvidence:
-    """What the diagnostics look at for one channel."""
+    """What the diagnostics look at for one channel.
+
+    ``n``, ``distinct_spends``, ``min_spend`` and ``max_spend`` are counted on the active
+    observations (positive spend); ``idle`` is the number of weeks after the last one with
+    spend (``last_spend``), judged against ``ended_after`` (0: never ended).
+    """
 
     n: int
     distinct_spends: int
@@ -77,6 +89,9 @@ class ChannelEvidence:
     failed: str = ""
     period_word: str = "weeks"
     response_word: str = "value"
+    idle: int = 0
+    last_spend: str = ""
+    ended_after: int = ENDED_WEEKS
 
 
 def _money(v: float) -> str:
@@ -87,13 +102,17 @@ def judge(ev: ChannelEvidence) -> tuple[str, tuple[str, ...]]:
     """(quality, reasons) for a channel's evidence (see the module docstring)."""
     hard: list[str] = []
     soft: list[str] = []
+    if ev.ended_after and ev.n and ev.idle >= ev.ended_after:
+        hard.append(
+            f"ended: no spend since {ev.last_spend} ({ev.idle} {ev.period_word} before the "
+            "export's end), so held at its current spend, 0"
+        )
     if ev.failed:
         hard.append(ev.failed)
     if ev.n < MIN_OBSERVATIONS:
         hard.append(
-            f"only {ev.n} {ev.period_word if ev.n != 1 else ev.period_word[:-1]}"
-            f"{' of data' if ev.period_word == 'weeks' else ''}; at least "
-            f"{MIN_OBSERVATIONS} are needed to see a curve"
+            f"only {ev.n} {ev.period_word if ev.n != 1 else ev.period_word[:-1]} with spend (at "
+            f"least {MIN_OBSERVATIONS} are needed to see a curve)"
         )
     spread = (ev.max_spend - ev.min_spend) / ev.max_spend if ev.max_spend > 0 else 0.0
     if ev.distinct_spends < 3 or spread < MIN_SPEND_RANGE:

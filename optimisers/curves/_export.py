@@ -18,9 +18,15 @@ into a :class:`ChannelHistory` (one spend and one value per week and channel):
 * **daily rows** are summed into weeks starting on Monday; weeks at either end
   with fewer than 7 days of data are dropped (they would look like half-spend
   weeks). Several rows per week and channel (campaigns of a channel) are summed.
-* a channel without a row in some week spent nothing that week (ad platforms
-  leave such rows out); a week with no row for **any** channel is a gap in the
-  file and an error, since carry-over cannot be followed across it.
+* a week where a channel has **no row** is *not observed* (NaN), not "spent
+  0": a campaign that did not exist yet, had ended, or whose rows the platform
+  left out says nothing about its curve, so such weeks are left out of the fit,
+  of its R² and of its diagnostics; only their spend is taken as 0 for the
+  carry-over into later weeks. A row that says spend 0 is an observation. How
+  many channel-weeks had no row (before a channel's first row, after its last,
+  in between) is recorded in :attr:`ChannelHistory.assumptions`. A week with no
+  row for **any** channel is a gap in the file and an error, since carry-over
+  cannot be followed across it.
 * without a period column every row is one independent observation (e.g. one
   ad): no carry-over and no time effect can be estimated, and the current
   spend of a channel is its mean spend per row.
@@ -60,7 +66,7 @@ class ChannelHistory:
     ----------
     channels : tuple of str
     spend, value : ndarray, shape (T, C)
-        NaN where a channel has no observation (observations only).
+        NaN where a channel has no row that period (not observed: left out of the fit).
     periods : tuple
         Week start dates, period labels, or row numbers.
     sequential : bool
@@ -92,10 +98,14 @@ class ChannelHistory:
         return int(self.spend.shape[0])
 
     def current_spend(self, periods: int = 4) -> np.ndarray:
-        """Mean spend of the last ``periods`` periods (observations: mean per row)."""
+        """Mean spend of the last ``periods`` periods (observations: mean per row).
+
+        A week without a row counts as no spend: a channel with no row in the last
+        ``periods`` weeks spends 0 today.
+        """
         if not self.sequential:
             return np.nanmean(self.spend, axis=0)
-        return self.spend[-periods:].mean(axis=0)
+        return np.nan_to_num(self.spend[-periods:]).mean(axis=0)
 
 
 def read_history(
@@ -237,15 +247,66 @@ def read_history(
     return _numbered(work, period_col, where, assumptions, value_kind, source)
 
 
-def _pivot(work: pd.DataFrame, index) -> tuple[list[str], np.ndarray, np.ndarray, int, Any]:
-    """Channels, spend, value (T, C), channel-periods without a row, leads (T, C) or None."""
+def _pivot(work: pd.DataFrame, index) -> tuple[list[str], np.ndarray, np.ndarray, Any, Any]:
+    """Channels, spend, value (T, C) with NaN where a channel has no row, the count of
+    those cells (:class:`_Missing`), leads (T, C) or None."""
     channels = list(dict.fromkeys(work["channel"]))
     cols = [c for c in ("spend", "value", "leads") if c in work.columns]
     grouped = work.groupby(["period", "channel"], sort=False)[cols].sum()
     wide = {c: grouped[c].unstack("channel").reindex(index=index, columns=channels) for c in cols}
-    missing = int(wide["spend"].isna().sum().sum())
-    arrays = {c: w.fillna(0.0).to_numpy(float) for c, w in wide.items()}
-    return channels, arrays["spend"], arrays["value"], missing, arrays.get("leads")
+    arrays = {c: w.to_numpy(float) for c, w in wide.items()}
+    return (
+        channels,
+        arrays["spend"],
+        arrays["value"],
+        _Missing.of(arrays["spend"]),
+        arrays.get("leads"),
+    )
+
+
+@dataclass(frozen=True)
+class _Missing:
+    """Channel-periods without a row: before a channel's first row, after its last, between."""
+
+    before: int
+    after: int
+    inside: int
+
+    @classmethod
+    def of(cls, spend: np.ndarray) -> _Missing:
+        before = after = inside = 0
+        for col in np.isfinite(spend).T:
+            rows = np.flatnonzero(col)
+            if rows.size == 0:
+                continue
+            before += int(rows[0])
+            after += int(col.size - 1 - rows[-1])
+            inside += int(rows[-1] - rows[0] + 1 - rows.size)
+        return cls(before, after, inside)
+
+    @property
+    def total(self) -> int:
+        return self.before + self.after + self.inside
+
+    def note(self, word: str) -> dict[str, Any]:
+        parts = [
+            f"{n} {what}"
+            for n, what in (
+                (self.before, "before the channel's first row"),
+                (self.after, "after its last row"),
+                (self.inside, "between its first and last row"),
+            )
+            if n
+        ]
+        return {
+            "name": f"channel-{word}s without a row",
+            "value": f"{self.total} ({', '.join(parts)}): not observed, so left out of the fit, "
+            f"its R² and its diagnostics (a channel that did not run, or a campaign that had not "
+            f"started or had ended, says nothing about its curve); their spend is taken as 0 only "
+            f"for the carry-over into later {word}s. Add rows with spend 0 where a channel was "
+            "live and spent nothing",
+            "source": "default",
+        }
 
 
 def _gap_error(where: str, col: str, labels: list[str]) -> DataError:
@@ -296,15 +357,9 @@ def _dated(work, col, where, assumptions, value_kind, source) -> ChannelHistory:
     grid = pd.date_range(periods.min(), periods.max(), freq="7D")
     if periods.isin(grid).all() and len(grid) > len(periods):  # weeks on one weekday: gaps show
         raise _gap_error(where, col, [d.date().isoformat() for d in grid.difference(periods)])
-    channels, spend, value, missing_cells, leads = _pivot(work, periods)
-    if missing_cells:
-        assumptions.append(
-            {
-                "name": "channel-weeks without a row",
-                "value": f"{missing_cells} taken as zero spend and zero value",
-                "source": "default",
-            }
-        )
+    channels, spend, value, missing, leads = _pivot(work, periods)
+    if missing.total:
+        assumptions.append(missing.note("week"))
     week_of_year = ((periods.day_of_year.to_numpy() - 1) / 7.0).astype(float)
     return ChannelHistory(
         tuple(channels),
@@ -329,7 +384,7 @@ def _numbered(work, col, where, assumptions, value_kind, source) -> ChannelHisto
     full = np.arange(labels.min(), labels.max() + 1)
     if full.size > labels.size:
         raise _gap_error(where, col, [f"period {int(p)}" for p in np.setdiff1d(full, labels)])
-    channels, spend, value, missing_cells, leads = _pivot(work, labels)
+    channels, spend, value, missing, leads = _pivot(work, labels)
     assumptions.append(
         {
             "name": "period",
@@ -337,14 +392,8 @@ def _numbered(work, col, where, assumptions, value_kind, source) -> ChannelHisto
             "source": "default",
         }
     )
-    if missing_cells:
-        assumptions.append(
-            {
-                "name": "channel-periods without a row",
-                "value": f"{missing_cells} taken as zero spend and zero value",
-                "source": "default",
-            }
-        )
+    if missing.total:
+        assumptions.append(missing.note("period"))
     return ChannelHistory(
         tuple(channels),
         spend,

@@ -48,7 +48,12 @@ import pandas as pd
 
 from leadlever.engine.exceptions import ParameterError
 from leadlever.optimisers.curves._carryover import geometric_adstock, time_design, time_effect
-from leadlever.optimisers.curves._diagnostics import MIN_OBSERVATIONS, ChannelEvidence, judge
+from leadlever.optimisers.curves._diagnostics import (
+    ENDED_WEEKS,
+    MIN_OBSERVATIONS,
+    ChannelEvidence,
+    judge,
+)
 from leadlever.optimisers.curves._estimate import (
     BOUND_TOL,
     CARRYOVER_GRID,
@@ -100,7 +105,10 @@ class WeeklyCurveModel:
     n_draws : int
         Posterior draws per channel (0: none).
     current_periods : int
-        Current spend = mean of the last this-many weeks.
+        Current spend = mean of the last this-many weeks (a week without a row: 0).
+    ended_weeks : int
+        A channel with no spend in this many weeks at the end of the history has ended:
+        unidentified, so held at its current spend (0) by the allocator (0: never).
     leads : bool
         When the history counts leads next to a money value, fit each channel's value
         as leads x its value per lead (:mod:`~leadlever.optimisers.curves._leads`;
@@ -122,6 +130,7 @@ class WeeklyCurveModel:
         trend: str | bool = "auto",
         n_draws: int = 200,
         current_periods: int = 4,
+        ended_weeks: int = ENDED_WEEKS,
         leads: bool = True,
         point: str = "mode",
         seed: int | np.random.Generator = 0,
@@ -132,6 +141,7 @@ class WeeklyCurveModel:
         self.trend = trend
         self.n_draws = n_draws
         self.current_periods = current_periods
+        self.ended_weeks = ended_weeks
         self.leads = leads
         self.point = point
         self.seed = seed
@@ -144,6 +154,8 @@ class WeeklyCurveModel:
             )
         if not isinstance(self.n_draws, int) or self.n_draws < 0:
             raise ParameterError(f"n_draws must be an int >= 0. Got {self.n_draws!r}.")
+        if not isinstance(self.ended_weeks, int) or self.ended_weeks < 0:
+            raise ParameterError(f"ended_weeks must be an int >= 0. Got {self.ended_weeks!r}.")
         if hist.sequential and hist.n_periods < MIN_OBSERVATIONS:
             raise CurveFitError(
                 f"The history has only {hist.n_periods} week{'s' if hist.n_periods != 1 else ''}; "
@@ -322,14 +334,33 @@ class WeeklyCurveModel:
                 else "mean spend per observation",
                 "source": "default",
             },
+            *(
+                [
+                    {
+                        "name": "ended channels",
+                        "value": f"no spend in the last {self.ended_weeks} weeks: unidentified, "
+                        "held at its current spend (0)"
+                        if self.ended_weeks
+                        else "never (option)",
+                        "source": "default" if self.ended_weeks == ENDED_WEEKS else "option",
+                    }
+                ]
+                if sequential
+                else []
+            ),
             {"name": "posterior draws", "value": self.n_draws, "source": "default"},
         ]
 
     def _finish(
         self, cls, fc: dict, c: int, hist, x, y, w, xmax, ymax, m, draws, lm
     ) -> FittedCurve:
-        obs = w[:, c] > 0
-        xc, yc = x[obs, c], y[obs, c]
+        obs = w[:, c] > 0  # weeks with a row
+        active = obs & (x[:, c] > 0)  # ... and a positive spend
+        yc, xa = y[obs, c], x[active, c]
+        idle, last_spend = 0, ""
+        if hist.sequential and active.any():
+            last = int(np.flatnonzero(active)[-1])
+            idle, last_spend = hist.n_periods - 1 - last, str(hist.periods[last])
         curve = cls(
             *cls._rescale(
                 tuple(fc["params"][n] for n in cls.param_names), 1.0 / xmax[c], 1.0 / ymax[c]
@@ -357,10 +388,10 @@ class WeeklyCurveModel:
             d = draws.select([hist.channels[c]]).derivatives([max(current, 1e-12)])[:, 0]
             mroi = tuple(float(v) for v in np.quantile(d, [0.05, 0.5, 0.95]))
         ev = ChannelEvidence(
-            n=int(obs.sum()),
-            distinct_spends=int(np.unique(xc[xc > 0]).size),
-            min_spend=float(xc.min()) if xc.size else 0.0,
-            max_spend=float(xc.max()) if xc.size else 0.0,
+            n=int(active.sum()),
+            distinct_spends=int(np.unique(xa).size),
+            min_spend=float(xa.min()) if xa.size else 0.0,
+            max_spend=float(xa.max()) if xa.size else 0.0,
             any_value=bool(np.any(yc != 0)),
             r2=r2,
             at_bound=fc["at_bound"],
@@ -373,6 +404,9 @@ class WeeklyCurveModel:
             failed=fc["failed"],
             period_word="weeks" if hist.sequential else "observations",
             response_word="leads" if lm is not None and lm.used[c] else "value",
+            idle=idle,
+            last_spend=last_spend,
+            ended_after=self.ended_weeks if hist.sequential else 0,
         )
         quality, reasons = judge(ev)
         return FittedCurve(
@@ -382,11 +416,11 @@ class WeeklyCurveModel:
             r2=r2,
             rmse=float(np.sqrt(ssr / max(obs.sum(), 1))),
             n=int(obs.sum()),
-            max_observed_spend=float(xc.max()) if xc.size else 0.0,
+            max_observed_spend=float(xa.max()) if xa.size else 0.0,
             current_spend=current,
             adstock=float(lam),
             carryover_state=float(stock[-1]) if hist.sequential else current,
-            min_observed_spend=float(xc.min()) if xc.size else 0.0,
+            min_observed_spend=float(xa.min()) if xa.size else 0.0,
             quality=quality,
             reasons=reasons,
             response="leads" if lm is not None and lm.used[c] else "value",
@@ -403,6 +437,7 @@ def fit_curves(
     trend: str | bool = "auto",
     n_draws: int = 200,
     current_periods: int = 4,
+    ended_weeks: int = ENDED_WEEKS,
     leads: bool | str = True,
     point: str = "mode",
     seed: int | np.random.Generator = 0,
@@ -433,6 +468,7 @@ def fit_curves(
         trend=trend,
         n_draws=n_draws,
         current_periods=current_periods,
+        ended_weeks=ended_weeks,
         leads=bool(leads),
         point=point,
         seed=seed,

@@ -135,7 +135,7 @@ COMMANDS = (
             inputs=("leads.csv",)),
     Command("allocate fit", ("allocate", "fit", "{d}/channels.csv", "--out", "{o}/cv.csv"),
             inputs=("channels.csv",), outputs=("cv.csv", "cv.fit.json"),
-            numbers=("--value-per-lead", "--draws", "--seed")),
+            numbers=("--value-per-lead", "--draws", "--seed", "--ended-weeks")),
     Command("allocate plan", ("allocate", "plan", "{d}/curves.csv", "--weeks", "4",
                               "--budget", "80000", "--out", "{o}/weeks.csv"),
             inputs=("curves.csv", "curves.fit.json"), outputs=("weeks.csv",),

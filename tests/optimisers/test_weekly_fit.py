@@ -168,9 +168,10 @@ def test_bad_histories_give_clear_errors_or_unidentified():
     with pytest.raises(DataError, match="gap") as err:
         fit_curves(gap)
     assert week[10].date().isoformat() in str(err.value)
-    partly = frame.drop(index=[0, 3])  # a channel without rows in two weeks spent nothing then
+    partly = frame.drop(index=[0, 3])  # a week without a row is not observed (not spent 0)
     hist = read_history(partly)
-    assert any("taken as zero" in str(a["value"]) for a in hist.assumptions)
+    assert any("not observed" in str(a["value"]) for a in hist.assumptions)
+    assert np.isnan(hist.spend).sum() == 2
 
 
 def test_verdicts_follow_the_rules_on_every_channel():
