@@ -19,7 +19,8 @@ from typing import Any
 
 import pandas as pd
 
-from leadlever.engine.exceptions import InputFileError
+from leadlever.engine.exceptions import InputFileError, LeadLeverError
+from leadlever.engine.io._numbers import shorten
 from leadlever.simulations.report import _charts as charts
 from leadlever.simulations.report._collect import Inputs, collect
 from leadlever.simulations.report._html import Block, Page, render_page
@@ -642,6 +643,22 @@ def _notes(inp: Inputs) -> tuple[list[str], list[str]]:
     return list(warnings), [f"{k}; {', '.join(dict.fromkeys(v))})" for k, v in assumed.items()]
 
 
+def _guard(inp: Inputs, kinds: tuple[str, ...], builder, *args):
+    """``builder(*args)``; a file whose content is not what its command writes (edited,
+    damaged) is an input error naming the files, not a crash."""
+    try:
+        return builder(*args)
+    except LeadLeverError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        files = [r["file"] for r in inp.recognised if r["kind"] in kinds]
+        raise InputFileError(
+            f"Could not read {', '.join(map(repr, files)) or 'the outputs'} as the output(s) "
+            f"of LeadLever commands ({type(exc).__name__}: {shorten(str(exc), 200)}). Pass the "
+            "files the commands wrote, unchanged, or leave these out."
+        ) from exc
+
+
 def build_report(paths: Iterable[str | Path], *, title: str | None = None) -> ReportResult:
     """Recognise the run's files and render the report (see the module docstring).
 
@@ -663,18 +680,27 @@ def build_report(paths: Iterable[str | Path], *, title: str | None = None) -> Re
         decisions = [
             b
             for b in (
-                _plan(inp, t),
-                _sell(inp, t),
-                _budget(inp, t),
-                _budget_plan(inp, t),
-                _campaign_step(inp, t),
-                _deals(inp),
-                _contacts(inp, t),
+                _guard(inp, ("queue", "plan"), _plan, inp, t),
+                _guard(inp, ("priced", "price_leads", "package"), _sell, inp, t),
+                _guard(inp, ("roi_evaluate", "allocation"), _budget, inp, t),
+                _guard(inp, ("allocate_plan", "weekly_plan"), _budget_plan, inp, t),
+                _guard(inp, ("campaign_step", "split"), _campaign_step, inp, t),
+                _guard(inp, ("deals", "deals_file"), _deals, inp),
+                _guard(inp, ("roi_target", "contacts"), _contacts, inp, t),
             )
             if b
         ]
-        evidence = [b for b in (_profile(inp), _model(inp, t), _curves(inp, t), _checks(inp)) if b]
-        warnings, assumed = _notes(inp)
+        evidence = [
+            b
+            for b in (
+                _guard(inp, ("qualify_apply", "score_apply"), _profile, inp),
+                _guard(inp, ("score_fit", "oof"), _model, inp, t),
+                _guard(inp, ("allocate_fit", "curves"), _curves, inp, t),
+                _guard(inp, ("inspect", "qualify_fit"), _checks, inp),
+            )
+            if b
+        ]
+        warnings, assumed = _guard(inp, tuple(inp.json), _notes, inp)
         page = Page(
             title=title or "LeadLever report",
             subtitle=f"Built from {len(inp.recognised):,} output file(s): "

@@ -170,9 +170,9 @@ QUALITY_COLOURS = {"trusted": "tab:green", "weak": "tab:orange", "unidentified":
 
 def chart_curve_quality(channels: pd.DataFrame, path: Path) -> Path:
     """R² of each channel's fitted curve, coloured by its verdict."""
-    frame = channels.sort_values("r2")
+    frame = channels.assign(r2=pd.to_numeric(channels["r2"], errors="coerce")).sort_values("r2")
     plt, fig, ax = _figure("Response curves: fit per channel (colour: verdict)")
-    raw = frame["r2"].astype(float)
+    raw = frame["r2"]
     r2 = raw.clip(lower=0).fillna(0)
     names = frame["channel"].astype(str)
     ax.barh(names, r2,
