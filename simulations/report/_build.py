@@ -380,7 +380,8 @@ def _profile(inp: Inputs) -> Block | None:
     """``qualify apply`` (and ``score apply``) --json: the open leads the decisions rest on."""
     q = inp.first_json("qualify_apply")
     sa = inp.first_json("score_apply")
-    if q is None and sa is None:
+    rules = inp.first_json("score_rules")
+    if q is None and sa is None and rules is None:
         return None
     lines, highlights, tables = [], {}, []
     if q is not None:
@@ -424,6 +425,12 @@ def _profile(inp: Inputs) -> Block | None:
                 ("Leads by tier (score apply)",
                  pd.DataFrame({"tier": list(d["tiers"]), "leads": list(d["tiers"].values())}))
             )  # fmt: skip
+    if rules is not None:
+        d = rules[1]
+        lines.append(
+            f"Manual rules (score rules): {d['n_hot']:,} of {d['n_rows']:,} leads hot (at least "
+            f"{d['hot_threshold']:g} points; mean {d['mean_points']:.1f} points)."
+        )
     return Block(
         "profile", "The open leads", "What the decisions rest on: the open leads profiled, "
         "those left out because they are closed, the tiers and their expected value.",
@@ -473,6 +480,70 @@ def _curves(inp: Inputs, tmp: Path) -> Block | None:
         "is held near today's spend by allocate solve, plan and campaign step.",
         tuple(lines), (("Fit and verdict per channel", frame[cols]),), tuple(plots),
         {"Channels with a trusted curve": f"{int(counts.get('trusted', 0)):,} of {len(frame):,}"},
+    )  # fmt: skip
+
+
+def _economics(inp: Inputs) -> Block | None:
+    """``price`` and ``price solve`` --json: a deal's unit economics and the lever it needs."""
+    one = inp.first_json("price_deal")
+    solve = inp.first_json("price_solve")
+    if one is None and solve is None:
+        return None
+    lines, highlights = [], {}
+    if one is not None:
+        d = one[1]
+        lv = d["levers"]
+        even = (
+            f"breaks even at p = {d['break_even_p']:.3f}"
+            if d.get("break_even_p") is not None
+            else str(d["break_even_status"]).replace("_", " ")
+        )
+        lines.append(
+            f"At p = {lv['p']:g} (share of high-quality leads): expected profit "
+            f"{d['expected_profit_per_lead']:,.2f} per lead, {d['expected_profit_total']:,.0f} for "
+            f"{lv['n']:,} leads; margin {d['margin']:.1%}; {even}."
+        )
+        highlights["Expected profit per lead (price)"] = f"{d['expected_profit_per_lead']:,.2f}"
+    if solve is not None:
+        d = solve[1]
+        target = str(d["target"]).replace("_", " ")
+        if d.get("value") is None:
+            lines.append(
+                f"No value of {d['lever']} reaches a {target} of {d['target_value']:,.2f}."
+            )
+        else:
+            lines.append(
+                f"For a {target} of {d['target_value']:,.2f}, {d['lever']} must be "
+                f"{d['value']:,.4g}" + (" (any value does)" if d.get("any_value") else "")
+                + f"; margin {d['margin']:.1%}."
+            )  # fmt: skip
+            highlights[f"{d['lever']} needed for the target (price solve)"] = f"{d['value']:,.4g}"
+    return Block(
+        "economics", "What a lead is worth under the deal", "A deal's expected profit per lead "
+        "from the share of high-quality leads and the revenue and cost of each kind.",
+        tuple(lines), (), (), highlights,
+    )  # fmt: skip
+
+
+def _simulation(inp: Inputs) -> Block | None:
+    """``simulate campaign`` --json: the learner against fixed splits and the oracle."""
+    doc = inp.first_json("simulate_campaign")
+    if doc is None:
+        return None
+    d = doc[1]
+    frame = pd.DataFrame(d["policies"])
+    cols = [c for c in ("name", "profit_mean", "regret", "pct_of_oracle",
+                        "pct_of_oracle_last_quarter") if c in frame.columns]  # fmt: skip
+    shift = (
+        f"; {d['shift_channel']} shifts in week {d['shift_week']}"
+        if d.get("shift_week") is not None
+        else ""
+    )
+    return Block(
+        "simulation", "Closed loop on the simulated world", "How the policies compare over "
+        "the same simulated weeks, as a share of the profit of an oracle that knows the curves.",
+        (f"{d['weeks']} weeks, {d['seeds']} seed(s){shift}.",),
+        (("Profit per policy", frame[cols]),),
     )  # fmt: skip
 
 
@@ -538,7 +609,9 @@ def _contacts(inp: Inputs, tmp: Path) -> Block | None:
 def _model(inp: Inputs, tmp: Path) -> Block | None:
     fit = inp.first_json("score_fit")
     oof = inp.first_table("oof")
-    if fit is None and oof is None:
+    ev = inp.first_json("score_evaluate")
+    cmp = inp.first_json("score_compare")
+    if fit is None and oof is None and ev is None and cmp is None:
         return None
     from leadlever.engine.scoring._metrics import auc_ci
 
@@ -559,12 +632,35 @@ def _model(inp: Inputs, tmp: Path) -> Block | None:
             charts.chart_gains(y, p, tmp / "gains.png"),
             charts.chart_calibration(y, p, tmp / "calibration.png"),
         ]
-    lines.append(
-        f"Out-of-fold AUC {ci['auc']:.3f} (95% interval {ci['lower']:.3f}-{ci['upper']:.3f})."
-    )
-    highlights["Model AUC (95% interval)"] = (
-        f"{ci['auc']:.3f} ({ci['lower']:.3f}-{ci['upper']:.3f})"
-    )
+    if ci is not None:
+        lines.append(
+            f"Out-of-fold AUC {ci['auc']:.3f} (95% interval {ci['lower']:.3f}-{ci['upper']:.3f})."
+        )
+        highlights["Model AUC (95% interval)"] = (
+            f"{ci['auc']:.3f} ({ci['lower']:.3f}-{ci['upper']:.3f})"
+        )
+    if ev is not None:  # its AUC is stated only when no interval is (one AUC on the page)
+        d = ev[1]
+        lines.append(
+            f"score evaluate on {d['n']:,} leads with a known outcome (base rate "
+            f"{d['base_rate']:.1%})" + ("" if ci is not None else f": AUC {d['auc']:.3f}")
+            + f"; at threshold {d['threshold']:g} precision {d['precision']:.1%}, recall "
+            f"{d['recall']:.1%}; top-decile lift {d['lift']:.2f}; Brier score {d['brier']:.3f}."
+        )  # fmt: skip
+        if ci is None:
+            highlights["Model AUC (score evaluate)"] = f"{d['auc']:.3f}"
+        if d.get("gains"):
+            gains = pd.DataFrame(d["gains"])
+            cols = [c for c in ("decile", "n", "conversion_rate", "lift", "cumulative_gain")
+                    if c in gains.columns]  # fmt: skip
+            tables.append(("Gains by decile of the score (score evaluate)", gains[cols]))
+    if cmp is not None:
+        d = cmp[1]
+        frame = pd.DataFrame(d["scores"])
+        tables.append(
+            (f"Manual rules, model and blend on {d['n']:,} leads ({d['evaluation']})", frame)
+        )
+        lines.extend(map(str, d.get("notes") or []))
     if fit is not None:
         tables.append(("Attribute importance", pd.DataFrame(fit[1]["importance"]).head(10)))
     return Block(
@@ -686,6 +782,7 @@ def build_report(paths: Iterable[str | Path], *, title: str | None = None) -> Re
                 _guard(inp, ("allocate_plan", "weekly_plan"), _budget_plan, inp, t),
                 _guard(inp, ("campaign_step", "split"), _campaign_step, inp, t),
                 _guard(inp, ("deals", "deals_file"), _deals, inp),
+                _guard(inp, ("price_deal", "price_solve"), _economics, inp),
                 _guard(inp, ("roi_target", "contacts"), _contacts, inp, t),
             )
             if b
@@ -693,9 +790,12 @@ def build_report(paths: Iterable[str | Path], *, title: str | None = None) -> Re
         evidence = [
             b
             for b in (
-                _guard(inp, ("qualify_apply", "score_apply"), _profile, inp),
-                _guard(inp, ("score_fit", "oof"), _model, inp, t),
+                _guard(inp, ("qualify_apply", "score_apply", "score_rules"), _profile, inp),
+                _guard(
+                    inp, ("score_fit", "oof", "score_evaluate", "score_compare"), _model, inp, t
+                ),
                 _guard(inp, ("allocate_fit", "curves"), _curves, inp, t),
+                _guard(inp, ("simulate_campaign",), _simulation, inp),
                 _guard(inp, ("inspect", "qualify_fit"), _checks, inp),
             )
             if b

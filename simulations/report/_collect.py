@@ -40,11 +40,23 @@ JSON_KINDS = {
     "allocate_fit": {"channels", "n_periods", "time_effect", "n_draws", "kind"},
     "qualify_apply": {"n_leads", "n_closed_excluded", "tiers", "total_expected_value"},
     "score_apply": {"n_rows", "n_closed", "tiers", "tier_method"},
+    "score_rules": {"n_rows", "n_hot", "mean_points", "hot_threshold"},
+    "score_evaluate": {"threshold", "tp", "fp", "fn", "tn", "auc", "gains"},
+    "score_compare": {"scores", "evaluation", "blend_weight"},
+    "price_deal": {"expected_profit_per_lead", "break_even_p", "break_even_status", "levers"},
+    "price_solve": {"lever", "value", "any_value", "target", "target_value", "levers"},
+    "simulate_campaign": {"weeks", "seeds", "policies", "shift_week"},
 }
 #: kind -> the command whose --json output it is (named in messages and docs)
 JSON_COMMANDS = {
     "score_fit": "score fit",
     "score_apply": "score apply",
+    "score_rules": "score rules",
+    "score_evaluate": "score evaluate",
+    "score_compare": "score compare",
+    "price_deal": "price",
+    "price_solve": "price solve",
+    "simulate_campaign": "simulate campaign",
     "qualify_fit": "qualify fit",
     "qualify_apply": "qualify apply",
     "inspect": "inspect",

@@ -305,3 +305,56 @@ def test_budget_report_in_a_real_browser(loop_dir, tmp_path):
     out = tmp_path / "report.html"
     _run("report", loop_dir[0], "--out", out)
     check_in_browser(out, tmp_path)
+
+
+def test_the_other_tour_json_outputs_are_read(tmp_path):
+    """price, price solve, score rules, score evaluate, score compare, score apply and
+    simulate campaign: each --json is recognised and its numbers reach the page."""
+    d = tmp_path / "run"
+    d.mkdir()
+    _run("examples", tmp_path)
+    simulate_leads(1200, seed=5).to_csv(tmp_path / "leads.csv", index=False)
+    levers = ["--r-high", "500", "--c-high", "120", "--r-low", "80", "--c-low", "40"]
+    _run("price", "--p", "0.3", *levers, "--n", "1000", "--json", to=d / "price.json")
+    _run("price", "solve", "--for", "p", "--target-profit", "200", *levers, "--json",
+         to=d / "solve.json")  # fmt: skip
+    _run("score", "rules", tmp_path / "rules.toml", tmp_path / "leads.csv", "--out",
+         tmp_path / "manual.csv", "--json", to=d / "rules.json")  # fmt: skip
+    _run("score", "fit", tmp_path / "leads.csv", "--target", "converted", "--drop", "created_at",
+         "--cv", "3", "--model-out", tmp_path / "m.json", "--oof-out", tmp_path / "oof.csv")  # fmt: skip
+    _run("score", "apply", tmp_path / "m.json", tmp_path / "leads.csv", "--out",
+         tmp_path / "scored.csv", "--json", to=d / "apply.json")  # fmt: skip
+    _run("score", "evaluate", tmp_path / "oof.csv", "--target", "converted", "--json",
+         to=d / "evaluate.json")  # fmt: skip
+    _run("score", "compare", tmp_path / "m.json", tmp_path / "rules.toml",
+         tmp_path / "leads.csv", "--target", "converted", "--json", to=d / "compare.json")  # fmt: skip
+    _run("simulate", "campaign", "--weeks", "6", "--seeds", "1", "--policies", "learner,equal",
+         "--json", to=d / "sim.json")  # fmt: skip
+    out = tmp_path / "r.html"
+    payload = json.loads(_run("report", d, "--out", out, "--json").stdout)
+    assert payload["skipped"] == []
+    assert {r["kind"] for r in payload["recognised"]} == {
+        "price_deal", "price_solve", "score_rules", "score_apply", "score_evaluate",
+        "score_compare", "simulate_campaign",
+    }  # fmt: skip
+    assert [b["key"] for b in payload["decisions"]] == ["economics"]
+    assert [b["key"] for b in payload["evidence"]] == ["profile", "model", "simulation"]
+    page = _parse(out.read_text())
+    price = json.loads((d / "price.json").read_text())
+    assert (
+        page.kpi["Expected profit per lead (price)"] == f"{price['expected_profit_per_lead']:,.2f}"
+    )
+    solve = json.loads((d / "solve.json").read_text())
+    assert page.kpi["p needed for the target (price solve)"] == f"{solve['value']:,.4g}"
+    ev = json.loads((d / "evaluate.json").read_text())
+    assert page.kpi["Model AUC (score evaluate)"] == f"{ev['auc']:.3f}"
+    rules = json.loads((d / "rules.json").read_text())
+    assert any(f"{rules['n_hot']:,} of {rules['n_rows']:,} leads hot" in x
+               for x in page.sections["profile"]["lines"])  # fmt: skip
+    applied = json.loads((d / "apply.json").read_text())
+    assert any(f"Scored {applied['n_rows']:,} leads ({applied['n_closed']:,} closed)" in x
+               for x in page.sections["profile"]["lines"])  # fmt: skip
+    sim = json.loads((d / "sim.json").read_text())
+    policies = _table(page.sections["simulation"], "Profit per policy")
+    assert list(policies["name"]) == [p["name"] for p in sim["policies"]]
+    assert list(policies["pct_of_oracle"]) == [_fmt(p["pct_of_oracle"]) for p in sim["policies"]]
