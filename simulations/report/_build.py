@@ -182,9 +182,41 @@ def _budget(inp: Inputs, tmp: Path) -> Block | None:
         frame = pd.DataFrame(
             {"channel": list(d["allocation"]), "spend": list(d["allocation"].values())}
         )
-        tables.append(("Recommended spend per channel", frame))
+        per = {c.get("channel"): c for c in d.get("channels") or [] if isinstance(c, dict)}
+        if per and all("current_spend" in per.get(c, {}) for c in frame["channel"]):
+            frame.insert(1, "current_spend", [per[c]["current_spend"] for c in frame["channel"]])
+            for key in ("cap", "quality", "status", "why"):
+                if all(key in per[c] for c in frame["channel"]):
+                    frame[key] = [per[c][key] for c in frame["channel"]]
         plots.append(charts.chart_spend(frame, tmp / "spend.png"))
+        tables.append(("Recommended spend per channel", frame.round(2)))
         lines.append(f"Allocate {d['budget']:,.0f}: expected value {d['total_value']:,.0f}.")
+        if d.get("uplift") is not None:
+            iv = d.get("uplift_interval")
+            lines.append(
+                f"Uplift over today's split {d['uplift']:+,.0f}"
+                + (f" ({_interval_level(d)} {iv[0]:,.0f}-{iv[1]:,.0f})" if iv else "")
+                + (
+                    f"; probability it beats today's split {d['p_better']:.0%}"
+                    if d.get("p_better") is not None
+                    else ""
+                )
+                + "."
+            )
+        if d.get("held"):
+            lines.append(
+                "Held near today's spend (curve not trusted): " + ", ".join(d["held"]) + "."
+            )
+        if d.get("capped"):
+            lines.append(
+                "At the evidence cap (the most the history supports): "
+                + ", ".join(d["capped"])
+                + "."
+            )
+        if d.get("unallocated"):
+            lines.append(
+                f"Unallocated: {d['unallocated']:,.0f} (the evidence limits cannot carry it)."
+            )
         highlights["Budget allocated"] = f"{d['budget']:,.0f}"
     return Block(
         "budget", "Where to move budget", "Reinforce the channels whose open leads clear the OKR "

@@ -40,6 +40,7 @@ def loop_dir(tmp_path_factory):
     _run("allocate", "fit", work / "channels.csv", "--out", work / "curves.csv", "--draws", "50",
          "--json", to=d / "ads_fit.json")  # fmt: skip
     _run("allocate", "plan", work / "curves.csv", "--weeks", "3", "--json", to=d / "ads_plan.json")
+    _run("allocate", "solve", work / "curves.csv", "--json", to=d / "ads_solve.json")
     _run("campaign", "step", "--state", work / "loop.json", "--budget", "20000", "--curves",
          work / "curves.csv", "--channels", CHANNELS, "--out", d / "split0.csv", "--json",
          to=d / "step0.json")  # fmt: skip
@@ -187,6 +188,31 @@ def test_budget_plan_numbers_are_the_json_s(loop_dir, tmp_path):
     )
     assert list(caps["evidence cap per week"]) == [_fmt(plan["caps"][c]) for c in plan["channels"]]
     assert set(caps.loc[caps["held"] == "yes", "channel"]) == set(plan["held"])
+
+
+def test_allocate_solve_states_its_uplift_holds_and_current_spend(loop_dir, tmp_path):
+    d, _ = loop_dir
+    out = tmp_path / "r.html"
+    payload = json.loads(_run("report", d, "--out", out, "--json").stdout)
+    assert [b["key"] for b in payload["decisions"]] == ["budget", "budget_plan", "campaign_step"]
+    page = _parse(out.read_text())
+    solve = json.loads((d / "ads_solve.json").read_text())
+    lines = page.sections["budget"]["lines"]
+    lo, hi = solve["uplift_interval"]
+    assert (
+        f"Uplift over today's split {solve['uplift']:+,.0f} (90% interval {lo:,.0f}-{hi:,.0f})"
+        in lines[1]
+    )
+    assert (
+        solve["held"]
+        and f"Held near today's spend (curve not trusted): {', '.join(solve['held'])}." in lines
+    )
+    table = _table(page.sections["budget"], "Recommended spend per channel")
+    by = {c["channel"]: c for c in solve["channels"]}
+    for row in table.itertuples(index=False):
+        assert row.spend == _fmt(round(solve["allocation"][row.channel], 2))
+        assert row.current_spend == _fmt(round(by[row.channel]["current_spend"], 2))
+        assert row.quality == by[row.channel]["quality"]
 
 
 def test_closed_loop_split_is_the_latest_step_with_its_limits(loop_dir, tmp_path):
