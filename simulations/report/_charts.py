@@ -19,6 +19,8 @@ __all__ = [
     "chart_actions",
     "chart_spend",
     "chart_contacts",
+    "chart_weekly_plan",
+    "chart_curve_quality",
 ]
 
 _SIZE = (7.0, 3.8)
@@ -114,13 +116,19 @@ def chart_actions(queue: pd.DataFrame, path: Path) -> Path:
     return _save(plt, fig, path)
 
 
-def chart_spend(allocation: pd.DataFrame, path: Path) -> Path:
+def chart_spend(
+    allocation: pd.DataFrame,
+    path: Path,
+    *,
+    title: str = "Budget: recommended spend per channel",
+    labels: tuple[str, str] = ("current", "recommended"),
+) -> Path:
     """Recommended (and current, when known) spend per channel (per period)."""
-    plt, fig, ax = _figure("Budget: recommended spend per channel")
+    plt, fig, ax = _figure(title)
     x = np.arange(len(allocation))
     if "current_spend" in allocation.columns:
-        ax.bar(x - 0.2, allocation["current_spend"], 0.4, label="current", color="tab:grey")
-        ax.bar(x + 0.2, allocation["spend"], 0.4, label="recommended", color="tab:blue")
+        ax.bar(x - 0.2, allocation["current_spend"], 0.4, label=labels[0], color="tab:grey")
+        ax.bar(x + 0.2, allocation["spend"], 0.4, label=labels[1], color="tab:blue")
         ax.legend(fontsize=8)
     else:
         ax.bar(x, allocation["spend"], 0.6, color="tab:blue")
@@ -135,4 +143,51 @@ def chart_contacts(contacts: pd.DataFrame, path: Path) -> Path:
     ax.plot(contacts["contact_rank"], contacts["expected_profit"].cumsum(), color="tab:blue")
     ax.set_xlabel("leads contacted, most probable first")
     ax.set_ylabel("cumulative expected profit")
+    return _save(plt, fig, path)
+
+
+def chart_weekly_plan(plan: pd.DataFrame, path: Path) -> Path:
+    """Stacked spend per channel, week by week (``plan``: one row per week, one column per
+    channel)."""
+    plt, fig, ax = _figure("Budget plan: spend per channel, week by week")
+    weeks = [f"week {int(w)}" for w in plan.index]
+    bottom = np.zeros(len(plan))
+    for channel in plan.columns:
+        values = plan[channel].to_numpy(dtype=float)
+        if not (values > 0.005).any():  # no empty rows in the legend (under a cent is nothing)
+            continue
+        ax.bar(weeks, values, 0.6, bottom=bottom, label=str(channel))
+        bottom += values
+    ax.set_ylabel("spend per week")
+    ax.set_xlabel("week of the plan")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return _save(plt, fig, path)
+
+
+#: bar colours of the curve verdicts (a curve not trusted is never green)
+QUALITY_COLOURS = {"trusted": "tab:green", "weak": "tab:orange", "unidentified": "tab:grey"}
+
+
+def chart_curve_quality(channels: pd.DataFrame, path: Path) -> Path:
+    """R² of each channel's fitted curve, coloured by its verdict."""
+    frame = channels.assign(r2=pd.to_numeric(channels["r2"], errors="coerce")).sort_values("r2")
+    plt, fig, ax = _figure("Response curves: fit per channel (colour: verdict)")
+    raw = frame["r2"]
+    r2 = raw.clip(lower=0).fillna(0)
+    names = frame["channel"].astype(str)
+    ax.barh(names, r2,
+            color=[QUALITY_COLOURS.get(str(q), "tab:grey") for q in frame["quality"]])  # fmt: skip
+    for name, value, shown, quality in zip(names, raw, r2, frame["quality"], strict=True):
+        text = "R² n/a" if value != value else f"R² {value:.2f}"  # a row with no bar still says why
+        ax.annotate(f"{text} ({quality})", (min(shown, 0.62) + 0.01, name), va="center",
+                    fontsize=8)  # fmt: skip
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(color=QUALITY_COLOURS.get(q, "tab:grey"), label=q)
+        for q in dict.fromkeys(frame["quality"].astype(str))
+    ]
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("R² of the channel's weekly value (share of variance explained; below 0 as 0)")
+    ax.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return _save(plt, fig, path)

@@ -2,7 +2,9 @@
 
 :func:`collect` reads every file named (folders are read file by file) and recognises it
 by its content, not its name: a ``--json`` output by its keys, a table by its columns, a
-deals file by its ``[[deals]]``. What it cannot recognise is listed with the reason.
+deals file by its ``[[deals]]``. What it cannot recognise in a folder is listed with the
+reason; a JSON file named on its own that is no output the report reads is an error naming
+it (the user meant it to be in the report).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from leadlever.engine.io._numbers import shorten
 from leadlever.engine.io._persist import loads_json
 from leadlever.engine.io._tables import read_table, read_toml
 
-__all__ = ["Inputs", "collect", "JSON_KINDS", "TABLE_KINDS"]
+__all__ = ["Inputs", "collect", "JSON_KINDS", "JSON_COMMANDS", "TABLE_KINDS", "EXACT_TABLE_KINDS"]
 
 #: kind -> keys a command's --json output always has
 JSON_KINDS = {
@@ -33,6 +35,41 @@ JSON_KINDS = {
     "price_leads": {"multiplier", "n_by_grade", "expected_profit"},
     "package": {"packages", "revenue", "unsold"},
     "deals": {"p_star", "envelope", "deals"},
+    "allocate_plan": {"weeks", "plan", "spend_by_week", "value_by_week", "caps", "held"},
+    "campaign_step": {"next_period", "allocation", "source", "explored", "evidence_limits"},
+    "allocate_fit": {"channels", "n_periods", "time_effect", "n_draws", "kind"},
+    "qualify_apply": {"n_leads", "n_closed_excluded", "tiers", "total_expected_value"},
+    "score_apply": {"n_rows", "n_closed", "tiers", "tier_method"},
+    "score_rules": {"n_rows", "n_hot", "mean_points", "hot_threshold"},
+    "score_evaluate": {"threshold", "tp", "fp", "fn", "tn", "auc", "gains"},
+    "score_compare": {"scores", "evaluation", "blend_weight"},
+    "price_deal": {"expected_profit_per_lead", "break_even_p", "break_even_status", "levers"},
+    "price_solve": {"lever", "value", "any_value", "target", "target_value", "levers"},
+    "simulate_campaign": {"weeks", "seeds", "policies", "shift_week"},
+}
+#: kind -> the command whose --json output it is (named in messages and docs)
+JSON_COMMANDS = {
+    "score_fit": "score fit",
+    "score_apply": "score apply",
+    "score_rules": "score rules",
+    "score_evaluate": "score evaluate",
+    "score_compare": "score compare",
+    "price_deal": "price",
+    "price_solve": "price solve",
+    "simulate_campaign": "simulate campaign",
+    "qualify_fit": "qualify fit",
+    "qualify_apply": "qualify apply",
+    "inspect": "inspect",
+    "roi_evaluate": "roi evaluate",
+    "roi_target": "roi target",
+    "allocate_fit": "allocate fit",
+    "allocation": "allocate solve",
+    "allocate_plan": "allocate plan",
+    "campaign_step": "campaign step",
+    "plan": "plan",
+    "price_leads": "price leads",
+    "package": "package",
+    "deals": "deals compare",
 }
 #: kind -> columns a command's table always has
 TABLE_KINDS = {
@@ -44,7 +81,10 @@ TABLE_KINDS = {
     "profile": {"p_convert", "expected_value", "score", "tier"},
     "scored": {"p_convert", "score", "tier"},
     "curves": {"channel", "curve"},
+    "split": {"period", "channel", "spend", "share"},
 }
+#: kind -> the exact columns of a command's table (too few to be told apart by a subset)
+EXACT_TABLE_KINDS = {"weekly_plan": {"week", "channel", "spend"}}
 _TABLE_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".parquet", ".pq")
 
 
@@ -67,14 +107,15 @@ class Inputs:
         return items[0] if items else None
 
 
-def _files(paths: Iterable[str | Path]) -> list[Path]:
-    out: list[Path] = []
+def _files(paths: Iterable[str | Path]) -> list[tuple[Path, bool]]:
+    """Every file to read, with whether it was named itself (not found in a folder)."""
+    out: list[tuple[Path, bool]] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            out.extend(sorted(p for p in path.iterdir() if p.is_file()))
+            out.extend((p, False) for p in sorted(path.iterdir()) if p.is_file())
         elif path.is_file():
-            out.append(path)
+            out.append((path, True))
         else:
             raise InputFileError(f"'{path}' does not exist. Name the run's folder or files.")
     return out
@@ -95,13 +136,23 @@ def _recognise_table(frame: pd.DataFrame) -> str | None:
     for kind, needed in TABLE_KINDS.items():
         if needed <= cols:
             return kind
-    return None
+    return next((kind for kind, exact in EXACT_TABLE_KINDS.items() if exact == cols), None)
+
+
+def _unknown_json(doc: Any) -> str:
+    """Why a JSON file is not an output the report reads (named in the message)."""
+    if doc is None:
+        return "not valid JSON (or holds NaN or Infinity, which no --json output does)"
+    if not isinstance(doc, dict):
+        return f"not a LeadLever --json output (a JSON {type(doc).__name__}, not an object)"
+    keys = ", ".join(list(map(str, doc))[:8]) + (", ..." if len(doc) > 8 else "")
+    return f"not a LeadLever --json output (its keys: {keys or 'none'})"
 
 
 def collect(paths: Iterable[str | Path]) -> Inputs:
     """Read and recognise every file (see the module docstring)."""
     found = Inputs()
-    for path in _files(paths):
+    for path, named in _files(paths):
         name = path.name.lower()
         kind = None
         if name.endswith(".json"):
@@ -113,11 +164,17 @@ def collect(paths: Iterable[str | Path]) -> Inputs:
                 kind = next((k for k, keys in JSON_KINDS.items() if keys <= set(doc)), None)
                 if kind:
                     found.json.setdefault(kind, []).append((path, doc))
-            reason = (
-                "a model or state file"
-                if isinstance(doc, dict) and "format" in doc
-                else ("not a LeadLever --json output")
-            )
+            if isinstance(doc, dict) and "format" in doc:
+                reason = "a model or state file"
+            else:
+                reason = _unknown_json(doc)
+                if named and not kind:
+                    raise InputFileError(
+                        f"'{path}' is {reason}. The report reads the --json outputs of "
+                        + ", ".join(f"'{c}'" for c in dict.fromkeys(JSON_COMMANDS.values()))
+                        + " saved to files (e.g. leadlever allocate plan curves.csv --json > "
+                        "plan.json); leave this file out."
+                    )
         elif name.endswith(".toml"):
             try:
                 doc = read_toml(path, what="Input")

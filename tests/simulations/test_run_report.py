@@ -105,14 +105,12 @@ def test_report_of_nothing_recognisable_is_a_clear_error(tmp_path):
     assert not (tmp_path / "r.html").exists()
 
 
-def test_run_report_in_a_real_browser(run_dir, tmp_path):
-    """Headless Chromium: every image decodes, nothing overflows the page, not blank."""
+def check_in_browser(out: Path, tmp_path: Path) -> None:
+    """Headless Chromium: every image of ``out`` decodes, nothing overflows, not blank."""
     from test_report_browser import CHROMIUM, _chromium
 
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (apt-get install chromium)")
-    out = tmp_path / "report.html"
-    _run("report", run_dir, "--out", out)
     dom = _chromium(["--virtual-time-budget=5000", "--dump-dom", out.as_uri()], tmp_path)
     match = re.search(r'data-images-loaded="(\d+)/(\d+)"', dom.stdout)
     assert match, f"the page's load script did not run: {dom.stderr[-500:]}"
@@ -126,3 +124,10 @@ def test_run_report_in_a_real_browser(run_dir, tmp_path):
 
     pixels = np.asarray(mpimg.imread(shot))[..., :3]
     assert pixels.shape[0] > 500 and pixels.std() > 0.05
+
+
+def test_run_report_in_a_real_browser(run_dir, tmp_path):
+    """Headless Chromium: every image decodes, nothing overflows the page, not blank."""
+    out = tmp_path / "report.html"
+    _run("report", run_dir, "--out", out)
+    check_in_browser(out, tmp_path)
