@@ -26,6 +26,7 @@ asked otherwise (:mod:`leadlever.optimisers.allocation._decision`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +38,7 @@ __all__ = [
     "MIN_SPEND_RANGE",
     "MAX_MROI_WIDTH",
     "ENDED_WEEKS",
+    "weekly_assumptions",
 ]
 
 #: below this R² a curve is weak (the issue's rule)
@@ -155,3 +157,37 @@ def judge(ev: ChannelEvidence) -> tuple[str, tuple[str, ...]]:
                 f"(90 % interval {lo:.3g} to {hi:.3g})"
             )
     return ("weak", tuple(soft)) if soft else ("trusted", ())
+
+
+def weekly_assumptions(model: Any, sequential: bool) -> list[dict[str, Any]]:
+    """The defaults a weekly fit rests on (curve kind, current spend, ended channels,
+    posterior draws), each with its source, for the fit's ``assumptions``."""
+    return [
+        {
+            "name": "curve kind",
+            "value": model.kind,
+            "source": "default" if model.kind == "hill" else "option",
+        },
+        {
+            "name": "current spend",
+            "value": f"mean of the last {model.current_periods} weeks"
+            if sequential
+            else "mean spend per observation",
+            "source": "default",
+        },
+        *(
+            [
+                {
+                    "name": "ended channels",
+                    "value": f"no spend in the last {model.ended_weeks} weeks: unidentified, "
+                    "held at its current spend (0)"
+                    if model.ended_weeks
+                    else "never (option)",
+                    "source": "default" if model.ended_weeks == ENDED_WEEKS else "option",
+                }
+            ]
+            if sequential
+            else []
+        ),
+        {"name": "posterior draws", "value": model.n_draws, "source": "default"},
+    ]

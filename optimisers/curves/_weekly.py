@@ -53,6 +53,7 @@ from leadlever.optimisers.curves._diagnostics import (
     MIN_OBSERVATIONS,
     ChannelEvidence,
     judge,
+    weekly_assumptions,
 )
 from leadlever.optimisers.curves._estimate import (
     BOUND_TOL,
@@ -310,7 +311,7 @@ class WeeklyCurveModel:
             (
                 *hist.assumptions,
                 *time_notes,
-                *self._assumed(hist.sequential),
+                *weekly_assumptions(self, hist.sequential),
                 *lead_notes(hist.channels, lm),
             ),
             self.time_effect_ if hist.sequential else None,
@@ -319,37 +320,6 @@ class WeeklyCurveModel:
             hist.sequential,
         )
         return self
-
-    def _assumed(self, sequential: bool) -> list[dict[str, Any]]:
-        return [
-            {
-                "name": "curve kind",
-                "value": self.kind,
-                "source": "default" if self.kind == "hill" else "option",
-            },
-            {
-                "name": "current spend",
-                "value": f"mean of the last {self.current_periods} weeks"
-                if sequential
-                else "mean spend per observation",
-                "source": "default",
-            },
-            *(
-                [
-                    {
-                        "name": "ended channels",
-                        "value": f"no spend in the last {self.ended_weeks} weeks: unidentified, "
-                        "held at its current spend (0)"
-                        if self.ended_weeks
-                        else "never (option)",
-                        "source": "default" if self.ended_weeks == ENDED_WEEKS else "option",
-                    }
-                ]
-                if sequential
-                else []
-            ),
-            {"name": "posterior draws", "value": self.n_draws, "source": "default"},
-        ]
 
     def _finish(
         self, cls, fc: dict, c: int, hist, x, y, w, xmax, ymax, m, draws, lm

@@ -22,8 +22,21 @@ import pandas as pd
 from leadlever.engine.exceptions import InputFileError, LeadLeverError
 from leadlever.engine.io._numbers import shorten
 from leadlever.simulations.report import _charts as charts
+from leadlever.simulations.report._budget_sections import (
+    budget_plan_section,
+    budget_section,
+    campaign_step_section,
+    curve_channels,
+    curves_section,
+)
 from leadlever.simulations.report._collect import Inputs, collect
 from leadlever.simulations.report._html import Block, Page, render_page
+from leadlever.simulations.report._lead_sections import (
+    contacts_section,
+    plan_section,
+    profile_section,
+    sell_section,
+)
 
 __all__ = ["ReportResult", "build_report"]
 
@@ -46,473 +59,6 @@ class ReportResult:
             "assumptions": list(self.page.assumptions),
             "n_images": sum(len(b.plots) for b in (*self.page.decisions, *self.page.evidence)),
         }
-
-
-def _plan(inp: Inputs, tmp: Path) -> Block | None:
-    table = inp.first_table("queue")
-    doc = inp.first_json("plan")
-    if table is None and doc is None:
-        return None
-    lines, highlights, tables, plots = [], {}, [], []
-    if doc is not None:
-        d = doc[1]
-        lines.append(
-            f"{d['n_in_house']:,} leads to work now, {d['n_nurture']:,} to nurture, {d['n_sell']:,} "
-            f"to sell; expected profit {d['expected_profit']:,.0f} ({d['status']})."
-        )
-        highlights["Leads to work / nurture / sell"] = (
-            f"{d['n_in_house']:,} / {d['n_nurture']:,} / {d['n_sell']:,}"
-        )
-    if table is not None:
-        queue = table[1]
-        work = queue[queue["action"] == "in_house"]
-        cols = [
-            c
-            for c in ("priority", "lead_id", "consultant", "p_convert", "expected_value", "reason")
-            if c in queue.columns
-        ]
-        tables.append(("Work these leads first (priority order)", work[cols]))
-        sell = queue[queue["action"] == "sell"]
-        if len(sell):
-            tables.append(
-                (
-                    "Leads to sell",
-                    sell[
-                        [
-                            c
-                            for c in ("lead_id", "p_convert", "expected_value", "reason")
-                            if c in sell.columns
-                        ]
-                    ],
-                )
-            )
-        plots.append(charts.chart_actions(queue, tmp / "plan_actions.png"))
-        if doc is None:
-            counts = queue["action"].value_counts()
-            highlights["Leads to work / nurture / sell"] = " / ".join(
-                f"{int(counts.get(a, 0)):,}" for a in ("in_house", "nurture", "sell")
-            )
-    return Block(
-        "plan", "Who to work this week", "The plan assigns the most valuable open leads to "
-        "consultants within their hours; the rest are nurtured or sold.", tuple(lines),
-        tuple(tables), tuple(plots), highlights,
-    )  # fmt: skip
-
-
-def _sell(inp: Inputs, tmp: Path) -> Block | None:
-    priced = inp.first_table("priced")
-    price_doc = inp.first_json("price_leads")
-    pack = inp.first_json("package")
-    if priced is None and price_doc is None and pack is None:
-        return None
-    lines, highlights, tables, plots = [], {}, [], []
-    if price_doc is not None:
-        d = price_doc[1]
-        lines.append(
-            f"{d['n_leads']:,} open leads priced: mean {d['mean_price']:,.2f} per lead, "
-            f"expected revenue {d['expected_revenue']:,.0f}, profit {d['expected_profit']:,.0f}."
-        )
-        highlights["Mean price per lead for sale"] = f"{d['mean_price']:,.2f}"
-    if priced is not None:
-        frame = priced[1]
-        plots.append(charts.chart_prices(frame, tmp / "prices.png"))
-        by = frame.groupby("grade")["price"].agg(["size", "mean", "min", "max"]).reset_index()
-        tables.append(("Prices by pricing grade", by.rename(columns={"size": "leads"})))
-        if price_doc is None:
-            highlights["Mean price per lead for sale"] = f"{frame['price'].mean():,.2f}"
-    if pack is not None:
-        d = pack[1]
-        lines.append(
-            f"Bundles: revenue {d['revenue']:,.0f} for {d.get('n_sold', 0):,} leads; profit "
-            f"after generation cost {d.get('profit', 0):,.0f}; gain over keeping them "
-            f"{d.get('gain_over_keeping', d['revenue'] - d.get('cost', 0)):,.0f}."
-        )
-        rec = d.get("reconciliation")
-        if rec:
-            lines.append(
-                f"Against the list prices of the same leads ({rec['list_revenue']:,.0f}): {rec['why']}"
-            )
-        if d["packages"]:
-            cols = ["package_id", "buyer", "n_leads", "mean_p", "grade", "price_per_lead", "price"]
-            tables.append(("Bundles for partners", pd.DataFrame(d["packages"])[cols]))
-        highlights["Revenue from bundles"] = f"{d['revenue']:,.0f}"
-    return Block(
-        "sell", "What to sell, at what price", "Leads are priced so the batch reaches its target "
-        "margin; bundles sell a lead only when a partner pays more than it is worth in-house.",
-        tuple(lines), tuple(tables), tuple(plots), highlights,
-    )  # fmt: skip
-
-
-def _budget(inp: Inputs, tmp: Path) -> Block | None:
-    roi = inp.first_json("roi_evaluate")
-    alloc = inp.first_json("allocation")
-    if roi is None and alloc is None:
-        return None
-    lines, highlights, tables, plots = [], {}, [], []
-    if roi is not None:
-        d = roi[1]
-        o = d["overall"]
-        lines.append(
-            f"{d['n']:,} open leads against the threshold {d['threshold']:,.3g} ({d['threshold_rule']}): "
-            f"{d['share_above']:.0%} above; overall {o['feedback']} ({o['suggested_spend_change']:+.0%} spend)."
-        )
-        highlights["Open leads clearing the ROI threshold"] = f"{d['share_above']:.0%}"
-        if d.get("by_channel"):
-            frame = pd.DataFrame(d["by_channel"])
-            tables.append(
-                (
-                    "Feedback per channel",
-                    frame[
-                        [
-                            "channel",
-                            "n",
-                            "mean_expected_roi",
-                            "share_above",
-                            "feedback",
-                            "suggested_spend_change",
-                        ]
-                    ],
-                )
-            )
-            plots.append(
-                charts.chart_channels(frame, d["threshold"], d["metric"], tmp / "channels.png")
-            )
-    if alloc is not None:
-        d = alloc[1]
-        frame = pd.DataFrame(
-            {"channel": list(d["allocation"]), "spend": list(d["allocation"].values())}
-        )
-        per = {c.get("channel"): c for c in d.get("channels") or [] if isinstance(c, dict)}
-        if per and all("current_spend" in per.get(c, {}) for c in frame["channel"]):
-            frame.insert(1, "current_spend", [per[c]["current_spend"] for c in frame["channel"]])
-            for key in ("cap", "quality", "status", "why"):
-                if all(key in per[c] for c in frame["channel"]):
-                    frame[key] = [per[c][key] for c in frame["channel"]]
-        plots.append(charts.chart_spend(frame, tmp / "spend.png"))
-        tables.append(("Recommended spend per channel", frame.round(2)))
-        lines.append(f"Allocate {d['budget']:,.0f}: expected value {d['total_value']:,.0f}.")
-        if d.get("uplift") is not None:
-            iv = d.get("uplift_interval")
-            lines.append(
-                f"Uplift over today's split {d['uplift']:+,.0f}"
-                + (f" ({_interval_level(d)} {iv[0]:,.0f}-{iv[1]:,.0f})" if iv else "")
-                + (
-                    f"; probability it beats today's split {d['p_better']:.0%}"
-                    if d.get("p_better") is not None
-                    else ""
-                )
-                + "."
-            )
-        if d.get("held"):
-            lines.append(
-                "Held near today's spend (curve not trusted): " + ", ".join(d["held"]) + "."
-            )
-        if d.get("capped"):
-            lines.append(
-                "At the evidence cap (the most the history supports): "
-                + ", ".join(d["capped"])
-                + "."
-            )
-        if d.get("unallocated"):
-            lines.append(
-                f"Unallocated: {d['unallocated']:,.0f} (the evidence limits cannot carry it)."
-            )
-        highlights["Budget allocated"] = f"{d['budget']:,.0f}"
-    return Block(
-        "budget", "Where to move budget", "Reinforce the channels whose open leads clear the OKR "
-        "threshold, correct the others; the allocator equalises marginal returns.",
-        tuple(lines), tuple(tables), tuple(plots), highlights,
-    )  # fmt: skip
-
-
-def _interval_level(doc: dict[str, Any]) -> str:
-    level = next(
-        (a["value"] for a in doc.get("assumptions") or [] if a.get("name") == "interval"), None
-    )
-    return f"{float(level):.0%} interval" if isinstance(level, (int, float)) else "interval"
-
-
-def _budget_plan(inp: Inputs, tmp: Path) -> Block | None:
-    """``allocate plan``: the budget over the coming weeks, within the evidence caps."""
-    doc = inp.first_json("allocate_plan")
-    table = inp.first_table("weekly_plan")
-    if doc is None and table is None:
-        return None
-    lines, highlights, tables = [], {}, []
-    if doc is not None:
-        d = doc[1]
-        channels = list(d["channels"])
-        weekly = pd.DataFrame(d["plan"]).set_index("week")[channels]
-        lines.append(
-            f"Spend {d['total_spend']:,.0f} over {d['weeks']} weeks: expected value "
-            f"{d['value']:,.0f}" + (
-                f" ({_interval_level(d)} {d['value_interval'][0]:,.0f}-{d['value_interval'][1]:,.0f})"
-                if d.get("value_interval") else ""
-            ) + f" against {d['baseline_value']:,.0f} keeping today's split every week "
-            f"(uplift {d['uplift']:+,.0f}); {d['value_after_plan']:,.0f} of it is carry-over "
-            "after the plan."
-        )  # fmt: skip
-        if d.get("target") is not None:
-            lines.append(
-                f"Target value {d['target']:,.0f}: "
-                + (
-                    "reached."
-                    if d.get("target_reached")
-                    else "out of reach within the evidence caps."
-                )
-            )
-        if d.get("held"):
-            lines.append(
-                "Held near today's spend every week (curve not trusted): "
-                + ", ".join(map(str, d["held"])) + "."
-            )  # fmt: skip
-        lines.extend(map(str, d.get("notes") or []))
-        weekly = weekly.assign(total=d["spend_by_week"], expected_value=d["value_by_week"])
-        caps = pd.DataFrame(
-            {
-                "channel": channels,
-                "evidence cap per week": [d["caps"].get(c) for c in channels],
-                "planned, week 1": [round(float(weekly[c].iloc[0]), 2) for c in channels],
-                "held": ["yes" if c in d["held"] else "" for c in channels],
-            }
-        )
-        highlights[f"Budget plan over {d['weeks']} weeks: spend (expected value)"] = (
-            f"{d['total_spend']:,.0f} ({d['value']:,.0f})"
-        )
-    else:
-        frame = table[1]
-        weekly = frame.pivot_table(index="week", columns="channel", values="spend", aggfunc="sum",
-                                   sort=False)  # fmt: skip
-        weekly = weekly.assign(total=weekly.sum(axis=1))
-        caps = None
-        lines.append(
-            f"Spend {weekly['total'].sum():,.0f} over {len(weekly)} weeks (from {table[0].name}; "
-            "save the --json output too for the expected value, caps and holds)."
-        )
-        highlights[f"Budget plan over {len(weekly)} weeks: spend"] = f"{weekly['total'].sum():,.0f}"
-    spend_cols = [c for c in weekly.columns if c not in ("total", "expected_value")]
-    shown = weekly.round(2).reset_index().rename(columns={"expected_value": "expected value"})
-    tables.append(("Spend per channel, week by week", shown))
-    if caps is not None:
-        tables.append(("Evidence caps (the most a week may spend on a channel)", caps))
-    plots = [charts.chart_weekly_plan(weekly[spend_cols], tmp / "weekly_plan.png")]
-    return Block(
-        "budget_plan", "Budget over the coming weeks", "allocate plan spreads the budget over "
-        "the weeks ahead (carry-over and season counted), never beyond the spend the history "
-        "has seen; channels whose curve is not trusted are held near today's spend.",
-        tuple(lines), tuple(tables), tuple(plots), highlights,
-    )  # fmt: skip
-
-
-def _pct_change(before: Any, after: float) -> str:
-    if before is None or before != before or before == 0:
-        return ""
-    change = after / before - 1
-    return "0%" if abs(change) < 0.0005 else f"{change:+.1%}"
-
-
-def _campaign_step(inp: Inputs, tmp: Path) -> Block | None:
-    """``campaign step``: the split of the coming period (its JSON and the --out table)."""
-    steps = {int(d["next_period"]): (p, d) for p, d in inp.json.get("campaign_step", [])}
-    splits = {}
-    for path, frame in inp.tables.get("split", []):
-        for period, part in frame.groupby("period"):
-            splits[int(period)] = (path, part)
-    if not steps and not splits:
-        return None
-    by_period = {
-        period: pd.Series({str(c): float(v) for c, v in d["allocation"].items()})
-        for period, (_, d) in steps.items()
-    }
-
-    def by_table(part: pd.DataFrame) -> pd.Series:
-        return part.groupby(part["channel"].astype(str), sort=False)["spend"].sum().astype(float)
-
-    for period, (_, part) in splits.items():
-        by_period.setdefault(period, by_table(part))
-    last = max(by_period)
-    split = by_period[last]
-    lines, highlights, tables, plots = [], {}, [], []
-    frame = pd.DataFrame({"channel": list(split.index), "spend": split.to_numpy(dtype=float)})
-    if last in steps:
-        d = steps[last][1]
-        lines.append(f"Period {last}: spend {split.sum():,.0f}. {d['explanation']}")
-        previous = d.get("previous") or {}
-        direction = {a["channel"]: a for a in d.get("agreement") or []}
-        limits = {e["channel"]: e for e in d.get("evidence_limits") or []}
-        if previous:
-            frame.insert(1, "current_spend", [previous.get(c) for c in frame["channel"]])
-            frame["change"] = [
-                _pct_change(a, b)
-                for a, b in zip(frame["current_spend"], frame["spend"], strict=True)
-            ]
-        frame["direction"] = [direction.get(c, {}).get("direction", "") for c in frame["channel"]]
-        frame["limit"] = [
-            limits[c]["status"] if c in limits
-            else ("weekly limit" if c in (d.get("limited") or []) else "")
-            for c in frame["channel"]
-        ]  # fmt: skip
-        if d.get("limited") and d.get("max_change") is not None:
-            lines.append(
-                f"Moved at most {d['max_change']:.0%} from last period's spend: "
-                + ", ".join(map(str, d["limited"])) + " would have moved more."
-            )  # fmt: skip
-        lines.extend(f"{e['channel']} ({e['status']}): {e['why']}" for e in limits.values())
-        if d.get("unallocated"):
-            lines.append(
-                f"Unallocated: {d['unallocated']:,.0f} (the evidence limits cannot carry it)."
-            )
-        lines.extend(
-            f"{a['channel']} moves {a['direction']} where allocate solve says "
-            f"{a['recommended_direction']}: {a['why']}"
-            for a in direction.values() if not a.get("agrees", True)
-        )  # fmt: skip
-        if d.get("feedback_note"):
-            lines.append(str(d["feedback_note"]))
-        lines.extend(map(str, d.get("notes") or []))
-    else:
-        lines.append(
-            f"Period {last}: spend {split.sum():,.0f} (from {splits[last][0].name}; save the "
-            "--json output too for the source, the limits and the agreement with allocate solve)."
-        )
-    if last in splits and last in steps:
-        table_split = by_table(splits[last][1])
-        gap = (table_split.reindex(split.index) - split).abs().max()
-        name = splits[last][0].name
-        lines.append(
-            f"The split table {name} holds this split (to the cent)."
-            if gap == gap and gap <= 0.01 and set(table_split.index) == set(split.index)
-            else f"The split table {name} differs from {steps[last][0].name} for period {last} "
-            "(from different runs?): the JSON's split is shown."
-        )
-    plots.append(
-        charts.chart_spend(
-            frame, tmp / "campaign_step.png",
-            title=f"Closed loop: spend per channel, period {last}",
-            labels=("last period", f"period {last}"),
-        )
-    )  # fmt: skip
-    shown = frame.round(2).rename(
-        columns={"current_spend": "last period", "spend": f"period {last}"}
-    )
-    tables.append((f"Spend per channel, period {last}", shown))
-    if len(by_period) > 1:
-        history = pd.DataFrame(by_period).T.sort_index().round(2)
-        tables.append(("Spend per channel by period", history.rename_axis("period").reset_index()))
-    highlights[f"Closed-loop split for period {last}: total spend"] = f"{split.sum():,.0f}"
-    return Block(
-        "campaign_step", "This period's split (closed loop)", "campaign step proposes the "
-        "split of the coming period from the fitted curves, then from its own weekly feedback, "
-        "moving a channel at most the weekly limit and within the same evidence limits as "
-        "allocate solve.", tuple(lines), tuple(tables), tuple(plots), highlights,
-    )  # fmt: skip
-
-
-def _profile(inp: Inputs) -> Block | None:
-    """``qualify apply`` (and ``score apply``) --json: the open leads the decisions rest on."""
-    q = inp.first_json("qualify_apply")
-    sa = inp.first_json("score_apply")
-    rules = inp.first_json("score_rules")
-    if q is None and sa is None and rules is None:
-        return None
-    lines, highlights, tables = [], {}, []
-    if q is not None:
-        d = q[1]
-        mean = "" if d.get("mean_p_convert") is None else (
-            f" mean probability of conversion {d['mean_p_convert']:.1%},"
-        )  # fmt: skip
-        lines.append(
-            f"{d['n_leads']:,} open leads profiled ({d['n_closed_excluded']:,} closed leads left "
-            f"out):{mean} total expected value {d['total_expected_value']:,.0f}."
-        )
-        lines.extend(map(str, d.get("notes") or []))
-        highlights["Open leads profiled (closed left out)"] = (
-            f"{d['n_leads']:,} ({d['n_closed_excluded']:,})"
-        )
-        highlights["Expected value of the open leads"] = f"{d['total_expected_value']:,.0f}"
-        tiers = d.get("tiers") or {}
-        if tiers:
-            total = sum(tiers.values())
-            tables.append(
-                (
-                    "Open leads by tier (qualify apply)",
-                    pd.DataFrame(
-                        {
-                            "tier": list(tiers),
-                            "leads": list(tiers.values()),
-                            "share": [f"{v / total:.1%}" for v in tiers.values()],
-                        }
-                    ),
-                )
-            )
-    if sa is not None:
-        d = sa[1]
-        lines.append(
-            f"Scored {d['n_rows']:,} leads ({d['n_closed']:,} closed)"
-            + ("" if d.get("mean_p_convert") is None else f", mean p {d['mean_p_convert']:.1%}")
-            + (f"; {d['tier_note']}" if d.get("tier_note") else ".")
-        )
-        if d.get("tiers") and q is None:
-            tables.append(
-                ("Leads by tier (score apply)",
-                 pd.DataFrame({"tier": list(d["tiers"]), "leads": list(d["tiers"].values())}))
-            )  # fmt: skip
-    if rules is not None:
-        d = rules[1]
-        lines.append(
-            f"Manual rules (score rules): {d['n_hot']:,} of {d['n_rows']:,} leads hot (at least "
-            f"{d['hot_threshold']:g} points; mean {d['mean_points']:.1f} points)."
-        )
-    return Block(
-        "profile", "The open leads", "What the decisions rest on: the open leads profiled, "
-        "those left out because they are closed, the tiers and their expected value.",
-        tuple(lines), tuple(tables), (), highlights,
-    )  # fmt: skip
-
-
-def _curve_channels(inp: Inputs) -> tuple[Path, pd.DataFrame, dict[str, Any] | None] | None:
-    doc = inp.first_json("allocate_fit")
-    if doc is not None:
-        return doc[0], pd.DataFrame(doc[1]["channels"]), doc[1]
-    table = inp.first_table("curves")
-    return None if table is None else (table[0], table[1], None)
-
-
-def _curves(inp: Inputs, tmp: Path) -> Block | None:
-    """``allocate fit``: each channel's curve, its verdict and why."""
-    found = _curve_channels(inp)
-    if found is None:
-        return None
-    _, frame, d = found
-    if "quality" not in frame.columns:
-        return None
-    frame = frame.copy()
-    if "reasons" in frame.columns:
-        frame["reasons"] = frame["reasons"].map(
-            lambda r: (
-                "; ".join(map(str, r)) if isinstance(r, list) else ("" if pd.isna(r) else str(r))
-            )
-        )
-    counts = frame["quality"].astype(str).value_counts()
-    lines = []
-    if d is not None:
-        lines.append(
-            f"{d['kind']} curves fitted on {d['n_periods']:,} periods of {len(frame):,} channels "
-            f"({d['n_draws']:,} posterior draws)."
-        )
-        lines.extend(map(str, d.get("notes") or []))
-    cols = [c for c in ("channel", "quality", "r2", "n", "current_spend", "max_observed_spend",
-                        "reasons") if c in frame.columns]  # fmt: skip
-    plots = []
-    if "r2" in frame.columns:
-        plots.append(charts.chart_curve_quality(frame, tmp / "curve_quality.png"))
-    return Block(
-        "curves", "Response curves per channel", "How well each channel's history shows how "
-        "value responds to spend: a trusted curve may move budget; a weak or unidentified one "
-        "is held near today's spend by allocate solve, plan and campaign step.",
-        tuple(lines), (("Fit and verdict per channel", frame[cols]),), tuple(plots),
-        {"Channels with a trusted curve": f"{int(counts.get('trusted', 0)):,} of {len(frame):,}"},
-    )  # fmt: skip
 
 
 def _economics(inp: Inputs) -> Block | None:
@@ -610,31 +156,6 @@ def _deals(inp: Inputs) -> Block | None:
         "deals", "Which deal", "Each deal's expected profit is a line in p, the share of "
         "high-quality leads; take the deal that is best at the forecast p.",
         tuple(lines), (("Best deal on each interval of p", envelope),), (), highlights,
-    )  # fmt: skip
-
-
-def _contacts(inp: Inputs, tmp: Path) -> Block | None:
-    doc = inp.first_json("roi_target")
-    table = inp.first_table("contacts")
-    if doc is None and table is None:
-        return None
-    lines, highlights, plots = [], {}, []
-    if doc is not None:
-        d = doc[1]
-        lines.append(
-            f"Contact {d['n_contact']:,} of {d['n']:,} leads (p > {d['threshold_p']:.4f}): expected "
-            f"profit {d['expected_profit']:,.0f} vs {d['expected_profit_contact_all']:,.0f} contacting everyone."
-        )
-        if d.get("realised_profit") is not None:
-            lines.append(
-                f"Realised on known outcomes: {d['realised_profit']:,.0f} (everyone: {d['realised_profit_contact_all']:,.0f})."
-            )
-        highlights["Leads to contact"] = f"{d['n_contact']:,}"
-    if table is not None and len(table[1]):
-        plots.append(charts.chart_contacts(table[1], tmp / "contacts.png"))
-    return Block(
-        "contacts", "Whom to contact", "Contact a lead when its expected profit p x V - C is "
-        "positive, the most probable first.", tuple(lines), (), tuple(plots), highlights,
     )  # fmt: skip
 
 
@@ -744,7 +265,7 @@ def _notes(inp: Inputs) -> tuple[list[str], list[str]]:
             for a in doc.get("assumptions") or []:
                 key = f"{a['name'].replace('_', ' ')} {_value(a['value'])} ({a['source']}"
                 assumed.setdefault(key, []).append(kind.replace("_", " "))
-    found = _curve_channels(inp)
+    found = curve_channels(inp)
     if found is not None and {"quality", "channel"} <= set(found[1].columns):
         for _, row in found[1].iterrows():
             if str(row["quality"]) != "trusted":
@@ -808,25 +329,25 @@ def build_report(paths: Iterable[str | Path], *, title: str | None = None) -> Re
         decisions = [
             b
             for b in (
-                _guard(inp, ("queue", "plan"), _plan, inp, t),
-                _guard(inp, ("priced", "price_leads", "package"), _sell, inp, t),
-                _guard(inp, ("roi_evaluate", "allocation"), _budget, inp, t),
-                _guard(inp, ("allocate_plan", "weekly_plan"), _budget_plan, inp, t),
-                _guard(inp, ("campaign_step", "split"), _campaign_step, inp, t),
+                _guard(inp, ("queue", "plan"), plan_section, inp, t),
+                _guard(inp, ("priced", "price_leads", "package"), sell_section, inp, t),
+                _guard(inp, ("roi_evaluate", "allocation"), budget_section, inp, t),
+                _guard(inp, ("allocate_plan", "weekly_plan"), budget_plan_section, inp, t),
+                _guard(inp, ("campaign_step", "split"), campaign_step_section, inp, t),
                 _guard(inp, ("deals", "deals_file"), _deals, inp),
                 _guard(inp, ("price_deal", "price_solve"), _economics, inp),
-                _guard(inp, ("roi_target", "contacts"), _contacts, inp, t),
+                _guard(inp, ("roi_target", "contacts"), contacts_section, inp, t),
             )
             if b
         ]
         evidence = [
             b
             for b in (
-                _guard(inp, ("qualify_apply", "score_apply", "score_rules"), _profile, inp),
+                _guard(inp, ("qualify_apply", "score_apply", "score_rules"), profile_section, inp),
                 _guard(
                     inp, ("score_fit", "oof", "score_evaluate", "score_compare"), _model, inp, t
                 ),
-                _guard(inp, ("allocate_fit", "curves"), _curves, inp, t),
+                _guard(inp, ("allocate_fit", "curves"), curves_section, inp, t),
                 _guard(inp, ("simulate_campaign",), _simulation, inp),
                 _guard(inp, ("inspect", "qualify_fit"), _checks, inp),
             )
