@@ -7,7 +7,12 @@ r"""A budget decision you can trust: evidence caps, held channels, uncertainty, 
   unless extrapolation is asked for; a channel whose curve is not trusted
   (:mod:`~leadlever.optimisers.curves._diagnostics`) is **held**: a weak one
   near its current share of the budget (at most ``hold_band``, 50 %, away, and
-  within the spend range its history shows), an unidentified one at it. Every held or capped channel is named with why, and with
+  within the spend range its history shows), an unidentified one at it. A trusted
+  channel spent only within a **narrow range** (largest - smallest weekly spend below
+  ``narrow_range``, 30 %, of the largest) whose marginal return at today's spend is
+  uncertain (its 90 % posterior interval wider than ``narrow_width``, 1.0, times its
+  median) gets no margin: at most its largest spend seen (:func:`narrow_channels`).
+  Every held or capped channel is named with why, and with
   what the limit costs: the value the fitted curves say lifting it (caps to
   ``lift_to`` x the largest spend seen, holds released) would add: a reason
   to test higher spend there, not a promise;
@@ -40,7 +45,14 @@ from leadlever.optimisers.curves._result import CurveDraws
 from leadlever.optimisers.curves._stack import CurveStack
 from leadlever.optimisers.exceptions import InfeasibleRequirementError, OptimiserError
 
-__all__ = ["DecisionSettings", "recommend", "evidence_bounds", "RISKS", "UNTRUSTED"]
+__all__ = [
+    "DecisionSettings",
+    "recommend",
+    "evidence_bounds",
+    "narrow_channels",
+    "RISKS",
+    "UNTRUSTED",
+]
 
 RISKS = ("mean", "cvar")
 UNTRUSTED = ("hold", "lock", "free")
@@ -80,6 +92,12 @@ class DecisionSettings:
         What a limit costs is priced with caps at this multiple of the largest spend seen.
     hold_band : float
         How far a weak channel may move from its current share ("held near" it), as a share.
+    narrow_range, narrow_width : float
+        A trusted channel whose spend range seen, (largest - smallest) / largest, is below
+        ``narrow_range`` and whose marginal return at today's spend has a 90 % posterior
+        interval wider than ``narrow_width`` x its median is capped at its largest spend seen
+        (no margin; :func:`narrow_channels`). ``narrow_range=0`` turns the rule off; it needs
+        posterior draws.
     """
 
     margin: float = 0.2
@@ -90,6 +108,8 @@ class DecisionSettings:
     interval: float = 0.9
     lift_to: float = 2.0
     hold_band: float = 0.5
+    narrow_range: float = 0.3
+    narrow_width: float = 1.0
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.margin) and self.margin >= 0):
@@ -102,6 +122,11 @@ class DecisionSettings:
             raise OptimiserError(f"risk must be one of {', '.join(RISKS)}. Got {self.risk!r}.")
         if not self.hold_band >= 0:
             raise OptimiserError(f"hold_band must be a share >= 0. Got {self.hold_band!r}.")
+        if not (0 <= self.narrow_range <= 1 and self.narrow_width >= 0):
+            raise OptimiserError(
+                "narrow_range must be a share in [0, 1] and narrow_width a number >= 0. Got "
+                f"{self.narrow_range!r} and {self.narrow_width!r}."
+            )
         if not 0 < self.risk_level <= 1 or not 0 < self.interval < 1:
             raise OptimiserError("risk_level must be in (0, 1] and interval in (0, 1).")
 
@@ -121,6 +146,17 @@ class DecisionSettings:
                 ),
                 "source": src.get("untrusted", "default"),
             },
+            {
+                "name": "narrow spend range",
+                "value": (
+                    f"a trusted channel spent within a range below {self.narrow_range:.0%} of its "
+                    "largest week, whose marginal return's 90 % interval is wider than "
+                    f"{self.narrow_width:g}x its median: at most its largest spend seen"
+                )
+                if self.narrow_range > 0 and not self.extrapolate
+                else "no rule",
+                "source": src.get("narrow_range", "default"),
+            },
             {"name": "risk", "value": self.risk, "source": src.get("risk", "default")},
             {"name": "interval", "value": self.interval, "source": "default"},
         ]
@@ -135,11 +171,13 @@ def evidence_bounds(
     min_observed: np.ndarray | None = None,
     max_spend: np.ndarray | None = None,
     min_spend: np.ndarray | None = None,
+    narrow: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Lower and upper spend per channel within the evidence; the caps; which are held in a band.
 
     ``hold_at`` is each channel's current share of the budget at hand. The cap is the largest
-    spend seen x (1 + margin) (an explicit ``max_spend`` replaces it; none with
+    spend seen x (1 + margin), the largest spend seen itself for a ``narrow`` channel
+    (:func:`narrow_channels`) (an explicit ``max_spend`` replaces it; none with
     ``extrapolate``); a channel not trusted is held: at ``hold_at`` when unidentified (or with
     ``untrusted="lock"``), within ``hold_band`` of it and the spend range seen when weak.
     """
@@ -147,7 +185,10 @@ def evidence_bounds(
     max_obs = np.asarray(max_observed, float)
     explicit = np.full(n, np.inf) if max_spend is None else np.asarray(max_spend, float)
     lo = np.zeros(n) if min_spend is None else np.asarray(min_spend, float).copy()
-    ev_cap = np.where(np.isfinite(max_obs), max_obs * (1 + settings.margin), np.inf)
+    margin = np.full(n, settings.margin)
+    if narrow is not None:
+        margin = np.where(np.asarray(narrow, bool), 0.0, margin)
+    ev_cap = np.where(np.isfinite(max_obs), max_obs * (1 + margin), np.inf)
     cap = np.where(np.isfinite(explicit), explicit, np.inf if settings.extrapolate else ev_cap)
     held = np.array([q != "trusted" and settings.untrusted != "free" for q in quality])
     hold_at = np.minimum(hold_at, cap)
@@ -163,6 +204,70 @@ def evidence_bounds(
     lo = np.where(ranged, np.maximum(lo, np.nan_to_num(low)), np.where(held, hold_at, lo))
     hi = np.where(held & ~ranged, hold_at, np.where(ranged, high, cap))
     return lo, hi, cap, ranged
+
+
+def _money(v: float) -> str:
+    return f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.3g}"
+
+
+def narrow_channels(
+    names: list[str],
+    current: np.ndarray | None,
+    quality: list[str],
+    settings: DecisionSettings,
+    *,
+    max_observed: np.ndarray | None,
+    min_observed: np.ndarray | None,
+    draws: CurveDraws | None,
+) -> tuple[np.ndarray, list[str]]:
+    """Which trusted channels were spent in too narrow a range to extrapolate, and why.
+
+    A channel is *narrow* when (largest - smallest weekly spend seen) / largest is below
+    ``settings.narrow_range`` **and** the draws' marginal return at today's spend has a 90 %
+    interval wider than ``settings.narrow_width`` x its median: a narrow range alone is
+    common and usually harmless (the curve is then still pinned by the data), but with
+    carry-over and the shared time effect a narrow range can leave the slope poorly known,
+    and the evidence margin would then bet on it (benchmark: BENCHMARKS.md, issue 18). Such a
+    channel gets no evidence margin: at most its largest spend seen. Without draws, without
+    today's spend, with ``narrow_range=0`` or ``extrapolate``: none.
+    """
+    n = len(names)
+    flag = np.zeros(n, bool)
+    why = [""] * n
+    if (
+        draws is None
+        or current is None
+        or max_observed is None
+        or min_observed is None
+        or settings.narrow_range <= 0
+        or settings.extrapolate
+        or set(names) - set(draws.channels)
+    ):
+        return flag, why
+    hi = np.asarray(max_observed, float)
+    lo = np.asarray(min_observed, float)
+    cur = np.asarray(current, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = np.where(hi > 0, (hi - lo) / hi, np.nan)
+    d = draws.select(names).derivatives(np.maximum(cur, 1e-12))
+    q5, q50, q95 = np.quantile(d, [0.05, 0.5, 0.95], axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        width = np.where(q50 > 0, (q95 - q5) / q50, np.inf)
+    for i in range(n):
+        if (
+            quality[i] == "trusted"
+            and np.isfinite(spread[i])
+            and spread[i] < settings.narrow_range
+            and width[i] > settings.narrow_width
+        ):
+            flag[i] = True
+            why[i] = (
+                f"spent only between {_money(lo[i])} and {_money(hi[i])} a week ({spread[i]:.0%} of its "
+                f"largest week, below {settings.narrow_range:.0%}) and the return of one more "
+                f"unit at today's spend is uncertain (90 % interval {q5[i]:.3g} to {q95[i]:.3g}): "
+                "too narrow a range to know how it responds beyond it"
+            )
+    return flag, why
 
 
 def recommend(
@@ -224,6 +329,17 @@ def recommend(
             "Channels that are not trusted are held at today's spend, which is not given: add a "
             "current_spend column, or let them move (--untrusted free)."
         )
+    if draws is not None:
+        draws = draws.select(names)
+    narrow, narrow_why = narrow_channels(
+        names,
+        cur if known else None,
+        quality,
+        settings,
+        max_observed=max_obs,
+        min_observed=min_observed,
+        draws=draws,
+    )
     lo, hi, cap, ranged = evidence_bounds(
         cur * scale,
         quality,
@@ -232,6 +348,7 @@ def recommend(
         min_observed=min_observed,
         max_spend=explicit,
         min_spend=lo,
+        narrow=narrow,
     )
     if limits is not None:
         lo = np.maximum(lo, np.asarray(limits[0], float))
@@ -269,7 +386,6 @@ def recommend(
     x = np.asarray(alloc.spend, float)
     price = None if exact else 1.0
     if draws is not None:
-        draws = draws.select(names)
         if settings.risk == "cvar":
             start = x_eq if feasible_eq else x
             x = risk_split(draws, start, x, lo, hi, spend_budget, settings.risk_level, price)
@@ -365,6 +481,11 @@ def recommend(
                 if np.isfinite(max_obs[i]) and not np.isfinite(explicit[i])
                 else f"at its max_spend {hi[i]:,.0f}"
             )
+            if narrow[i] and not np.isfinite(explicit[i]):
+                why = (
+                    f"at its largest weekly spend seen, {hi[i]:,.0f} (no evidence margin): "
+                    + narrow_why[i]
+                )
         else:
             status, why = "free", ""
         decisions.append(
