@@ -224,10 +224,10 @@ def narrow_channels(
 
     A channel is *narrow* when (largest - smallest weekly spend seen) / largest is below
     ``settings.narrow_range`` **and** the draws' marginal return at today's spend has a 90 %
-    interval wider than ``settings.narrow_width`` x its median: a narrow range alone is
-    common and usually harmless (the curve is then still pinned by the data), but with
-    carry-over and the shared time effect a narrow range can leave the slope poorly known,
-    and the evidence margin would then bet on it (benchmark: BENCHMARKS.md, issue 18). Such a
+    interval wider than ``settings.narrow_width`` x its median. With carry-over and the
+    shared time effect a narrow range can leave the slope poorly known, and the evidence
+    margin would then bet on it; a narrow range alone is common, and capping every such
+    channel cost more than it saved on the decision benchmark (BENCHMARKS.md, issue 18). Such a
     channel gets no evidence margin: at most its largest spend seen. Without draws, without
     today's spend, with ``narrow_range=0`` or ``extrapolate``: none.
     """
@@ -262,8 +262,9 @@ def narrow_channels(
         ):
             flag[i] = True
             why[i] = (
-                f"spent only between {_money(lo[i])} and {_money(hi[i])} a week ({spread[i]:.0%} of its "
-                f"largest week, below {settings.narrow_range:.0%}) and the return of one more "
+                f"spent only between {_money(lo[i])} and {_money(hi[i])} a week "
+                f"({spread[i]:.0%} of its largest week, below {settings.narrow_range:.0%}) and "
+                "the return of one more "
                 f"unit at today's spend is uncertain (90 % interval {q5[i]:.3g} to {q95[i]:.3g}): "
                 "too narrow a range to know how it responds beyond it"
             )
@@ -367,7 +368,8 @@ def recommend(
         unallocated = budget - float(hi.sum())
         notes.append(
             f"The evidence supports at most {hi.sum():,.0f} a week (each channel at most "
-            f"{1 + settings.margin:.2g}x its largest weekly spend seen); {unallocated:,.0f} of the "
+            f"{1 + settings.margin:.2g}x its largest weekly spend seen"
+            f"{', a narrow-range one 1x' if narrow.any() else ''}); {unallocated:,.0f} of the "
             "budget is left unallocated. Raise --margin or pass --extrapolate to spend it on "
             "extrapolated curves, or test higher spend first."
         )
