@@ -11,11 +11,12 @@ r"""A budget decision you can trust: evidence caps, held channels, uncertainty, 
   channel spent only within a **narrow range** (largest - smallest weekly spend below
   ``narrow_range``, 30 %, of the largest) whose marginal return at today's spend is
   uncertain (its 90 % posterior interval wider than ``narrow_width``, 1.0, times its
-  median) gets no margin: at most its largest spend seen (:func:`narrow_channels`).
-  Every held or capped channel is named with why, and with
-  what the limit costs: the value the fitted curves say lifting it (caps to
-  ``lift_to`` x the largest spend seen, holds released) would add: a reason
-  to test higher spend there, not a promise;
+  median) gets no margin: at most its largest spend seen
+  (:func:`~leadlever.optimisers.allocation._narrow.narrow_channels`).
+  Every held or capped channel is named with why, and with what the limit
+  costs: the value the fitted curves say lifting it (caps to ``lift_to`` x the
+  largest spend seen, holds released) would add: a reason to test higher spend
+  there, not a promise;
 * **uncertainty carried into the decision**: with posterior draws of the curves
   (:class:`~leadlever.optimisers.curves.CurveDraws`) every figure has its
   draws: ``uplift_interval`` (90 %) and ``p_better``, the probability that the
@@ -39,20 +40,14 @@ from typing import Any
 import numpy as np
 
 from leadlever.optimisers.allocation._allocator import allocate
+from leadlever.optimisers.allocation._narrow import narrow_channels, narrow_rule
 from leadlever.optimisers.allocation._recommendation import ChannelDecision, Recommendation
 from leadlever.optimisers.allocation._risk import risk_split
 from leadlever.optimisers.curves._result import CurveDraws
 from leadlever.optimisers.curves._stack import CurveStack
 from leadlever.optimisers.exceptions import InfeasibleRequirementError, OptimiserError
 
-__all__ = [
-    "DecisionSettings",
-    "recommend",
-    "evidence_bounds",
-    "narrow_channels",
-    "RISKS",
-    "UNTRUSTED",
-]
+__all__ = ["DecisionSettings", "recommend", "evidence_bounds", "RISKS", "UNTRUSTED"]
 
 RISKS = ("mean", "cvar")
 UNTRUSTED = ("hold", "lock", "free")
@@ -96,8 +91,8 @@ class DecisionSettings:
         A trusted channel whose spend range seen, (largest - smallest) / largest, is below
         ``narrow_range`` and whose marginal return at today's spend has a 90 % posterior
         interval wider than ``narrow_width`` x its median is capped at its largest spend seen
-        (no margin; :func:`narrow_channels`). ``narrow_range=0`` turns the rule off; it needs
-        posterior draws.
+        (no margin; :func:`~leadlever.optimisers.allocation._narrow.narrow_channels`).
+        ``narrow_range=0`` turns the rule off; it needs posterior draws.
     """
 
     margin: float = 0.2
@@ -148,13 +143,7 @@ class DecisionSettings:
             },
             {
                 "name": "narrow spend range",
-                "value": (
-                    f"a trusted channel spent within a range below {self.narrow_range:.0%} of its "
-                    "largest week, whose marginal return's 90 % interval is wider than "
-                    f"{self.narrow_width:g}x its median: at most its largest spend seen"
-                )
-                if self.narrow_range > 0 and not self.extrapolate
-                else "no rule",
+                "value": narrow_rule(self),
                 "source": src.get("narrow_range", "default"),
             },
             {"name": "risk", "value": self.risk, "source": src.get("risk", "default")},
@@ -177,9 +166,10 @@ def evidence_bounds(
 
     ``hold_at`` is each channel's current share of the budget at hand. The cap is the largest
     spend seen x (1 + margin), the largest spend seen itself for a ``narrow`` channel
-    (:func:`narrow_channels`) (an explicit ``max_spend`` replaces it; none with
-    ``extrapolate``); a channel not trusted is held: at ``hold_at`` when unidentified (or with
-    ``untrusted="lock"``), within ``hold_band`` of it and the spend range seen when weak.
+    (:func:`~leadlever.optimisers.allocation._narrow.narrow_channels`; an explicit
+    ``max_spend`` replaces it; none with ``extrapolate``); a channel not trusted is held:
+    at ``hold_at`` when unidentified (or with ``untrusted="lock"``), within ``hold_band`` of
+    it and the spend range seen when weak.
     """
     n = hold_at.size
     max_obs = np.asarray(max_observed, float)
@@ -204,71 +194,6 @@ def evidence_bounds(
     lo = np.where(ranged, np.maximum(lo, np.nan_to_num(low)), np.where(held, hold_at, lo))
     hi = np.where(held & ~ranged, hold_at, np.where(ranged, high, cap))
     return lo, hi, cap, ranged
-
-
-def _money(v: float) -> str:
-    return f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.3g}"
-
-
-def narrow_channels(
-    names: list[str],
-    current: np.ndarray | None,
-    quality: list[str],
-    settings: DecisionSettings,
-    *,
-    max_observed: np.ndarray | None,
-    min_observed: np.ndarray | None,
-    draws: CurveDraws | None,
-) -> tuple[np.ndarray, list[str]]:
-    """Which trusted channels were spent in too narrow a range to extrapolate, and why.
-
-    A channel is *narrow* when (largest - smallest weekly spend seen) / largest is below
-    ``settings.narrow_range`` **and** the draws' marginal return at today's spend has a 90 %
-    interval wider than ``settings.narrow_width`` x its median. With carry-over and the
-    shared time effect a narrow range can leave the slope poorly known, and the evidence
-    margin would then bet on it; a narrow range alone is common, and capping every such
-    channel cost more than it saved on the decision benchmark (BENCHMARKS.md, issue 18). Such a
-    channel gets no evidence margin: at most its largest spend seen. Without draws, without
-    today's spend, with ``narrow_range=0`` or ``extrapolate``: none.
-    """
-    n = len(names)
-    flag = np.zeros(n, bool)
-    why = [""] * n
-    if (
-        draws is None
-        or current is None
-        or max_observed is None
-        or min_observed is None
-        or settings.narrow_range <= 0
-        or settings.extrapolate
-        or set(names) - set(draws.channels)
-    ):
-        return flag, why
-    hi = np.asarray(max_observed, float)
-    lo = np.asarray(min_observed, float)
-    cur = np.asarray(current, float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        spread = np.where(hi > 0, (hi - lo) / hi, np.nan)
-    d = draws.select(names).derivatives(np.maximum(cur, 1e-12))
-    q5, q50, q95 = np.quantile(d, [0.05, 0.5, 0.95], axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        width = np.where(q50 > 0, (q95 - q5) / q50, np.inf)
-    for i in range(n):
-        if (
-            quality[i] == "trusted"
-            and np.isfinite(spread[i])
-            and spread[i] < settings.narrow_range
-            and width[i] > settings.narrow_width
-        ):
-            flag[i] = True
-            why[i] = (
-                f"spent only between {_money(lo[i])} and {_money(hi[i])} a week "
-                f"({spread[i]:.0%} of its largest week, below {settings.narrow_range:.0%}) and "
-                "the return of one more "
-                f"unit at today's spend is uncertain (90 % interval {q5[i]:.3g} to {q95[i]:.3g}): "
-                "too narrow a range to know how it responds beyond it"
-            )
-    return flag, why
 
 
 def recommend(

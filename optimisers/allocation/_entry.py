@@ -16,9 +16,9 @@ from leadlever.optimisers.allocation._curve_table import read_curves
 from leadlever.optimisers.allocation._decision import (
     DecisionSettings,
     evidence_bounds,
-    narrow_channels,
     recommend,
 )
+from leadlever.optimisers.allocation._narrow import narrow_channels
 from leadlever.optimisers.allocation._plan import TAIL_WEEKS, PlanResult, plan_weeks
 from leadlever.optimisers.allocation._recommendation import Recommendation
 from leadlever.optimisers.curves._result import CurveFitResult

@@ -19,8 +19,8 @@ from leadlever.optimisers.allocation._curve_table import CurveTable
 from leadlever.optimisers.allocation._decision import (
     DecisionSettings,
     evidence_bounds,
-    narrow_channels,
 )
+from leadlever.optimisers.allocation._narrow import narrow_channels
 
 __all__ = ["StepLimits", "step_limits"]
 

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadlever.optimisers.allocation import DecisionSettings, recommend, recommend_fit
-from leadlever.optimisers.allocation._decision import narrow_channels
+from leadlever.optimisers.allocation._narrow import narrow_channels
 from leadlever.optimisers.curves import CurveDraws, Hill, fit_curves
 from leadlever.simulations.world import random_channel_world, simulate_channels
 
