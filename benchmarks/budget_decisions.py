@@ -16,9 +16,13 @@ Methods, each fitted on the same history:
 * ``leadlever``: ``fit_curves`` (carry-over, season, saturation, posterior draws; the
   history's ``leads`` column read next to its value, so each channel's value is fitted as
   leads x its value per lead where that passes its check) then ``recommend`` with the defaults (evidence caps, channels not trusted held within their
-  observed spend range, unidentified ones at their current spend);
+  observed spend range, unidentified ones at their current spend, no margin for a trusted
+  channel spent in a narrow range whose marginal return is uncertain);
 * ``leadlever-value-only``: the defaults on the history without its ``leads`` column
   (``fit_curves(leads=False)``: the curves learnt from the few-conversion value alone);
+* ``leadlever-no-narrow``, ``value-only-no-narrow``: both without the narrow-range rule
+  (``narrow_range=0``: a trusted channel spent in a narrow range with an uncertain marginal
+  return keeps the 1.2x margin; the defaults before it);
 * ``leadlever-free``: the same with ``untrusted="free"`` (no holds);
 * ``leadlever-cvar``: the same with ``risk="cvar"`` (mean of the worst 10 % of the draws);
 * ``plain-hill``: the previous method, a Hill curve per channel by least squares on weekly
@@ -104,6 +108,12 @@ def one_world(seed: int, n_channels: int, hold_band: float = 0.5) -> list[dict]:
     for method, settings, fitted in (
         ("leadlever", DecisionSettings(hold_band=hold_band), fit),
         ("leadlever-value-only", DecisionSettings(hold_band=hold_band), value_only),
+        ("leadlever-no-narrow", DecisionSettings(hold_band=hold_band, narrow_range=0.0), fit),
+        (
+            "value-only-no-narrow",
+            DecisionSettings(hold_band=hold_band, narrow_range=0.0),
+            value_only,
+        ),
         ("leadlever-free", DecisionSettings(untrusted="free"), fit),
         ("leadlever-cvar", DecisionSettings(risk="cvar"), fit),
     ):

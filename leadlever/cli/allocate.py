@@ -177,6 +177,16 @@ def solve(
             "--hold-band", min=0.0, help="A weak channel moves at most this share from its current."
         ),
     ] = 0.5,
+    narrow_range: Annotated[
+        float,
+        typer.Option(
+            "--narrow-range",
+            min=0.0,
+            max=1.0,
+            help="A trusted channel spent in a range below this share of its largest week, with "
+            "an uncertain marginal return, gets no margin (0: off).",
+        ),
+    ] = 0.3,
     fit_file: FitOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -190,6 +200,7 @@ def solve(
         risk=risk.value,
         risk_level=risk_level,
         hold_band=hold_band,
+        narrow_range=narrow_range,
     )
     rec = solve_curves(
         str(curves), budget, objective=objective.value, settings=settings, sidecar=fit_file

@@ -7,10 +7,16 @@ r"""A budget decision you can trust: evidence caps, held channels, uncertainty, 
   unless extrapolation is asked for; a channel whose curve is not trusted
   (:mod:`~leadlever.optimisers.curves._diagnostics`) is **held**: a weak one
   near its current share of the budget (at most ``hold_band``, 50 %, away, and
-  within the spend range its history shows), an unidentified one at it. Every held or capped channel is named with why, and with
-  what the limit costs: the value the fitted curves say lifting it (caps to
-  ``lift_to`` x the largest spend seen, holds released) would add: a reason
-  to test higher spend there, not a promise;
+  within the spend range its history shows), an unidentified one at it. A trusted
+  channel spent only within a **narrow range** (largest - smallest weekly spend below
+  ``narrow_range``, 30 %, of the largest) whose marginal return at today's spend is
+  uncertain (its 90 % posterior interval wider than ``narrow_width``, 1.0, times its
+  median) gets no margin: at most its largest spend seen
+  (:func:`~leadlever.optimisers.allocation._narrow.narrow_channels`).
+  Every held or capped channel is named with why, and with what the limit
+  costs: the value the fitted curves say lifting it (caps to ``lift_to`` x the
+  largest spend seen, holds released) would add: a reason to test higher spend
+  there, not a promise;
 * **uncertainty carried into the decision**: with posterior draws of the curves
   (:class:`~leadlever.optimisers.curves.CurveDraws`) every figure has its
   draws: ``uplift_interval`` (90 %) and ``p_better``, the probability that the
@@ -34,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from leadlever.optimisers.allocation._allocator import allocate
+from leadlever.optimisers.allocation._narrow import narrow_channels, narrow_rule
 from leadlever.optimisers.allocation._recommendation import ChannelDecision, Recommendation
 from leadlever.optimisers.allocation._risk import risk_split
 from leadlever.optimisers.curves._result import CurveDraws
@@ -80,6 +87,12 @@ class DecisionSettings:
         What a limit costs is priced with caps at this multiple of the largest spend seen.
     hold_band : float
         How far a weak channel may move from its current share ("held near" it), as a share.
+    narrow_range, narrow_width : float
+        A trusted channel whose spend range seen, (largest - smallest) / largest, is below
+        ``narrow_range`` and whose marginal return at today's spend has a 90 % posterior
+        interval wider than ``narrow_width`` x its median is capped at its largest spend seen
+        (no margin; :func:`~leadlever.optimisers.allocation._narrow.narrow_channels`).
+        ``narrow_range=0`` turns the rule off; it needs posterior draws.
     """
 
     margin: float = 0.2
@@ -90,6 +103,8 @@ class DecisionSettings:
     interval: float = 0.9
     lift_to: float = 2.0
     hold_band: float = 0.5
+    narrow_range: float = 0.3
+    narrow_width: float = 1.0
 
     def __post_init__(self) -> None:
         if not (np.isfinite(self.margin) and self.margin >= 0):
@@ -102,6 +117,11 @@ class DecisionSettings:
             raise OptimiserError(f"risk must be one of {', '.join(RISKS)}. Got {self.risk!r}.")
         if not self.hold_band >= 0:
             raise OptimiserError(f"hold_band must be a share >= 0. Got {self.hold_band!r}.")
+        if not (0 <= self.narrow_range <= 1 and self.narrow_width >= 0):
+            raise OptimiserError(
+                "narrow_range must be a share in [0, 1] and narrow_width a number >= 0. Got "
+                f"{self.narrow_range!r} and {self.narrow_width!r}."
+            )
         if not 0 < self.risk_level <= 1 or not 0 < self.interval < 1:
             raise OptimiserError("risk_level must be in (0, 1] and interval in (0, 1).")
 
@@ -121,6 +141,11 @@ class DecisionSettings:
                 ),
                 "source": src.get("untrusted", "default"),
             },
+            {
+                "name": "narrow spend range",
+                "value": narrow_rule(self),
+                "source": src.get("narrow_range", "default"),
+            },
             {"name": "risk", "value": self.risk, "source": src.get("risk", "default")},
             {"name": "interval", "value": self.interval, "source": "default"},
         ]
@@ -135,19 +160,25 @@ def evidence_bounds(
     min_observed: np.ndarray | None = None,
     max_spend: np.ndarray | None = None,
     min_spend: np.ndarray | None = None,
+    narrow: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Lower and upper spend per channel within the evidence; the caps; which are held in a band.
 
     ``hold_at`` is each channel's current share of the budget at hand. The cap is the largest
-    spend seen x (1 + margin) (an explicit ``max_spend`` replaces it; none with
-    ``extrapolate``); a channel not trusted is held: at ``hold_at`` when unidentified (or with
-    ``untrusted="lock"``), within ``hold_band`` of it and the spend range seen when weak.
+    spend seen x (1 + margin), the largest spend seen itself for a ``narrow`` channel
+    (:func:`~leadlever.optimisers.allocation._narrow.narrow_channels`; an explicit
+    ``max_spend`` replaces it; none with ``extrapolate``); a channel not trusted is held:
+    at ``hold_at`` when unidentified (or with ``untrusted="lock"``), within ``hold_band`` of
+    it and the spend range seen when weak.
     """
     n = hold_at.size
     max_obs = np.asarray(max_observed, float)
     explicit = np.full(n, np.inf) if max_spend is None else np.asarray(max_spend, float)
     lo = np.zeros(n) if min_spend is None else np.asarray(min_spend, float).copy()
-    ev_cap = np.where(np.isfinite(max_obs), max_obs * (1 + settings.margin), np.inf)
+    margin = np.full(n, settings.margin)
+    if narrow is not None:
+        margin = np.where(np.asarray(narrow, bool), 0.0, margin)
+    ev_cap = np.where(np.isfinite(max_obs), max_obs * (1 + margin), np.inf)
     cap = np.where(np.isfinite(explicit), explicit, np.inf if settings.extrapolate else ev_cap)
     held = np.array([q != "trusted" and settings.untrusted != "free" for q in quality])
     hold_at = np.minimum(hold_at, cap)
@@ -224,6 +255,17 @@ def recommend(
             "Channels that are not trusted are held at today's spend, which is not given: add a "
             "current_spend column, or let them move (--untrusted free)."
         )
+    if draws is not None:
+        draws = draws.select(names)
+    narrow, narrow_why = narrow_channels(
+        names,
+        cur if known else None,
+        quality,
+        settings,
+        max_observed=max_obs,
+        min_observed=min_observed,
+        draws=draws,
+    )
     lo, hi, cap, ranged = evidence_bounds(
         cur * scale,
         quality,
@@ -232,6 +274,7 @@ def recommend(
         min_observed=min_observed,
         max_spend=explicit,
         min_spend=lo,
+        narrow=narrow,
     )
     if limits is not None:
         lo = np.maximum(lo, np.asarray(limits[0], float))
@@ -250,7 +293,8 @@ def recommend(
         unallocated = budget - float(hi.sum())
         notes.append(
             f"The evidence supports at most {hi.sum():,.0f} a week (each channel at most "
-            f"{1 + settings.margin:.2g}x its largest weekly spend seen); {unallocated:,.0f} of the "
+            f"{1 + settings.margin:.2g}x its largest weekly spend seen"
+            f"{', a narrow-range one 1x' if narrow.any() else ''}); {unallocated:,.0f} of the "
             "budget is left unallocated. Raise --margin or pass --extrapolate to spend it on "
             "extrapolated curves, or test higher spend first."
         )
@@ -269,7 +313,6 @@ def recommend(
     x = np.asarray(alloc.spend, float)
     price = None if exact else 1.0
     if draws is not None:
-        draws = draws.select(names)
         if settings.risk == "cvar":
             start = x_eq if feasible_eq else x
             x = risk_split(draws, start, x, lo, hi, spend_budget, settings.risk_level, price)
@@ -365,6 +408,11 @@ def recommend(
                 if np.isfinite(max_obs[i]) and not np.isfinite(explicit[i])
                 else f"at its max_spend {hi[i]:,.0f}"
             )
+            if narrow[i] and not np.isfinite(explicit[i]):
+                why = (
+                    f"at its largest weekly spend seen, {hi[i]:,.0f} (no evidence margin): "
+                    + narrow_why[i]
+                )
         else:
             status, why = "free", ""
         decisions.append(

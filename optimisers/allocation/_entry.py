@@ -13,7 +13,12 @@ import pandas as pd
 from leadlever.engine.exceptions import ParameterError
 from leadlever.engine.io._numbers import check_number
 from leadlever.optimisers.allocation._curve_table import read_curves
-from leadlever.optimisers.allocation._decision import DecisionSettings, evidence_bounds, recommend
+from leadlever.optimisers.allocation._decision import (
+    DecisionSettings,
+    evidence_bounds,
+    recommend,
+)
+from leadlever.optimisers.allocation._narrow import narrow_channels
 from leadlever.optimisers.allocation._plan import TAIL_WEEKS, PlanResult, plan_weeks
 from leadlever.optimisers.allocation._recommendation import Recommendation
 from leadlever.optimisers.curves._result import CurveFitResult
@@ -184,6 +189,18 @@ def plan_curves(
     if week_list is None and budget is None and target is None:
         budget = float(cur.sum() * weeks)
         assumptions.append({"name": "total budget", "value": budget, "source": "default"})
+    fit = table.fit or {}
+    draws = fit.get("draws")
+    draws = None if draws is None or set(names) - set(draws.channels) else draws.select(names)
+    narrow, _ = narrow_channels(
+        names,
+        cur,
+        list(table.quality),
+        settings,
+        max_observed=table.max_observed,
+        min_observed=table.min_observed,
+        draws=draws,
+    )
     lower, upper, caps, _ = evidence_bounds(
         cur,
         list(table.quality),
@@ -191,10 +208,10 @@ def plan_curves(
         max_observed=table.max_observed,
         min_observed=table.min_observed,
         max_spend=table.max_spend,
+        narrow=narrow,
     )
     held = np.array([q != "trusted" and settings.untrusted != "free" for q in table.quality])
     state = np.where(np.isfinite(table.carryover_state), table.carryover_state, cur)
-    fit = table.fit or {}
     te = fit.get("time_effect")
     m = te.ahead(weeks + TAIL_WEEKS) if te is not None else np.ones(weeks + TAIL_WEEKS)
     assumptions += [
@@ -216,8 +233,6 @@ def plan_curves(
             "source": "default",
         },
     ]
-    draws = fit.get("draws")
-    draws = None if draws is None or set(names) - set(draws.channels) else draws.select(names)
     common = dict(
         weeks=weeks,
         current_spend=cur,

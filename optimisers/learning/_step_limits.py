@@ -16,7 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from leadlever.optimisers.allocation._curve_table import CurveTable
-from leadlever.optimisers.allocation._decision import DecisionSettings, evidence_bounds
+from leadlever.optimisers.allocation._decision import (
+    DecisionSettings,
+    evidence_bounds,
+)
+from leadlever.optimisers.allocation._narrow import narrow_channels
 
 __all__ = ["StepLimits", "step_limits"]
 
@@ -96,6 +100,16 @@ def _evidence(table: CurveTable, channels, budget: float, settings: DecisionSett
     cur = table.current_spend
     cur = np.full(i.size, budget / i.size) if cur is None else np.asarray(cur, float)[i]
     scale = budget / cur.sum() if cur.sum() > 0 else 1.0
+    draws = (table.fit or {}).get("draws")
+    narrow, _ = narrow_channels(
+        list(channels),
+        None if table.current_spend is None else cur,
+        [table.quality[k] for k in i],
+        settings,
+        max_observed=np.asarray(table.max_observed, float)[i],
+        min_observed=np.asarray(table.min_observed, float)[i],
+        draws=draws,
+    )
     lo, hi, _, _ = evidence_bounds(
         cur * scale,
         [table.quality[k] for k in i],
@@ -104,6 +118,7 @@ def _evidence(table: CurveTable, channels, budget: float, settings: DecisionSett
         min_observed=np.asarray(table.min_observed, float)[i],
         max_spend=np.asarray(table.max_spend, float)[i],
         min_spend=np.asarray(table.min_spend, float)[i],
+        narrow=narrow,
     )
     return lo, hi
 

@@ -148,7 +148,7 @@ COMMANDS = (
             inputs=("curves.csv",), numbers=("--weeks",)),
     Command("allocate solve", ("allocate", "solve", "{d}/curves.csv", "--budget", "20000"),
             inputs=("curves.csv", "curves.fit.json"),
-            numbers=("--budget", "--margin", "--hold-band")),
+            numbers=("--budget", "--margin", "--hold-band", "--narrow-range")),
     Command("allocate solve cvar", ("allocate", "solve", "{d}/curves.csv", "--budget", "20000",
                                     "--risk", "cvar", "--objective", "profit"),
             inputs=("curves.fit.json",), numbers=("--risk-level", "--margin")),

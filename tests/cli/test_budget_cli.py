@@ -278,3 +278,35 @@ def test_fit_reads_leads_or_not_as_asked(scenario, tmp_path):
     res = run("allocate", "fit", d / "channels.csv", "--out", out, "--leads-col", "signups")
     assert res.exit_code == 2
     assert "channels.csv" in res.output and "'signups'" in res.output
+
+
+def test_solve_gives_a_narrow_uncertain_channel_no_margin_and_says_why(tmp_path):
+    """World 5 of the decision benchmark: channel_03 (40 % of the budget) was spent only between
+    21,479 and 28,911 a week and its fit overstates its return; --narrow-range 0 is the rule off."""
+    from leadlever.simulations.world import random_channel_world, simulate_channels
+
+    world = random_channel_world(6, seed=5)
+    simulate_channels(104, seed=1005, world=world).to_csv(tmp_path / "h.csv", index=False)
+    res = run("allocate", "fit", tmp_path / "h.csv", "--out", tmp_path / "c.csv", "--json")
+    assert res.exit_code == 0, res.output
+    largest = {c["channel"]: c["max_observed_spend"] for c in json.loads(res.stdout)["channels"]}
+    res = run("allocate", "solve", tmp_path / "c.csv", "--json")
+    assert res.exit_code == 0, res.output
+    rec = json.loads(res.stdout)
+    c3 = next(c for c in rec["channels"] if c["channel"] == "channel_03")
+    assert c3["quality"] == "trusted" and c3["status"] == "capped"
+    assert c3["spend"] <= largest["channel_03"] * (1 + 1e-9)
+    assert c3["cap"] == pytest.approx(largest["channel_03"])
+    assert "no evidence margin" in c3["why"] and "spent only between 21,479 and 28,911" in c3["why"]
+    rule = next(a for a in rec["assumptions"] if a["name"] == "narrow spend range")
+    assert "below 30%" in rule["value"]
+    res = run("allocate", "solve", tmp_path / "c.csv", "--narrow-range", 0, "--json")
+    assert res.exit_code == 0, res.output
+    off = json.loads(res.stdout)
+    assert off["allocation"]["channel_03"] > 1.1 * largest["channel_03"]
+    assert next(a for a in off["assumptions"] if a["name"] == "narrow spend range")["value"] == (
+        "no rule"
+    )
+    # the human output names the channel and why
+    res = run("allocate", "solve", tmp_path / "c.csv")
+    assert res.exit_code == 0 and "too narrow a range" in res.output
