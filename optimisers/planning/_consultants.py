@@ -20,6 +20,8 @@ __all__ = ["load_consultants", "SENIORITY_LEVELS"]
 
 #: names accepted for the seniority column (numbers are accepted too)
 SENIORITY_LEVELS = {"junior": 0, "mid": 1, "medior": 1, "senior": 2, "principal": 3, "lead": 3}
+#: a week has this many hours: more weekly hours for one consultant is an input error
+HOURS_PER_WEEK = 168
 
 
 def _seniority(values: pd.Series, source: str) -> np.ndarray:
@@ -63,10 +65,12 @@ def load_consultants(source: str | os.PathLike | pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         raise NoConsultantsError(f"{name} has no consultants. Add at least one row.")
     hours = pd.to_numeric(frame["weekly_hours"], errors="coerce").to_numpy(dtype=float)
-    bad = np.flatnonzero(~np.isfinite(hours) | (hours < 0))
+    bad = np.flatnonzero(~np.isfinite(hours) | (hours < 0) | (hours > HOURS_PER_WEEK))
     if bad.size:
         raise ConsultantsFileError(
-            f"{name}: column 'weekly_hours', row(s) {(bad[:5] + 1).tolist()}: not a number >= 0."
+            f"{name}: column 'weekly_hours', row(s) {(bad[:5] + 1).tolist()}: not a number "
+            f"from 0 to {HOURS_PER_WEEK} (the hours of a week; give hours per week, not per "
+            "month or per year)."
         )
     if frame["name"].astype(str).duplicated().any():
         raise ConsultantsFileError(f"{name}: consultant names must be unique.")

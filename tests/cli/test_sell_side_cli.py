@@ -97,9 +97,9 @@ def test_plan_with_buyers_and_package_agree_on_the_leads_sold(files):
     """Both sell through the same packager; on a team whose plan values equal the profile's
     (odds factor 1, capacity for every lead) they sell the same leads."""
     econ = files / "econ.toml"
-    pd.DataFrame({"name": ["A"], "weekly_hours": [1000], "seniority": [0]}).to_csv(
+    pd.DataFrame({"name": list("ABCDEFG"), "weekly_hours": 150, "seniority": 0}).to_csv(
         files / "big.csv", index=False
-    )
+    )  # 1,050 hours a week: capacity for every lead
     res = _run(
         "plan", files / "profile.csv", "--consultants", files / "big.csv", "--economics", econ,
         "--buyers", files / "buyers.toml", "--odds-factor", "1", "--out", files / "q2.csv",

@@ -129,6 +129,11 @@ def test_degenerate_inputs_raise_clear_errors(tmp_path):
         load_consultants(pd.DataFrame({"name": ["a"], "weekly_hours": [10], "seniority": ["guru"]}))
     with pytest.raises(ConsultantsFileError, match="weekly_hours"):
         load_consultants(pd.DataFrame({"name": ["a"], "weekly_hours": [-1], "seniority": [1]}))
+    # 400 hours a week is not one person's week (a monthly figure, say): named, not planned
+    team = pd.DataFrame({"name": ["a", "b"], "weekly_hours": [40, 400], "seniority": [1, 1]})
+    with pytest.raises(ConsultantsFileError, match=r"row\(s\) \[2\].*from 0 to 168"):
+        load_consultants(team)
+    assert load_consultants(team.assign(weekly_hours=[40, 168]))["weekly_hours"].max() == 168
     with pytest.raises(PlannerError, match="p_convert"):
         plan_actions(
             prof.drop(columns="p_convert"),
