@@ -143,8 +143,9 @@ def _one_sided_level(values: pd.Series, y: np.ndarray) -> str | None:
     base rate: at most :data:`NEAR_ONE_SIDED` of the wins (losses) expected at the base rate,
     with at least :data:`ONE_SIDED_EXPECTED` expected. A CRM's free tags ("Closed by
     Horizzon", "Already a student") give such levels; so does a status written after the
-    outcome. Text columns are checked whatever their number of values, numeric ones when
-    they have at most :data:`PERIOD_MAX_LEVELS` (codes, not measurements)."""
+    outcome. Text columns are checked whatever their number of values; numeric ones when
+    they have at most :data:`PERIOD_MAX_LEVELS` values, and only for levels with no win (or
+    no loss) at all: a count's low values can honestly be nearly one-sided."""
     numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
     if numeric and values.nunique(dropna=False) > PERIOD_MAX_LEVELS:
         return None
@@ -152,11 +153,14 @@ def _one_sided_level(values: pd.Series, y: np.ndarray) -> str | None:
     frame = pd.DataFrame({"level": codes, "y": y})
     stats = frame.groupby("level", sort=False)["y"].agg(["sum", "count"])
     base = float(y.mean())
+    # a count's low values can honestly be nearly one-sided (1 visit: few wins); only text
+    # levels (tags, statuses) are held to "nearly", numbers to "none"
+    share = 0.0 if numeric else NEAR_ONE_SIDED
     found = []
     for level, row in stats.iterrows():
         n, won = int(row["count"]), float(row["sum"])
         for seen, expected, what in ((won, n * base, "won"), (n - won, n * (1 - base), "lost")):
-            if expected >= ONE_SIDED_EXPECTED and seen <= NEAR_ONE_SIDED * expected:
+            if expected >= ONE_SIDED_EXPECTED and seen <= share * expected:
                 found.append((seen / expected, level, n, int(seen), expected, what))
     if not found:
         return None

@@ -237,12 +237,23 @@ def fit_and_evaluate(
     scored = ~np.isnan(oof)
     evaluation = evaluate(y[scored], oof[scored], threshold)
     interval = auc_ci(y[scored], oof[scored]).to_dict()
-    final = ConversionModel(**params).fit(X, y)
+    # the final fit's own notices (date columns left out, ...) belong in the report's
+    # warnings too, not only on stderr: caught here and raised once below with the others
+    with warnings.catch_warnings(record=True) as raised:
+        warnings.simplefilter("always", UserWarning)
+        final = ConversionModel(**params).fit(X, y)
+    categories: dict[str, type[Warning]] = {}
+    for w in raised:
+        if not issubclass(w.category, UserWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        elif str(w.message) not in notes:
+            notes.append(str(w.message))
+            categories[str(w.message)] = w.category
     chance = chance_warning(interval)
     if chance:
         notes.append(chance)
     for note in notes:
-        warnings.warn(note, UserWarning, stacklevel=2)
+        warnings.warn(note, categories.get(note, UserWarning), stacklevel=2)
     outcome = parse_outcome(table, spec).to_dict()
     closed_rows = np.flatnonzero(parse_outcome(table, spec).closed) + 1
     ids_out = _row_ids(X, closed_rows, ids)

@@ -61,3 +61,23 @@ def test_inspect_score_fit_and_qualify_fit_see_dates(tmp_path):
     )  # fmt: skip
     assert res.exit_code == 0, res.output
     assert "timing" in json.loads(res.stdout)["metrics"]
+
+
+def test_score_fit_json_lists_the_date_column_it_left_out(tmp_path):
+    """The notice went to stderr only; --json consumers saw no reason for the missing column."""
+    rng = np.random.default_rng(5)
+    n = 400
+    days = pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 60, n), unit="D")
+    iso, us = days.strftime("%Y-%m-%d").to_numpy(), days.strftime("%m/%d/%Y").to_numpy()
+    engaged = np.where(rng.random(n) < 0.5, iso, us)  # 60 days, each in both formats
+    visits = rng.poisson(3, n)
+    won = (rng.random(n) < 1 / (1 + np.exp(-(visits - 3)))).astype(int)
+    pd.DataFrame({"Engage Date": engaged, "visits": visits, "won": won}).to_csv(
+        tmp_path / "d.csv", index=False
+    )
+    res = CliRunner().invoke(
+        app, ["score", "fit", str(tmp_path / "d.csv"), "--target", "won", "--cv", "3", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    (note,) = [w for w in json.loads(res.stdout)["warnings"] if "date column" in w]
+    assert "['Engage Date']" in note
