@@ -170,6 +170,7 @@ def campaign_step(
     curves, curves_fit, table = _follow_curves(learner, curves, curves_fit, f"State file '{path}'")
     value_by_channel: dict[str, float] = {}
     updated = feedback = None
+    silent: list[str] = []
     if leads is not None:
         feedback = leads_feedback(
             leads, threshold=threshold, source=sources.get("leads", "leads"), economics=economics
@@ -192,6 +193,9 @@ def campaign_step(
                 "because the state holds no earlier proposal."
             )
         v = np.array([float(values.get(c, 0.0)) for c in learner.channels])
+        silent = [
+            c for c, xc in zip(learner.channels, x, strict=True) if xc > 0 and c not in values
+        ]
         updated = learner.period
         learner.update(x, v)
         value_by_channel = dict(zip(learner.channels, v.tolist(), strict=True))
@@ -315,8 +319,25 @@ def campaign_step(
         leads=None if feedback is None else feedback.counts(),
         feedback_note=None if feedback is None else feedback.note,
         notes=tuple(
-            n for n in [box.unallocated_note(float(budget), max_change)] if n and unallocated
+            n
+            for n in [
+                box.unallocated_note(float(budget), max_change) if unallocated else None,
+                _no_leads_note(silent, sources.get("leads", "leads")),
+            ]
+            if n
         ),
+    )
+
+
+def _no_leads_note(channels: list[str], source: str) -> str | None:
+    """Channels that spent last period but have no lead in the leads table: their value is
+    recorded as 0, which the learner takes as evidence; said, so a missing file is noticed."""
+    if not channels:
+        return None
+    return (
+        f"channel(s) {channels} spent last period but have no lead in {source}: recorded as "
+        "value 0. If their leads are in another file, add them; the learner counts this as a "
+        "period in which they brought nothing."
     )
 
 

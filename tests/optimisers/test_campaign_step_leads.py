@@ -100,3 +100,17 @@ def _learner_from(path):
     from leadlever.optimisers.learning import CampaignLearner
 
     return CampaignLearner.from_json(path.read_text())
+
+
+def test_a_channel_that_spent_but_has_no_lead_is_recorded_as_zero_and_said(tmp_path):
+    rng = np.random.default_rng(8)
+    leads = _leads(rng)  # channels a and b only
+    campaign_step(tmp_path / "s.json", budget=900.0, channels=["a", "b", "podcast"])
+    res = campaign_step(tmp_path / "s.json", budget=900.0, leads=leads)
+    assert res.value_by_channel["podcast"] == 0.0
+    (note,) = [n for n in res.notes if "no lead" in n]
+    assert "['podcast']" in note and "value 0" in note
+    # every channel with leads: nothing to say
+    leads.loc[:2, "channel"] = "podcast"
+    res = campaign_step(tmp_path / "s.json", budget=900.0, leads=leads)
+    assert not [n for n in res.notes if "no lead" in n]
