@@ -49,13 +49,12 @@ from leadlever.engine.scoring._penalised import (
     FitResult,
     Term,
     fs_log_step,
+    inverse_factor,
     linear_predictor,
     logistic,
     penalty_matrix,
     project_monotone,
-    trace_with,
     update_smoothing,
-    upper_inverse,
 )
 
 __all__ = ["fit_joint", "HESSIAN_REUSE_TOL", "TIE_TOL"]
@@ -139,14 +138,13 @@ def fit_joint(
         moved = float(np.abs(new_eta - eta).max(initial=0.0))
         theta, eta, p, ll = new, new_eta, new_p, new_ll
         if smoothing:
-            V = upper_inverse(factor)
+            R = inverse_factor(factor)  # V = R R^T; only the terms' traces are needed
             steps = []
             for k, t in enumerate(terms):
-                sl = slice(off[k], off[k + 1])
+                a, b = off[k], off[k + 1]
                 prior = t.prior_traces(lam[k : k + 1], eps)[0]
-                steps.append(
-                    fs_log_step(prior, trace_with(V[sl, sl], t.penalty), t.penalty, theta[sl])
-                )
+                posterior = t.posterior_traces(R[a:b, a:])[0]
+                steps.append(fs_log_step(prior, posterior, t.penalty, theta[a:b]))
             change = update_smoothing(lam, steps, accel, previous, (lo, hi))
             settled = moved < SMOOTHING_ETA_TOL and change < SMOOTHING_LOG_TOL
             if settled or it >= max_smoothing_iter:

@@ -24,11 +24,10 @@ from leadlever.engine.scoring._penalised import (
     SMOOTHING_LOG_TOL,
     Term,
     fs_log_step,
+    inverse_factor,
     logistic,
     sigmoid,
-    trace_with,
     update_smoothing,
-    upper_inverse,
 )
 
 __all__ = ["fit_block", "block_evidence"]
@@ -91,11 +90,9 @@ def fit_block(
         moved = float(np.abs(new_eta - eta).max(initial=0.0))
         beta, eta, p, ll = new, new_eta, new_p, new_ll
         if smoothing:
-            V = upper_inverse(factor)
             priors = term.prior_traces(lam, eps)
-            steps = [
-                fs_log_step(priors[j], trace_with(V, Sj), Sj, beta) for j, Sj in enumerate(parts)
-            ]
+            posteriors = term.posterior_traces(inverse_factor(factor))
+            steps = [fs_log_step(priors[j], posteriors[j], Sj, beta) for j, Sj in enumerate(parts)]
             change = update_smoothing(lam, steps, accel, previous, (lo, hi))
             S = _penalty(parts, lam, eps)
             smoothing = not (moved < SMOOTHING_ETA_TOL and change < SMOOTHING_LOG_TOL)

@@ -32,6 +32,7 @@ __all__ = [
     "fs_log_step",
     "trace_with",
     "update_smoothing",
+    "inverse_factor",
     "upper_inverse",
     "linear_predictor",
     "logistic",
@@ -114,6 +115,34 @@ class Term:
     extra_penalties: tuple[np.ndarray, ...] = ()
     kron_eigs: tuple[np.ndarray, np.ndarray] | None = None
     _eigs: np.ndarray | None = field(default=None, repr=False)
+    _bands: list | None = field(default=None, repr=False)
+
+    def posterior_traces(self, R: np.ndarray) -> np.ndarray:
+        r""":math:`\operatorname{tr}(V_{tt} S_j)` for every penalty, where
+        :math:`V_{tt} = R R^\top` and ``R`` holds the term's rows of :math:`U^{-1}`
+        (:func:`inverse_factor`; :math:`V = U^{-1}U^{-\top}`), without forming
+        :math:`V_{tt}`: a banded penalty (second differences, ridge) needs only the
+        band's entries :math:`V_{i,i+d} = R_i \cdot R_{i+d}`; a Kronecker pair
+        :math:`K_a \otimes I`, :math:`I \otimes K_b` needs the partial traces of
+        :math:`V` over either axis, each one matrix product."""
+        if self.kron_eigs is not None:
+            na, nb = len(self.kron_eigs[0]), len(self.kron_eigs[1])
+            K_a = self.penalty[::nb, ::nb]  # (K_a kron I)[a nb, a' nb] = K_a[a, a']
+            K_b = self.extra_penalties[0][:nb, :nb]
+            Ra = R.reshape(na, -1)
+            Rb = R.reshape(na, nb, -1).transpose(1, 0, 2).reshape(nb, -1)
+            return np.array([np.sum(K_a * (Ra @ Ra.T)), np.sum(K_b * (Rb @ Rb.T))])
+        return np.array(
+            [
+                float(np.sum(S * (R @ R.T))) if bands is None else _band_trace(R, bands)
+                for S, bands in zip(self.penalties, self._penalty_bands(), strict=True)
+            ]
+        )
+
+    def _penalty_bands(self) -> list:
+        if self._bands is None:
+            self._bands = [_bands_of(S) for S in self.penalties]
+        return self._bands
 
     @property
     def penalties(self) -> tuple[np.ndarray, ...]:
@@ -132,6 +161,33 @@ class Term:
         if self._eigs is None:
             self._eigs = np.linalg.eigvalsh(self.penalty)
         return np.array([np.sum(self._eigs / (lam[0] * self._eigs + eps))])
+
+
+#: a penalty with non-zero diagonals at most this far from the main one is traced by its
+#: band (else through the dense block of V)
+MAX_BAND = 8
+
+
+def _bands_of(S: np.ndarray) -> list[tuple[int, np.ndarray]] | None:
+    """``[(d, diagonal d of S)]`` for the non-zero diagonals d >= 0 of a symmetric S, or
+    None when S is not banded within :data:`MAX_BAND`."""
+    n = len(S)
+    rows, cols = np.nonzero(S)
+    width = int(np.abs(rows - cols).max(initial=0))
+    if width > MAX_BAND:
+        return None
+    return [(d, np.diagonal(S, d).copy()) for d in range(min(width, n - 1) + 1)]
+
+
+def _band_trace(R: np.ndarray, bands) -> float:
+    r""":math:`\sum_{ij} S_{ij} (R R^\top)_{ij}` for symmetric S given by its bands."""
+    total = 0.0
+    for d, diag in bands:
+        if not diag.any():
+            continue
+        v = np.einsum("ij,ij->i", R[: len(R) - d], R[d:]) if d else np.einsum("ij,ij->i", R, R)
+        total += (2.0 if d else 1.0) * float(diag @ v)
+    return total
 
 
 @dataclass
@@ -288,6 +344,21 @@ def upper_inverse(factor: tuple[np.ndarray, bool]) -> np.ndarray:
     inv, info = dpotri(c, lower=False)
     if info != 0:
         raise np.linalg.LinAlgError(f"potri failed ({info})")
+    return np.triu(inv)
+
+
+def inverse_factor(factor: tuple[np.ndarray, bool]) -> np.ndarray:
+    """:math:`R = U^{-1}` (upper triangular, zeros below) from :func:`scipy.linalg.cho_factor`
+    output with ``lower=False`` (:math:`A = U^\top U`, so :math:`A^{-1} = R R^\top`;
+    LAPACK ``trtri``, about half the work of ``potri``'s whole inverse)."""
+    from scipy.linalg.lapack import dtrtri
+
+    c, lower = factor
+    if lower:
+        raise ValueError("inverse_factor needs an upper Cholesky factor (lower=False)")
+    inv, info = dtrtri(c, lower=0)
+    if info != 0:
+        raise np.linalg.LinAlgError(f"trtri failed ({info})")
     return np.triu(inv)
 
 
