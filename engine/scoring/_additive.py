@@ -79,6 +79,7 @@ def fit_joint(
     start: np.ndarray | None = None,
     max_smoothing_iter: int = 15,
     max_iter: int = 40,
+    tol: float = ETA_TOL,
     hessian: np.ndarray | None = None,
     covariance: bool = True,
 ) -> FitResult:
@@ -150,7 +151,7 @@ def fit_joint(
             if settled or it >= max_smoothing_iter:
                 smoothing = False
             continue
-        if moved < ETA_TOL:
+        if moved < tol:
             converged = True
             break
     if covariance:
