@@ -79,7 +79,7 @@ def fit_joint(
     start: np.ndarray | None = None,
     max_smoothing_iter: int = 15,
     max_iter: int = 40,
-    tol: float = ETA_TOL,
+    tol: float | None = None,
     hessian: np.ndarray | None = None,
     covariance: bool = True,
 ) -> FitResult:
@@ -87,7 +87,9 @@ def fit_joint(
 
     Returns the fit with the unpenalised Hessian :math:`H` at the optimum and the
     posterior covariance :math:`V = (H + S_\\lambda)^{-1}` (both left out, ``None``,
-    with ``covariance=False``: a cross-validation fold needs neither).
+    with ``covariance=False``: a cross-validation fold needs neither). Converged means
+    the last Newton step moved no linear predictor by more than ``tol`` (default
+    :data:`~leadlever.engine.scoring._penalised.ETA_TOL`).
 
     :math:`H` is re-assembled only when some linear predictor has moved by more than
     :data:`HESSIAN_REUSE_TOL` since it was last assembled (``hessian``, if given, is
@@ -96,6 +98,7 @@ def fit_joint(
     about that tolerance.
     """
     y = np.asarray(y, dtype=float)
+    tol = ETA_TOL if tol is None else tol
     design = Design(terms)
     off = design.off
     eps = 1.0 / PRIOR_SD**2
