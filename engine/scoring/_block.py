@@ -59,16 +59,18 @@ def fit_block(
     eps = 1.0 / PRIOR_SD**2
     parts = term.penalties
     beta = np.zeros(term.size) if start is None else np.array(start, dtype=float)
-    p0 = sigmoid(offset)
-    weight = float((p0 * (1 - p0)).sum())
-    lo, hi = LAMBDA_RANGE[0] * weight, LAMBDA_RANGE[1] * weight
-    if lam is None:
-        lam = np.full(len(parts), 0.1 * weight / term.size)
+    eta = offset + beta[term.codes]
+    p, ll = logistic(y, eta)
+    lo = hi = None
+    if estimate or lam is None:  # the binomial weight at the offset scales lambda
+        p0 = p if start is None else sigmoid(offset)
+        weight = float((p0 * (1 - p0)).sum())
+        lo, hi = LAMBDA_RANGE[0] * weight, LAMBDA_RANGE[1] * weight
+        if lam is None:
+            lam = np.full(len(parts), 0.1 * weight / term.size)
     lam = np.array(np.broadcast_to(np.asarray(lam, dtype=float), (len(parts),)))
     accel, previous = np.ones(len(parts)), np.zeros(len(parts))
     smoothing, converged = estimate, False
-    eta = offset + beta[term.codes]
-    p, ll = logistic(y, eta)
     S = _penalty(parts, lam, eps)
     diagonal = np.arange(term.size)
     for _ in range(max_iter):

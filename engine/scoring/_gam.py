@@ -37,12 +37,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+from scipy.linalg import cho_factor
 
 from leadlever.engine.scoring._additive import fit_joint
 from leadlever.engine.scoring._block import block_evidence, fit_block
 from leadlever.engine.scoring._penalised import (
+    PRIOR_SD,
     Design,
     FitResult,
+    inverse_factor,
     sigmoid,
     warn_if_not_converged,
 )
@@ -158,9 +161,10 @@ def fit_additive(
         start_lam = np.exp(np.mean([np.log(q["lam"]) for q in pairs])) if pairs else None
         beta, lam, ok, A = fit_block(term, y, eta, lam=start_lam)
         converged.append(ok)
-        p = sigmoid(eta + beta[term.codes])
-        h = np.bincount(term.codes, p * (1 - p), term.size)
-        edf = float(np.trace(np.linalg.solve(A, np.diag(h))))
+        # edf = tr(A^-1 H), H = diag(h) the binomial weights per cell at the fit
+        h = np.diagonal(A) - np.diagonal(_pair_penalty(term, lam))
+        R = inverse_factor(cho_factor(A))  # A^-1 = R R^T
+        edf = float(np.einsum("ij,ij->i", R, R) @ h)
         eta = eta + beta[term.codes]
         pairs.append(
             {"term": term, "layout": layout, "beta": beta, "lam": lam, "a": a, "b": b, "edf": edf}
@@ -188,6 +192,12 @@ def fit_additive(
         "iterations": full.n_iter,
     }
     return fit
+
+
+def _pair_penalty(term, lam) -> np.ndarray:
+    """:math:`\\sum_j \\lambda_j S_j + \\varepsilon I` of a pair term."""
+    S = sum(lj * Sj for lj, Sj in zip(lam, term.penalties, strict=True))
+    return S + np.eye(term.size) / PRIOR_SD**2
 
 
 def _cross_validate(mains, pairs, full: FitResult, y, cv, seed, converged):

@@ -79,11 +79,19 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 def logistic(y: np.ndarray, eta: np.ndarray) -> tuple[np.ndarray, float]:
     r"""``(p, log-likelihood)`` at ``eta`` from one exponential:
     :math:`\log(1+e^\eta) = \max(\eta, 0) + \log(1 + e^{-|\eta|})`."""
-    e = np.exp(-np.abs(eta))
-    inv = 1.0 / (1.0 + e)
-    p = np.where(eta >= 0, inv, e * inv)
-    softplus = np.maximum(eta, 0.0) + np.log1p(e)
-    return p, float(np.dot(y, eta) - softplus.sum())
+    eta = np.asarray(eta, dtype=float)
+    # the same arithmetic as sigma(eta) = 1/(1+e) or e/(1+e), e = exp(-|eta|), with
+    # few temporaries (each is a fresh allocation of a row-sized array)
+    e = np.abs(eta)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    inv = np.add(e, 1.0)
+    np.reciprocal(inv, out=inv)
+    p = np.multiply(e, inv)
+    np.copyto(p, inv, where=eta >= 0)
+    np.log1p(e, out=e)
+    np.maximum(eta, 0.0, out=inv)
+    return p, float(np.dot(y, eta) - inv.sum() - e.sum())
 
 
 @dataclass
