@@ -73,6 +73,9 @@ def fit_block(
     smoothing, converged = estimate, False
     S = _penalty(parts, lam, eps)
     diagonal = np.arange(term.size)
+    # a row's linear predictor moves by its cell's step: the largest move over the rows
+    # is the largest over the cells some row is in
+    occupied = np.bincount(term.codes, minlength=term.size) > 0
     for _ in range(max_iter):
         A = S.copy()
         A[diagonal, diagonal] += np.bincount(term.codes, p * (1 - p), term.size)
@@ -89,7 +92,7 @@ def fit_block(
             if new_ll - 0.5 * new @ (S @ new) >= q0 - OBJECTIVE_SLACK or shrink < MIN_SHRINK:
                 break
             shrink /= 2
-        moved = float(np.abs(new_eta - eta).max(initial=0.0))
+        moved = float(np.abs(new - beta)[occupied].max(initial=0.0))
         beta, eta, p, ll = new, new_eta, new_p, new_ll
         if smoothing:
             priors = term.prior_traces(lam, eps)
