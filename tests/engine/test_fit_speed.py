@@ -173,3 +173,20 @@ def test_the_fit_is_deterministic_whatever_the_thread_limits(sim_closed):
         probs.append(model.predict_proba(X)[:, 1])
         assert model.choices_["n_pairs"] == len(model.pairs_)
     np.testing.assert_array_equal(probs[0], probs[1])
+
+
+def test_grouped_histograms_give_the_dense_hessian():
+    """Small terms share joint histograms (several per group, groups crossed with each
+    other and with large terms); the Hessian is still X^T W X of the one-hot design."""
+    rng = np.random.default_rng(9)
+    n = 3000
+    sizes = [3, 40, 2, 5, 7, 3, 300, 4, 11]
+    terms = [Term(codes=rng.integers(0, k, n), size=k, penalty=np.eye(k)) for k in sizes]
+    w = rng.random(n)
+    X = np.hstack([np.ones((n, 1))] + [np.eye(t.size)[t.codes] for t in terms])
+    design = Design(terms)
+    assert any(len(g) > 1 for g in design.groups) and any(len(g) == 1 for g in design.groups)
+    np.testing.assert_allclose(design.hessian(w), X.T @ (X * w[:, None]), atol=1e-9)
+    rows = np.sort(rng.choice(n, 1000, replace=False))
+    sub = Design(terms, rows, cache=False).hessian(w[rows])
+    np.testing.assert_allclose(sub, X[rows].T @ (X[rows] * w[rows, None]), atol=1e-9)
