@@ -28,8 +28,13 @@ Fasiolo 2017, a Laplace-approximate marginal likelihood fixed point)
 so the wiggliness of every curve (in effect, its number of knots) is chosen per term
 from the data. :func:`~leadlever.engine.scoring._block.fit_block` does the same for one term given the
 others (pair terms, whose Hessian block is diagonal). A cross-validation fold calls
-:func:`fit_joint` on its rows, warm-started from the full fit. A fit that does not
-converge is reported (:class:`ConvergenceWarning`), never hidden.
+:func:`fit_joint` on its rows, warm-started from the full fit (coefficients, smoothing
+and its Hessian: the full one minus the held-out rows'). :math:`H` is re-assembled only
+when the linear predictor has moved by more than :data:`HESSIAN_REUSE_TOL` since it was
+last assembled (the gradient is always exact, so the optimum is unchanged), and the
+Fellner-Schall traces come from :math:`U^{-1}` (:math:`V = U^{-1}U^{-\top}`, ``trtri``)
+without forming :math:`V`. A fit that does not converge is reported
+(:class:`ConvergenceWarning`), never hidden.
 """
 
 from __future__ import annotations
