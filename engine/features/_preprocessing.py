@@ -38,7 +38,7 @@ import pandas as pd
 
 from leadlever.engine.exceptions import DataError, MissingColumnsError, ParameterError
 from leadlever.engine.features._splines import rcs_basis, rcs_combination
-from leadlever.engine.io._dates import looks_like_dates
+from leadlever.engine.io._dates import distinct_text, looks_like_dates
 from leadlever.engine.io._formats import ID_NAME_PATTERN
 from leadlever.engine.io._lead_schema import is_outcome_column
 from leadlever.engine.io._schema import _FALSE, _TRUE, closest_names, require_columns
@@ -64,16 +64,16 @@ def infer_kind(series: pd.Series, name: str) -> str:
         if len(uniq) <= 2 and set(uniq.tolist()) <= {0.0, 1.0}:
             return "binary"
         return "numeric"
-    text = series.dropna().astype(str).str.strip()
-    text = text[text != ""]
+    text, counts = distinct_text(series)  # distinct stripped cells, rows holding each
     if text.empty:
         return "categorical"
     lower = set(text.str.lower().unique().tolist())
     if len(lower) <= 2 and lower <= (_TRUE | _FALSE):
         return "binary"
-    if n >= 20 and text.nunique() == n:
+    if n >= 20 and len(text) == n:
         return "id"
-    if text.str.match(r"^\d{4}-\d{2}-\d{2}").mean() > 0.95:
+    iso = text.str.match(r"^\d{4}-\d{2}-\d{2}").to_numpy(dtype=bool)
+    if counts[iso].sum() / counts.sum() > 0.95:
         return "date"
     if looks_like_dates(series):
         return "other date"  # regional or mixed formats: left out, with a notice

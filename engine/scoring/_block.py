@@ -24,11 +24,10 @@ from leadlever.engine.scoring._penalised import (
     SMOOTHING_LOG_TOL,
     Term,
     fs_log_step,
+    inverse_factor,
     logistic,
     sigmoid,
-    trace_with,
     update_smoothing,
-    upper_inverse,
 )
 
 __all__ = ["fit_block", "block_evidence"]
@@ -60,18 +59,23 @@ def fit_block(
     eps = 1.0 / PRIOR_SD**2
     parts = term.penalties
     beta = np.zeros(term.size) if start is None else np.array(start, dtype=float)
-    p0 = sigmoid(offset)
-    weight = float((p0 * (1 - p0)).sum())
-    lo, hi = LAMBDA_RANGE[0] * weight, LAMBDA_RANGE[1] * weight
-    if lam is None:
-        lam = np.full(len(parts), 0.1 * weight / term.size)
+    eta = offset + beta[term.codes]
+    p, ll = logistic(y, eta)
+    lo = hi = None
+    if estimate or lam is None:  # the binomial weight at the offset scales lambda
+        p0 = p if start is None else sigmoid(offset)
+        weight = float((p0 * (1 - p0)).sum())
+        lo, hi = LAMBDA_RANGE[0] * weight, LAMBDA_RANGE[1] * weight
+        if lam is None:
+            lam = np.full(len(parts), 0.1 * weight / term.size)
     lam = np.array(np.broadcast_to(np.asarray(lam, dtype=float), (len(parts),)))
     accel, previous = np.ones(len(parts)), np.zeros(len(parts))
     smoothing, converged = estimate, False
-    eta = offset + beta[term.codes]
-    p, ll = logistic(y, eta)
     S = _penalty(parts, lam, eps)
     diagonal = np.arange(term.size)
+    # a row's linear predictor moves by its cell's step: the largest move over the rows
+    # is the largest over the cells some row is in
+    occupied = np.bincount(term.codes, minlength=term.size) > 0
     for _ in range(max_iter):
         A = S.copy()
         A[diagonal, diagonal] += np.bincount(term.codes, p * (1 - p), term.size)
@@ -88,14 +92,12 @@ def fit_block(
             if new_ll - 0.5 * new @ (S @ new) >= q0 - OBJECTIVE_SLACK or shrink < MIN_SHRINK:
                 break
             shrink /= 2
-        moved = float(np.abs(new_eta - eta).max(initial=0.0))
+        moved = float(np.abs(new - beta)[occupied].max(initial=0.0))
         beta, eta, p, ll = new, new_eta, new_p, new_ll
         if smoothing:
-            V = upper_inverse(factor)
             priors = term.prior_traces(lam, eps)
-            steps = [
-                fs_log_step(priors[j], trace_with(V, Sj), Sj, beta) for j, Sj in enumerate(parts)
-            ]
+            posteriors = term.posterior_traces(inverse_factor(factor))
+            steps = [fs_log_step(priors[j], posteriors[j], Sj, beta) for j, Sj in enumerate(parts)]
             change = update_smoothing(lam, steps, accel, previous, (lo, hi))
             S = _penalty(parts, lam, eps)
             smoothing = not (moved < SMOOTHING_ETA_TOL and change < SMOOTHING_LOG_TOL)
