@@ -119,6 +119,8 @@ def resolve_inputs(
     sources: dict[str, str] = {}
     used: list[Assumption] = []
     commission = get("expected_commission")
+    if commission is not None and np.isnan(commission).all():
+        commission = None  # an empty column says nothing: as if absent
     need = np.ones(n, dtype=bool) if commission is None else np.isnan(commission)
     if commission is not None:
         sources["commission"] = "expected_commission"
