@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from test_run_report import _run, check_in_browser
 from typer.testing import CliRunner
 
 from leadlever.cli import app
@@ -21,14 +21,6 @@ from leadlever.simulations.world import simulate_channels, simulate_leads
 
 runner = CliRunner()
 CHANNELS = "professional_network,job_board_a,job_board_b,search_ads,social,referral"
-
-
-def _run(*args, to: Path | None = None):
-    res = runner.invoke(app, [str(a) for a in args])
-    assert res.exit_code == 0, res.output
-    if to is not None:
-        to.write_text(res.stdout)
-    return res
 
 
 @pytest.fixture(scope="module")
@@ -326,7 +318,6 @@ def test_an_unknown_json_named_on_its_own_is_an_error_naming_it(loop_dir, tmp_pa
 
 def test_budget_report_in_a_real_browser(loop_dir, tmp_path):
     """Headless Chromium: the new sections' images decode, nothing overflows, not blank."""
-    from test_run_report import check_in_browser
 
     out = tmp_path / "report.html"
     _run("report", loop_dir[0], "--out", out)
