@@ -107,6 +107,7 @@ def qualify_summary(
     include_closed: bool = False,
     has_outcome: bool = True,
     found: list[str] | None = None,
+    columns: list[str] | None = None,
 ) -> dict[str, Any]:
     """What ``qualify apply --json`` prints (the keys of ``ProfileResult.to_dict`` and where
     the output went); its warnings name the conversion model's categorical columns whose
@@ -123,7 +124,9 @@ def qualify_summary(
         "mean_p_convert": result.tally.mean("p_convert") if result.n_rows else None,
         "total_expected_value": result.tally.total("expected_value"),
         "tiers": result.tally.value_counts("tier"),
-        "assumptions": [a.to_dict() for a in bundle.profile_assumptions(economics or Economics())],
+        "assumptions": [
+            a.to_dict() for a in bundle.profile_assumptions(economics or Economics(), columns)
+        ],
         "warnings": warnings,
         "notes": closed_note(bundle, n_closed, has_outcome, found),
     }

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.economics._economics import Assumption, Economics
+from leadlever.engine.economics._lead_values import conversion_values
 from leadlever.engine.exceptions import ParameterError
 from leadlever.engine.io._outcomes import OUTCOME_COLUMN, parse_outcome
 from leadlever.engine.io._persist import (
@@ -219,12 +221,18 @@ class QualificationBundle:
             return None
         return self.report.metrics.get("conversion", {}).get("auc_ci")
 
-    def profile_assumptions(self, economics: Economics) -> list[Assumption]:
-        """The economics figures a profile rests on (the ones its models do not estimate)."""
+    def profile_assumptions(
+        self, economics: Economics, columns: Iterable[str] | None = None
+    ) -> list[Assumption]:
+        """The economics figures a profile rests on (the ones its models do not estimate);
+        ``columns``, the leads' column names, say whether a lead's value comes from the
+        economics' salary column (:func:`~leadlever.engine.economics.conversion_values`)."""
         names = ["hourly_rate", "legal_fees", "legal_fees_per", "admin_overhead"]
         if self.effort is None:
             names.append("effort_hours")
         if self.value is None:
+            if columns is not None and economics.salary_column in set(columns):
+                names.append("commission_rate")
             names.append("value_per_conversion")
         elif self.columns.value_is_salary:
             names.append("commission_rate")
@@ -290,8 +298,16 @@ class QualificationBundle:
             out["expected_effort_hours"] = np.nan
         cost = econ.delivery_cost(p, hours)
         out["expected_delivery_cost"] = cost
-        if self.value is None:  # no estimate: left empty, the value uses the economics' figure
-            commission = np.full(len(leads), econ.value_per_conversion)
+        if self.value is None:  # no estimate: left empty, the economics' value (rate x salary)
+            commission, _, _ = conversion_values(
+                lambda c: (
+                    pd.to_numeric(leads[c], errors="coerce").to_numpy(dtype=float)
+                    if c in leads.columns
+                    else None
+                ),
+                len(leads),
+                econ,
+            )
         elif cm.value_is_salary:
             salary = self.value.predict(leads)
             out["expected_starting_salary"] = salary

@@ -130,7 +130,7 @@ def qualify_leads(
         profile=prof,
         model_version=bundle.model_version,
         n_closed_excluded=n_closed,
-        assumptions=tuple(bundle.profile_assumptions(econ)),
+        assumptions=tuple(bundle.profile_assumptions(econ, leads.columns)),
         warnings=warnings,
         notes=tuple(notes),
     )

@@ -220,11 +220,12 @@ def apply(
         include_closed=include_closed,
         has_outcome=model.columns.outcome.column in names,
         found=outcome_candidates(names),
+        columns=names,
     )
     if json_out:
         emit_json(summary)
         return
-    print_notes(model.profile_assumptions(econ), summary["warnings"], summary["notes"])
+    print_notes(model.profile_assumptions(econ, names), summary["warnings"], summary["notes"])
     typer.echo(f"Wrote the profile of {summary['n_leads']:,} open leads to {out}.")
     if result.tally.top_rows is not None:
         print_table(result.tally.top_rows)

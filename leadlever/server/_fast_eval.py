@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from leadlever.server._fast_additive import AdditiveScorer, additive_structure_ok
-from leadlever.server._fast_terms import LinearPredictor, RawValues
+from leadlever.server._fast_terms import LinearPredictor, RawValues, _number
 
 if TYPE_CHECKING:  # pragma: no cover
     from leadlever.engine.economics import Economics
@@ -181,6 +181,22 @@ class FastEvaluator:
                    for r in records)  # fmt: skip
 
     # ---------------------------------------------------------------- profile
+    def _conversion_values(self, raw: RawValues) -> np.ndarray:
+        """:func:`~leadlever.engine.economics.conversion_values` on the posted records, read
+        cell by cell as the library reads the column."""
+        from leadlever.engine.economics._lead_values import conversion_values
+
+        col = self.economics.salary_column
+        salary = (
+            np.array([_number(r.get(col)) for r in raw.records], dtype=float)
+            if any(col in r for r in raw.records)
+            else None
+        )
+        values, _, _ = conversion_values(
+            lambda c: salary if c == col else None, raw.n, self.economics
+        )
+        return values
+
     def profile(self, raw: RawValues, eta: np.ndarray) -> dict[str, np.ndarray]:
         """:meth:`QualificationBundle.profile`'s numeric and grade columns (``eta``: the
         conversion model's log-odds)."""
@@ -203,8 +219,8 @@ class FastEvaluator:
         else:
             hours = np.full(n, econ.effort_hours)
             out["expected_effort_hours"] = np.full(n, np.nan)
-        if b.value is None:
-            commission = np.full(n, econ.value_per_conversion)
+        if b.value is None:  # the economics' value: rate x salary where a lead has one
+            commission = self._conversion_values(raw)
         elif b.columns.value_is_salary:
             out["expected_starting_salary"] = mean["value"]
             commission = expected_commission(mean["value"], econ.commission_rate)

@@ -131,3 +131,24 @@ def test_prefitted_conversion_model_is_used_as_is(fitted):
     assert small.conversion is fitted.conversion
     assert small.report.metrics["conversion"] == {"prefitted": True}
     assert "concordance" in small.report.metrics["timing"]
+
+
+def test_a_bundle_without_value_model_values_leads_by_the_salary_rule(fitted, open_leads):
+    """No value model: each lead is worth the economics' commission rate x its salary column
+    (else value_per_conversion), as in roi, plan, price and package; announced."""
+    plain = dataclasses.replace(fitted, value=None)
+    e = Economics(commission_rate=0.15, value_per_conversion=7000.0)
+    rows = open_leads.head(200).copy()
+    rows.loc[rows.index[:20], "expected_salary"] = np.nan
+    prof = plain.profile(rows, economics=e)
+    salary = rows["expected_salary"].to_numpy(float)
+    k = np.where(np.isnan(salary), 7000.0, 0.15 * np.nan_to_num(salary))
+    hours = np.where(
+        np.isnan(prof["expected_effort_hours"]), e.effort_hours, prof["expected_effort_hours"]
+    )
+    np.testing.assert_allclose(
+        prof["expected_value"], e.in_house_value(prof["p_convert"].to_numpy(), k, hours)
+    )
+    names = [a.name for a in plain.profile_assumptions(e, rows.columns)]
+    assert "commission_rate" in names and "value_per_conversion" in names
+    assert "commission_rate" not in [a.name for a in plain.profile_assumptions(e, ["x"])]
