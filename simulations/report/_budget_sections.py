@@ -107,7 +107,7 @@ def _interval_level(doc: dict[str, Any]) -> str:
     level = next(
         (a["value"] for a in doc.get("assumptions") or [] if a.get("name") == "interval"), None
     )
-    return f"{float(level):.0%} interval" if isinstance(level, (int, float)) else "interval"
+    return f"{float(level):.0%} interval" if isinstance(level, int | float) else "interval"
 
 
 def budget_plan_section(inp: Inputs, tmp: Path) -> Block | None:
