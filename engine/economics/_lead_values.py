@@ -57,26 +57,37 @@ def _numbers(frame: pd.DataFrame, col: str) -> np.ndarray:
 
 
 def conversion_values(
-    get: Callable[[str], np.ndarray | None], n: int, econ: Economics
+    get: Callable[[str], np.ndarray | None],
+    n: int,
+    econ: Economics,
+    *,
+    given: np.ndarray | None = None,
 ) -> tuple[np.ndarray, str, list[Assumption]]:
-    r"""What one conversion of each of ``n`` leads is worth when no ``expected_commission``
-    says it: :math:`K_i = r\,S_i` (``commission_rate`` times the economics'
-    ``salary_column``) where the lead has a salary, else ``value_per_conversion``.
+    r"""What one conversion of each of ``n`` leads is worth where ``given`` (a lead's own
+    ``expected_commission``; None: no such column) does not say it: :math:`K_i = r\,S_i`
+    (``commission_rate`` times the economics' ``salary_column``) where the lead has a
+    salary, else ``value_per_conversion``.
 
     ``get(name)`` returns a column as floats (NaN for empty cells) or None when the table
-    has no such column. Returns the values, a short name of their source and the
-    assumptions used. One definition for ``roi``, ``plan``, ``price leads`` and ``package``.
+    has no such column. Returns the values of all ``n`` leads, a short name of the filled
+    values' source and the assumptions the filling used (none when nothing was filled). One
+    definition for ``roi``, ``plan``, ``price leads``, ``package`` and ``qualify``.
     """
-    default = np.full(n, econ.value_per_conversion)
-    salary = get(econ.salary_column)
+    need = np.ones(n, dtype=bool) if given is None else np.isnan(given)
+    values = np.full(n, econ.value_per_conversion) if given is None else given.copy()
+    salary = get(econ.salary_column) if need.any() else None
+    salary = None if salary is None else np.where(need, salary, np.nan)
     if salary is None or np.isnan(salary).all():
-        return default, "value_per_conversion", [econ.assumption("value_per_conversion")]
-    empty = np.isnan(salary)
+        used = [econ.assumption("value_per_conversion")] if need.any() else []
+        values[need] = econ.value_per_conversion
+        return values, "value_per_conversion", used
+    has = ~np.isnan(salary)
     used = [econ.assumption("commission_rate", f"times column '{econ.salary_column}'")]
-    if empty.any():
-        note = f"for {int(empty.sum()):,} lead(s) without '{econ.salary_column}'"
+    if (need & ~has).any():
+        note = f"for {int((need & ~has).sum()):,} lead(s) without '{econ.salary_column}'"
         used.append(econ.assumption("value_per_conversion", note))
-    values = np.where(empty, default, econ.commission_rate * np.where(empty, 0.0, salary))
+    values[need & ~has] = econ.value_per_conversion
+    values[has] = econ.commission_rate * salary[has]
     return values, f"{econ.commission_rate:g} x {econ.salary_column}", used
 
 
@@ -140,16 +151,12 @@ def in_house_values(
     k = _numbers(frame, "expected_commission") if "expected_commission" in frame else None
     if k is not None and not np.isnan(k).all():
         used.append(Assumption("expected_commission", "column 'expected_commission'", "data"))
-    need = np.ones(n, dtype=bool) if k is None else np.isnan(k)
-    if need.any():
-        fill, _, fallback = conversion_values(
-            lambda c: _numbers(frame, c)[need] if c in frame.columns else None,
-            int(need.sum()),
-            econ,
-        )
-        k = np.full(n, np.nan) if k is None else k.copy()
-        k[need] = fill
-        used += fallback
+
+    def column(c: str) -> np.ndarray | None:
+        return _numbers(frame, c) if c in frame.columns else None
+
+    k, _, fallback = conversion_values(column, n, econ, given=k)
+    used += fallback
     if "expected_effort_hours" in frame.columns:
         h = _numbers(frame, "expected_effort_hours")
         empty = np.isnan(h)

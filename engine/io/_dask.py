@@ -32,7 +32,7 @@ from leadlever.engine.io._lead_schema import unique_ids
 from leadlever.engine.io._numbers import check_table_numbers, shorten
 from leadlever.engine.io._stream import arrow_to_pandas, parquet_files
 from leadlever.engine.io._tables import write_table
-from leadlever.engine.io._totals import Tally
+from leadlever.engine.io._totals import Tally, split_result
 
 __all__ = ["map_dataset_dask", "require_dask"]
 
@@ -69,15 +69,15 @@ def _read_piece(path: Path, id_col: str) -> pd.DataFrame:
 
 
 def _task(
-    piece: Path, part: Path, fn: Callable[[pd.DataFrame], pd.DataFrame], id_col: str, tally: Tally
+    piece: Path, part: Path, fn: Callable[[pd.DataFrame], Any], id_col: str, tally: Tally
 ) -> dict[str, Any]:
     """One file: read, check, apply, write its part (none when no row comes out); return its
     totals and the rows read."""
     frame = _read_piece(piece, id_col)
-    result = fn(frame)
+    result, extra = split_result(fn(frame))
     if len(result):
         write_table(result, part)
-    return {**tally.of(result, frame), "_read": len(frame)}
+    return {**tally.of(result, extra), "_read": len(frame)}
 
 
 def _ids(piece: Path, id_col: str) -> pd.Series:
@@ -126,7 +126,7 @@ def _check_target(target: Path) -> None:
 def map_dataset_dask(
     source: str | os.PathLike,
     out: str | os.PathLike,
-    fn: Callable[[pd.DataFrame], pd.DataFrame],
+    fn: Callable[[pd.DataFrame], Any],
     *,
     tally: Tally,
     id_col: str = "lead_id",

@@ -37,7 +37,7 @@ class MapResult:
 def map_with_engine(
     source: str | os.PathLike,
     out: str | os.PathLike,
-    fn: Callable[[pd.DataFrame], pd.DataFrame],
+    fn: Callable[[pd.DataFrame], Any],
     *,
     tally: Tally,
     engine: str = "local",
@@ -48,6 +48,9 @@ def map_with_engine(
     if_empty: Callable[[int], Exception] | None = None,
 ) -> MapResult:
     """Run ``fn`` over ``source`` chunk by chunk on ``engine`` and write ``out``.
+
+    ``fn`` returns the chunk's output frame, or the frame and counts (``{key: number}``)
+    that ``tally`` adds up over the chunks (:func:`~leadlever.engine.io._totals.split_result`).
 
     Raises
     ------

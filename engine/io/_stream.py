@@ -53,7 +53,7 @@ from leadlever.engine.io._lead_schema import (
 from leadlever.engine.io._money import read_money
 from leadlever.engine.io._numbers import check_table_numbers, shorten
 from leadlever.engine.io._tables import check_finite_output
-from leadlever.engine.io._totals import SeenIds, Tally
+from leadlever.engine.io._totals import SeenIds, Tally, split_result
 
 __all__ = [
     "DEFAULT_CHUNK_ROWS",
@@ -323,7 +323,7 @@ def _unique_across_chunks(
 def map_table(
     source: str | os.PathLike,
     out: str | os.PathLike,
-    fn: Callable[[pd.DataFrame], pd.DataFrame],
+    fn: Callable[[pd.DataFrame], Any],
     *,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     id_col: str = "lead_id",
@@ -336,7 +336,8 @@ def map_table(
     Each chunk's ``id_col`` values (or, without that column, those of the id column
     :func:`~leadlever.engine.io._lead_schema.lead_id_column` finds in the first chunk) must
     not repeat one met before (``dedupe`` drops such
-    rows instead). ``fn`` may return fewer rows than it is given (none: nothing is written
+    rows instead). ``fn`` (a frame, or a frame and counts for ``tally``: :func:`split_result`)
+    may return fewer rows than it is given (none: nothing is written
     for that chunk). Nothing is written unless every chunk succeeds; when no row at all
     comes out, ``if_empty(rows read)`` is raised if given.
 
@@ -355,11 +356,11 @@ def map_table(
             kept, repeats = _unique_across_chunks(chunk, seen, id_col, str(source), dedupe)
             dropped += repeats
             n_read += len(chunk)
-            result = fn(kept) if len(kept) else kept.iloc[:0]
+            result, extra = split_result(fn(kept)) if len(kept) else (kept.iloc[:0], {})
             if len(result):
                 writer.write(result)
                 if tally is not None:
-                    tally.add(tally.of(result, kept))
+                    tally.add(tally.of(result, extra))
         if writer.n_rows == 0 and if_empty is not None:
             raise if_empty(n_read)
     if dropped:

@@ -7,13 +7,13 @@ chunk is (a Dask worker) and added up where the run is.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["SeenIds", "Tally"]
+__all__ = ["SeenIds", "Tally", "split_result"]
 
 
 class SeenIds:
@@ -44,8 +44,8 @@ class SeenIds:
 class Tally:
     """Running totals of chunks (rows, sums of some columns, counts of the values of
     others, rows with a value in others, the ``k`` rows with the largest value of a column,
-    and whatever counts ``extra`` gives the rows a chunk was made from, as
-    ``{key: number}``), added up the same way whichever engine made the chunks."""
+    and whatever counts the chunk's function returned beside it, as ``{key: number}``),
+    added up the same way whichever engine made the chunks."""
 
     def __init__(
         self,
@@ -53,10 +53,8 @@ class Tally:
         counts: tuple[str, ...] = (),
         top: tuple[str, int, tuple[str, ...]] | None = None,
         present: tuple[str, ...] = (),
-        extra: Callable[[pd.DataFrame], dict[str, float]] | None = None,
     ) -> None:
         self.sums, self.counts, self.top, self.presents = sums, counts, top, present
-        self.extra = extra
         self.totals: dict[str, float] = {"n": 0}
         self.top_rows: pd.DataFrame | None = None
 
@@ -65,9 +63,9 @@ class Tally:
         cols = [c for c in keep if c in frame.columns]
         return frame.nlargest(k, column, keep="first")[cols]
 
-    def of(self, frame: pd.DataFrame, read: pd.DataFrame | None = None) -> dict[str, Any]:
-        """The totals of one chunk (what a worker sends back): ``frame`` is what the chunk
-        became, ``read`` the rows it was made from (``extra`` counts those)."""
+    def of(self, frame: pd.DataFrame, extra: Mapping[str, float] | None = None) -> dict[str, Any]:
+        """The totals of one chunk (what a worker sends back), with the ``extra`` counts its
+        function returned beside it (:func:`split_result`)."""
         out: dict[str, Any] = {"n": len(frame)}
         if self.top is not None:
             out["_top"] = self._top_of(frame)
@@ -78,8 +76,7 @@ class Tally:
                 out[f"count:{c}:{value}"] = int(n)
         for c in self.presents:
             out[f"present:{c}"] = int(frame[c].notna().sum()) if c in frame.columns else 0
-        if self.extra is not None:
-            out.update(self.extra(frame if read is None else read))
+        out.update(extra or {})
         return out
 
     def add(self, part: dict[str, Any]) -> None:
@@ -104,3 +101,8 @@ class Tally:
     def value_counts(self, column: str) -> dict[str, int]:
         prefix = f"count:{column}:"
         return {k[len(prefix) :]: int(v) for k, v in self.totals.items() if k.startswith(prefix)}
+
+
+def split_result(result: Any) -> tuple[pd.DataFrame, Mapping[str, float]]:
+    """A chunk function's result: a frame, or a frame and counts to add to the tally."""
+    return result if isinstance(result, tuple) else (result, {})

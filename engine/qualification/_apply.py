@@ -68,17 +68,17 @@ def qualify_file(
     econ = economics or Economics()
     source = str(leads)
 
-    def profile(chunk: Any) -> Any:
+    def profile(chunk: Any) -> tuple[Any, dict[str, int]]:
         rows = chunk if include_closed else chunk.loc[model.open_mask(chunk)]
         if rows.empty:
-            return rows
-        return profile_rows(model, rows, settings, econ, source)
+            return rows, {}
+        # counted on every lead read; the bundle scores through predict_proba, so the
+        # counts factorise the columns themselves
+        counts = unfamiliar_counts(model.conversion, chunk)
+        return profile_rows(model, rows, settings, econ, source), counts
 
     def empty(n_read: int) -> Exception:
         return no_open_leads(source, n_read)
-
-    def unfamiliar(chunk: Any) -> dict[str, int]:
-        return unfamiliar_counts(model.conversion, chunk)
 
     return map_with_engine(
         leads,
@@ -88,7 +88,6 @@ def qualify_file(
             sums=("p_convert", "expected_value"),
             counts=("tier",),
             top=("expected_value", 10, TOP_COLUMNS),
-            extra=unfamiliar if hasattr(model.conversion, "preprocessor_") else None,
         ),
         engine=engine,
         scheduler=scheduler,
@@ -114,8 +113,7 @@ def qualify_summary(
     values it was not fitted on (:mod:`leadlever.engine.scoring._familiarity`)."""
     n_closed = 0 if include_closed else result.n_read - result.n_rows
     warnings = [bundle.model_warning] if bundle.model_warning else []
-    if hasattr(bundle.conversion, "preprocessor_"):
-        warnings += unfamiliar_warnings(bundle.conversion, result.tally.totals)
+    warnings += unfamiliar_warnings(bundle.conversion, result.tally.totals)
     return {
         **result.to_dict(),
         "model_version": bundle.model_version,

@@ -132,12 +132,8 @@ def resolve_inputs(
                 "mean of column 'expected_commission'",
             )  # fmt: skip
         )
-    commission = np.zeros(n) if commission is None else commission.copy()
+    commission, label, fallback = conversion_values(get, n, e, given=commission)
     if need.any():
-        fill, label, fallback = conversion_values(
-            lambda c: None if (col := get(c)) is None else col[need], int(need.sum()), e
-        )
-        commission[need] = fill
         sources.setdefault("commission", label)
         used += fallback
     effort = get("expected_effort_hours")

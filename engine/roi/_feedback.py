@@ -31,6 +31,7 @@ __all__ = [
     "MISSING_GROUP",
     "TOO_FEW",
     "verdict_colours",
+    "FEEDBACK_COLUMNS",
 ]
 
 #: leads a channel or campaign needs for a verdict (below: "too few leads", no spend change);
@@ -38,6 +39,15 @@ __all__ = [
 MIN_GROUP_LEADS = 30
 #: the verdict of a group with fewer leads
 TOO_FEW = "too few leads"
+#: the columns a reader sees of a feedback row (the command line's table, the run report's)
+FEEDBACK_COLUMNS = (
+    "channel",
+    "n",
+    "mean_expected_roi",
+    "share_above",
+    "feedback",
+    "suggested_spend_change",
+)
 #: the group of leads whose channel (or campaign) is empty
 MISSING_GROUP = "(missing)"
 #: how charts (the report's and the dashboard's) colour each verdict: no verdict is grey

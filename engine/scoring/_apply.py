@@ -2,7 +2,8 @@
 
 :func:`score_file` reads the leads in chunks, scores each with
 :func:`~leadlever.engine.scoring._scored.score_leads` (probability, score, tier, reasons,
-the shared ``converted`` column and the model's warning) and writes the scored chunks as
+the shared ``converted`` column and the model's warning; its counts of unfamiliar values
+add up in the run's tally) and writes the scored chunks as
 they come (:func:`leadlever.engine.io._engines.map_with_engine`), so memory stays bounded
 whatever the number of leads; every lead is scored on its own, so the output does not
 depend on the chunk size or the engine.
@@ -17,7 +18,7 @@ from leadlever.engine.io._engines import MapResult, map_with_engine
 from leadlever.engine.io._outcomes import OUTCOME_COLUMN
 from leadlever.engine.io._stream import DEFAULT_CHUNK_ROWS
 from leadlever.engine.io._totals import Tally
-from leadlever.engine.scoring._familiarity import unfamiliar_counts, unfamiliar_warnings
+from leadlever.engine.scoring._familiarity import unfamiliar_warnings
 from leadlever.engine.scoring._fit_record import FitRecord, chance_warning, load_model
 from leadlever.engine.scoring._scored import score_leads
 
@@ -62,19 +63,15 @@ def score_file(
         fitted, record = load_model(model)
     source = str(data)
 
-    def score(chunk: Any) -> Any:
-        scored = score_leads(fitted, record, chunk, reasons=reasons, source=source, check=False)
-        return scored.table
+    def score(chunk: Any) -> tuple[Any, dict[str, int]]:
+        scored = score_leads(fitted, record, chunk, reasons=reasons, source=source)
+        return scored.table, scored.counts  # the counts add up in the tally
 
-    def unfamiliar(frame: Any) -> dict[str, int]:
-        return unfamiliar_counts(fitted, frame)
-
-    checks = unfamiliar if hasattr(fitted, "preprocessor_") else None
     return map_with_engine(
         data,
         out,
         score,
-        tally=Tally(sums=("p_convert",), counts=("tier",), present=(OUTCOME_COLUMN,), extra=checks),
+        tally=Tally(sums=("p_convert",), counts=("tier",), present=(OUTCOME_COLUMN,)),
         engine=engine,
         scheduler=scheduler,
         dedupe=dedupe,
@@ -89,8 +86,7 @@ def score_summary(result: MapResult, record: FitRecord, model: Any = None) -> di
     columns whose values it was not fitted on (:mod:`~leadlever.engine.scoring._familiarity`)."""
     warning = chance_warning(record.auc_ci)
     warnings = [warning] if warning else []
-    if hasattr(model, "preprocessor_"):
-        warnings += unfamiliar_warnings(model, result.tally.totals)
+    warnings += unfamiliar_warnings(model, result.tally.totals)
     tiers = getattr(model, "tiers_", None) or {}
     return {
         **({"tier_method": tiers["method"], "tier_note": tiers["reason"]} if tiers else {}),

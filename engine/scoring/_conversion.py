@@ -26,6 +26,7 @@ from leadlever.engine.features._preprocessing import Preprocessor
 from leadlever.engine.io._persist import load_versioned, save_versioned
 from leadlever.engine.io._schema import coerce_binary
 from leadlever.engine.scoring._calibration import CALIBRATION_METHODS, Calibrator
+from leadlever.engine.scoring._familiarity import counts_from_factors
 from leadlever.engine.scoring._model_io import (
     MODEL_FORMAT,
     MODEL_HINT,
@@ -374,6 +375,19 @@ class ConversionModel:
         self, X: pd.DataFrame, *, reasons: bool = True, source: str | None = None
     ) -> pd.DataFrame:
         """``X`` with ``p_convert``, ``score``, ``tier`` (and ``reasons``) appended."""
+        return self._score(X, reasons, source)[0]
+
+    def score_and_count(
+        self, X: pd.DataFrame, *, reasons: bool = True, source: str | None = None
+    ) -> tuple[pd.DataFrame, dict[str, int]]:
+        """:meth:`score_table` and, from the same factorisation of the columns, the counts
+        of values the model was not fitted on and of shifted columns
+        (:func:`~leadlever.engine.scoring._familiarity.counts_from_factors`)."""
+        return self._score(X, reasons, source, count=True)
+
+    def _score(
+        self, X: pd.DataFrame, reasons: bool, source: str | None, count: bool = False
+    ) -> tuple[pd.DataFrame, dict[str, int]]:
         ev = evaluate_terms(self, self._frame(X), contributions=reasons, source=source)
         p = self.calibrator_.predict(ev.eta)
         out = X.copy(deep=False)  # copy-on-write: new columns never touch X, no data copied
@@ -382,7 +396,7 @@ class ConversionModel:
         out["tier"] = apply_tiers(p, self.tiers_)
         if reasons:
             out["reasons"] = reason_texts(self, ev, p, index=X.index)
-        return out
+        return out, counts_from_factors(self, ev.factors, len(X)) if count else {}
 
     # ------------------------------------------------------------ persist
     def to_dict(self) -> dict[str, Any]:

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from leadlever.engine.features._binning import cell_codes, coarse_map, group_labels
+from leadlever.engine.features._binning import coarse_map, factorized_cells, group_labels
 from leadlever.engine.features._preprocessing import _to_text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,6 +52,7 @@ __all__ = [
     "UNFAMILIAR_MIN_ROWS",
     "SHIFT_PSI",
     "unfamiliar_counts",
+    "counts_from_factors",
     "unfamiliar_warnings",
 ]
 
@@ -77,53 +78,82 @@ _CELLS = "cells:"
 _PSEUDO_LEVELS = frozenset({"missing", "other"})
 
 
-def _categorical_plans(model: ConversionModel) -> list[dict[str, Any]]:
+def _categorical_plans(model: Any) -> list[dict[str, Any]]:
     return [p for p in model.preprocessor_.plans_ if p["kind"] == "categorical"]
 
 
-def unfamiliar_counts(model: ConversionModel, X: pd.DataFrame) -> dict[str, int]:
-    """Rows of ``X`` per categorical column whose value is not a level of the fitted model.
+def _counted(model: Any) -> bool:
+    """Only a fitted additive model has the cells the counts are read against."""
+    return hasattr(model, "bins_") and hasattr(model, "preprocessor_")
+
+
+def unfamiliar_counts(model: Any, X: pd.DataFrame) -> dict[str, int]:
+    """:func:`counts_from_factors` of ``X``, factorising its columns here (the scoring
+    path reuses its own factorisation instead); ``{}`` for a model without cells."""
+    if not _counted(model):
+        return {}
+    names = {p["name"] for p in _categorical_plans(model)} | {
+        b["name"] for b in _shift_infos(model)
+    }
+    factors = {
+        b["name"]: factorized_cells(model.preprocessor_, b, X[b["name"]])
+        for b in model.bins_
+        if b["name"] in names and b["name"] in X.columns
+    }
+    return counts_from_factors(model, factors, len(X))
+
+
+def counts_from_factors(
+    model: Any, factors: Mapping[str, tuple[np.ndarray, np.ndarray, pd.Series]], n: int
+) -> dict[str, int]:
+    """Per categorical column, the rows whose value is not a level of the fitted model; per
+    numeric or yes/no column, the rows in each group of training cells (module docstring).
+
+    ``factors`` maps a column to ``(row -> distinct value, distinct value -> cell, distinct
+    values)``, as :func:`~leadlever.engine.features._binning.factorized_cells` and the
+    scoring's :class:`~leadlever.engine.scoring._term_scoring.TermEvaluation` give them.
 
     Returns
     -------
     dict
-        ``"unfamiliar_rows"`` -> rows of ``X``, ``"unfamiliar:{column}"`` -> rows (every column the model reads as categories,
-        0 included) and ``"unfamiliar:{column}:{value}"`` -> rows for the most frequent
-        such values; empty or missing values are not counted (they have a cell of
-        their own).
+        ``"unfamiliar_rows"`` -> ``n``, ``"unfamiliar:{column}"`` -> rows (every column the
+        model reads as categories, 0 included), ``"unfamiliar:{column}:{value}"`` -> rows for
+        the most frequent such values (empty or missing values are not counted: they have a
+        cell of their own), and ``"cells:{column}:{group}"`` -> rows. ``{}`` for a model
+        without cells.
     """
+    if not _counted(model):
+        return {}
     pre = model.preprocessor_
-    out: dict[str, int] = {_ROWS: len(X)}
+    out: dict[str, int] = {_ROWS: n}
     for plan in _categorical_plans(model):
         name = plan["name"]
         out[f"{_PREFIX}{name}"] = 0
-        if name not in X.columns:
+        if name not in factors or not len(factors[name][2]):
             continue
-        series = pre._text_sentinels_as_missing(X[name], str(name))
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        if not len(uniques):
-            continue
-        text = _to_text(pd.Series(np.asarray(uniques, dtype=object)))
-        known = set(plan["levels"]) | _PSEUDO_LEVELS
-        strange = ~text.isin(known).to_numpy()
+        rows, _, uniques = factors[name]
+        distinct = pre._text_sentinels_as_missing(uniques.reset_index(drop=True), str(name))
+        text = _to_text(pd.Series(np.asarray(distinct, dtype=object)))
+        strange = ~text.isin(set(plan["levels"]) | _PSEUDO_LEVELS).to_numpy()
         if not strange.any():
             continue
-        rows = np.bincount(codes[codes >= 0], minlength=len(uniques))
-        by_value = pd.Series(rows[strange], index=text[strange].to_numpy())
+        per_value = np.bincount(rows, minlength=len(uniques))
+        by_value = pd.Series(per_value[strange], index=text[strange].to_numpy())
         by_value = by_value.groupby(level=0).sum().sort_values(ascending=False, kind="stable")
         out[f"{_PREFIX}{name}"] = int(by_value.sum())
-        for value, n in by_value.iloc[:_VALUES_PER_CHUNK].items():
-            out[f"{_PREFIX}{name}:{value}"] = int(n)
+        for value, count in by_value.iloc[:_VALUES_PER_CHUNK].items():
+            out[f"{_PREFIX}{name}:{value}"] = int(count)
     for info in _shift_infos(model):
-        if info["name"] in X.columns:
-            groups = _groups(info)[cell_codes(pre, info, X[info["name"]])]
-            for g, n in enumerate(np.bincount(groups)):
-                if n:
-                    out[f"{_CELLS}{info['name']}:{g}"] = int(n)
+        if info["name"] in factors:
+            rows, cells, uniques = factors[info["name"]]
+            per_value = np.bincount(rows, minlength=len(uniques))
+            for g, count in enumerate(np.bincount(_groups(info)[cells], weights=per_value)):
+                if count:
+                    out[f"{_CELLS}{info['name']}:{g}"] = int(count)
     return out
 
 
-def _shift_infos(model: ConversionModel) -> list[dict[str, Any]]:
+def _shift_infos(model: Any) -> list[dict[str, Any]]:
     return [b for b in model.bins_ if b["kind"] in ("numeric", "binary")]
 
 
@@ -162,10 +192,12 @@ def _fit_share(model: ConversionModel, name: str) -> float:
     return float(counts[cells].sum() / counts.sum()) if counts.sum() else 0.0
 
 
-def unfamiliar_warnings(model: ConversionModel, counts: Mapping[str, float]) -> list[str]:
-    """Plain-words warnings for the columns whose unfamiliar share calls for one
-    (see the module docstring); ``counts`` as :func:`unfamiliar_counts` gives them,
-    summed over chunks."""
+def unfamiliar_warnings(model: Any, counts: Mapping[str, float]) -> list[str]:
+    """Plain-words warnings for the columns whose unfamiliar share or shift calls for one
+    (see the module docstring); ``counts`` as :func:`counts_from_factors` gives them,
+    summed over chunks; none for a model without cells."""
+    if not _counted(model):
+        return []
     out: list[str] = [w for info in _shift_infos(model) if (w := _shift_warning(info, counts))]
     n_rows = int(counts.get(_ROWS, 0))
     if n_rows <= 0:

@@ -9,13 +9,13 @@ column that those commands repeat.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from leadlever.engine.io._outcomes import OUTCOME_COLUMN, parse_outcome
-from leadlever.engine.scoring._familiarity import unfamiliar_counts, unfamiliar_warnings
+from leadlever.engine.scoring._familiarity import unfamiliar_warnings
 from leadlever.engine.scoring._fit_record import (
     MODEL_WARNING_COLUMN,
     FitRecord,
@@ -33,6 +33,8 @@ class ScoredLeads:
     table: pd.DataFrame
     warnings: tuple[str, ...] = ()
     n_closed: int = 0
+    #: what :func:`~leadlever.engine.scoring._familiarity.counts_from_factors` counted
+    counts: dict[str, int] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         return self.table
@@ -55,12 +57,14 @@ def score_leads(
     *,
     reasons: bool = True,
     source: str | None = None,
-    check: bool = True,
 ) -> ScoredLeads:
-    """Score every row of ``table`` (see the module docstring); with ``check``, also warn
-    about categorical columns whose values the model was not fitted on
+    """Score every row of ``table`` (see the module docstring); also warn about columns
+    whose values the model was not fitted on or that have shifted
     (:func:`~leadlever.engine.scoring._familiarity.unfamiliar_warnings`)."""
-    scored = model.score_table(table, reasons=reasons, source=source)
+    if hasattr(model, "score_and_count"):
+        scored, counts = model.score_and_count(table, reasons=reasons, source=source)
+    else:
+        scored, counts = model.score_table(table, reasons=reasons, source=source), {}
     n_closed = 0
     spec = record.outcome
     if spec is not None and spec.column in table.columns:
@@ -72,7 +76,5 @@ def score_leads(
     if label:
         scored[MODEL_WARNING_COLUMN] = label
         warnings = (chance_warning(record.auc_ci),)
-    if check and hasattr(model, "preprocessor_"):
-        counts = unfamiliar_counts(model, table)
-        warnings += tuple(unfamiliar_warnings(model, counts))
-    return ScoredLeads(scored, warnings, n_closed)
+    warnings += tuple(unfamiliar_warnings(model, counts))
+    return ScoredLeads(scored, warnings, n_closed, counts)

@@ -123,16 +123,9 @@ def evaluate(
         f"{report.mean_expected_roi:.3f}. Overall: {o['feedback']} "
         f"(suggested spend change {o['suggested_spend_change']:+.0%})."
     )
-    cols = [
-        "channel",
-        "n",
-        "mean_expected_roi",
-        "share_above",
-        "feedback",
-        "suggested_spend_change",
-        "spend_direction",
-        "agrees",
-    ]
+    from leadlever.engine.roi._feedback import FEEDBACK_COLUMNS
+
+    cols = [*FEEDBACK_COLUMNS, "spend_direction", "agrees"]
     frame = report.by_channel
     if frame is not None:
         print_table(frame[[c for c in cols if c in frame.columns]], title="Per channel:")

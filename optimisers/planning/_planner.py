@@ -173,16 +173,13 @@ def _profile_arrays(
         else np.full(len(profile), d)
     )
     arr = {c: get(c, np.nan) for c in PROFILE_COLUMNS[1:]}
-    used = []
-    need = np.isnan(arr["expected_commission"])
-    if need.any():  # no estimate: rate x salary where there is one, else the economics' value
-        fill, _, fallback = conversion_values(
-            lambda c: get(c, np.nan)[need] if c in profile.columns else None, int(need.sum()), econ
-        )
-        filled = arr["expected_commission"].copy()
-        filled[need] = fill
-        arr["expected_commission"] = filled
-        used += fallback
+    # no estimate: rate x salary where there is one, else the economics' value, announced
+    arr["expected_commission"], _, used = conversion_values(
+        lambda c: get(c, np.nan) if c in profile.columns else None,
+        len(profile),
+        econ,
+        given=arr["expected_commission"],
+    )
     for c, figure in _FALLBACKS.items():  # no estimate: the economics' figure, announced
         empty = np.isnan(arr[c])
         if empty.any():

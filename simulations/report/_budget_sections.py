@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from leadlever.engine.roi._feedback import FEEDBACK_COLUMNS
 from leadlever.simulations.report import _charts as charts
 from leadlever.simulations.report._collect import Inputs
 from leadlever.simulations.report._html import Block
@@ -40,16 +41,7 @@ def budget_section(inp: Inputs, tmp: Path) -> Block | None:
             tables.append(
                 (
                     "Feedback per channel",
-                    frame[
-                        [
-                            "channel",
-                            "n",
-                            "mean_expected_roi",
-                            "share_above",
-                            "feedback",
-                            "suggested_spend_change",
-                        ]
-                    ],
+                    frame[list(FEEDBACK_COLUMNS)],
                 )
             )
             plots.append(
