@@ -33,7 +33,7 @@ smoothing, not those choices.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,9 +41,9 @@ from scipy.linalg import cho_factor
 
 from leadlever.engine.scoring._additive import fit_joint
 from leadlever.engine.scoring._block import block_evidence, fit_block
+from leadlever.engine.scoring._folds import cross_validate, send_pair, start_folds
 from leadlever.engine.scoring._penalised import (
     PRIOR_SD,
-    Design,
     FitResult,
     inverse_factor,
     sigmoid,
@@ -54,7 +54,6 @@ from leadlever.engine.stats._cv import stratified_kfold
 
 __all__ = [
     "AdditiveFit",
-    "CV_ETA_TOL",
     "fit_additive",
     "MAX_PAIR_CANDIDATES",
     "PAIRS_PER_COLUMN",
@@ -68,12 +67,6 @@ PAIRS_PER_COLUMN = 2
 MAX_PAIR_CANDIDATES = 60
 #: one pair candidate per this many rows of the rarer outcome (small data: fewer pairs)
 ROWS_PER_PAIR_CONVERSION = 40
-#: a fold's refits (main effects, then each pair; warm start, Newton) have converged
-#: when their last step moved no log-odds by more than this; Newton converges
-#: quadratically (the main effects' reused Hessian: linearly, at a rate of at most
-#: about 0.3), so what is left is well below it (held-out log-odds moved < 4e-5 on
-#: bank-full, bank-additional-full and the simulated sessions against 1e-5)
-CV_ETA_TOL = 1e-3
 #: the fewest pairs whose summed held-out deviance is within this of the best count win
 #: (2 = the deviance one more parameter must save under AIC)
 PAIR_DEVIANCE_TOL = 2.0
@@ -127,10 +120,6 @@ def _n_candidates(y: np.ndarray, interactions: int | str, n_columns: int) -> int
     return int(min(most, rarer // ROWS_PER_PAIR_CONVERSION))
 
 
-def _deviance(y: np.ndarray, eta: np.ndarray) -> float:
-    return float(2.0 * (np.logaddexp(0.0, eta) - y * eta).sum())
-
-
 def fit_additive(
     infos: list[dict],
     cells: list[np.ndarray],
@@ -140,6 +129,7 @@ def fit_additive(
     monotone: dict[str, int] | None = None,
     cv: int = 3,
     random_state: int = 0,
+    workers: int = 1,
 ) -> AdditiveFit:
     """Fit main effects and pairs on cells; see the module docstring for the steps."""
     y = np.asarray(y, dtype=float)
@@ -148,29 +138,17 @@ def fit_additive(
     mains = [t for t, _ in built]
     full = fit_joint(mains, y)
     converged = [full.converged]
-    # pair candidates, ranked on the main-effect model's residuals
-    p = sigmoid(full.eta)
-    n_cand = _n_candidates(y, interactions, len(infos))
-    ranking = fast_ranking(infos, cells, y - p, p * (1 - p)) if n_cand > 0 else []
-    candidates = [r for r in ranking if r[0] > 0][:n_cand]
-    pairs, eta = [], full.eta.copy()
-    for gain, first, second in candidates:
-        a, b = min(first, second), max(first, second)  # the table's column order
-        term, layout = pair_term(infos[a], cells[a], infos[b], cells[b])
-        # smoothing starts where the earlier pairs' ended (fewer Fellner-Schall steps)
-        start_lam = np.exp(np.mean([np.log(q["lam"]) for q in pairs])) if pairs else None
-        beta, lam, ok, A = fit_block(term, y, eta, lam=start_lam)
-        converged.append(ok)
-        # edf = tr(A^-1 H), H = diag(h) the binomial weights per cell at the fit
-        h = np.diagonal(A) - np.diagonal(_pair_penalty(term, lam))
-        R = inverse_factor(cho_factor(A))  # A^-1 = R R^T
-        edf = float(np.einsum("ij,ij->i", R, R) @ h)
-        eta = eta + beta[term.codes]
-        pairs.append(
-            {"term": term, "layout": layout, "beta": beta, "lam": lam, "a": a, "b": b, "edf": edf}
-        )
-        pairs[-1]["gain"] = gain
-    held_out, deviance = _cross_validate(mains, pairs, full, y, cv, random_state, converged)
+    folds = stratified_kfold(y.astype(np.int64), cv, seed=random_state)
+    # the folds' main effects do not depend on the pairs: a second process refits them
+    # while this one fits the pairs on all rows
+    job = start_folds(infos, cells, mains, full, y, folds, workers)
+    try:
+        pairs = _fit_pairs(infos, cells, y, full, interactions, converged, job)
+        held_out, deviance, fold_converged = cross_validate(mains, pairs, full, y, folds, job)
+    finally:
+        if job is not None:  # (already closed after its answer: ends it on an error here)
+            job.close(kill=True)
+    converged += fold_converged
     if interactions == "auto":
         total = deviance.sum(axis=0)
         k = int(np.flatnonzero(total <= total.min() + PAIR_DEVIANCE_TOL)[0])
@@ -194,67 +172,39 @@ def fit_additive(
     return fit
 
 
+def _fit_pairs(infos, cells, y, full: FitResult, interactions, converged, job) -> list[dict]:
+    """The pair candidates, ranked on the main-effect model's residuals (FAST), each
+    fitted in rank order on top of the model so far with its own smoothing (and sent to
+    the folds' ``job``, if any, as soon as it is)."""
+    p = sigmoid(full.eta)
+    n_cand = _n_candidates(y, interactions, len(infos))
+    ranking = fast_ranking(infos, cells, y - p, p * (1 - p)) if n_cand > 0 else []
+    candidates = [r for r in ranking if r[0] > 0][:n_cand]
+    pairs, eta = [], full.eta.copy()
+    for gain, first, second in candidates:
+        a, b = min(first, second), max(first, second)  # the table's column order
+        term, layout = pair_term(infos[a], cells[a], infos[b], cells[b])
+        # smoothing starts where the earlier pairs' ended (fewer Fellner-Schall steps)
+        start_lam = np.exp(np.mean([np.log(q["lam"]) for q in pairs])) if pairs else None
+        beta, lam, ok, A = fit_block(term, y, eta, lam=start_lam)
+        converged.append(ok)
+        # edf = tr(A^-1 H), H = diag(h) the binomial weights per cell at the fit
+        h = np.diagonal(A) - np.diagonal(_pair_penalty(term, lam))
+        R = inverse_factor(cho_factor(A))  # A^-1 = R R^T
+        edf = float(np.einsum("ij,ij->i", R, R) @ h)
+        eta = eta + beta[term.codes]
+        pairs.append(
+            {"term": term, "layout": layout, "beta": beta, "lam": lam, "a": a, "b": b, "edf": edf}
+        )
+        pairs[-1]["gain"] = gain
+        send_pair(job, pairs[-1])
+    return pairs
+
+
 def _pair_penalty(term, lam) -> np.ndarray:
     """:math:`\\sum_j \\lambda_j S_j + \\varepsilon I` of a pair term."""
     S = sum(lj * Sj for lj, Sj in zip(lam, term.penalties, strict=True))
     return S + np.eye(term.size) / PRIOR_SD**2
-
-
-def _cross_validate(mains, pairs, full: FitResult, y, cv, seed, converged):
-    """Held-out linear predictor for 0..len(pairs) pairs, and per-fold deviances.
-
-    (The folds are independent, but running them on two threads saved no time: the
-    histograms and the LAPACK calls hold the GIL.)
-    """
-    held_out = np.empty((len(y), len(pairs) + 1))
-    deviance = np.empty((cv, len(pairs) + 1))
-    p_full = sigmoid(full.eta)
-    w_full = p_full * (1 - p_full)
-    for f, (train, test) in enumerate(stratified_kfold(y.astype(np.int64), cv, seed=seed)):
-        converged += _fold(mains, pairs, full, y, w_full, train, test, held_out, deviance[f])
-    return held_out, deviance
-
-
-def _fold(mains, pairs, full, y, w_full, train, test, held_out, deviance) -> list[bool]:
-    """One fold: main effects refitted on its training rows, then the pairs in order."""
-    # smoothing re-estimated on the fold's rows (warm start from the full fit): the
-    # held-out predictions then carry the optimism of choosing it, as new leads will.
-    # At the start the fold's Hessian is the full fit's minus the held-out rows' (a
-    # third of the histogram work of assembling it on the training rows)
-    fold = fit_joint(
-        [replace(t, codes=t.codes[train]) for t in mains],
-        y[train],
-        lam=full.lam.copy(),
-        start=full.theta,
-        hessian=full.hessian - Design(mains, test, cache=False).hessian(w_full[test]),
-        covariance=False,
-        tol=CV_ETA_TOL,
-    )
-    converged = [fold.converged]
-    eta_test = fold.intercept + sum(
-        c[t.codes[test]] for c, t in zip(fold.coefs, mains, strict=True)
-    )
-    eta_train = fold.eta
-    held_out[test, 0] = eta_test
-    deviance[0] = _deviance(y[test], eta_test)
-    for k, pair in enumerate(pairs, start=1):
-        term = pair["term"]
-        sub = replace(term, codes=term.codes[train])
-        beta, _, ok, _ = fit_block(
-            sub,
-            y[train],
-            eta_train,
-            lam=pair["lam"],
-            estimate=False,
-            start=pair["beta"],
-            tol=CV_ETA_TOL,
-        )
-        converged.append(ok)
-        eta_train = eta_train + beta[sub.codes]
-        eta_test = eta_test + beta[term.codes[test]]
-        held_out[test, k] = eta_test
-        deviance[k] = _deviance(y[test], eta_test)
-    return converged
 
 
 def _finalise(infos, cells, mains, built, full: FitResult, pairs, y) -> AdditiveFit:

@@ -1,0 +1,154 @@
+"""The scorer's fit on two processes (a forked child refits the cross-validation folds)
+against the same fit on one: the same model to the last bit, and the same model when the
+child fails, dies or is not wanted any more."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import warnings
+
+import numpy as np
+import pytest
+from scoring_helpers import features
+
+import leadlever.engine.scoring._conversion as conversion
+import leadlever.engine.scoring._folds as folds
+import leadlever.engine.scoring._gam as gam
+from leadlever.engine.scoring import ConversionModel
+from leadlever.engine.scoring._fork import ForkedJob, _decode, _encode, fork_workers
+
+pytestmark = pytest.mark.skipif(
+    fork_workers(None) < 2,
+    reason="no safe fork here (one CPU, macOS, Windows or another thread running): "
+    "the fit runs on one process, which the rest of the suite covers",
+)
+
+
+@pytest.fixture
+def data(sim_closed):
+    return features(sim_closed), sim_closed["converted"]
+
+
+@pytest.fixture
+def forks(monkeypatch):
+    """Fork on the test's small data too, and count the children that started."""
+    monkeypatch.setattr(conversion, "MIN_FORK_ROWS", 0)
+    started = []
+    original = ForkedJob.start.__func__
+
+    def start(cls, work, *, workers):
+        job = original(cls, work, workers=workers)
+        if workers > 1:  # (n_jobs=1 fits ask for none)
+            started.append(job is not None)
+        return job
+
+    monkeypatch.setattr(ForkedJob, "start", classmethod(start))
+    return started
+
+
+def _fit(X, y, n_jobs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ConversionModel(cv=3, random_state=3, n_jobs=n_jobs).fit(X, y)
+
+
+def _assert_same(a: ConversionModel, b: ConversionModel) -> None:
+    np.testing.assert_array_equal(a.oof_eta_, b.oof_eta_)
+    assert a.intercept_ == b.intercept_
+    assert a.choices_ == b.choices_
+    for m, n in zip(a.mains_, b.mains_, strict=True):
+        np.testing.assert_array_equal(m["values"], n["values"])
+        np.testing.assert_array_equal(m["se"], n["se"])
+        assert m["lambda"] == n["lambda"] and m["edf"] == n["edf"]
+    for p, q in zip(a.pairs_, b.pairs_, strict=True):
+        assert p["columns"] == q["columns"]
+        np.testing.assert_array_equal(p["values"], q["values"])
+    assert a.calibrator_.method_ == b.calibrator_.method_
+
+
+@pytest.fixture
+def one_process(data):
+    return _fit(*data, n_jobs=1)
+
+
+def test_two_processes_fit_the_same_model_to_the_last_bit(data, forks, one_process):
+    two = _fit(*data, n_jobs=None)
+    assert forks == [True]  # the child did run
+    assert one_process.choices_["n_pairs"] > 0 and len(one_process.choices_["candidates"]) > 1
+    _assert_same(one_process, two)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_child_that_raises_leaves_the_model_unchanged(data, forks, one_process, monkeypatch):
+    def broken(*args, **kwargs):  # only the child rebuilds pair terms in _folds
+        raise np.linalg.LinAlgError("broken on purpose")
+
+    monkeypatch.setattr(folds, "pair_term", broken)
+    _assert_same(one_process, _fit(*data, n_jobs=2))
+    assert forks == [True] and multiprocessing.active_children() == []
+
+
+def test_a_child_that_dies_leaves_the_model_unchanged(data, forks, one_process, monkeypatch):
+    monkeypatch.setattr(folds, "pair_term", lambda *a, **k: os._exit(3))
+    _assert_same(one_process, _fit(*data, n_jobs=2))
+    assert forks == [True] and multiprocessing.active_children() == []
+
+
+def test_an_error_in_the_parent_ends_the_child(data, forks, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the parent fails while the child works")
+
+    monkeypatch.setattr(gam, "fit_block", broken)
+    with pytest.raises(RuntimeError, match="the parent fails"):
+        _fit(*data, n_jobs=None)
+    assert forks == [True] and multiprocessing.active_children() == []
+
+
+def test_one_process_where_a_fork_is_unsafe_or_useless(monkeypatch):
+    assert fork_workers(1) == 1
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert fork_workers(None) == 1  # a fork would copy only this thread
+    finally:
+        stop.set()
+        other.join()
+    assert fork_workers(None) == 2
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    assert fork_workers(None) == 1
+
+
+def test_small_data_is_fitted_on_one_process(data, monkeypatch):
+    started = []
+    original = ForkedJob.start.__func__
+    monkeypatch.setattr(
+        ForkedJob,
+        "start",
+        classmethod(
+            lambda cls, work, *, workers: (
+                started.append(workers) or original(cls, work, workers=workers)
+            )
+        ),
+    )
+    X, y = data
+    _fit(X.head(conversion.MIN_FORK_ROWS - 1), y.head(conversion.MIN_FORK_ROWS - 1), None)
+    assert started == [1]
+
+
+def test_arrays_cross_the_pipe_without_pickle():
+    arrays = {"a": np.arange(5.0), "b": np.array([[1, 2], [3, 4]], dtype=np.int64)}
+    back = _decode(_encode(arrays))
+    for key, value in arrays.items():
+        np.testing.assert_array_equal(back[key], value)
+        assert back[key].dtype == value.dtype
+    with pytest.raises(ValueError, match="pickle"):
+        _decode(_encode({"objects": np.array([{"x": 1}], dtype=object)}))
+
+
+@pytest.mark.parametrize("n_jobs", [0, -1, 1.5, "2", True])
+def test_n_jobs_is_checked(data, n_jobs):
+    with pytest.raises(Exception, match="'n_jobs' parameter of ConversionModel"):
+        ConversionModel(n_jobs=n_jobs).fit(*data)
