@@ -11,6 +11,8 @@ categories for a few-level column.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
@@ -43,6 +45,7 @@ def fit_block(
     start: np.ndarray | None = None,
     max_iter: int = 40,
     tol: float = ETA_TOL,
+    weight: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, bool, np.ndarray]:
     r"""Fit one term given the others' linear predictor ``offset``.
 
@@ -53,21 +56,23 @@ def fit_block(
     :math:`\lambda_j \leftarrow \lambda_j [\operatorname{tr}(S_\lambda^{-1}S_j) -
     \operatorname{tr}(V S_j)] / \beta^\top S_j\beta`. Converged means the last Newton step
     moved no linear predictor by more than ``tol``. Returns
-    ``(beta, lambdas, converged, H + S_lambda)``.
+    ``(beta, lambdas, converged, H + S_lambda)``. ``weight`` (leads per row, ``y`` then
+    the share converted) fits grouped rows, as :func:`block_evidence` does.
     """
     y = np.asarray(y, dtype=float)
+    w = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=float)
     eps = 1.0 / PRIOR_SD**2
     parts = term.penalties
     beta = np.zeros(term.size) if start is None else np.array(start, dtype=float)
     eta = offset + beta[term.codes]
-    p, ll = logistic(y, eta)
+    p, ll = logistic(y, eta, weight)
     lo = hi = None
     if estimate or lam is None:  # the binomial weight at the offset scales lambda
         p0 = p if start is None else sigmoid(offset)
-        weight = float((p0 * (1 - p0)).sum())
-        lo, hi = LAMBDA_RANGE[0] * weight, LAMBDA_RANGE[1] * weight
+        total = float((p0 * (1 - p0)) @ w) if weight is not None else float((p0 * (1 - p0)).sum())
+        lo, hi = LAMBDA_RANGE[0] * total, LAMBDA_RANGE[1] * total
         if lam is None:
-            lam = np.full(len(parts), 0.1 * weight / term.size)
+            lam = np.full(len(parts), 0.1 * total / term.size)
     lam = np.array(np.broadcast_to(np.asarray(lam, dtype=float), (len(parts),)))
     accel, previous = np.ones(len(parts)), np.zeros(len(parts))
     smoothing, converged = estimate, False
@@ -75,20 +80,20 @@ def fit_block(
     diagonal = np.arange(term.size)
     # a row's linear predictor moves by its cell's step: the largest move over the rows
     # is the largest over the cells some row is in
-    occupied = np.bincount(term.codes, minlength=term.size) > 0
+    occupied = np.bincount(term.codes, weight, term.size) > 0
     for _ in range(max_iter):
         A = S.copy()
-        A[diagonal, diagonal] += np.bincount(term.codes, p * (1 - p), term.size)
+        A[diagonal, diagonal] += np.bincount(term.codes, _weighted(p * (1 - p), weight), term.size)
         factor = cho_factor(A, overwrite_a=True, check_finite=False)
         Sb = S @ beta
-        gradient = np.bincount(term.codes, y - p, term.size) - Sb
+        gradient = np.bincount(term.codes, _weighted(y - p, weight), term.size) - Sb
         step = cho_solve(factor, gradient, check_finite=False)
         q0 = ll - 0.5 * beta @ Sb
         shrink = 1.0
         while True:
             new = beta + shrink * step
             new_eta = offset + new[term.codes]
-            new_p, new_ll = logistic(y, new_eta)
+            new_p, new_ll = logistic(y, new_eta, weight)
             if new_ll - 0.5 * new @ (S @ new) >= q0 - OBJECTIVE_SLACK or shrink < MIN_SHRINK:
                 break
             shrink /= 2
@@ -106,8 +111,12 @@ def fit_block(
             converged = True
             break
     A = S.copy()
-    A[diagonal, diagonal] += np.bincount(term.codes, p * (1 - p), term.size)
+    A[diagonal, diagonal] += np.bincount(term.codes, _weighted(p * (1 - p), weight), term.size)
     return beta, lam, converged, A
+
+
+def _weighted(values: np.ndarray, weight: np.ndarray | None) -> np.ndarray:
+    return values if weight is None else values * weight
 
 
 def _penalty(parts: tuple[np.ndarray, ...], lam: np.ndarray, eps: float) -> np.ndarray:
@@ -122,12 +131,23 @@ def _penalty(parts: tuple[np.ndarray, ...], lam: np.ndarray, eps: float) -> np.n
 def block_evidence(term: Term, y: np.ndarray, offset: np.ndarray) -> float:
     r"""Laplace-approximate log marginal likelihood of one term's penalty (at its best
     :math:`\lambda`): :math:`\ell(\hat\beta) - \tfrac12\hat\beta^\top S_\lambda\hat\beta
-    + \tfrac12\log|S_\lambda| - \tfrac12\log|H + S_\lambda|`."""
-    beta, lam, _, A = fit_block(term, y, offset)
+    + \tfrac12\log|S_\lambda| - \tfrac12\log|H + S_\lambda|`.
+
+    With one offset for every row (a column on its own, as the scorer compares its
+    penalties), the rows of a cell are alike: the fit runs on one row per cell, weighted
+    by its leads (the same likelihood, no pass over the rows)."""
+    y = np.asarray(y, float)
+    offset = np.asarray(offset, float)
+    weight = None
+    if len(offset) and np.all(offset == offset[0]):
+        weight = np.bincount(term.codes, minlength=term.size).astype(float)
+        y = np.bincount(term.codes, y, term.size) / np.maximum(weight, 1.0)
+        term = replace(term, codes=np.arange(term.size))
+        offset = np.full(term.size, offset[0])
+    beta, lam, _, A = fit_block(term, y, offset, weight=weight)
     eps = 1.0 / PRIOR_SD**2
     S = sum(lj * Sj for lj, Sj in zip(lam, term.penalties, strict=True)) + eps * np.eye(term.size)
     _, logdet_s = np.linalg.slogdet(S)
     _, logdet_a = np.linalg.slogdet(A)
-    eta = offset + beta[term.codes]
-    _, ll = logistic(np.asarray(y, float), eta)
+    _, ll = logistic(y, offset + beta[term.codes], weight)
     return ll - 0.5 * beta @ S @ beta + 0.5 * (logdet_s - logdet_a)

@@ -50,6 +50,8 @@ __all__ = ["Channel", "ChildFailed", "ForkedJob", "fork_workers"]
 #: has ended is noticed at once)
 CHILD_WAIT_FACTOR = 10.0
 MIN_CHILD_WAIT = 60.0
+#: the first bytes of a signal (an ``.npz`` file starts with ``PK``)
+SIGNAL = b"signal:"
 #: how long a child that has answered is given to end before it is killed (seconds)
 EXIT_WAIT = 2.0
 #: how often the waiting parent checks that the child is still alive (seconds)
@@ -108,6 +110,15 @@ class Channel:
         except OSError:
             self.failed = True
 
+    def signal(self, name: str) -> None:
+        """A short message the other end sees at once (:meth:`_ChildChannel.signalled`),
+        and also in order, as ``{"signal": name}`` from :meth:`receive`."""
+        if not self.failed:
+            try:
+                self._connection.send_bytes(SIGNAL + name.encode())
+            except OSError:
+                self.failed = True
+
     def receive(self) -> dict[str, np.ndarray]:
         if self.failed:
             raise ChildFailed("the other process went away")
@@ -128,6 +139,7 @@ class _ChildChannel(Channel):
     def __init__(self, connection: Any) -> None:
         super().__init__(connection)
         self._inbox: queue.Queue[bytes | None] = queue.Queue()
+        self._signals: set[str] = set()
         self._outbox: queue.Queue[bytes | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
         self._writer = threading.Thread(target=self._write, daemon=True)
@@ -136,7 +148,10 @@ class _ChildChannel(Channel):
     def _read(self) -> None:
         try:
             while True:
-                self._inbox.put(self._connection.recv_bytes())
+                data = self._connection.recv_bytes()
+                if data.startswith(SIGNAL):
+                    self._signals.add(data[len(SIGNAL) :].decode())
+                self._inbox.put(data)
         except (EOFError, OSError):
             self._inbox.put(None)
 
@@ -157,7 +172,13 @@ class _ChildChannel(Channel):
         data = self._inbox.get()  # None once the parent has gone away
         if data is None:
             raise ChildFailed("the parent went away")
+        if data.startswith(SIGNAL):
+            return {"signal": np.array(data[len(SIGNAL) :].decode())}
         return _decode(data)
+
+    def signalled(self, name: str) -> bool:
+        """Whether the parent has sent :meth:`Channel.signal` ``name`` (read or not)."""
+        return name in self._signals
 
     def flush(self) -> None:
         """Wait until everything sent has been written to the pipe."""

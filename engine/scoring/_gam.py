@@ -21,6 +21,8 @@ r"""Fitting the scorer's terms: main effects, chosen pairs, out-of-fold predicti
    cost the simulated sessions' true pair its place); the smallest number :math:`K` of pairs whose
    summed held-out deviance is within :data:`PAIR_DEVIANCE_TOL` of the best count wins. The held-out linear predictors of the
    chosen model are the out-of-fold predictions the calibration is fitted on.
+   The folds (:mod:`~leadlever.engine.scoring._folds`) run on a second process beside
+   step 2 where that is safe, with the same result to the last bit.
 4. **Purification and centring**: each chosen pair's table gives its weighted margins
    to the two main effects; each main effect is centred on its training mean (the
    intercept takes the rest), so a term's contribution is measured against the
@@ -34,6 +36,7 @@ smoothing, not those choices.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -144,19 +147,17 @@ def fit_additive(
     job = start_folds(infos, cells, mains, full, y, folds, workers)
     try:
         pairs = _fit_pairs(infos, cells, y, full, interactions, converged, job)
-        held_out, deviance, fold_converged = cross_validate(mains, pairs, full, y, folds, job)
+        choose = partial(_pair_count, interactions=interactions)
+        oof_eta, deviance, fold_converged, k = cross_validate(
+            mains, pairs, full, y, folds, choose, job
+        )
     finally:
         if job is not None:  # (already closed after its answer: ends it on an error here)
             job.close(kill=True)
     converged += fold_converged
-    if interactions == "auto":
-        total = deviance.sum(axis=0)
-        k = int(np.flatnonzero(total <= total.min() + PAIR_DEVIANCE_TOL)[0])
-    else:
-        k = len(pairs)
     warnings = warn_if_not_converged("Fitting the conversion model", converged)
     fit = _finalise(infos, cells, mains, built, full, pairs[:k], y)
-    fit.oof_eta = held_out[:, k]
+    fit.oof_eta = oof_eta
     fit.warnings = warnings
     fit.choices = {
         "penalties": penalty_choices,
@@ -170,6 +171,16 @@ def fit_additive(
         "iterations": full.n_iter,
     }
     return fit
+
+
+def _pair_count(deviance: np.ndarray, interactions: int | str) -> int:
+    """The fewest pairs whose summed held-out deviance (``deviance``: folds x 0..K pairs)
+    is within :data:`PAIR_DEVIANCE_TOL` of the best count; all of them for a fixed
+    number."""
+    if interactions != "auto":
+        return deviance.shape[1] - 1
+    total = deviance.sum(axis=0)
+    return int(np.flatnonzero(total <= total.min() + PAIR_DEVIANCE_TOL)[0])
 
 
 def _fit_pairs(infos, cells, y, full: FitResult, interactions, converged, job) -> list[dict]:

@@ -152,3 +152,57 @@ def test_arrays_cross_the_pipe_without_pickle():
 def test_n_jobs_is_checked(data, n_jobs):
     with pytest.raises(Exception, match="'n_jobs' parameter of ConversionModel"):
         ConversionModel(n_jobs=n_jobs).fit(*data)
+
+
+def _in_child_only(monkeypatch, module, name, delay):
+    """Slow ``module.name`` down by ``delay`` seconds in the forked child only, and count
+    the parent's own calls."""
+    import time
+
+    parent, calls, original = os.getpid(), [], getattr(module, name)
+
+    def slowed(*args, **kwargs):
+        if os.getpid() != parent:
+            time.sleep(delay)
+        else:
+            calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, slowed)
+    return calls
+
+
+def test_the_parent_takes_fold_0_when_the_child_has_not_started_it(
+    data, one_process, forks, monkeypatch
+):
+    parent_calls = _in_child_only(monkeypatch, folds, "fold_mains", 1.0)
+    _assert_same(one_process, _fit(*data, n_jobs=None))
+    assert forks == [True] and len(parent_calls) == 1  # fold 0, refitted here
+
+
+def test_the_parent_finishes_fold_0_from_where_the_child_left_it(
+    data, one_process, forks, monkeypatch
+):
+    import time
+
+    parent, parent_adds, add = os.getpid(), [], folds.FoldRun.add
+
+    def slow_later(run, pair, y):  # the child keeps up for two pairs, then falls behind
+        if os.getpid() == parent:
+            parent_adds.append(1)
+        elif len(run.held_out) > 2:
+            time.sleep(0.05)
+        return add(run, pair, y)
+
+    fit_block = gam.fit_block
+
+    def slow_pair(*args, **kwargs):  # the parent's pairs: 0.1 s each
+        time.sleep(0.1)
+        return fit_block(*args, **kwargs)
+
+    monkeypatch.setattr(folds.FoldRun, "add", slow_later)
+    monkeypatch.setattr(gam, "fit_block", slow_pair)
+    _assert_same(one_process, _fit(*data, n_jobs=None))
+    n_pairs = len(one_process.choices_["candidates"])
+    assert n_pairs > 3 and forks == [True]
+    assert 0 < len(parent_adds) < n_pairs  # fold 0 changed hands part-way
