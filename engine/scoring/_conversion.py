@@ -37,7 +37,12 @@ from leadlever.engine.scoring._model_io import (
 )
 from leadlever.engine.scoring._penalised import DataQualityWarning
 from leadlever.engine.scoring._reasons import reason_texts
-from leadlever.engine.scoring._term_scoring import evaluate_terms, term_names, term_table
+from leadlever.engine.scoring._term_scoring import (
+    evaluate_terms,
+    term_importance,
+    term_names,
+    term_table,
+)
 from leadlever.engine.scoring._tiers import (
     TIER_METHODS,
     apply_tiers,
@@ -286,25 +291,7 @@ class ConversionModel:
         self.tiers_ = choose_tiers(
             self.calibrator_.predict(fit.oof_eta), self.tier_method, self.tiers, self.tier_labels
         )
-        sd = np.array(
-            [m["values"][c].std() for m, c in zip(self.mains_, cells, strict=True)]
-            + [
-                p["values"][
-                    p["maps"][0][cells[p["index"][0]]] * p["shape"][1]
-                    + p["maps"][1][cells[p["index"][1]]]
-                ].std()
-                for p in self.pairs_
-            ]
-        )
-        order = np.argsort(-sd, kind="stable")
-        self.importance_ = [
-            {
-                "column": self.feature_names_[i],
-                "kind": "pair" if i >= len(self.mains_) else "main",
-                "importance": float(sd[i]),
-            }
-            for i in order
-        ]
+        self.importance_ = term_importance(self, cells)
         self.classes_ = np.array([0, 1])
         self.base_rate_ = float(yv.mean())
         self.n_train_ = len(yv)

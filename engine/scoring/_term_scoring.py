@@ -31,6 +31,7 @@ __all__ = [
     "PAIR_SEPARATOR",
     "TermEvaluation",
     "evaluate_terms",
+    "term_importance",
     "term_names",
     "term_table",
 ]
@@ -134,3 +135,27 @@ def term_table(model: ConversionModel, term: str) -> pd.DataFrame:
             "log_odds": np.asarray(pair["values"]),
         }
     )
+
+
+def term_importance(model: ConversionModel, cells: list[np.ndarray]) -> list[dict]:
+    """Every term's importance, largest first: the standard deviation of its log-odds
+    contribution over the training leads (``cells``: their cell of every column)."""
+    sd = np.array(
+        [m["values"][c].std() for m, c in zip(model.mains_, cells, strict=True)]
+        + [
+            p["values"][
+                p["maps"][0][cells[p["index"][0]]] * p["shape"][1]
+                + p["maps"][1][cells[p["index"][1]]]
+            ].std()
+            for p in model.pairs_
+        ]
+    )
+    order = np.argsort(-sd, kind="stable")
+    return [
+        {
+            "column": model.feature_names_[i],
+            "kind": "pair" if i >= len(model.mains_) else "main",
+            "importance": float(sd[i]),
+        }
+        for i in order
+    ]
