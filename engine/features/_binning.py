@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "SPIKE_SHARE",
     "fit_bins",
+    "shared_cap",
     "cell_codes",
     "factorized_cells",
     "coarse_map",
@@ -118,6 +119,20 @@ def fit_bins(
         out.append(info)
         cells.append(codes)
     return out, cells
+
+
+def shared_cap(bins: list[dict[str, Any]], budget: int, floor: int) -> int | None:
+    """The largest number of cells per numeric or date column that keeps the cells of all
+    columns of ``bins`` (:func:`fit_bins`) within ``budget``, at least ``floor``; ``None``
+    when they are within it already."""
+    numeric = [b["n_cells"] for b in bins if b["kind"] in ("numeric", "date")]
+    other = sum(b["n_cells"] for b in bins) - sum(numeric)
+    if other + sum(numeric) <= budget or not numeric:
+        return None
+    for cap in range(max(numeric), floor, -1):
+        if other + sum(min(n, cap) for n in numeric) <= budget:
+            return cap
+    return floor
 
 
 def _cells_of_raw(pre: Preprocessor, info: dict[str, Any], uniques: pd.Series) -> np.ndarray:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.exceptions import DataError, NotFittedError, ParameterError
-from leadlever.engine.features._binning import fit_bins
+from leadlever.engine.features._binning import fit_bins, shared_cap
 from leadlever.engine.features._preprocessing import Preprocessor
 from leadlever.engine.io._persist import load_versioned, save_versioned
 from leadlever.engine.io._schema import coerce_binary
@@ -55,18 +55,19 @@ __all__ = ["ConversionModel", "DataQualityWarning", "MAX_BINS"]
 
 logger = logging.getLogger(__name__)
 
-#: most histogram cells per numeric column (fewer on small data: ``ROWS_PER_CELL`` rows a cell)
+#: most cells per numeric column (fewer on small data: ``ROWS_PER_CELL`` rows a cell)
 MAX_BINS = 128
 #: training rows per cell of ``max_bins="auto"`` below ``MAX_BINS``: on 1,500-4,000 leads, 40
 #: rows a cell gave +0.001 to +0.004 AUC over 10 (a public retail campaign, simulated
 #: sessions and campaign responses; within +-0.001 on leads and a bank-marketing sample)
 ROWS_PER_CELL = 40
-#: ... and at least this many cells
-MIN_AUTO_BINS = 8
-#: a second process for the cross-validation folds (``n_jobs``) from this many training
-#: rows (a fold of the retail campaign set, 1,792 rows: 0.44 s wall on one process, 0.38 s
-#: on two; below about 1,000 rows the whole fit takes a few tenths of a second and the
-#: fork's start-up, about 10 ms, is a larger share of what it could save)
+MIN_AUTO_BINS = 8  # ... and at least this many cells
+#: ``max_bins="auto"`` keeps all columns' cells near this many (wide numeric columns share
+#: it, see ``shared_cap``): the fit's systems grow with the cube of the cells (online
+#: shoppers, 943 cells: 1.20 s CPU a fold; 619: 0.76 s; 5-fold AUC 0.9315 both)
+CELL_BUDGET = 640
+#: a second process for the cross-validation folds (``n_jobs``) from this many rows (a
+#: retail fold of 1,792 rows: 0.44 s wall on one process, 0.38 s on two)
 MIN_FORK_ROWS = 1_000
 _PARAMS = (
     "interactions",
@@ -101,7 +102,8 @@ class ConversionModel:
         ``"auto"``: up to 2 pair terms per column (fewer on small data) ranked by FAST, how
         many chosen by cross-validation; an int: exactly that many top-ranked pairs; 0: none.
     max_bins : "auto" or int
-        Histogram cells per numeric column; ``"auto"`` = min(128, rows / 40), at least 8.
+        Histogram cells per numeric column; ``"auto"`` = min(128, rows / 40), at least 8,
+        lowered for all wide columns alike while all cells number over 640.
     monotone : dict, optional
         ``{column: +1 or -1}``: the column's effect may only rise (+1) or fall (-1).
     calibration : {"auto", "platt", "isotonic", "none"}
@@ -163,7 +165,6 @@ class ConversionModel:
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    # ------------------------------------------------------------ params
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Constructor parameters (scikit-learn contract)."""
         return {n: getattr(self, n) for n in _PARAMS}
@@ -240,8 +241,7 @@ class ConversionModel:
         -------
         self
         """
-        # the fitting code (scipy's LAPACK wrappers) loads only to fit: scoring a saved
-        # model (leadlever score apply) never needs it
+        # the fitting code (scipy's LAPACK wrappers) loads only to fit, never to score
         from threadpoolctl import threadpool_limits
 
         from leadlever.engine.scoring._fork import fork_workers
@@ -258,9 +258,10 @@ class ConversionModel:
         auto = self.max_bins == "auto"
         max_bins = min(MAX_BINS, len(yv) // ROWS_PER_CELL) if auto else self.max_bins
         bins, cells = fit_bins(pre, X, max(int(max_bins), MIN_AUTO_BINS if auto else 2))
-        # one BLAS thread: the systems are small (at most a few hundred unknowns), where
-        # OpenBLAS threads cost more than they give (Hillstrom's 64,000 customers: 0.9 s
-        # CPU on one thread, 13 s CPU on two threads of a busy machine)
+        if auto and (cap := shared_cap(bins, CELL_BUDGET, MIN_AUTO_BINS)) is not None:
+            bins, cells = fit_bins(pre, X, cap)
+        # one BLAS thread: on systems this small (a few hundred unknowns) OpenBLAS threads
+        # cost more than they give (Hillstrom, 64,000 rows: 0.9 s CPU vs 13 s on two)
         with threadpool_limits(limits=1, user_api="blas"):
             fit = fit_additive(
                 bins,
@@ -407,7 +408,6 @@ class ConversionModel:
             out["reasons"] = reason_texts(self, ev, p, index=X.index)
         return out, counts_from_factors(self, ev.factors, len(X)) if count else {}
 
-    # ------------------------------------------------------------ persist
     def to_dict(self) -> dict[str, Any]:
         """The fitted model as a versioned JSON document (``leadlever.conversion_model``)."""
         return model_to_dict(self)

@@ -190,3 +190,49 @@ def test_grouped_histograms_give_the_dense_hessian():
     rows = np.sort(rng.choice(n, 1000, replace=False))
     sub = Design(terms, rows, cache=False).hessian(w[rows])
     np.testing.assert_allclose(sub, X[rows].T @ (X[rows] * w[rows, None]), atol=1e-9)
+
+
+def test_shared_cap_is_the_largest_cap_within_the_budget():
+    from leadlever.engine.features._binning import shared_cap
+
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        bins = [
+            {
+                "kind": str(rng.choice(["numeric", "date", "categorical", "binary"])),
+                "n_cells": int(n),
+            }
+            for n in rng.integers(3, 130, int(rng.integers(1, 12)))
+        ]
+        budget, floor = int(rng.integers(50, 700)), 8
+        numeric = [b["n_cells"] for b in bins if b["kind"] in ("numeric", "date")]
+        other = sum(b["n_cells"] for b in bins) - sum(numeric)
+
+        def total(cap, numeric=numeric, other=other):
+            return other + sum(min(n, cap) for n in numeric)
+
+        cap = shared_cap(bins, budget, floor)
+        if not numeric or total(max(numeric)) <= budget:
+            assert cap is None
+            continue
+        fits = [c for c in range(floor, max(numeric) + 1) if total(c) <= budget]
+        assert cap == (max(fits) if fits else floor)
+
+
+def test_wide_numeric_exports_share_the_cell_budget():
+    from leadlever.engine.scoring._conversion import CELL_BUDGET, MAX_BINS
+
+    rng = np.random.default_rng(8)
+    n, k = 6000, 10
+    X = pd.DataFrame({f"x{j}": rng.gamma(2.0, 1.0 + j, n) for j in range(k)})
+    X["channel"] = rng.choice(["a", "b", "c"], n)
+    eta = -1.0 + np.sin(X["x0"]) + 0.3 * (X["channel"] == "b")
+    y = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = ConversionModel(interactions=0, n_jobs=1).fit(X, y)
+    cells = [b["n_cells"] for b in model.bins_]
+    assert sum(cells) <= CELL_BUDGET + 2 * k  # a missing (and spike) cell beside the cap
+    assert max(cells) < MAX_BINS  # below what max_bins="auto" gives one column alone
+    wide = ConversionModel(interactions=0, n_jobs=1, max_bins=128).fit(X, y)
+    assert sum(b["n_cells"] for b in wide.bins_) > CELL_BUDGET  # an explicit max_bins is kept
