@@ -54,7 +54,8 @@ def elsewhere(request) -> bool:
     if os.environ.get(_FRESH):
         pytest.fail(f"other threads run even in a fresh interpreter: {others}")
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", request.node.nodeid],
+        # -P: the checkout's own leadlever/ folder must not hide the installed package
+        [sys.executable, "-P", "-m", "pytest", "-p", "no:cacheprovider", "-q", request.node.nodeid],
         cwd=request.config.rootpath,
         env={**os.environ, _FRESH: "1"},
         capture_output=True,
