@@ -32,7 +32,7 @@ from leadlever.engine.scoring._penalised import (
     update_smoothing,
 )
 
-__all__ = ["fit_block", "block_evidence"]
+__all__ = ["block_evidence", "fit_block", "term_penalty"]
 
 
 def fit_block(
@@ -60,7 +60,6 @@ def fit_block(
     the share converted) fits grouped rows, as :func:`block_evidence` does.
     """
     y = np.asarray(y, dtype=float)
-    w = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=float)
     eps = 1.0 / PRIOR_SD**2
     parts = term.penalties
     beta = np.zeros(term.size) if start is None else np.array(start, dtype=float)
@@ -69,7 +68,7 @@ def fit_block(
     lo = hi = None
     if estimate or lam is None:  # the binomial weight at the offset scales lambda
         p0 = p if start is None else sigmoid(offset)
-        total = float((p0 * (1 - p0)) @ w) if weight is not None else float((p0 * (1 - p0)).sum())
+        total = float(_weighted(p0 * (1 - p0), weight).sum())
         lo, hi = LAMBDA_RANGE[0] * total, LAMBDA_RANGE[1] * total
         if lam is None:
             lam = np.full(len(parts), 0.1 * total / term.size)
@@ -119,6 +118,12 @@ def _weighted(values: np.ndarray, weight: np.ndarray | None) -> np.ndarray:
     return values if weight is None else values * weight
 
 
+def term_penalty(term: Term, lam: np.ndarray) -> np.ndarray:
+    """:math:`S_\\lambda = \\sum_j \\lambda_j S_j + \\varepsilon I` of a term, as
+    :func:`fit_block` builds it."""
+    return _penalty(term.penalties, np.asarray(lam, dtype=float), 1.0 / PRIOR_SD**2)
+
+
 def _penalty(parts: tuple[np.ndarray, ...], lam: np.ndarray, eps: float) -> np.ndarray:
     """:math:`\\sum_j \\lambda_j S_j + \\varepsilon I`."""
     S = lam[0] * parts[0]
@@ -145,8 +150,7 @@ def block_evidence(term: Term, y: np.ndarray, offset: np.ndarray) -> float:
         term = replace(term, codes=np.arange(term.size))
         offset = np.full(term.size, offset[0])
     beta, lam, _, A = fit_block(term, y, offset, weight=weight)
-    eps = 1.0 / PRIOR_SD**2
-    S = sum(lj * Sj for lj, Sj in zip(lam, term.penalties, strict=True)) + eps * np.eye(term.size)
+    S = term_penalty(term, lam)
     _, logdet_s = np.linalg.slogdet(S)
     _, logdet_a = np.linalg.slogdet(A)
     _, ll = logistic(y, offset + beta[term.codes], weight)

@@ -209,12 +209,8 @@ class ConversionModel:
             f"one of {CALIBRATION_METHODS}",
         )
         _check_param("cv", self.cv, count(self.cv, 2), "an int >= 2")
-        _check_param(
-            "n_jobs",
-            self.n_jobs,
-            self.n_jobs is None or count(self.n_jobs, 1),
-            "None or an int >= 1",
-        )
+        jobs = self.n_jobs
+        _check_param("n_jobs", jobs, jobs is None or count(jobs, 1), "None or an int >= 1")
         _check_param(
             "min_level_count", self.min_level_count, count(self.min_level_count, 1), "an int >= 1"
         )
@@ -258,7 +254,8 @@ class ConversionModel:
         auto = self.max_bins == "auto"
         max_bins = min(MAX_BINS, len(yv) // ROWS_PER_CELL) if auto else self.max_bins
         bins, cells = fit_bins(pre, X, max(int(max_bins), MIN_AUTO_BINS if auto else 2))
-        if auto and (cap := shared_cap(bins, CELL_BUDGET, MIN_AUTO_BINS)) is not None:
+        cap = shared_cap(bins, CELL_BUDGET, MIN_AUTO_BINS) if auto else None
+        if cap is not None:
             bins, cells = fit_bins(pre, X, cap)
         # one BLAS thread: on systems this small (a few hundred unknowns) OpenBLAS threads
         # cost more than they give (Hillstrom, 64,000 rows: 0.9 s CPU vs 13 s on two)
@@ -280,7 +277,8 @@ class ConversionModel:
         self.pairs_ = [
             {**p, "maps": [np.asarray(m, dtype=np.int64) for m in p["maps"]]} for p in fit.pairs
         ]
-        self.choices_ = fit.choices
+        budget = {"cells_per_numeric_column": cap, "all_columns_near": CELL_BUDGET}
+        self.choices_ = {**fit.choices, "cell_cap": budget if cap else None}
         self.data_warnings_ = list(fit.warnings)
         self.n_features_in_ = X.shape[1]
         self.feature_names_in_ = [str(c) for c in X.columns]
@@ -333,6 +331,7 @@ class ConversionModel:
             "pairs_chosen_by": choices["mode"],
             "cv_deviance_by_n_pairs": choices["cv_deviance"],
             "calibration": self.calibrator_.method_,
+            "cell_cap": choices.get("cell_cap"),
             "warnings": list(self.data_warnings_),
         }
 

@@ -43,10 +43,9 @@ import numpy as np
 from scipy.linalg import cho_factor
 
 from leadlever.engine.scoring._additive import fit_joint
-from leadlever.engine.scoring._block import block_evidence, fit_block
+from leadlever.engine.scoring._block import block_evidence, fit_block, term_penalty
 from leadlever.engine.scoring._folds import cross_validate, send_pair, start_folds
 from leadlever.engine.scoring._penalised import (
-    PRIOR_SD,
     FitResult,
     inverse_factor,
     sigmoid,
@@ -200,7 +199,7 @@ def _fit_pairs(infos, cells, y, full: FitResult, interactions, converged, job) -
         beta, lam, ok, A = fit_block(term, y, eta, lam=start_lam)
         converged.append(ok)
         # edf = tr(A^-1 H), H = diag(h) the binomial weights per cell at the fit
-        h = np.diagonal(A) - np.diagonal(_pair_penalty(term, lam))
+        h = np.diagonal(A) - np.diagonal(term_penalty(term, lam))
         R = inverse_factor(cho_factor(A))  # A^-1 = R R^T
         edf = float(np.einsum("ij,ij->i", R, R) @ h)
         eta = eta + beta[term.codes]
@@ -210,12 +209,6 @@ def _fit_pairs(infos, cells, y, full: FitResult, interactions, converged, job) -
         pairs[-1]["gain"] = gain
         send_pair(job, pairs[-1])
     return pairs
-
-
-def _pair_penalty(term, lam) -> np.ndarray:
-    """:math:`\\sum_j \\lambda_j S_j + \\varepsilon I` of a pair term."""
-    S = sum(lj * Sj for lj, Sj in zip(lam, term.penalties, strict=True))
-    return S + np.eye(term.size) / PRIOR_SD**2
 
 
 def _finalise(infos, cells, mains, built, full: FitResult, pairs, y) -> AdditiveFit:

@@ -200,6 +200,13 @@ def fit(
     )
     if payload["tiers"]["reason"]:
         typer.echo(f"Tiers: {payload['tiers']['reason']}.")
+    if cap := terms.get("cell_cap"):
+        typer.echo(
+            f"Cells: numeric columns were cut into at most {cap['cells_per_numeric_column']} "
+            f"cells each, so that all columns' cells stay near {cap['all_columns_near']} (the "
+            "fit's time grows with the cube of the cells; ConversionModel(max_bins=...) sets "
+            "the number instead)."
+        )
     print_table(
         model.importance().head(10),
         title="Term importance (sd of log-odds contribution):",

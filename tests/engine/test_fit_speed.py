@@ -234,5 +234,9 @@ def test_wide_numeric_exports_share_the_cell_budget():
     cells = [b["n_cells"] for b in model.bins_]
     assert sum(cells) <= CELL_BUDGET + 2 * k  # a missing (and spike) cell beside the cap
     assert max(cells) < MAX_BINS  # below what max_bins="auto" gives one column alone
+    announced = model.summary()["cell_cap"]  # the cap is said, and survives a save
+    assert announced == {"cells_per_numeric_column": max(cells) - 1, "all_columns_near": 640}
+    assert ConversionModel.from_dict(model.to_dict()).summary()["cell_cap"] == announced
     wide = ConversionModel(interactions=0, n_jobs=1, max_bins=128).fit(X, y)
     assert sum(b["n_cells"] for b in wide.bins_) > CELL_BUDGET  # an explicit max_bins is kept
+    assert wide.summary()["cell_cap"] is None
