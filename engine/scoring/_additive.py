@@ -42,6 +42,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
+from leadlever.engine.scoring._design import Design
 from leadlever.engine.scoring._penalised import (
     ETA_TOL,
     LAMBDA_RANGE,
@@ -50,7 +51,6 @@ from leadlever.engine.scoring._penalised import (
     PRIOR_SD,
     SMOOTHING_ETA_TOL,
     SMOOTHING_LOG_TOL,
-    Design,
     FitResult,
     Term,
     fs_log_step,
@@ -169,7 +169,10 @@ def fit_joint(
         H = cov = None
     return FitResult(
         intercept=float(theta[0]),
-        coefs=[theta[a:b].copy() for a, b in zip(off[:-1], off[1:], strict=True)],
+        coefs=[
+            t.values(theta[a:b]).copy() for t, a, b in zip(terms, off[:-1], off[1:], strict=True)
+        ],
+        theta=theta,
         lam=lam,
         eta=eta,
         n_iter=it,

@@ -56,14 +56,15 @@ def fit_block(
     :math:`\lambda_j \leftarrow \lambda_j [\operatorname{tr}(S_\lambda^{-1}S_j) -
     \operatorname{tr}(V S_j)] / \beta^\top S_j\beta`. Converged means the last Newton step
     moved no linear predictor by more than ``tol``. Returns
-    ``(beta, lambdas, converged, H + S_lambda)``. ``weight`` (leads per row, ``y`` then
+    ``(beta, lambdas, converged, H + S_lambda)``, ``beta`` the term's parameters (its
+    cells' values :meth:`~leadlever.engine.scoring._penalised.Term.values`). ``weight`` (leads per row, ``y`` then
     the share converted) fits grouped rows, as :func:`block_evidence` does.
     """
     y = np.asarray(y, dtype=float)
     eps = 1.0 / PRIOR_SD**2
     parts = term.penalties
-    beta = np.zeros(term.size) if start is None else np.array(start, dtype=float)
-    eta = offset + beta[term.codes]
+    beta = np.zeros(term.n_params) if start is None else np.array(start, dtype=float)
+    eta = offset + term.values(beta)[term.codes]
     p, ll = logistic(y, eta, weight)
     lo = hi = None
     if estimate or lam is None:  # the binomial weight at the offset scales lambda
@@ -71,32 +72,30 @@ def fit_block(
         total = float(_weighted(p0 * (1 - p0), weight).sum())
         lo, hi = LAMBDA_RANGE[0] * total, LAMBDA_RANGE[1] * total
         if lam is None:
-            lam = np.full(len(parts), 0.1 * total / term.size)
+            lam = np.full(len(parts), 0.1 * total / term.n_params)
     lam = np.array(np.broadcast_to(np.asarray(lam, dtype=float), (len(parts),)))
     accel, previous = np.ones(len(parts)), np.zeros(len(parts))
     smoothing, converged = estimate, False
     S = _penalty(parts, lam, eps)
-    diagonal = np.arange(term.size)
     # a row's linear predictor moves by its cell's step: the largest move over the rows
     # is the largest over the cells some row is in
     occupied = np.bincount(term.codes, weight, term.size) > 0
     for _ in range(max_iter):
-        A = S.copy()
-        A[diagonal, diagonal] += np.bincount(term.codes, _weighted(p * (1 - p), weight), term.size)
+        A = _with_hessian(S, term, _weighted(p * (1 - p), weight))
         factor = cho_factor(A, overwrite_a=True, check_finite=False)
         Sb = S @ beta
-        gradient = np.bincount(term.codes, _weighted(y - p, weight), term.size) - Sb
+        gradient = _cell_sums(term, _weighted(y - p, weight)) - Sb
         step = cho_solve(factor, gradient, check_finite=False)
         q0 = ll - 0.5 * beta @ Sb
         shrink = 1.0
         while True:
             new = beta + shrink * step
-            new_eta = offset + new[term.codes]
+            new_eta = offset + term.values(new)[term.codes]
             new_p, new_ll = logistic(y, new_eta, weight)
             if new_ll - 0.5 * new @ (S @ new) >= q0 - OBJECTIVE_SLACK or shrink < MIN_SHRINK:
                 break
             shrink /= 2
-        moved = float(np.abs(new - beta)[occupied].max(initial=0.0))
+        moved = float(np.abs(term.values(new - beta))[occupied].max(initial=0.0))
         beta, eta, p, ll = new, new_eta, new_p, new_ll
         if smoothing:
             priors = term.prior_traces(lam, eps)
@@ -109,9 +108,24 @@ def fit_block(
         if moved < tol:
             converged = True
             break
-    A = S.copy()
-    A[diagonal, diagonal] += np.bincount(term.codes, _weighted(p * (1 - p), weight), term.size)
-    return beta, lam, converged, A
+    return beta, lam, converged, _with_hessian(S, term, _weighted(p * (1 - p), weight))
+
+
+def _with_hessian(S: np.ndarray, term: Term, w: np.ndarray) -> np.ndarray:
+    """:math:`H + S_\\lambda` with the term's Hessian :math:`H = M^\top \\operatorname{diag}(h) M`
+    (:math:`h` the rows' weights summed per cell; :math:`M = I` without a basis)."""
+    h = np.bincount(term.codes, w, term.size)
+    if term.basis is None:
+        A = S.copy()
+        A[np.diag_indices_from(A)] += h
+        return A
+    return S + (term.basis.T * h) @ term.basis
+
+
+def _cell_sums(term: Term, r: np.ndarray) -> np.ndarray:
+    """:math:`M^\top` (``r`` summed per cell): the gradient of the term's parameters."""
+    sums = np.bincount(term.codes, r, term.size)
+    return sums if term.basis is None else term.basis.T @ sums
 
 
 def _weighted(values: np.ndarray, weight: np.ndarray | None) -> np.ndarray:
@@ -153,5 +167,5 @@ def block_evidence(term: Term, y: np.ndarray, offset: np.ndarray) -> float:
     S = term_penalty(term, lam)
     _, logdet_s = np.linalg.slogdet(S)
     _, logdet_a = np.linalg.slogdet(A)
-    _, ll = logistic(y, offset + beta[term.codes], weight)
+    _, ll = logistic(y, offset + term.values(beta)[term.codes], weight)
     return ll - 0.5 * beta @ S @ beta + 0.5 * (logdet_s - logdet_a)

@@ -319,6 +319,7 @@ class ConversionModel:
                     "shape": "categories" if m["penalty"] == "ridge" else "smooth curve",
                     "edf": round(m["edf"], 2),
                     "monotone": m["monotone"],
+                    "splines": m.get("splines"),
                 }
                 for m in self.mains_
             ],

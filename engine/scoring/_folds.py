@@ -34,8 +34,9 @@ import numpy as np
 
 from leadlever.engine.scoring._additive import fit_joint
 from leadlever.engine.scoring._block import fit_block
+from leadlever.engine.scoring._design import Design
 from leadlever.engine.scoring._fork import Channel, ChildFailed, ForkedJob
-from leadlever.engine.scoring._penalised import Design, FitResult, sigmoid
+from leadlever.engine.scoring._penalised import FitResult, sigmoid
 from leadlever.engine.scoring._terms import pair_term
 
 #: the parent's message that its pairs are all sent (and it is free to take fold 0)

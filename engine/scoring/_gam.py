@@ -48,10 +48,17 @@ from leadlever.engine.scoring._folds import cross_validate, send_pair, start_fol
 from leadlever.engine.scoring._penalised import (
     FitResult,
     inverse_factor,
+    offsets,
     sigmoid,
     warn_if_not_converged,
 )
-from leadlever.engine.scoring._terms import fast_ranking, main_term, pair_term, purify
+from leadlever.engine.scoring._terms import (
+    SPLINE_BASIS,
+    fast_ranking,
+    main_term,
+    pair_term,
+    purify,
+)
 from leadlever.engine.stats._cv import stratified_kfold
 
 __all__ = [
@@ -61,6 +68,7 @@ __all__ = [
     "PAIRS_PER_COLUMN",
     "PAIR_DEVIANCE_TOL",
     "ROWS_PER_PAIR_CONVERSION",
+    "SPLINE_EVIDENCE_MARGIN",
 ]
 
 #: at most this many pair candidates per column are tried (EBM tries 3) ...
@@ -69,6 +77,12 @@ PAIRS_PER_COLUMN = 2
 MAX_PAIR_CANDIDATES = 60
 #: one pair candidate per this many rows of the rarer outcome (small data: fewer pairs)
 ROWS_PER_PAIR_CONVERSION = 40
+#: a smooth main effect keeps one value per cell only when that has a log evidence larger
+#: than its P-spline's by more than this (a Bayes factor of e^3 = 20, "strong"): bank
+#: marketing's period codes (consumer price index -469, euribor -238) and day of the
+#: month (-41) keep their cells; the online shoppers' and simulated sessions' smooth
+#: columns were within -6..+20 of it (and the P-spline costs a fifth of the cells)
+SPLINE_EVIDENCE_MARGIN = 3.0
 #: the fewest pairs whose summed held-out deviance is within this of the best count win
 #: (2 = the deviance one more parameter must save under AIC)
 PAIR_DEVIANCE_TOL = 2.0
@@ -86,17 +100,16 @@ class AdditiveFit:
     warnings: list[str] = field(default_factory=list)
 
 
-def _choose_penalty(info: dict, codes: np.ndarray, y: np.ndarray, offset: np.ndarray) -> dict:
-    """Ordered curve or categories for a few-level numeric column (larger evidence wins)."""
-    smooth = block_evidence(main_term(info, codes, "smooth"), y, offset)
-    ridge = block_evidence(main_term(info, codes, "ridge"), y, offset)
-    return {
-        "penalty": "smooth" if smooth >= ridge else "ridge",
-        "log_evidence": {"smooth": smooth, "ridge": ridge},
-    }
-
-
 def _main_terms(infos, cells, y, monotone):
+    """Every column's main-effect term, and what the evidence chose for some of them.
+
+    A smooth over more than :data:`~leadlever.engine.scoring._terms.SPLINE_BASIS` cells
+    is a P-spline unless one value per cell has a log evidence larger by more than
+    :data:`SPLINE_EVIDENCE_MARGIN` (period codes, days of the month: a jagged curve); a
+    numeric column with few distinct values is then an ordered curve or categories,
+    whichever has the larger evidence. The evidences
+    (:func:`~leadlever.engine.scoring._block.block_evidence`) are of each column on its
+    own, on one weighted row per cell."""
     base = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
     offset = np.full(len(y), np.log(base / (1 - base)))
     terms, choices = [], {}
@@ -104,13 +117,29 @@ def _main_terms(infos, cells, y, monotone):
         name = info["name"]
         direction = int(monotone.get(name, 0))
         if info["kind"] in ("categorical", "binary"):
-            penalty = "ridge"
-        elif info.get("few_levels") and info["missing_cell"] >= 3 and not direction:
-            choices[name] = _choose_penalty(info, codes, y, offset)
-            penalty = choices[name]["penalty"]
-        else:
-            penalty = "smooth"
-        terms.append((main_term(info, codes, penalty, direction), penalty))
+            terms.append((main_term(info, codes, "ridge", direction), "ridge"))
+            continue
+        evidence = {}
+        smooth = main_term(info, codes, "smooth", direction, spline=True)
+        if smooth.basis is not None:
+            evidence["spline"] = block_evidence(smooth, y, offset)
+            cell_curve = main_term(info, codes, "smooth", direction)
+            evidence["cells"] = block_evidence(cell_curve, y, offset)
+            if evidence["cells"] > evidence["spline"] + SPLINE_EVIDENCE_MARGIN:
+                smooth = cell_curve
+        penalty, term = "smooth", smooth
+        if info.get("few_levels") and info["missing_cell"] >= 3 and not direction:
+            ridge = main_term(info, codes, "ridge")
+            evidence["ridge"] = block_evidence(ridge, y, offset)
+            chosen = "spline" if smooth.basis is not None else "cells"
+            if chosen not in evidence:
+                evidence[chosen] = block_evidence(smooth, y, offset)
+            evidence["smooth"] = evidence[chosen]
+            if evidence["ridge"] > evidence["smooth"]:
+                penalty, term = "ridge", ridge
+        if evidence:
+            choices[name] = {"penalty": penalty, "log_evidence": evidence}
+        terms.append((term, penalty))
     return terms, choices
 
 
@@ -239,7 +268,7 @@ def _finalise(infos, cells, mains, built, full: FitResult, pairs, y) -> Additive
             }
         )
     out_mains = []
-    offsets = np.r_[0, np.cumsum([t.size for t in mains])] + 1
+    off = offsets(mains)
     influence = np.einsum("ij,ji->i", full.cov, full.hessian)  # diag(V H): edf per coefficient
     for k, ((term, penalty), info) in enumerate(zip(built, infos, strict=True)):
         counts = np.bincount(cells[k], minlength=term.size).astype(float)
@@ -250,9 +279,10 @@ def _finalise(infos, cells, mains, built, full: FitResult, pairs, y) -> Additive
         # cells no training row fell in (unseen categories, no missing values) = average lead
         empty = (counts == 0) & ~np.asarray(info["chain"], dtype=bool)
         centred[empty] = 0.0
-        sl = slice(offsets[k], offsets[k + 1])
+        sl = slice(off[k], off[k + 1])
+        V = full.cov[sl, sl] if term.basis is None else term.basis @ full.cov[sl, sl] @ term.basis.T
         C = np.eye(term.size) - share[None, :]
-        se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", C, full.cov[sl, sl], C), 0.0))
+        se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", C, V, C), 0.0))
         se[empty] = 0.0
         out_mains.append(
             {
@@ -261,6 +291,7 @@ def _finalise(infos, cells, mains, built, full: FitResult, pairs, y) -> Additive
                 "lambda": float(full.lam[k]),
                 "edf": float(influence[sl].sum()),
                 "monotone": int(term.monotone),
+                "splines": None if term.basis is None else SPLINE_BASIS,
                 "values": centred,
                 "se": se,
             }

@@ -26,7 +26,6 @@ __all__ = [
     "MIN_SHRINK",
     "ConvergenceWarning",
     "DataQualityWarning",
-    "Design",
     "FitResult",
     "Term",
     "fs_log_step",
@@ -53,16 +52,6 @@ SMOOTHING_ETA_TOL = 1e-3
 SMOOTHING_LOG_TOL = 0.1
 #: smoothing parameters live in [1e-6, 100] x (total binomial weight)
 LAMBDA_RANGE = (1e-6, 100.0)
-#: memory the cached pair codes of the Hessian's cross blocks may take
-CROSS_CACHE_BYTES = 256e6
-#: terms whose numbers of cells multiply to at most this share one joint histogram code ...
-GROUP_CELLS = 256
-#: ... and to at most one cell per this many rows: a group saves passes over the rows
-#: but its margins are sums over the whole joint table (two groups crossed: the product
-#: of both), which on small data cost more than the passes they save (a retail campaign
-#: set's 1,792 rows: 0.78 s CPU with 256 cells, 0.54 s with 16; bank marketing and the
-#: online shoppers' 10,000-36,000 rows: within 3 % of each other from 16 to 256)
-ROWS_PER_GROUP_CELL = 128
 #: a step is accepted when the penalised log-likelihood drops by no more than this
 OBJECTIVE_SLACK = 1e-9
 #: step halving gives up (and takes the step) below this fraction of a Newton step
@@ -127,6 +116,10 @@ class Term:
     extra_penalties : tuple of ndarray
         Further penalties with their own smoothing parameters (a pair term's second
         axis); only :func:`~leadlever.engine.scoring._block.fit_block` uses them.
+    basis : ndarray or None
+        Cells x parameters :math:`M`: the cells' values are :math:`M\alpha` (a smooth
+        term's ordered cells as a few B-splines, a P-spline); the penalties are then on
+        :math:`\alpha`. ``None``: one parameter per cell.
     """
 
     codes: np.ndarray
@@ -136,8 +129,18 @@ class Term:
     order: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     extra_penalties: tuple[np.ndarray, ...] = ()
     kron_eigs: tuple[np.ndarray, np.ndarray] | None = None
+    basis: np.ndarray | None = None
     _eigs: np.ndarray | None = field(default=None, repr=False)
     _bands: list | None = field(default=None, repr=False)
+
+    @property
+    def n_params(self) -> int:
+        """Parameters of the term: the basis's columns, else one per cell."""
+        return self.size if self.basis is None else self.basis.shape[1]
+
+    def values(self, params: np.ndarray) -> np.ndarray:
+        """The cells' values :math:`M\alpha` from the term's parameters :math:`\alpha`."""
+        return params if self.basis is None else self.basis @ params
 
     def posterior_traces(self, R: np.ndarray) -> np.ndarray:
         r""":math:`\operatorname{tr}(V_{tt} S_j)` for every penalty, where
@@ -214,10 +217,13 @@ def _band_trace(R: np.ndarray, bands) -> float:
 
 @dataclass
 class FitResult:
-    """Coefficients and diagnostics of a penalised fit."""
+    """Coefficients and diagnostics of a penalised fit: ``coefs`` holds every term's cell
+    values, ``theta`` the intercept and the terms' parameters (what ``hessian`` and
+    ``cov`` are over)."""
 
     intercept: float
     coefs: list[np.ndarray]
+    theta: np.ndarray
     lam: np.ndarray
     eta: np.ndarray
     n_iter: int
@@ -225,13 +231,11 @@ class FitResult:
     hessian: np.ndarray | None = None
     cov: np.ndarray | None = None
 
-    @property
-    def theta(self) -> np.ndarray:
-        return np.concatenate([[self.intercept], *self.coefs])
-
 
 def offsets(terms: list[Term]) -> np.ndarray:
-    return np.r_[0, np.cumsum([t.size for t in terms])].astype(np.int64) + 1
+    """Where every term's parameters start (and the last ends) in the parameter vector,
+    after the intercept."""
+    return np.r_[0, np.cumsum([t.n_params for t in terms])].astype(np.int64) + 1
 
 
 def linear_predictor(
@@ -240,7 +244,7 @@ def linear_predictor(
     eta = None
     for t, a, b in zip(terms, off[:-1], off[1:], strict=True):
         codes = t.codes if rows is None else t.codes[rows]
-        part = theta[a:b][codes]
+        part = t.values(theta[a:b])[codes]
         eta = part if eta is None else eta + part
     if eta is None:
         n = len(rows) if rows is not None else 0
@@ -248,103 +252,11 @@ def linear_predictor(
     return eta + theta[0]
 
 
-class Design:
-    """Hessian and gradient of the one-hot cell design, from bincount histograms.
-
-    Terms with few cells are grouped (smallest first, while the product of their numbers
-    of cells stays within :data:`GROUP_CELLS` and one cell per :data:`ROWS_PER_GROUP_CELL`
-    rows) and every group gets one joint cell code:
-    one histogram per pair of groups then holds the Hessian's blocks of all pairs of their
-    terms (its margins), so a pass over the rows serves several blocks (bank-full's 15
-    columns: 55 passes instead of 120).
-    """
-
-    def __init__(
-        self, terms: list[Term], rows: np.ndarray | None = None, *, cache: bool = True
-    ) -> None:
-        self.codes = [t.codes if rows is None else t.codes[rows] for t in terms]
-        self.sizes = [t.size for t in terms]
-        self.off = offsets(terms)
-        n = len(self.codes[0]) if self.codes else 0
-        most = min(GROUP_CELLS, n // ROWS_PER_GROUP_CELL)
-        self.groups: list[list[int]] = []
-        self.group_cells: list[int] = []
-        for i in sorted(range(len(terms)), key=lambda i: (self.sizes[i], i)):
-            if self.groups and self.group_cells[-1] * self.sizes[i] <= most:
-                self.groups[-1].append(i)
-                self.group_cells[-1] *= self.sizes[i]
-            else:
-                self.groups.append([i])
-                self.group_cells.append(self.sizes[i])
-        self.group_codes = [self._joint(g) for g in self.groups]
-        n_pairs = len(self.groups) * (len(self.groups) - 1) // 2
-        self.cross: dict[tuple[int, int], np.ndarray] = {}
-        self.cache = cache and n * n_pairs * 8 <= CROSS_CACHE_BYTES
-
-    def _joint(self, members: list[int]) -> np.ndarray:
-        code = self.codes[members[0]]
-        for m in members[1:]:
-            code = code * self.sizes[m] + self.codes[m]
-        return code
-
-    def gradient(self, r: np.ndarray) -> np.ndarray:
-        g = np.empty(self.off[-1])
-        g[0] = r.sum()
-        for c, k, a, b in zip(self.codes, self.sizes, self.off[:-1], self.off[1:], strict=True):
-            g[a:b] = np.bincount(c, r, k)
-        return g
-
-    def _slice(self, i: int) -> slice:
-        return slice(self.off[i], self.off[i + 1])
-
-    def hessian(self, w: np.ndarray) -> np.ndarray:
-        P = self.off[-1]
-        H = np.zeros((P, P))
-        H[0, 0] = w.sum()
-        shapes = [[self.sizes[m] for m in g] for g in self.groups]
-        for gi, members in enumerate(self.groups):
-            joint = np.bincount(self.group_codes[gi], w, self.group_cells[gi])
-            joint = joint.reshape(shapes[gi])
-            for x, i in enumerate(members):
-                sa = self._slice(i)
-                col = _margin(joint, x, None)
-                H[0, sa] = col
-                H[sa, 0] = col
-                H[sa, sa] = np.diag(col)
-                for y, j in enumerate(members[:x]):
-                    self._put(H, i, j, _margin(joint, x, y))
-            for gj in range(gi):
-                codes = self.cross.get((gi, gj))
-                if codes is None:
-                    codes = self.group_codes[gi] * self.group_cells[gj] + self.group_codes[gj]
-                    if self.cache:
-                        self.cross[gi, gj] = codes
-                size = self.group_cells[gi] * self.group_cells[gj]
-                both = np.bincount(codes, w, size).reshape(shapes[gi] + shapes[gj])
-                for x, i in enumerate(members):
-                    for y, j in enumerate(self.groups[gj]):
-                        self._put(H, i, j, _margin(both, x, len(members) + y))
-        return H
-
-    def _put(self, H: np.ndarray, i: int, j: int, block: np.ndarray) -> None:
-        sa, sb = self._slice(i), self._slice(j)
-        H[sa, sb] = block
-        H[sb, sa] = block.T
-
-
-def _margin(table: np.ndarray, x: int, y: int | None) -> np.ndarray:
-    """``table`` summed over every axis but ``x`` (and ``y``), as ``[x]`` or ``[x, y]``."""
-    keep = (x,) if y is None else (x, y)
-    other = tuple(a for a in range(table.ndim) if a not in keep)
-    out = table.sum(axis=other) if other else table
-    return out.T if y is not None and y < x else out
-
-
 def penalty_matrix(terms: list[Term], lam: np.ndarray, eps: float) -> np.ndarray:
     off = offsets(terms)
     S = np.zeros((off[-1], off[-1]))
     for t, lt, a, b in zip(terms, lam, off[:-1], off[1:], strict=True):
-        S[a:b, a:b] = lt * t.penalty + eps * np.eye(t.size)
+        S[a:b, a:b] = lt * t.penalty + eps * np.eye(t.n_params)
     return S
 
 

@@ -36,17 +36,29 @@ from leadlever.engine.scoring._penalised import Term
 
 __all__ = [
     "MAX_PAIR_CELLS",
+    "PAIR_SIDE",
     "FAST_GROUPS",
     "difference_penalty",
     "main_term",
+    "spline_basis",
+    "SPLINE_BASIS",
     "pair_layout",
     "pair_term",
     "fast_ranking",
     "purify",
 ]
 
+#: a smooth main effect over more ordered cells than this is this many cubic B-splines
+#: (a P-spline: Eilers & Marx 1996): the joint fit's systems shrink with the cube
+SPLINE_BASIS = 20
+SPLINE_DEGREE = 3
 #: most cells a pair table may have (dense solves stay about a millisecond)
 MAX_PAIR_CELLS = 256
+#: groups per axis of a pair of two ordered columns (or large categories): 12 x 12 = 144
+#: cells fit in 0.2-0.4 of a 16 x 16 table's time (dense solves grow with the cube) with
+#: the same 5-fold AUC within +-0.0005 on the online shoppers, the simulated sessions,
+#: both bank-marketing sets, the education leads and a retail campaign set
+PAIR_SIDE = 12
 #: groups per column in the FAST ranking's 2-D histograms
 FAST_GROUPS = 16
 #: a FAST quadrant needs at least this much binomial weight (sum of p(1-p))
@@ -67,11 +79,44 @@ def difference_penalty(chain: np.ndarray, order: int) -> np.ndarray:
     return S
 
 
-def main_term(info: dict, codes: np.ndarray, penalty: str, monotone: int = 0) -> Term:
-    """The :class:`Term` of one column's main effect (``penalty``: smooth or ridge)."""
+def spline_basis(chain: np.ndarray, k: int = SPLINE_BASIS) -> np.ndarray | None:
+    r"""Cells x parameters :math:`M` of a P-spline over the ``chain`` cells: ``k`` cubic
+    B-splines on equally spaced knots over the chain's positions :math:`0..m-1`, then one
+    parameter per other cell (spikes, missing); ``None`` when the chain has at most ``k``
+    cells. B-splines reproduce straight lines, so second differences of their
+    coefficients leave the same linear trend free as second differences of the cells."""
+    from scipy.interpolate import BSpline
+
+    chain = np.asarray(chain, dtype=bool)
+    links, others = np.flatnonzero(chain), np.flatnonzero(~chain)
+    m = len(links)
+    if m <= k:
+        return None
+    # equally spaced knots, continued beyond both ends (not repeated there), so that the
+    # coefficients of a straight line lie on a straight line
+    h = (m - 1.0) / (k - SPLINE_DEGREE)
+    t = h * np.arange(-SPLINE_DEGREE, k + 1, dtype=float)
+    B = BSpline.design_matrix(np.arange(m, dtype=float), t, SPLINE_DEGREE).toarray()
+    M = np.zeros((len(chain), k + len(others)))
+    M[links, :k] = B
+    M[others, k + np.arange(len(others))] = 1.0
+    return M
+
+
+def main_term(
+    info: dict, codes: np.ndarray, penalty: str, monotone: int = 0, *, spline: bool = False
+) -> Term:
+    """The :class:`Term` of one column's main effect (``penalty``: smooth or ridge); with
+    ``spline``, a smooth over more than :data:`SPLINE_BASIS` ordered cells is a P-spline
+    (:func:`spline_basis`; never a monotone one)."""
     n = info["n_cells"]
     if penalty == "smooth":
-        S = difference_penalty(np.asarray(info["chain"]), 2)
+        chain = np.asarray(info["chain"], dtype=bool)
+        M = spline_basis(chain) if spline and not monotone else None
+        if M is not None:
+            splines = np.arange(M.shape[1]) < SPLINE_BASIS
+            return Term(codes=codes, size=n, penalty=difference_penalty(splines, 2), basis=M)
+        S = difference_penalty(chain, 2)
     else:
         S = np.eye(n)
         S[info["missing_cell"], info["missing_cell"]] = 0.0
@@ -81,7 +126,8 @@ def main_term(info: dict, codes: np.ndarray, penalty: str, monotone: int = 0) ->
 
 def pair_layout(info_a: dict, info_b: dict) -> tuple[int, int]:
     """Groups per axis of a pair table: a small category keeps all its levels, the other
-    axis gets what :data:`MAX_PAIR_CELLS` leaves."""
+    axis gets what :data:`MAX_PAIR_CELLS` leaves; two other columns get
+    :data:`PAIR_SIDE` groups each."""
 
     def levels(info):
         if info["kind"] == "categorical":
@@ -89,12 +135,11 @@ def pair_layout(info_a: dict, info_b: dict) -> tuple[int, int]:
         return 2 if info["kind"] == "binary" else None
 
     la, lb = levels(info_a), levels(info_b)
-    side = int(np.sqrt(MAX_PAIR_CELLS))
     if la is not None and la <= 24 and (lb is None or la <= lb):
         return la + 1, max(MAX_PAIR_CELLS // (la + 1), 2)
     if lb is not None and lb <= 24:
         return max(MAX_PAIR_CELLS // (lb + 1), 2), lb + 1
-    return side, side
+    return PAIR_SIDE, PAIR_SIDE
 
 
 def pair_term(

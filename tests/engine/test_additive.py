@@ -8,13 +8,14 @@ import warnings
 import numpy as np
 import pytest
 from scipy.optimize import minimize
+from scoring_helpers import dense_design, joint_penalty
 
 from leadlever.engine.scoring import ConvergenceWarning
 from leadlever.engine.scoring._additive import fit_joint
 from leadlever.engine.scoring._block import block_evidence, fit_block
+from leadlever.engine.scoring._design import Design
 from leadlever.engine.scoring._penalised import (
     PRIOR_SD,
-    Design,
     Term,
     warn_if_not_converged,
 )
@@ -40,16 +41,6 @@ def _problem(n=3000, seed=0):
     return terms, y
 
 
-def _dense(terms):
-    n = len(terms[0].codes)
-    cols = [np.ones((n, 1))]
-    for t in terms:
-        onehot = np.zeros((n, t.size))
-        onehot[np.arange(n), t.codes] = 1.0
-        cols.append(onehot)
-    return np.hstack(cols)
-
-
 def _penalised_objective(X, y, S):
     def f(theta):
         eta = X @ theta
@@ -62,21 +53,10 @@ def _penalised_objective(X, y, S):
     return f, g
 
 
-def _block_penalty(terms, lam):
-    eps = 1 / PRIOR_SD**2
-    sizes = [t.size for t in terms]
-    S = np.zeros((1 + sum(sizes),) * 2)
-    k = 1
-    for t, lt in zip(terms, lam, strict=True):
-        S[k : k + t.size, k : k + t.size] = lt * t.penalty + eps * np.eye(t.size)
-        k += t.size
-    return S
-
-
 def test_hessian_from_histograms_equals_dense_xtwx():
     terms, y = _problem(500)
     w = np.random.default_rng(1).random(500)
-    X = _dense(terms)
+    X = dense_design(terms)
     np.testing.assert_allclose(Design(terms).hessian(w), X.T @ (X * w[:, None]), atol=1e-10)
     np.testing.assert_allclose(Design(terms).gradient(y - 0.3), X.T @ (y - 0.3), atol=1e-10)
 
@@ -86,8 +66,8 @@ def test_fixed_lambda_fit_matches_scipy_optimiser():
     lam = np.array([3.0, 0.5])
     fit = fit_joint(terms, y, lam=lam, estimate=False)
     assert fit.converged
-    X = _dense(terms)
-    f, g = _penalised_objective(X, y, _block_penalty(terms, lam))
+    X = dense_design(terms)
+    f, g = _penalised_objective(X, y, joint_penalty(terms, lam, 1 / PRIOR_SD**2))
     ref = minimize(f, np.zeros(X.shape[1]), jac=g, method="BFGS", options={"gtol": 1e-9})
     np.testing.assert_allclose(X @ fit.theta, X @ ref.x, atol=COEF_TOL)
     np.testing.assert_allclose(fit.eta, X @ fit.theta, atol=1e-12)

@@ -18,8 +18,8 @@ from leadlever.engine.features._preprocessing import infer_kind
 from leadlever.engine.io._dates import distinct_text, looks_like_dates
 from leadlever.engine.scoring import ConversionModel
 from leadlever.engine.scoring._additive import fit_joint
+from leadlever.engine.scoring._design import Design
 from leadlever.engine.scoring._penalised import (
-    Design,
     Term,
     inverse_factor,
     trace_with,
