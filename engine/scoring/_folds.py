@@ -1,16 +1,19 @@
 r"""The scorer's cross-validation folds, on one process or two.
 
 Each fold refits the main effects on its training rows (:func:`fold_mains`; smoothing
-re-estimated, warm start from the full fit) and then adds the pair candidates in rank
+re-estimated, warm start from the full fit; fold :data:`COLD_FOLD` from scratch,
+:func:`fold_mains_cold`) and then adds the pair candidates in rank
 order (:class:`FoldRun`; each pair's smoothing kept from the full fit), recording the
 held-out linear predictor and deviance after every pair.
 
 The folds' main effects do not depend on the pairs, so with a second process
 (:mod:`~leadlever.engine.scoring._fork`) the work is split as it becomes possible:
 
-* the **child** refits the main effects of folds 1, 2, ... and then of fold 0, while the
-  parent fits the pair candidates on all rows; it adds each pair to its folds as soon as
-  the parent has fitted it (the pairs are streamed, one message each);
+* the **child**, forked before the full fit, fits fold :data:`COLD_FOLD`'s main effects
+  from scratch while the parent fits all rows; given the full fit (one message) it
+  refits folds 2, 3, ... and then fold 0 from it, while the parent fits the pair
+  candidates; it adds each pair to its folds as soon as the parent has fitted it (the
+  pairs are streamed, one message each);
 * the **parent**, when its pairs are done, signals it (:data:`END`) and takes fold 0:
   from where the child left it if the child has started it (the child hands over its
   state at once, at the next pair), else from the start; then it collects the other
@@ -44,7 +47,17 @@ END = "end"
 #: the parent's message naming the number of pairs chosen: "column:K"
 COLUMN = "column:"
 
-__all__ = ["CV_ETA_TOL", "FoldRun", "cross_validate", "deviance", "fold_mains", "start_folds"]
+__all__ = [
+    "COLD_FOLD",
+    "CV_ETA_TOL",
+    "FoldRun",
+    "cross_validate",
+    "deviance",
+    "fold_mains",
+    "fold_mains_cold",
+    "send_full",
+    "start_folds",
+]
 
 #: a fold's refits (main effects, then each pair; warm start, Newton) have converged
 #: when their last step moved no log-odds by more than this; Newton converges
@@ -59,6 +72,10 @@ CV_ETA_TOL = 1e-3
 #: fold's smoothing most of the way (a parameter on a flat likelihood keeps drifting,
 #: with no effect on the predictions)
 FOLD_SMOOTHING_ITER = 4
+#: the fold whose main effects are fitted from scratch (the others start from the full
+#: fit): the second process fits it while the first fits all rows (its smoothing is then
+#: estimated on the fold's rows alone, the others' start from the full fit's)
+COLD_FOLD = 1
 
 
 def deviance(y: np.ndarray, eta: np.ndarray) -> float:
@@ -145,10 +162,31 @@ def fold_mains(mains, full: FitResult, y, w_full, train, test) -> FoldRun:
         tol=CV_ETA_TOL,
         max_smoothing_iter=FOLD_SMOOTHING_ITER,
     )
-    eta_test = fold.intercept + sum(
-        c[t.codes[test]] for c, t in zip(fold.coefs, mains, strict=True)
+    return FoldRun(train, test, fold.eta, _held_out(mains, fold, test), [fold.converged], y[test])
+
+
+def fold_mains_cold(mains, y, train, test) -> FoldRun:
+    """Fold :data:`COLD_FOLD`'s main effects, fitted from scratch on its training rows
+    (smoothing estimated there as in the full fit): the second process fits it while the
+    first fits all rows, so it cannot start from the full fit."""
+    fold = fit_joint(
+        [replace(t, codes=t.codes[train]) for t in mains],
+        y[train],
+        covariance=False,
+        tol=CV_ETA_TOL,
     )
-    return FoldRun(train, test, fold.eta, eta_test, [fold.converged], y[test])
+    return FoldRun(train, test, fold.eta, _held_out(mains, fold, test), [fold.converged], y[test])
+
+
+def _refit(f: int, mains, full: FitResult, y, w_full, folds) -> FoldRun:
+    """Fold ``f``'s main effects: from scratch for :data:`COLD_FOLD`, else warm."""
+    if f == COLD_FOLD:
+        return fold_mains_cold(mains, y, *folds[f])
+    return fold_mains(mains, full, y, w_full, *folds[f])
+
+
+def _held_out(mains, fold: FitResult, test) -> np.ndarray:
+    return fold.intercept + sum(c[t.codes[test]] for c, t in zip(fold.coefs, mains, strict=True))
 
 
 def _binomial_weight(full: FitResult) -> np.ndarray:
@@ -183,8 +221,8 @@ def cross_validate(
             job.close()
     w_full = _binomial_weight(full)
     runs = []
-    for train, test in folds:
-        run = fold_mains(mains, full, y, w_full, train, test)
+    for f in range(len(folds)):
+        run = _refit(f, mains, full, y, w_full, folds)
         for pair in pairs:
             run.add(pair, y)
         runs.append(run)
@@ -232,13 +270,37 @@ def send_pair(job: ForkedJob | None, pair: dict[str, Any]) -> None:
         )
 
 
-def start_folds(infos, cells, mains, full: FitResult, y, folds, workers: int):
-    """Fork the child of the module docstring; ``None`` when ``workers`` is 1 or it
-    cannot start (the folds are then fitted by :func:`cross_validate` alone)."""
+def send_full(job: ForkedJob | None, full: FitResult) -> None:
+    """Send the full fit the warm folds start from (parameters, smoothing, Hessian, log-odds)."""
+    if job is not None:
+        job.send({"theta": full.theta, "lam": full.lam, "hessian": full.hessian, "eta": full.eta})
+
+
+def _received_full(message: dict[str, np.ndarray]) -> FitResult:
+    return FitResult(
+        intercept=float(message["theta"][0]),
+        coefs=[],
+        theta=message["theta"],
+        lam=message["lam"],
+        eta=message["eta"],
+        n_iter=0,
+        converged=True,
+        hessian=message["hessian"],
+    )
+
+
+def start_folds(infos, cells, mains, y, folds, workers: int):
+    """Fork the child of the module docstring before the full fit; ``None`` when
+    ``workers`` is 1 or it cannot start (the folds are then fitted by
+    :func:`cross_validate` alone)."""
 
     def work(channel: Channel) -> None:
+        runs = {COLD_FOLD: fold_mains_cold(mains, y, *folds[COLD_FOLD])}
+        full = _received_full(channel.receive())  # the parent's, sent by send_full
         w_full = _binomial_weight(full)
-        runs = {f: fold_mains(mains, full, y, w_full, *folds[f]) for f in range(1, len(folds))}
+        for f in range(1, len(folds)):
+            if f != COLD_FOLD:
+                runs[f] = fold_mains(mains, full, y, w_full, *folds[f])
         if not channel.signalled(END):  # fold 0 last: the parent takes it if it is free first
             runs[0] = fold_mains(mains, full, y, w_full, *folds[0])
         handed = 0 not in runs

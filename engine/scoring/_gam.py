@@ -16,7 +16,7 @@ r"""Fitting the scorer's terms: main effects, chosen pairs, out-of-fold predicti
    as in GA\ :sup:`2`\ M / EBM.
 3. **How many pairs**, by ``cv``-fold cross-validation: in each fold the main effects
    are refitted on the training rows (smoothing parameters re-estimated there, warm
-   start from the full fit), then the candidates are added in the same order (each
+   start from the full fit; one fold from scratch, beside the full fit), then the candidates are added in the same order (each
    pair's smoothing kept from the full fit: re-estimated on two thirds of the rows, it
    cost the simulated sessions' true pair its place); the smallest number :math:`K` of pairs whose
    summed held-out deviance is within :data:`PAIR_DEVIANCE_TOL` of the best count wins. The held-out linear predictors of the
@@ -44,7 +44,7 @@ from scipy.linalg import cho_factor
 
 from leadlever.engine.scoring._additive import fit_joint
 from leadlever.engine.scoring._block import block_evidence, fit_block, term_penalty
-from leadlever.engine.scoring._folds import cross_validate, send_pair, start_folds
+from leadlever.engine.scoring._folds import cross_validate, send_full, send_pair, start_folds
 from leadlever.engine.scoring._penalised import (
     FitResult,
     inverse_factor,
@@ -167,13 +167,15 @@ def fit_additive(
     monotone = dict(monotone or {})
     built, penalty_choices = _main_terms(infos, cells, y, monotone)
     mains = [t for t, _ in built]
-    full = fit_joint(mains, y)
-    converged = [full.converged]
     folds = stratified_kfold(y.astype(np.int64), cv, seed=random_state)
     # the folds' main effects do not depend on the pairs: a second process refits them
-    # while this one fits the pairs on all rows
-    job = start_folds(infos, cells, mains, full, y, folds, workers)
+    # (one from scratch while this one fits all rows, the others from that fit) while
+    # this one fits the pairs on all rows
+    job = start_folds(infos, cells, mains, y, folds, workers)
     try:
+        full = fit_joint(mains, y)
+        converged = [full.converged]
+        send_full(job, full)
         pairs = _fit_pairs(infos, cells, y, full, interactions, converged, job)
         choose = partial(_pair_count, interactions=interactions)
         oof_eta, deviance, fold_converged, k = cross_validate(

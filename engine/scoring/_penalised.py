@@ -99,7 +99,7 @@ def logistic(
 
 @dataclass
 class Term:
-    """The design of one term: a cell per row and a penalty shape.
+    r"""The design of one term: a cell per row and a penalty shape.
 
     Parameters
     ----------
@@ -139,7 +139,7 @@ class Term:
         return self.size if self.basis is None else self.basis.shape[1]
 
     def values(self, params: np.ndarray) -> np.ndarray:
-        """The cells' values :math:`M\alpha` from the term's parameters :math:`\alpha`."""
+        r"""The cells' values :math:`M\alpha` from the term's parameters :math:`\alpha`."""
         return params if self.basis is None else self.basis @ params
 
     def posterior_traces(self, R: np.ndarray) -> np.ndarray:
@@ -327,7 +327,7 @@ def upper_inverse(factor: tuple[np.ndarray, bool]) -> np.ndarray:
 
 
 def inverse_factor(factor: tuple[np.ndarray, bool]) -> np.ndarray:
-    """:math:`R = U^{-1}` (upper triangular, zeros below) from :func:`scipy.linalg.cho_factor`
+    r""":math:`R = U^{-1}` (upper triangular, zeros below) from :func:`scipy.linalg.cho_factor`
     output with ``lower=False`` (:math:`A = U^\top U`, so :math:`A^{-1} = R R^\top`;
     LAPACK ``trtri``, about half the work of ``potri``'s whole inverse)."""
     from scipy.linalg.lapack import dtrtri

@@ -178,3 +178,32 @@ def test_block_evidence_on_one_row_per_cell_equals_the_evidence_on_the_rows():
             ll - 0.5 * beta @ S @ beta + 0.5 * (np.linalg.slogdet(S)[1] - np.linalg.slogdet(A)[1])
         )
         assert block_evidence(term, y, offset) == pytest.approx(rows, rel=1e-9)
+
+
+def test_the_cold_fold_does_not_depend_on_the_full_fit_and_the_warm_ones_agree_with_it():
+    """Fold COLD_FOLD is fitted from scratch (the second process fits it while the first
+    fits all rows); the other folds start from the full fit and reach the same optimum."""
+    from dataclasses import replace
+
+    from leadlever.engine.scoring._folds import COLD_FOLD, cross_validate
+    from leadlever.engine.stats._cv import stratified_kfold
+
+    terms, y = _problem(n=4000, seed=7)
+    full = fit_joint(terms, y)
+    folds = stratified_kfold(y.astype(np.int64), 3, seed=0)
+    oof, *_ = cross_validate(terms, [], full, y, folds, lambda dev: 0)
+    # a full fit moved far from its optimum: only the warm folds' starts change
+    moved = replace(full, theta=full.theta + 0.5, lam=full.lam * 30.0)
+    oof_moved, *_ = cross_validate(terms, [], moved, y, folds, lambda dev: 0)
+    cold_rows = folds[COLD_FOLD][1]
+    np.testing.assert_array_equal(oof_moved[cold_rows], oof[cold_rows])
+    warm_rows = np.concatenate([test for f, (_, test) in enumerate(folds) if f != COLD_FOLD])
+    assert np.any(oof_moved[warm_rows] != oof[warm_rows])
+    # ... and each fold's held-out log-odds are those of a fit from scratch on its rows
+    for train, test in folds:
+        sub = [replace(t, codes=t.codes[train]) for t in terms]
+        scratch = fit_joint(sub, y[train])
+        eta = scratch.intercept + sum(
+            c[t.codes[test]] for c, t in zip(scratch.coefs, terms, strict=True)
+        )
+        np.testing.assert_allclose(oof[test], eta, atol=FOLD_ETA_TOL)
