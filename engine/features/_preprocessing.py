@@ -75,7 +75,7 @@ def infer_kind(series: pd.Series, name: str) -> str:
     iso = text.str.match(r"^\d{4}-\d{2}-\d{2}").to_numpy(dtype=bool)
     if counts[iso].sum() / counts.sum() > 0.95:
         return "date"
-    if looks_like_dates(series):
+    if looks_like_dates(series, text):
         return "other date"  # regional or mixed formats: left out, with a notice
     return "categorical"
 
@@ -96,6 +96,21 @@ def _to_binary(series: pd.Series) -> np.ndarray:
 def _to_text(series: pd.Series) -> pd.Series:
     text = series.astype("string").str.strip()
     return text.mask(text == "").fillna("missing").astype(object)
+
+
+def level_counts(series: pd.Series) -> pd.Series:
+    """Rows per level of a categorical column, most first (ties in order of first
+    appearance): ``_to_text(series).value_counts()``, with the text work done once per
+    distinct value instead of once per row when the values are text (numbers of mixed
+    types, which :func:`pandas.factorize` would merge, 3 and 3.0, take the row path)."""
+    if pd.api.types.infer_dtype(series, skipna=True) not in ("string", "empty"):
+        return _to_text(series).value_counts(sort=False).sort_values(ascending=False, kind="stable")
+    codes, uniques = pd.factorize(series, use_na_sentinel=False)  # missing: a value too
+    text = _to_text(pd.Series(np.asarray(uniques, dtype=object)))
+    merged, levels = pd.factorize(text)  # values that differ only in spaces, or blanks
+    counts = np.bincount(merged[codes], minlength=len(levels)).astype(np.int64)
+    by_level = pd.Series(counts, index=pd.Index(np.asarray(levels, dtype=object)))
+    return by_level.sort_values(ascending=False, kind="stable")
 
 
 class Preprocessor:
@@ -269,7 +284,7 @@ class Preprocessor:
         }
 
     def _fit_categorical(self, series: pd.Series, name: str) -> dict | None:
-        counts = _to_text(series).value_counts()
+        counts = level_counts(series)
         keep = counts[counts >= self.min_level_count]
         pooled = int(counts[counts < self.min_level_count].sum())
         levels = keep.index.tolist()

@@ -201,14 +201,16 @@ def distinct_text(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return pd.Series(np.asarray(distinct, dtype=object), dtype=object), total
 
 
-def looks_like_dates(values: pd.Series) -> bool:
+def looks_like_dates(values: pd.Series, text: pd.Series | None = None) -> bool:
     """Whether a column holds dates :func:`parse_dates` reads (up to :data:`DATE_SAMPLE`
-    distinct cells tried): the one definition ``inspect`` and the models' features use."""
+    distinct cells tried): the one definition ``inspect`` and the models' features use.
+    ``text``: the column's :func:`distinct_text`, when the caller has it already."""
     if pd.api.types.is_datetime64_any_dtype(values):
         return True
     if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         return False
-    text, _ = distinct_text(values)
+    if text is None:
+        text, _ = distinct_text(values)
     if text.empty or not text.str.contains(r"\d").all():
         return False
     sample = text.head(DATE_SAMPLE)

@@ -93,3 +93,22 @@ def test_oof_rows_are_input_row_numbers():
     rows = report.oof["row"].to_numpy()
     assert len(rows) == n - 3 and 1 not in rows and 6 not in rows and 8 not in rows
     assert rows[0] == 2 and rows[-1] == n
+
+
+def test_level_counts_on_distinct_values_equal_counts_on_the_rows():
+    """Levels and their counts from the distinct values (fast path) are those of the
+    row-by-row text (blanks and missing are 'missing', spaces stripped), in the same
+    order: most first, ties in order of first appearance."""
+    from leadlever.engine.features._preprocessing import _to_text, level_counts
+
+    rng = np.random.default_rng(0)
+    pool = np.array(["a", " a", "b", "", "  ", None, np.nan, "c ", "c", "d", "D", 3, 3.0], object)
+    for trial in range(300):
+        values = pool if trial % 2 else pool[:11]  # text only, or numbers of mixed types
+        series = pd.Series(values[rng.integers(0, len(values), int(rng.integers(1, 300)))])
+        if trial % 4 == 1:
+            series = series.astype("string")
+        expected = _to_text(series).value_counts()
+        got = level_counts(series)
+        assert got.index.tolist() == expected.index.tolist()
+        assert got.tolist() == expected.tolist()
