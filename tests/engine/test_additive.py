@@ -207,3 +207,37 @@ def test_the_cold_fold_does_not_depend_on_the_full_fit_and_the_warm_ones_agree_w
             c[t.codes[test]] for c, t in zip(scratch.coefs, terms, strict=True)
         )
         np.testing.assert_allclose(oof[test], eta, atol=FOLD_ETA_TOL)
+
+
+def test_smoothing_on_the_quadratic_model_reaches_the_one_update_per_step_fixed_point(
+    monkeypatch,
+):
+    """fit_block's two ways to estimate a term's smoothing (updates on each Newton step's
+    quadratic model without passes over the rows, or one update per Newton step) reach
+    the same Fellner-Schall fixed point, the first with fewer passes over the rows."""
+    import leadlever.engine.scoring._block as block
+
+    rng = np.random.default_rng(11)
+    n, k = 20000, 12
+    x = rng.integers(0, k, n)
+    offset = rng.normal(-1.0, 0.7, n)
+    y = (rng.random(n) < 1 / (1 + np.exp(-(offset + np.sin(x / 2.0))))).astype(float)
+    term = Term(codes=x, size=k, penalty=difference_penalty(np.ones(k, bool), 2))
+    passes = []
+    original = block.logistic
+
+    def counted(*args, **kwargs):
+        passes[-1] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(block, "logistic", counted)
+    results = {}
+    for rows_per_cell in (1, 10**9):  # n / k = 1,667 rows a cell: quadratic-model updates, then not
+        monkeypatch.setattr(block, "PQL_ROWS_PER_CELL", rows_per_cell)
+        passes.append(0)
+        results[rows_per_cell] = fit_block(term, y, offset)
+    (b1, l1, ok1, _), (b2, l2, ok2, _) = results[1], results[10**9]
+    assert ok1 and ok2
+    assert abs(np.log(l1[0] / l2[0])) < LOG_LAMBDA_TOL
+    np.testing.assert_allclose(b1, b2, atol=FOLD_ETA_TOL)
+    assert passes[0] < passes[1]

@@ -81,3 +81,14 @@ def test_score_fit_json_lists_the_date_column_it_left_out(tmp_path):
     assert res.exit_code == 0, res.output
     (note,) = [w for w in json.loads(res.stdout)["warnings"] if "date column" in w]
     assert "['Engage Date']" in note
+
+
+def test_looks_like_dates_reads_past_the_first_cells():
+    """The first few cells are read first (a quick no); a yes still needs every sampled
+    cell read in one format."""
+    from leadlever.engine.io._dates import DATE_PROBE, looks_like_dates
+
+    days = [f"{d:02d}/03/2024" for d in range(1, 29)]
+    assert looks_like_dates(pd.Series(days))
+    assert not looks_like_dates(pd.Series(days[: DATE_PROBE + 2] + ["02.Medium"] + days))
+    assert not looks_like_dates(pd.Series(["02.Medium", "01.High"] + days))
