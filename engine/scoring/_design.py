@@ -67,11 +67,17 @@ class Design:
         return code
 
     def gradient(self, r: np.ndarray) -> np.ndarray:
+        """:math:`X^\top r`: one histogram per group of terms (its margins are the
+        terms' sums), each projected through the term's basis."""
         g = np.empty(self.off[-1])
         g[0] = r.sum()
-        for i, (c, k, M) in enumerate(zip(self.codes, self.sizes, self.bases, strict=True)):
-            counts = np.bincount(c, r, k)
-            g[self._slice(i)] = counts if M is None else M.T @ counts
+        for gi, members in enumerate(self.groups):
+            joint = np.bincount(self.group_codes[gi], r, self.group_cells[gi])
+            joint = joint.reshape([self.sizes[m] for m in members])
+            for x, i in enumerate(members):
+                counts = _margin(joint, x, None)
+                M = self.bases[i]
+                g[self._slice(i)] = counts if M is None else M.T @ counts
         return g
 
     def _slice(self, i: int) -> slice:
