@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.exceptions import DataError, MissingColumnsError, ParameterError
+from leadlever.engine.features._levels import _to_text, level_counts
 from leadlever.engine.features._splines import rcs_basis, rcs_combination
 from leadlever.engine.io._dates import distinct_text, looks_like_dates
 from leadlever.engine.io._formats import ID_NAME_PATTERN
@@ -91,26 +92,6 @@ def _to_binary(series: pd.Series) -> np.ndarray:
     out[text.isin(_TRUE).fillna(False).to_numpy(dtype=bool)] = 1.0
     out[text.isin(_FALSE).fillna(False).to_numpy(dtype=bool)] = 0.0
     return out
-
-
-def _to_text(series: pd.Series) -> pd.Series:
-    text = series.astype("string").str.strip()
-    return text.mask(text == "").fillna("missing").astype(object)
-
-
-def level_counts(series: pd.Series) -> pd.Series:
-    """Rows per level of a categorical column, most first (ties in order of first
-    appearance): ``_to_text(series).value_counts()``, with the text work done once per
-    distinct value instead of once per row when the values are text (numbers of mixed
-    types, which :func:`pandas.factorize` would merge, 3 and 3.0, take the row path)."""
-    if pd.api.types.infer_dtype(series, skipna=True) not in ("string", "empty"):
-        return _to_text(series).value_counts(sort=False).sort_values(ascending=False, kind="stable")
-    codes, uniques = pd.factorize(series, use_na_sentinel=False)  # missing: a value too
-    text = _to_text(pd.Series(np.asarray(uniques, dtype=object)))
-    merged, levels = pd.factorize(text)  # values that differ only in spaces, or blanks
-    counts = np.bincount(merged[codes], minlength=len(levels)).astype(np.int64)
-    by_level = pd.Series(counts, index=pd.Index(np.asarray(levels, dtype=object)))
-    return by_level.sort_values(ascending=False, kind="stable")
 
 
 class Preprocessor:

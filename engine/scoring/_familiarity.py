@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from leadlever.engine.features._binning import coarse_map, factorized_cells, group_labels
-from leadlever.engine.features._preprocessing import _to_text
+from leadlever.engine.features._levels import _to_text
 
 if TYPE_CHECKING:  # pragma: no cover
     from leadlever.engine.scoring._conversion import ConversionModel

@@ -33,7 +33,7 @@ from leadlever.engine.features._splines import rcs_weights
 
 __all__ = ["PlanReader", "RawValues", "Term", "LinearPredictor", "Unsupported"]
 
-#: the text a categorical plan reads for an empty cell (see ``Preprocessor._to_text``)
+#: the text a categorical plan reads for an empty cell (see ``engine.features._levels._to_text``)
 MISSING_LEVEL = "missing"
 #: the level unseen categories fall back to when the plan has it
 OTHER_LEVEL = "other"

@@ -99,7 +99,7 @@ def test_level_counts_on_distinct_values_equal_counts_on_the_rows():
     """Levels and their counts from the distinct values (fast path) are those of the
     row-by-row text (blanks and missing are 'missing', spaces stripped), in the same
     order: most first, ties in order of first appearance."""
-    from leadlever.engine.features._preprocessing import _to_text, level_counts
+    from leadlever.engine.features._levels import _to_text, level_counts
 
     rng = np.random.default_rng(0)
     pool = np.array(["a", " a", "b", "", "  ", None, np.nan, "c ", "c", "d", "D", 3, 3.0], object)
