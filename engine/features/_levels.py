@@ -16,10 +16,11 @@ def _to_text(series: pd.Series) -> pd.Series:
 
 
 def level_counts(series: pd.Series) -> pd.Series:
-    """Rows per level of a categorical column, most first (ties in order of first
-    appearance): ``_to_text(series).value_counts()``, with the text work done once per
-    distinct value instead of once per row when the values are text (numbers of mixed
-    types, which :func:`pandas.factorize` would merge, 3 and 3.0, take the row path)."""
+    """Rows per level of a categorical column, most first, ties in order of first
+    appearance (what ``_to_text(series).value_counts()`` gives from pandas 3 on), with the
+    text work done once per distinct value instead of once per row when the values are
+    text (numbers of mixed types, which :func:`pandas.factorize` would merge, 3 and 3.0,
+    take the row path)."""
     if pd.api.types.infer_dtype(series, skipna=True) not in ("string", "empty"):
         return _to_text(series).value_counts(sort=False).sort_values(ascending=False, kind="stable")
     codes, uniques = pd.factorize(series, use_na_sentinel=False)  # missing: a value too

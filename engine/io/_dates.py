@@ -74,13 +74,15 @@ def _iso(text: pd.Series) -> pd.Series:
 
 def _best(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     """Cell by cell, the first of ``formats`` that reads it."""
-    out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
+    # microseconds hold every year a format reads (1600 too, which nanoseconds cannot:
+    # converting it would wrap silently into 2185); the span check then names such rows
+    out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
     todo = np.ones(len(text), dtype=bool)
     for fmt in formats:  # (on arrays: indexing a Series per format cost more than parsing)
         rows = np.flatnonzero(todo)
         if not len(rows):
             break
-        read = _try(text.iloc[rows], fmt).to_numpy(dtype="datetime64[ns]")
+        read = _try(text.iloc[rows], fmt).to_numpy(dtype="datetime64[us]")
         ok = ~np.isnat(read)
         out[rows[ok]] = read[ok]
         todo[rows[ok]] = False

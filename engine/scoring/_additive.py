@@ -1,6 +1,8 @@
 r"""Penalised additive logistic regression on cell codes (the scorer's fitting engine).
 
-Every term :math:`t` maps a lead to one cell :math:`c_t(i)` of a table :math:`\beta_t`, and
+Every term :math:`t` maps a lead to one cell :math:`c_t(i)` of a table :math:`\beta_t`
+(for a P-spline :math:`\beta_t = M_t\alpha_t`, its parameters :math:`\alpha_t` and
+penalty :math:`\alpha_t^\top S_t\alpha_t`), and
 
 .. math::
     \eta_i = \beta_0 + \sum_t \beta_t[c_t(i)], \qquad

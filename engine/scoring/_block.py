@@ -1,12 +1,16 @@
 r"""One term fitted given all the others (pair terms), and a term's marginal likelihood.
 
 With the other terms' linear predictor as offset :math:`o_i`, a term's Hessian block is
-diagonal (each row is in one cell): :math:`H = \operatorname{diag}(h)`,
-:math:`h_c = \sum_{i: c(i)=c} p_i(1-p_i)`, so a Newton step solves only the term's own
-:math:`(H + \lambda S + \varepsilon I)\,\delta = g - (\lambda S + \varepsilon I)\beta`.
-:func:`block_evidence` is the Laplace approximation of the term's log marginal
-likelihood at its estimated :math:`\lambda`, used to choose between an ordered curve and
-categories for a few-level column.
+diagonal over its cells (each row is in one cell): :math:`\operatorname{diag}(h)`,
+:math:`h_c = \sum_{i: c(i)=c} p_i(1-p_i)`, or :math:`M^\top \operatorname{diag}(h) M`
+over a P-spline's coefficients (basis :math:`M`), so a Newton step solves only the
+term's own :math:`(H + \lambda S + \varepsilon I)\,\delta = g - (\lambda S +
+\varepsilon I)\beta`. Its smoothing parameters are moved by the Fellner-Schall update,
+where there are many leads per cell on each Newton step's quadratic model (no pass over
+the rows per update, :func:`_settle_smoothing`). :func:`block_evidence` is the Laplace
+approximation of the term's log marginal likelihood at its estimated :math:`\lambda`,
+used to choose between a P-spline and one value per cell, and between an ordered curve
+and categories for a few-level column.
 """
 
 from __future__ import annotations
@@ -57,8 +61,9 @@ def fit_block(
 ) -> tuple[np.ndarray, np.ndarray, bool, np.ndarray]:
     r"""Fit one term given the others' linear predictor ``offset``.
 
-    Its Hessian block is diagonal (one cell per row), so each Newton step solves a
-    system of the term's size only. A term may have several penalties
+    Its Hessian block is diagonal over its cells (one cell per row; with a basis,
+    :math:`M^\top \operatorname{diag}(h) M`), so each Newton step solves a system of the
+    term's parameters only. A term may have several penalties
     :math:`S_\lambda = \sum_j \lambda_j S_j + \varepsilon I` (a pair: one per axis), each
     :math:`\lambda_j` estimated by the Fellner-Schall update
     :math:`\lambda_j \leftarrow \lambda_j [\operatorname{tr}(S_\lambda^{-1}S_j) -

@@ -67,7 +67,7 @@ class Design:
         return code
 
     def gradient(self, r: np.ndarray) -> np.ndarray:
-        """:math:`X^\top r`: one histogram per group of terms (its margins are the
+        r""":math:`X^\top r`: one histogram per group of terms (its margins are the
         terms' sums), each projected through the term's basis."""
         g = np.empty(self.off[-1])
         g[0] = r.sum()

@@ -3,8 +3,9 @@ r"""A second core for the fit: one forked child process that trades arrays over 
 The scorer's cross-validation folds do not depend on the pair terms until their last
 stage, so a child process can refit the folds' main effects while the parent fits the
 pairs on all rows (:mod:`~leadlever.engine.scoring._gam`). The child is a ``fork`` of
-the parent: it starts with the parent's memory (the cells, the outcome, the full fit),
-so nothing is copied to start it, and the two trade only a few arrays afterwards, as
+the parent: it starts with the parent's memory (the cells, the outcome, the main-effect
+terms), so nothing is copied to start it, and the two trade only a few arrays afterwards
+(the full fit, once it is done, then the pairs one by one, then the answers), as
 ``.npz`` bytes read back with ``allow_pickle=False`` (no pickle anywhere).
 
 The child runs the same code on the same numbers with the same one-thread BLAS, so the

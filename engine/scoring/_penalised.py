@@ -1,8 +1,9 @@
-r"""Shared pieces of the scorer's penalised fits: terms, the one-hot Hessian, penalties.
+r"""Shared pieces of the scorer's penalised fits: terms, penalties, smoothing updates.
 
-A :class:`Term` maps every row to one cell of a table; the design :math:`X` (one-hot
-cells) is never built: :math:`X^\top W X` comes from one- and two-dimensional
-:func:`numpy.bincount` histograms (:class:`Design`). The penalty of a fit is
+A :class:`Term` maps every row to one cell of a table, whose values are the term's
+parameters or, for a P-spline, its basis times them; the design :math:`X` is never
+built: :math:`X^\top W X` comes from one- and two-dimensional :func:`numpy.bincount`
+histograms (:class:`~leadlever.engine.scoring._design.Design`). The penalty of a fit is
 :math:`S_\lambda = \bigoplus_t (\lambda_t S_t + \varepsilon I)` with the weak ridge
 :math:`\varepsilon = 1/\sigma_0^2` (:data:`PRIOR_SD`), and smoothing parameters are moved
 by the Fellner-Schall update (:func:`fs_log_step`). A fit that stops at its iteration
@@ -108,7 +109,8 @@ class Term:
     size : int
         Number of cells.
     penalty : ndarray
-        :math:`S_t` (size x size), without the weak ridge.
+        :math:`S_t` (n_params x n_params: on the basis's coefficients when there is
+        one), without the weak ridge.
     monotone : int
         +1 / -1: non-decreasing / non-increasing over ``order`` (0 = free).
     order : ndarray of int
@@ -132,6 +134,10 @@ class Term:
     basis: np.ndarray | None = None
     _eigs: np.ndarray | None = field(default=None, repr=False)
     _bands: list | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.monotone and self.basis is not None:
+            raise ValueError("a monotone term keeps one parameter per cell (no basis)")
 
     @property
     def n_params(self) -> int:

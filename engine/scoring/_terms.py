@@ -3,8 +3,11 @@ r"""Terms of the additive scorer: penalties, pair tables, FAST ranking, purifica
 Main effect of a column
     one value per cell. ``smooth``: second differences along the chain of ordered
     cells, :math:`S = D_2^\top D_2` (spikes and the missing cell are left free, so a
-    zero-inflated column keeps its jump at 0); ``ridge``: :math:`S = I` (categories,
-    and few-level integers whose levels behave like categories).
+    zero-inflated column keeps its jump at 0); over more than :data:`SPLINE_BASIS`
+    ordered cells, a P-spline: the chain's values are :data:`SPLINE_BASIS` cubic
+    B-splines (:func:`spline_basis`) and the same penalty is on their coefficients;
+    ``ridge``: :math:`S = I` (categories, and few-level integers whose levels behave like
+    categories).
 Pair term of two columns
     one value per cell of a small table over coarse groups of both columns' cells
     (at most :data:`MAX_PAIR_CELLS`; a category keeps its most frequent levels), with

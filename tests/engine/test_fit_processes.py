@@ -266,3 +266,25 @@ def test_the_parent_finishes_fold_0_from_where_the_child_left_it(
     n_pairs = len(one_process.choices_["candidates"])
     assert n_pairs > 3 and forks == [True]
     assert 0 < len(parent_adds) < n_pairs  # fold 0 changed hands part-way
+
+
+@pytest.mark.parametrize("how", ["raises", "dies"])
+def test_a_child_that_fails_in_its_cold_fold_leaves_the_model_unchanged(
+    how, elsewhere, data, forks, one_process, monkeypatch
+):
+    """The child fails before it has the full fit: the parent sends it the full fit and
+    the pairs all the same (into a closed pipe) and then does all the folds itself."""
+    if elsewhere:
+        return
+    parent, original = os.getpid(), folds.fold_mains_cold
+
+    def cold(*args, **kwargs):
+        if os.getpid() != parent:
+            if how == "dies":
+                os._exit(3)
+            raise np.linalg.LinAlgError("broken on purpose")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(folds, "fold_mains_cold", cold)
+    _assert_same(one_process, _fit(*data, n_jobs=2))
+    assert forks == [True] and multiprocessing.active_children() == []

@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from leadlever.cli import app
@@ -92,3 +93,13 @@ def test_looks_like_dates_reads_past_the_first_cells():
     assert looks_like_dates(pd.Series(days))
     assert not looks_like_dates(pd.Series(days[: DATE_PROBE + 2] + ["02.Medium"] + days))
     assert not looks_like_dates(pd.Series(["02.Medium", "01.High"] + days))
+
+
+def test_a_date_nanoseconds_cannot_hold_is_an_error_not_a_wrapped_date():
+    """31/12/1600 read in nanoseconds would wrap into 2185 and pass the span check; it
+    must be named as an error instead (outside the span, or not a date)."""
+    from leadlever.engine.exceptions import InvalidValueError
+    from leadlever.engine.io._dates import parse_dates
+
+    with pytest.raises(InvalidValueError, match="row"):
+        parse_dates(pd.Series(["31/12/1600", "01/02/2024", "15/03/2024"]), column="signed")

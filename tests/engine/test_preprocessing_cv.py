@@ -108,7 +108,9 @@ def test_level_counts_on_distinct_values_equal_counts_on_the_rows():
         series = pd.Series(values[rng.integers(0, len(values), int(rng.integers(1, 300)))])
         if trial % 4 == 1:
             series = series.astype("string")
-        expected = _to_text(series).value_counts()
+        # (pandas 2.2's value_counts orders ties its own way; pandas 3's as here)
+        expected = _to_text(series).value_counts(sort=False)
+        expected = expected.sort_values(ascending=False, kind="stable")
         got = level_counts(series)
         assert got.index.tolist() == expected.index.tolist()
         assert got.tolist() == expected.tolist()

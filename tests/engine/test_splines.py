@@ -170,3 +170,29 @@ def test_p_spline_recovers_a_smooth_curve():
     # value per cell did no better: 0.056-0.064 on three seeds, the P-spline 0.057-0.062)
     error = (values - values.mean()) - (truth - truth.mean())
     assert np.sqrt(np.mean(error**2)) < 0.1
+
+
+def test_a_p_spline_grouped_with_a_category_projects_its_margins_too():
+    """A P-spline that shares a joint histogram with a category (its blocks are margins
+    of that histogram, and of the cross histogram with another group)."""
+    rng = np.random.default_rng(8)
+    n = 12000
+    small = rng.integers(0, 3, n)
+    a = rng.integers(0, 24, n)  # 23 ordered cells and a missing one
+    b = rng.integers(0, 41, n)
+    terms = [
+        Term(codes=small, size=3, penalty=np.eye(3)),
+        _spline_term(a, 23),
+        _spline_term(b, 40),
+    ]
+    design = Design(terms)
+    assert [0, 1] in design.groups  # the category and the P-spline share a histogram
+    w = rng.random(n)
+    X = dense_design(terms)
+    np.testing.assert_allclose(design.hessian(w), X.T @ (X * w[:, None]), atol=EXACT)
+    np.testing.assert_allclose(design.gradient(w - 0.5), X.T @ (w - 0.5), atol=EXACT)
+
+
+def test_a_monotone_term_cannot_have_a_basis():
+    with pytest.raises(ValueError, match="monotone"):
+        Term(codes=np.zeros(3, np.int64), size=22, penalty=np.eye(22), monotone=1, basis=np.eye(22))
