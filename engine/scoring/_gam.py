@@ -71,8 +71,11 @@ __all__ = [
     "SPLINE_EVIDENCE_MARGIN",
 ]
 
-#: at most this many pair candidates per column are tried (EBM tries 3) ...
-PAIRS_PER_COLUMN = 2
+#: at most this many pair candidates per column are tried ...: 1.5 gave the same 5-fold
+#: AUC within +-0.0001 as 2 on eight data sets (both bank-marketing sets, Hillstrom, the
+#: simulated sessions, the online shoppers, the education leads twice, a retail set) for
+#: 10-15 % less fit time; 1 lost 0.0010 on the education leads
+PAIRS_PER_COLUMN = 1.5
 #: ... and never more than this many in all (wide exports)
 MAX_PAIR_CANDIDATES = 60
 #: one pair candidate per this many rows of the rarer outcome (small data: fewer pairs)

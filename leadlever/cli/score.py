@@ -133,7 +133,7 @@ def fit(
         str,
         typer.Option(
             "--interactions",
-            help="Pair terms: 'auto' (up to 2 per column, how many by cross-validation) or a number.",
+            help="Pair terms: 'auto' (up to 1.5 per column, how many by cross-validation) or a number.",
         ),
     ] = "auto",
     monotone: Annotated[
