@@ -121,12 +121,7 @@ def fit_block(
         beta, eta, p, ll = new, new_eta, new_p, new_ll
         if smoothing:
             if not pql:  # one update per Newton step, at its factor and the new beta
-                priors = term.prior_traces(lam, eps)
-                posteriors = term.posterior_traces(inverse_factor(factor))
-                steps = [
-                    fs_log_step(priors[j], posteriors[j], Sj, beta) for j, Sj in enumerate(parts)
-                ]
-                change = update_smoothing(lam, steps, accel, previous, (lo, hi))
+                change = _fs_update(term, factor, beta, lam, (accel, previous), (lo, hi))
                 S = _penalty(parts, lam, eps)
             smoothing = not (moved < SMOOTHING_ETA_TOL and change < SMOOTHING_LOG_TOL)
             continue
@@ -162,16 +157,21 @@ def _settle_smoothing(
         S = _penalty(term.penalties, lam, eps)
         factor = cho_factor(_add_hessian(S, term, h), overwrite_a=True, check_finite=False)
         target = beta + cho_solve(factor, gradient - S @ beta, check_finite=False)
-        priors = term.prior_traces(lam, eps)
-        posteriors = term.posterior_traces(inverse_factor(factor))
-        steps = [
-            fs_log_step(priors[j], posteriors[j], Sj, target) for j, Sj in enumerate(term.penalties)
-        ]
-        change = update_smoothing(lam, steps, *state, bounds)
+        change = _fs_update(term, factor, target, lam, state, bounds)
         first = change if first is None else first
         if change < SMOOTHING_LOG_TOL:
             break
     return float(first)
+
+
+def _fs_update(term: Term, factor, beta, lam, state, bounds) -> float:
+    """One Fellner-Schall update of ``lam`` (in place) from the Cholesky ``factor`` of
+    :math:`H + S_\\lambda` and the parameters ``beta``; returns its largest change (log)."""
+    eps = 1.0 / PRIOR_SD**2
+    priors = term.prior_traces(lam, eps)
+    posteriors = term.posterior_traces(inverse_factor(factor))
+    steps = [fs_log_step(priors[j], posteriors[j], Sj, beta) for j, Sj in enumerate(term.penalties)]
+    return update_smoothing(lam, steps, *state, bounds)
 
 
 def _with_hessian(S: np.ndarray, term: Term, w: np.ndarray) -> np.ndarray:

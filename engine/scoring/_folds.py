@@ -39,7 +39,7 @@ from leadlever.engine.scoring._additive import fit_joint
 from leadlever.engine.scoring._block import fit_block
 from leadlever.engine.scoring._design import Design
 from leadlever.engine.scoring._fork import Channel, ChildFailed, ForkedJob
-from leadlever.engine.scoring._penalised import FitResult, sigmoid
+from leadlever.engine.scoring._penalised import FitResult, linear_predictor, offsets, sigmoid
 from leadlever.engine.scoring._terms import pair_term
 
 #: the parent's message that its pairs are all sent (and it is free to take fold 0)
@@ -186,7 +186,7 @@ def _refit(f: int, mains, full: FitResult, y, w_full, folds) -> FoldRun:
 
 
 def _held_out(mains, fold: FitResult, test) -> np.ndarray:
-    return fold.intercept + sum(c[t.codes[test]] for c, t in zip(fold.coefs, mains, strict=True))
+    return linear_predictor(mains, fold.theta, offsets(mains), test)
 
 
 def _binomial_weight(full: FitResult) -> np.ndarray:
