@@ -207,6 +207,12 @@ def fit(
             "fit's time grows with the cube of the cells; ConversionModel(max_bins=...) sets "
             "the number instead)."
         )
+    if splined := [m for m in terms["main_effects"] if m.get("splines")]:
+        typer.echo(
+            f"Curves: {', '.join(m['column'] for m in splined)} are P-splines of "
+            f"{splined[0]['splines']} B-splines each; the other numeric columns keep one value "
+            "per cell (the larger marginal likelihood decides, by a margin of 3)."
+        )
     print_table(
         model.importance().head(10),
         title="Term importance (sd of log-odds contribution):",

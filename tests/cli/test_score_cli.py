@@ -239,3 +239,35 @@ def test_fit_with_monotone_and_fixed_pairs(files):
     bins = next(b for b in model["bins"] if b["name"] == "skills_match")
     ordered = np.asarray(values)[: bins["missing_cell"]]
     assert np.all(np.diff(ordered) >= -1e-9)
+
+
+def test_fit_text_names_the_p_spline_columns(tmp_path):
+    """The text output announces which smooth columns became P-splines, the same ones
+    the JSON marks with ``splines``."""
+    import pandas as pd
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    smooth = rng.uniform(0, 10, n)
+    period = rng.integers(0, 30, n)
+    eta = -1.5 + np.sin(smooth / 2) + rng.normal(0, 1, 30)[period]
+    frame = pd.DataFrame(
+        {
+            "site_minutes": smooth,
+            "week_code": period,
+            "won": (rng.random(n) < 1 / (1 + np.exp(-eta))),
+        }
+    )
+    path = tmp_path / "leads.csv"
+    frame.to_csv(path, index=False)
+    text = runner.invoke(app, ["score", "fit", str(path), "--target", "won", "--interactions", "0"])
+    assert text.exit_code == 0, text.output
+    data = runner.invoke(
+        app, ["score", "fit", str(path), "--target", "won", "--interactions", "0", "--json"]
+    )
+    splined = [
+        m["column"] for m in json.loads(data.stdout)["terms"]["main_effects"] if m["splines"]
+    ]
+    assert splined == ["site_minutes"]
+    curves = next(line for line in text.output.splitlines() if line.startswith("Curves:"))
+    assert "site_minutes" in curves and "week_code" not in curves
