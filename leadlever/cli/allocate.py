@@ -55,7 +55,8 @@ UntrustedOption = Annotated[
     typer.Option(
         "--untrusted",
         help="Channels not trusted: hold (weak ones within the spend range seen, unidentified "
-        "ones at their current share), lock (all at their current share) or free.",
+        "ones at their current share), lock (all at their current share) or free. A channel that "
+        "has ended stays at 0 with each (allocate fit --ended-weeks 0 judges it on its curve).",
     ),
 ]
 FitOption = Annotated[

@@ -40,21 +40,23 @@ from typing import Any
 import numpy as np
 
 from leadlever.optimisers.allocation._allocator import allocate
+from leadlever.optimisers.allocation._held import evidence_bounds, held_channels
 from leadlever.optimisers.allocation._narrow import narrow_channels, narrow_rule
 from leadlever.optimisers.allocation._recommendation import ChannelDecision, Recommendation
 from leadlever.optimisers.allocation._risk import risk_split
+from leadlever.optimisers.curves._diagnostics import has_ended
 from leadlever.optimisers.curves._result import CurveDraws
 from leadlever.optimisers.curves._stack import CurveStack
 from leadlever.optimisers.exceptions import InfeasibleRequirementError, OptimiserError
 
-__all__ = ["DecisionSettings", "recommend", "evidence_bounds", "RISKS", "UNTRUSTED"]
+__all__ = ["DecisionSettings", "recommend", "RISKS", "UNTRUSTED"]
 
 RISKS = ("mean", "cvar")
 UNTRUSTED = ("hold", "lock", "free")
 _HOLD_WORDS = {
     "hold": "weak: near their current share; unidentified: at their current share",
     "lock": "at their current share",
-    "free": "free",
+    "free": "free to move (a channel that has ended stays at 0)",
 }
 #: relative tolerance for "at its cap" and "same budget"
 _AT_CAP = 1e-6
@@ -151,51 +153,6 @@ class DecisionSettings:
         ]
 
 
-def evidence_bounds(
-    hold_at: np.ndarray,
-    quality: list[str],
-    settings: DecisionSettings,
-    *,
-    max_observed: np.ndarray,
-    min_observed: np.ndarray | None = None,
-    max_spend: np.ndarray | None = None,
-    min_spend: np.ndarray | None = None,
-    narrow: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Lower and upper spend per channel within the evidence; the caps; which are held in a band.
-
-    ``hold_at`` is each channel's current share of the budget at hand. The cap is the largest
-    spend seen x (1 + margin), the largest spend seen itself for a ``narrow`` channel
-    (:func:`~leadlever.optimisers.allocation._narrow.narrow_channels`; an explicit
-    ``max_spend`` replaces it; none with ``extrapolate``); a channel not trusted is held:
-    at ``hold_at`` when unidentified (or with ``untrusted="lock"``), within ``hold_band`` of
-    it and the spend range seen when weak.
-    """
-    n = hold_at.size
-    max_obs = np.asarray(max_observed, float)
-    explicit = np.full(n, np.inf) if max_spend is None else np.asarray(max_spend, float)
-    lo = np.zeros(n) if min_spend is None else np.asarray(min_spend, float).copy()
-    margin = np.full(n, settings.margin)
-    if narrow is not None:
-        margin = np.where(np.asarray(narrow, bool), 0.0, margin)
-    ev_cap = np.where(np.isfinite(max_obs), max_obs * (1 + margin), np.inf)
-    cap = np.where(np.isfinite(explicit), explicit, np.inf if settings.extrapolate else ev_cap)
-    held = np.array([q != "trusted" and settings.untrusted != "free" for q in quality])
-    hold_at = np.minimum(hold_at, cap)
-    ranged = held & np.array([q == "weak" for q in quality]) & (settings.untrusted == "hold")
-    floor = np.full(n, np.nan) if min_observed is None else np.asarray(min_observed, float)
-    ranged &= np.isfinite(floor) & np.isfinite(max_obs)
-    # a weak channel moves near its current share: at most hold_band away, and never outside
-    # the spend range its history shows (the margin included)
-    low = np.minimum(
-        np.maximum(floor * (1 - settings.margin), hold_at * (1 - settings.hold_band)), hold_at
-    )
-    high = np.maximum(np.minimum(cap, hold_at * (1 + settings.hold_band)), hold_at)
-    lo = np.where(ranged, np.maximum(lo, np.nan_to_num(low)), np.where(held, hold_at, lo))
-    hi = np.where(held & ~ranged, hold_at, np.where(ranged, high, cap))
-    return lo, hi, cap, ranged
-
-
 def recommend(
     names: list[str],
     curves: list[Any],
@@ -249,7 +206,7 @@ def recommend(
     explicit = np.full(n, np.inf) if max_spend is None else np.asarray(max_spend, float)
     lo = np.zeros(n) if min_spend is None else np.asarray(min_spend, float).copy()
     scale = budget / cur_total if cur_total > 0 else 1.0
-    held = np.array([q != "trusted" and settings.untrusted != "free" for q in quality])
+    held = held_channels(quality, settings, reasons)
     if held.any() and not known:
         raise OptimiserError(
             "Channels that are not trusted are held at today's spend, which is not given: add a "
@@ -275,6 +232,7 @@ def recommend(
         max_spend=explicit,
         min_spend=lo,
         narrow=narrow,
+        reasons=reasons,
     )
     if limits is not None:
         lo = np.maximum(lo, np.asarray(limits[0], float))
@@ -400,6 +358,11 @@ def recommend(
             why = f"{where}: its curve is {quality[i]}" + (
                 f" ({reasons[i][0]})" if reasons[i] else ""
             )
+            if has_ended(reasons[i]) and settings.untrusted == "free":
+                why += (
+                    "; --untrusted free lets curves move but does not restart a channel that "
+                    "has ended (allocate fit --ended-weeks 0 judges it on its curve)"
+                )
         elif at_cap:
             status = "capped"
             why = (

@@ -13,11 +13,8 @@ import pandas as pd
 from leadlever.engine.exceptions import ParameterError
 from leadlever.engine.io._numbers import check_number
 from leadlever.optimisers.allocation._curve_table import read_curves
-from leadlever.optimisers.allocation._decision import (
-    DecisionSettings,
-    evidence_bounds,
-    recommend,
-)
+from leadlever.optimisers.allocation._decision import DecisionSettings, recommend
+from leadlever.optimisers.allocation._held import evidence_bounds, held_channels
 from leadlever.optimisers.allocation._narrow import narrow_channels
 from leadlever.optimisers.allocation._plan import TAIL_WEEKS, PlanResult, plan_weeks
 from leadlever.optimisers.allocation._recommendation import Recommendation
@@ -209,8 +206,9 @@ def plan_curves(
         min_observed=table.min_observed,
         max_spend=table.max_spend,
         narrow=narrow,
+        reasons=list(table.reasons),
     )
-    held = np.array([q != "trusted" and settings.untrusted != "free" for q in table.quality])
+    held = held_channels(table.quality, settings, table.reasons)
     state = np.where(np.isfinite(table.carryover_state), table.carryover_state, cur)
     te = fit.get("time_effect")
     m = te.ahead(weeks + TAIL_WEEKS) if te is not None else np.ones(weeks + TAIL_WEEKS)

@@ -38,6 +38,8 @@ __all__ = [
     "MIN_SPEND_RANGE",
     "MAX_MROI_WIDTH",
     "ENDED_WEEKS",
+    "ENDED",
+    "has_ended",
     "weekly_assumptions",
 ]
 
@@ -47,6 +49,8 @@ MIN_R2 = 0.3
 MIN_OBSERVATIONS = 8
 #: no spend in this many weeks at the end of a dated history: the channel has ended
 ENDED_WEEKS = 8
+#: the first word of an ended channel's first reason (what the curves file keeps of it)
+ENDED = "ended:"
 #: spend range (max - min) / max below this: unidentified
 MIN_SPEND_RANGE = 0.05
 #: 90 % interval of the marginal return at current spend wider than this x its median: weak
@@ -106,7 +110,7 @@ def judge(ev: ChannelEvidence) -> tuple[str, tuple[str, ...]]:
     soft: list[str] = []
     if ev.ended_after and ev.n and ev.idle >= ev.ended_after:
         hard.append(
-            f"ended: no spend since {ev.last_spend} ({ev.idle} {ev.period_word} before the "
+            f"{ENDED} no spend since {ev.last_spend} ({ev.idle} {ev.period_word} before the "
             "export's end), so held at its current spend, 0"
         )
     if ev.failed:
@@ -157,6 +161,11 @@ def judge(ev: ChannelEvidence) -> tuple[str, tuple[str, ...]]:
                 f"(90 % interval {lo:.3g} to {hi:.3g})"
             )
     return ("weak", tuple(soft)) if soft else ("trusted", ())
+
+
+def has_ended(reasons: tuple[str, ...] | list[str]) -> bool:
+    """Whether a channel's verdict says it has ended (see :func:`judge`)."""
+    return any(str(r).startswith(ENDED) for r in reasons)
 
 
 def weekly_assumptions(model: Any, sequential: bool) -> list[dict[str, Any]]:

@@ -1,7 +1,7 @@
 """The limits one ``campaign step`` moves within: the weekly ``--max-change`` and the evidence.
 
 With fitted curves the step keeps every channel inside the same evidence limits as
-``allocate solve`` on those curves (:func:`~leadlever.optimisers.allocation._decision.evidence_bounds`:
+``allocate solve`` on those curves (:func:`~leadlever.optimisers.allocation._held.evidence_bounds`:
 at most the largest weekly spend seen x (1 + margin), channels not trusted held near their
 current share of the budget). The weekly move limit (at most ``max_change`` away from last
 week's spend, or from its share of the new budget when the budget changes) is clipped into those limits: where the two
@@ -16,10 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from leadlever.optimisers.allocation._curve_table import CurveTable
-from leadlever.optimisers.allocation._decision import (
-    DecisionSettings,
-    evidence_bounds,
-)
+from leadlever.optimisers.allocation._decision import DecisionSettings
+from leadlever.optimisers.allocation._held import evidence_bounds
 from leadlever.optimisers.allocation._narrow import narrow_channels
 
 __all__ = ["StepLimits", "step_limits"]
@@ -119,6 +117,7 @@ def _evidence(table: CurveTable, channels, budget: float, settings: DecisionSett
         max_spend=np.asarray(table.max_spend, float)[i],
         min_spend=np.asarray(table.min_spend, float)[i],
         narrow=narrow,
+        reasons=[table.reasons[k] for k in i],
     )
     return lo, hi
 

@@ -194,8 +194,12 @@ def test_campaign_export_verdicts_ranges_and_ended_campaigns(campaigns):
     assert lo <= true_uplift(rec) <= hi
 
 
-def test_channels_with_different_spans():
-    """A channel launched late, one that stopped, one paused: verdicts, ranges, budget, truth."""
+#: Social's curve in the export of channels with different spans (it stopped 44 weeks ago)
+SPANS_SPEC = {**CURVES, "Social": dict(scale=20000, K=3000, s=1.2, lo=1000, hi=7000)}
+
+
+def spans_export():
+    """104 weeks: Video launched late, Social stopped 44 weeks before the end, Display paused."""
     rng = np.random.default_rng(5)
     weeks = 104
     dates = pd.date_range("2023-01-02", periods=weeks, freq="W-MON")
@@ -205,16 +209,21 @@ def test_channels_with_different_spans():
         "Video": range(40, weeks),  # launched late: 64 weeks
         "Social": range(0, 60),  # stopped 44 weeks before the end
     }
-    spec = {**CURVES, "Social": dict(scale=20000, K=3000, s=1.2, lo=1000, hi=7000)}
     rows = []
     for ch, span in spans.items():
-        c = spec[ch]
+        c = SPANS_SPEC[ch]
         for t in span:
             if ch == "Display" and 50 <= t < 62:  # paused: the platform leaves the rows out
                 continue
             x = rng.uniform(c["lo"], c["hi"])
             rows.append((dates[t], ch, x, float(hill(c, x)) * rng.lognormal(0, NOISE)))
-    frame = pd.DataFrame(rows, columns=["week", "channel", "spend", "value"])
+    return pd.DataFrame(rows, columns=["week", "channel", "spend", "value"]), dates
+
+
+def test_channels_with_different_spans():
+    """A channel launched late, one that stopped, one paused: verdicts, ranges, budget, truth."""
+    frame, dates = spans_export()
+    spec = SPANS_SPEC
     fit = fit_curves(frame, n_draws=100)
     note = next(a for a in fit.assumptions if a["name"] == "channel-weeks without a row")
     assert note["value"].startswith("96 (40 before the channel's first row, 44 after its last")
@@ -289,3 +298,46 @@ def test_cli_campaign_export_reports_fills_and_ended_campaigns(tmp_path):
     assert not any(
         r.startswith("ended:") for c in json.loads(res.stdout)["channels"] for r in c["reasons"]
     )
+
+
+def test_untrusted_free_does_not_restart_an_ended_channel(tmp_path):
+    """`--untrusted free` frees curves, not channels that stopped: the ended one stays at 0
+    in `allocate solve` and in every week of `allocate plan`, and says why. Without the
+    ended verdict (`--ended-weeks 0`) the same curve does get budget, so the hold is the
+    ended rule's doing, not a curve that happens to want 0."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from leadlever.cli import app
+    from leadlever.optimisers.allocation import DecisionSettings
+
+    frame, _ = spans_export()
+    fit = fit_curves(frame, n_draws=0)
+    free = DecisionSettings(untrusted="free")
+    rec = recommend_fit(fit, settings=free)
+    social = next(d for d in rec.channels if d.channel == "Social")
+    assert social.spend == pytest.approx(0.0, abs=1e-6) and social.status == "held"
+    assert "does not restart a channel that has ended" in social.why
+    assert sum(d.spend for d in rec.channels) == pytest.approx(rec.budget, rel=1e-9)
+    kept = recommend_fit(fit_curves(frame, n_draws=0, ended_weeks=0), settings=free)
+    assert next(d for d in kept.channels if d.channel == "Social").spend > 500
+
+    runner = CliRunner()
+    hist, curves = tmp_path / "history.csv", tmp_path / "curves.csv"
+    frame.to_csv(hist, index=False)
+    res = runner.invoke(app, ["allocate", "fit", str(hist), "--out", str(curves), "--draws", "0"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["allocate", "solve", str(curves), "--untrusted", "free", "--json"])
+    assert res.exit_code == 0, res.output
+    solved = {c["channel"]: c for c in json.loads(res.stdout)["channels"]}
+    assert solved["Social"]["spend"] == pytest.approx(0.0, abs=1e-6)
+    res = runner.invoke(
+        app, ["allocate", "plan", str(curves), "--weeks", "3", "--untrusted", "free", "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    plan = json.loads(res.stdout)
+    assert [w["Social"] for w in plan["plan"]] == pytest.approx([0.0] * 3, abs=1e-6)
+    assert "Social" in plan["held"]
+    said = next(a for a in plan["assumptions"] if a["name"] == "channels not trusted")
+    assert "ended stays at 0" in said["value"]
