@@ -8,6 +8,9 @@ packages (``optimisers``, ``pricing``, ``simulations``) define their own
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 __all__ = [
     "LeadLeverError",
     "DataError",
@@ -18,6 +21,7 @@ __all__ = [
     "ParameterError",
     "ModelFileError",
     "NotFittedError",
+    "error_details",
 ]
 
 
@@ -80,3 +84,41 @@ class ModelFileError(LeadLeverError, ValueError):
 
 class NotFittedError(LeadLeverError, RuntimeError):
     """An estimator was used before ``fit``."""
+
+
+#: the attributes an error may carry that say where it is (file, column, rows) and how to fix it
+_DETAILS = ("column", "rows", "missing", "suggestions", "conflict", "reasons", "lever", "needed")
+
+
+def error_details(exc: BaseException) -> dict[str, Any]:
+    """One error as a JSON-ready object: what the CLI prints with ``--json`` and the service's
+    error body.
+
+    ``{"error": <class name>, "message": <text>}`` plus the attributes it carries (``column``,
+    ``rows``, ``missing``, ``suggestions``, ...), so a program can find the column and rows at
+    fault without parsing the text.
+
+    Examples
+    --------
+    >>> error_details(InvalidValueError("Column 'p': row 3 is -1.", "p", [3]))
+    {'error': 'InvalidValueError', 'message': "Column 'p': row 3 is -1.", 'column': 'p', 'rows': [3]}
+    """
+    out: dict[str, Any] = {"error": type(exc).__name__, "message": str(exc)}
+    for name in _DETAILS:
+        value = getattr(exc, name, None)
+        if value is not None and not callable(value):
+            out[name] = _plain(value)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars in an error's attributes as Python numbers; non-finite floats as None."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -21,6 +21,7 @@ from leadlever.cli import (
     simulate,
     simulate_campaign,  # noqa: F401 (registers `simulate campaign`)
 )
+from leadlever.cli._group import JsonErrorsGroup
 from leadlever.cli.demo import demo
 from leadlever.cli.examples import examples
 from leadlever.cli.inspect_export import inspect_command
@@ -34,6 +35,7 @@ __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="leadlever",
+    cls=JsonErrorsGroup,
     help="Campaign optimisation and lead monetisation: score, evaluate ROI, allocate, price, package.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from leadlever.engine.exceptions import LeadLeverError
+from leadlever.engine.exceptions import LeadLeverError, error_details
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -103,10 +103,26 @@ def echo_err(message: str) -> None:
     typer.echo(message, err=True)
 
 
+class CommandLineError(LeadLeverError):
+    """Options that do not go together, or one that is missing (raised by :func:`fail`)."""
+
+
 def fail(message: str) -> None:
-    """Stop with a user error (exit code 2)."""
-    echo_err(f"Error: {message}")
-    raise typer.Exit(EXIT_USER_ERROR)
+    """Stop with a user error (exit code 2; the command's error handling prints it)."""
+    raise CommandLineError(message)
+
+
+def _stop(code: int, message: str, details: dict[str, Any], as_json: bool) -> typer.Exit:
+    """Say why a command stops: on stderr, and with ``--json`` as one JSON object on stdout
+    (:func:`~leadlever.engine.exceptions.error_details` plus ``exit_code``), so a program
+    reading stdout gets an answer either way."""
+    echo_err(message)
+    if as_json:
+        try:
+            emit_json({**details, "exit_code": code})
+        except (BrokenPipeError, OSError, ValueError):  # stdout closed: stderr said it
+            pass
+    return typer.Exit(code)
 
 
 def handle_errors(
@@ -242,46 +258,62 @@ def _run(
     outputs: Mapping[str, str],
     inputs: tuple[str, ...],
 ) -> Any:
-    """Check the options, call a command; user errors exit 2 with a message, internal ones 1."""
+    """Check the options, call a command; user errors exit 2 with a message, internal ones 1.
+
+    With ``--json`` the reason is also printed on stdout as one JSON object."""
+    as_json = bool(kwargs.get("json_out"))
     try:
         _check_options(func, kwargs, outputs, inputs)
         return func(*args, **kwargs)
     except (typer.Exit, typer.Abort, SystemExit):
         raise
     except LeadLeverError as exc:
-        echo_err(f"Error: {_cut(str(exc))}")
-        raise typer.Exit(EXIT_USER_ERROR) from None
+        text = _cut(str(exc))
+        raise _stop(
+            EXIT_USER_ERROR, f"Error: {text}", {**error_details(exc), "message": text}, as_json
+        ) from None
     except BrokenPipeError:
         # the reader of stdout went away (`| head`); outputs are already saved
         _quiet_stdout()
         raise typer.Exit(0) from None
     except KeyboardInterrupt:
-        echo_err("Interrupted; no output was written.")
-        raise typer.Exit(130) from None
+        raise _stop(
+            130,
+            "Interrupted; no output was written.",
+            {"error": "Interrupted", "message": "Interrupted; no output was written."},
+            as_json,
+        ) from None
     except MemoryError:
-        echo_err(
-            "Error: not enough memory for this run; nothing was written. Use a smaller input "
+        text = (
+            "not enough memory for this run; nothing was written. Use a smaller input "
             "or smaller sizes (e.g. --n), or a machine with more memory."
         )
-        raise typer.Exit(EXIT_USER_ERROR) from None
+        raise _stop(
+            EXIT_USER_ERROR, f"Error: {text}", {"error": "MemoryError", "message": text}, as_json
+        ) from None
     except OSError as exc:
         if exc.filename is None:
-            raise _internal(exc) from None
-        echo_err(
-            f"Error: cannot use '{exc.filename}': {exc.strerror or exc}. Check the path, its "
+            raise _internal(exc, as_json) from None
+        text = (
+            f"cannot use '{exc.filename}': {exc.strerror or exc}. Check the path, its "
             "permissions and the free disk space; no output was written."
         )
-        raise typer.Exit(EXIT_USER_ERROR) from None
+        raise _stop(
+            EXIT_USER_ERROR,
+            f"Error: {text}",
+            {"error": type(exc).__name__, "message": text, "file": str(exc.filename)},
+            as_json,
+        ) from None
     except Exception as exc:  # internal failure: say so, keep it short
-        raise _internal(exc) from None
+        raise _internal(exc, as_json) from None
 
 
-def _internal(exc: BaseException) -> typer.Exit:
-    echo_err(
+def _internal(exc: BaseException, as_json: bool = False) -> typer.Exit:
+    text = (
         f"Internal error ({type(exc).__name__}: {_cut(str(exc))}). This is a bug in LeadLever; "
         "please report it with the command you ran."
     )
-    return typer.Exit(EXIT_INTERNAL)
+    return _stop(EXIT_INTERNAL, text, {"error": "InternalError", "message": text}, as_json)
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -111,9 +111,17 @@ def package_command(
     )
     result = sale.result
     if result.status == "infeasible":
+        message = "no packaging meets every buyer's requirements; nothing was written."
         if json_out:
-            emit_json(sale.to_dict())
-        echo_err("Error: no packaging meets every buyer's requirements; nothing was written.")
+            emit_json(
+                {
+                    "error": "Infeasible",
+                    "message": message,
+                    "exit_code": EXIT_USER_ERROR,
+                    **sale.to_dict(),
+                }
+            )
+        echo_err(f"Error: {message}")
         for reason in result.reasons:
             echo_err(f"  - {reason}")
         echo_err("Fix the requirements, or add --skip-infeasible to package the other buyers.")

@@ -20,10 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from leadlever.engine.exceptions import (
-    DataError,
-    LeadLeverError,
-)
+from leadlever.engine.exceptions import DataError, LeadLeverError, error_details
 from leadlever.server._store import ConflictError, NotFoundError
 
 __all__ = ["ServerConfig", "create_app", "validation_message"]
@@ -195,6 +192,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
         return JSONResponse(
             status_code=422,
             content={
+                "error": "RequestValidationError",
                 "message": validation_message(errors),
                 "detail": [
                     {"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in errors[:50]
@@ -204,7 +202,7 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
 
     @app.exception_handler(LeadLeverError)
     async def _domain(_: Request, exc: LeadLeverError) -> JSONResponse:
-        return JSONResponse(status_code=_status(exc), content={"message": str(exc)})
+        return JSONResponse(status_code=_status(exc), content=error_details(exc))
 
     for module in (
         leads,

@@ -12,6 +12,7 @@ to draw more locally, with ``HYPOTHESIS_PROFILE=explore`` for new ones.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -148,6 +149,11 @@ def check_case(cmd: Command, d: Path, args: list[str], json_out: bool) -> None:
             assert isinstance(result.exception, SystemExit), repr(result.exception)
         if result.exit_code == 2:
             assert text.strip(), "an error must say what is wrong"
+            if json_out and cmd.json_output:  # a program reading stdout gets the reason too
+                doc = loads_json(result.stdout, source="stdout")
+                assert doc["exit_code"] == 2 and doc["error"] and doc["message"], doc
+                said = " ".join(re.sub("[│╭╮╰╯─]", " ", result.stderr).split())
+                assert " ".join(doc["message"].split())[:60] in said, (doc, result.stderr)
             leftovers = {p.name for p in o.iterdir()} - set(cmd.updated)
             assert not leftovers, f"{cmd.name} failed but wrote {sorted(leftovers)}"
             for name, content in before.items():

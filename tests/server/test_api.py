@@ -95,6 +95,7 @@ def test_bad_leads_get_a_message_naming_the_field_and_the_fix(client, body, stat
     r = client.post("/leads", json=body)
     assert r.status_code == status, r.text
     message = r.json()["message"]
+    assert r.json()["error"] in ("RequestValidationError", "DataError")  # what kind of error
     for w in words:
         assert w in message, message
 
@@ -126,6 +127,7 @@ def test_outcomes_events_and_their_errors(client, lead_pool):
     assert r.status_code == 422 and "'value' is required" in r.json()["message"]
     r = client.post("/outcomes", json={"lead_id": "nobody", "outcome": "lost"})
     assert r.status_code == 404 and "Post the lead" in r.json()["message"]
+    assert r.json()["error"] == "NotFoundError"  # the same error object as the CLI's --json
     r = client.post("/outcomes", json={"lead_id": lid, "outcome": "won", "value": 21000})
     assert r.status_code == 200 and r.json()["assumptions"][0]["name"] == "closed_at"
     r = client.post("/outcomes", json={"lead_id": lid, "outcome": "lost"})
