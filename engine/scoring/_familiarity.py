@@ -54,6 +54,7 @@ __all__ = [
     "unfamiliar_counts",
     "counts_from_factors",
     "unfamiliar_warnings",
+    "unfamiliar_values",
 ]
 
 #: warn when the share of leads with unfamiliar values exceeds the fit's share by this much
@@ -132,9 +133,7 @@ def counts_from_factors(
         if name not in factors or not len(factors[name][2]):
             continue
         rows, _, uniques = factors[name]
-        distinct = pre._text_sentinels_as_missing(uniques.reset_index(drop=True), str(name))
-        text = _to_text(pd.Series(np.asarray(distinct, dtype=object)))
-        strange = ~text.isin(set(plan["levels"]) | _PSEUDO_LEVELS).to_numpy()
+        text, strange = _strange(pre, plan, uniques)
         if not strange.any():
             continue
         per_value = np.bincount(rows, minlength=len(uniques))
@@ -150,6 +149,37 @@ def counts_from_factors(
             for g, count in enumerate(np.bincount(_groups(info)[cells], weights=per_value)):
                 if count:
                     out[f"{_CELLS}{info['name']}:{g}"] = int(count)
+    return out
+
+
+def _strange(pre: Any, plan: dict[str, Any], uniques: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The distinct values of a categorical column as text, and which are not levels."""
+    distinct = pre._text_sentinels_as_missing(uniques.reset_index(drop=True), str(plan["name"]))
+    text = _to_text(pd.Series(np.asarray(distinct, dtype=object)))
+    return text, ~text.isin(set(plan["levels"]) | _PSEUDO_LEVELS).to_numpy()
+
+
+def unfamiliar_values(model: Any, X: pd.DataFrame) -> list[dict[str, str]]:
+    """Per row of ``X``, the columns read as categories whose value is not a level of the
+    fitted model, with that value as text: ``[{"lead_source": "TikTok"}, {}, ...]``.
+
+    Those values are scored like the pooled ``other`` level (or the average lead), so the
+    column says nothing specific about the lead: what :func:`unfamiliar_warnings` counts,
+    told lead by lead. Empty or missing values are not listed (they have a cell of their
+    own); every row gets ``{}`` for a model without cells.
+    """
+    out: list[dict[str, str]] = [{} for _ in range(len(X))]
+    if not _counted(model):
+        return out
+    by_name = {b["name"]: b for b in model.bins_}
+    for plan in _categorical_plans(model):
+        name = plan["name"]
+        if name not in X.columns or name not in by_name:
+            continue
+        rows, _, uniques = factorized_cells(model.preprocessor_, by_name[name], X[name])
+        text, strange = _strange(model.preprocessor_, plan, uniques)
+        for i in np.flatnonzero(strange[rows]):
+            out[i][str(name)] = str(text.iat[rows[i]])
     return out
 
 

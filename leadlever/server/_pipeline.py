@@ -72,6 +72,7 @@ class LeadEvaluator:
         self._required: list[str] | None = None
         self._fast: Any = None
         self._compiled = False
+        self._familiar: Any = None
 
     @property
     def model_version(self) -> str:
@@ -127,6 +128,30 @@ class LeadEvaluator:
 
         missing = [c for c in self.required_fields() if c not in leads.columns]
         return (leads.assign(**{c: np.nan for c in missing}) if missing else leads), missing
+
+    def familiarity(self, records: list[dict[str, Any]]) -> tuple[list[dict[str, str]], list[str]]:
+        """Per posted lead, the fields whose category the conversion model was not fitted on
+        (``unfamiliar_fields``), and the warnings ``score apply`` gives on the same leads
+        (:func:`~leadlever.engine.scoring._familiarity.unfamiliar_warnings`; none can fire
+        below :data:`~leadlever.engine.scoring._familiarity.UNFAMILIAR_MIN_ROWS` leads)."""
+        from leadlever.engine.scoring._familiarity import (
+            SHIFT_MIN_ROWS,
+            UNFAMILIAR_MIN_ROWS,
+            unfamiliar_counts,
+            unfamiliar_warnings,
+        )
+        from leadlever.server._familiar import FamiliarFields
+
+        if self._familiar is None:
+            self._familiar = FamiliarFields(self.bundle.conversion)
+        per_lead = self._familiar.of(records)
+        if len(records) < min(UNFAMILIAR_MIN_ROWS, SHIFT_MIN_ROWS):
+            return per_lead, []
+        import pandas as pd
+
+        frame = pd.DataFrame.from_records(records)
+        model = self.bundle.conversion
+        return per_lead, unfamiliar_warnings(model, unfamiliar_counts(model, frame))
 
     def fast(self) -> Any:
         """The compiled :class:`~leadlever.server._fast_eval.FastEvaluator` of this bundle

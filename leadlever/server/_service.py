@@ -135,12 +135,16 @@ class Service:
             mine = answers[start : start + len(g)]
             start += len(g)
             absent = sorted({c for c in missing if all(c not in r for r in g)})
+            strange, warnings = evaluator.familiarity(g)
+            for answer, fields in zip(mine, strange, strict=True):
+                answer["unfamiliar_fields"] = fields
             out.append(
                 {
                     "stored_at": stored_at,
                     "model_version": evaluator.model_version,
                     "threshold": okr.threshold,
                     "missing_fields": absent,
+                    "warnings": warnings,
                     "leads": mine,
                     "assumptions": assumptions,
                 }

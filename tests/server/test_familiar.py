@@ -1,0 +1,74 @@
+"""``POST /leads`` says which fields hold a category the model was not fitted on, lead by
+lead (``unfamiliar_fields``), and gives a batch the warnings ``qualify apply`` gives the same
+leads (one answer). The service's per-lead check reads records directly; it is compared with
+the library's :func:`unfamiliar_values` on the same records."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from leadlever.cli import app
+from leadlever.engine.scoring._familiarity import UNFAMILIAR_MIN_ROWS, unfamiliar_values
+from leadlever.server._familiar import FamiliarFields
+
+
+def _odd(records):
+    """Copies of the records with unseen, padded, empty and missing categories."""
+    out = [dict(r) for r in records]
+    edits = [("channel", "tiktok"), ("channel", "  social  "), ("channel", ""),
+             ("channel", None), ("industry", "mining"), ("industry", " Mining "),
+             ("education", "other"), ("education", "missing"), ("city", "Atlantis\t")]  # fmt: skip
+    for i, (col, value) in enumerate(edits * 3):
+        out[i * 7 % len(out)][col] = value
+    return out
+
+
+def test_the_per_lead_check_agrees_with_the_library(bundle, lead_pool):
+    records = _odd(lead_pool[0][:200])
+    model = bundle.conversion
+    fast = FamiliarFields(model).of(records)
+    library = unfamiliar_values(model, pd.DataFrame.from_records(records))
+    assert fast == library
+    flagged = {k for f in fast for k in f}
+    assert flagged >= {"channel", "industry", "city"} and sum(map(bool, fast)) >= 4
+    # a category sent as a number is left to the library (the same answer either way)
+    records[3]["industry"] = 7
+    assert FamiliarFields(model).of(records) == unfamiliar_values(
+        model, pd.DataFrame.from_records(records)
+    )
+    assert FamiliarFields(model).of(records)[3]["industry"] == "7"
+
+
+def test_a_posted_lead_names_its_unfamiliar_fields(client, lead_pool):
+    records, _ = lead_pool
+    known = client.post("/leads", json=records[700]).json()
+    assert known["unfamiliar_fields"] == {} and known["warnings"] == []
+    lead = {**records[701], "channel": "tiktok", "industry": " mining "}
+    got = client.post("/leads", json=lead).json()
+    assert got["unfamiliar_fields"] == {"channel": "tiktok", "industry": "mining"}
+    assert got["warnings"] == []  # one lead: no share to warn about (as qualify apply)
+
+
+def test_a_batch_gets_the_warnings_qualify_apply_gives(client, bundle_path, lead_pool, tmp_path):
+    records, _ = lead_pool
+    batch = [dict(r) for r in records[800:860]]
+    for r in batch[: UNFAMILIAR_MIN_ROWS + 5]:
+        r["channel"] = "tiktok"
+    r = client.post("/leads", json=batch)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    assert sum(lead["unfamiliar_fields"] == {"channel": "tiktok"} for lead in got["leads"]) == 15
+    assert len(got["warnings"]) == 1 and "'tiktok' (15)" in got["warnings"][0]
+    path = tmp_path / "batch.csv"
+    pd.DataFrame.from_records(batch).to_csv(path, index=False)
+    res = CliRunner().invoke(
+        app,
+        ["qualify", "apply", str(bundle_path), str(path), "--out", str(tmp_path / "p.csv"),
+         "--json"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    cli = json.loads(res.stdout)
+    assert got["warnings"][0] in cli["warnings"]
