@@ -37,6 +37,7 @@ from leadlever.engine.io._numbers import rows_text, shorten
 from leadlever.engine.io._schema import require_columns
 from leadlever.engine.io._tables import append_table, read_table
 from leadlever.engine.qualification._bundle import QualificationBundle, QualificationSettings
+from leadlever.engine.scoring._familiarity import unfamiliar_counts, unfamiliar_warnings
 
 __all__ = ["rescore", "rescore_frame", "RescoreResult", "HISTORY_COLUMNS", "EVENT_KINDS"]
 
@@ -64,6 +65,7 @@ class RescoreResult:
     rows: pd.DataFrame
     movers: pd.DataFrame
     n_history_rows: int
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self, top: int = 5) -> dict[str, Any]:
         moved = self.movers.dropna(subset=["score_change"])
@@ -80,6 +82,7 @@ class RescoreResult:
             "n_tier_changes": int(self.movers["tier_changed"].sum()),
             "top_rises": rises[rises["score_change"] > 0][cols].to_dict(orient="records"),
             "top_falls": falls[falls["score_change"] < 0][cols].to_dict(orient="records"),
+            "warnings": list(self.warnings),
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -156,7 +159,7 @@ def rescore_frame(
     scored_at: str | None = None,
     settings: QualificationSettings | None = None,
     sources: dict[str, str] | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+) -> tuple[pd.DataFrame, pd.DataFrame, str, list[str]]:
     """The history rows and movers of one rescoring, without writing anything.
 
     Parameters
@@ -176,6 +179,10 @@ def rescore_frame(
         ``score_change``, ``tier_changed``.
     scored_at : str
         The timestamp written on the rows.
+    warnings : list of str
+        What ``qualify apply`` warns of on the re-scored leads: categories the conversion
+        model was not fitted on, numeric columns distributed unlike the fit
+        (:func:`~leadlever.engine.scoring._familiarity.unfamiliar_warnings`).
     """
     sources = sources or {}
     id_col = bundle.columns.lead_id or "lead_id"
@@ -189,10 +196,13 @@ def rescore_frame(
     active = leads.loc[bundle.open_mask(leads)].reset_index(drop=True)
     rows, trigger = _targets(active, events, sources.get("events", "events"), id_col)
     stamp = scored_at or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    warned: list[str] = []
     if rows.size == 0:
         profile = pd.DataFrame(columns=["lead_id", *CRITERIA_COLUMNS, "tier"])
     else:
         profile = bundle.profile(active.iloc[rows], settings, source=sources.get("leads"))
+        model = bundle.conversion
+        warned = unfamiliar_warnings(model, unfamiliar_counts(model, active.iloc[rows]))
     new = pd.DataFrame(
         {
             "lead_id": profile["lead_id"].astype(str).to_numpy(),
@@ -217,7 +227,7 @@ def rescore_frame(
     movers["tier_changed"] = movers["previous_tier"].notna() & (
         movers["previous_tier"] != movers["tier"]
     )
-    return new, movers, stamp
+    return new, movers, stamp, warned
 
 
 @locked("history")
@@ -253,7 +263,7 @@ def rescore(
     """
     history = Path(history)
     old = _read_history(history)  # read under the lock, before anything is written
-    new, movers, stamp = rescore_frame(
+    new, movers, stamp, warned = rescore_frame(
         leads,
         bundle,
         _previous(old),
@@ -265,4 +275,6 @@ def rescore(
     n_before = 0 if old is None else len(old)
     if len(new):
         append_table(new, history, existing=old)
-    return RescoreResult(history, stamp, bundle.model_version, new, movers, n_before + len(new))
+    return RescoreResult(
+        history, stamp, bundle.model_version, new, movers, n_before + len(new), tuple(warned)
+    )

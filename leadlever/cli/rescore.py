@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from leadlever.cli._common import DedupeOption, emit_json, fail, handle_errors, print_table
+from leadlever.cli._common import (
+    DedupeOption,
+    echo_err,
+    emit_json,
+    fail,
+    handle_errors,
+    print_table,
+)
 
 __all__ = ["rescore"]
 
@@ -73,6 +80,8 @@ def rescore(
     if json_out:
         emit_json(summary)
         return
+    for warning in summary["warnings"]:
+        echo_err(f"Warning: {warning}")
     typer.echo(
         f"Re-scored {summary['n_scored']:,} leads at {summary['scored_at']} ({summary['n_tier_changes']} tier "
         f"changes); history {history} now has {summary['n_history_rows']:,} rows."
@@ -105,6 +114,8 @@ def _rescore_db(db, bundle, leads, history, events, top, json_out) -> None:
     if json_out:
         emit_json(summary)
         return
+    for warning in summary["warnings"]:
+        echo_err(f"Warning: {warning}")
     typer.echo(
         f"Re-scored {summary['n_scored']:,} open leads at {summary['scored_at']} with model "
         f"{summary['model_version']} ({summary['n_tier_changes']} tier changes) in {summary['database']}."

@@ -134,12 +134,7 @@ class LeadEvaluator:
         (``unfamiliar_fields``), and the warnings ``score apply`` gives on the same leads
         (:func:`~leadlever.engine.scoring._familiarity.unfamiliar_warnings`; none can fire
         below :data:`~leadlever.engine.scoring._familiarity.UNFAMILIAR_MIN_ROWS` leads)."""
-        from leadlever.engine.scoring._familiarity import (
-            SHIFT_MIN_ROWS,
-            UNFAMILIAR_MIN_ROWS,
-            unfamiliar_counts,
-            unfamiliar_warnings,
-        )
+        from leadlever.engine.scoring._familiarity import SHIFT_MIN_ROWS, UNFAMILIAR_MIN_ROWS
         from leadlever.server._familiar import FamiliarFields
 
         if self._familiar is None:
@@ -149,9 +144,16 @@ class LeadEvaluator:
             return per_lead, []
         import pandas as pd
 
-        frame = pd.DataFrame.from_records(records)
+        return per_lead, self.input_warnings(pd.DataFrame.from_records(records))
+
+    def input_warnings(self, leads: pd.DataFrame) -> list[str]:
+        """What ``qualify apply`` warns of on ``leads``: categories the conversion model was
+        not fitted on, numeric columns distributed unlike the fit
+        (:func:`~leadlever.engine.scoring._familiarity.unfamiliar_warnings`)."""
+        from leadlever.engine.scoring._familiarity import unfamiliar_counts, unfamiliar_warnings
+
         model = self.bundle.conversion
-        return per_lead, unfamiliar_warnings(model, unfamiliar_counts(model, frame))
+        return unfamiliar_warnings(model, unfamiliar_counts(model, leads))
 
     def fast(self) -> Any:
         """The compiled :class:`~leadlever.server._fast_eval.FastEvaluator` of this bundle

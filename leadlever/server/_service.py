@@ -189,6 +189,7 @@ class Service:
                     if _present(v)
                 }
                 changed[lid] = json.dumps(record, default=str)
+        warned: list[str] = []
         if leads.empty:
             new = pd.DataFrame(columns=["lead_id"])
             movers = pd.DataFrame(columns=MOVER_COLUMNS)
@@ -197,14 +198,18 @@ class Service:
             stamp = utc_now()
         else:
             full, _ = evaluator.complete_fields(leads)
-            new, movers, stamp = rescore_frame(full, evaluator.bundle, self.store.latest_scores())
+            new, movers, stamp, warned = rescore_frame(
+                full, evaluator.bundle, self.store.latest_scores()
+            )
             scored, _ = evaluator.evaluate(full, self.okr())
             extra = scored[["lead_id", "expected_roi", "expected_resale_value", "reasons",
                             "action", "action_reason", "price"]]  # fmt: skip
             new = new.merge(extra, on="lead_id", how="left")
             new["trigger"] = trigger
         n = self.store.append_history(new, event=event, updates=changed)
-        result = RescoreResult(self.db.display_url, stamp, evaluator.model_version, new, movers, n)
+        result = RescoreResult(
+            self.db.display_url, stamp, evaluator.model_version, new, movers, n, tuple(warned)
+        )
         out = result.to_dict(top=top)
         out["trigger"] = trigger
         out["database"] = out.pop("history")
@@ -291,6 +296,17 @@ class Service:
             ],
         }
 
+    def inputs(self) -> dict[str, Any]:
+        """The open leads against what the active model was fitted on: the warnings
+        ``qualify apply`` would give on them (leads posted one at a time add up here)."""
+        version = self.store.active_version()
+        if version is None:
+            return {"model_version": None, "n_open": 0, "warnings": []}
+        evaluator = self.evaluator(version)
+        leads = self.store.active_leads()
+        warned = evaluator.input_warnings(leads) if len(leads) else []
+        return {"model_version": version, "n_open": int(len(leads)), "warnings": warned}
+
     def ledger(self) -> dict[str, Any]:
         """Calibration ledger and budget-recommendation ledger."""
         import numpy as np
@@ -309,7 +325,7 @@ class Service:
             rec = recommendation_ledger(recs, mine).to_dict()
         else:
             rec = {"by_period": []}
-        out = {"calibration": calib.to_dict(), "recommendations": rec}
+        out = {"calibration": calib.to_dict(), "recommendations": rec, "inputs": self.inputs()}
         out["calibration"]["n_leads"] = int(len(frame))
         out["calibration"]["n_closed"] = int(np.isfinite(frame["converted"].astype(float)).sum())
         return out

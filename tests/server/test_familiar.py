@@ -72,3 +72,47 @@ def test_a_batch_gets_the_warnings_qualify_apply_gives(client, bundle_path, lead
     assert res.exit_code == 0, res.output
     cli = json.loads(res.stdout)
     assert got["warnings"][0] in cli["warnings"]
+
+
+def test_leads_posted_one_at_a_time_add_up_in_the_ledger_and_the_rescoring(
+    client, bundle_path, lead_pool, tmp_path
+):
+    """One lead has no share to warn about; forty posted singly do. The ledger, the
+    dashboard, POST /rescore and `score rescore` on a file of the same leads give the
+    warning `qualify apply` gives them."""
+    records, _ = lead_pool
+    leads = [dict(r) for r in records[900:940]]
+    for r in leads[:15]:
+        r["channel"] = "tiktok"
+    for r in leads:
+        got = client.post("/leads", json=r).json()
+        assert got["warnings"] == []
+    inputs = client.get("/ledger").json()["inputs"]
+    assert inputs["n_open"] == 40 and len(inputs["warnings"]) == 1
+    warning = inputs["warnings"][0]
+    assert "15 of 40 leads" in warning and "'tiktok' (15)" in warning
+    path = tmp_path / "leads.csv"
+    pd.DataFrame.from_records(leads).to_csv(path, index=False)
+    runner = CliRunner()
+    res = runner.invoke(
+        app,
+        ["qualify", "apply", str(bundle_path), str(path), "--out", str(tmp_path / "p.csv"),
+         "--json"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert warning in json.loads(res.stdout)["warnings"]
+    assert client.post("/rescore").json()["warnings"] == [warning]
+    assert 'id="input-warnings"' in client.get("/").text and "tiktok" in client.get("/").text
+    res = runner.invoke(
+        app,
+        ["score", "rescore", str(bundle_path), str(path), "--history",
+         str(tmp_path / "history.csv"), "--json"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["warnings"] == [warning]
+    res = runner.invoke(
+        app,
+        ["score", "rescore", str(bundle_path), str(path), "--history",
+         str(tmp_path / "history.csv")],
+    )  # fmt: skip
+    assert res.exit_code == 0 and f"Warning: {warning}" in " ".join(res.stderr.split())
