@@ -170,8 +170,11 @@ class Store:
             "history": [_plain(h, ("id", "lead_id")) for h in hist],
         }
 
-    def active_leads(self, lead_ids: list[str] | None = None) -> pd.DataFrame:
-        """Fields of the leads with no outcome yet (``lead_ids`` narrows them)."""
+    def active_leads(
+        self, lead_ids: list[str] | None = None, *, latest: int | None = None
+    ) -> pd.DataFrame:
+        """Fields of the leads with no outcome yet (``lead_ids`` narrows them; ``latest``, without
+        ``lead_ids``: only the most recently posted ones, in the order they were posted)."""
         import pandas as pd
 
         q = (
@@ -180,6 +183,10 @@ class Store:
             .where(t.outcomes.c.id.is_(None))
             .order_by(t.leads.c.id)
         )
+        if latest is not None:  # the newest first, limited, then back in posting order
+            newest = q.add_columns(t.leads.c.id).order_by(None)
+            newest = newest.order_by(t.leads.c.id.desc()).limit(latest).subquery()
+            q = select(newest.c.fields).order_by(newest.c.id)
         rows: list[dict[str, Any]] = []
         with self.db.read() as conn:
             if lead_ids is None:

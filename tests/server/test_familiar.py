@@ -88,7 +88,7 @@ def test_leads_posted_one_at_a_time_add_up_in_the_ledger_and_the_rescoring(
         got = client.post("/leads", json=r).json()
         assert got["warnings"] == []
     inputs = client.get("/ledger").json()["inputs"]
-    assert inputs["n_open"] == 40 and len(inputs["warnings"]) == 1
+    assert inputs["n_checked"] == 40 and len(inputs["warnings"]) == 1
     warning = inputs["warnings"][0]
     assert "15 of 40 leads" in warning and "'tiktok' (15)" in warning
     path = tmp_path / "leads.csv"
@@ -116,3 +116,20 @@ def test_leads_posted_one_at_a_time_add_up_in_the_ledger_and_the_rescoring(
          str(tmp_path / "history.csv")],
     )  # fmt: skip
     assert res.exit_code == 0 and f"Warning: {warning}" in " ".join(res.stderr.split())
+
+
+def test_the_input_check_reads_the_latest_open_leads(client, lead_pool):
+    """``active_leads(latest=k)``: the k most recently posted leads without an outcome, in the
+    order they were posted (brute force: the posting order minus the closed ones)."""
+    records, _ = lead_pool
+    posted = records[1000:1010]
+    for r in posted:
+        assert client.post("/leads", json=r).status_code == 200
+    closed = {posted[9]["lead_id"], posted[6]["lead_id"]}
+    for lid in closed:
+        assert client.post("/outcomes", json={"lead_id": lid, "outcome": "lost"}).status_code == 200
+    store = client.app.state.service.store
+    still_open = [r["lead_id"] for r in posted if r["lead_id"] not in closed]
+    for k in (1, 3, 8, 50):
+        assert store.active_leads(latest=k)["lead_id"].tolist() == still_open[-k:]
+    assert store.active_leads()["lead_id"].tolist() == still_open
