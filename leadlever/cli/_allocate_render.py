@@ -135,6 +135,8 @@ def render_solve(rec: Any) -> None:
 def render_plan(result: Any, out: Path | None) -> None:
     typer.echo(result.headline())
     print_table(result.to_frame(wide=True))
+    for name, why in zip(result.held, result.held_why, strict=False):
+        echo_err(f"Warning: '{name}' {why}.")
     for note in result.notes:
         echo_err(f"Warning: {note}")
     if out is not None:

@@ -316,6 +316,11 @@ def recommend(
     )
     lifted_hi = np.maximum(lifted_hi, hi)
     base_lo = np.zeros(n) if min_spend is None else np.asarray(min_spend, float)
+    # an ended channel's hold is not an evidence limit: restarting it is another decision,
+    # so what the limits cost is priced with it kept where it is
+    ended = np.array([has_ended(r) for r in reasons], dtype=bool)
+    lifted_hi = np.where(ended, hi, lifted_hi)
+    base_lo = np.where(ended, lo, base_lo)
 
     def value_with(lo_, hi_):
         if hi_.sum() < spend_budget and exact:
@@ -343,7 +348,7 @@ def recommend(
     for i, name in enumerate(names):
         at_cap = not held[i] and np.isfinite(hi[i]) and x[i] >= hi[i] * (1 - _AT_CAP) and hi[i] > 0
         cost = 0.0
-        if held[i] or at_cap:
+        if (held[i] or at_cap) and not ended[i]:
             lo_i, hi_i = lo.copy(), hi.copy()
             lo_i[i], hi_i[i] = base_lo[i], lifted_hi[i] if at_cap else cap[i]
             cost = value_with(lo_i, hi_i) - fitted(x)

@@ -13,7 +13,7 @@ import pandas as pd
 from leadlever.engine.exceptions import ParameterError
 from leadlever.engine.io._numbers import check_number
 from leadlever.optimisers.allocation._curve_table import read_curves
-from leadlever.optimisers.allocation._decision import DecisionSettings, recommend
+from leadlever.optimisers.allocation._decision import _SAME, DecisionSettings, recommend
 from leadlever.optimisers.allocation._held import evidence_bounds, held_channels
 from leadlever.optimisers.allocation._narrow import narrow_channels
 from leadlever.optimisers.allocation._plan import TAIL_WEEKS, PlanResult, plan_weeks
@@ -276,8 +276,19 @@ def plan_curves(
         baseline_value=info["baseline_value"],
         value_interval=info["interval"],
         budget=info["total"],
-        caps=caps,
+        caps=np.where(held, upper, caps),
         held=tuple(n for n, h in zip(names, held, strict=True) if h),
+        held_why=tuple(
+            (
+                f"held at {upper[i]:,.0f} a week, its current spend"
+                if upper[i] - lower[i] <= _SAME * max(upper[i], 1.0)
+                else f"held between {lower[i]:,.0f} and {upper[i]:,.0f} a week, near its "
+                "current spend"
+            )
+            + f": its curve is {table.quality[i]}"
+            + (f" ({table.reasons[i][0]})" if table.reasons[i] else "")
+            for i in np.flatnonzero(held)
+        ),
         target=target,
         target_reached=reached,
         assumptions=tuple(assumptions),

@@ -158,7 +158,14 @@ def evaluate_with_curves(
         directions.append(way)
         changes.append(change)
         agrees.append(ok)
-        whys.append("" if ok else _why(row["feedback"], way, d.status, d.why))
+        # a held channel says why even when holding agrees with its leads (an ended one, say)
+        whys.append(
+            _why(row["feedback"], way, d.status, d.why)
+            if not ok
+            else d.why
+            if d.status == "held"
+            else ""
+        )
     rows["lead_feedback"] = rows["feedback"]
     rows["spend_direction"] = directions
     rows["suggested_spend_change"] = changes

@@ -72,6 +72,7 @@ class PlanResult:
     budget: float
     caps: np.ndarray
     held: tuple[str, ...]
+    held_why: tuple[str, ...] = ()
     target: float | None = None
     target_reached: bool | None = None
     assumptions: tuple[dict[str, Any], ...] = ()
@@ -135,6 +136,7 @@ class PlanResult:
             "value_interval": None if self.value_interval is None else list(self.value_interval),
             "caps": dict(zip(self.channels, map(float, self.caps), strict=True)),
             "held": list(self.held),
+            "held_why": dict(zip(self.held, self.held_why, strict=False)),
             "target": self.target,
             "target_reached": self.target_reached,
             "assumptions": [dict(a) for a in self.assumptions],

@@ -99,6 +99,12 @@ class ChannelEvidence:
     last_spend: str = ""
     ended_after: int = ENDED_WEEKS
 
+    @property
+    def ended(self) -> bool:
+        """No spend in the last ``ended_after`` periods (and some before): the channel has
+        ended, so its current spend is 0."""
+        return bool(self.ended_after and self.n and self.idle >= self.ended_after)
+
 
 def _money(v: float) -> str:
     return f"{v:,.0f}" if abs(v) >= 10 else f"{v:,.3g}"
@@ -108,7 +114,7 @@ def judge(ev: ChannelEvidence) -> tuple[str, tuple[str, ...]]:
     """(quality, reasons) for a channel's evidence (see the module docstring)."""
     hard: list[str] = []
     soft: list[str] = []
-    if ev.ended_after and ev.n and ev.idle >= ev.ended_after:
+    if ev.ended:
         hard.append(
             f"{ENDED} no spend since {ev.last_spend} ({ev.idle} {ev.period_word} before the "
             "export's end), so held at its current spend, 0"

@@ -69,16 +69,21 @@ def _fit_wide(frame: pd.DataFrame, layout: tuple, source: str, options: dict) ->
             date = period if kind == "dates" else None
         else:
             period = None
-    fit = fit_additive(
-        frame,
-        list(spends),
-        outcome,
-        date=date,
-        channel_names=list(spends.values()),
-        carryover=options.get("carryover", True),
-        n_draws=options.get("n_draws", 200),
-        seed=options.get("seed", 0),
-    )
+    try:
+        fit = fit_additive(
+            frame,
+            list(spends),
+            outcome,
+            date=date,
+            channel_names=list(spends.values()),
+            carryover=options.get("carryover", True),
+            n_draws=options.get("n_draws", 200),
+            seed=options.get("seed", 0),
+            source=source,
+            **({"ended_weeks": options["ended_weeks"]} if "ended_weeks" in options else {}),
+        )
+    except CurveFitError as exc:
+        raise CurveFitError(f"File '{source}': {exc}") from None
     columns = ", ".join(f"{c} -> {ch}" for c, ch in spends.items())
     unused = [str(c) for c in frame.columns if str(c) not in (*spends, outcome, layout[0])]
     notice = (

@@ -30,9 +30,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from leadlever.engine.exceptions import InvalidValueError
+from leadlever.engine.io._numbers import rows_text
 from leadlever.engine.io._schema import require_columns
 from leadlever.optimisers.curves._carryover import geometric_adstock, time_design
-from leadlever.optimisers.curves._diagnostics import ChannelEvidence, judge
+from leadlever.optimisers.curves._diagnostics import ENDED_WEEKS, ChannelEvidence, judge
 from leadlever.optimisers.curves._estimate import BOUND_TOL, MAX_CARRYOVER, PRIOR, grid_range
 from leadlever.optimisers.curves._family import CURVE_KINDS
 from leadlever.optimisers.curves._result import CurveDraws, CurveFitResult, FittedCurve
@@ -77,6 +79,8 @@ def fit_additive(
     carryover: bool = True,
     seasonality: int = 2,
     current_periods: int = 52,
+    ended_weeks: int = ENDED_WEEKS,
+    source: str | None = None,
     n_random_starts: int = 3,
     n_draws: int = 200,
     max_nfev: int = 3000,
@@ -98,7 +102,14 @@ def fit_additive(
     seasonality : int
         Yearly sin/cos pairs (with a linear trend) in the baseline.
     current_periods : int
-        The current spend of a channel is its mean over the last this-many rows.
+        The current spend of a channel is its mean over the last this-many rows (0 for a
+        channel that has ended).
+    ended_weeks : int
+        A channel with no spend in this many rows at the end has ended (0: never), as in
+        :func:`~leadlever.optimisers.curves.fit_curves`; its verdicts count active rows
+        (positive spend) only.
+    source : str, optional
+        The file name, for messages.
     """
     from scipy.optimize import least_squares
 
@@ -111,16 +122,24 @@ def fit_additive(
     z = frame[list(controls)].to_numpy(dtype=float) if controls else np.zeros((len(frame), 0))
     n, k = x.shape
     if date:
-        woy = (pd.to_datetime(frame[date]).dt.day_of_year.to_numpy() - 1) / 7.0
+        when = pd.to_datetime(frame[date])
+        woy = (when.dt.day_of_year.to_numpy() - 1) / 7.0
+        labels = [str(d.date()) for d in when]
     else:
         woy = np.arange(n, dtype=float)
+        labels = [f"row {i + 1}" for i in range(n)]
     s = time_design(woy, np.arange(n) - (n - 1), order=seasonality, trend=seasonality > 0)
-    ok = np.isfinite(x).all(axis=1) & np.isfinite(y) & np.isfinite(z).all(axis=1)
-    if not ok.all():
-        raise CurveFitError(
-            f"Rows {', '.join(map(str, (np.flatnonzero(~ok) + 1)[:5]))} have missing spend, target or "
-            "control values; carry-over needs every week. Fill them in."
-        )
+    for col in cols[: len(cols) - (1 if date else 0)]:
+        bad = np.flatnonzero(~np.isfinite(frame[col].to_numpy(dtype=float))) + 1
+        if bad.size:
+            where = f"File '{source}', column" if source else "Column"
+            raise InvalidValueError(
+                f"{where} '{col}': {rows_text(bad.tolist())} are empty or not numbers; the curves "
+                "are fitted on every week together (carry-over), so each week needs its spend, "
+                "target and controls. Fill them in (0 for a week without spend).",
+                str(col),
+                bad.tolist(),
+            )
     q = 3 + int(carryover)  # log scale, log K, log shape, [carry-over]
     if n < k * q + z.shape[1] + s.shape[1] + 5:
         raise CurveFitError(f"{n} periods are too few to fit {k} curves jointly.")
@@ -238,25 +257,33 @@ def fit_additive(
         }
         ssr_drop = float(np.sum((resid - contrib[:, c]) ** 2)) * ymax**2
         partial = 1.0 - ssr / ssr_drop if ssr_drop > 0 else float("nan")
+        xc = x[:, c]
+        active = np.flatnonzero(xc > 0)
+        idle = n - 1 - int(active[-1]) if active.size else 0
         cur = float(x[-current_periods:, c].mean())
+        xa = xc[active]
         ch_draws = draws.select([names[c]])
         mroi = tuple(
             float(v)
             for v in np.quantile(ch_draws.derivatives([max(cur, 1e-12)])[:, 0], [0.05, 0.5, 0.95])
         )
-        xc = x[:, c]
         ev = ChannelEvidence(
-            n=n,
-            distinct_spends=int(np.unique(xc[xc > 0]).size),
-            min_spend=float(xc.min()),
-            max_spend=float(xc.max()),
+            n=int(active.size),
+            distinct_spends=int(np.unique(xa).size),
+            min_spend=float(xa.min()) if xa.size else 0.0,
+            max_spend=float(xa.max()) if xa.size else 0.0,
             any_value=True,
             r2=partial,
             at_bound={k_: v for k_, v in at_bound.items()},
             missing_se=tuple(kk for kk, v in stderr.items() if not np.isfinite(v) or v == 0),
             mroi_interval=mroi,
+            idle=idle,
+            last_spend=labels[int(active[-1])] if active.size else "",
+            ended_after=ended_weeks,
         )
         quality, reasons = judge(ev)
+        if ev.ended:  # no spend in the last weeks: today's spend is 0, whatever the mean says
+            cur = 0.0
         lam = float(th[3]) if carryover else 0.0
         stock = geometric_adstock(xc, lam) if carryover else xc
         fitted.append(
@@ -266,12 +293,12 @@ def fit_additive(
                 stderr=stderr,
                 r2=partial,
                 rmse=float(np.sqrt(ssr / n)),
-                n=n,
-                max_observed_spend=float(xc.max()),
+                n=int(active.size),
+                max_observed_spend=float(xa.max()) if xa.size else 0.0,
                 current_spend=cur,
                 adstock=lam,
                 carryover_state=float(stock[-1]),
-                min_observed_spend=float(xc.min()),
+                min_observed_spend=float(xa.min()) if xa.size else float("nan"),
                 quality=quality,
                 reasons=reasons,
             )
@@ -294,6 +321,13 @@ def fit_additive(
             "name": "current spend",
             "value": f"mean of the last {current_periods} weeks",
             "source": "default",
+        },
+        {
+            "name": "ended channels",
+            "value": f"no spend in the last {ended_weeks} weeks: unidentified, held at 0"
+            if ended_weeks
+            else "never (option)",
+            "source": "default" if ended_weeks == ENDED_WEEKS else "option",
         },
         {
             "name": "per-channel R²",

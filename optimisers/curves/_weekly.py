@@ -379,6 +379,8 @@ class WeeklyCurveModel:
             ended_after=self.ended_weeks if hist.sequential else 0,
         )
         quality, reasons = judge(ev)
+        if ev.ended:  # no spend in the last weeks: today's spend is 0, whatever the mean says
+            current = 0.0
         return FittedCurve(
             channel=hist.channels[c],
             curve=curve,

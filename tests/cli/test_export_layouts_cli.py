@@ -291,3 +291,58 @@ def test_money_is_printed_without_an_invented_currency():
     for page in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
         text = page.read_text(encoding="utf-8").replace("Amount spent (EUR)", "")
         assert "EUR" not in text, page.name
+
+
+def test_wide_table_channel_that_stopped_has_ended_and_gets_nothing(wide, tmp_path):
+    """A marketing-mix table is judged on each channel's active weeks, as a long export is:
+    a channel whose spend column is 0 for its last 12 weeks has ended (unidentified, current
+    spend 0), and neither solve nor plan funds it, --untrusted free included; --ended-weeks 0
+    judges it on its curve. Counts checked against the table itself."""
+    _, table, channels = wide
+    stopped = channels[1]
+    table = table.copy()
+    col = f"{stopped}_S"
+    table.loc[table.index[-12:], col] = 0.0
+    path = tmp_path / "wide_stopped.csv"
+    table.to_csv(path, index=False)
+    out = tmp_path / "curves.csv"
+    res = run("allocate", "fit", path, "--out", out, "--draws", 50, "--json")
+    assert res.exit_code == 0, res.output
+    got = {c["channel"]: c for c in json.loads(res.stdout)["channels"]}[stopped]
+    spend = table[col].to_numpy()
+    active = np.flatnonzero(spend > 0)
+    last = pd.Timestamp(table["DATE"].iloc[active[-1]]).date().isoformat()
+    idle = len(spend) - 1 - active[-1]
+    assert got["quality"] == "unidentified" and got["current_spend"] == 0
+    assert got["reasons"][0].startswith(f"ended: no spend since {last} ({idle} weeks before")
+    assert got["n"] == active.size
+    assert got["min_observed_spend"] == pytest.approx(spend[active].min())
+    for untrusted in ("hold", "free"):
+        res = run("allocate", "solve", out, "--untrusted", untrusted, "--json")
+        assert res.exit_code == 0, res.output
+        solved = {c["channel"]: c for c in json.loads(res.stdout)["channels"]}
+        assert solved[stopped]["spend"] == pytest.approx(0.0, abs=1e-6)
+        res = run("allocate", "plan", out, "--weeks", 3, "--untrusted", untrusted, "--json")
+        plan = json.loads(res.stdout)
+        assert [w[stopped] for w in plan["plan"]] == pytest.approx([0.0] * 3, abs=1e-6)
+        assert plan["held_why"][stopped].startswith("held at 0 a week, its current spend")
+        assert "ended: no spend since" in plan["held_why"][stopped]
+    res = run("allocate", "fit", path, "--out", out, "--draws", 0, "--ended-weeks", 0, "--json")
+    kept = {c["channel"]: c for c in json.loads(res.stdout)["channels"]}[stopped]
+    assert not any(r.startswith("ended:") for r in kept["reasons"]) and kept["n"] == active.size
+
+
+def test_wide_table_with_empty_weeks_names_the_column_and_every_row(wide, tmp_path):
+    _, table, channels = wide
+    table = table.copy()
+    col = f"{channels[0]}_S"
+    table[col] = table[col].astype(object)
+    bad = [5, 60, 61, 62, 63, 64, 100]  # 0-based rows
+    table.loc[bad, col] = "n/a"
+    path = tmp_path / "wide_gaps.csv"
+    table.to_csv(path, index=False)
+    res = run("allocate", "fit", path, "--out", tmp_path / "c.csv", "--json")
+    assert res.exit_code == 2
+    doc = json.loads(res.stdout)
+    assert doc["column"] == col and doc["rows"] == [r + 1 for r in bad]
+    assert f"File '{path}', column '{col}': data rows 6, 61, 62, 63, 64 and 2 more" in doc["message"]

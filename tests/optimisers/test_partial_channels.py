@@ -341,3 +341,25 @@ def test_untrusted_free_does_not_restart_an_ended_channel(tmp_path):
     assert "Social" in plan["held"]
     said = next(a for a in plan["assumptions"] if a["name"] == "channels not trusted")
     assert "ended stays at 0" in said["value"]
+
+
+def test_an_ended_channel_has_no_current_spend_whatever_the_window(tmp_path):
+    """--ended-weeks 2 with the current spend the mean of the last 4 weeks: a channel that
+    stopped 3 weeks before the end has ended, so its current spend is 0, not the mean of
+    its last active week and three zeros, and no decision funds it."""
+    from leadlever.optimisers.allocation import DecisionSettings
+
+    frame, _ = spans_export()
+    end = frame["week"].max()
+    last_weeks = frame["week"] > end - pd.Timedelta(weeks=3)
+    frame = frame[~(last_weeks & (frame["channel"] == "Search"))]
+    fit = fit_curves(frame, n_draws=0, ended_weeks=2)
+    search = fit.as_mapping()["Search"]
+    assert search.quality == "unidentified" and search.current_spend == 0.0
+    assert search.reasons[0].startswith("ended: no spend since")
+    rec = recommend_fit(fit, settings=DecisionSettings(untrusted="free"))
+    assert next(d for d in rec.channels if d.channel == "Search").spend == pytest.approx(0.0)
+    # the window rule itself is unchanged for a channel that has not ended
+    video = fit.as_mapping()["Video"]
+    last4 = frame[(frame["channel"] == "Video") & (frame["week"] > end - pd.Timedelta(weeks=4))]
+    assert video.current_spend == pytest.approx(last4["spend"].mean())
