@@ -345,4 +345,6 @@ def test_wide_table_with_empty_weeks_names_the_column_and_every_row(wide, tmp_pa
     assert res.exit_code == 2
     doc = json.loads(res.stdout)
     assert doc["column"] == col and doc["rows"] == [r + 1 for r in bad]
-    assert f"File '{path}', column '{col}': data rows 6, 61, 62, 63, 64 and 2 more" in doc["message"]
+    assert (
+        f"File '{path}', column '{col}': data rows 6, 61, 62, 63, 64 and 2 more" in doc["message"]
+    )
