@@ -14,11 +14,13 @@ import asyncio
 import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leadlever.engine.exceptions import DataError, LeadLeverError, error_details
 from leadlever.server._store import ConflictError, NotFoundError
@@ -73,6 +75,14 @@ def validation_message(errors: list[dict[str, Any]]) -> str:
     """One sentence per problem: where it is, what is wrong."""
     parts = []
     for e in errors[:10]:
+        if e.get("type") == "json_invalid":  # loc holds a character position, not a field
+            at = e.get("loc", ("body", None))[-1]
+            parts.append(
+                "The body is not valid JSON"
+                + (f" (at character {at})" if isinstance(at, int) else "")
+                + f": {e.get('ctx', {}).get('error', 'could not parse it')}."
+            )
+            continue
         loc = [x for x in e.get("loc", ()) if x != "body" and "[" not in str(x)]
         kind = "Field"
         if loc and loc[0] in ("query", "path"):
@@ -83,6 +93,13 @@ def validation_message(errors: list[dict[str, Any]]) -> str:
         parts.append(f"{kind} '{where}': {msg}.")
     more = f" ({len(errors) - 10} more problems.)" if len(errors) > 10 else ""
     return " ".join(parts) + more + " Nothing was stored."
+
+
+#: what to do about an HTTP error the routes do not raise themselves
+_HTTP_HINTS = {
+    404: "no such path; GET /docs lists the API's paths",
+    405: "this path does not take that method; GET /docs lists the methods of each path",
+}
 
 
 def _status(exc: LeadLeverError) -> int:
@@ -198,6 +215,19 @@ def create_app(config: ServerConfig | None = None) -> FastAPI:
                     {"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in errors[:50]
                 ],
             },  # fmt: skip
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # unknown paths and methods answer like every other error: {error, message}
+        name = "".join(w.capitalize() for w in HTTPStatus(exc.status_code).phrase.split())
+        return JSONResponse(
+            status_code=exc.status_code,
+            content={
+                "error": name,
+                "message": f"{exc.detail}: {_HTTP_HINTS.get(exc.status_code, '')}".rstrip(": "),
+            },
+            headers=getattr(exc, "headers", None),
         )
 
     @app.exception_handler(LeadLeverError)

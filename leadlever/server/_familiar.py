@@ -1,4 +1,5 @@
-"""Which fields of a posted lead hold a category the conversion model was not fitted on.
+"""Which fields of a posted lead hold a category the conversion model was not fitted on, and
+which hold text where the model reads numbers.
 
 The library answers this for a table (:func:`~leadlever.engine.scoring._familiarity.
 unfamiliar_values`, with pandas: about 12 ms for one lead of the simulated bundle); the
@@ -15,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["FamiliarFields"]
+__all__ = ["FamiliarFields", "text_in_numbers"]
 
 #: level texts that are cells of their own, never unfamiliar (the library's _PSEUDO_LEVELS)
 _CELLS = frozenset({"missing", "other"})
@@ -63,3 +64,29 @@ class FamiliarFields:
         from leadlever.engine.scoring._familiarity import unfamiliar_values
 
         return unfamiliar_values(self.model, pd.DataFrame.from_records(records))
+
+
+def text_in_numbers(model: Any, records: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
+    """``(record, field, value)`` of every posted value that is text, not a number, in a column
+    the conversion model reads as numbers (declared sentinels and empty text are missing
+    values, as in the library). The library would score such a value as missing; a file
+    with it is refused (``engine.io._numbers``), and so is a posted lead."""
+    from leadlever.server._fast_terms import _number
+
+    pre = getattr(model, "preprocessor_", None)
+    if pre is None:
+        return []
+    numeric = [p["name"] for p in pre.plans_ if p["kind"] == "numeric"]
+    words = {
+        n: {str(v).strip().lower() for v in pre.sentinels.get(n, []) if isinstance(v, str)}
+        for n in numeric
+    }
+    found = []
+    for i, r in enumerate(records):
+        for name in numeric:
+            v = r.get(name)
+            if not isinstance(v, str) or not v.strip() or v.strip().lower() in words[name]:
+                continue
+            if math.isnan(_number(v)) and v.strip().lower() != "nan":
+                found.append((i, name, v))
+    return found

@@ -146,6 +146,25 @@ class LeadEvaluator:
 
         return per_lead, self.input_warnings(pd.DataFrame.from_records(records))
 
+    def check_numbers(self, records: list[dict[str, Any]], batch: bool) -> None:
+        """Refuse text where the conversion model reads numbers (a DataError naming the
+        fields; nothing is stored)."""
+        from leadlever.engine.exceptions import DataError
+        from leadlever.engine.io._numbers import shorten
+        from leadlever.server._familiar import text_in_numbers
+
+        bad = text_in_numbers(self.bundle.conversion, records)
+        if bad:
+            shown = [
+                f"field '{f'[{i}].' if batch else ''}{name}' holds {shorten(v, 30)}"
+                for i, name, v in bad[:5]
+            ]
+            more = f" ({len(bad) - 5} more)" if len(bad) > 5 else ""
+            raise DataError(
+                f"F{'; '.join(shown)[1:]}{more}: text where the model reads numbers. Send a number, "
+                "or null when it is unknown. Nothing was stored."
+            )
+
     def input_warnings(self, leads: pd.DataFrame) -> list[str]:
         """What ``qualify apply`` warns of on ``leads``: categories the conversion model was
         not fitted on, numeric columns distributed unlike the fit

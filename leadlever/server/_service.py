@@ -125,6 +125,8 @@ class Service:
         """Several requests' leads scored in one call and stored in one transaction
         (all or nothing); one answer per request."""
         evaluator, okr = self.scoring_context()
+        for g in groups:
+            evaluator.check_numbers(g, batch=len(g) > 1)
         records = [r for g in groups for r in g]
         cols, missing = evaluator.evaluate_records(records, okr)
         stored_at = self.store.add_arrivals(records, cols, evaluator.model_version, okr)
@@ -136,7 +138,9 @@ class Service:
             start += len(g)
             absent = sorted({c for c in missing if all(c not in r for r in g)})
             strange, warnings = evaluator.familiarity(g)
-            for answer, fields in zip(mine, strange, strict=True):
+            required = evaluator.required_fields()
+            for answer, record, fields in zip(mine, g, strange, strict=True):
+                answer["missing_fields"] = sorted(c for c in required if c not in record)
                 answer["unfamiliar_fields"] = fields
             out.append(
                 {

@@ -133,3 +133,52 @@ def test_the_input_check_reads_the_latest_open_leads(client, lead_pool):
     for k in (1, 3, 8, 50):
         assert store.active_leads(latest=k)["lead_id"].tolist() == still_open[-k:]
     assert store.active_leads()["lead_id"].tolist() == still_open
+
+
+def test_text_in_a_numeric_field_is_refused_as_a_file_would_be(client, bundle, lead_pool):
+    """A number field holding text is refused (422, nothing stored), as `qualify apply`
+    refuses a file with it; numbers sent as text, empty text and null are fine. The fields
+    at fault are the ones the model reads as numbers (from the model, not a list here)."""
+    records, _ = lead_pool
+    numeric = {p["name"] for p in bundle.conversion.preprocessor_.plans_ if p["kind"] == "numeric"}
+    assert {"age", "current_salary"} <= numeric
+    bad = {**records[1100], "age": "abc", "current_salary": "lots"}
+    r = client.post("/leads", json=bad)
+    assert r.status_code == 422 and r.json()["error"] == "DataError"
+    message = r.json()["message"]
+    assert "Field 'age' holds 'abc'; field 'current_salary' holds 'lots'" in message
+    assert client.get(f"/leads/{bad['lead_id']}").status_code == 404
+    batch = [{**records[1101], "age": "31"}, {**records[1102], "age": "n/a?"}]
+    r = client.post("/leads", json=batch)
+    assert r.status_code == 422 and "Field '[1].age' holds 'n/a?'" in r.json()["message"]
+    ok = [
+        {**records[1103], "age": " 31 "},
+        {**records[1104], "age": ""},
+        {**records[1105], "age": None},
+    ]
+    r = client.post("/leads", json=ok)
+    assert r.status_code == 200, r.text
+    # " 31 " is read as the number 31, as a file's cell is
+    as_number = client.post("/leads", json={**records[1106], "age": 31}).json()["p_convert"]
+    as_text = client.post("/leads", json={**records[1106], "lead_id": "t-1106", "age": " 31 "})
+    assert as_text.json()["p_convert"] == as_number
+
+
+def test_each_lead_of_a_batch_names_its_missing_fields(client, lead_pool):
+    records, _ = lead_pool
+    a = {k: v for k, v in records[1200].items() if k != "age"}
+    b = {k: v for k, v in records[1201].items() if k != "skills_match"}
+    got = client.post("/leads", json=[a, b]).json()
+    assert got["missing_fields"] == []  # no field is missing from every lead
+    assert [lead["missing_fields"] for lead in got["leads"]] == [["age"], ["skills_match"]]
+
+
+def test_unknown_paths_methods_and_broken_json_answer_with_error_and_message(client):
+    r = client.get("/nothing-here")
+    assert r.status_code == 404 and r.json()["error"] == "NotFound"
+    assert "GET /docs" in r.json()["message"]
+    r = client.delete("/leads/L-1")
+    assert r.status_code == 405 and r.json()["error"] == "MethodNotAllowed"
+    r = client.post("/leads", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["error"] == "RequestValidationError"
+    assert r.json()["message"].startswith("The body is not valid JSON (at character 1)")
