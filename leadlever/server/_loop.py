@@ -18,12 +18,14 @@ What the learner is fed, from the stored leads:
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from leadlever.engine.exceptions import DataError
 from leadlever.server import _schema as t
 from leadlever.server._store import ConflictError, utc_now
 
@@ -140,6 +142,12 @@ def run_campaign_step(
         if spend is None
         else pd.DataFrame({"channel": list(spend), "spend": [float(v) for v in spend.values()]})
     )
+    if latest is None and not channels and not spend:
+        raise DataError(
+            "No campaign step has been stored yet, so the learner does not know the channels: "
+            "give 'channels' (a list of channel names) or 'spend' (last period's spend per "
+            "channel) with the first step."
+        )
     with tempfile.TemporaryDirectory(prefix="leadlever-loop-") as tmp:
         path = Path(tmp) / "state.json"
         if latest is not None:
@@ -163,6 +171,11 @@ def run_campaign_step(
             },  # fmt: skip
         )
         state = path.read_text(encoding="utf-8")
+    result = replace(
+        result,
+        curves_hint="the service has no curves option: it learns from the leads and outcomes "
+        "it stores, and a split from fitted curves is `leadlever campaign step --curves`",
+    )
     learner = CampaignLearner.from_json(state, source="the new loop state")
     step = result.step
     predicted = predicted_split_value(learner, step.spend)

@@ -163,6 +163,21 @@ def read_curves(
         path = Path(sidecar) if sidecar else fit_json_path(name)
         if sidecar or path.exists():
             fit, fit_path = read_fit_json(path), str(path)
+            draws = fit.get("draws")
+            lacking = (
+                []
+                if draws is None
+                else sorted(set(frame["channel"].astype(str)) - set(draws.channels))
+            )
+            if lacking and sidecar:
+                raise InvalidValueError(
+                    f"File '{path}' (--fit) has no posterior draws for channel(s) "
+                    f"{', '.join(map(repr, lacking))} of '{name}': it was written with other "
+                    "curves. Pass the .fit.json that allocate fit wrote with these curves, or "
+                    "leave --fit out.",
+                    "channel",
+                    [],
+                )
     return CurveTable(
         channels=tuple(frame["channel"].astype(str)),
         curves=tuple(curves),

@@ -69,14 +69,20 @@ def solve_curves(
     if budget is None:
         assumptions.append({"name": "budget", "value": float(current.sum()), "source": "data"})
     draws = None if table.fit is None else table.fit.get("draws")
+    why_none = "none (no draws file)" if table.fit is None else "none (no draws in the file)"
     if draws is not None and set(table.channels) - set(draws.channels):
+        lacking = sorted(set(table.channels) - set(draws.channels))
+        why_none = (
+            f"none: {table.fit_path} has no draws for {', '.join(map(repr, lacking))} (it was "
+            "written with other curves)"
+        )
         draws = None
     assumptions.append(
         {
             "name": "uncertainty",
             "value": f"{draws.n} posterior draws from {table.fit_path}"
             if draws is not None
-            else "none (no draws file)",
+            else why_none,
             "source": "data" if draws is not None else "default",
         }
     )
@@ -173,6 +179,12 @@ def plan_curves(
     settings = settings or DecisionSettings()
     if isinstance(weeks, bool) or not isinstance(weeks, int | np.integer) or weeks < 1:
         raise ParameterError(f"--weeks must be a whole number >= 1. Got {weeks!r}.")
+    if budget is not None:
+        budget = check_number(budget, "--budget (the total over the weeks)", low=0)
+    if max_week is not None:
+        max_week = check_number(max_week, "--max-week", low=0, low_open=True)
+    if target is not None:
+        target = check_number(target, "--target (the value to reach)", low=0, low_open=True)
     table = read_curves(source, sidecar=sidecar)
     if table.current_spend is None:
         raise ParameterError(

@@ -41,6 +41,8 @@ class CampaignStepResult:
     notes: tuple[str, ...] = ()
     leads: dict[str, int] | None = None
     feedback_note: str | None = None
+    #: how to give fitted curves where this step was asked (the service has no curves option)
+    curves_hint: str = "pass --curves curves.csv to start from the fitted curves"
 
     @property
     def explanation(self) -> str:
@@ -48,7 +50,7 @@ class CampaignStepResult:
             return (
                 "Exploration: the learner has no feedback for some channels yet and no curves "
                 "were given, so this split is random around an equal split, to learn from. It is "
-                "not a recommendation; pass --curves curves.csv to start from the fitted curves."
+                f"not a recommendation; {self.curves_hint}."
             )
         if self.source == "curves":
             return (

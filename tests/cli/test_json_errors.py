@@ -99,3 +99,27 @@ def test_a_successful_run_is_unchanged_by_the_json_group(tmp_path):
     assert "error" not in doc
     # p (R_high - C_high) + (1 - p) (R_low - C_low) = 0.3 * 380 + 0.7 * 40
     assert doc["expected_profit_per_lead"] == pytest.approx(0.3 * 380 + 0.7 * 40)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "words"),
+    [
+        ("--budget", "-1000", "--budget (the total over the weeks) is -1,000; it must be >= 0"),
+        ("--max-week", "-1", "--max-week is -1; it must be > 0"),
+        ("--target", "-5", "--target (the value to reach) is -5; it must be > 0"),
+    ],
+)
+def test_allocate_plan_refuses_negative_amounts(tmp_path, option, value, words):
+    """Before, a negative budget became a weekly budget of -250 and a negative target a plan."""
+    path = tmp_path / "curves.csv"
+    path.write_text(
+        "channel,curve,scale,half_saturation,shape,current_spend,max_observed_spend\n"
+        "Search,hill,60000,8000,1.5,5000,9000\n"
+        "Social,hill,20000,3000,1.2,2000,4000\n",
+        encoding="utf-8",
+    )
+    res = runner.invoke(
+        app, ["allocate", "plan", str(path), "--weeks", "4", option, value, "--json"]
+    )
+    assert res.exit_code == 2
+    assert words in json.loads(res.stdout)["message"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -94,3 +95,17 @@ def test_atomic_write_text(tmp_path):
     assert (tmp_path / "m.json").read_text() == "{}"
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
     assert np.isfinite(1.0)
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self").exists(), reason="needs Linux's /proc (no files can be made there)"
+)
+def test_an_output_that_cannot_be_made_is_named_not_its_temporary_file():
+    """The error of an unwritable output names the path the user gave, not the hidden
+    temporary sibling it is written through."""
+    from leadlever.engine.io._atomic import atomic_path
+
+    target = Path("/proc/leadlever-test-output.json")
+    with pytest.raises(OSError) as caught, atomic_path(target) as tmp:
+        tmp.write_text("{}")
+    assert caught.value.filename == str(target)

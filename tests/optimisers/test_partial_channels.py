@@ -363,3 +363,42 @@ def test_an_ended_channel_has_no_current_spend_whatever_the_window(tmp_path):
     video = fit.as_mapping()["Video"]
     last4 = frame[(frame["channel"] == "Video") & (frame["week"] > end - pd.Timedelta(weeks=4))]
     assert video.current_spend == pytest.approx(last4["spend"].mean())
+
+
+def test_a_draws_file_of_other_curves_is_refused_or_said(tmp_path):
+    """`allocate solve --fit` with the .fit.json of another fit: an error naming the channels
+    it lacks (exit 2); the same file found next to the curves: no intervals, and the
+    uncertainty assumption says why (not "no draws file")."""
+    import json
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from leadlever.cli import app
+
+    runner = CliRunner()
+    spans, _ = spans_export()
+    spans.to_csv(tmp_path / "a.csv", index=False)
+    ad_export().to_csv(tmp_path / "b.csv", index=False)
+    for name in ("a", "b"):
+        res = runner.invoke(
+            app,
+            ["allocate", "fit", str(tmp_path / f"{name}.csv"), "--out",
+             str(tmp_path / f"{name}_curves.csv"), "--draws", "20"],
+        )  # fmt: skip
+        assert res.exit_code == 0, res.output
+    res = runner.invoke(
+        app,
+        ["allocate", "solve", str(tmp_path / "b_curves.csv"), "--fit",
+         str(tmp_path / "a_curves.fit.json"), "--json"],
+    )  # fmt: skip
+    assert res.exit_code == 2
+    doc = json.loads(res.stdout)
+    assert "(--fit) has no posterior draws for channel(s) 'Podcast'" in doc["message"]
+    shutil.copy(tmp_path / "a_curves.fit.json", tmp_path / "b_curves.fit.json")
+    res = runner.invoke(app, ["allocate", "solve", str(tmp_path / "b_curves.csv"), "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    said = next(a for a in doc["assumptions"] if a["name"] == "uncertainty")["value"]
+    assert said.startswith("none: ") and "has no draws for 'Podcast'" in said
+    assert doc["uplift_interval"] is None

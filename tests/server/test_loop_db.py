@@ -81,8 +81,8 @@ def test_a_concurrent_step_for_the_same_period_stores_nothing(client, monkeypatc
 def test_bad_step_requests_name_the_field(client):
     r = client.post("/campaign/step", json={"budget": -5, "channels": CHANNELS})
     assert r.status_code == 422 and "'budget'" in r.json()["message"]
-    r = client.post("/campaign/step", json={"budget": 100})
-    assert r.status_code == 400 and "--channels" in r.json()["message"]
+    r = client.post("/campaign/step", json={"budget": 100})  # the API's field, not a CLI flag
+    assert r.status_code == 422 and "give 'channels'" in r.json()["message"]
     client.post("/campaign/step", json={"budget": 100, "channels": CHANNELS})
     r = client.post("/campaign/step", json={"budget": 100, "spend": {"fax": 10}})
     assert r.status_code == 422 and "fax" in r.json()["message"]
@@ -152,3 +152,16 @@ def test_campaign_step_db_refuses_economics_it_would_not_use(client, tmp_path):
                                    "--out", str(tmp_path / "s.csv")])  # fmt: skip
     assert bad.exit_code == 2 and "drop --economics" in bad.output
     assert not (tmp_path / "s.csv").exists()
+
+
+def test_a_first_step_without_channels_says_what_the_service_needs(client):
+    """The service's words, not the CLI's (--spend, --channels) or a temporary path."""
+    r = client.post("/campaign/step", json={"budget": 1000})
+    assert r.status_code == 422 and r.json()["error"] == "DataError"
+    message = r.json()["message"]
+    assert "'channels'" in message and "'spend'" in message
+    assert "--" not in message and "/tmp" not in message and "state.json" not in message
+    r = client.post("/campaign/step", json={"budget": 1000, "channels": ["a", "b"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["source"] == "exploration"
+    assert "the service has no curves option" in r.json()["explanation"]
