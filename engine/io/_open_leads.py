@@ -7,7 +7,8 @@ closed when its outcome is known: won or lost. The outcome column is the one nam
 :func:`find_outcome` looks for one, in any letter case: ``converted`` first, then a column
 named like an outcome (converted, won, outcome, y, target, deal_stage, stage, status ...)
 whose values are a recognised coding (1/0, yes/no, true/false, or Won/Lost stages, every
-other stage open). :func:`open_leads` says which column it took; when there is none every
+other stage open), then a text column of any name holding both a won and a lost stage
+(``pipeline``: Won / Lost / Open). :func:`open_leads` says which column it took; when there is none every
 lead is taken to be open, and it says that too.
 """
 
@@ -98,6 +99,26 @@ def find_outcome(frame: pd.DataFrame) -> OutcomeSpec | None:
         spec = _coding(frame[column], column)
         if spec is not None:
             return spec
+    return _stage_by_values(frame)
+
+
+#: a text column with at most this many distinct values is looked at for Won/Lost stages
+_MAX_STAGES = 50
+
+
+def _stage_by_values(frame: pd.DataFrame) -> OutcomeSpec | None:
+    """A stage column under another name (``pipeline``, ``Etapa``): the first text column with
+    few distinct values among which are both a won and a lost stage (:data:`_WON_STAGES`,
+    :data:`_LOST_STAGES`); every other value of it is an open stage."""
+    for column in frame.columns:
+        values = frame[column]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+            continue
+        distinct = values.dropna().astype(str).str.strip().str.lower().unique()
+        if len(distinct) > _MAX_STAGES:
+            continue
+        if set(distinct) & set(_WON_STAGES) and set(distinct) & set(_LOST_STAGES):
+            return _coding(values, str(column))
     return None
 
 
