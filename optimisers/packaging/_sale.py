@@ -183,12 +183,56 @@ def package_open_leads(
         prices = pd.to_numeric(frame["price"], errors="coerce").to_numpy(dtype=float)
         list_revenue = float(np.nansum(prices[sold]))
     warning = column_warning(frame, src)
+    below = _below_own_worth(result, ids, frame[cost_col].to_numpy(dtype=float), gen)
     return Sale(
         result=result,
         generation_cost=float(gen[sold].sum()),
         n_closed_excluded=n_closed,
         list_revenue=list_revenue,
         assumptions=tuple(used),
-        warnings=value_warnings + (() if warning is None else (warning,)),
+        warnings=value_warnings + below + (() if warning is None else (warning,)),
         notes=tuple(notes),
     )
+
+
+#: a lead's price below its own worth by more than this share is named
+_BELOW = 1e-9
+
+
+def _below_own_worth(
+    result: Any, ids: np.ndarray, cost: np.ndarray, gen: np.ndarray
+) -> tuple[str, ...]:
+    """Warnings for leads sold below their own opportunity cost (their high p lifts a bundle
+    to its grade: the bundle, not the lead, beats keeping them) and below what they cost to
+    generate (the sale gains over keeping them, but does not recover that cost)."""
+    where = {str(i): k for k, i in enumerate(ids)}
+    worth_more, cheap = [], []
+    for b in result.bundles:
+        rows = np.array([where[str(i)] for i in b.lead_ids], dtype=np.int64)
+        price = b.price_per_lead
+        for r in rows[cost[rows] > price * (1 + _BELOW)]:
+            worth_more.append((cost[r] - price, str(ids[r]), cost[r], price, b.package_id))
+        n_cheap = int((gen[rows] > price * (1 + _BELOW)).sum())
+        if n_cheap:
+            cheap.append((n_cheap, b.package_id, price, float(gen[rows].max())))
+    out = []
+    if worth_more:
+        gap, lid, worth, price, pid = max(worth_more)
+        out.append(
+            f"{len(worth_more):,} lead(s) are sold below their own in-house value "
+            f"({sum(w[0] for w in worth_more):,.0f} in all; the largest gap: '{lid}', worth "
+            f"{worth:,.0f} in-house, sold at {price:,.0f} in '{pid}'). Their probability lifts "
+            "their bundle to its grade: the bundle as a whole earns more than keeping its leads, "
+            "the lead alone does not. Leave them out of the table to keep them in-house (their "
+            "bundles may then grade lower)."
+        )
+    if cheap:
+        n = sum(c[0] for c in cheap)
+        _, pid, price, most = max(cheap, key=lambda c: c[0])
+        out.append(
+            f"{n:,} lead(s) are sold for less than they cost to generate (e.g. '{pid}' at "
+            f"{price:,.2f} a lead against up to {most:,.2f}): selling them still beats keeping "
+            "them, whose in-house value is lower, but does not recover their generation cost. "
+            "price leads never lists a lead below it."
+        )
+    return tuple(out)

@@ -95,3 +95,41 @@ def test_package_announces_what_its_opportunity_cost_rests_on():
     assert by["expected_value"]["source"] == "data"
     assert by["value_per_conversion"]["value"] == pytest.approx(10_000.0)
     assert by["generation_cost"]["value"] == 5.0
+
+
+def test_package_names_leads_sold_below_their_own_worth_and_cost():
+    """A bundle needs a mean p of 0.5: the optimiser lifts it with leads worth more in-house
+    than the bundle pays a lead. Those leads, and leads sold below their generation cost, are
+    counted again here from the output (brute force) and must match the warnings."""
+    n_hi, n_lo = 15, 45
+    prof = pd.DataFrame(
+        {
+            "lead_id": [f"L{i:03d}" for i in range(n_hi + n_lo)],
+            "p_convert": [0.95] * n_hi + [0.3] * n_lo,
+            "worth": [900.0] * n_hi + [50.0] * n_lo,
+        }
+    )
+    buyers = """
+[[buyer]]
+name = "lift"
+packages = 1
+min_leads = 40
+max_leads = 60
+min_mean_p = 0.45
+price_per_lead = 400
+"""
+    sale = package_open_leads(
+        prof,
+        parse_buyers(tomllib.loads(buyers)),
+        cost_col="worth",
+        economics=Economics(generation_cost=500.0),
+    )
+    (bundle,) = sale.result.bundles
+    sold = prof[prof["lead_id"].isin([str(i) for i in bundle.lead_ids])]
+    below = sold[sold["worth"] > bundle.price_per_lead]
+    assert len(below) > 0  # the case exists: high-p leads lift the mean
+    words = " ".join(sale.warnings)
+    assert f"{len(below):,} lead(s) are sold below their own in-house value" in words
+    gap = (below["worth"] - bundle.price_per_lead).sum()
+    assert f"({gap:,.0f} in all;" in words
+    assert f"{len(sold):,} lead(s) are sold for less than they cost to generate" in words
