@@ -198,7 +198,38 @@ def target_contacts(
         realised_profit_contact_all=realised_all,
         n_closed_excluded=n_closed,
         budget=budget,
-        assumptions=tuple(econ.assumptions(["value_per_conversion", "contact_cost"])),
+        assumptions=(
+            *econ.assumptions(["value_per_conversion", "contact_cost"]),
+            *_TARGET_TERMS,
+        ),
         warnings=() if warning is None else (warning,),
-        notes=tuple(notes),
+        notes=(*notes, *_backtest_note(y is not None)),
+    )
+
+
+#: what the targeting rule counts and what its interval covers, announced with every answer
+_TARGET_TERMS = (
+    Assumption(
+        "costs counted",
+        "contact_cost per lead contacted only: the work of a converted lead (effort hours, "
+        "legal fees, overhead) and its generation cost are not counted, unlike in roi evaluate; "
+        "put what a contact costs you in contact_cost (--cost-per-contact)",
+        "default",
+    ),
+    Assumption(
+        "interval",
+        f"{TARGET_INTERVAL:.0%} of the chance in who converts, the probabilities taken as exact: "
+        "an error in the probabilities (a miscalibrated or in-sample score) is not in it",
+        "default",
+    ),
+)
+
+
+def _backtest_note(backtest: bool) -> tuple[str, ...]:
+    if not backtest:
+        return ()
+    return (
+        "A backtest is only honest on out-of-sample probabilities (score fit --oof-out, or "
+        "leads the model was not fitted on): on the training leads the realised profit is "
+        "optimistic (score compare tells how many rows a model has seen).",
     )

@@ -175,6 +175,16 @@ def test_roi_target_leaves_closed_leads_out_and_checks_its_inputs():
     assert result.expected_profit == pytest.approx(0.3 * 100 - 5)
     assert result.expected_profit_sd == pytest.approx(100 * np.sqrt(0.3 * 0.7))
     sources = {a.name: a.source for a in result.assumptions}
-    assert sources == {"value_per_conversion": "option", "contact_cost": "option"}
+    assert sources == {
+        "value_per_conversion": "option",
+        "contact_cost": "option",
+        "costs counted": "default",  # only the contact cost, unlike roi evaluate: said so
+        "interval": "default",  # outcome chance only, not model error: said so
+    }
+    assert not any("backtest" in n for n in result.notes)
+    from leadlever.engine.io._outcomes import OutcomeSpec
+
+    backtest = target_contacts(table, economics=econ, outcome=OutcomeSpec("converted"))
+    assert any("only honest on out-of-sample probabilities" in n for n in backtest.notes)
     with pytest.raises(ParameterError, match="value per conversion must be > 0"):
         target_contacts(table, economics=Economics(value_per_conversion=0.0))
