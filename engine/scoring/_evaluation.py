@@ -24,7 +24,12 @@ from leadlever.engine.io._inspect import inspect_table
 from leadlever.engine.io._lead_schema import is_outcome_column
 from leadlever.engine.io._outcomes import OutcomeSpec, parse_outcome
 from leadlever.engine.scoring._conversion import ConversionModel, DataQualityWarning
-from leadlever.engine.scoring._fit_record import FitRecord, chance_warning, fingerprint
+from leadlever.engine.scoring._fit_record import (
+    FitRecord,
+    calibration_warning,
+    chance_warning,
+    fingerprint,
+)
 from leadlever.engine.scoring._metrics import EvaluationResult, auc_ci, evaluate
 from leadlever.engine.stats._cv import stratified_kfold, time_split
 
@@ -252,6 +257,9 @@ def fit_and_evaluate(
     chance = chance_warning(interval)
     if chance:
         notes.append(chance)
+    spread = calibration_warning(evaluation.calibration)
+    if spread:
+        notes.append(spread)
     for note in notes:
         warnings.warn(note, categories.get(note, UserWarning), stacklevel=2)
     outcome = parse_outcome(table, spec).to_dict()

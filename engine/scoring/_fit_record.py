@@ -35,6 +35,8 @@ __all__ = [
     "MODEL_WARNING_COLUMN",
     "FitRecord",
     "chance_warning",
+    "calibration_warning",
+    "CALIBRATION_SLOPE_BAND",
     "chance_label",
     "column_warning",
     "row_hashes",
@@ -62,6 +64,38 @@ def chance_warning(ci: dict[str, Any] | None, what: str = "The conversion model"
         f"({ci['level']:.0%} interval {ci['lower']:.2f}-{ci['upper']:.2f}, which reaches below "
         f"{CHANCE_AUC_LOWER}). Won and lost leads cannot be told apart from these columns; do not "
         "use its scores, tiers or plans to prioritise leads."
+    )
+
+
+#: a calibration slope this far from 1 (and surely so: its 95 % interval excludes 1) is warned of
+CALIBRATION_SLOPE_BAND = 0.1
+#: normal quantile of that interval
+_Z95 = 1.959963984540054
+
+
+def calibration_warning(calibration: dict[str, Any] | None) -> str | None:
+    """The warning for out-of-sample probabilities that are too spread out (slope below 1) or
+    too timid (above 1), when the slope is off by more than :data:`CALIBRATION_SLOPE_BAND`
+    and its 95 % interval excludes 1; else None. ECE can miss this when the base rate is low
+    (every probability falls in its first bin)."""
+    if not calibration or not np.isfinite(calibration.get("slope_se", np.nan)):
+        return None
+    b, se = float(calibration["slope"]), float(calibration["slope_se"])
+    lo, hi = b - _Z95 * se, b + _Z95 * se
+    if hi < 1 and b < 1 - CALIBRATION_SLOPE_BAND:
+        how = (
+            "too spread out: its highest scores overstate the chance of conversion (and its "
+            "lowest understate it), so expected profits, prices and bundle grades built on the "
+            "top leads are too high"
+        )
+    elif lo > 1 and b > 1 + CALIBRATION_SLOPE_BAND:
+        how = "too timid: its highest scores understate the chance of conversion"
+    else:
+        return None
+    return (
+        f"Out of sample the model's probabilities are {how}: calibration slope {b:.2f} (95 % "
+        f"interval {lo:.2f}-{hi:.2f}; 1 is calibrated). More closed leads or fewer columns "
+        "make them steadier; treat figures on the top scores as optimistic until then."
     )
 
 

@@ -275,11 +275,22 @@ def ece(y: Any, p: Any, bins: int = 10) -> float:
 
 
 def calibration_slope_intercept(y: Any, p: Any) -> dict[str, float]:
-    """Logistic recalibration :math:`y \\sim \\sigma(a + b\\,\\mathrm{logit}(p))`: ideal a=0, b=1."""
+    """Logistic recalibration :math:`y \\sim \\sigma(a + b\\,\\mathrm{logit}(p))`: ideal a=0, b=1.
+
+    ``slope_se`` is the slope's standard error from the Fisher information
+    :math:`I = \\sum_i w_i (1, \\eta_i)^\\top (1, \\eta_i)`, :math:`w_i = \\hat p_i (1 - \\hat p_i)`
+    at the fit: :math:`\\sqrt{(I^{-1})_{22}}`.
+    """
     y, p = _check(y, p)
     q = np.clip(p, 1e-6, 1 - 1e-6)
-    a, b = fit_platt(np.log(q / (1 - q)), y)
-    return {"slope": b, "intercept": a}
+    eta = np.log(q / (1 - q))
+    a, b = fit_platt(eta, y)
+    fitted = 1.0 / (1.0 + np.exp(-(a + b * eta)))
+    w = fitted * (1 - fitted)
+    info = np.array([[w.sum(), (w * eta).sum()], [(w * eta).sum(), (w * eta * eta).sum()]])
+    det = info[0, 0] * info[1, 1] - info[0, 1] ** 2
+    se = float(np.sqrt(info[0, 0] / det)) if det > 0 else float("nan")
+    return {"slope": b, "intercept": a, "slope_se": se}
 
 
 def gains_table(y: Any, p: Any, groups: int = 10) -> pd.DataFrame:
