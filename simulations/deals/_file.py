@@ -194,9 +194,31 @@ def compare_deals_file(
             method=pool.get("method", "poisson_binomial"),
         )
     result = compare_deals(spec.deals, forecast, n_draws=n_draws, seed=seed)
+    said = list(spec.assumptions)
+    if forecast is not None:
+        said.append(
+            Assumption(
+                "p",
+                "the mean p_convert of the open leads in the pool",
+                "data",
+                "the expected share of them that convert; price leads' grade (p_convert >= "
+                "the threshold, 0.5 by default) is another measure and is not used here",
+            )
+        )
+    said += [
+        Assumption(
+            f"{d.name}.costs",
+            "commission, hours x hourly cost and fixed cost only",
+            "default",
+            "the economics' legal fees and admin overhead are not counted in a client "
+            "contract (the in-house value counts them): add them to fixed_cost",
+        )
+        for d in spec.deals
+        if d.kind == "client_contract"
+    ]
     return dataclasses.replace(
         result,
-        assumptions=spec.assumptions,
+        assumptions=tuple(said),
         notes=tuple(notes),
         warnings=(warning,) if warning else (),
         n_closed_excluded=n_closed,

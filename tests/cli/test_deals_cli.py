@@ -57,6 +57,11 @@ def test_compare_with_leads(tmp_path):
     assert sum(out["prob_best"].values()) == pytest.approx(1.0)
     assert out["p_forecast"]["pool"] == {"city": "Berlin", "season": "autumn"}
     assert plot.exists() and tornado.exists()
+    # what p is and what a client contract leaves out are announced, not silent
+    said = {a["name"]: a for a in out["assumptions"]}
+    assert said["p"]["source"] == "data" and "mean p_convert" in said["p"]["value"]
+    contracts = [d["name"] for d in out["deals"] if d.get("kind") == "client_contract"]
+    assert contracts and all("legal fees" in said[f"{c}.costs"]["note"] for c in contracts)
     text = runner.invoke(
         app,
         [
