@@ -163,11 +163,15 @@ class BreakEven:
     status : str
         ``"in_range"``, ``"always_profitable"`` (profit > 0 for every p in [0, 1]),
         ``"never_profitable"`` (profit < 0 for every p) or ``"independent_of_p"``.
+    profitable : {"above", "below"} or None
+        With a break-even in range: on which side of it a lead earns (``"below"`` when a
+        high-quality lead earns less than a low-quality one, :math:`d_H < d_L`).
     """
 
     p: float | None
     root: float | None
     status: str
+    profitable: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -186,7 +190,8 @@ def break_even_p(
         return BreakEven(p=None, root=None, status=status)
     root = d_low / (d_low - d_high)
     if 0.0 <= root <= 1.0:
-        return BreakEven(p=float(root), root=float(root), status="in_range")
+        side = "above" if d_high > d_low else "below"
+        return BreakEven(p=float(root), root=float(root), status="in_range", profitable=side)
     status = "always_profitable" if d_low + 0.5 * (d_high - d_low) > 0 else "never_profitable"
     return BreakEven(p=None, root=float(root), status=status)
 
@@ -213,6 +218,7 @@ class PricingResult:
             "expected_profit_total": self.expected_profit_total,
             "break_even_p": self.break_even.p,
             "break_even_status": self.break_even.status,
+            "profitable": self.break_even.profitable,
             "margin": self.margin,
             "expected_revenue_per_lead": self.expected_revenue_per_lead,
             "expected_cost_per_lead": self.expected_cost_per_lead,

@@ -121,6 +121,12 @@ def price_open_leads(
     in_house = np.maximum(values.values, 0.0)
     used += [
         Assumption("price_floor", floor, "default" if floor == FLOORS[0] else "option"),
+        Assumption(
+            "quality_threshold",
+            float(thresholds[0]) if len(thresholds) == 1 else list(map(float, thresholds)),
+            "default" if tuple(thresholds) == tuple(DEFAULT_QUALITY_CLASSES[0]) else "option",
+            "p_convert at or above it grades a lead 'high' (its generation cost is c_high)",
+        ),
         *values.assumptions,
     ]
     # the cost each lead is priced on (its quality class's cost where it has none of its own)
@@ -146,7 +152,13 @@ def price_open_leads(
         floors=in_house if floor == "in-house-value" else None,
     )
     warnings = list(values.warnings)
-    below = int(np.sum(result.prices < in_house - 0.005))
+    below_mask = result.prices < in_house - 0.005
+    below = int(below_mask.sum())
+    if result.multiplier == 0 and len(result.prices):
+        notes.append(
+            "The floors alone meet the target (multiplier 0): every lead is priced at its floor "
+            "(its generation cost, or its in-house value), so the prices do not follow p_convert."
+        )
     if floor == "in-house-value":
         at = int(np.sum((in_house > result.costs) & (np.abs(result.prices - in_house) < 0.005)))
         if at:
@@ -163,8 +175,9 @@ def price_open_leads(
     elif below:
         warnings.append(
             f"{below:,} of {len(in_house):,} leads are priced below their own in-house value "
-            f"({values.how}; median price {np.median(result.prices):,.2f} vs median in-house "
-            f"value {np.median(in_house):,.2f}): selling them loses money against working "
+            f"({values.how}; among them, median price {np.median(result.prices[below_mask]):,.2f}"
+            f" vs median in-house value {np.median(in_house[below_mask]):,.2f}): selling them "
+            "loses money against working "
             "them. Drop --floor generation-cost to floor each price at its in-house value."
         )
     warning = column_warning(frame, source)

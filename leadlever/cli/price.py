@@ -109,7 +109,9 @@ def price(
         return
     be = result.break_even
     be_text = (
-        f"{be.p:.4f}" if be.p is not None else f"none in [0, 1] ({be.status.replace('_', ' ')})"
+        f"{be.p:.4f} (profitable {be.profitable} it)"
+        if be.p is not None
+        else f"none in [0, 1] ({be.status.replace('_', ' ')})"
     )
     margin = "n/a (no revenue)" if result.margin is None else f"{result.margin:.1%}"
     typer.echo(f"Expected profit per lead: {result.expected_profit_per_lead:,.2f}")

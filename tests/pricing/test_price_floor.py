@@ -51,6 +51,10 @@ def test_generation_cost_floor_warns_with_the_count_below_in_house_value():
     assert below > 0
     assert listing.to_dict()["n_below_in_house_value"] == below
     assert any(f"{below:,} of {len(prof):,} leads" in w for w in listing.warnings)
+    # the medians quoted are those of the leads below their value (not of every lead)
+    mask = prices < prof["expected_value"].to_numpy() - 0.005
+    value = np.median(np.maximum(prof["expected_value"].to_numpy(), 0)[mask])
+    assert any(f"median in-house value {value:,.2f}" in w for w in listing.warnings)
     # the solver still hits the margin exactly on generation-cost floors
     assert listing.pricing.margin == pytest.approx(0.3)
 
@@ -76,3 +80,20 @@ def test_floors_give_the_smallest_multiplier_reaching_the_target(seed):
         assert profit(res.multiplier) == pytest.approx(target)
         assert profit(res.multiplier * (1 - 1e-6)) < target
     assert res.expected_profit == pytest.approx(res.prices.sum() - c.sum())
+
+
+def test_the_grade_threshold_is_announced_and_floor_only_prices_are_said():
+    prof = _profile()
+    listing = price_open_leads(prof, economics=ECON, target_margin=0.3)
+    said = {a.name: a for a in listing.assumptions}
+    assert said["quality_threshold"].value == 0.5 and said["quality_threshold"].source == "default"
+    lifted = price_open_leads(prof, economics=ECON, target_margin=0.3, floor="generation-cost")
+    assert lifted.pricing.multiplier > 0 and not any("multiplier 0" in n for n in lifted.notes)
+    # a target the in-house floors already exceed: every price is a floor, and it is said
+    low = price_open_leads(prof, economics=ECON, target_margin=0.3, thresholds=(0.7,))
+    assert low.pricing.multiplier == 0
+    floors = np.maximum(prof["expected_value"].to_numpy(), 12.0)
+    np.testing.assert_allclose(low.pricing.prices, floors)
+    assert any("multiplier 0" in n for n in low.notes)
+    assert {a.name: a for a in low.assumptions}["quality_threshold"].source == "option"
+

@@ -46,6 +46,12 @@ def test_break_even_in_range():
     be = break_even_p(100, 20, 10, 30)
     assert be.status == "in_range" and be.p == pytest.approx(0.2)
     assert expected_profit_per_lead(be.p, 100, 20, 10, 30) == pytest.approx(0.0, abs=1e-12)
+    assert be.profitable == "above"
+    # a high-quality lead that loses money (R_H < C_H): profitable only below the break-even
+    be = break_even_p(100, 120, 80, 40)
+    assert be.p == pytest.approx(2 / 3) and be.profitable == "below"
+    for q, sign in ((be.p - 0.1, 1), (be.p + 0.1, -1)):
+        assert sign * expected_profit_per_lead(q, 100, 120, 80, 40) > 0
 
 
 @pytest.mark.parametrize(
