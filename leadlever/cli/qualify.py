@@ -80,6 +80,14 @@ def fit(
         float, typer.Option("--test-fraction", help="Share held out for metrics.")
     ] = 0.25,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the held-out split.")] = 0,
+    sentinel: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sentinel",
+            help="COLUMN=VALUE meaning missing in the conversion model (repeatable), as in "
+            "score fit.",
+        ),
+    ] = None,
     dedupe: DedupeOption = False,
     json_out: JsonOption = False,
 ) -> None:
@@ -107,8 +115,17 @@ def fit(
     column = target or roles.pop("converted", None) or "converted"
     roles.pop("converted", None)
     spec = OutcomeSpec(column, parse_values(won) or base["won"], parse_values(lost) or base["lost"])
+    factory = None
+    if sentinel:
+        import functools
+
+        from leadlever.cli.score import parse_sentinels
+        from leadlever.engine.scoring import ConversionModel
+
+        factory = functools.partial(ConversionModel, sentinels=parse_sentinels(sentinel))
     bundle = fit_bundle(
         read_leads(history, dedupe=dedupe, id_col=roles.get("lead_id") or "lead_id"),
+        conversion_factory=factory,
         outcome=spec,
         columns=roles,
         as_of=as_of or base["as_of"],

@@ -41,6 +41,28 @@ def test_qualify_fit_json(tmp_path):
     assert (tmp_path / "m.json").exists()
 
 
+def test_qualify_fit_reads_a_sentinel_as_missing_as_score_fit_does(tmp_path):
+    """--sentinel pdays=-1: the bundle's conversion model scores -1 exactly as an empty cell."""
+    import numpy as np
+
+    from leadlever.engine.qualification import load_bundle
+
+    df = leads(3_000, 9)
+    rng = np.random.default_rng(0)
+    df["pdays"] = np.where(rng.uniform(size=len(df)) < 0.6, -1, rng.integers(1, 400, len(df)))
+    df.to_csv(tmp_path / "h.csv", index=False)
+    res = run("qualify", "fit", tmp_path / "h.csv", "--bundle-out", tmp_path / "m.json",
+              "--sentinel", "pdays=-1")  # fmt: skip
+    assert res.exit_code == 0, res.output
+    model = load_bundle(tmp_path / "m.json").conversion
+    assert model.preprocessor_.sentinels == {"pdays": [-1.0]}
+    probe = df[df["converted"].isna()].head(20).drop(columns=["converted"])
+    as_sentinel = model.predict_proba(probe.assign(pdays=-1))[:, 1]
+    as_missing = model.predict_proba(probe.assign(pdays=np.nan))[:, 1]
+    np.testing.assert_allclose(as_sentinel, as_missing)
+    assert not np.allclose(as_sentinel, model.predict_proba(probe.assign(pdays=30))[:, 1])
+
+
 def test_qualify_apply_json(files, tmp_path):
     res = run(
         "qualify",
