@@ -178,6 +178,16 @@ def package_open_leads(
         gen = np.where(np.isnan(own), gen, own)
     else:
         used.append(econ.assumption("generation_cost"))
+    used.append(
+        Assumption(
+            "p_convert",
+            f"column '{prob_col}', taken as calibrated",
+            "default",
+            "each bundle's promised conversions, guarantee and grade treat the leads' "
+            "probabilities as exact (score fit reports their out-of-sample calibration, and "
+            "warns when they are too spread out)",
+        )
+    )
     list_revenue = None
     if "price" in frame.columns:
         prices = pd.to_numeric(frame["price"], errors="coerce").to_numpy(dtype=float)

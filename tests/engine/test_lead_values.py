@@ -133,3 +133,5 @@ price_per_lead = 400
     gap = (below["worth"] - bundle.price_per_lead).sum()
     assert f"({gap:,.0f} in all;" in words
     assert f"{len(sold):,} lead(s) are sold for less than they cost to generate" in words
+    said = {a["name"]: a for a in sale.to_dict()["assumptions"]}
+    assert "taken as calibrated" in said["p_convert"]["value"]  # the grades rest on it
