@@ -354,6 +354,15 @@ def evaluate_leads(
     total = aggregate_sums(np.zeros(n, dtype=object), *args)
     overall = feedback_frame(total, tau, "group", **kw).iloc[0].to_dict()
     overall["group"] = "all leads"
+    if rule.top_share is not None:
+        notes.append(
+            f"The threshold is a share of these leads' own {metric} (the top "
+            f"{rule.top_share:.0%}{' of the last ' + str(rule.window_days) + ' days' if dated else ''}"
+            f"), so the overall verdict only compares their mean with their own percentile "
+            f"(right-skewed {metric} clears it whatever the campaign earns); the per-channel "
+            "verdicts compare channels with each other. Give a number (--threshold 1) for a "
+            "verdict on what the leads earn."
+        )
     return RoiReport(
         metric=metric,
         threshold=tau,

@@ -188,3 +188,24 @@ def test_roi_target_leaves_closed_leads_out_and_checks_its_inputs():
     assert any("only honest on out-of-sample probabilities" in n for n in backtest.notes)
     with pytest.raises(ParameterError, match="value per conversion must be > 0"):
         target_contacts(table, economics=Economics(value_per_conversion=0.0))
+
+
+def test_a_threshold_taken_from_the_same_leads_says_what_its_overall_verdict_means():
+    """top40% on right-skewed ROI: the mean clears the leads' own 60th percentile whatever they
+    earn, so "reinforce" is structural; the report says so, and does not with a number."""
+    rng = np.random.default_rng(3)
+    n = 400
+    table = pd.DataFrame(
+        {
+            "lead_id": [f"L{i}" for i in range(n)],
+            "channel": rng.choice(["a", "b"], n),
+            "p_convert": rng.beta(0.5, 20, n),  # right-skewed, all poor leads
+        }
+    )
+    report = evaluate_leads(table, threshold="top40%", economics=COSTS)
+    roi = report.leads["expected_roi"].to_numpy()
+    assert np.mean(roi) > np.quantile(roi, 0.6)  # the structural "reinforce"
+    assert report.overall["feedback"] == "reinforce"
+    assert any("the overall verdict only compares their mean" in x for x in report.notes)
+    fixed = evaluate_leads(table, threshold=1.0, economics=COSTS)
+    assert not any("overall verdict only compares" in x for x in fixed.notes)
