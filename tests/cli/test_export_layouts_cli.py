@@ -22,7 +22,7 @@ def run(*args):
 def _weeks_with_seven_days(dates: pd.Series) -> int:
     """Monday-start weeks holding all 7 days (the documented weekly aggregation)."""
     days = pd.Series(pd.to_datetime(dates).unique())
-    monday = days - pd.to_timedelta(days.dt.dayofweek, unit="D")
+    monday = days - pd.to_timedelta(days.dt.day_of_week, unit="D")
     return int((monday.value_counts() == 7).sum())
 
 
