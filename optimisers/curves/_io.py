@@ -62,11 +62,13 @@ def _fit_wide(frame: pd.DataFrame, layout: tuple, source: str, options: dict) ->
 
     period, spends, outcome = layout
     date = None
+    summed = ""
     if period is not None:
         kind, parsed = period_kind(frame[period])
         if kind in ("dates", "labels"):  # numbered weeks: in order, but no week of the year
             frame = frame.assign(**{period: parsed}).sort_values(period, kind="stable")
             date = period if kind == "dates" else None
+            frame, summed = _one_row_per_period(frame, period, [*spends, outcome])
         else:
             period = None
     try:
@@ -94,7 +96,7 @@ def _fit_wide(frame: pd.DataFrame, layout: tuple, source: str, options: dict) ->
         + ". Reshape to one row per week and channel (or name --channel-col/--spend-col) if "
         "each channel's own value is known"
     )
-    counted = _rows_text(len(frame), fit.n, True, len(spends))
+    counted = summed or _rows_text(len(frame), fit.n, True, len(spends))
     return replace(
         fit.curves,
         assumptions=(
@@ -137,3 +139,33 @@ def fit_and_write(
         hist = read_history(frame, source=str(history), **columns)
         result = _fit_long(hist, len(frame), str(history), options)
     return result, write_fit(result, out)
+
+
+def _one_row_per_period(
+    frame: pd.DataFrame, period: str, amounts: list[str]
+) -> tuple[pd.DataFrame, str]:
+    """A wide table with several rows per period (one per geo, region or store) summed to one
+    row per period, and what was done in words; unchanged (and "") when each period has one
+    row, or when an amount is missing (the fit then names the rows)."""
+    if not frame[period].duplicated().any() or frame[amounts].isna().any().any():
+        return frame, ""
+    sizes = frame.groupby(period, sort=False).size()
+    # the column that tells a period's rows apart (geo, region), not a row number
+    others = [
+        c for c in frame.columns if c not in (*amounts, period) and frame[c].nunique() < len(frame)
+    ]
+    split = next(
+        (c for c in others if frame.groupby(period, sort=False)[c].nunique().eq(sizes).all()), None
+    )
+    by = f", one per '{split}'" if split else ""
+    rows = (
+        f"{sizes.min():,}" if sizes.min() == sizes.max() else f"{sizes.min():,} to {sizes.max():,}"
+    )
+    out = frame.groupby(period, as_index=False, sort=True)[amounts].sum()
+    said = (
+        f"{len(frame):,} rows hold {len(out):,} periods ({rows} rows each{by}): spend and "
+        f"'{amounts[-1]}' were summed per period, so the curves, caps and current spend are "
+        "totals over them"
+        + (f"; fit one table per {split} for curves per {split}" if split else "")
+    )
+    return out, said

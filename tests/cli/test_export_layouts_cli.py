@@ -348,3 +348,42 @@ def test_wide_table_with_empty_weeks_names_the_column_and_every_row(wide, tmp_pa
     assert (
         f"File '{path}', column '{col}': data rows 6, 61, 62, 63, 64 and 2 more" in doc["message"]
     )
+
+
+def test_a_geo_level_wide_table_is_summed_per_week_and_says_so(wide, tmp_path):
+    """Meridian-style geo rows (several rows per week, one per geo) were read as separate weeks:
+    current spend and caps were one geo's. Now each week's rows are summed: the fit equals the
+    fit of the national table the geos were split from."""
+    _, table, channels = wide
+    rng = np.random.default_rng(4)
+    geos = ["north", "south", "west"]
+    parts = []
+    shares = rng.dirichlet(np.ones(len(geos)), size=len(table))
+    for g, geo in enumerate(geos):
+        part = table.copy()
+        for col in [f"{c}_S" for c in channels] + ["revenue"]:
+            part[col] = table[col] * shares[:, g]
+        part["geo"] = geo
+        parts.append(part)
+    geo_table = pd.concat(parts).sort_values(["DATE", "geo"], kind="stable")
+    geo_path, nat_path = tmp_path / "geo.csv", tmp_path / "national.csv"
+    geo_table.drop(columns="competitor_sales_B").to_csv(geo_path, index=False)
+    table.drop(columns="competitor_sales_B").to_csv(nat_path, index=False)
+    got = {}
+    for name, path in (("geo", geo_path), ("national", nat_path)):
+        res = run(
+            "allocate", "fit", path, "--out", tmp_path / f"{name}_curves.csv", "--draws", 0, "--json"
+        )
+        assert res.exit_code == 0, res.output
+        got[name] = json.loads(res.stdout)
+    said = next(a for a in got["geo"]["assumptions"] if a["name"] == "rows read")["value"]
+    assert said.startswith(
+        f"{len(geo_table):,} rows hold {len(table):,} periods (3 rows each, one per 'geo')"
+    )
+    geo_ch = {c["channel"]: c for c in got["geo"]["channels"]}
+    for c in got["national"]["channels"]:
+        g = geo_ch[c["channel"]]
+        for key in ("current_spend", "max_observed_spend", "min_observed_spend", "n"):
+            assert g[key] == pytest.approx(c[key], rel=1e-9), (c["channel"], key)
+        for key in ("scale", "half_saturation", "shape", "adstock"):
+            assert g[key] == pytest.approx(c[key], rel=1e-4, abs=1e-9), (c["channel"], key)
