@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from leadlever.engine.io._outcomes import OUTCOME_COLUMN, parse_outcome
-from leadlever.engine.scoring._familiarity import unfamiliar_warnings
+from leadlever.engine.scoring._familiarity import unfamiliar_counts, unfamiliar_warnings
 from leadlever.engine.scoring._fit_record import (
     MODEL_WARNING_COLUMN,
     FitRecord,
@@ -71,6 +71,10 @@ def score_leads(
         coded = parse_outcome(table, spec, source=source, strict=False).values
         scored[OUTCOME_COLUMN] = coded.to_numpy()
         n_closed = int(coded.notna().sum())
+        if n_closed and counts:
+            # the leads acted on are the open ones: a column empty for all of them (a value
+            # known only once a lead is won) must not hide behind the closed rows that have it
+            counts = unfamiliar_counts(model, table.loc[coded.isna().to_numpy()])
     warnings: tuple[str, ...] = ()
     label = chance_label(record.auc_ci)
     if label:

@@ -1,5 +1,6 @@
-"""Out-of-sample probabilities that are too spread out get a warning, even where ECE is ~0
-(a low base rate puts every probability in ECE's first bin)."""
+"""Warnings a decision needs and a quiet number hid: out-of-sample probabilities too spread
+out (ECE ~0 at a low base rate), and a column known only once a lead is won, empty for every
+open lead (hidden when counted over the closed rows too)."""
 
 from __future__ import annotations
 
@@ -73,3 +74,38 @@ def test_hillstrom_three_fold_conversion_model_is_warned_of(tmp_path):
     doc = json.loads(res.stdout)
     assert doc["calibration"]["slope"] < 0.9 and doc["ece"] < 0.001
     assert any("too spread out" in w for w in doc["warnings"])
+
+
+def test_a_column_known_only_once_won_is_warned_of_on_the_open_leads(tmp_path):
+    """A salary filled only for won leads scores every open lead near 0. Counted over all rows
+    (the closed ones have it) the shift was hidden; counted over the open leads it is not."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from leadlever.cli import app
+    from leadlever.simulations.world import simulate_leads
+
+    df = simulate_leads(2500, seed=11)
+    df = df[[c for c in df.columns if not c.startswith("true_")]]
+    rng = np.random.default_rng(0)
+    df["converted"] = df["converted"].astype(float).where(rng.uniform(size=len(df)) > 0.3)
+    df["starting_salary"] = np.where(
+        df["converted"] == 1, rng.normal(60_000, 8_000, len(df)), np.nan
+    )
+    df.to_csv(tmp_path / "leads.csv", index=False)
+    runner = CliRunner()
+    res = runner.invoke(
+        app,
+        ["score", "fit", str(tmp_path / "leads.csv"), "--target", "converted", "--model-out",
+         str(tmp_path / "m.json")],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(
+        app,
+        ["score", "apply", str(tmp_path / "m.json"), str(tmp_path / "leads.csv"), "--out",
+         str(tmp_path / "s.csv"), "--json"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    warnings = json.loads(res.stdout)["warnings"]
+    assert any("Column 'starting_salary' is distributed unlike" in w for w in warnings), warnings
