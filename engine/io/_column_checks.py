@@ -290,13 +290,32 @@ def leak_reasons(
             empty = values.isna().to_numpy() | (values.astype("string").str.strip() == "").fillna(
                 True
             ).to_numpy(dtype=bool)
+            filled_closed = float((~empty[closed]).mean())
             if (
                 empty[is_open].mean() >= CLOSED_ONLY_SHARE
-                and (~empty[closed]).mean() >= 1 - CLOSED_ONLY_SHARE
-                and empty[closed].mean() < 0.5
+                and filled_closed >= 1 - CLOSED_ONLY_SHARE
+                and _rarer_when_open(
+                    int((~empty[is_open]).sum()), int(is_open.sum()), filled_closed
+                )
             ):
                 out.append(CLOSED_ONLY)
     return out
+
+
+#: chance below which "so few open leads have it" cannot be luck at the closed leads' rate
+CLOSED_ONLY_CHANCE = 1e-6
+
+
+def _rarer_when_open(k_open: int, n_open: int, rate_closed: float) -> bool:
+    """Whether at most ``k_open`` filled among ``n_open`` open leads is beyond chance when the
+    closed leads are filled at ``rate_closed``: binomial P(K <= k_open) below
+    :data:`CLOSED_ONLY_CHANCE`. A field filled for half the closed leads and none of 30 open
+    ones is (0.5^30 ~ 1e-9); one filled for 20 % of the closed leads (a resale price known
+    only for lost ones) and none of 849 open ones is too (0.8^849 ~ 1e-82); a sparse optional
+    field, as rare among open leads as among closed ones, is not."""
+    from scipy.stats import binom
+
+    return bool(binom.cdf(k_open, n_open, rate_closed) < CLOSED_ONLY_CHANCE)
 
 
 def closed_only_note(columns: list[str]) -> str:

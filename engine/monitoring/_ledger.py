@@ -149,7 +149,9 @@ def calibration_ledger(
         raise ParameterError(f"The 'alarm_run' must be >= 1. Got {alarm_run!r} instead.")
     frame = scores.drop_duplicates("lead_id", keep="first")
     arrived = pd.to_datetime(frame["arrived_at"], utc=True, format="mixed")
-    week = arrived.dt.tz_localize(None).dt.normalize() - pd.to_timedelta(arrived.dt.day_of_week, "D")
+    week = arrived.dt.tz_localize(None).dt.normalize() - pd.to_timedelta(
+        arrived.dt.day_of_week, "D"
+    )
     p = pd.to_numeric(frame["p_convert"], errors="coerce").to_numpy(float)
     conv = pd.to_numeric(frame["converted"], errors="coerce").to_numpy(float)
     version = frame["model_version"].astype(str).to_numpy()

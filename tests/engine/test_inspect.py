@@ -158,3 +158,24 @@ def test_a_tag_column_with_nearly_one_sided_values_is_a_leak_suspect():
         pd.DataFrame({"won": y_src, "source": source}), outcome=OutcomeSpec("won")
     )
     assert honest.column("source").leak_reasons == ()
+
+
+def test_a_field_filled_for_some_lost_leads_and_no_open_one_is_closed_only():
+    """A resale price known only for the lost leads it was sold for (20 % of the closed ones,
+    none of the open ones) leaks; a sparse optional field as rare among open leads as among
+    closed ones does not. The binomial chance of the first by luck is 0.8^900 ~ 1e-87."""
+    from leadlever.engine.io._column_checks import CLOSED_ONLY, leak_reasons
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    closed = rng.uniform(size=n) < 0.7
+    won = closed & (rng.uniform(size=n) < 0.3)
+    y = won[closed].astype(float)
+    lost = closed & ~won
+    resale = pd.Series(
+        np.where(lost & (rng.uniform(size=n) < 0.28), rng.uniform(50, 500, n), np.nan)
+    )
+    assert 0.15 < resale[closed].notna().mean() < 0.25 and resale[~closed].isna().all()
+    assert CLOSED_ONLY in leak_reasons(resale, "Resale Price", y, closed)
+    optional = pd.Series(np.where(rng.uniform(size=n) < 0.1, rng.uniform(0, 1, n), np.nan))
+    assert CLOSED_ONLY not in leak_reasons(optional, "Referral score", y, closed)
