@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from leadlever.optimisers.allocation._allocator import allocate
-from leadlever.optimisers.allocation._held import evidence_bounds, held_channels
+from leadlever.optimisers.allocation._held import evidence_bounds, far_tail_notes, held_channels
 from leadlever.optimisers.allocation._narrow import narrow_channels, narrow_rule
 from leadlever.optimisers.allocation._recommendation import ChannelDecision, Recommendation
 from leadlever.optimisers.allocation._risk import risk_split
@@ -309,6 +309,7 @@ def recommend(
         )
         if value_change is not None:
             vc_iv = tuple(float(v) for v in np.quantile(drawn(x) - drawn(cur), q))
+        notes += far_tail_notes(draws, np.maximum(x, cur))
     lifted_hi = np.where(
         np.isfinite(explicit),
         explicit,

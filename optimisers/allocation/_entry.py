@@ -14,7 +14,7 @@ from leadlever.engine.exceptions import ParameterError
 from leadlever.engine.io._numbers import check_number
 from leadlever.optimisers.allocation._curve_table import read_curves
 from leadlever.optimisers.allocation._decision import _SAME, DecisionSettings, recommend
-from leadlever.optimisers.allocation._held import evidence_bounds, held_channels
+from leadlever.optimisers.allocation._held import evidence_bounds, far_tail_notes, held_channels
 from leadlever.optimisers.allocation._narrow import narrow_channels
 from leadlever.optimisers.allocation._plan import TAIL_WEEKS, PlanResult, plan_weeks
 from leadlever.optimisers.allocation._recommendation import Recommendation
@@ -280,6 +280,8 @@ def plan_curves(
             )
         week_list = None
     x, info = plan_weeks(names, curves, budget=budget, weekly=week_list, draws=draws, **common)
+    if draws is not None:
+        notes += far_tail_notes(draws, np.maximum(x.max(axis=0), cur))
     return PlanResult(
         channels=tuple(names),
         spend=x,

@@ -10,7 +10,7 @@ curve, restarting a channel that was stopped is another decision, which ``alloca
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,7 +19,7 @@ from leadlever.optimisers.curves._diagnostics import has_ended
 if TYPE_CHECKING:
     from leadlever.optimisers.allocation._decision import DecisionSettings
 
-__all__ = ["held_channels", "evidence_bounds"]
+__all__ = ["held_channels", "evidence_bounds", "far_tail_notes"]
 
 
 def held_channels(
@@ -85,3 +85,21 @@ def evidence_bounds(
     lo = np.where(ranged, np.maximum(lo, np.nan_to_num(low)), np.where(held, hold_at, lo))
     hi = np.where(held & ~ranged, hold_at, np.where(ranged, high, cap))
     return lo, hi, cap, ranged
+
+
+def far_tail_notes(draws: Any, spend: np.ndarray) -> list[str]:
+    """A note naming the channels whose posterior draws reach far beyond their typical value at
+    ``spend`` (:meth:`~leadlever.optimisers.curves._result.CurveDraws.far_tails`): the
+    intervals then reach absurd values and are not worth reading."""
+    from leadlever.optimisers.curves._result import FAR_TAIL_RATIO
+
+    wild = draws.far_tails(spend)
+    if not wild:
+        return []
+    return [
+        f"The intervals are not worth reading: the posterior draws of {', '.join(map(repr, wild))} "
+        f"reach more than {FAR_TAIL_RATIO:g}x their median value at the spends compared (the "
+        "data do not pin these curves down, so some draws extrapolate). Read the fitted value, "
+        "the verdicts and the evidence limits instead; more varied spend on these channels "
+        "narrows them."
+    ]

@@ -42,6 +42,10 @@ FIT_VERSION = 1
 QUALITIES = ("trusted", "weak", "unidentified")
 
 
+#: a channel whose 95th-percentile draw is above this multiple of its median has far tails
+FAR_TAIL_RATIO = 10.0
+
+
 @dataclass(frozen=True)
 class TimeEffect:
     r"""The shared multiplicative time effect :math:`m_t` (see :mod:`._carryover`).
@@ -120,6 +124,15 @@ class CurveDraws:
         extra = (slice(None),) + (None,) * (x.ndim - 1) + (slice(None),)
         p = [self.params[n][extra] for n in cls.param_names]
         return cls._v(np.maximum(x, 0.0)[None, ...], *p)
+
+    def far_tails(self, spend: Any, ratio: float = FAR_TAIL_RATIO) -> list[str]:
+        """The channels whose draws, at ``spend`` (C,), reach far beyond their typical value:
+        95th percentile above ``ratio`` x the median (a curve the data do not pin down, whose
+        draws extrapolate; the intervals built on them are then not worth reading)."""
+        v = self.values(spend)
+        hi, mid = np.quantile(v, 0.95, axis=0), np.median(v, axis=0)
+        scale = np.maximum(np.abs(mid), 1e-9 * max(float(np.abs(mid).max()), 1.0))
+        return [c for c, h, m in zip(self.channels, hi, scale, strict=True) if h > ratio * m]
 
     def derivatives(self, spend: Any) -> np.ndarray:
         """Marginal value of every draw at spend (C,) -> (D, C)."""

@@ -402,3 +402,39 @@ def test_a_draws_file_of_other_curves_is_refused_or_said(tmp_path):
     said = next(a for a in doc["assumptions"] if a["name"] == "uncertainty")["value"]
     assert said.startswith("none: ") and "has no draws for 'Podcast'" in said
     assert doc["uplift_interval"] is None
+
+
+def test_far_tailed_draws_are_named_and_well_pinned_ones_are_not():
+    """A channel whose scale draws are log-normal with sd 3 (95th percentile ~ 140x the median)
+    is named; one with sd 0.1 is not. Brute force: the quantiles of the drawn values."""
+    from leadlever.optimisers.allocation._held import far_tail_notes
+    from leadlever.optimisers.curves._result import CurveDraws
+
+    rng = np.random.default_rng(2)
+    d = 400
+    scale = np.column_stack([1e4 * rng.lognormal(0, 0.1, d), 1e4 * rng.lognormal(0, 3.0, d)])
+    draws = CurveDraws(
+        ("steady", "wild"),
+        "hill",
+        {
+            "scale": scale,
+            "half_saturation": np.full((d, 2), 5e3),
+            "shape": np.full((d, 2), 1.2),
+            "adstock": np.zeros((d, 2)),
+        },
+    )
+    spend = np.array([4e3, 4e3])
+    v = draws.values(spend)
+    ratio = np.quantile(v, 0.95, axis=0) / np.median(v, axis=0)
+    assert ratio[0] < 2 and ratio[1] > 10
+    assert draws.far_tails(spend) == ["wild"]
+    (note,) = far_tail_notes(draws, spend)
+    assert "'wild'" in note and "'steady'" not in note
+    assert far_tail_notes(draws.select(["steady"]), spend[:1]) == []
+
+
+def test_a_well_identified_fit_gets_no_far_tail_note():
+    frame, _ = spans_export()
+    fit = fit_curves(frame, n_draws=200)
+    rec = recommend_fit(fit)
+    assert not any("not worth reading" in n for n in rec.notes)
