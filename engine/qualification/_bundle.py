@@ -287,8 +287,9 @@ class QualificationBundle:
         out["score"] = score_from_p(p)
         out["tier"] = funnel_tiers(out["score"].to_numpy(), s.tier_cuts)
         if self.timing is not None:
+            # two models, one lead: converting within h days is never likelier than converting
             for h, ph in self.timing.predict_within(leads, s.horizons).items():
-                out[f"p_convert_{h}d"] = ph
+                out[f"p_convert_{h}d"] = np.minimum(ph, p)
         if self.effort is not None:
             out["expected_interactions"] = self.effort.predict_interactions(leads)
             hours = self.effort.predict_hours(leads)

@@ -211,7 +211,8 @@ class FastEvaluator:
         if self.timing is not None:
             rel = np.exp(self.timing(raw))
             for h in s.horizons:
-                out[f"p_convert_{int(h)}d"] = 1.0 - np.exp(-self.hazards[int(h)] * rel)
+                within = 1.0 - np.exp(-self.hazards[int(h)] * rel)
+                out[f"p_convert_{int(h)}d"] = np.minimum(within, p)  # as the library's profile
         mean = {k: _glm_mean(m, lp(raw)) for k, (m, lp) in self.glms.items()}
         if b.effort is not None:
             hours = mean["hours"]

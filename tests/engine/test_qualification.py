@@ -152,3 +152,20 @@ def test_a_bundle_without_value_model_values_leads_by_the_salary_rule(fitted, op
     names = [a.name for a in plain.profile_assumptions(e, rows.columns)]
     assert "commission_rate" in names and "value_per_conversion" in names
     assert "commission_rate" not in [a.name for a in plain.profile_assumptions(e, ["x"])]
+
+
+def test_converting_within_a_horizon_is_never_likelier_than_converting():
+    """The timing and conversion models are fitted apart; the profile keeps them coherent."""
+    from leadlever.engine.qualification import fit_bundle
+    from leadlever.simulations.world import simulate_leads
+
+    leads = simulate_leads(1500, seed=5)
+    bundle = fit_bundle(leads, seed=0)
+    prof = bundle.profile(leads)
+    raw = bundle.timing.predict_within(leads, bundle.settings.horizons)
+    # the case exists: the Cox model alone puts 361 leads above their p_convert at 180 days
+    assert (raw[180] > prof["p_convert"].to_numpy()).sum() > 100
+    for h, ph in raw.items():
+        got = prof[f"p_convert_{h}d"].to_numpy()
+        assert (got <= prof["p_convert"].to_numpy() + 1e-15).all()
+        np.testing.assert_allclose(got, np.minimum(ph, prof["p_convert"].to_numpy()))
