@@ -372,7 +372,14 @@ def test_a_geo_level_wide_table_is_summed_per_week_and_says_so(wide, tmp_path):
     got = {}
     for name, path in (("geo", geo_path), ("national", nat_path)):
         res = run(
-            "allocate", "fit", path, "--out", tmp_path / f"{name}_curves.csv", "--draws", 0, "--json"
+            "allocate",
+            "fit",
+            path,
+            "--out",
+            tmp_path / f"{name}_curves.csv",
+            "--draws",
+            0,
+            "--json",
         )
         assert res.exit_code == 0, res.output
         got[name] = json.loads(res.stdout)

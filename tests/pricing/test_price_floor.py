@@ -96,4 +96,3 @@ def test_the_grade_threshold_is_announced_and_floor_only_prices_are_said():
     np.testing.assert_allclose(low.pricing.prices, floors)
     assert any("multiplier 0" in n for n in low.notes)
     assert {a.name: a for a in low.assumptions}["quality_threshold"].source == "option"
-
