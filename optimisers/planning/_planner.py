@@ -36,7 +36,9 @@ Rules, in order (the reason is written per lead):
 1. **sell** when the resale value :math:`R_i` exceeds the best in-house value
    :math:`\max_s v_{is}` (with buyers: when the packager puts the lead in a bundle),
    or when the lead is low on fit and timing
-   (:math:`p_{fit} < \phi` and :math:`p_{180} < \tau`, the brief's rule);
+   (:math:`p_{fit} < \phi` and :math:`p_{180} < \tau`, the brief's rule) and something is
+   paid for it (a resale value above 0, or, with buyers, a bundle takes it); a low lead
+   nothing is paid for is nurtured instead, neither sold for nothing nor worked now;
 2. **nurture** when no in-house value is positive now;
 3. the rest compete for consultant hours: a PuLP MILP
    (:mod:`leadlever.optimisers.planning._model`) picks the in-house leads and their
@@ -208,20 +210,29 @@ def sell_rule(
     s: PlannerSettings,
     sold: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Rule 1 (see the module docstring): which leads to sell, which of them for low fit and
-    timing, and the reason of each sold lead (empty text for the others). ``sold``: the
-    leads the packager put in a bundle (with buyers), instead of resale > in-house value."""
+    """Rule 1 (see the module docstring): which leads to sell; which low-fit-and-timing leads
+    are parked instead, because nothing is paid for them (resale 0, or no buyer's bundle
+    takes them): nurtured, not worked now and not sold for nothing; and the reason of each
+    of both (empty text for the others). ``sold``: the leads the packager put in a bundle
+    (with buyers), instead of resale > in-house value."""
     pf, p180, res = a["p_fit"], a["p_convert_180d"], a["resale"]
     low = (pf < s.fit_threshold) & (p180 < s.timing_threshold)
-    sell = ((res > np.maximum(best, 0.0)) if sold is None else sold) | low
+    paid = (res > 0) if sold is None else sold
+    sell = ((res > np.maximum(best, 0.0)) if sold is None else sold) | (low & paid)
+    parked = low & ~sell
     why = np.full(best.size, "", dtype=object)
-    for i in np.flatnonzero(sell):  # one short sentence per sold lead
+    for i in np.flatnonzero(sell | parked):  # one short sentence per lead
+        lowly = f"low fit (p_fit {pf[i]:.2f}) and low 6-month conversion ({p180[i]:.0%})"
         why[i] = (
-            f"sell: low fit (p_fit {pf[i]:.2f}) and low 6-month conversion ({p180[i]:.0%})"
+            f"nurture: {lowly}, but nothing is paid for it ("
+            + ("no buyer's bundle takes it" if sold is not None else "resale value 0")
+            + "), so it is not sold for nothing nor worked now"
+            if parked[i]
+            else f"sell: {lowly}"
             if low[i]
             else f"sell: resale {res[i]:,.0f} > best in-house value {best[i]:,.0f}"
         )
-    return sell, low, why
+    return sell, parked, why
 
 
 def plan_actions(
@@ -288,9 +299,9 @@ def plan_actions(
     best = values.max(axis=1)
     resale = plan_resale(profile, best, market, solver=s.solver, source=source)
     a["resale"] = resale.values
-    sell, low, why_sell = sell_rule(a, best, s, resale.sold)
+    sell, parked, why_sell = sell_rule(a, best, s, resale.sold)
     seniority, uplift_warning = seniority_assumptions(s, levels, warning is not None)
-    candidate = ~sell & (best > 0)
+    candidate = ~sell & ~parked & (best > 0)
     cand = np.flatnonzero(candidate)
     consultant = np.full(n, -1)
     if cand.size * len(cons) <= s.exact_max_pairs:
@@ -380,7 +391,7 @@ def _queue(profile, a, cons, consultant, sell, why_sell, best, value, levels) ->
     reason = np.empty(n, dtype=object)
     res = a["resale"]
     for i in range(n):  # one short sentence per lead
-        if sell[i]:
+        if sell[i] or why_sell[i]:  # sold, or parked by the low-fit-and-timing rule
             reason[i] = why_sell[i]
         elif in_house[i]:
             reason[i] = f"work now: value {value[i]:,.0f} with {cons['name'].iat[consultant[i]]}"

@@ -43,10 +43,10 @@ def triage_arrays(
         price asked when selling (NaN otherwise), and the in-house value at base seniority.
     """
     value = _values(a, np.array([settings.base_seniority], dtype=float), settings, economics)[:, 0]
-    sell, _, why_sell = sell_rule(a, value, settings)
-    action = np.where(sell, "sell", np.where(value > 0, "in_house", "nurture"))
+    sell, parked, why_sell = sell_rule(a, value, settings)
+    action = np.where(sell, "sell", np.where((value > 0) & ~parked, "in_house", "nurture"))
     reason = np.where(
-        sell,
+        sell | parked,
         why_sell,
         np.where(
             value > 0,

@@ -96,16 +96,22 @@ def test_class_mode_is_feasible_and_close_to_the_bound():
 
 def test_sell_rules_and_reasons():
     rng = np.random.default_rng(1)
-    prof = profile(4, rng)
+    prof = profile(5, rng)
     prof.loc[0, "expected_resale_value"] = 1e6  # resale beats any in-house value
-    prof.loc[1, ["p_fit", "p_convert_180d"]] = [0.1, 0.01]  # low fit and timing
+    prof.loc[1, ["p_fit", "p_convert_180d"]] = [0.1, 0.01]  # low fit and timing ...
+    prof.loc[1, "expected_resale_value"] = 50.0  # ... and someone pays for it
     prof.loc[2, "expected_commission"] = 1.0  # never worth working now
+    prof.loc[4, ["p_fit", "p_convert_180d"]] = [0.1, 0.01]  # low fit and timing ...
+    prof.loc[4, "expected_resale_value"] = 0.0  # ... but nothing is paid for it
     cons = pd.DataFrame({"name": ["a"], "weekly_hours": [100.0], "seniority": ["senior"]})
     q = plan_actions(prof, cons).queue.set_index("lead_id")
     assert q.loc["L0", "action"] == "sell" and "resale" in q.loc["L0", "reason"]
     assert q.loc["L1", "action"] == "sell" and "low fit" in q.loc["L1", "reason"]
     assert q.loc["L2", "action"] == "nurture" and "<= 0" in q.loc["L2", "reason"]
     assert q.loc["L3", "action"] == "in_house" and q.loc["L3", "consultant"] == "a"
+    # not sold for nothing, and not worked either: the low rule keeps it off the consultants
+    assert q.loc["L4", "action"] == "nurture" and "nothing is paid" in q.loc["L4", "reason"]
+    assert q.loc["L4", "consultant"] == ""
 
 
 def test_seniority_raises_conversion_odds():
