@@ -229,6 +229,9 @@ def plan_curves(
             "name": "time effect",
             "value": "trend and season of the fit, extrapolated"
             if te is not None
+            else "none (flat): the fit's trend and season are in its baseline, which no spend "
+            "moves, so the plan leaves them out (its value is the channels' contribution)"
+            if _baseline_time(fit)
             else "none (flat)",
             "source": "data" if te is not None else "default",
         },
@@ -307,4 +310,13 @@ def plan_curves(
         target_reached=reached,
         assumptions=tuple(assumptions),
         notes=tuple(notes),
+    )
+
+
+def _baseline_time(fit: dict[str, Any]) -> bool:
+    """Whether the fit put its trend and season in an additive baseline (a wide table's joint
+    fit) rather than in a time effect on the curves."""
+    return any(
+        a.get("name") == "time effect" and "baseline" in str(a.get("value", ""))
+        for a in fit.get("assumptions", ()) or ()
     )

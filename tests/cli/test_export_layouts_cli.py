@@ -326,6 +326,8 @@ def test_wide_table_channel_that_stopped_has_ended_and_gets_nothing(wide, tmp_pa
         plan = json.loads(res.stdout)
         assert [w[stopped] for w in plan["plan"]] == pytest.approx([0.0] * 3, abs=1e-6)
         assert plan["held_why"][stopped].startswith("held at 0 a week, its current spend")
+        said = next(a for a in plan["assumptions"] if a["name"] == "time effect")["value"]
+        assert "in its baseline" in said  # the fit's trend is not silently dropped
         assert "ended: no spend since" in plan["held_why"][stopped]
     res = run("allocate", "fit", path, "--out", out, "--draws", 0, "--ended-weeks", 0, "--json")
     kept = {c["channel"]: c for c in json.loads(res.stdout)["channels"]}[stopped]
