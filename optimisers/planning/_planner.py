@@ -64,7 +64,7 @@ import pandas as pd
 
 from leadlever.engine.economics._economics import Assumption, Economics
 from leadlever.engine.economics._lead_values import conversion_values
-from leadlever.engine.io._lead_schema import unique_ids
+from leadlever.engine.io._lead_schema import lead_id_column, unique_ids
 from leadlever.engine.io._open_leads import keep_open
 from leadlever.engine.io._outcomes import OutcomeSpec
 from leadlever.engine.io._schema import ColumnSpec, TableSchema, validate_table
@@ -270,6 +270,10 @@ def plan_actions(
     start = time.perf_counter()
     s = settings or PlannerSettings()
     econ = economics or Economics()
+    found_id = None
+    if id_col == "lead_id" and "lead_id" not in profile.columns:  # as every lead table is read
+        found_id = lead_id_column(profile)
+        id_col = found_id or id_col
     if id_col != "lead_id":
         if id_col not in profile.columns:
             raise PlannerError(
@@ -283,6 +287,12 @@ def plan_actions(
         replaced = None
     profile = unique_ids(profile, source=source, dedupe=dedupe)
     profile, n_closed, notes = keep_open(profile, doing="planned", source=source, outcome=outcome)
+    if found_id:
+        notes.insert(
+            0,
+            f"No 'lead_id' column: the leads are named by '{found_id}' (named like an id, its "
+            "values nearly all distinct); name another column with --id-col.",
+        )
     notes = [*notes, replaced] if replaced else notes
     warning = column_warning(profile, source)
     cons = load_consultants(consultants)

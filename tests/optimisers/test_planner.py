@@ -188,3 +188,14 @@ def test_closed_leads_are_never_planned():
     plan = plan_actions(prof, team)
     assert plan.n_closed_excluded == 20 and len(plan.queue) == 10
     assert set(plan.queue["lead_id"]) == set(prof.loc[prof["converted"].isna(), "lead_id"])
+
+
+def test_a_table_without_lead_id_is_planned_by_its_id_column_as_read_leads_finds_it():
+    """score apply keeps the export's id column ('Lead ID'); plan finds it as every lead table
+    is read (lead_id_column) instead of failing, and says so."""
+    rng = np.random.default_rng(4)
+    prof = profile(6, rng).rename(columns={"lead_id": "Lead ID"})
+    cons = pd.DataFrame({"name": ["a"], "weekly_hours": [100.0], "seniority": ["senior"]})
+    result = plan_actions(prof, cons)
+    assert sorted(result.queue["lead_id"]) == sorted(prof["Lead ID"].astype(str))
+    assert any("named by 'Lead ID'" in n for n in result.notes)
