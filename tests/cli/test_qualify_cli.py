@@ -39,6 +39,9 @@ def test_qualify_fit_json(tmp_path):
     out = json.loads(res.stdout)
     assert {"model_version", "metrics", "n_history", "n_closed", "bundle"} <= set(out)
     assert (tmp_path / "m.json").exists()
+    # the split its metrics rest on is named, and why score fit's differ
+    assert out["metrics_split"].startswith("25% of the leads held out (seed 0)")
+    assert "out-of-fold" in out["metrics_split"]
 
 
 def test_qualify_fit_reads_a_sentinel_as_missing_as_score_fit_does(tmp_path):
