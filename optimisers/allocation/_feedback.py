@@ -74,20 +74,24 @@ def _key(name: object) -> str:
 
 
 def _why(feedback: str, direction: str, status: str, why_limit: str) -> str:
-    if status in ("held", "capped") and why_limit:
-        return f"the allocator's move is limited: {why_limit}"
+    limited = status in ("held", "capped") and why_limit
     if feedback == "reinforce" and direction == "down":
-        return (
+        why = (
             "its leads clear the threshold on average, but by the fitted curves the next unit of "
             "spend there returns less than elsewhere (saturation): spend moves to channels with "
             "higher marginal returns"
         )
-    if feedback == "correct" and direction == "up":
-        return (
+    elif feedback == "correct" and direction == "up":
+        why = (
             "its leads are below the threshold on average, but by the fitted curves the next unit "
             "of spend there still returns more than elsewhere"
         )
-    return "the allocator keeps it where it is: its marginal return equals the others'"
+    elif limited:
+        return f"the allocator's move is limited: {why_limit}"
+    else:
+        return "the allocator keeps it where it is: its marginal return equals the others'"
+    # the move's direction is the curves'; a hold band or cap only bounds how far it goes
+    return f"{why} (as far as it is allowed to move: {why_limit})" if limited else why
 
 
 def evaluate_with_curves(

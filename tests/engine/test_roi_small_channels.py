@@ -62,3 +62,17 @@ def test_charts_colour_a_channel_without_a_verdict_apart_from_both_verdicts():
 
     reinforce, correct, few = verdict_colours(["reinforce", "correct", TOO_FEW])
     assert len({reinforce, correct, few}) == 3  # 'too few leads' is not drawn as 'correct'
+
+
+def test_a_held_channel_moving_against_its_leads_says_why_it_moves():
+    """'correct but spend up' on a held channel: the curves' marginal return explains the
+    direction, the hold band only how far; a held channel that stays put names its limit."""
+    from leadlever.optimisers.allocation._feedback import _why
+
+    band = "held near its current share (100 to 300): its curve is weak"
+    up = _why("correct", "up", "held", band)
+    assert "still returns more than elsewhere" in up and band in up
+    down = _why("reinforce", "down", "capped", "at its evidence cap 500")
+    assert "saturation" in down and "at its evidence cap 500" in down
+    assert _why("correct", "hold", "held", band) == f"the allocator's move is limited: {band}"
+    assert "marginal return equals" in _why("correct", "hold", "free", "")
