@@ -120,7 +120,15 @@ def price_open_leads(
     values = in_house_values(frame, econ, "p_convert", source=source)
     in_house = np.maximum(values.values, 0.0)
     used += [
-        Assumption("price_floor", floor, "default" if floor == FLOORS[0] else "option"),
+        Assumption(
+            "price_floor",
+            floor,
+            "default" if floor == FLOORS[0] else "option",
+            "the in-house value is the profile's, at base seniority, as package uses it; plan "
+            "values a lead with the consultant it assigns, so with a senior one it can be higher"
+            if floor == FLOORS[0]
+            else "",
+        ),
         Assumption(
             "quality_threshold",
             float(thresholds[0]) if len(thresholds) == 1 else list(map(float, thresholds)),

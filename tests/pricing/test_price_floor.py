@@ -38,6 +38,7 @@ def test_default_floor_is_the_in_house_value():
     names = {a.name: a for a in listing.assumptions}
     assert names["price_floor"].value == "in-house-value"
     assert names["price_floor"].source == "default"
+    assert "base seniority" in names["price_floor"].note  # plan's value can be higher: said
     assert names["expected_value"].source == "data"
     # profit and margin count the generation cost only, as package does
     assert listing.pricing.expected_profit == pytest.approx(prices.sum() - 12.0 * len(prof))
