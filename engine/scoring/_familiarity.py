@@ -105,7 +105,10 @@ def unfamiliar_counts(model: Any, X: pd.DataFrame) -> dict[str, int]:
 
 
 def counts_from_factors(
-    model: Any, factors: Mapping[str, tuple[np.ndarray, np.ndarray, pd.Series]], n: int
+    model: Any,
+    factors: Mapping[str, tuple[np.ndarray, np.ndarray, pd.Series]],
+    n: int,
+    rows: np.ndarray | None = None,
 ) -> dict[str, int]:
     """Per categorical column, the rows whose value is not a level of the fitted model; per
     numeric or yes/no column, the rows in each group of training cells (module docstring).
@@ -121,32 +124,39 @@ def counts_from_factors(
         model reads as categories, 0 included), ``"unfamiliar:{column}:{value}"`` -> rows for
         the most frequent such values (empty or missing values are not counted: they have a
         cell of their own), and ``"cells:{column}:{group}"`` -> rows. ``{}`` for a model
-        without cells.
+        without cells. With ``rows`` (a boolean mask of the ``n`` rows), only those rows are
+        counted (the open leads of a scored table), from the same factorisation.
     """
     if not _counted(model):
         return {}
     pre = model.preprocessor_
-    out: dict[str, int] = {_ROWS: n}
+    keep = None if rows is None else np.asarray(rows, dtype=bool)
+    out: dict[str, int] = {_ROWS: n if keep is None else int(keep.sum())}
+
+    def per_value(codes: np.ndarray, size: int) -> np.ndarray:
+        return np.bincount(codes if keep is None else codes[keep], minlength=size)
+
     for plan in _categorical_plans(model):
         name = plan["name"]
         out[f"{_PREFIX}{name}"] = 0
         if name not in factors or not len(factors[name][2]):
             continue
-        rows, _, uniques = factors[name]
+        codes, _, uniques = factors[name]
         text, strange = _strange(pre, plan, uniques)
         if not strange.any():
             continue
-        per_value = np.bincount(rows, minlength=len(uniques))
-        by_value = pd.Series(per_value[strange], index=text[strange].to_numpy())
+        by_value = pd.Series(
+            per_value(codes, len(uniques))[strange], index=text[strange].to_numpy()
+        )
         by_value = by_value.groupby(level=0).sum().sort_values(ascending=False, kind="stable")
         out[f"{_PREFIX}{name}"] = int(by_value.sum())
         for value, count in by_value.iloc[:_VALUES_PER_CHUNK].items():
             out[f"{_PREFIX}{name}:{value}"] = int(count)
     for info in _shift_infos(model):
         if info["name"] in factors:
-            rows, cells, uniques = factors[info["name"]]
-            per_value = np.bincount(rows, minlength=len(uniques))
-            for g, count in enumerate(np.bincount(_groups(info)[cells], weights=per_value)):
+            codes, cells, uniques = factors[info["name"]]
+            weights = per_value(codes, len(uniques))
+            for g, count in enumerate(np.bincount(_groups(info)[cells], weights=weights)):
                 if count:
                     out[f"{_CELLS}{info['name']}:{g}"] = int(count)
     return out

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from leadlever.engine.io._outcomes import OUTCOME_COLUMN, parse_outcome
-from leadlever.engine.scoring._familiarity import unfamiliar_counts, unfamiliar_warnings
+from leadlever.engine.scoring._familiarity import unfamiliar_warnings
 from leadlever.engine.scoring._fit_record import (
     MODEL_WARNING_COLUMN,
     FitRecord,
@@ -61,20 +61,22 @@ def score_leads(
     """Score every row of ``table`` (see the module docstring); also warn about columns
     whose values the model was not fitted on or that have shifted
     (:func:`~leadlever.engine.scoring._familiarity.unfamiliar_warnings`)."""
-    if hasattr(model, "score_and_count"):
-        scored, counts = model.score_and_count(table, reasons=reasons, source=source)
-    else:
-        scored, counts = model.score_table(table, reasons=reasons, source=source), {}
-    n_closed = 0
+    coded = None
     spec = record.outcome
     if spec is not None and spec.column in table.columns:
         coded = parse_outcome(table, spec, source=source, strict=False).values
+    n_closed = 0 if coded is None else int(coded.notna().sum())
+    # the leads acted on are the open ones: a column empty for all of them (a value known
+    # only once a lead is won) must not hide behind the closed rows that have it
+    open_rows = coded.isna().to_numpy() if n_closed else None
+    if hasattr(model, "score_and_count"):
+        scored, counts = model.score_and_count(
+            table, reasons=reasons, source=source, count_rows=open_rows
+        )
+    else:
+        scored, counts = model.score_table(table, reasons=reasons, source=source), {}
+    if coded is not None:
         scored[OUTCOME_COLUMN] = coded.to_numpy()
-        n_closed = int(coded.notna().sum())
-        if n_closed and counts:
-            # the leads acted on are the open ones: a column empty for all of them (a value
-            # known only once a lead is won) must not hide behind the closed rows that have it
-            counts = unfamiliar_counts(model, table.loc[coded.isna().to_numpy()])
     warnings: tuple[str, ...] = ()
     label = chance_label(record.auc_ci)
     if label:

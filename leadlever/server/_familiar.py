@@ -16,30 +16,32 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["FamiliarFields", "text_in_numbers"]
+__all__ = ["FamiliarFields"]
 
 #: level texts that are cells of their own, never unfamiliar (the library's _PSEUDO_LEVELS)
 _CELLS = frozenset({"missing", "other"})
 
 
 class FamiliarFields:
-    """The per-lead check for one fitted conversion model (built once per model version)."""
+    """The per-lead checks for one fitted conversion model (compiled once per model version):
+    unfamiliar categories (:meth:`of`) and text where it reads numbers (:meth:`text_in_numbers`)."""
 
     def __init__(self, model: Any) -> None:
         self.model = model
         self.columns: list[tuple[str, frozenset[str], frozenset[str]]] = []
+        self.numbers: list[tuple[str, frozenset[str]]] = []
         pre = getattr(model, "preprocessor_", None)
-        if pre is None or not hasattr(model, "bins_"):  # no cells: nothing is unfamiliar
+        if pre is None:
             return
         for plan in pre.plans_:
-            if plan["kind"] != "categorical":
-                continue
+            name = plan["name"]
             words = frozenset(
-                str(v).strip().lower()
-                for v in pre.sentinels.get(plan["name"], [])
-                if isinstance(v, str)
+                str(v).strip().lower() for v in pre.sentinels.get(name, []) if isinstance(v, str)
             )
-            self.columns.append((plan["name"], frozenset(map(str, plan["levels"])) | _CELLS, words))
+            if plan["kind"] == "numeric":
+                self.numbers.append((name, words))
+            elif plan["kind"] == "categorical" and hasattr(model, "bins_"):  # cells: levels
+                self.columns.append((name, frozenset(map(str, plan["levels"])) | _CELLS, words))
 
     def of(self, records: list[dict[str, Any]]) -> list[dict[str, str]]:
         """Per record, ``{column: value}`` of its unfamiliar categories."""
@@ -58,35 +60,26 @@ class FamiliarFields:
             out.append(found)
         return out
 
+    def text_in_numbers(self, records: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
+        """``(record, field, value)`` of every posted value that is text, not a number, in a
+        column the model reads as numbers (declared sentinels and empty text are missing
+        values, as in the library). The library would score such a value as missing; a file
+        with it is refused (``engine.io._numbers``), and so is a posted lead."""
+        from leadlever.server._fast_terms import _number
+
+        found = []
+        for i, r in enumerate(records):
+            for name, words in self.numbers:
+                v = r.get(name)
+                if not isinstance(v, str) or not v.strip() or v.strip().lower() in words:
+                    continue
+                if math.isnan(_number(v)) and v.strip().lower() != "nan":
+                    found.append((i, name, v))
+        return found
+
     def _library(self, records: list[dict[str, Any]]) -> list[dict[str, str]]:
         import pandas as pd
 
         from leadlever.engine.scoring._familiarity import unfamiliar_values
 
         return unfamiliar_values(self.model, pd.DataFrame.from_records(records))
-
-
-def text_in_numbers(model: Any, records: list[dict[str, Any]]) -> list[tuple[int, str, str]]:
-    """``(record, field, value)`` of every posted value that is text, not a number, in a column
-    the conversion model reads as numbers (declared sentinels and empty text are missing
-    values, as in the library). The library would score such a value as missing; a file
-    with it is refused (``engine.io._numbers``), and so is a posted lead."""
-    from leadlever.server._fast_terms import _number
-
-    pre = getattr(model, "preprocessor_", None)
-    if pre is None:
-        return []
-    numeric = [p["name"] for p in pre.plans_ if p["kind"] == "numeric"]
-    words = {
-        n: {str(v).strip().lower() for v in pre.sentinels.get(n, []) if isinstance(v, str)}
-        for n in numeric
-    }
-    found = []
-    for i, r in enumerate(records):
-        for name in numeric:
-            v = r.get(name)
-            if not isinstance(v, str) or not v.strip() or v.strip().lower() in words[name]:
-                continue
-            if math.isnan(_number(v)) and v.strip().lower() != "nan":
-                found.append((i, name, v))
-    return found

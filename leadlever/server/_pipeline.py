@@ -135,11 +135,8 @@ class LeadEvaluator:
         (:func:`~leadlever.engine.scoring._familiarity.unfamiliar_warnings`; none can fire
         below :data:`~leadlever.engine.scoring._familiarity.UNFAMILIAR_MIN_ROWS` leads)."""
         from leadlever.engine.scoring._familiarity import SHIFT_MIN_ROWS, UNFAMILIAR_MIN_ROWS
-        from leadlever.server._familiar import FamiliarFields
 
-        if self._familiar is None:
-            self._familiar = FamiliarFields(self.bundle.conversion)
-        per_lead = self._familiar.of(records)
+        per_lead = self.familiar_fields().of(records)
         if len(records) < min(UNFAMILIAR_MIN_ROWS, SHIFT_MIN_ROWS):
             return per_lead, []
         import pandas as pd
@@ -151,19 +148,26 @@ class LeadEvaluator:
         fields; nothing is stored)."""
         from leadlever.engine.exceptions import DataError
         from leadlever.engine.io._numbers import shorten
-        from leadlever.server._familiar import text_in_numbers
 
-        bad = text_in_numbers(self.bundle.conversion, records)
+        bad = self.familiar_fields().text_in_numbers(records)
         if bad:
-            shown = [
-                f"field '{f'[{i}].' if batch else ''}{name}' holds {shorten(v, 30)}"
+            shown = "; field ".join(
+                f"'{f'[{i}].' if batch else ''}{name}' holds {shorten(v, 30)}"
                 for i, name, v in bad[:5]
-            ]
+            )
             more = f" ({len(bad) - 5} more)" if len(bad) > 5 else ""
             raise DataError(
-                f"F{'; '.join(shown)[1:]}{more}: text where the model reads numbers. Send a number, "
-                "or null when it is unknown. Nothing was stored."
+                f"Field {shown}{more}: text where the model reads numbers. Send a number, or "
+                "null when it is unknown. Nothing was stored."
             )
+
+    def familiar_fields(self) -> Any:
+        """The compiled :class:`~leadlever.server._familiar.FamiliarFields` (built once)."""
+        if self._familiar is None:
+            from leadlever.server._familiar import FamiliarFields
+
+            self._familiar = FamiliarFields(self.bundle.conversion)
+        return self._familiar
 
     def input_warnings(self, leads: pd.DataFrame) -> list[str]:
         """What ``qualify apply`` warns of on ``leads``: categories the conversion model was

@@ -40,11 +40,15 @@ from typing import Any
 import numpy as np
 
 from leadlever.optimisers.allocation._allocator import allocate
-from leadlever.optimisers.allocation._held import evidence_bounds, far_tail_notes, held_channels
+from leadlever.optimisers.allocation._held import (
+    ended_channels,
+    evidence_bounds,
+    far_tail_notes,
+    held_channels,
+)
 from leadlever.optimisers.allocation._narrow import narrow_channels, narrow_rule
 from leadlever.optimisers.allocation._recommendation import ChannelDecision, Recommendation
 from leadlever.optimisers.allocation._risk import risk_split
-from leadlever.optimisers.curves._diagnostics import has_ended
 from leadlever.optimisers.curves._result import CurveDraws
 from leadlever.optimisers.curves._stack import CurveStack
 from leadlever.optimisers.exceptions import InfeasibleRequirementError, OptimiserError
@@ -207,6 +211,7 @@ def recommend(
     lo = np.zeros(n) if min_spend is None else np.asarray(min_spend, float).copy()
     scale = budget / cur_total if cur_total > 0 else 1.0
     held = held_channels(quality, settings, reasons)
+    ended = ended_channels(reasons, n)
     if held.any() and not known:
         raise OptimiserError(
             "Channels that are not trusted are held at today's spend, which is not given: add a "
@@ -319,7 +324,6 @@ def recommend(
     base_lo = np.zeros(n) if min_spend is None else np.asarray(min_spend, float)
     # an ended channel's hold is not an evidence limit: restarting it is another decision,
     # so what the limits cost is priced with it kept where it is
-    ended = np.array([has_ended(r) for r in reasons], dtype=bool)
     lifted_hi = np.where(ended, hi, lifted_hi)
     base_lo = np.where(ended, lo, base_lo)
 
@@ -364,7 +368,7 @@ def recommend(
             why = f"{where}: its curve is {quality[i]}" + (
                 f" ({reasons[i][0]})" if reasons[i] else ""
             )
-            if has_ended(reasons[i]) and settings.untrusted == "free":
+            if ended[i] and settings.untrusted == "free":
                 why += (
                     "; --untrusted free lets curves move but does not restart a channel that "
                     "has ended (allocate fit --ended-weeks 0 judges it on its curve)"

@@ -10,6 +10,7 @@ curve, restarting a channel that was stopped is another decision, which ``alloca
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,26 +20,28 @@ from leadlever.optimisers.curves._diagnostics import has_ended
 if TYPE_CHECKING:
     from leadlever.optimisers.allocation._decision import DecisionSettings
 
-__all__ = ["held_channels", "evidence_bounds", "far_tail_notes"]
+__all__ = ["ended_channels", "held_channels", "evidence_bounds", "far_tail_notes"]
+
+
+def ended_channels(reasons: Sequence[tuple[str, ...]] | None, n: int) -> np.ndarray:
+    """Boolean mask of the channels whose verdict says they have ended (all False without
+    ``reasons``)."""
+    if reasons is None:
+        return np.zeros(n, dtype=bool)
+    return np.array([has_ended(r) for r in reasons], dtype=bool)
 
 
 def held_channels(
     quality: list[str] | tuple[str, ...],
     settings: DecisionSettings,
-    reasons: list[tuple[str, ...]] | tuple[tuple[str, ...], ...] | None = None,
+    reasons: Sequence[tuple[str, ...]] | None = None,
 ) -> np.ndarray:
     """Boolean mask of the channels a decision holds.
 
     held = (quality != "trusted" and untrusted != "free") or ended
     """
-    ended = [has_ended(r) for r in reasons] if reasons is not None else [False] * len(quality)
-    return np.array(
-        [
-            (q != "trusted" and settings.untrusted != "free") or e
-            for q, e in zip(quality, ended, strict=True)
-        ],
-        dtype=bool,
-    )
+    untrusted = np.array([q != "trusted" for q in quality], dtype=bool)
+    return (untrusted & (settings.untrusted != "free")) | ended_channels(reasons, len(quality))
 
 
 def evidence_bounds(

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from leadlever.optimisers.curves._columns import period_kind, wide_layout
+from leadlever.optimisers.curves._diagnostics import ENDED_WEEKS
 from leadlever.optimisers.curves._export import ChannelHistory, read_history
 from leadlever.optimisers.curves._result import CurveFitResult, write_fit
 from leadlever.optimisers.curves._weekly import fit_curves
@@ -82,7 +83,7 @@ def _fit_wide(frame: pd.DataFrame, layout: tuple, source: str, options: dict) ->
             n_draws=options.get("n_draws", 200),
             seed=options.get("seed", 0),
             source=source,
-            **({"ended_weeks": options["ended_weeks"]} if "ended_weeks" in options else {}),
+            ended_weeks=options.get("ended_weeks", ENDED_WEEKS),
         )
     except CurveFitError as exc:
         raise CurveFitError(f"File '{source}': {exc}") from None

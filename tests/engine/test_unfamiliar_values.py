@@ -163,3 +163,23 @@ def test_a_numeric_column_sent_in_other_units_is_named(fitted):
     assert now[fit == 0].sum() + now[-2] > 0.9 * len(new)  # beyond the training range
     psi = float(text.split("population stability index ")[1].split(";")[0])
     assert psi > SHIFT_PSI
+
+
+def test_counting_a_subset_of_the_scored_rows_equals_counting_that_subset_alone():
+    """score_and_count(count_rows=mask) reuses the scoring's factorisation; it must count what
+    unfamiliar_counts counts on the masked rows on their own."""
+    from leadlever.engine.scoring._familiarity import unfamiliar_counts
+    from leadlever.simulations.world import simulate_leads
+
+    leads = simulate_leads(1200, seed=3)
+    X = leads.drop(columns=[c for c in leads.columns if c.startswith("true_")] + ["converted"])
+    model = ConversionModel(random_state=0).fit(
+        X.iloc[:800], leads["converted"].iloc[:800].fillna(0)
+    )
+    later = X.iloc[800:].copy()
+    later["channel"] = later["channel"].astype(str)
+    later.loc[later.index[::3], "channel"] = "tiktok"
+    mask = np.random.default_rng(1).uniform(size=len(later)) < 0.4
+    _, counted = model.score_and_count(later, reasons=False, count_rows=mask)
+    assert counted == unfamiliar_counts(model, later.loc[mask])
+    assert counted["unfamiliar_rows"] == int(mask.sum()) and counted["unfamiliar:channel"] > 0
