@@ -388,26 +388,15 @@ class ConversionModel:
         return self._score(X, reasons, source)[0]
 
     def score_and_count(
-        self,
-        X: pd.DataFrame,
-        *,
-        reasons: bool = True,
-        source: str | None = None,
-        count_rows: np.ndarray | None = None,
+        self, X: pd.DataFrame, *, reasons: bool = True, source: str | None = None, count_rows=None
     ) -> tuple[pd.DataFrame, dict[str, int]]:
         """:meth:`score_table` and, from the same factorisation of the columns, the counts
-        of values the model was not fitted on and of shifted columns, over ``count_rows``
-        (a boolean mask; all rows by default)
-        (:func:`~leadlever.engine.scoring._familiarity.counts_from_factors`)."""
+        of values the model was not fitted on and of shifted columns, over ``count_rows`` (a
+        boolean mask; all rows by default; :func:`~._familiarity.counts_from_factors`)."""
         return self._score(X, reasons, source, count=True, count_rows=count_rows)
 
     def _score(
-        self,
-        X: pd.DataFrame,
-        reasons: bool,
-        source: str | None,
-        count: bool = False,
-        count_rows: np.ndarray | None = None,
+        self, X: pd.DataFrame, reasons: bool, source: str | None, count=False, count_rows=None
     ) -> tuple[pd.DataFrame, dict[str, int]]:
         ev = evaluate_terms(self, self._frame(X), contributions=reasons, source=source)
         p = self.calibrator_.predict(ev.eta)
